@@ -1,0 +1,25 @@
+"""nnforge: neural networks from first principles on NumPy.
+
+`import nnforge` loads NumPy only; plotting, configs and other optional features load
+their dependencies when first used.
+"""
+from .autograd import (Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor,
+                       where)
+from .random import manual_seed
+
+__version__ = "0.1.0"
+
+__all__ = ["Tensor", "cat", "enable_grad", "is_grad_enabled", "load", "manual_seed",
+           "no_grad", "save", "stack", "tensor", "where", "__version__"]
+
+
+def save(state_dict, path, metadata=None):
+    """Write a state dict (name -> array) as a safetensors file PyTorch can read."""
+    from .serialization import save as _save
+    return _save(state_dict, path, metadata)
+
+
+def load(path):
+    """Read a safetensors file written by `save` (or by PyTorch) into a dict of arrays."""
+    from .serialization import load as _load
+    return _load(path)

@@ -1,0 +1,251 @@
+"""Elementwise arithmetic with NumPy broadcasting: + - * / ** and the unary maths functions.
+
+Any argument may be a Python or NumPy scalar or array instead of a Tensor; it is then a
+constant and gets no gradient.
+"""
+import numpy as np
+
+from .function import Function, unbroadcast
+
+
+def _shape(x):
+    return np.shape(x)
+
+
+class Add(Function):
+    """z = x + y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.shapes = (_shape(x), _shape(y))
+        return np.add(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sx, sy = ctx.shapes
+        return unbroadcast(grad, sx), unbroadcast(grad, sy)
+
+
+class Sub(Function):
+    """z = x - y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.shapes = (_shape(x), _shape(y))
+        return np.subtract(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        sx, sy = ctx.shapes
+        return unbroadcast(grad, sx), unbroadcast(-grad, sy)
+
+
+class Mul(Function):
+    """z = x * y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.multiply(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        needs = ctx.needs_input_grad
+        gx = unbroadcast(grad * y, _shape(x)) if needs[0] else None
+        gy = unbroadcast(grad * x, _shape(y)) if needs[1] else None
+        return gx, gy
+
+
+class Div(Function):
+    """z = x / y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.true_divide(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        needs = ctx.needs_input_grad
+        gx = unbroadcast(grad / y, _shape(x)) if needs[0] else None
+        gy = unbroadcast(-grad * x / (y * y), _shape(y)) if needs[1] else None
+        return gx, gy
+
+
+class Pow(Function):
+    """z = x ** y; d/dx = y x^(y-1), d/dy = z ln x."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = np.power(x, y)
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, out = ctx.saved
+        needs = ctx.needs_input_grad
+        gx = gy = None
+        if needs[0]:
+            if np.isscalar(y) and y == 2:
+                gx = grad * 2 * x
+            else:
+                gx = unbroadcast(grad * y * np.power(x, y - 1), _shape(x))
+        if needs[1]:
+            # NOTE: ln x is -inf at x == 0; PyTorch defines the gradient there as 0.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_x = np.where(np.asarray(x) > 0, np.log(np.where(np.asarray(x) > 0, x, 1)), 0)
+            gy = unbroadcast(grad * out * log_x, _shape(y))
+        return gx, gy
+
+
+class Neg(Function):
+    """z = -x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.negative(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Exp(Function):
+    """z = e^x; the derivative is the output itself, so the output is saved."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.out
+
+
+class Log(Function):
+    """z = ln x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / ctx.x
+
+
+class Sqrt(Function):
+    """z = sqrt(x); dz/dx = 1 / (2 z)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2 * ctx.out)
+
+
+class Abs(Function):
+    """z = |x|; the gradient at 0 is 0 (PyTorch's convention)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * np.sign(ctx.x)
+
+
+class Clamp(Function):
+    """z = min(max(x, min), max); the gradient passes where min <= x <= max (inclusive,
+    as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp(): at least one of min and max must be given")
+        ctx.x, ctx.bounds = x, (min, max)
+        return np.clip(x, min, max)
+
+    @staticmethod
+    def backward(ctx, grad):
+        low, high = ctx.bounds
+        x = ctx.x
+        mask = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            mask &= x >= low
+        if high is not None:
+            mask &= x <= high
+        return grad * mask
+
+
+class Maximum(Function):
+    """z = max(x, y) elementwise; a tie splits the gradient equally (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        share = np.where(np.equal(x, y), 0.5, np.greater(x, y)).astype(grad.dtype)
+        return unbroadcast(grad * share, _shape(x)), unbroadcast(grad * (1 - share), _shape(y))
+
+
+class Minimum(Function):
+    """z = min(x, y) elementwise; a tie splits the gradient equally (PyTorch's rule)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        share = np.where(np.equal(x, y), 0.5, np.less(x, y)).astype(grad.dtype)
+        return unbroadcast(grad * share, _shape(x)), unbroadcast(grad * (1 - share), _shape(y))
+
+
+class Where(Function):
+    """z = x where condition else y."""
+
+    @staticmethod
+    def forward(ctx, condition, x, y):
+        condition = np.asarray(condition, dtype=bool)
+        ctx.condition, ctx.shapes = condition, (_shape(x), _shape(y))
+        return np.where(condition, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        c = ctx.condition
+        sx, sy = ctx.shapes
+        zero = np.zeros((), dtype=grad.dtype)
+        return (None, unbroadcast(np.where(c, grad, zero), sx),
+                unbroadcast(np.where(c, zero, grad), sy))
+
+
+class Cast(Function):
+    """Change the dtype; the gradient is cast back."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.astype(ctx.dtype)

@@ -1,0 +1,66 @@
+"""Finite-difference check of an op's backward: the first test every op must pass."""
+import numpy as np
+
+from .grad_mode import no_grad
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """An analytical gradient disagrees with central finite differences."""
+
+
+def _projected_output(fn, inputs, weights):
+    out = fn(*inputs)
+    outputs = out if isinstance(out, (tuple, list)) else (out,)
+    return sum(float(np.sum(o.data * w)) for o, w in zip(outputs, weights))
+
+
+def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+    """Compare the gradients autograd gives for `fn(*inputs)` with central differences.
+
+    Each output is projected on a fixed random tensor (so one backward checks a whole
+    vector-Jacobian product), then every element of every input that requires grad is
+    nudged by +-eps. Inputs should be float64 Tensors. Returns True, or raises
+    `GradcheckError` naming the input, the element and both values.
+    """
+    tensors = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not tensors:
+        raise ValueError("gradcheck(): no input requires grad")
+    for x in tensors:
+        if x.dtype != np.float64:
+            raise ValueError(f"gradcheck(): inputs must be float64 for a meaningful check, "
+                             f"got {x.dtype}")
+    rng = np.random.default_rng(seed)
+    out = fn(*inputs)
+    outputs = out if isinstance(out, (tuple, list)) else (out,)
+    weights = [rng.standard_normal(o.shape) for o in outputs]
+    for x in tensors:
+        x.grad = None
+    total = sum((o * Tensor(w)).sum() for o, w in zip(outputs, weights)
+                if o.requires_grad)
+    if not isinstance(total, Tensor):
+        raise GradcheckError("gradcheck(): no output depends on an input that requires grad")
+    total.backward()
+    for index, x in enumerate(tensors):
+        analytic = np.zeros_like(x.data) if x.grad is None else x.grad
+        numeric = np.zeros_like(x.data)
+        flat = x.data.reshape(-1)
+        with no_grad():
+            for i in range(flat.size):
+                original = flat[i]
+                flat[i] = original + eps
+                plus = _projected_output(fn, inputs, weights)
+                flat[i] = original - eps
+                minus = _projected_output(fn, inputs, weights)
+                flat[i] = original
+                numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+        bad = ~np.isclose(analytic, numeric, atol=atol, rtol=rtol)
+        if bad.any():
+            if not raise_exception:
+                return False
+            where = np.unravel_index(int(np.argmax(bad)), x.shape) if x.ndim else ()
+            raise GradcheckError(
+                f"gradcheck(): gradient of input {index} (shape {x.shape}) is wrong at "
+                f"{where}: autograd {analytic[where]!r}, finite differences "
+                f"{numeric[where]!r}; {int(bad.sum())} of {bad.size} elements differ")
+    return True

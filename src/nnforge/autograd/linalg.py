@@ -1,0 +1,66 @@
+"""Matrix products: `@` with NumPy's matmul semantics (1-D, 2-D and batched operands) and
+the fused affine map used by `Linear`."""
+import numpy as np
+
+from .function import Function, unbroadcast
+
+
+class MatMul(Function):
+    """z = x @ y; batch dimensions broadcast, 1-D operands are promoted and squeezed."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        try:
+            return np.matmul(x, y)
+        except ValueError:
+            raise ValueError(f"matmul: shapes {np.shape(x)} and {np.shape(y)} are not aligned "
+                             f"(the last dimension of the first must equal the second-to-last "
+                             f"of the second)") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved
+        needs = ctx.needs_input_grad
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g = grad
+        if x.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if y.ndim == 1:
+            g = np.expand_dims(g, -1)
+        gx = gy = None
+        if needs[0]:
+            gx = np.matmul(g, np.swapaxes(y2, -1, -2))
+            gx = gx.reshape(x.shape) if x.ndim == 1 else unbroadcast(gx, x.shape)
+        if needs[1]:
+            gy = np.matmul(np.swapaxes(x2, -1, -2), g)
+            gy = gy.reshape(y.shape) if y.ndim == 1 else unbroadcast(gy, y.shape)
+        return gx, gy
+
+
+class Linear(Function):
+    """y = x W^T + b for x of shape (*, in_features), W of shape (out, in).
+
+    One primitive rather than matmul + transpose + add: the backward is two GEMMs and a
+    column sum on 2-D views, with no broadcast bookkeeping (measured in bench/mlp.py).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        ctx.has_bias = bias is not None
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        needs = ctx.needs_input_grad
+        g2 = grad.reshape(-1, grad.shape[-1])
+        gx = (grad @ weight) if needs[0] else None
+        gw = (g2.T @ x.reshape(-1, x.shape[-1])) if needs[1] else None
+        gb = g2.sum(axis=0) if ctx.has_bias and needs[2] else None
+        return gx, gw, gb
