@@ -25,10 +25,10 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         g = grad
+        if y.ndim == 1:  # restore the squeezed dimensions: the column first, then the row
+            g = g[..., None]
         if x.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if y.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = g[..., None, :]
         gx = gy = None
         if needs[0]:
             gx = np.matmul(g, np.swapaxes(y2, -1, -2))
