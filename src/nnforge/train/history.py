@@ -1,0 +1,96 @@
+"""`History`: what happened in each epoch of a fit (the data behind learning curves, K8).
+
+One row per epoch with the 1-based "epoch", train "loss" and metrics, "val_loss" and val
+metrics when validation data was given, the learning rate "lr" and wall-clock "seconds";
+plus why training stopped and which epoch was best. `history["val_loss"]` gives a column.
+"""
+import csv
+import io
+import math
+
+import numpy as np
+
+__all__ = ["History"]
+
+
+class History:
+    """Per-epoch records of a `Trainer.fit` run.
+
+    Attributes:
+        rows: list of dicts, one per completed epoch.
+        stop_reason: a sentence saying why training ended.
+        best_epoch: 1-based epoch the early-stopping callback judged best (or None).
+        restored_epoch: epoch whose weights were restored at the end (or None).
+    """
+
+    def __init__(self):
+        self.rows = []
+        self.stop_reason = None
+        self.best_epoch = None
+        self.restored_epoch = None
+
+    def append(self, row):
+        self.rows.append(dict(row))
+
+    def __len__(self):
+        return len(self.rows)
+
+    @property
+    def epochs(self):
+        """Number of completed epochs."""
+        return len(self.rows)
+
+    def keys(self):
+        """Column names in first-seen order."""
+        seen = {}
+        for row in self.rows:
+            for k in row:
+                seen.setdefault(k, None)
+        return list(seen)
+
+    def __getitem__(self, key):
+        if key not in self.keys():
+            raise KeyError(f"History has no column {key!r}; columns: {', '.join(self.keys())}")
+        return [row.get(key, math.nan) for row in self.rows]
+
+    def __contains__(self, key):
+        return key in self.keys()
+
+    def best(self, monitor="val_loss", mode="min"):
+        """(1-based epoch, value) of the best row for `monitor`."""
+        values = np.asarray(self[monitor], dtype=np.float64)
+        i = int(np.nanargmin(values) if mode == "min" else np.nanargmax(values))
+        return i + 1, float(values[i])
+
+    def as_dict(self):
+        """Columns as lists plus the run summary: {"epoch": [...], "loss": [...], ...,
+        "stop_reason": str, "best_epoch": int|None, "restored_epoch": int|None}."""
+        out = {k: self[k] for k in self.keys()}
+        out.update(stop_reason=self.stop_reason, best_epoch=self.best_epoch,
+                   restored_epoch=self.restored_epoch)
+        return out
+
+    def to_csv(self, path=None):
+        """Write one row per epoch to `path` (or return the CSV text when path is None)."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.keys(), lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows:
+            writer.writerow({k: _format(v) for k, v in row.items()})
+        text = buffer.getvalue()
+        if path is None:
+            return text
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return path
+
+    def __repr__(self):
+        last = self.rows[-1] if self.rows else {}
+        shown = ", ".join(f"{k}={_format(v)}" for k, v in last.items() if k != "epoch")
+        return f"History(epochs={self.epochs}, last: {shown}, stop_reason={self.stop_reason!r})"
+
+
+def _format(value):
+    if isinstance(value, float):
+        return repr(value)           # round-trips exactly through float()
+    return value

@@ -1,0 +1,113 @@
+"""Progress output (CATALOGUE K13–K14): a tqdm bar per epoch on a terminal, one plain line
+per epoch otherwise (CI logs stay readable), nothing with `verbose=0`.
+
+The plain line reads
+    epoch 3/20  loss 0.1234  accuracy 0.9650  val_loss 0.1500  val_accuracy 0.9600  lr 1e-03  1.2s
+tqdm is imported only when a bar is actually drawn.
+"""
+import sys
+import time
+
+from .callbacks import Callback
+
+__all__ = ["ProgressBar", "ProgressLog", "progress_callback", "format_logs"]
+
+
+def _fmt_value(key, value):
+    if key == "lr":
+        return f"{value:.0e}" if value != 0 else "0"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def format_logs(logs):
+    """'loss 0.1234  val_loss 0.2000  lr 1e-03' for the numeric entries of an epoch's logs
+    (train entries first, then validation, then lr; "epoch" and "seconds" left out)."""
+    keys = [k for k in logs if k not in ("epoch", "seconds", "lr")]
+    keys = [k for k in keys if not k.startswith("val_")] + \
+        [k for k in keys if k.startswith("val_")]
+    if "lr" in logs:
+        keys.append("lr")
+    return "  ".join(f"{k} {_fmt_value(k, logs[k])}" for k in keys)
+
+
+class _Progress(Callback):
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def _out(self):
+        return self.stream if self.stream is not None else sys.stderr
+
+    def _epochs(self):
+        params = getattr(self.trainer, "params", None) or {}
+        return params.get("epochs")
+
+    def _title(self, epoch):
+        total = self._epochs()
+        return f"epoch {epoch + 1}/{total}" if total else f"epoch {epoch + 1}"
+
+
+class ProgressLog(_Progress):
+    """One line per epoch to `stream` (default stderr)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        seconds = logs.get("seconds")
+        tail = f"  {seconds:.1f}s" if seconds is not None else ""
+        print(f"{self._title(epoch)}  {format_logs(logs)}{tail}", file=self._out(), flush=True)
+
+
+class ProgressBar(_Progress):
+    """A tqdm bar per epoch with the running loss, then the epoch's metrics and lr."""
+
+    def __init__(self, stream=None, refresh_seconds=0.2):
+        super().__init__(stream)
+        self.refresh_seconds = refresh_seconds
+        self._bar = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        from tqdm.auto import tqdm
+
+        params = getattr(self.trainer, "params", None) or {}
+        self._bar = tqdm(total=params.get("steps"), desc=self._title(epoch), file=self._out(),
+                         leave=True, dynamic_ncols=True, unit="batch")
+        self._loss_sum, self._count, self._last = 0.0, 0, 0.0
+
+    def on_batch_end(self, batch, logs=None):
+        if self._bar is None:
+            return
+        logs = logs or {}
+        n = logs.get("size", 1)
+        self._loss_sum += logs.get("loss", 0.0) * n
+        self._count += n
+        self._bar.update(1)
+        now = time.perf_counter()
+        if now - self._last >= self.refresh_seconds:
+            self._last = now
+            self._bar.set_postfix_str(f"loss {self._loss_sum / max(self._count, 1):.4f}",
+                                      refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._bar is None:
+            return
+        self._bar.set_postfix_str(format_logs(logs or {}), refresh=False)
+        self._bar.close()
+        self._bar = None
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:          # stopped mid-epoch
+            self._bar.close()
+            self._bar = None
+
+
+def progress_callback(verbose=1, stream=None):
+    """The progress callback for `verbose` (0: none, 1: bar on a TTY else lines, 2: lines)
+    writing to `stream` (default stderr); None when silent."""
+    if not verbose:
+        return None
+    out = stream if stream is not None else sys.stderr
+    is_tty = bool(getattr(out, "isatty", lambda: False)())
+    if verbose == 1 and is_tty:
+        return ProgressBar(stream)
+    return ProgressLog(stream)
