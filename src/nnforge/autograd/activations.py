@@ -1,9 +1,14 @@
-"""Core activation ops with hand-written backward: ReLU, sigmoid, tanh, softmax and a
-stable log-softmax. Sigmoid, tanh and softmax save their output, from which their
-derivative is cheapest."""
+"""Activation ops with hand-written backward.
+
+Core: ReLU, sigmoid, tanh, softmax and a stable log-softmax (sigmoid, tanh and softmax save
+their output, from which their derivative is cheapest). The rest of the catalogue's
+activations (area C) are fused here too, each for a stated reason: one pass and one saved
+array instead of the three to five temporaries of a composition, stable formulas where a
+composition would overflow, and PyTorch's exact gradient conventions at the kinks.
+"""
 import numpy as np
 
-from .function import Function
+from .function import Function, unbroadcast
 
 
 class ReLU(Function):
@@ -91,3 +96,190 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad - np.exp(ctx.out) * np.sum(grad, axis=ctx.dim, keepdims=True)
+
+
+class LeakyReLU(Function):
+    """x for x > 0, negative_slope * x otherwise.
+
+    Fused (vs `where(x > 0, x, a x)`): one mask saved instead of x and the condition.
+    The gradient at exactly 0 is `negative_slope` (PyTorch's convention).
+    """
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        positive = x > 0
+        ctx.positive, ctx.slope = positive, negative_slope
+        return np.where(positive, x, x * x.dtype.type(negative_slope))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.positive, grad, grad * grad.dtype.type(ctx.slope))
+
+
+class ELU(Function):
+    """x for x > 0, alpha (e^x - 1) otherwise (Clevert et al. 2015).
+
+    Fused for stability: `expm1` is only taken of min(x, 0), so large x never overflows.
+    The gradient is alpha e^x for x <= 0 (so alpha at exactly 0, as in PyTorch).
+    """
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        negative_part = x.dtype.type(alpha) * np.expm1(np.minimum(x, 0))
+        ctx.x, ctx.alpha, ctx.negative_part = x, alpha, negative_part
+        return np.where(x > 0, x, negative_part)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # d/dx alpha (e^x - 1) = alpha e^x = negative_part + alpha
+        slope = ctx.negative_part + ctx.x.dtype.type(ctx.alpha)
+        return np.where(ctx.x > 0, grad, grad * slope)
+
+
+class Softplus(Function):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch).
+
+    Fused for stability: evaluated as (max(bx, 0) + log1p(e^-|bx|)) / beta, which never
+    overflows (the naive log(1 + exp(bx)) is inf for bx > 88 in float32). The derivative is
+    sigmoid(beta x), or 1 above the threshold. `threshold=inf` gives the exact function.
+    """
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        bx = x * x.dtype.type(beta)
+        smooth = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(beta)
+        linear = bx > threshold
+        ctx.bx, ctx.linear = bx, linear
+        return np.where(linear, x, smooth)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.linear, grad, grad * _sigmoid(ctx.bx))
+
+
+class Hardtanh(Function):
+    """clip(x, min_val, max_val) (C6).
+
+    Not `clamp`: PyTorch's hardtanh passes no gradient at the bounds themselves
+    (min_val < x < max_val), while clamp includes them; this op keeps hardtanh's rule.
+    """
+
+    @staticmethod
+    def forward(ctx, x, min_val=-1.0, max_val=1.0):
+        if min_val > max_val:
+            raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val "
+                             f"({max_val})")
+        ctx.inside = (x > min_val) & (x < max_val)
+        return np.clip(x, x.dtype.type(min_val), x.dtype.type(max_val))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.inside
+
+
+def _channel_view(weight, ndim):
+    """Reshape a per-channel vector so it broadcasts along dim 1 of an ndim-D input
+    (dim 0 for a 1-D input), PyTorch's channel convention for PReLU."""
+    if weight.size == 1 or ndim < 2:
+        return weight
+    return weight.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+class PReLU(Function):
+    """max(0, x) + a min(0, x) with a learned slope a per channel (He et al. 2015, C10).
+
+    `weight` has 1 or C entries (C = size of dim 1). Fused: the slope's gradient
+    sum(grad * x * [x <= 0]) over everything but the channel dimension is one reduction.
+    The input gradient at exactly 0 is `a` (PyTorch's convention).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight):
+        w = _channel_view(weight, x.ndim)
+        positive = x > 0
+        ctx.save_for_backward(x, weight)
+        ctx.positive, ctx.w = positive, w
+        return np.where(positive, x, w * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved
+        needs = ctx.needs_input_grad
+        gx = gw = None
+        if needs[0]:
+            gx = np.where(ctx.positive, grad, grad * ctx.w)
+        if needs[1]:
+            contribution = np.where(ctx.positive, 0, grad * x)
+            if weight.size == 1:
+                gw = np.asarray(contribution.sum(), dtype=weight.dtype).reshape(weight.shape)
+            else:
+                axis = 0 if x.ndim < 2 else 1
+                other = tuple(i for i in range(x.ndim) if i != axis)
+                gw = contribution.sum(axis=other).reshape(weight.shape)
+        return gx, gw
+
+
+class Swish(Function):
+    """x sigmoid(beta x) (Ramachandran et al. 2017, C11); beta = 1 is SiLU.
+
+    `beta` may be a plain number or an array/Tensor (learnable). Fused: one sigmoid,
+    saved for backward, instead of the product graph of a composition:
+    d/dx = s + beta x s (1 - s), d/dbeta = x^2 s (1 - s), with s = sigmoid(beta x).
+    """
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0):
+        beta_array = np.asarray(beta, dtype=x.dtype)
+        s = _sigmoid(beta_array * x)
+        ctx.save_for_backward(x, beta_array, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, beta, s = ctx.saved
+        needs = ctx.needs_input_grad
+        slope = s * (1 - s)
+        gx = grad * (s + beta * x * slope) if needs[0] else None
+        gbeta = unbroadcast(grad * x * x * slope, beta.shape) if needs[1] else None
+        return gx, gbeta
+
+
+class Sign(Function):
+    """sign(x) in {-1, 0, 1} (C2), and its straight-through estimator.
+
+    The true derivative is 0 almost everywhere, so by default no gradient flows (as
+    `torch.sign`). With `straight_through=True` the backward pretends the forward was
+    hardtanh: the gradient passes where |x| <= 1 and is cut outside (Hubara et al. 2016),
+    which lets sign units train.
+    """
+
+    @staticmethod
+    def forward(ctx, x, straight_through=False):
+        if straight_through:
+            ctx.window = np.abs(x) <= 1
+        ctx.straight_through = straight_through
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.straight_through:
+            return grad * ctx.window
+        return np.zeros_like(grad)
+
+
+class Step(Function):
+    """Heaviside step: 1 for x >= 0, 0 for x < 0 (C3), and its straight-through estimator.
+
+    By default no gradient flows (the derivative is 0 almost everywhere). With
+    `straight_through=True` the backward is the identity's: the upstream gradient passes
+    unchanged (Bengio et al. 2013).
+    """
+
+    @staticmethod
+    def forward(ctx, x, straight_through=False):
+        ctx.straight_through = straight_through
+        return (x >= 0).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad if ctx.straight_through else np.zeros_like(grad)

@@ -1,4 +1,10 @@
-"""Fused loss kernels whose naive composition would overflow or waste memory."""
+"""Fused loss kernels whose naive composition would overflow or waste memory.
+
+CrossEntropy (log-softmax + NLL), NLLLoss (a gather and a scatter instead of indexing ops
+that build a one-hot gradient), BinaryCrossEntropy on probabilities (PyTorch's clamped log)
+and BinaryCrossEntropyWithLogits (sigmoid + BCE in one stable formula). Squared, absolute
+and soft-margin losses are compositions in `nn.functional`.
+"""
 import numpy as np
 
 from .activations import _log_softmax, _sigmoid
@@ -142,3 +148,93 @@ class BinaryCrossEntropyWithLogits(Function):
                 gt = gt * weight
             g_target = gt * _reduce_grad(grad, ctx.reduction, logits.shape, logits.size)
         return g, g_target
+
+
+def _classes_last(values, target):
+    """(N, C, d1, ...) -> (N*d1*..., C) and the matching flat target, for spatial losses."""
+    classes = values.shape[1]
+    return np.moveaxis(values, 1, -1).reshape(-1, classes), target.reshape(-1)
+
+
+class NLLLoss(Function):
+    """Negative log-likelihood of class indices given log-probabilities (D5).
+
+    loss_i = -w[t_i] logp[i, t_i]; 'mean' divides by the sum of the weights of the
+    non-ignored targets (PyTorch). Fused: forward is one gather and backward one scatter
+    into a zero array, where fancy indexing + multiply + sum would keep a copy per op.
+    Input (N, C) or (N, C, d1, ...), target (N,) or (N, d1, ...).
+    """
+
+    @staticmethod
+    def forward(ctx, logp, target, weight=None, ignore_index=-100, reduction="mean"):
+        ctx.shape = logp.shape
+        flat, flat_target = (_classes_last(logp, target) if logp.ndim > 2
+                             else (logp, target))
+        valid = flat_target != ignore_index
+        safe = np.where(valid, flat_target, 0)
+        picked_weight = valid.astype(logp.dtype)
+        if weight is not None:
+            picked_weight = picked_weight * weight[safe]
+        rows = np.arange(flat.shape[0])
+        per_sample = -flat[rows, safe] * picked_weight
+        ctx.safe, ctx.picked_weight, ctx.reduction = safe, picked_weight, reduction
+        ctx.denominator = picked_weight.sum()
+        if reduction == "none":
+            return per_sample.reshape(target.shape)
+        if reduction == "sum":
+            return np.asarray(per_sample.sum())
+        return np.asarray(per_sample.sum() / ctx.denominator)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape = ctx.shape
+        rows = ctx.safe.shape[0]
+        classes = shape[1]
+        if ctx.reduction == "none":
+            scale = -ctx.picked_weight * grad.reshape(-1)
+        elif ctx.reduction == "sum":
+            scale = -ctx.picked_weight * grad
+        else:
+            scale = -ctx.picked_weight * (grad / ctx.denominator)
+        g = np.zeros((rows, classes), dtype=scale.dtype)
+        g[np.arange(rows), ctx.safe] = scale
+        if len(shape) > 2:
+            g = np.moveaxis(g.reshape((shape[0],) + shape[2:] + (classes,)), -1, 1)
+        return g, None
+
+
+class BinaryCrossEntropy(Function):
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p (D2), as PyTorch's BCELoss.
+
+    Fused to reproduce PyTorch exactly where a composition cannot: each log is clamped to
+    >= -100, so p = 0 or 1 gives a finite loss, and the gradient (p - y) / max(p (1 - p),
+    1e-12) stays finite. Prefer BinaryCrossEntropyWithLogits on logits.
+    """
+
+    @staticmethod
+    def forward(ctx, p, target, weight=None, reduction="mean"):
+        floor = p.dtype.type(-100)
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), floor)
+            log_q = np.maximum(np.log1p(-p), floor)
+        loss = -(target * log_p + (1 - target) * log_q)
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(p, target, weight)
+        ctx.logs, ctx.reduction = (log_p, log_q), reduction
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, target, weight = ctx.saved
+        needs = ctx.needs_input_grad
+        upstream = _reduce_grad(grad, ctx.reduction, p.shape, p.size)
+        if weight is not None:
+            upstream = upstream * weight
+        gp = gt = None
+        if needs[0]:
+            gp = upstream * (p - target) / np.maximum(p * (1 - p), p.dtype.type(1e-12))
+        if needs[1]:  # d/dy = log(1 - p) - log(p)
+            log_p, log_q = ctx.logs
+            gt = upstream * (log_q - log_p)
+        return gp, gt

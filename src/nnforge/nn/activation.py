@@ -1,0 +1,221 @@
+"""Activation layers (catalogue area C): one small module per `nn.functional` activation.
+
+Names, arguments and defaults are PyTorch's; PReLU's slope and Swish's optional learnable
+beta are Parameters. Sign and Step (the perceptron's activations) pass no gradient unless
+`straight_through=True`.
+"""
+import numpy as np
+
+from . import functional as F
+from .module import Module
+from .parameter import Parameter
+
+
+class ReLU(Module):
+    """max(0, x) (C7), the default hidden activation. Shape: any -> same."""
+
+    def forward(self, input):
+        return F.relu(input)
+
+
+class Sigmoid(Module):
+    """1 / (1 + e^-x) (C4): the binary-output activation; saturates in hidden layers."""
+
+    def forward(self, input):
+        return F.sigmoid(input)
+
+
+class Tanh(Module):
+    """tanh x (C5): zero-centred, saturating."""
+
+    def forward(self, input):
+        return F.tanh(input)
+
+
+class Hardtanh(Module):
+    """clip(x, min_val, max_val) (C6)."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not exceed max_val "
+                             f"({max_val})")
+        self.min_val, self.max_val = min_val, max_val
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class LeakyReLU(Module):
+    """x for x > 0, negative_slope * x otherwise (C9; slope 0.01 times x, not the constant
+    0.01 of seed S4's table)."""
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class PReLU(Module):
+    """Leaky ReLU with a learned slope (C10): max(0, x) + a min(0, x).
+
+    num_parameters: 1 (one slope shared by all channels) or the number of channels
+    (dim 1 of the input); init: the initial slope, 0.25. Parameter: weight
+    (num_parameters,).
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, *, dtype=np.float32):
+        super().__init__()
+        if not isinstance(num_parameters, (int, np.integer)) or num_parameters < 1:
+            raise ValueError(f"PReLU: num_parameters must be a positive integer, got "
+                             f"{num_parameters!r}")
+        self.num_parameters, self.init = int(num_parameters), init
+        self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
+
+    def reset_parameters(self):
+        self.weight.data[...] = self.init
+
+    def forward(self, input):
+        if self.num_parameters > 1:
+            channels = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim
+                                                               else 1)
+            if channels != self.num_parameters:
+                raise ValueError(f"PReLU(num_parameters={self.num_parameters}): input has "
+                                 f"{channels} channels at dim 1, expected "
+                                 f"{self.num_parameters} (input shape {tuple(input.shape)})")
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class SiLU(Module):
+    """x sigmoid(x) (Swish with beta = 1, C11)."""
+
+    def forward(self, input):
+        return F.silu(input)
+
+
+class Swish(Module):
+    """x sigmoid(beta x) (Ramachandran et al. 2017, C11).
+
+    beta: 1.0; learnable: if True, beta is a Parameter named "beta" (shape (1,)) trained
+    with the network. Seed S4's 2x sigmoid(beta x) is a rescaled variant; this is the
+    standard form (beta -> inf gives ReLU, beta = 0 gives x / 2).
+    """
+
+    def __init__(self, beta=1.0, learnable=False, *, dtype=np.float32):
+        super().__init__()
+        self.learnable = bool(learnable)
+        if self.learnable:
+            self.beta = Parameter(np.full(1, beta, dtype=dtype))
+        else:
+            self.beta = float(beta)
+
+    def forward(self, input):
+        return F.swish(input, self.beta)
+
+    def extra_repr(self):
+        beta = float(self.beta.data[0]) if self.learnable else self.beta
+        return f"beta={beta}, learnable={self.learnable}"
+
+
+class ELU(Module):
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, input):
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    """log(1 + e^(beta x)) / beta, linear where beta x > threshold; a smooth ReLU."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+def _implicit_dim(input):
+    """PyTorch's legacy choice when dim is None: 0 for 0-, 1- and 3-D inputs, else 1."""
+    return 0 if input.ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """Softmax along `dim` (C12; dim=None picks PyTorch's legacy default, so pass it).
+    Use it for reading out probabilities; for training pass
+    the logits to CrossEntropyLoss, which applies log-softmax itself (D5)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.softmax(input, _implicit_dim(input) if self.dim is None else self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """log softmax along `dim`; pair with NLLLoss (D5)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.log_softmax(input, _implicit_dim(input) if self.dim is None else self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Sign(Module):
+    """sign(x) (C2). straight_through: pass the gradient where |x| <= 1 (hardtanh
+    straight-through estimator) instead of none."""
+
+    def __init__(self, straight_through=False):
+        super().__init__()
+        self.straight_through = bool(straight_through)
+
+    def forward(self, input):
+        return F.sign(input, self.straight_through)
+
+    def extra_repr(self):
+        return f"straight_through={self.straight_through}"
+
+
+class Step(Module):
+    """Heaviside step, 1 for x >= 0 (C3). straight_through: pass the gradient unchanged
+    instead of none."""
+
+    def __init__(self, straight_through=False):
+        super().__init__()
+        self.straight_through = bool(straight_through)
+
+    def forward(self, input):
+        return F.step(input, self.straight_through)
+
+    def extra_repr(self):
+        return f"straight_through={self.straight_through}"

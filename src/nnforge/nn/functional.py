@@ -1,0 +1,337 @@
+"""Stateless forms of every layer, activation and loss (PyTorch's `torch.nn.functional`).
+
+Modules hold parameters and call one function here. Each function is either one fused
+`Function` from `nnforge.autograd` (where fusing buys stability, memory or speed; the
+Function's docstring says which) or a short composition of existing ops. Inputs may be
+Tensors or NumPy arrays; targets of losses may also be lists.
+"""
+import numpy as np
+
+from ..autograd import Tensor
+from ..autograd import activations as _act
+from ..autograd import losses as _losses
+from ..autograd.linalg import Linear as _Linear
+from ..random import resolve_generator
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# --- helpers ------------------------------------------------------------------------------
+def _array(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _check_reduction(reduction, name):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of 'mean', 'sum', 'none', got "
+                         f"{reduction!r}")
+
+
+def _float_like(value, reference, name, argument):
+    """An optional weight-like argument as an array of the input's float dtype."""
+    if value is None:
+        return None
+    array = _array(value)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: {argument} must be numeric, got dtype {array.dtype}")
+    return array.astype(reference.dtype, copy=False)
+
+
+def _check_same_shape(input, target, name):
+    if input.shape != target.shape:
+        raise ValueError(f"{name}: target shape {tuple(target.shape)} must equal the input "
+                         f"shape {tuple(input.shape)} (broadcasting them would silently "
+                         f"compare every prediction with every target)")
+
+
+def _reduce(values, reduction):
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), False, None)
+
+
+# --- linear maps and shapes ---------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """y = x W^T + b for x (*, in_features), W (out_features, in_features), b (out,)."""
+    return _Linear.apply(input, weight, bias)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dimensions start_dim..end_dim into one."""
+    return _as_tensor(input).flatten(start_dim, end_dim)
+
+
+# --- activations --------------------------------------------------------------------------
+def relu(input):
+    """max(0, x) (C7); gradient 0 at x == 0."""
+    return _act.ReLU.apply(input)
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """x for x > 0, negative_slope * x otherwise (C9)."""
+    return _act.LeakyReLU.apply(input, negative_slope=negative_slope)
+
+
+def prelu(input, weight):
+    """Leaky ReLU whose slope `weight` (1 or C values, C = size of dim 1) is learned (C10)."""
+    return _act.PReLU.apply(input, weight)
+
+
+def elu(input, alpha=1.0):
+    """x for x > 0, alpha (e^x - 1) otherwise."""
+    return _act.ELU.apply(input, alpha=alpha)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, linear above `threshold` (PyTorch's defaults)."""
+    return _act.Softplus.apply(input, beta=beta, threshold=threshold)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """clip(x, min_val, max_val) (C6)."""
+    return _act.Hardtanh.apply(input, min_val=min_val, max_val=max_val)
+
+
+def sigmoid(input):
+    """1 / (1 + e^-x) (C4)."""
+    return _act.Sigmoid.apply(input)
+
+
+def tanh(input):
+    """tanh x (C5)."""
+    return _act.Tanh.apply(input)
+
+
+def silu(input):
+    """x sigmoid(x): Swish with beta = 1 (C11)."""
+    return _act.Swish.apply(input, beta=1.0)
+
+
+def swish(input, beta=1.0):
+    """x sigmoid(beta x) (C11); `beta` may be a number or a learnable Tensor/Parameter.
+
+    The lecture (S4) writes 2x sigmoid(beta x); this is the standard form of Ramachandran
+    et al. 2017 (bounded below by about -0.278 / beta).
+    """
+    if isinstance(beta, Tensor):
+        return _act.Swish.apply(input, beta)
+    return _act.Swish.apply(input, beta=beta)
+
+
+def softmax(input, dim=-1):
+    """e^x_i / sum_j e^x_j along `dim` (C12)."""
+    return _act.Softmax.apply(input, dim=dim)
+
+
+def log_softmax(input, dim=-1):
+    """log softmax along `dim`, via log-sum-exp."""
+    return _act.LogSoftmax.apply(input, dim=dim)
+
+
+def sign(input, straight_through=False):
+    """sign(x) (C2). No gradient unless `straight_through`: then the gradient passes where
+    |x| <= 1 (the hardtanh straight-through estimator)."""
+    return _act.Sign.apply(input, straight_through=straight_through)
+
+
+def step(input, straight_through=False):
+    """Heaviside step, 1 for x >= 0 (C3). No gradient unless `straight_through`: then the
+    upstream gradient passes unchanged."""
+    return _act.Step.apply(input, straight_through=straight_through)
+
+
+# --- dropout ------------------------------------------------------------------------------
+def dropout(input, p=0.5, training=True, generator=None):
+    """Inverted dropout (H7, H10): in training zero each element with probability `p` and
+    scale the kept ones by 1 / (1 - p); otherwise return the input unchanged.
+
+    Draws come from `generator` (a numpy Generator, a seed, or None for the library
+    default), so a seeded run is repeatable.
+    """
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p (the probability of dropping an element) must be in "
+                         f"[0, 1), got {p!r}")
+    if not training or p == 0:
+        return input
+    data = _array(input)
+    rng = resolve_generator(generator)
+    dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float32)
+    keep = rng.random(data.shape, dtype=np.float32 if dtype == np.float32 else np.float64)
+    mask = (keep >= p).astype(dtype)
+    mask *= dtype.type(1.0 / (1.0 - p))
+    return _as_tensor(input) * mask
+
+
+# --- losses -------------------------------------------------------------------------------
+def _class_targets(input, target, name, ignore_index):
+    """Validate (logits or log-probabilities, class-index target); returns target array.
+
+    Raises one clear error for a batch or spatial-size mismatch and for indices outside
+    [0, C) that are not `ignore_index`, naming the bad value and its position.
+    """
+    if input.ndim < 1:
+        raise ValueError(f"{name}: input must have a class dimension, got a 0-d input")
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    expected = (input.shape[0],) + input.shape[2:] if input.ndim > 1 else ()
+    if target.shape != expected:
+        if target.ndim and input.ndim > 1 and target.shape[0] != input.shape[0]:
+            raise ValueError(f"{name}: batch size mismatch: input has {input.shape[0]} "
+                             f"samples (shape {input.shape}) but target has "
+                             f"{target.shape[0]} (shape {target.shape})")
+        raise ValueError(f"{name}: class-index target must have shape {expected} for input "
+                         f"of shape {input.shape}, got {target.shape}")
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        bad = (target != ignore_index) & ((target < 0) | (target >= classes))
+        if bad.any():
+            position = tuple(int(i) for i in np.argwhere(bad)[0])
+            value = target[position]
+            raise IndexError(f"{name}: target {value} at position {position} is out of range; "
+                             f"class indices must be in [0, {classes - 1}] for an input with "
+                             f"{classes} classes (or equal ignore_index={ignore_index})")
+    return target
+
+
+def _prepare_class_loss(input, target, weight, name, ignore_index, reduction):
+    _check_reduction(reduction, name)
+    data = _array(input)
+    target = _array(target)
+    classes = data.shape[1] if data.ndim > 1 else data.shape[0] if data.ndim else 0
+    if weight is not None:
+        weight = _float_like(weight, data, name, "weight")
+        if weight.shape != (classes,):
+            raise ValueError(f"{name}: weight must have one entry per class, shape "
+                             f"({classes},), got {weight.shape}")
+    return data, target, weight
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
+    """Softmax cross-entropy from logits (D4, D5), fused with log-softmax.
+
+    input: logits (N, C), (N, C, d1, ...) or (C,). target: class indices (N,) /
+    (N, d1, ...) / () or class probabilities of the input's shape. `weight` rescales
+    each class, targets equal to `ignore_index` are skipped, and `label_smoothing` mixes
+    the target with the uniform distribution. Stable for logits of any finite size.
+    """
+    return _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing,
+                          "cross_entropy")
+
+
+def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, name):
+    data, target, weight = _prepare_class_loss(input, target, weight, name, ignore_index,
+                                               reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    if target.dtype.kind == "f":
+        if target.shape != data.shape:
+            raise ValueError(f"{name}: a probability (float) target must have the input's "
+                             f"shape {data.shape}, got {target.shape}; for class indices "
+                             f"pass an integer array of shape {data.shape[:1] + data.shape[2:]}")
+        target = target.astype(data.dtype, copy=False)
+    elif target.dtype.kind in "iu":
+        target = _class_targets(data, target, name, ignore_index)
+    else:
+        raise TypeError(f"{name}: target must hold integer class indices or float "
+                        f"probabilities, got dtype {target.dtype}")
+    unbatched = data.ndim == 1
+    if unbatched:
+        input = _as_tensor(input).reshape(1, -1)
+        target = target.reshape((1,) + target.shape[:1] if target.dtype.kind == "f" else (1,))
+    loss = _losses.CrossEntropy.apply(input, target, weight=weight, ignore_index=ignore_index,
+                                      reduction=reduction, label_smoothing=label_smoothing)
+    return loss.reshape(()) if unbatched and reduction == "none" else loss
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of class indices given log-probabilities (D5): with
+    `log_softmax` it equals `cross_entropy`. input (N, C) or (N, C, d1, ...)."""
+    return _nll_loss(input, target, weight, ignore_index, reduction, "nll_loss")
+
+
+def _nll_loss(input, target, weight, ignore_index, reduction, name):
+    data, target, weight = _prepare_class_loss(input, target, weight, name, ignore_index,
+                                               reduction)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{name}: target must hold integer class indices, got dtype "
+                        f"{target.dtype}")
+    target = _class_targets(data, target, name, ignore_index)
+    if data.ndim == 1:
+        loss = _losses.NLLLoss.apply(_as_tensor(input).reshape(1, -1), target.reshape(1),
+                                     weight=weight, ignore_index=ignore_index,
+                                     reduction=reduction)
+        return loss.reshape(()) if reduction == "none" else loss
+    return _losses.NLLLoss.apply(input, target, weight=weight, ignore_index=ignore_index,
+                                 reduction=reduction)
+
+
+def _regression_pair(input, target, name, reduction):
+    _check_reduction(reduction, name)
+    input = _as_tensor(input)
+    if not isinstance(target, Tensor):
+        target = np.asarray(target, dtype=input.dtype)
+    _check_same_shape(input, target, name)
+    return input, target
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error (D1), PyTorch's form: mean of (x - y)^2, no 1/2."""
+    input, target = _regression_pair(input, target, "mse_loss", reduction)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error |x - y|; gradient sign(x - y), 0 where they are equal."""
+    input, target = _regression_pair(input, target, "l1_loss", reduction)
+    return _reduce((input - target).abs(), reduction)
+
+
+def _binary_pair(input, target, weight, name, reduction):
+    _check_reduction(reduction, name)
+    data = _array(input)
+    target_data = _array(target)
+    if target_data.dtype.kind not in "fiub":
+        raise TypeError(f"{name}: target must be numeric, got dtype {target_data.dtype}")
+    _check_same_shape(data, target_data, name)
+    if not isinstance(target, Tensor) or target_data.dtype != data.dtype:
+        target = target_data.astype(data.dtype, copy=False)
+    weight = _float_like(weight, data, name, "weight")
+    if weight is not None:
+        weight = np.broadcast_to(weight, data.shape) if weight.shape != data.shape else weight
+    return data, target, weight
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """Binary cross-entropy on probabilities (D2); logs clamped to >= -100 like PyTorch.
+    Prefer `binary_cross_entropy_with_logits` on raw scores."""
+    name = "binary_cross_entropy"
+    data, target, weight = _binary_pair(input, target, weight, name, reduction)
+    if data.size and (data.min() < 0 or data.max() > 1):
+        raise ValueError(f"{name}: input must hold probabilities in [0, 1], got values in "
+                         f"[{data.min()}, {data.max()}]; pass logits to "
+                         f"binary_cross_entropy_with_logits / BCEWithLogitsLoss instead")
+    return _losses.BinaryCrossEntropy.apply(input, target, weight=weight, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """Sigmoid + binary cross-entropy in one stable formula (D2):
+    max(z, 0) - z y + log(1 + e^-|z|); `pos_weight` scales the positive term per class."""
+    name = "binary_cross_entropy_with_logits"
+    data, target, weight = _binary_pair(input, target, weight, name, reduction)
+    pos_weight = _float_like(pos_weight, data, name, "pos_weight")
+    return _losses.BinaryCrossEntropyWithLogits.apply(
+        input, target, weight=weight, pos_weight=pos_weight, reduction=reduction)
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """Logistic loss for labels y in {-1, +1} (D3): log(1 + e^(-y x)), computed as a
+    stable softplus so large margins neither overflow nor lose precision."""
+    input, target = _regression_pair(input, target, "soft_margin_loss", reduction)
+    return _reduce(softplus(-(input * target), threshold=np.inf), reduction)

@@ -1,0 +1,277 @@
+"""Weight initializers (catalogue area E), with PyTorch's names and semantics.
+
+Everything is one general rule, Keras' variance scaling: draw zero-mean values whose
+variance is `scale / n`, where n is the fan-in, the fan-out or their average, from a normal,
+truncated normal or uniform distribution. Xavier/Glorot, He/Kaiming and LeCun are one-line
+presets of it, and the fan convention (dense and conv kernels) lives in one function.
+
+The `_`-suffixed functions fill a Tensor, Parameter or ndarray in place (like
+`torch.nn.init`) and take `generator=` (a numpy Generator, an int seed, or None for the
+library default of `nnforge.manual_seed`). `get_initializer(name)` maps the names used in
+configs (`init = "he_normal"`) to these functions.
+
+Where the lecture seeds disagree (E6, E8), these are the definitions used:
+
+- Xavier/Glorot: Var = 2 / (fan_in + fan_out) (Glorot & Bengio 2010; seed S1). Seed S3's
+  Var = 1 / (d_in + d_out) is half of that and is treated as an error; seed S4's "Xavier"
+  Var = 2 / n_in is He initialization under another name.
+- He/Kaiming: Var = 2 / fan_in (or fan_out with mode='fan_out'), for ReLU.
+- LeCun: Var = 1 / fan_in, the fan-in-only "Xavier" variant.
+- Biases: zero by default (S1, S3); `small_positive` = 0.01 for ReLU layers (S4), so every
+  unit starts active.
+"""
+import math
+from functools import partial
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..random import resolve_generator
+
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
+
+
+def _calculate_fan_in_and_fan_out(shape):
+    """(fan_in, fan_out) of a weight shape (E10).
+
+    Dense (out, in): fan_in = in, fan_out = out. Conv (C_out, C_in, kH, kW, ...):
+    fan_in = C_in kH kW, fan_out = C_out kH kW. 1-D shapes (a bias) use their length for
+    both, so they can still be scaled.
+    """
+    shape = tuple(shape)
+    if len(shape) == 0:
+        raise ValueError("init: cannot compute fans of a 0-d (scalar) tensor")
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive_field = math.prod(shape[2:])
+    return shape[1] * receptive_field, shape[0] * receptive_field
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended std multiplier for a nonlinearity (PyTorch's table).
+
+    linear/conv/sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu with slope a:
+    sqrt(2 / (1 + a^2)) (a defaults to 0.01); selu: 3/4.
+    """
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                        "conv_transpose2d", "conv_transpose3d", "sigmoid", "identity"):
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"calculate_gain('leaky_relu', param): param must be a number, "
+                             f"got {param!r}")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}; expected "
+                     f"one of linear, sigmoid, tanh, relu, leaky_relu, selu, conv1d/2d/3d")
+
+
+def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="normal",
+                     generator=None, dtype=np.float32):
+    """A new array of `shape` with zero mean and variance scale / n (Keras' rule).
+
+    n is fan_in, fan_out or (fan_in + fan_out) / 2 for `mode` 'fan_in', 'fan_out',
+    'fan_avg'. `distribution`: 'normal' (PyTorch's kaiming/xavier normal), 'uniform'
+    (U(-a, a) with a = sqrt(3 scale / n)), or 'truncated_normal' (Keras' default for its
+    presets: redrawn beyond 2 std, std corrected by 0.87962566 so the variance is still
+    scale / n).
+    """
+    if scale < 0:
+        raise ValueError(f"variance_scaling: scale must be non-negative, got {scale}")
+    if mode not in _MODES:
+        raise ValueError(f"variance_scaling: mode must be one of {_MODES}, got {mode!r}")
+    if distribution not in _DISTRIBUTIONS:
+        raise ValueError(f"variance_scaling: distribution must be one of {_DISTRIBUTIONS}, "
+                         f"got {distribution!r}")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(shape)
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+    if n == 0:
+        raise ValueError(f"variance_scaling: {mode} of shape {tuple(shape)} is zero")
+    rng = resolve_generator(generator)
+    variance = scale / n
+    if distribution == "uniform":
+        limit = math.sqrt(3.0 * variance)
+        values = rng.uniform(-limit, limit, size=shape)
+    elif distribution == "normal":
+        values = rng.normal(0.0, math.sqrt(variance), size=shape)
+    else:
+        values = _truncated_normal(rng, shape, math.sqrt(variance) / 0.87962566103423978)
+    return values.astype(dtype)
+
+
+def _truncated_normal(rng, shape, std):
+    values = rng.standard_normal(size=shape)
+    outside = np.abs(values) > 2
+    while outside.any():  # redraw only the few (~4.6%) values beyond two std
+        values[outside] = rng.standard_normal(size=int(outside.sum()))
+        outside = np.abs(values) > 2
+    return values * std
+
+
+# --- in-place fillers ---------------------------------------------------------------------
+def _target(tensor):
+    array = tensor.data if isinstance(tensor, Tensor) else tensor
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"init: expected a Tensor, Parameter or ndarray to fill, got "
+                        f"{type(tensor).__name__}")
+    return array
+
+
+def _fill(tensor, values):
+    array = _target(tensor)
+    array[...] = values
+    return tensor
+
+
+def _scaled(tensor, scale, mode, distribution, generator):
+    array = _target(tensor)
+    return _fill(tensor, variance_scaling(array.shape, scale, mode, distribution, generator,
+                                          array.dtype))
+
+
+def zeros_(tensor):
+    """Fill with 0. Fine for biases; for weights it is bad (E1): every unit of the layer
+    computes the same function, gets the same gradient and stays identical."""
+    return _fill(tensor, 0)
+
+
+def ones_(tensor):
+    """Fill with 1 (constant: same symmetry problem as zeros for weights, E1)."""
+    return _fill(tensor, 1)
+
+
+def constant_(tensor, val):
+    """Fill with `val` (constant: same symmetry problem as zeros for weights, E1)."""
+    return _fill(tensor, val)
+
+
+def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
+    """Draw from N(mean, std^2). PyTorch's default std is 1, which saturates deep tanh
+    networks (E4); std = 0.01 makes activations vanish layer by layer (E5)."""
+    array = _target(tensor)
+    return _fill(tensor, resolve_generator(generator).normal(mean, std, size=array.shape))
+
+
+def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
+    """Draw from U(a, b)."""
+    array = _target(tensor)
+    return _fill(tensor, resolve_generator(generator).uniform(a, b, size=array.shape))
+
+
+def xavier_uniform_(tensor, gain=1.0, *, generator=None):
+    """Glorot uniform: U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)) (E6; Keras'
+    default `glorot_uniform`). For sigmoid/tanh layers (C15)."""
+    return _scaled(tensor, gain ** 2, "fan_avg", "uniform", generator)
+
+
+def xavier_normal_(tensor, gain=1.0, *, generator=None):
+    """Glorot normal: N(0, gain^2 2 / (fan_in + fan_out)) (E6). Seed S3's
+    1 / (d_in + d_out) is half this variance (an error); S4's "Xavier" is He."""
+    return _scaled(tensor, gain ** 2, "fan_avg", "normal", generator)
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
+                     generator=None):
+    """He uniform: U(-b, b), b = gain sqrt(3 / fan), gain = calculate_gain(nonlinearity,
+    a) (E7). With a = sqrt(5) this is PyTorch's default Linear/Conv2d weight init,
+    U(+-1/sqrt(fan_in))."""
+    gain = calculate_gain(nonlinearity, a)
+    return _scaled(tensor, gain ** 2, mode, "uniform", generator)
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
+                    generator=None):
+    """He normal: N(0, gain^2 / fan) — Var = 2 / fan_in for ReLU (a = 0) (E7). mode
+    'fan_in' preserves the forward activations' variance, 'fan_out' the backward
+    gradients'. Keras' `he_normal` truncates the normal; PyTorch (and nnforge) do not."""
+    gain = calculate_gain(nonlinearity, a)
+    return _scaled(tensor, gain ** 2, mode, "normal", generator)
+
+
+def lecun_normal_(tensor, *, generator=None):
+    """LeCun normal: N(0, 1 / fan_in), the fan-in-only Xavier variant (E6)."""
+    return _scaled(tensor, 1.0, "fan_in", "normal", generator)
+
+
+def lecun_uniform_(tensor, *, generator=None):
+    """LeCun uniform: U(+-sqrt(3 / fan_in)), variance 1 / fan_in."""
+    return _scaled(tensor, 1.0, "fan_in", "uniform", generator)
+
+
+def small_positive_(tensor, val=0.01):
+    """Fill with a small positive constant, 0.01 by default: the bias preset for ReLU
+    layers so every unit starts active (seed S4, E8; S1 and S3 use zero biases)."""
+    return _fill(tensor, val)
+
+
+_REGISTRY = {
+    "zeros": zeros_,
+    "ones": ones_,
+    "constant": constant_,
+    "normal": normal_,
+    "uniform": uniform_,
+    "xavier_uniform": xavier_uniform_,
+    "glorot_uniform": xavier_uniform_,
+    "xavier_normal": xavier_normal_,
+    "glorot_normal": xavier_normal_,
+    "kaiming_uniform": kaiming_uniform_,
+    "he_uniform": partial(kaiming_uniform_, nonlinearity="relu"),
+    "kaiming_normal": kaiming_normal_,
+    "he_normal": partial(kaiming_normal_, nonlinearity="relu"),
+    "lecun_normal": lecun_normal_,
+    "lecun_uniform": lecun_uniform_,
+    "small_positive": small_positive_,
+}
+
+_TAKES_GENERATOR = {"normal", "uniform", "xavier_uniform", "glorot_uniform", "xavier_normal",
+                    "glorot_normal", "kaiming_uniform", "he_uniform", "kaiming_normal",
+                    "he_normal", "lecun_normal", "lecun_uniform"}
+
+
+def initializer_names():
+    """The names `get_initializer` accepts."""
+    return sorted(_REGISTRY)
+
+
+def get_initializer(name, **kwargs):
+    """The in-place initializer called `name`, as `fn(tensor, generator=None)`.
+
+    Extra keyword arguments are bound to it (e.g. `get_initializer("normal", std=0.01)`,
+    `get_initializer("constant", val=0.1)`). A callable is returned unchanged, so layers
+    can take either a name or a function. Names: zeros, ones, constant, normal, uniform,
+    xavier_uniform / glorot_uniform, xavier_normal / glorot_normal, he_normal /
+    kaiming_normal, he_uniform / kaiming_uniform, lecun_normal, lecun_uniform,
+    small_positive. The he_* names use the ReLU gain sqrt(2); the kaiming_* names keep
+    PyTorch's defaults (leaky_relu with a = 0, the same gain).
+    """
+    if callable(name):
+        return partial(name, **kwargs) if kwargs else name
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown initializer {name!r}; expected one of "
+                         f"{', '.join(initializer_names())}")
+    fn = partial(_REGISTRY[name], **kwargs) if kwargs else _REGISTRY[name]
+    if name in _TAKES_GENERATOR:
+        return fn
+
+    def constant_fill(tensor, generator=None):  # generator accepted for a uniform call
+        return fn(tensor)
+    if name == "constant" and "val" not in kwargs:
+        raise ValueError("get_initializer('constant') needs val=, e.g. "
+                         "get_initializer('constant', val=0.1)")
+    return constant_fill
+
+
+__all__ = ["calculate_gain", "constant_", "get_initializer", "initializer_names",
+           "kaiming_normal_", "kaiming_uniform_", "lecun_normal_", "lecun_uniform_",
+           "normal_", "ones_", "small_positive_", "uniform_", "variance_scaling",
+           "xavier_normal_", "xavier_uniform_", "zeros_"]

@@ -1,0 +1,168 @@
+"""Affine and shape layers: Linear, Maxout, Identity, Flatten.
+
+Linear is the fully connected layer of an MLP (B1, B7); Maxout (B21) is k affine maps
+followed by their maximum, a learned piecewise-linear activation.
+"""
+import math
+
+import numpy as np
+
+from . import functional as F
+from . import init as _init
+from .module import Module
+from .parameter import Parameter
+
+
+def _check_features(layer, name, value):
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def reset_affine(weight, bias, fan_in, init, bias_init, generator):
+    """Initialize an affine layer's weight and bias (shared by Linear-like layers).
+
+    With `init=None` PyTorch's default: weight kaiming_uniform_(a=sqrt(5)), i.e.
+    U(+-1/sqrt(fan_in)), and bias U(+-1/sqrt(fan_in)). Otherwise `init` names (or is) an
+    initializer from `nn.init` and the bias defaults to zeros; `bias_init` overrides the
+    bias (e.g. "small_positive" for ReLU layers, E8).
+    """
+    if init is None:
+        _init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    else:
+        _init.get_initializer(init)(weight, generator=generator)
+    if bias is None:
+        return
+    if bias_init is None and init is None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        _init.uniform_(bias, -bound, bound, generator=generator)
+    elif bias_init is None:
+        _init.zeros_(bias)
+    else:
+        _init.get_initializer(bias_init)(bias, generator=generator)
+
+
+class Identity(Module):
+    """Returns its input unchanged (a placeholder layer, and the linear activation C1).
+    Accepts and ignores any constructor arguments, like PyTorch's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Flatten(Module):
+    """Merge dimensions start_dim..end_dim (default: all but the batch dimension).
+
+    Shape: (N, *dims) -> (N, prod(dims)) with the defaults.
+    """
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return F.flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Linear(Module):
+    """y = x W^T + b (B1, B7).
+
+    Args: in_features, out_features, bias=True; keyword-only `generator` (numpy
+    Generator, seed or None), `dtype` (float32), `init` and `bias_init` (an `nn.init`
+    name such as "he_normal" or a callable `fn(tensor, generator=None)`; see
+    `reset_affine` for the defaults, which are PyTorch's).
+    Parameters: weight (out_features, in_features), bias (out_features,).
+    Shape: (*, in_features) -> (*, out_features).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, *, generator=None,
+                 dtype=np.float32, init=None, bias_init=None):
+        super().__init__()
+        self.in_features = _check_features("Linear", "in_features", in_features)
+        self.out_features = _check_features("Linear", "out_features", out_features)
+        self.init, self.bias_init = init, bias_init
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None):
+        reset_affine(self.weight, self.bias, self.in_features, self.init, self.bias_init,
+                     generator)
+
+    def forward(self, input):
+        if input.shape[-1:] != (self.in_features,):
+            self._wrong_features(input)
+        return F.linear(input, self.weight, self.bias)
+
+    def _wrong_features(self, input):
+        shape = tuple(np.shape(input))
+        if not shape:
+            raise ValueError(f"{self._name()}: input is a 0-d scalar, expected shape "
+                             f"(*, {self.in_features})")
+        raise ValueError(f"{self._name()}: input has {shape[-1]} features in its last "
+                         f"dimension, expected {self.in_features} (input shape {shape})")
+
+    def _name(self):
+        return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Maxout(Module):
+    """h_j(x) = max_k (w_jk . x + b_jk) over `pieces` affine maps per output (Goodfellow et
+    al. 2013; B21, C13).
+
+    Parameters: weight (out_features * pieces, in_features) and bias
+    (out_features * pieces,); rows j*pieces .. j*pieces + pieces - 1 are unit j's pieces.
+    Initialized like Linear (PyTorch's default unless `init` / `bias_init` are given).
+    The gradient goes to the winning piece (the first one on a tie).
+    Shape: (*, in_features) -> (*, out_features).
+    """
+
+    def __init__(self, in_features, out_features, pieces, bias=True, *, generator=None,
+                 dtype=np.float32, init=None, bias_init=None):
+        super().__init__()
+        self.in_features = _check_features("Maxout", "in_features", in_features)
+        self.out_features = _check_features("Maxout", "out_features", out_features)
+        self.pieces = _check_features("Maxout", "pieces", pieces)
+        self.init, self.bias_init = init, bias_init
+        rows = self.out_features * self.pieces
+        self.weight = Parameter(np.empty((rows, self.in_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(rows, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator=None):
+        reset_affine(self.weight, self.bias, self.in_features, self.init, self.bias_init,
+                     generator)
+
+    def forward(self, input):
+        if input.shape[-1:] != (self.in_features,):
+            shape = tuple(np.shape(input))
+            raise ValueError(f"Maxout(in_features={self.in_features}, out_features="
+                             f"{self.out_features}, pieces={self.pieces}): input has "
+                             f"{shape[-1] if shape else 0} features in its last dimension, "
+                             f"expected {self.in_features} (input shape {shape})")
+        z = F.linear(input, self.weight, self.bias)
+        z = z.reshape(tuple(z.shape[:-1]) + (self.out_features, self.pieces))
+        return z.max(dim=-1)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"pieces={self.pieces}, bias={self.bias is not None}")
+
+
+__all__ = ["Flatten", "Identity", "Linear", "Maxout", "reset_affine"]

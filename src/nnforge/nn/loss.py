@@ -1,0 +1,131 @@
+"""Loss layers (catalogue area D), PyTorch's names, arguments and defaults.
+
+Each holds its configuration (reduction, class weights...) and calls one function of
+`nn.functional`. Call as `loss_fn(input, target)`; `reduction` is 'mean' (default),
+'sum' or 'none' (per-element losses).
+"""
+import numpy as np
+
+from . import functional as F
+from .module import Module, _to_numpy
+
+
+def _as_buffer(value):
+    """A weight argument as an array: float arrays keep their dtype, the rest float32."""
+    if value is None:
+        return None
+    array = np.array(_to_numpy(value))
+    return array if array.dtype.kind == "f" else array.astype(np.float32)
+
+
+class _Loss(Module):
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        F._check_reduction(reduction, type(self).__name__)
+        self.reduction = reduction
+
+    def extra_repr(self):
+        return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.register_buffer("weight", _as_buffer(weight))
+
+
+class MSELoss(_Loss):
+    """Mean squared error (D1): mean((x - y)^2). Input and target must have one shape."""
+
+    def forward(self, input, target):
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error: mean(|x - y|)."""
+
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """Logistic loss for labels y in {-1, +1} (D3): mean(log(1 + e^(-y x)))."""
+
+    def forward(self, input, target):
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy on probabilities in [0, 1] (D2): -(y log p + (1 - y) log(1 - p)),
+    logs clamped at -100 (PyTorch). On raw scores use BCEWithLogitsLoss, which is stable.
+    weight: optional per-element rescaling, broadcast to the input."""
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Sigmoid + binary cross-entropy in one stable formula (D2).
+
+    weight: per-element rescaling, broadcast to the input; pos_weight: multiplies the
+    positive term, one value per class (last dimension), > 1 raises recall.
+    """
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__(weight, reduction)
+        self.register_buffer("pos_weight", _as_buffer(pos_weight))
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross-entropy from logits (D4, D5): log-softmax and NLL fused, stable for
+    logits of any size. Do not put a Softmax layer before it (it expects logits).
+
+    weight: (C,) class weights; ignore_index: targets with this value are skipped (-100);
+    label_smoothing: mix the target with the uniform distribution (0.0). Input (N, C),
+    (N, C, d1, ...) or (C,); target class indices (N,) / (N, d1, ...) or class
+    probabilities of the input's shape. Out-of-range targets raise one message naming
+    the value, its position and the valid range.
+    """
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
+                             f"{label_smoothing}")
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        return F._cross_entropy(input, target, self.weight, self.ignore_index,
+                                self.reduction, self.label_smoothing, "CrossEntropyLoss")
+
+    def extra_repr(self):
+        parts = [super().extra_repr()] if self.reduction != "mean" else []
+        if self.ignore_index != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
+        if self.label_smoothing:
+            parts.append(f"label_smoothing={self.label_smoothing}")
+        return ", ".join(parts)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices given log-probabilities (D5); LogSoftmax
+    followed by NLLLoss equals CrossEntropyLoss. weight: (C,); ignore_index: -100."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return F._nll_loss(input, target, self.weight, self.ignore_index, self.reduction,
+                           "NLLLoss")
+
+    def extra_repr(self):
+        parts = [super().extra_repr()] if self.reduction != "mean" else []
+        if self.ignore_index != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
+        return ", ".join(parts)

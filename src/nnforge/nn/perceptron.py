@@ -1,0 +1,134 @@
+"""Rosenblatt's perceptron (1958; catalogue B2, B3, D9): the classic single threshold unit.
+
+It is trained by its own mistake-driven rule, not by gradient descent (its sign activation
+has zero derivative almost everywhere, C2): for each sample in turn,
+y_hat = sign(w . x + b) and w <- w + lr (y - y_hat) x, b <- b + lr (y - y_hat), with labels
+y in {-1, +1}, so the error y - y_hat is 0 or +-2. The rule converges on linearly separable
+data (the perceptron convergence theorem) and never on data that are not, such as XOR (N3).
+The loop over samples is the algorithm itself: each update changes the next prediction.
+"""
+import warnings
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..random import resolve_generator
+from . import functional as F
+from .module import Module
+from .parameter import Parameter
+
+
+class PerceptronConvergenceWarning(UserWarning):
+    """The perceptron still made mistakes after its epoch budget."""
+
+
+class Perceptron(Module):
+    """A single sign unit trained with Rosenblatt's rule.
+
+    Args: in_features; lr=1.0 (the rule's alpha); max_epochs=100; generator: numpy
+    Generator, seed or None, used to shuffle the sample order each epoch when
+    `shuffle=True` (weights start at zero, as in Rosenblatt's machine).
+    Parameters: weight (1, in_features), bias (1,) — the bias is the weight of a constant
+    input 1.
+    After `fit`: `converged_` (an epoch made no mistake), `n_epochs_` (epochs run),
+    `errors_` (mistakes per epoch), `classes_` (the label coding given to fit).
+    Calling the module returns the signs of w . x + b as a Tensor (no gradient).
+    """
+
+    def __init__(self, in_features, lr=1.0, max_epochs=100, generator=None, *, shuffle=True):
+        super().__init__()
+        if not isinstance(in_features, (int, np.integer)) or in_features < 1:
+            raise ValueError(f"Perceptron: in_features must be a positive integer, got "
+                             f"{in_features!r}")
+        if not lr > 0:
+            raise ValueError(f"Perceptron: lr must be positive, got {lr!r}")
+        if not isinstance(max_epochs, (int, np.integer)) or max_epochs < 1:
+            raise ValueError(f"Perceptron: max_epochs must be a positive integer, got "
+                             f"{max_epochs!r}")
+        self.in_features, self.lr, self.max_epochs = int(in_features), lr, int(max_epochs)
+        self.generator, self.shuffle = generator, shuffle
+        self.weight = Parameter(np.zeros((1, self.in_features), dtype=np.float64),
+                                requires_grad=False)
+        self.bias = Parameter(np.zeros(1, dtype=np.float64), requires_grad=False)
+
+    def _check_inputs(self, X):
+        X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.in_features:
+            raise ValueError(f"Perceptron(in_features={self.in_features}): X must have shape "
+                             f"(n_samples, {self.in_features}), got {X.shape}")
+        return X
+
+    def _encode(self, y, n):
+        y = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        if y.shape[0] != n:
+            raise ValueError(f"Perceptron.fit: X has {n} samples but y has {y.shape[0]}")
+        labels = set(np.unique(y).tolist())
+        if labels <= {-1, 1}:
+            self.classes_ = np.array([-1, 1])
+            return y.astype(np.float64)
+        if labels <= {0, 1}:
+            self.classes_ = np.array([0, 1])
+            return np.where(y == 1, 1.0, -1.0)
+        raise ValueError(f"Perceptron.fit: labels must be -1/+1 (or 0/1), got "
+                         f"{sorted(labels)}")
+
+    def fit(self, X, y):
+        """Run Rosenblatt's rule until an epoch makes no mistake or `max_epochs` pass.
+
+        Warns (PerceptronConvergenceWarning) when the budget runs out with mistakes left:
+        the data are then probably not linearly separable. Returns self.
+        """
+        X = self._check_inputs(X)
+        targets = self._encode(y, X.shape[0])
+        rng = resolve_generator(self.generator)
+        w = np.zeros(self.in_features + 1)  # last entry: the bias, weight of input 1
+        Xb = np.hstack([X, np.ones((X.shape[0], 1))])
+        self.errors_ = []
+        self.converged_ = False
+        for _ in range(self.max_epochs):
+            order = rng.permutation(X.shape[0]) if self.shuffle else range(X.shape[0])
+            mistakes = 0
+            for i in order:
+                predicted = 1.0 if Xb[i] @ w > 0 else -1.0
+                error = targets[i] - predicted  # 0 or +-2
+                if error:
+                    w += self.lr * error * Xb[i]
+                    mistakes += 1
+            self.errors_.append(mistakes)
+            if mistakes == 0:
+                self.converged_ = True
+                break
+        self.n_epochs_ = len(self.errors_)
+        self.weight.data[...] = w[:-1]
+        self.bias.data[...] = w[-1]
+        if not self.converged_:
+            self.message_ = (f"Perceptron did not converge in {self.max_epochs} epochs: the "
+                             f"last epoch still made {self.errors_[-1]} mistake(s) on "
+                             f"{X.shape[0]} samples; the data are probably not linearly "
+                             f"separable (e.g. XOR), which no single threshold unit can fit")
+            warnings.warn(self.message_, PerceptronConvergenceWarning, stacklevel=2)
+        else:
+            self.message_ = f"Perceptron converged after {self.n_epochs_} epoch(s)"
+        return self
+
+    def decision_function(self, X):
+        """w . x + b for each sample (a NumPy array)."""
+        X = self._check_inputs(X)
+        return X @ self.weight.data[0] + self.bias.data[0]
+
+    def predict(self, X):
+        """Labels in the coding given to `fit` (-1/+1 or 0/1); a score of exactly 0
+        counts as the negative class, as in training."""
+        positive = self.decision_function(X) > 0
+        low, high = getattr(self, "classes_", np.array([-1, 1]))
+        return np.where(positive, high, low)
+
+    def score(self, X, y):
+        """Accuracy of `predict(X)` against y."""
+        return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
+
+    def forward(self, input):
+        return F.sign(F.linear(self._check_inputs(input), self.weight, self.bias))
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, lr={self.lr}, max_epochs={self.max_epochs}"

@@ -1,0 +1,28 @@
+"""Residual connection (B16, He et al. 2016): output = x + block(x).
+
+Learning the identity only needs the block's weights pushed to zero, so adding a residual
+block can only enlarge the function class, and the skip lets gradients bypass the block.
+"""
+from .module import Module
+
+
+class Residual(Module):
+    """x + block(x); `block` must map its input to the same shape.
+
+    The block is registered as the child "block", so its parameters are named
+    "block.0.weight" and so on. Shape: any -> same.
+    """
+
+    def __init__(self, block):
+        super().__init__()
+        if not isinstance(block, Module):
+            raise TypeError(f"Residual(block): block must be a Module, got "
+                            f"{type(block).__name__}")
+        self.block = block
+
+    def forward(self, input):
+        out = self.block(input)
+        if out.shape != input.shape:
+            raise ValueError(f"Residual: block maps shape {tuple(input.shape)} to "
+                             f"{tuple(out.shape)}; x + block(x) needs them equal")
+        return input + out
