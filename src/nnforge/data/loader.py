@@ -1,0 +1,187 @@
+"""`DataLoader`: mini-batches from a dataset, shuffled with a seeded Generator.
+
+Array-backed datasets are batched by one fancy-indexing call per batch (no per-sample
+Python work); memory-mapped sources are read one batch at a time, and the pages a batch
+touched are released afterwards so resident memory stays bounded. An optional background
+thread prepares the next batch (gather + transform) while the model trains on this one.
+"""
+import mmap
+import queue
+import threading
+
+import numpy as np
+
+from ..random import resolve_generator
+from .dataset import ArrayData
+
+_DONE = object()
+
+
+def _memmap_bases(arrays):
+    """The mmap objects behind any memory-mapped arrays among `arrays`."""
+    found = []
+    for array in arrays:
+        base = array
+        while isinstance(base, np.ndarray):
+            handle = getattr(base, "_mmap", None)
+            if handle is not None:
+                found.append(handle)
+                break
+            base = base.base
+    return found
+
+
+def _release(handles):
+    """Drop the page-table entries of memory-mapped sources (data stay in the OS page
+    cache, but no longer count toward this process's resident set)."""
+    for handle in handles:
+        try:
+            handle.madvise(mmap.MADV_DONTNEED)
+        except (AttributeError, ValueError, OSError):
+            pass                                 # platform without madvise: nothing to do
+
+
+class DataLoader:
+    """Iterate over `dataset` in mini-batches of NumPy arrays.
+
+    Args:
+        dataset: a `Dataset` (e.g. `TensorDataset(X, y)`) or an `ArrayData`.
+        batch_size: samples per batch (default 1); None means the whole dataset as one
+            batch (full-batch gradient descent).
+        shuffle: draw a new permutation every epoch from `generator`.
+        drop_last: drop the final incomplete batch.
+        generator: a `numpy.random.Generator` or int seed for shuffling and for the
+            transform (None: the library default set by `nnforge.manual_seed`).
+        transform: called on X of each batch as `transform(X, generator)`, e.g. an
+            augmentation `Compose`; use it on the training loader only. A transform with
+            `needs_targets = True` (`BatchAugment`) is called as `transform(X, y, generator)`
+            and returns `(X, y)`.
+        prefetch: prepare the next batch in a background thread.
+
+    `len(loader)` is the number of batches per epoch. Each batch is a tuple of arrays, one
+    per dataset array, e.g. `for X, y in loader`.
+    """
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
+                 transform=None, prefetch=False):
+        if isinstance(dataset, ArrayData):
+            dataset = dataset.to_dataset()
+        try:
+            n = len(dataset)
+        except TypeError:
+            raise TypeError(f"DataLoader(dataset): expected a Dataset with __len__, got "
+                            f"{type(dataset).__name__}") from None
+        if n == 0:
+            raise ValueError("DataLoader(dataset): the dataset is empty (0 samples)")
+        if batch_size is not None:
+            if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                    or batch_size < 1:
+                raise ValueError(f"DataLoader(batch_size): expected a positive integer or None, "
+                                 f"got {batch_size!r}")
+            batch_size = int(batch_size)
+            if drop_last and batch_size > n:
+                raise ValueError(f"DataLoader: batch_size={batch_size} is larger than the "
+                                 f"dataset ({n} samples) with drop_last=True, so an epoch "
+                                 "would have zero batches; lower batch_size or set "
+                                 "drop_last=False")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"DataLoader(transform): expected a callable, got "
+                            f"{type(transform).__name__}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.generator = resolve_generator(generator)
+        self.transform = transform
+        self.prefetch = bool(prefetch)
+        self._batched = getattr(dataset, "supports_batch_indexing", False)
+        arrays = getattr(dataset, "arrays", None)
+        if arrays is None and hasattr(dataset, "dataset"):
+            arrays = getattr(dataset.dataset, "arrays", None)
+        self._mmaps = _memmap_bases(arrays or ())
+
+    def __len__(self):
+        n = len(self.dataset)
+        if self.batch_size is None:
+            return 1
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def _batch_indices(self):
+        """The index array of each batch of one epoch."""
+        n = len(self.dataset)
+        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        size = n if self.batch_size is None else self.batch_size
+        stops = range(size, n + 1, size) if self.drop_last else range(size, n + size, size)
+        return [order[stop - size:min(stop, n)] for stop in stops]
+
+    def _fetch(self, idx):
+        if self._batched:
+            batch = self.dataset[idx]
+            batch = tuple(np.asarray(b) for b in (batch if isinstance(batch, tuple) else (batch,)))
+        else:
+            samples = [self.dataset[int(i)] for i in idx]
+            if not isinstance(samples[0], tuple):
+                samples = [(s,) for s in samples]
+            batch = tuple(np.stack([np.asarray(s[k]) for s in samples])
+                          for k in range(len(samples[0])))
+        if self._mmaps:
+            _release(self._mmaps)
+        if self.transform is not None:
+            if getattr(self.transform, "needs_targets", False):
+                if len(batch) < 2:
+                    raise ValueError(f"DataLoader(transform): {type(self.transform).__name__} "
+                                     "needs targets, but the dataset yields X only")
+                X, y = self.transform(batch[0], batch[1], self.generator)
+                batch = (X, y) + batch[2:]
+            else:
+                batch = (self.transform(batch[0], self.generator),) + batch[1:]
+        return batch
+
+    def __iter__(self):
+        batches = self._batch_indices()
+        if not self.prefetch:
+            return (self._fetch(idx) for idx in batches)
+        return self._prefetching(batches)
+
+    def _prefetching(self, batches):
+        """Yield batches prepared one step ahead by a worker thread. All generator draws
+        happen in the worker in the same order as without prefetch, so results match."""
+        ready = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def offer(item):
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work():
+            try:
+                for idx in batches:
+                    if not offer(self._fetch(idx)):
+                        return
+                offer(_DONE)
+            except BaseException as error:       # noqa: BLE001 - handed to the consumer
+                offer(error)
+
+        worker = threading.Thread(target=work, name="nnforge-prefetch", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = ready.get()
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            worker.join(timeout=5)
+
+    def __repr__(self):
+        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, "
+                f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"drop_last={self.drop_last}, prefetch={self.prefetch})")
