@@ -1,0 +1,104 @@
+"""The 2-D convolutional layer (B12) and its functional form.
+
+A convolution slides C_out learned filters of shape (C_in, kH, kW) over the input and
+shares them across all positions (weight sharing, B11), so a layer needs C_out*C_in*kH*kW
+weights whatever the image size. Like every framework, the op is cross-correlation (the
+kernel is not flipped). The kernel itself is `autograd.conv.Conv2d`: im2col on a strided
+view and one GEMM.
+"""
+import math
+
+import numpy as np
+
+from ..autograd import Tensor
+from ..autograd.conv import Conv2d as _Conv2dFn
+from ..autograd.conv import _pair
+from ..random import resolve_generator
+from .module import Module
+from .parameter import Parameter
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D cross-correlation of `input` (N, C_in, H, W) or (C_in, H, W) with `weight`
+    (C_out, C_in, kH, kW), plus `bias` (C_out,). Output size per spatial dim:
+    floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1."""
+    name = "conv2d"
+    return _Conv2dFn.apply(input, weight, bias, stride=_pair(stride, "stride", name, 1),
+                           padding=_pair(padding, "padding", name, 0),
+                           dilation=_pair(dilation, "dilation", name, 1), layer=name)
+
+
+class Conv2d(Module):
+    """2-D convolution over an NCHW input (PyTorch's `nn.Conv2d` without groups).
+
+    Args:
+        in_channels: channels C_in of the input.
+        out_channels: number of filters C_out (channels of the output).
+        kernel_size: int or (kH, kW).
+        stride: int or pair, default 1.
+        padding: int or pair of zeros added on each side, default 0.
+        dilation: int or pair, spacing between kernel taps, default 1.
+        bias: learn a per-channel bias (default True).
+        generator: numpy Generator / seed for the initial weights (default: the library's).
+        dtype: parameter dtype, float32 by default.
+
+    Parameters: `weight` (C_out, C_in, kH, kW) and `bias` (C_out,), initialised like
+    PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C_in*kH*kW (this is
+    kaiming_uniform_ with a=sqrt(5)).
+
+    Shape: (N, C_in, H, W) -> (N, C_out, H_out, W_out), with
+    H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, bias=True, *, generator=None, dtype=np.float32):
+        super().__init__()
+        layer = f"Conv2d(in_channels={in_channels})"
+        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{layer}: {arg} must be a positive integer, got {value!r}")
+        if isinstance(padding, str):
+            raise ValueError(f"{layer}: padding must be an int or a pair of ints; string "
+                             f"padding modes such as {padding!r} are not supported")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "kernel_size", layer, 1)
+        self.stride = _pair(stride, "stride", layer, 1)
+        self.padding = _pair(padding, "padding", layer, 0)
+        self.dilation = _pair(dilation, "dilation", layer, 1)
+        dtype = np.dtype(dtype)
+        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters(generator=generator)
+
+    def reset_parameters(self, generator=None):
+        """PyTorch's default: weight and bias from U(+-1/sqrt(fan_in))."""
+        rng = resolve_generator(generator)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1 / math.sqrt(fan_in)
+        w = self.weight.data
+        w[...] = rng.uniform(-bound, bound, size=w.shape).astype(w.dtype)
+        if self.bias is not None:
+            b = self.bias.data
+            b[...] = rng.uniform(-bound, bound, size=b.shape).astype(b.dtype)
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(np.asarray(x))
+        return _Conv2dFn.apply(x, self.weight, self.bias, stride=self.stride,
+                               padding=self.padding, dilation=self.dilation,
+                               layer=f"Conv2d(in_channels={self.in_channels})")
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s

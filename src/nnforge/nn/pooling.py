@@ -1,0 +1,139 @@
+"""Pooling layers (B13): MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their functional forms.
+
+Pooling combines each neighbourhood of a feature map into one value, shrinking the map and
+making the features less sensitive to small shifts; adaptive pooling turns any input size
+into a fixed output size (output 1 = global average pooling, the usual head of a modern
+CNN). No parameters. Kernels: `autograd.pooling`.
+"""
+import numpy as np
+
+from ..autograd import Tensor
+from ..autograd import pooling as _pool
+from ..autograd.conv import _pair
+from .module import Module
+
+
+def _geometry(layer, kernel_size, stride, padding, dilation=1):
+    kernel = _pair(kernel_size, "kernel_size", layer, 1)
+    stride = kernel if stride is None or stride == () else _pair(stride, "stride", layer, 1)
+    return kernel, stride, _pair(padding, "padding", layer, 0), _pair(dilation, "dilation",
+                                                                       layer, 1)
+
+
+def _output_size(output_size, layer):
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        output_size = (output_size, output_size)
+    if not (isinstance(output_size, (tuple, list)) and len(output_size) == 2
+            and all(v is None or (isinstance(v, (int, np.integer)) and v >= 1)
+                    for v in output_size)):
+        raise ValueError(f"{layer}: output_size must be a positive int or a pair of positive "
+                         f"ints (or None to keep that size), got {output_size!r}")
+    return tuple(None if v is None else int(v) for v in output_size)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
+    """Max over each kH x kW window (stride defaults to kernel_size, padding is -inf)."""
+    kernel, stride, padding, dilation = _geometry("max_pool2d", kernel_size, stride, padding,
+                                                  dilation)
+    return _pool.MaxPool2d.apply(input, kernel_size=kernel, stride=stride, padding=padding,
+                                 dilation=dilation, layer="max_pool2d")
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+    """Mean over each kH x kW window (stride defaults to kernel_size, zero padding)."""
+    kernel, stride, padding, _ = _geometry("avg_pool2d", kernel_size, stride, padding)
+    return _pool.AvgPool2d.apply(input, kernel_size=kernel, stride=stride, padding=padding,
+                                 count_include_pad=bool(count_include_pad), layer="avg_pool2d")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (PyTorch's window rule)."""
+    size = _output_size(output_size, "adaptive_avg_pool2d")
+    return _pool.AdaptiveAvgPool2d.apply(input, output_size=size, layer="adaptive_avg_pool2d")
+
+
+def _as_tensor(x):
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+class MaxPool2d(Module):
+    """Max pooling; the backward routes each gradient to its window's arg-max (B14).
+
+    Args:
+        kernel_size: int or (kH, kW).
+        stride: int or pair; default (None) = kernel_size, i.e. non-overlapping windows.
+        padding: implicit -inf padding on each side, at most half the kernel size.
+        dilation: spacing between window elements, default 1.
+
+    Ties go to the first maximum in row-major window order, as in PyTorch.
+
+    Shape: (N, C, H, W) -> (N, C, H_out, W_out),
+    H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
+        super().__init__()
+        name = f"MaxPool2d(kernel_size={kernel_size})"
+        self.kernel_size, self.stride, self.padding, self.dilation = _geometry(
+            name, kernel_size, stride, padding, dilation)
+        self._name = name
+
+    def forward(self, x):
+        return _pool.MaxPool2d.apply(_as_tensor(x), kernel_size=self.kernel_size,
+                                     stride=self.stride, padding=self.padding,
+                                     dilation=self.dilation, layer=self._name)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, dilation={self.dilation}")
+
+
+class AvgPool2d(Module):
+    """Average pooling: y = (1/|N|) sum of the window; the gradient is spread 1/|N| (B14).
+
+    Args:
+        kernel_size: int or (kH, kW).
+        stride: int or pair; default (None) = kernel_size.
+        padding: implicit zero padding on each side, at most half the kernel size.
+        count_include_pad: divide by the full window size including padding zeros (default
+            True, PyTorch's default) or only by the number of real inputs.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+        super().__init__()
+        name = f"AvgPool2d(kernel_size={kernel_size})"
+        self.kernel_size, self.stride, self.padding, _ = _geometry(name, kernel_size, stride,
+                                                                   padding)
+        self.count_include_pad = bool(count_include_pad)
+        self._name = name
+
+    def forward(self, x):
+        return _pool.AvgPool2d.apply(_as_tensor(x), kernel_size=self.kernel_size,
+                                     stride=self.stride, padding=self.padding,
+                                     count_include_pad=self.count_include_pad,
+                                     layer=self._name)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, count_include_pad={self.count_include_pad}")
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (OH, OW), whatever the input size.
+
+    Output row i averages input rows floor(i*H/OH) .. ceil((i+1)*H/OH) - 1 (and likewise
+    for columns), PyTorch's rule; windows may overlap when H is not a multiple of OH.
+    `output_size=1` is global average pooling. `None` in a pair keeps that input size.
+    """
+
+    def __init__(self, output_size):
+        super().__init__()
+        self._name = f"AdaptiveAvgPool2d(output_size={output_size})"
+        self.output_size = _output_size(output_size, self._name)
+
+    def forward(self, x):
+        return _pool.AdaptiveAvgPool2d.apply(_as_tensor(x), output_size=self.output_size,
+                                             layer=self._name)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
