@@ -11,7 +11,7 @@ predicted samples has precision 0), so the tests compare against `sklearn.metric
 import numpy as np
 
 __all__ = ["accuracy", "top_k_accuracy", "precision", "recall", "f1", "confusion_matrix",
-           "mse", "mae", "r2", "predicted_labels", "METRICS", "get_metric", "metric_names",
+           "mse", "mae", "r2", "predicted_labels", "LABEL_METRICS", "METRICS", "get_metric", "metric_names",
            "higher_is_better"]
 
 
@@ -153,6 +153,9 @@ def r2(y_true, y_pred):
 def _top5(y_true, y_score):
     return top_k_accuracy(y_true, y_score, k=5)
 
+
+#: metrics computed from predicted labels (the Trainer takes the arg-max once for all)
+LABEL_METRICS = frozenset({"accuracy", "precision", "recall", "f1"})
 
 #: name -> (function, higher_is_better)
 METRICS = {

@@ -1,0 +1,360 @@
+"""`Trainer`: the training loop every nnforge run goes through (fit / evaluate / predict).
+
+One epoch (CATALOGUE F5, K13, K15) is the loop a PyTorch user writes by hand:
+
+    model.train()
+    for X, y in loader:                 # shuffled with the run's Generator
+        optimizer.zero_grad()
+        loss = loss_fn(model(Tensor(X)), Tensor(y))
+        loss.backward()
+        optimizer.step()
+
+plus what a careful user adds around it: the NaN/Inf guard between backward and step,
+the mean loss and metrics per epoch (accumulated from outputs the loop already computed,
+not from a second pass), validation in eval mode without a graph, an optional learning-
+rate scheduler, callbacks at batch and epoch edges, and a `History`. `batch_size=None` is
+full-batch gradient descent (one update per epoch), `batch_size=1` is plain SGD (F2–F4).
+"""
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..autograd import Tensor, no_grad
+from .callbacks import Callback, CallbackList
+from .guards import NonFiniteGuard, TrainingDivergedError
+from .history import History
+from .metrics import LABEL_METRICS, get_metric, predicted_labels
+from .progress import progress_callback
+
+__all__ = ["Trainer", "MCPrediction"]
+
+_SCHEDULER_INTERVALS = ("epoch", "step")
+
+
+@dataclass
+class MCPrediction:
+    """Monte-Carlo dropout prediction (H11): statistics over T stochastic passes.
+
+    mean, std: (N, ...) mean and standard deviation of the (probability) outputs;
+    entropy: (N,) predictive entropy of the mean probabilities in nats, None for
+    regression outputs; samples: (T, N, ...) every pass.
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    entropy: np.ndarray
+    samples: np.ndarray
+
+
+def _arrays(data, where):
+    """(X, y) arrays from an (X, y) pair or an ArrayData; None for other datasets."""
+    from ..data import ArrayData
+
+    if isinstance(data, tuple) and len(data) == 2:
+        return np.asarray(data[0]), np.asarray(data[1])
+    if isinstance(data, ArrayData):
+        if data.y is None:
+            raise ValueError(f"{where}: {getattr(data, 'name', 'the data')} has no targets (y "
+                             "is None)")
+        return data.X, data.y
+    return None
+
+
+class Trainer:
+    """Fits `model` with `optimizer` on `loss_fn`, reporting `metrics` each epoch.
+
+    Args:
+        model: an nnforge Module.
+        optimizer: an nnforge.optim optimizer over the model's parameters.
+        loss_fn: a loss module or function `loss_fn(output, target) -> scalar Tensor`.
+        metrics: metric names from `train.metrics` (or callables `fn(y_true, output)`);
+            reported for training ("accuracy") and validation ("val_accuracy").
+        callbacks: Callback instances (EarlyStopping, ...).
+        generator: numpy Generator or seed used to shuffle batches (None: library default).
+        scheduler: an `optim.lr_scheduler` object, stepped every epoch or every step.
+        scheduler_interval: "epoch" or "step".
+        nan_guard: stop with TrainingDivergedError when the loss or a gradient is not finite.
+    """
+
+    def __init__(self, model, optimizer, loss_fn, metrics=("accuracy",), callbacks=(),
+                 generator=None, scheduler=None, scheduler_interval="epoch", nan_guard=True):
+        from ..random import resolve_generator
+
+        if scheduler_interval not in _SCHEDULER_INTERVALS:
+            raise ValueError(f"Trainer(scheduler_interval={scheduler_interval!r}): expected "
+                             "'epoch' or 'step'")
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        self.metric_fns = {}
+        for m in metrics or ():
+            if callable(m):
+                self.metric_fns[getattr(m, "__name__", type(m).__name__)] = m
+            else:
+                self.metric_fns[m] = get_metric(m)
+        for cb in callbacks or ():
+            if not isinstance(cb, Callback):
+                raise TypeError(f"Trainer(callbacks): expected Callback instances, got "
+                                f"{type(cb).__name__}")
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.callbacks = list(callbacks or ())
+        self.generator = resolve_generator(generator)
+        self.scheduler = scheduler
+        self.scheduler_interval = scheduler_interval
+        self.nan_guard = bool(nan_guard)
+        self.history = None
+        self.params = {}
+        self.stop_training = False
+        self.stop_reason = None
+        self.global_step = 0
+        self._dtype = np.dtype(np.float32)
+        loss_name = type(loss_fn).__name__
+        self._logits = loss_name != "BCELoss"          # outputs are logits unless BCELoss
+        self._loss_name = loss_name
+
+    # --- data ---------------------------------------------------------------------------
+    def _loader(self, data, batch_size, shuffle, where):
+        from ..data import DataLoader, TensorDataset
+
+        if isinstance(data, DataLoader):
+            return data
+        pair = _arrays(data, where)
+        dataset = TensorDataset(*pair) if pair is not None else data
+        if batch_size is not None and (isinstance(batch_size, bool) or
+                                       not isinstance(batch_size, (int, np.integer)) or
+                                       batch_size < 1):
+            raise ValueError(f"{where}(batch_size): expected a positive integer or None, got "
+                             f"{batch_size!r}")
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+                          generator=self.generator)
+
+    def _input(self, xb):
+        if xb.dtype.kind == "f" and xb.dtype != self._dtype:
+            xb = xb.astype(self._dtype)
+        return Tensor(xb)
+
+    def _target(self, yb, out):
+        # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
+        # inside MSELoss; give it the output's trailing unit dimension instead.
+        if yb.dtype.kind == "f":
+            if yb.dtype != self._dtype:
+                yb = yb.astype(self._dtype)
+            if out.ndim == yb.ndim + 1 and out.shape[-1] == 1:
+                yb = yb[..., None]
+        return Tensor(yb)
+
+    def _model_dtype(self):
+        """The floating dtype of the model's parameters: inputs are cast to it."""
+        for p in self.model.parameters():
+            if p.data.dtype.kind == "f":
+                return p.data.dtype
+        return np.dtype(np.float32)
+
+    # --- metrics ------------------------------------------------------------------------
+    def _metrics(self, outputs, targets, prefix=""):
+        if not self.metric_fns:
+            return {}
+        output, target = np.concatenate(outputs), np.concatenate(targets)
+        labels = None
+        results = {}
+        for name, fn in self.metric_fns.items():
+            if name in LABEL_METRICS:
+                if labels is None:
+                    labels = predicted_labels(output, logits=self._logits)
+                results[prefix + name] = fn(target, labels)
+            else:
+                results[prefix + name] = float(fn(target, output))
+        return results
+
+    def current_lr(self):
+        """Learning rate of the optimizer's first parameter group."""
+        groups = getattr(self.optimizer, "param_groups", None)
+        return float(groups[0]["lr"]) if groups else float("nan")
+
+    # --- fit ----------------------------------------------------------------------------
+    def fit(self, train, val=None, epochs=1, batch_size=32, shuffle=True, verbose=1,
+            progress_stream=None):
+        """Train for `epochs` epochs and return the `History`.
+
+        `train` and `val` are (X, y) array pairs, ArrayData, Datasets or DataLoaders.
+        `verbose`: 0 silent, 1 a tqdm bar on a terminal (else one line per epoch), 2 lines.
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"fit(epochs): expected a positive integer, got {epochs!r}")
+        loader = self._loader(train, batch_size, shuffle, "fit")
+        val_loader = None if val is None else self._loader(val, batch_size or 256, False, "fit")
+        progress = progress_callback(verbose, progress_stream)
+        callbacks = CallbackList(self.callbacks + ([progress] if progress else []), trainer=self)
+        guard = NonFiniteGuard(self.model) if self.nan_guard else None
+        self.history = history = History()
+        self.stop_training, self.stop_reason = False, None
+        self.params = {"epochs": int(epochs), "steps": len(loader),
+                       "samples": len(loader.dataset), "batch_size": batch_size}
+        batch_hooks = callbacks.has_batch_hooks
+        step_scheduler = self.scheduler is not None and self.scheduler_interval == "step"
+        model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
+        self._dtype = self._model_dtype()
+
+        callbacks.on_train_begin({})
+        try:
+            for epoch in range(int(epochs)):
+                start = time.perf_counter()
+                callbacks.on_epoch_begin(epoch, {})
+                lr = self.current_lr()
+                model.train()
+                loss_sum, count, outputs, targets = 0.0, 0, [], []
+                for b, batch in enumerate(loader):
+                    xb, yb = batch[0], batch[1]
+                    if batch_hooks:
+                        callbacks.on_batch_begin(b, {"size": len(xb)})
+                    optimizer.zero_grad()
+                    out = model(self._input(xb))
+                    loss = loss_fn(out, self._target(yb, out))
+                    loss.backward()
+                    value = float(loss.data)
+                    self.global_step += 1
+                    if guard is not None:
+                        guard.check(value, epoch + 1, self.global_step)
+                    optimizer.step()
+                    if step_scheduler:
+                        self.scheduler.step()
+                    n = len(xb)
+                    loss_sum += value * n
+                    count += n
+                    if self.metric_fns:
+                        outputs.append(out.data)
+                        targets.append(yb)
+                    if batch_hooks:
+                        callbacks.on_batch_end(b, {"loss": value, "size": n})
+                logs = {"epoch": epoch + 1, "loss": loss_sum / count}
+                logs.update(self._metrics(outputs, targets))
+                del outputs, targets
+                if val_loader is not None:
+                    logs.update({"val_" + k: v for k, v in self._evaluate(val_loader).items()})
+                logs["lr"] = lr
+                if self.scheduler is not None and not step_scheduler:
+                    self._step_epoch_scheduler(logs)
+                logs["seconds"] = time.perf_counter() - start
+                callbacks.on_epoch_end(epoch, logs)
+                history.append(logs)
+                if self.stop_training:
+                    break
+        except TrainingDivergedError as error:
+            self.stop_reason = history.stop_reason = f"diverged: {error}"
+            callbacks.on_train_end({})
+            raise
+        if self.stop_reason is None:
+            self.stop_reason = (f"stopped by a callback after epoch {len(history)}"
+                                if self.stop_training else f"completed {len(history)} epochs")
+        history.stop_reason = self.stop_reason
+        callbacks.on_train_end({})
+        return history
+
+    def _step_epoch_scheduler(self, logs):
+        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+            key = "val_loss" if "val_loss" in logs else "loss"
+            self.scheduler.step(logs[key])
+        else:
+            self.scheduler.step()
+
+    # --- evaluation ---------------------------------------------------------------------
+    def _evaluate(self, loader):
+        model = self.model
+        self._dtype = self._model_dtype()
+        was_training = model.training
+        model.eval()
+        loss_sum, count, outputs, targets = 0.0, 0, [], []
+        try:
+            with no_grad():
+                for batch in loader:
+                    xb, yb = batch[0], batch[1]
+                    out = model(self._input(xb))
+                    loss = self.loss_fn(out, self._target(yb, out))
+                    loss_sum += float(loss.data) * len(xb)
+                    count += len(xb)
+                    outputs.append(out.data)
+                    targets.append(yb)
+        finally:
+            model.train(was_training)
+        results = {"loss": loss_sum / count}
+        results.update(self._metrics(outputs, targets))
+        return results
+
+    def evaluate(self, data, batch_size=256):
+        """{"loss": mean loss, <metric>: value, ...} on `data`, in eval mode, no graph."""
+        return self._evaluate(self._loader(data, batch_size, False, "evaluate"))
+
+    # --- prediction ---------------------------------------------------------------------
+    def _forward_all(self, X, batch_size):
+        size = len(X) if batch_size is None else int(batch_size)
+        with no_grad():
+            return np.concatenate([self.model(self._input(np.asarray(X[i:i + size]))).data
+                                   for i in range(0, len(X), size)])
+
+    def predict(self, x, batch_size=256, mc_samples=None):
+        """Model outputs for inputs `x` (array, (X, y) pair or ArrayData) as an ndarray,
+        always in eval mode and without building a graph.
+
+        With `mc_samples=T`, Dropout layers stay active for T stochastic passes (Monte-Carlo
+        dropout, H11) and an `MCPrediction` with mean, std and predictive entropy is
+        returned; outputs are turned into probabilities first (softmax after
+        CrossEntropyLoss, sigmoid after BCEWithLogitsLoss, exp after NLLLoss).
+        """
+        pair = None
+        if not isinstance(x, np.ndarray):
+            from ..data import ArrayData
+            if isinstance(x, ArrayData):
+                pair = (x.X, x.y)
+            elif isinstance(x, tuple) and len(x) == 2:
+                pair = x
+        X = pair[0] if pair is not None else np.asarray(x)
+        model = self.model
+        self._dtype = self._model_dtype()
+        was_training = model.training
+        model.eval()
+        try:
+            if mc_samples is None:
+                return self._forward_all(X, batch_size)
+            if isinstance(mc_samples, bool) or int(mc_samples) != mc_samples or mc_samples < 1:
+                raise ValueError(f"predict(mc_samples={mc_samples!r}): expected a positive "
+                                 "integer")
+            dropouts = [m for m in model.modules() if "Dropout" in type(m).__name__]
+            if not dropouts:
+                raise ValueError("predict(mc_samples=...): the model has no Dropout layer, so "
+                                 "every pass would give the same output")
+            for m in dropouts:
+                m.train()
+            samples = np.stack([self._to_probabilities(self._forward_all(X, batch_size))
+                                for _ in range(int(mc_samples))])
+        finally:
+            model.train(was_training)
+        mean = samples.mean(axis=0)
+        entropy = _entropy(mean, self._loss_name)
+        return MCPrediction(mean=mean, std=samples.std(axis=0), entropy=entropy,
+                            samples=samples)
+
+    def _to_probabilities(self, out):
+        if self._loss_name == "CrossEntropyLoss":
+            z = out - out.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            return e / e.sum(axis=1, keepdims=True)
+        if self._loss_name == "BCEWithLogitsLoss":
+            return 1.0 / (1.0 + np.exp(-out))
+        if self._loss_name == "NLLLoss":
+            return np.exp(out)
+        return out
+
+
+def _entropy(mean, loss_name):
+    """Predictive entropy (nats) of mean class probabilities; None for regression."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if loss_name in ("CrossEntropyLoss", "NLLLoss"):
+            p = np.clip(mean, 1e-12, 1.0)
+            return -(mean * np.log(p)).sum(axis=1)
+        if loss_name in ("BCEWithLogitsLoss", "BCELoss"):
+            p = np.clip(mean, 1e-12, 1 - 1e-12)
+            h = -(p * np.log(p) + (1 - p) * np.log(1 - p))
+            return h.reshape(len(h), -1).sum(axis=1)
+    return None

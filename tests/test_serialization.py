@@ -1,0 +1,96 @@
+"""safetensors save/load: dtypes and shapes kept, PyTorch round trips, clear errors."""
+import os
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file as torch_load_file
+from safetensors.torch import save_file as torch_save_file
+
+import nnforge
+from nnforge import nn
+from nnforge.serialization import load_metadata
+
+
+def _mlp(generator):
+    return nn.Sequential(nn.Linear(6, 5, generator=generator), nn.ReLU(),
+                         nn.Linear(5, 3, generator=generator))
+
+
+def _torch_mlp():
+    return torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+
+
+def test_round_trip_keeps_dtypes_shapes_and_scalars(tmp_path):
+    state = {"w": np.arange(6, dtype=np.float32).reshape(2, 3).T,      # not contiguous
+             "d": np.linspace(0, 1, 4),                                 # float64
+             "num_batches_tracked": np.array(7, dtype=np.int64),        # 0-d int buffer
+             "mask": np.array([True, False])}
+    path = tmp_path / "s.safetensors"
+    nnforge.save(state, path, metadata={"epoch": "3"})
+    back = nnforge.load(path)
+    assert set(back) == set(state)
+    for k, v in state.items():
+        assert back[k].dtype == v.dtype and back[k].shape == v.shape
+        np.testing.assert_array_equal(back[k], v)
+    assert load_metadata(path) == {"epoch": "3"}
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []   # no temp left
+
+
+def test_nnforge_file_loads_into_torch_model(tmp_path):
+    model = _mlp(np.random.default_rng(0))
+    path = tmp_path / "m.safetensors"
+    nnforge.save(model.state_dict(), path)
+    tmodel = _torch_mlp()
+    tmodel.load_state_dict(torch_load_file(str(path)))
+    x = np.random.default_rng(1).normal(size=(4, 6)).astype(np.float32)
+    with torch.no_grad():
+        expected = tmodel(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(nnforge.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_torch_file_loads_into_nnforge_model(tmp_path):
+    torch.manual_seed(0)
+    tmodel = _torch_mlp()
+    path = tmp_path / "t.safetensors"
+    torch_save_file(tmodel.state_dict(), str(path))
+    model = _mlp(np.random.default_rng(0))
+    model.load_state_dict(nnforge.load(path))
+    x = np.random.default_rng(2).normal(size=(4, 6)).astype(np.float32)
+    with torch.no_grad():
+        expected = tmodel(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(nnforge.tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.safetensors"):
+        nnforge.load(tmp_path / "nope.safetensors")
+
+
+@pytest.mark.parametrize("content", [b"", b"hello world, not weights",
+                                     b"\xff" * 8 + b"{}", b"\x05\x00\x00\x00\x00\x00\x00\x00[1,2]"])
+def test_not_a_safetensors_file(tmp_path, content):
+    path = tmp_path / "bad.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="bad.safetensors"):
+        nnforge.load(path)
+
+
+def test_truncated_and_corrupted_files(tmp_path):
+    path = tmp_path / "m.safetensors"
+    nnforge.save({"w": np.ones((10, 10), np.float32)}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[:-17])                                       # truncated buffer
+    with pytest.raises(ValueError, match="m.safetensors: corrupt or truncated"):
+        nnforge.load(path)
+    header_len = int.from_bytes(data[:8], "little")
+    path.write_bytes(data[:8] + b"{" + b"#" * (header_len - 1) + data[8 + header_len:])
+    with pytest.raises(ValueError, match="m.safetensors"):
+        nnforge.load(path)
+
+
+def test_save_rejects_bad_input(tmp_path):
+    with pytest.raises(TypeError, match="mapping"):
+        nnforge.save([np.ones(2)], tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match="entry 'x' has dtype <U1"):
+        nnforge.save({"x": np.array(["a"])}, tmp_path / "x.safetensors")
