@@ -1,0 +1,51 @@
+"""Shared in-place pieces of the adaptive optimizers (optax style): exponential moving
+averages of the gradient and of its square, and Adam's bias correction.
+
+Adam, AdamW, RMSprop and Adadelta are built from these, so each formula is written once.
+Every helper writes into arrays it is given (``avg`` and a scratch array) and allocates
+nothing of the parameter's size.
+"""
+import math
+
+import numpy as np
+
+
+def ema_(avg, x, decay, scratch):
+    """avg <- decay * avg + (1 - decay) * x, in place.
+
+    Computed as PyTorch's ``avg.lerp_(x, 1 - decay)``: avg + (1 - decay) * (x - avg).
+    """
+    np.subtract(x, avg, out=scratch)
+    scratch *= 1.0 - decay
+    avg += scratch
+    return avg
+
+
+def ema_square_(avg, x, decay, scratch):
+    """avg <- decay * avg + (1 - decay) * x**2, in place (the RMS statistic E[g^2])."""
+    avg *= decay
+    np.multiply(x, x, out=scratch)
+    scratch *= 1.0 - decay
+    avg += scratch
+    return avg
+
+
+def rms_(out, avg, eps, eps_inside=False):
+    """out <- sqrt(avg) + eps (PyTorch's RMSprop/Adam), or sqrt(avg + eps) (Adadelta)."""
+    if eps_inside:
+        np.add(avg, eps, out=out)
+        np.sqrt(out, out=out)
+    else:
+        np.sqrt(avg, out=out)
+        out += eps
+    return out
+
+
+def bias_correction(decay, step):
+    """1 - decay**step: divides an EMA started at zero to make it unbiased (Kingma & Ba)."""
+    return 1.0 - decay ** step
+
+
+def bias_correction_sqrt(decay, step):
+    """sqrt(1 - decay**step), the correction applied to the root of the second moment."""
+    return math.sqrt(bias_correction(decay, step))

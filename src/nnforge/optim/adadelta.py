@@ -1,0 +1,53 @@
+"""`Adadelta`: Adagrad without the ever-shrinking step, units matched by a second EMA."""
+import numpy as np
+
+from ._moments import ema_square_, rms_
+from .optimizer import Optimizer
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler, 2012), PyTorch's rule exactly (catalogue F11).
+
+    ``Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False)``
+
+    With ``g = grad + weight_decay * w``::
+
+        E[g^2]  <- rho*E[g^2] + (1 - rho)*g**2
+        delta   <- sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g
+        E[dx^2] <- rho*E[dx^2] + (1 - rho)*delta**2
+        w       <- w - lr * delta
+
+    Notes: the paper has no learning rate (lr = 1 reproduces it) and uses rho = 0.95;
+    PyTorch defaults to rho = 0.9 and lets ``lr`` scale the step. eps sits *inside* both
+    square roots (unlike Adam/RMSprop); it also starts the updates, since E[dx^2] begins at 0.
+    The lecture (S2) describes the idea (a moving window instead of Adagrad's full sum).
+    """
+
+    scratch_arrays = 2
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False):
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        super()._validate_group(group)
+        self._check_unit_interval(group, "rho", closed=True)
+
+    def init_state(self, p, group):
+        return {"step": 0, "square_avg": np.zeros_like(p.data),
+                "acc_delta": np.zeros_like(p.data)}
+
+    def update(self, p, g, state, group):
+        rho, eps = group["rho"], group["eps"]
+        delta, work = self.scratch(p, 1), self.scratch(p, 2)
+        state["step"] += 1
+        ema_square_(state["square_avg"], g, rho, work)
+        rms_(delta, state["acc_delta"], eps, eps_inside=True)
+        rms_(work, state["square_avg"], eps, eps_inside=True)
+        delta /= work
+        delta *= g
+        ema_square_(state["acc_delta"], delta, rho, work)
+        delta *= -group["lr"]
+        p.data += delta

@@ -1,0 +1,53 @@
+"""`Adagrad`: per-coordinate learning rates from the running sum of squared gradients."""
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi, Hazan & Singer, 2011), PyTorch's rule exactly (catalogue F9).
+
+    ``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+    eps=1e-10, maximize=False)``
+
+    With ``g = grad + weight_decay * w`` and step count ``t`` (from 1)::
+
+        clr <- lr / (1 + (t - 1) * lr_decay)
+        G   <- G + g**2                   (G starts at initial_accumulator_value)
+        w   <- w - clr * g / (sqrt(G) + eps)
+
+    Notes: the lecture (S3) writes ``w - lr*g/sqrt(G)`` with no eps and no decay; PyTorch adds
+    eps *after* the square root and an optional inverse-time decay of the step (``lr_decay``).
+    The effective step only shrinks, which is why training can stall (F9); Adadelta and
+    RMSprop replace the sum by a moving average.
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
+                 initial_accumulator_value=0, eps=1e-10, *, maximize=False):
+        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial_accumulator_value, eps=eps,
+                        maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        super()._validate_group(group)
+        self._check_nonnegative(group, "lr_decay")
+        self._check_nonnegative(group, "initial_accumulator_value")
+
+    def init_state(self, p, group):
+        return {"step": 0,
+                "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+
+    def update(self, p, g, state, group):
+        work = self.scratch(p, 1)
+        state["step"] += 1
+        clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])
+        np.multiply(g, g, out=work)
+        state["sum"] += work
+        np.sqrt(state["sum"], out=work)
+        work += group["eps"]
+        np.divide(g, work, out=work)
+        work *= -clr
+        p.data += work

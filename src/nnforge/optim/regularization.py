@@ -1,0 +1,120 @@
+"""L1/L2 penalties to add to the loss, and parameter groups that keep biases and
+normalization parameters out of the decay (catalogue H2-H6).
+
+Two equivalent ways to regularize, pick one:
+
+* as a **penalty** in the loss — ``loss = data_loss + lam * l2_penalty(model.parameters())``
+  — differentiated by autograd like any other term (H2, H3, H5);
+* as an **update rule** in the optimizer — the ``weight_decay`` (L2) and ``l1`` group
+  options of every nnforge optimizer (H4, H5). ``weight_decay = 2*lam`` reproduces the
+  penalty ``lam*||w||^2``; ``l1 = lam`` reproduces ``lam*||w||_1``.
+
+Biases (and BatchNorm/LayerNorm scales and shifts) should not be penalized (H6): shrinking
+an intercept does not reduce model complexity, and decaying a normalization scale fights the
+normalization. `regularized_param_groups` builds the two groups for you.
+"""
+from ..autograd import Tensor
+
+__all__ = ["l1_penalty", "l2_penalty", "regularized_param_groups", "is_exempt"]
+
+
+def _as_list(params, caller):
+    if isinstance(params, Tensor):
+        return [params]
+    params = list(params)
+    for i, p in enumerate(params):
+        if isinstance(p, tuple) and len(p) == 2 and isinstance(p[1], Tensor):
+            params[i] = p[1]  # (name, parameter) pairs from named_parameters()
+        elif not isinstance(params[i], Tensor):
+            raise TypeError(f"{caller}: expected Tensors (or (name, Tensor) pairs), item {i} "
+                            f"is a {type(p).__name__}")
+    return params
+
+
+def l2_penalty(params):
+    """sum of w**2 over all given parameters: a 0-d Tensor in the graph (H3).
+
+    Its gradient is ``2*w``; multiply by lambda and add to the loss."""
+    params = _as_list(params, "l2_penalty")
+    if not params:
+        raise ValueError("l2_penalty: got no parameters")
+    total = (params[0] * params[0]).sum()
+    for p in params[1:]:
+        total = total + (p * p).sum()
+    return total
+
+
+def l1_penalty(params):
+    """sum of |w| over all given parameters: a 0-d Tensor in the graph (H5).
+
+    Its (sub)gradient is ``sign(w)`` (0 at w = 0)."""
+    params = _as_list(params, "l1_penalty")
+    if not params:
+        raise ValueError("l1_penalty: got no parameters")
+    total = params[0].abs().sum()
+    for p in params[1:]:
+        total = total + p.abs().sum()
+    return total
+
+
+def is_exempt(name, param, module, exempt=("bias", "norm")):
+    """Whether a parameter stays out of decay under the rules in ``exempt``.
+
+    Each rule is one of:
+
+    * ``"norm"`` — 1-D parameters of a module whose class name contains "Norm"
+      (BatchNorm1d/2d, LayerNorm, GroupNorm ...: their weight and bias);
+    * any other string — a suffix of the dotted parameter name after its last dot
+      (``"bias"`` matches ``"0.bias"`` and ``"fc.bias"``);
+    * a callable ``rule(name, param, module) -> bool``.
+    """
+    short = name.rsplit(".", 1)[-1]
+    for rule in exempt:
+        if callable(rule):
+            if rule(name, param, module):
+                return True
+        elif rule == "norm":
+            if module is not None and "Norm" in type(module).__name__ and param.ndim == 1:
+                return True
+        elif short == rule or name == rule:
+            return True
+    return False
+
+
+def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "norm"),
+                             **options):
+    """Two parameter groups: decayed weights and exempt parameters (H6).
+
+    Parameters
+    ----------
+    model : Module
+        Anything with ``named_modules()`` and ``named_parameters()``.
+    weight_decay, l1 : float
+        Coupled L2 (``weight_decay * w`` added to the gradient) and L1 (``l1 * sign(w)``)
+        strengths for the decayed group; the exempt group gets 0 for both.
+    exempt : sequence of rules, default ("bias", "norm")
+        See `is_exempt`; pass ``()`` to decay everything.
+    **options
+        Other options (e.g. ``lr``) copied into both groups.
+
+    Returns a list of dicts to pass to any optimizer, e.g.
+    ``SGD(regularized_param_groups(model, weight_decay=1e-4), lr=0.1, momentum=0.9)``.
+    Empty groups are left out. Edit the returned dicts to override per group.
+    """
+    if weight_decay < 0 or l1 < 0:
+        raise ValueError(f"regularized_param_groups: weight_decay and l1 must be >= 0, got "
+                         f"weight_decay={weight_decay}, l1={l1}")
+    owner = {}
+    for module_name, module in model.named_modules():
+        for name, p in module.named_parameters(recurse=False):
+            full = f"{module_name}.{name}" if module_name else name
+            owner.setdefault(full, module)
+    decayed, kept = [], []
+    for name, p in model.named_parameters():
+        (kept if is_exempt(name, p, owner.get(name), exempt) else decayed).append(p)
+    groups = []
+    if decayed:
+        groups.append(dict(options, params=decayed, weight_decay=weight_decay, l1=l1))
+    if kept:
+        groups.append(dict(options, params=kept, weight_decay=0.0, l1=0.0))
+    return groups

@@ -1,0 +1,89 @@
+"""`SGD`: (stochastic) gradient descent with optional momentum, dampening and Nesterov.
+
+Full-batch GD, single-sample SGD and mini-batch SGD (catalogue F2-F4) are all this class:
+what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in the loader).
+"""
+import numpy as np
+
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, PyTorch's rule exactly (catalogue F1-F8).
+
+    ``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+    maximize=False)``
+
+    With ``g = grad + weight_decay * w`` (``-grad`` first when ``maximize``)::
+
+        b <- g                                   (first step)
+        b <- momentum * b + (1 - dampening) * g  (later steps)
+        d <- g + momentum * b   if nesterov  else  b       (d = g when momentum = 0)
+        w <- w - lr * d
+
+    **Momentum, PyTorch's form vs the lecture's.** The lecture (Polyak's heavy ball, F7)
+    keeps a *velocity* ``v <- mu*v - alpha*g; w <- w + v``. PyTorch keeps a *buffer* of
+    gradients ``b <- mu*b + g; w <- w - alpha*b``. With a constant learning rate they are the
+    same method (``v = -alpha*b``: multiply the buffer recursion by ``-alpha``). They differ
+    when alpha changes between steps (a schedule): the lecture's velocity remembers the old
+    learning rates (``v`` carries ``alpha_old * g_old``), PyTorch's buffer does not — after a
+    change, every past gradient is rescaled by the new alpha at once. nnforge follows PyTorch
+    so trajectories and checkpoints match it.
+
+    **Nesterov.** Sutskever et al. (2013) evaluate the gradient at the look-ahead point
+    ``w + mu*v`` (F8). PyTorch's ``nesterov=True`` is the equivalent form written on the
+    look-ahead variable, ``w <- w - alpha*(g + mu*b)``; the iterates are the look-ahead points,
+    so one-step numbers differ from the lecture's form (catalogue N30) while the method is the
+    same. It requires ``momentum > 0`` and ``dampening == 0``.
+
+    **Weight decay** is coupled (added to the gradient, so it passes through the momentum
+    buffer): the gradient of ``weight_decay/2 * ||w||^2``. See `Optimizer` for the lecture's
+    ``w(1 - 2*alpha*lambda)`` form and for the ``l1`` group option.
+
+    Papers: Robbins & Monro (1951); Polyak (1964); Sutskever, Martens, Dahl & Hinton (2013).
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _validate_group(self, group):
+        super()._validate_group(group)
+        self._check_unit_interval(group, "momentum")
+        self._check_number(group, "dampening")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"SGD(nesterov=True): Nesterov momentum requires momentum > 0 and "
+                             f"dampening = 0, got momentum={group['momentum']!r} and "
+                             f"dampening={group['dampening']!r}")
+
+    def init_state(self, p, group):
+        return {}  # the momentum buffer is created from the first gradient, as in PyTorch
+
+    def update(self, p, g, state, group):
+        momentum, lr = group["momentum"], group["lr"]
+        work = self.scratch(p, 1)
+        direction = g
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                dampening = group["dampening"]
+                if dampening != 0:
+                    np.multiply(g, 1.0 - dampening, out=work)
+                    buf += work
+                else:
+                    buf += g
+            if group["nesterov"]:
+                np.multiply(buf, momentum, out=work)
+                work += g
+                direction = work
+            else:
+                direction = buf
+        np.multiply(direction, -lr, out=work)
+        p.data += work
