@@ -167,8 +167,8 @@ class ArrayData:
 
     def subset(self, indices, name=None):
         """The rows `indices`, keeping the metadata; a split's role tag is kept in `.role`."""
-        indices = np.asarray(indices)
         role = getattr(indices, "role", None)
+        indices = np.asarray(indices)
         X = self.X[indices]
         y = None if self.y is None else self.y[indices]
         suffix = f"[{role}]" if role else "[subset]"
