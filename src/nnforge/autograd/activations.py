@@ -240,7 +240,8 @@ class Swish(Function):
         needs = ctx.needs_input_grad
         slope = s * (1 - s)
         gx = grad * (s + beta * x * slope) if needs[0] else None
-        gbeta = unbroadcast(grad * x * x * slope, beta.shape) if needs[1] else None
+        gbeta = (unbroadcast(grad * x * x * slope, beta.shape)
+                 if len(needs) > 1 and needs[1] else None)
         return gx, gbeta
 
 
