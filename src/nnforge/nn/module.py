@@ -29,14 +29,20 @@ class Module:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attribute {name!r}")
         params, buffers, modules = self._parameters, self._buffers, self._modules
-        for table in (params, buffers, modules):
-            table.pop(name, None)
         if isinstance(value, Parameter):
-            params[name] = value
+            target = params
         elif isinstance(value, Module):
-            modules[name] = value
-        elif name in buffers and value is None:
-            buffers[name] = None
+            target = modules
+        elif name in buffers and (value is None or isinstance(value, np.ndarray)):
+            target = buffers  # re-assigning a registered buffer keeps it a buffer
+        else:
+            target = None
+        # NOTE: replace in place (dict order kept) so state_dict order stays PyTorch's
+        for table in (params, buffers, modules):
+            if table is not target:
+                table.pop(name, None)
+        if target is not None:
+            target[name] = value
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name):
