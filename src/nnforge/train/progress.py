@@ -54,7 +54,7 @@ class ProgressLog(_Progress):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         seconds = logs.get("seconds")
-        tail = f"  {seconds:.1f}s" if seconds is not None else ""
+        tail = "" if seconds is None else f"  {seconds:.{2 if seconds < 1 else 1}f}s"
         print(f"{self._title(epoch)}  {format_logs(logs)}{tail}", file=self._out(), flush=True)
 
 

@@ -1,0 +1,289 @@
+"""From a validated config to a trained model and a run folder: the one build-and-fit path
+that `nnforge train`, the tuner and Python users share (DESIGN.md, "Data flow of one run").
+
+`build_run(config)` seeds the run and creates the data splits, scaler, model, loss,
+optimizer, scheduler, callbacks and Trainer; `run_experiment(config, out_dir)` fits it,
+evaluates on the test split and writes the run folder:
+
+    config.json        the resolved config (every default filled in)
+    history.csv        one row per epoch (loss, metrics, val_*, lr, seconds)
+    metrics.json       test_loss, test_<metric>, val_*, epochs, seconds, best_epoch,
+                       stop_reason, status
+    model.safetensors  the final (best-restored) weights, PyTorch-compatible names
+    scaler.safetensors the fitted scaler's statistics, when the config uses one
+
+Seeding: `seed` resets the library generator (`nnforge.manual_seed`) and that one
+Generator is handed to every layer (initialization, dropout) and to the Trainer (batch
+order), so the same config gives bit-identical weights after training.
+"""
+import json
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .config import CONTAINERS, ConfigError, module_classes
+
+__all__ = ["Run", "build_run", "build_model", "build_data", "run_experiment"]
+
+
+@dataclass
+class Run:
+    """Everything `build_run` creates for one config."""
+
+    config: object
+    model: object
+    loss_fn: object
+    optimizer: object
+    scheduler: object
+    callbacks: list
+    trainer: object
+    train: object
+    val: object
+    test: object
+    scaler: object = None
+    transform: object = None
+    generator: object = None
+    data_info: str = ""
+    extras: dict = field(default_factory=dict)
+
+
+# --- data ---------------------------------------------------------------------------------
+def _load_dataset(cfg, seed):
+    from . import data as D
+
+    options = dict(cfg.options)
+    name = cfg.dataset
+    try:
+        if name in ("digits", "iris", "wine", "breast_cancer", "diabetes"):
+            return getattr(D, f"load_{name}")(**options)
+        if name in ("fashion_mnist", "mnist"):
+            return getattr(D, f"load_{name}")(cfg.path, flatten=cfg.flatten, **options)
+        if name == "csv":
+            return D.load_csv(cfg.path, cfg.target, task=cfg.task, **options)
+        if name == "npz":
+            return D.load_arrays(cfg.path, x_key=cfg.x_key, y_key=cfg.y_key, task=cfg.task,
+                                 **options)
+        options.setdefault("seed", seed)
+        return getattr(D, f"make_{name}")(**options)
+    except TypeError as exc:                    # a wrong key in data.options
+        raise ConfigError(f"data.options: {exc}") from None
+
+
+def _scale(scaler, X):
+    """Scaler transform of image or tabular X (scalers see rows of features)."""
+    return scaler.transform(X.reshape(len(X), -1)).reshape(X.shape)
+
+
+def build_data(cfg, seed):
+    """(train, val, test, scaler) ArrayData splits for the `[data]` section; the scaler is
+    fitted on the training rows only (I3)."""
+    from . import data as D
+
+    data = _load_dataset(cfg, seed)
+    if data.y is None:
+        raise ValueError(f"data: {data.name} has no targets to train on")
+    if cfg.flatten and data.X.ndim > 2:
+        data = D.ArrayData(data.X.reshape(len(data.X), -1), data.y, data.class_names,
+                           data.task, data.name, data.feature_names)
+    split_seed = seed if cfg.split_seed is None else cfg.split_seed
+    stratify = cfg.stratify and data.task == "classification"
+    train_idx, val_idx, test_idx = D.train_val_test_split(data.y, fractions=cfg.split,
+                                                          seed=split_seed, stratify=stratify)
+    train, val, test = (data.subset(i) if len(i) else None
+                        for i in (train_idx, val_idx, test_idx))
+    scaler = None
+    if cfg.scaler != "none":
+        scaler = (D.StandardScaler() if cfg.scaler == "standard" else D.MinMaxScaler())
+        scaler.fit(np.asarray(train.X).reshape(len(train.X), -1))
+        train, val, test = (None if part is None else
+                            D.ArrayData(_scale(scaler, np.asarray(part.X)), part.y,
+                                        part.class_names, part.task, part.name,
+                                        part.feature_names, part.role)
+                            for part in (train, val, test))
+    return train, val, test, scaler
+
+
+# --- model and training objects -------------------------------------------------------------
+def _construct(cls, args, where, generator, accepts_generator=True):
+    import inspect
+
+    kwargs = dict(args)
+    if accepts_generator and "generator" in inspect.signature(cls.__init__).parameters:
+        kwargs["generator"] = generator
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where} ({cls.__name__}): {exc}") from None
+
+
+def _build_layers(specs, where, classes, generator):
+    from .config import ComponentSpec
+
+    layers = []
+    for i, spec in enumerate(specs):
+        if isinstance(spec, dict):
+            spec = ComponentSpec.model_validate(spec)
+        path, cls, args = f"{where}.{i}", classes[spec.type], spec.args
+        if spec.type in CONTAINERS:
+            children = _build_layers(args["layers"], f"{path}.layers", classes, generator)
+            if spec.type == "Residual":
+                block = children[0] if len(children) == 1 else classes["Sequential"](*children)
+                layers.append(cls(block))
+            elif spec.type == "ModuleList":
+                layers.append(cls(children))
+            else:
+                layers.append(cls(*children))
+        else:
+            layers.append(_construct(cls, args, path, generator))
+    return layers
+
+
+def build_model(model_cfg, generator):
+    """A `Sequential` of the `[model].layers` specs, in the configured dtype."""
+    classes = module_classes()
+    layers = _build_layers(model_cfg.layers, "model.layers", classes, generator)
+    model = classes["Sequential"](*layers)
+    if model_cfg.dtype == "float64":
+        model.to(np.float64)
+    return model
+
+
+def build_run(config):
+    """Seed, then build data, model, loss, optimizer, scheduler, callbacks and Trainer."""
+    import nnforge
+
+    from . import data as D
+    from . import optim
+    from .optim import lr_scheduler
+    from .train import EarlyStopping, Trainer
+
+    generator = nnforge.manual_seed(config.seed)
+    train, val, test, scaler = build_data(config.data, config.seed)
+    model = build_model(config.model, generator)
+    classes = module_classes()
+    loss_fn = _construct(classes[config.loss.type], config.loss.args, "loss", generator)
+    optimizer = _construct(getattr(optim, config.optimizer.type),
+                           {"params": model.parameters(), **config.optimizer.args},
+                           "optimizer", generator, accepts_generator=False)
+    scheduler = None
+    if config.scheduler is not None:
+        scheduler = _construct(getattr(lr_scheduler, config.scheduler.type),
+                               {"optimizer": optimizer, **config.scheduler.args},
+                               "scheduler", generator, accepts_generator=False)
+    callbacks = []
+    es = config.train.early_stopping
+    if es is not None:
+        if val is None and es.monitor.startswith("val_"):
+            raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} needs a "
+                              "validation split")
+        callbacks.append(EarlyStopping(**es.model_dump()))
+    transform = None
+    if config.data.augmentation:
+        transform = D.Compose([getattr(D, spec.type)(**spec.args)
+                               for spec in config.data.augmentation])
+    trainer = Trainer(model, optimizer, loss_fn, metrics=tuple(config.train.metrics),
+                      callbacks=callbacks, generator=generator, scheduler=scheduler,
+                      scheduler_interval=(config.scheduler.interval if config.scheduler
+                                          else "epoch"),
+                      nan_guard=config.train.nan_guard)
+    info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
+            f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
+            f"{train.task}")
+    return Run(config, model, loss_fn, optimizer, scheduler, callbacks, trainer, train, val,
+               test, scaler, transform, generator, info)
+
+
+def fit_run(run, verbose=1, progress_stream=None):
+    """Fit the built run with its `[train]` settings; returns the History."""
+    from .data import DataLoader
+
+    cfg = run.config.train
+    train = run.train
+    if run.transform is not None:
+        train = DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
+                           shuffle=cfg.shuffle, generator=run.generator,
+                           transform=run.transform)
+    return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                           shuffle=cfg.shuffle, verbose=verbose,
+                           progress_stream=progress_stream)
+
+
+# --- the run folder ---------------------------------------------------------------------------
+def default_out_dir(config, root="runs"):
+    """runs/<name>-<YYYYmmdd-HHMMSS>, with -2, -3 ... appended if that already exists."""
+    base = os.path.join(root, f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    path, k = base, 1
+    while os.path.exists(path):
+        k += 1
+        path = f"{base}-{k}"
+    return path
+
+
+def _write_json(path, payload):
+    from .serialization import atomic_write_bytes
+
+    text = json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def run_experiment(config, out_dir=None, quiet=False, progress_stream=None):
+    """Build, fit, test and write the run folder; returns the metrics dict (with the
+    folder's path under "run_dir"). A diverged run still writes its history and a
+    metrics.json with status "diverged" before the TrainingDivergedError propagates."""
+    import nnforge
+
+    from .train import TrainingDivergedError
+
+    out_dir = out_dir or default_out_dir(config)
+    os.makedirs(out_dir, exist_ok=True)
+    _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
+    start = time.perf_counter()
+    run = build_run(config)
+    summary = {"name": config.name, "seed": config.seed, "nnforge_version": nnforge.__version__,
+               "data": run.data_info,
+               "parameters": int(sum(p.data.size for p in run.model.parameters()))}
+    try:
+        history = fit_run(run, verbose=0 if quiet else 1, progress_stream=progress_stream)
+    except TrainingDivergedError as exc:
+        history = run.trainer.history
+        if history is not None:
+            history.to_csv(os.path.join(out_dir, "history.csv"))
+        summary.update(status="diverged", stop_reason=str(exc),
+                       epochs=0 if history is None else len(history),
+                       seconds=time.perf_counter() - start)
+        _write_json(os.path.join(out_dir, "metrics.json"), summary)
+        raise
+    eval_bs = config.train.eval_batch_size
+    results = {}
+    if run.test is not None:
+        results.update({f"test_{k}": v
+                        for k, v in run.trainer.evaluate(run.test, eval_bs).items()})
+    if run.val is not None:
+        results.update({f"val_{k}": v for k, v in run.trainer.evaluate(run.val, eval_bs).items()})
+    best_epoch = history.best_epoch
+    if best_epoch is None and "val_loss" in history:
+        best_epoch = history.best("val_loss")[0]
+    summary.update(results)
+    summary.update(status="completed", epochs=len(history),
+                   seconds=time.perf_counter() - start, best_epoch=best_epoch,
+                   restored_epoch=history.restored_epoch, stop_reason=history.stop_reason)
+    history.to_csv(os.path.join(out_dir, "history.csv"))
+    nnforge.save(run.model.state_dict(), os.path.join(out_dir, "model.safetensors"),
+                 metadata={"format": "nnforge", "name": config.name,
+                           "nnforge_version": nnforge.__version__})
+    if run.scaler is not None:
+        nnforge.save(run.scaler.state_dict(), os.path.join(out_dir, "scaler.safetensors"),
+                     metadata={"scaler": type(run.scaler).__name__})
+    _write_json(os.path.join(out_dir, "metrics.json"), summary)
+    summary["run_dir"] = out_dir
+    return summary

@@ -1,0 +1,389 @@
+"""TOML experiment configs: read, validate (pydantic v2, unknown keys forbidden) and report
+every mistake as one line naming the file, the dotted key and the problem.
+
+    seed = 0
+    name = "digits-mlp"
+    [data]
+    dataset = "digits"             # iris, wine, breast_cancer, diabetes, fashion_mnist, mnist,
+    scaler = "standard"            # csv, npz, xor, spirals, circles, blobs, sine
+    [model]
+    layers = [{type = "Linear", in_features = 64, out_features = 10}]
+    [loss]
+    type = "CrossEntropyLoss"
+    [optimizer]
+    type = "Adam"
+    lr = 1e-3
+    [train]
+    epochs = 30
+    batch_size = 32
+    early_stopping = {monitor = "val_loss", patience = 5}
+
+`[model].layers` entries name any `nnforge.nn` class by `type`; the other keys are its
+constructor's keyword arguments (checked against its signature), and containers
+(Sequential, ModuleList, Residual) take a nested `layers` list. `[loss]`, `[optimizer]`,
+`[scheduler]` and `[[data.augmentation]]` work the same way with `nnforge.nn` losses,
+`nnforge.optim` optimizers, `nnforge.optim.lr_scheduler` classes and `nnforge.data`
+transforms. The schema is pydantic; the class/argument checks need the library itself and
+run after it (`check_components`).
+"""
+import difflib
+import inspect
+import os
+import tomllib
+from typing import Any, Literal, Optional, Union
+
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt,
+                      PositiveInt, ValidationError, field_validator, model_validator)
+
+__all__ = ["ConfigError", "Config", "DataConfig", "ModelConfig", "TrainConfig",
+           "EarlyStoppingConfig", "ComponentSpec", "load_config", "parse_config",
+           "check_components", "module_classes", "DATASETS"]
+
+DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
+            "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
+CONTAINERS = ("Sequential", "ModuleList", "Residual")
+
+
+class ConfigError(ValueError):
+    """A config mistake; the message is one line: "<file>: <dotted.key>: <problem>"."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ComponentSpec(BaseModel):
+    """`type` names a class; every other key is a constructor argument of it."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+    @property
+    def args(self):
+        return dict(self.model_extra or {})
+
+
+class LossSpec(ComponentSpec):
+    type: str = "CrossEntropyLoss"
+
+
+class OptimizerSpec(ComponentSpec):
+    type: str = "Adam"
+
+
+class SchedulerSpec(ComponentSpec):
+    interval: Literal["epoch", "step"] = "epoch"
+
+
+class DataConfig(_Section):
+    dataset: Literal[DATASETS] = "digits"
+    path: Optional[str] = None
+    target: Optional[Union[int, str]] = None
+    task: Optional[Literal["classification", "regression"]] = None
+    x_key: str = "X"
+    y_key: str = "y"
+    split: tuple[float, float, float] = (0.6, 0.2, 0.2)
+    split_seed: Optional[NonNegativeInt] = None
+    stratify: bool = True
+    scaler: Literal["standard", "minmax", "none"] = "standard"
+    flatten: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+    augmentation: list[ComponentSpec] = Field(default_factory=list)
+
+    @field_validator("split")
+    @classmethod
+    def _fractions(cls, value):
+        if any(f < 0 for f in value) or value[0] <= 0 or abs(sum(value) - 1) > 1e-6:
+            raise ValueError(f"expected train/val/test fractions >= 0 summing to 1 with a "
+                             f"non-empty train part, got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_path(self):
+        if self.dataset in ("csv", "npz") and not self.path:
+            raise ValueError(f"dataset {self.dataset!r} needs `path`")
+        if self.dataset == "csv" and self.target is None:
+            raise ValueError("dataset 'csv' needs `target` (the label column's name or index)")
+        return self
+
+
+class ModelConfig(_Section):
+    layers: list[ComponentSpec] = Field(min_length=1)
+    dtype: Literal["float32", "float64"] = "float32"
+
+
+class EarlyStoppingConfig(_Section):
+    monitor: str = "val_loss"
+    patience: NonNegativeInt = 0
+    min_delta: NonNegativeFloat = 0.0
+    mode: Literal["auto", "min", "max"] = "auto"
+    restore_best_weights: bool = True
+    criterion: Literal["patience", "GL", "PQ", "UP", "none"] = "patience"
+    alpha: Optional[NonNegativeFloat] = None
+    strip: PositiveInt = 5
+    s: Optional[PositiveInt] = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        from .train.early_stopping import EarlyStopping
+
+        EarlyStopping(**self.model_dump())          # raises ValueError naming the problem
+        return self
+
+
+class TrainConfig(_Section):
+    epochs: PositiveInt = 10
+    batch_size: Optional[PositiveInt] = 32
+    shuffle: bool = True
+    metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
+    early_stopping: Optional[EarlyStoppingConfig] = None
+    nan_guard: bool = True
+    eval_batch_size: PositiveInt = 256
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _full_batch(cls, value):
+        return None if value == "full" else value      # "full": full-batch gradient descent
+
+
+class Config(_Section):
+    name: str = "run"
+    seed: NonNegativeInt = 0
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig
+    loss: LossSpec = Field(default_factory=LossSpec)
+    optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
+    scheduler: Optional[SchedulerSpec] = None
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+
+# --- reading and error reporting ------------------------------------------------------------
+def load_config(path):
+    """Read and validate the TOML file at `path`; ConfigError (one line) on any mistake."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ConfigError(f"{path}: no such config file")
+    if os.path.isdir(path):
+        raise ConfigError(f"{path}: is a directory, expected a .toml config file")
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a text file ({exc.reason})") from None
+    if "name" not in raw:
+        raw["name"] = os.path.splitext(os.path.basename(path))[0]
+    return parse_config(raw, source=path)
+
+
+def parse_config(mapping, source="<config>"):
+    """Validate a config mapping (parsed TOML or a resolved config.json)."""
+    if not isinstance(mapping, dict):
+        raise ConfigError(f"{source}: expected a table of settings, got "
+                          f"{type(mapping).__name__}")
+    try:
+        config = Config.model_validate(mapping)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc)}") from None
+    check_components(config, source)
+    return config
+
+
+def _describe(exc):
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    path, model = _dotted(first["loc"])
+    kind, msg = first["type"], first["msg"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(model.model_fields) if model is not None else "?"
+        problem = f"unknown key (allowed: {allowed})"
+    elif kind == "missing":
+        problem = "required key is missing"
+    else:
+        msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        shown = first.get("input")
+        problem = msg if isinstance(shown, dict) else f"{msg} (got {shown!r})"
+    more = len({e["loc"] for e in errors} - {first["loc"]})
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{path or '<top level>'}: {problem}{suffix}"
+
+
+def _dotted(loc):
+    """(dotted path, model class owning the last key) for a pydantic error location,
+    dropping the union-member tags pydantic inserts."""
+    parts, model = [], Config
+    owner = Config
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(str(part))
+            continue
+        if model is not None and part in model.model_fields:
+            parts.append(part)
+            owner = model
+            model = _inner_model(model.model_fields[part].annotation)
+        elif model is not None and model.model_config.get("extra") == "allow":
+            parts.append(part)
+        elif model is not None:              # an unknown key of `model`
+            parts.append(part)
+            owner = model
+            model = None
+        # else: a tag inside a leaf (e.g. "int" of Union[int, str]); not part of the path
+    return ".".join(parts), owner
+
+
+def _inner_model(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+# --- checking classes and their arguments -----------------------------------------------------
+def _signature_keys(cls, skip):
+    """(allowed keyword names, required names, accepts **kwargs) of `cls.__init__`."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    allowed, required, var_kw = [], [], False
+    for p in params:
+        if p.kind is p.VAR_KEYWORD:
+            var_kw = True
+        elif p.kind is p.VAR_POSITIONAL or p.name in skip:
+            continue
+        else:
+            allowed.append(p.name)
+            if p.default is p.empty:
+                required.append(p.name)
+    return allowed, required, var_kw
+
+
+def _lookup(namespace, name, path, what, choices):
+    """The class `name` from `namespace` (a module or a dict), or a ConfigError suggesting
+    the closest of `choices`."""
+    get = namespace.get if isinstance(namespace, dict) else \
+        (lambda key, default: getattr(namespace, key, default))
+    cls = get(name, None) if name in choices else None
+    if cls is None:
+        close = difflib.get_close_matches(name, choices, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"{path}.type: unknown {what} {name!r}{hint}")
+    return cls
+
+
+def _check_args(cls, args, path, skip=("generator",), extra_allowed=()):
+    allowed, required, var_kw = _signature_keys(cls, skip)
+    for key in args:
+        if key not in allowed and key not in extra_allowed and not var_kw:
+            names = ", ".join(["type", *allowed, *extra_allowed])
+            raise ConfigError(f"{path}.{key}: unknown key (allowed: {names})")
+    missing = [k for k in required if k not in args and k not in extra_allowed]
+    if missing:
+        raise ConfigError(f"{path}: {cls.__name__} needs {', '.join(missing)}")
+
+
+def module_classes():
+    """name -> Module subclass for every public class of `nnforge.nn` and of its conv,
+    pooling and normalization modules (layers and losses a config may name)."""
+    import importlib
+
+    from .nn import Module
+
+    found = {}
+    for module_name in ("nnforge.nn", "nnforge.nn.conv", "nnforge.nn.pooling",
+                        "nnforge.nn.normalization"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for n in dir(module):
+            obj = getattr(module, n)
+            if not n.startswith("_") and isinstance(obj, type) and issubclass(obj, Module) \
+                    and obj is not Module:
+                found.setdefault(n, obj)
+    return found
+
+
+def _check_layers(layers, path, nn, names):
+    for i, spec in enumerate(layers):
+        where = f"{path}.{i}"
+        if isinstance(spec, dict):
+            if "type" not in spec:
+                raise ConfigError(f"{where}.type: required key is missing")
+            spec = ComponentSpec.model_validate(spec)
+        cls = _lookup(nn, spec.type, where, "layer", names)
+        args = spec.args
+        if spec.type in CONTAINERS:
+            nested = args.get("layers")
+            if not isinstance(nested, list) or not nested:
+                raise ConfigError(f"{where}.layers: {spec.type} needs a non-empty list of "
+                                  "layers")
+            unknown = sorted(set(args) - {"layers"})
+            if unknown:
+                raise ConfigError(f"{where}.{unknown[0]}: unknown key (allowed: type, layers)")
+            _check_layers(nested, f"{where}.layers", nn, names)
+        else:
+            _check_args(cls, args, where)
+
+
+def check_components(config, source="<config>"):
+    """Check that every `type` names a real class and its keys fit the constructor, that
+    metric names exist and that early stopping monitors a logged quantity."""
+    try:
+        _check_components(config)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def _check_components(config):
+    from . import data as data_module
+    from . import optim
+    from .data import Transform
+    from .optim import Optimizer, lr_scheduler
+    from .train.metrics import METRICS, metric_names
+
+    classes = module_classes()
+    layer_names = sorted(n for n in classes if not n.endswith("Loss"))
+    _check_layers(config.model.layers, "model.layers", classes, layer_names)
+
+    losses = sorted(n for n in classes if n.endswith("Loss"))
+    _check_args(_lookup(classes, config.loss.type, "loss", "loss", losses), config.loss.args,
+                "loss")
+
+    optimizers = sorted(n for n in dir(optim) if isinstance(getattr(optim, n), type)
+                        and issubclass(getattr(optim, n), Optimizer) and n != "Optimizer")
+    _check_args(_lookup(optim, config.optimizer.type, "optimizer", "optimizer", optimizers),
+                config.optimizer.args, "optimizer", skip=("params",))
+
+    if config.scheduler is not None:
+        schedulers = sorted(n for n in dir(lr_scheduler) if not n.startswith("_")
+                            and isinstance(getattr(lr_scheduler, n), type)
+                            and hasattr(getattr(lr_scheduler, n), "step"))
+        cls = _lookup(lr_scheduler, config.scheduler.type, "scheduler", "scheduler", schedulers)
+        _check_args(cls, config.scheduler.args, "scheduler", skip=("optimizer",))
+
+    transforms = sorted(n for n in dir(data_module) if isinstance(getattr(data_module, n), type)
+                        and issubclass(getattr(data_module, n), Transform)
+                        and n not in ("Transform", "Compose"))
+    for i, spec in enumerate(config.data.augmentation):
+        cls = _lookup(data_module, spec.type, f"data.augmentation.{i}", "transform", transforms)
+        _check_args(cls, spec.args, f"data.augmentation.{i}")
+
+    for i, metric in enumerate(config.train.metrics):
+        if metric not in METRICS:
+            close = difflib.get_close_matches(metric, list(METRICS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ConfigError(f"train.metrics.{i}: unknown metric {metric!r} ({hint}available: "
+                              f"{', '.join(metric_names())})")
+
+    es = config.train.early_stopping
+    if es is not None:
+        logged = ["loss", *config.train.metrics]
+        logged += [f"val_{k}" for k in logged]
+        if es.monitor not in logged:
+            raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} is not logged "
+                              f"(available: {', '.join(logged)})")
+        if config.data.split[1] == 0 and es.monitor.startswith("val_"):
+            raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} needs a "
+                              "validation split, but data.split gives it 0")
