@@ -1,0 +1,115 @@
+"""The `nnforge tune` command, for nnforge.cli to mount:
+
+    nnforge tune CONFIG [--trials N] [--workers W] [--storage URL] [--study NAME]
+                        [--out DIR] [--report FILE]
+    nnforge tune show STUDY [--storage URL] [--top K] [--report FILE]
+
+`add_subparser(subparsers)` registers the parser; `run(args)` executes it and returns the
+exit code. User mistakes (bad search space, unknown path, unreachable storage) print one
+line on stderr and return 2.
+"""
+import os
+import sys
+
+__all__ = ["add_subparser", "main", "run"]
+
+
+def add_subparser(subparsers):
+    """Add `tune` to an argparse subparsers object; returns the new parser."""
+    parser = subparsers.add_parser(
+        "tune", help="hyperparameter search over a config's [tune] table",
+        description="Run a study: `nnforge tune CONFIG --trials N --workers W`, or print "
+                    "its best trials: `nnforge tune show STUDY`.")
+    _arguments(parser)
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def _arguments(parser):
+    parser.add_argument("target", nargs="+", metavar="CONFIG | show STUDY",
+                        help="a TOML config with a [tune] table, or `show STUDY`")
+    parser.add_argument("--trials", type=int, default=None,
+                        help="total trials of the study (default tune.trials)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--storage", default=None,
+                        help="journal file path or postgresql+psycopg://... URL "
+                             "(default runs/tune/STUDY.journal)")
+    parser.add_argument("--study", default=None, help="study name (default the config's name)")
+    parser.add_argument("--out", default="runs/tune",
+                        help="folder of the journal and the trials' runs (default runs/tune)")
+    parser.add_argument("--top", type=int, default=10, help="rows of the top-trials table")
+    parser.add_argument("--report", default=None,
+                        help="write the study's HTML report here (default "
+                             "OUT/STUDY/report.html after a search)")
+
+
+def _user_errors():
+    from .space import SearchSpaceError
+    from .study import StorageError
+    return (SearchSpaceError, StorageError, FileNotFoundError, ValueError)
+
+
+def run(args):
+    """Execute parsed `nnforge tune` arguments; returns the exit code."""
+    try:
+        return _show(args) if args.target[0] == "show" else _tune(args)
+    except _user_errors() as error:
+        print(f"nnforge tune: {error}", file=sys.stderr)
+        return 2
+    except ImportError as error:
+        print(f"nnforge tune: {error.name or error} is not installed; install it with "
+              "`pip install nnforge[tune]`", file=sys.stderr)
+        return 2
+
+
+def _tune(args):
+    from .report import top_trials_table, write_study_report
+    from .runner import tune
+    if len(args.target) != 1:
+        raise ValueError(f"expected one CONFIG file, got {' '.join(args.target)}")
+    if args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.trials is not None and args.trials < 1:
+        raise ValueError(f"--trials must be >= 1, got {args.trials}")
+    study = tune(args.target[0], trials=args.trials, workers=args.workers,
+                 storage=args.storage, study_name=args.study, out_dir=args.out)
+    print(top_trials_table(study, args.top))
+    report = args.report or os.path.join(args.out, study.study_name, "report.html")
+    os.makedirs(os.path.dirname(os.path.abspath(report)), exist_ok=True)
+    write_study_report(study, report)
+    print(f"report: {report}")
+    return 0
+
+
+def _show(args):
+    import optuna
+    from .report import top_trials_table, write_study_report
+    from .study import default_storage, open_storage
+    if len(args.target) != 2:
+        raise ValueError("usage: nnforge tune show STUDY [--storage URL]")
+    name = args.target[1]
+    url = args.storage or default_storage(name, args.out)
+    if args.storage is None and not os.path.exists(url):
+        raise FileNotFoundError(f"no study {name!r} in {url}; pass --storage URL")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        study = optuna.load_study(study_name=name, storage=open_storage(url))
+    except KeyError:
+        raise ValueError(f"storage {url} holds no study named {name!r}") from None
+    print(top_trials_table(study, args.top))
+    if args.report:
+        write_study_report(study, args.report)
+        print(f"report: {args.report}")
+    return 0
+
+
+def main(argv=None):
+    """Standalone entry point (`python -m nnforge.tune.cli ...`), same as `nnforge tune`."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="nnforge tune")
+    _arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

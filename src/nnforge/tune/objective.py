@@ -1,0 +1,177 @@
+"""The objective a study optimizes: one training run of a config with the trial's values.
+
+`ConfigObjective(base_config, space, ...)` takes the base config as a plain dict (loaded
+from TOML) and, per trial: draws the values through the search space, writes them into
+a copy of the config at their dotted paths, sets the seed (the same for every trial, J9,
+unless `seed_per_trial`), then trains through `train_fn` - by default
+`nnforge.build.run_experiment`, the same build-and-fit path `nnforge train` uses - with a
+callback that reports the monitored validation metric to the trial after every epoch, so
+Hyperband / successive halving can stop a poor trial early (J7).
+
+The value is the metric of the last epoch, or with `cv=k` the mean over k folds (the
+standard deviation is recorded). Every trial records its seed, metrics, duration, epochs
+trained, status and run folder as Optuna user attrs.
+"""
+import inspect
+import math
+import os
+import time
+
+from ..train.callbacks import Callback, check_monitor
+from .space import apply_params
+
+__all__ = ["ConfigObjective", "ReportToTrial", "default_train_fn"]
+
+
+class ReportToTrial(Callback):
+    """Reports `logs[monitor]` to an Optuna trial at the end of every epoch and stops
+    training (trainer.stop_training) when the trial's pruner says so; the objective then
+    raises `optuna.TrialPruned` after the run folder is closed."""
+
+    def __init__(self, trial, monitor="val_accuracy", report=True):
+        self.trial, self.monitor, self.report = trial, monitor, report
+        self.pruned = False
+        self.epochs = 0
+        self.values = []
+
+    def on_train_begin(self, logs=None):
+        self.pruned, self.epochs, self.values = False, 0, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = check_monitor("tune", self.monitor, logs or {})
+        self.epochs += 1
+        self.values.append(value)
+        if not self.report:
+            return
+        self.trial.report(value if math.isfinite(value) else float("nan"), epoch + 1)
+        if self.trial.should_prune():
+            self.pruned = True
+            if self.trainer is not None:
+                self.trainer.stop_training = True
+                self.trainer.stop_reason = f"pruned by the study's pruner at epoch {epoch + 1}"
+
+
+def default_train_fn(config, callbacks, out_dir):
+    """Validate `config` through nnforge.config and train it with nnforge.build, the path
+    `nnforge train` takes. Returns the metrics dict of the run."""
+    from .. import build
+    run = build.run_experiment
+    params = inspect.signature(run).parameters
+    if "callbacks" not in params:
+        raise RuntimeError("nnforge.build.run_experiment takes no callbacks= argument, so "
+                           "tune cannot report per-epoch values to the pruner")
+    kwargs = {"callbacks": callbacks}
+    if "quiet" in params:
+        kwargs["quiet"] = True
+    return run(config, out_dir, **kwargs)
+
+
+def _final(values, metrics, monitor):
+    if metrics and monitor in metrics:
+        return float(metrics[monitor])
+    if values:
+        return float(values[-1])
+    raise ValueError(f"tune: the run reported no {monitor!r}; metrics: {sorted(metrics or {})}")
+
+
+class ConfigObjective:
+    """Callable(trial) -> float for `study.optimize` or the nnforge workers.
+
+    Args:
+        base_config: the experiment config as a dict (the TOML file minus `[tune]`).
+        space: the `SearchSpace` to draw from.
+        metric: the logged value to optimize ("val_accuracy", "val_loss", ...).
+        cv: None for the train/val split, or k for k-fold cross-validation (train_fn is
+            then called with `fold=(i, k)` and must train on fold i's split).
+        seed_per_trial: False (J9: the config's seed for every trial) or True (seed +
+            trial number).
+        out_dir: parent folder of the trials' run folders (`<out_dir>/trial_0007`).
+        train_fn: `train_fn(config, callbacks, out_dir[, fold]) -> metrics dict`;
+            default `default_train_fn` (nnforge.build).
+        validate: optional function raising on an invalid config, called before training
+            (default: nnforge.config's validator when train_fn is the default).
+    """
+
+    def __init__(self, base_config, space, metric="val_accuracy", cv=None,
+                 seed_per_trial=False, out_dir=None, train_fn=None, validate=None):
+        self.base_config, self.space, self.metric = base_config, space, metric
+        self.cv, self.seed_per_trial, self.out_dir = cv, bool(seed_per_trial), out_dir
+        self.train_fn = train_fn or default_train_fn
+        self.validate = validate
+        if cv is not None and (int(cv) != cv or cv < 2):
+            raise ValueError(f"tune.cv: expected an integer >= 2 folds, got {cv!r}")
+
+    def trial_config(self, trial):
+        """(config dict, values) for this trial: values drawn and applied, seed set."""
+        values = self.space.suggest(trial, self.base_config)
+        config = apply_params(self.base_config, self.space.config_updates(values),
+                              create_missing=True)
+        seed = int(self.base_config.get("seed", 0))
+        if self.seed_per_trial:
+            seed += trial.number
+        config["seed"] = seed
+        return config, values
+
+    def __call__(self, trial):
+        import optuna
+        start = time.perf_counter()
+        config, _ = self.trial_config(trial)
+        trial.set_user_attr("seed", config["seed"])
+        if self.validate is not None:
+            self.validate(config)
+        run_dir = None
+        if self.out_dir is not None:
+            run_dir = os.path.join(self.out_dir, f"trial_{trial.number:04d}")
+            trial.set_user_attr("run_dir", os.path.abspath(run_dir))
+        try:
+            if self.cv is None:
+                value, epochs, pruned = self._single(trial, config, run_dir)
+            else:
+                value, epochs, pruned = self._folds(trial, config, run_dir)
+        finally:
+            trial.set_user_attr("duration", round(time.perf_counter() - start, 4))
+        trial.set_user_attr("epochs", epochs)
+        if pruned:
+            raise optuna.TrialPruned(f"pruned after {epochs} epochs")
+        return value
+
+    def _call_train(self, config, callbacks, run_dir, fold=None):
+        if fold is None:
+            return self.train_fn(config, callbacks, run_dir)
+        return self.train_fn(config, callbacks, run_dir, fold=fold)
+
+    def _single(self, trial, config, run_dir):
+        reporter = ReportToTrial(trial, self.metric)
+        metrics = self._call_train(config, [reporter], run_dir) or {}
+        trial.set_user_attr("metrics", _jsonable(metrics))
+        if reporter.pruned:
+            return None, reporter.epochs, True
+        return _final(reporter.values, metrics, self.metric), reporter.epochs, False
+
+    def _folds(self, trial, config, run_dir):
+        import numpy as np
+        k, values, epochs = int(self.cv), [], 0
+        for fold in range(k):
+            reporter = ReportToTrial(trial, self.metric, report=False)
+            fold_dir = None if run_dir is None else os.path.join(run_dir, f"fold_{fold}")
+            metrics = self._call_train(config, [reporter], fold_dir, fold=(fold, k)) or {}
+            values.append(_final(reporter.values, metrics, self.metric))
+            epochs += reporter.epochs
+            # Report the running mean so pruners and dashboards see progress per fold.
+            trial.report(float(np.mean(values)), fold + 1)
+        mean, std = float(np.mean(values)), float(np.std(values, ddof=1))
+        trial.set_user_attr("fold_values", values)
+        trial.set_user_attr("cv_mean", mean)
+        trial.set_user_attr("cv_std", std)
+        trial.set_user_attr("metrics", {self.metric: mean, f"{self.metric}_std": std})
+        return mean, epochs, False
+
+
+def _jsonable(metrics):
+    out = {}
+    for key, value in dict(metrics).items():
+        try:
+            out[str(key)] = float(value)
+        except (TypeError, ValueError):
+            out[str(key)] = str(value)
+    return out

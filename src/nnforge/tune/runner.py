@@ -1,0 +1,165 @@
+"""`tune(config, trials, workers, storage, study)`: the whole search, as `nnforge tune` runs it.
+
+Reads the `[tune]` table, checks the search space against the base config (unknown paths
+fail before any training), creates the study (or loads it to resume), enqueues the trials
+still to run, starts the workers and returns the study.
+
+```toml
+[tune]
+metric = "val_accuracy"        # any value the Trainer logs per epoch
+direction = "maximize"
+strategy = "random"            # grid | random | tpe | hyperband | halving | coarse_to_fine | ofat
+trials = 20
+seed = 0                       # sampler seed; the training seed is the config's `seed`
+seed_per_trial = false         # J9: same training seed for every trial
+cv = 5                         # optional: k-fold mean instead of the train/val split
+[tune.options]                 # strategy settings (per_round, shrink, reduction_factor, ...)
+[tune.params]
+"optimizer.lr" = {type = "loguniform", low = 1e-4, high = 1e-1}
+```
+"""
+import copy
+import os
+
+from .space import SearchSpace, SearchSpaceError, get_path
+from .strategies import STRATEGIES
+
+__all__ = ["TuneConfig", "load_config", "tune"]
+
+_KEYS = {"metric", "direction", "strategy", "trials", "seed", "seed_per_trial", "cv",
+         "options", "params", "heartbeat_interval", "grace_period"}
+
+
+class TuneConfig:
+    """The validated `[tune]` table."""
+
+    def __init__(self, params, metric="val_accuracy", direction="maximize",
+                 strategy="random", trials=20, seed=0, seed_per_trial=False, cv=None,
+                 options=None, heartbeat_interval=10.0, grace_period=120.0):
+        self.space = params if isinstance(params, SearchSpace) else \
+            SearchSpace.from_dict(params)
+        if not isinstance(metric, str) or not metric:
+            raise SearchSpaceError(f"tune.metric: expected a logged metric name such as "
+                                   f"\"val_accuracy\", got {metric!r}")
+        if direction not in ("minimize", "maximize"):
+            raise SearchSpaceError(f"tune.direction: expected \"minimize\" or \"maximize\", "
+                                   f"got {direction!r}")
+        if strategy not in STRATEGIES:
+            raise SearchSpaceError(f"tune.strategy: expected one of {', '.join(STRATEGIES)}, "
+                                   f"got {strategy!r}")
+        if trials is not None and (isinstance(trials, bool) or int(trials) != trials
+                                   or trials < 1):
+            raise SearchSpaceError(f"tune.trials: expected a positive integer, got {trials!r}")
+        if cv is not None and (int(cv) != cv or cv < 2):
+            raise SearchSpaceError(f"tune.cv: expected an integer >= 2 folds, got {cv!r}")
+        self.metric, self.direction, self.strategy = metric, direction, strategy
+        self.trials, self.seed, self.seed_per_trial = trials, int(seed), bool(seed_per_trial)
+        self.cv, self.options = cv, dict(options or {})
+        self.heartbeat_interval, self.grace_period = heartbeat_interval, grace_period
+
+    @classmethod
+    def from_dict(cls, table):
+        if not isinstance(table, dict):
+            raise SearchSpaceError("config: the [tune] table is missing")
+        unknown = sorted(set(table) - _KEYS)
+        if unknown:
+            raise SearchSpaceError(f"tune: unknown keys {unknown} (allowed: "
+                                   f"{', '.join(sorted(_KEYS))})")
+        if "params" not in table:
+            raise SearchSpaceError("tune.params: missing; add a [tune.params] table")
+        return cls(**table)
+
+
+def load_config(path):
+    """(base config dict without [tune], TuneConfig) from a TOML file."""
+    import tomllib
+    try:
+        with open(path, "rb") as handle:
+            config = tomllib.load(handle)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"tune: no such config file {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SearchSpaceError(f"tune: {path} is not valid TOML ({error})") from None
+    base = {k: v for k, v in config.items() if k != "tune"}
+    if "tune" not in config:
+        raise SearchSpaceError(f"tune: {path} has no [tune] table")
+    return base, TuneConfig.from_dict(config["tune"])
+
+
+def _default_validate():
+    """nnforge.config's validator when it is importable (a pydantic model of the config)."""
+    try:
+        from .. import config as config_module
+    except ImportError:
+        return None
+    for name in ("validate_config", "validate", "load_config_dict", "ExperimentConfig",
+                 "Config"):
+        function = getattr(config_module, name, None)
+        if function is None:
+            continue
+        if hasattr(function, "model_validate"):
+            return function.model_validate
+        return function
+    return None
+
+
+def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir="runs/tune",
+         train_fn=None, validate="default", quiet=True):
+    """Run (or resume) a study; returns the Optuna study.
+
+    Args:
+        config: path to a TOML file with a [tune] table, or (base_config, TuneConfig).
+        trials: total trials the study should hold (default: tune.trials; the grid's
+            size for grid/ofat). Resuming with a larger number adds trials.
+        workers: worker processes on this machine.
+        storage: URL or journal path (default runs/tune/<study>.journal).
+        study_name: default the config's `name`, else the file's stem.
+        out_dir: parent of the journal file and of the trials' run folders.
+        train_fn: see ConfigObjective (default: nnforge.build).
+        validate: config validator (default nnforge.config's; None: no validation).
+    """
+    import optuna
+    from .objective import ConfigObjective
+    from .strategies import make_pruner, make_sampler, planned_points
+    from .study import (create_or_load_study, default_storage, fail_stale_trials,
+                        open_storage, top_up)
+    from .workers import run_workers
+    if quiet:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if isinstance(config, (str, os.PathLike)):
+        base, tc = load_config(config)
+        stem = os.path.splitext(os.path.basename(os.fspath(config)))[0]
+    else:
+        base, tc = config
+        base, stem = copy.deepcopy(base), "study"
+    if validate == "default":
+        validate = _default_validate() if train_fn is None else None
+    tc.space.check_paths(base, validate)
+    study_name = study_name or base.get("name") or stem
+    storage_url = os.fspath(storage) if storage is not None else \
+        default_storage(study_name, out_dir)
+    planned = planned_points(tc.strategy, tc.space, base)
+    n_trials = trials if trials is not None else (len(planned) if planned else tc.trials)
+    sampler = make_sampler(tc.strategy, tc.space, tc.seed, tc.options)
+    epochs = get_path(base, "train.epochs", 1)
+    pruner = make_pruner(tc.strategy, epochs, tc.options)
+    store = open_storage(storage_url)
+    attrs = {"config": base, "strategy": tc.strategy, "metric": tc.metric, "seed": tc.seed,
+             "n_trials": n_trials, "cv": tc.cv,
+             "params": [repr(p) for p in tc.space]}
+    study, created = create_or_load_study(store, study_name, tc.direction, sampler, pruner,
+                                          attrs)
+    fail_stale_trials(study, grace_period=tc.grace_period)
+    target = study.user_attrs.get("n_trials", n_trials)
+    if created or n_trials > target:
+        top_up(study, n_trials, planned)
+        if not created:
+            study.set_user_attr("n_trials", n_trials)
+    engine = getattr(store, "engine", None)
+    if engine is not None:
+        engine.dispose()                   # forked workers open their own connections
+    objective = ConfigObjective(base, tc.space, tc.metric, tc.cv, tc.seed_per_trial,
+                                os.path.join(out_dir, study_name), train_fn, validate)
+    run_workers(storage_url, study_name, objective, workers, sampler, pruner,
+                tc.heartbeat_interval, tc.grace_period)
+    return optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
