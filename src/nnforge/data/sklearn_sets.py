@@ -19,7 +19,8 @@ def _datasets(caller):
 def _classification(bunch, name, class_names=None):
     names = list(class_names if class_names is not None else
                  [str(c) for c in bunch.target_names])
-    feature_names = [str(f) for f in getattr(bunch, "feature_names", None) or []] or None
+    features = getattr(bunch, "feature_names", None)
+    feature_names = None if features is None else [str(f) for f in features]
     return ArrayData(np.ascontiguousarray(bunch.data, dtype=np.float32),
                      np.ascontiguousarray(bunch.target, dtype=np.int64), names,
                      "classification", name, feature_names)
