@@ -177,25 +177,29 @@ class Hardtanh(Function):
         return grad * ctx.inside
 
 
-def _channel_view(weight, ndim):
-    """Reshape a per-channel vector so it broadcasts along dim 1 of an ndim-D input
-    (dim 0 for a 1-D input), PyTorch's channel convention for PReLU."""
-    if weight.size == 1 or ndim < 2:
-        return weight
-    return weight.reshape((1, -1) + (1,) * (ndim - 2))
+def _channel_view(weight, shape):
+    """Reshape a per-channel vector so it broadcasts along dim 1 of the input, PyTorch's
+    channel convention for PReLU (a 0-d or 1-D input has one channel)."""
+    if weight.size == 1:
+        return weight.reshape(())
+    if len(shape) < 2 or shape[1] != weight.size:
+        channels = shape[1] if len(shape) >= 2 else 1
+        raise ValueError(f"prelu: weight has {weight.size} entries (one per channel) but the "
+                         f"input of shape {shape} has {channels} channel(s) at dim 1")
+    return weight.reshape((1, -1) + (1,) * (len(shape) - 2))
 
 
 class PReLU(Function):
     """max(0, x) + a min(0, x) with a learned slope a per channel (He et al. 2015, C10).
 
-    `weight` has 1 or C entries (C = size of dim 1). Fused: the slope's gradient
+    `weight` has 1 or C entries (C = size of dim 1; 0-d and 1-D inputs have one channel). Fused: the slope's gradient
     sum(grad * x * [x <= 0]) over everything but the channel dimension is one reduction.
     The input gradient at exactly 0 is `a` (PyTorch's convention).
     """
 
     @staticmethod
     def forward(ctx, x, weight):
-        w = _channel_view(weight, x.ndim)
+        w = _channel_view(weight, x.shape)
         positive = x > 0
         ctx.save_for_backward(x, weight)
         ctx.positive, ctx.w = positive, w
@@ -213,8 +217,7 @@ class PReLU(Function):
             if weight.size == 1:
                 gw = np.asarray(contribution.sum(), dtype=weight.dtype).reshape(weight.shape)
             else:
-                axis = 0 if x.ndim < 2 else 1
-                other = tuple(i for i in range(x.ndim) if i != axis)
+                other = (0,) + tuple(range(2, x.ndim))
                 gw = contribution.sum(axis=other).reshape(weight.shape)
         return gx, gw
 

@@ -85,8 +85,7 @@ class PReLU(Module):
 
     def forward(self, input):
         if self.num_parameters > 1:
-            channels = input.shape[1] if input.ndim > 1 else (input.shape[0] if input.ndim
-                                                               else 1)
+            channels = input.shape[1] if input.ndim > 1 else 1
             if channels != self.num_parameters:
                 raise ValueError(f"PReLU(num_parameters={self.num_parameters}): input has "
                                  f"{channels} channels at dim 1, expected "
