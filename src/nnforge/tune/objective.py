@@ -51,19 +51,66 @@ class ReportToTrial(Callback):
                 self.trainer.stop_reason = f"pruned by the study's pruner at epoch {epoch + 1}"
 
 
-def default_train_fn(config, callbacks, out_dir):
-    """Validate `config` through nnforge.config and train it with nnforge.build, the path
-    `nnforge train` takes. Returns the metrics dict of the run."""
+def default_train_fn(config, callbacks, out_dir, fold=None):
+    """Validate `config` (a dict) through nnforge.config and train it through
+    nnforge.build - the path `nnforge train` takes - with `callbacks` added to the
+    Trainer's. `fold=(i, k)`: train on fold i of a stratified k-fold split of the
+    train+val rows (the test rows stay held out; the scaler is fitted on the fold's
+    training rows). Writes config.json, history.csv and metrics.json to `out_dir` (when
+    given) and returns the metrics dict (val_* from the final, best-restored weights)."""
     from .. import build
-    run = build.run_experiment
-    params = inspect.signature(run).parameters
-    if "callbacks" not in params:
-        raise RuntimeError("nnforge.build.run_experiment takes no callbacks= argument, so "
-                           "tune cannot report per-epoch values to the pruner")
-    kwargs = {"callbacks": callbacks}
-    if "quiet" in params:
-        kwargs["quiet"] = True
-    return run(config, out_dir, **kwargs)
+    from ..config import parse_config
+    cfg = parse_config(config, source="tune trial config")
+    run_params = inspect.signature(build.run_experiment).parameters
+    if fold is None and out_dir is not None and "callbacks" in run_params:
+        return build.run_experiment(cfg, out_dir, quiet=True, callbacks=list(callbacks))
+    run = build.build_run(cfg)
+    if fold is not None:
+        run.train, run.val = _fold_data(cfg, *fold)
+    run.trainer.callbacks.extend(callbacks)
+    history = build.fit_run(run, verbose=0)
+    metrics = {"epochs": len(history)}
+    if run.val is not None:
+        metrics.update({f"val_{k}": v for k, v in
+                        run.trainer.evaluate(run.val, cfg.train.eval_batch_size).items()})
+    if out_dir is not None:
+        os.makedirs(out_dir, exist_ok=True)
+        build._write_json(os.path.join(out_dir, "config.json"), cfg.model_dump(mode="json"))
+        history.to_csv(os.path.join(out_dir, "history.csv"))
+        build._write_json(os.path.join(out_dir, "metrics.json"), metrics)
+        metrics["run_dir"] = out_dir
+    return metrics
+
+
+def _fold_data(cfg, index, k):
+    """(train, val) ArrayData of fold `index` of k over the train+val rows of the config's
+    split, scaled with a scaler fitted on the fold's training rows."""
+    import numpy as np
+    from .. import data as D
+    from ..build import _load_dataset, _scale
+    data = _load_dataset(cfg.data, cfg.seed)
+    if cfg.data.flatten and data.X.ndim > 2:
+        data = D.ArrayData(data.X.reshape(len(data.X), -1), data.y, data.class_names,
+                           data.task, data.name, data.feature_names)
+    split_seed = cfg.seed if cfg.data.split_seed is None else cfg.data.split_seed
+    classify = data.task == "classification"
+    train_idx, val_idx, _ = D.train_val_test_split(data.y, fractions=cfg.data.split,
+                                                   seed=split_seed,
+                                                   stratify=cfg.data.stratify and classify)
+    pool = np.concatenate([np.asarray(train_idx), np.asarray(val_idx)])
+    splitter = (D.StratifiedKFold if classify else D.KFold)(k, shuffle=True, seed=split_seed)
+    fold_train, fold_val = list(splitter.split(pool, data.y[pool]))[index]
+    X, y = np.asarray(data.X), data.y
+    parts = []
+    for rows in (pool[np.asarray(fold_train)], pool[np.asarray(fold_val)]):
+        parts.append([X[rows], y[rows]])
+    if cfg.data.scaler != "none":
+        scaler = D.StandardScaler() if cfg.data.scaler == "standard" else D.MinMaxScaler()
+        scaler.fit(parts[0][0].reshape(len(parts[0][0]), -1))
+        for part in parts:
+            part[0] = _scale(scaler, part[0])
+    return tuple(D.ArrayData(Xp, yp, data.class_names, data.task, f"{data.name}[fold {index}]")
+                 for Xp, yp in parts)
 
 
 def _final(values, metrics, monitor):
@@ -136,9 +183,14 @@ class ConfigObjective:
         return value
 
     def _call_train(self, config, callbacks, run_dir, fold=None):
-        if fold is None:
-            return self.train_fn(config, callbacks, run_dir)
-        return self.train_fn(config, callbacks, run_dir, fold=fold)
+        try:
+            if fold is None:
+                return self.train_fn(config, callbacks, run_dir)
+            return self.train_fn(config, callbacks, run_dir, fold=fold)
+        except Exception as error:
+            if type(error).__name__ == "TrainingDivergedError":
+                return {"status": "diverged", "stop_reason": str(error)}
+            raise
 
     def _single(self, trial, config, run_dir):
         reporter = ReportToTrial(trial, self.metric)

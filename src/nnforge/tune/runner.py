@@ -87,20 +87,9 @@ def load_config(path):
 
 
 def _default_validate():
-    """nnforge.config's validator when it is importable (a pydantic model of the config)."""
-    try:
-        from .. import config as config_module
-    except ImportError:
-        return None
-    for name in ("validate_config", "validate", "load_config_dict", "ExperimentConfig",
-                 "Config"):
-        function = getattr(config_module, name, None)
-        if function is None:
-            continue
-        if hasattr(function, "model_validate"):
-            return function.model_validate
-        return function
-    return None
+    """nnforge.config.parse_config: the validation `nnforge train` applies."""
+    from ..config import parse_config
+    return lambda config: parse_config(config, source="tune")
 
 
 def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir="runs/tune",
@@ -134,6 +123,8 @@ def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir=
         base, stem = copy.deepcopy(base), "study"
     if validate == "default":
         validate = _default_validate() if train_fn is None else None
+    if validate is not None:
+        validate(base)
     tc.space.check_paths(base, validate)
     study_name = study_name or base.get("name") or stem
     storage_url = os.fspath(storage) if storage is not None else \
