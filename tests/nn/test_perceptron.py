@@ -64,3 +64,17 @@ def test_forward_and_validation():
         p.fit(np.zeros((3, 3)), np.array([0, 1, 2]))
     with pytest.raises(ValueError, match="lr must be positive"):
         nn.Perceptron(2, lr=0)
+
+
+def test_xor_example_runs_and_the_mlp_solves_it(capsys):
+    """examples/xor.py: perceptron fails, the MLP succeeds (N3-N5)."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).parents[2] / "examples" / "xor.py"
+    spec = importlib.util.spec_from_file_location("xor_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert not example.perceptron_fails().converged_
+    np.testing.assert_array_equal(example.mlp_learns(steps=1500, seed=3), [0, 1, 1, 0])
+    assert "did not converge" in capsys.readouterr().out
