@@ -82,7 +82,7 @@ class DataConfig(_Section):
     task: Optional[Literal["classification", "regression"]] = None
     x_key: str = "X"
     y_key: str = "y"
-    split: tuple[float, float, float] = (0.6, 0.2, 0.2)
+    split: list[float] = Field(default_factory=lambda: [0.6, 0.2, 0.2])
     split_seed: Optional[NonNegativeInt] = None
     stratify: bool = True
     scaler: Literal["standard", "minmax", "none"] = "standard"
@@ -93,9 +93,10 @@ class DataConfig(_Section):
     @field_validator("split")
     @classmethod
     def _fractions(cls, value):
-        if any(f < 0 for f in value) or value[0] <= 0 or abs(sum(value) - 1) > 1e-6:
-            raise ValueError(f"expected train/val/test fractions >= 0 summing to 1 with a "
-                             f"non-empty train part, got {list(value)}")
+        if len(value) != 3 or any(f < 0 for f in value) or value[0] <= 0 or \
+                abs(sum(value) - 1) > 1e-6:
+            raise ValueError(f"expected three train/val/test fractions >= 0 summing to 1 "
+                             f"with a non-empty train part, got {list(value)}")
         return value
 
     @model_validator(mode="after")
@@ -203,8 +204,9 @@ def _describe(exc):
     else:
         msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         shown = first.get("input")
-        problem = msg if isinstance(shown, dict) else f"{msg} (got {shown!r})"
-    more = len({e["loc"] for e in errors} - {first["loc"]})
+        problem = msg if kind == "value_error" or isinstance(shown, dict) else \
+            f"{msg} (got {shown!r})"
+    more = len({_dotted(e["loc"])[0] for e in errors} - {path})
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{path or '<top level>'}: {problem}{suffix}"
 
@@ -266,7 +268,8 @@ def _lookup(namespace, name, path, what, choices):
         (lambda key, default: getattr(namespace, key, default))
     cls = get(name, None) if name in choices else None
     if cls is None:
-        close = difflib.get_close_matches(name, choices, n=1)
+        close = [c for c in choices if c.lower() == str(name).lower()] or \
+            difflib.get_close_matches(str(name), choices, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ConfigError(f"{path}.type: unknown {what} {name!r}{hint}")
     return cls

@@ -1,0 +1,203 @@
+"""Trainer: digits to >= 0.95, the loop equals a hand-written one, History, evaluate and
+predict modes, MC dropout, schedulers, regression targets, early stopping end to end."""
+import numpy as np
+import pytest
+
+import nnforge
+from nnforge import nn, optim
+from nnforge.data import StandardScaler, load_digits, make_sine, train_val_test_split
+from nnforge.optim import lr_scheduler
+from nnforge.train import EarlyStopping, LambdaCallback, MCPrediction, Trainer
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_digits()
+    tr, va, te = train_val_test_split(data.y, seed=0, stratify=True)
+    scaler = StandardScaler().fit(data.X[tr])
+    X = scaler.transform(data.X)
+    return (X[tr], data.y[tr]), (X[va], data.y[va]), (X[te], data.y[te])
+
+
+def mlp(g, dropout=0.0):
+    layers = [nn.Linear(64, 64, generator=g), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(dropout, generator=g))
+    return nn.Sequential(*layers, nn.Linear(64, 10, generator=g))
+
+
+def test_fits_digits_to_95_percent(digits):
+    train, val, test = digits
+    g = np.random.default_rng(0)
+    model = mlp(g)
+    trainer = Trainer(model, optim.Adam(model.parameters(), lr=1e-3), nn.CrossEntropyLoss(),
+                      generator=g)
+    history = trainer.fit(train, val, epochs=15, batch_size=32, verbose=0)
+    result = trainer.evaluate(test)
+    assert result["accuracy"] >= 0.95, result
+    assert set(result) == {"loss", "accuracy"}
+    # History: one row per epoch, 1-based epochs, train/val loss and metric, lr, seconds
+    assert len(history) == 15 and history["epoch"] == list(range(1, 16))
+    assert history.keys() == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr",
+                              "seconds"]
+    assert history["loss"][-1] < history["loss"][0] and history["lr"] == [1e-3] * 15
+    assert history.stop_reason == "completed 15 epochs"
+    # the epoch's val numbers are evaluate() on the val set with the final weights
+    assert history["val_loss"][-1] == pytest.approx(trainer.evaluate(val)["loss"], rel=1e-6)
+
+
+def test_loop_matches_a_hand_written_loop():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 5)).astype(np.float32)
+    y = rng.integers(0, 3, size=40)
+
+    def make():
+        g = np.random.default_rng(7)
+        return nn.Sequential(nn.Linear(5, 8, generator=g), nn.Tanh(), nn.Linear(8, 3, generator=g))
+
+    model = make()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(3):
+        for i in range(0, 40, 16):
+            opt.zero_grad()
+            loss = loss_fn(model(nnforge.tensor(X[i:i + 16])), nnforge.tensor(y[i:i + 16]))
+            loss.backward()
+            opt.step()
+    model2 = make()
+    trainer = Trainer(model2, optim.SGD(model2.parameters(), lr=0.1, momentum=0.9),
+                      nn.CrossEntropyLoss(), metrics=())
+    trainer.fit((X, y), epochs=3, batch_size=16, shuffle=False, verbose=0)
+    for (k, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=k)
+    assert trainer.global_step == 9                  # 3 batches (16, 16, 8) x 3 epochs
+
+
+@pytest.mark.parametrize("batch_size, steps", [(None, 1), (1, 12), (5, 3)])
+def test_full_batch_and_sgd(batch_size, steps):
+    X = np.random.default_rng(0).normal(size=(12, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = nn.Linear(3, 2, generator=np.random.default_rng(0))
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss())
+    trainer.fit((X, y), epochs=2, batch_size=batch_size, verbose=0)
+    assert trainer.global_step == 2 * steps and trainer.params["steps"] == steps
+
+
+def test_evaluate_and_predict_use_eval_mode_without_graph(digits):
+    train, _, test = digits
+    g = np.random.default_rng(1)
+    model = mlp(g, dropout=0.5)
+    trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(), generator=g)
+    trainer.fit(train, epochs=1, verbose=0)
+    model.train()
+    out1, out2 = trainer.predict(test[0]), trainer.predict(test)
+    assert isinstance(out1, np.ndarray) and out1.shape == (len(test[0]), 10)
+    np.testing.assert_array_equal(out1, out2)            # dropout off: deterministic
+    assert model.training                                # mode restored
+    assert trainer.evaluate(test)["loss"] == trainer.evaluate(test)["loss"]
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append((nnforge.is_grad_enabled(), self.training))
+            return x
+
+    probed = nn.Sequential(model, Probe())
+    trainer.model = probed
+    trainer.evaluate(test)
+    trainer.predict(test[0])
+    assert seen and all(s == (False, False) for s in seen)   # no graph, eval mode
+
+
+def test_mc_dropout_prediction(digits):
+    train, _, test = digits
+    g = np.random.default_rng(2)
+    model = mlp(g, dropout=0.5)
+    trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(), generator=g)
+    trainer.fit(train, epochs=2, verbose=0)
+    mc = trainer.predict(test[0][:50], mc_samples=20)
+    assert isinstance(mc, MCPrediction)
+    assert mc.samples.shape == (20, 50, 10) and mc.mean.shape == mc.std.shape == (50, 10)
+    np.testing.assert_allclose(mc.mean.sum(axis=1), 1.0, rtol=1e-5)   # probabilities
+    assert (mc.std > 0).any()
+    assert np.all(mc.entropy >= 0) and np.all(mc.entropy <= np.log(10) + 1e-6)
+    p = mc.mean
+    np.testing.assert_allclose(mc.entropy, -(p * np.log(p)).sum(axis=1), rtol=1e-5)
+    assert model.training                                # fit left it in train mode
+    plain = Trainer(mlp(g), optim.Adam(mlp(g).parameters()), nn.CrossEntropyLoss())
+    with pytest.raises(ValueError, match="no Dropout layer"):
+        plain.predict(test[0], mc_samples=3)
+
+
+def test_mc_dropout_restores_modes(digits):
+    g = np.random.default_rng(0)
+    model = mlp(g, dropout=0.3)
+    trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss())
+    model.eval()
+    trainer.predict(digits[2][0][:5], mc_samples=2)
+    assert not any(m.training for m in model.modules())
+
+
+def test_epoch_scheduler_and_lr_column():
+    X = np.random.default_rng(0).normal(size=(20, 2)).astype(np.float32)
+    y = (X.sum(1) > 0).astype(np.int64)
+    model = nn.Linear(2, 2, generator=np.random.default_rng(0))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    trainer = Trainer(model, opt, nn.CrossEntropyLoss(),
+                      scheduler=lr_scheduler.StepLR(opt, step_size=1, gamma=0.5))
+    history = trainer.fit((X, y), epochs=4, batch_size=10, verbose=0)
+    np.testing.assert_allclose(history["lr"], [0.1, 0.05, 0.025, 0.0125])
+
+
+def test_regression_targets_and_metrics():
+    data = make_sine(n_samples=200, seed=0)
+    g = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(1, 32, generator=g), nn.Tanh(), nn.Linear(32, 1, generator=g))
+    trainer = Trainer(model, optim.Adam(model.parameters(), lr=1e-2), nn.MSELoss(),
+                      metrics=("mse", "r2"), generator=g)
+    history = trainer.fit(data, data, epochs=40, batch_size=20, verbose=0)
+    # (N,) targets against (N, 1) outputs must not broadcast to (N, N)
+    assert history["mse"][-1] == pytest.approx(history["loss"][-1], rel=0.5)
+    assert history["val_r2"][-1] > 0.8
+    assert history["val_loss"][-1] == pytest.approx(history["val_mse"][-1], rel=1e-5)
+
+
+def test_early_stopping_restores_best_epoch_weights(digits):
+    train, val, _ = digits
+    g = np.random.default_rng(4)
+    model = mlp(g)
+    snapshots = []
+    record = LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(
+        {k: v.copy() for k, v in model.state_dict().items()}))
+    es = EarlyStopping(patience=2)
+    trainer = Trainer(model, optim.Adam(model.parameters(), lr=0.02), nn.CrossEntropyLoss(),
+                      callbacks=[record, es], generator=g)
+    history = trainer.fit(train, val, epochs=30, verbose=0)
+    best = int(np.argmin(history["val_loss"])) + 1
+    assert es.best_epoch == best == history.best_epoch == history.restored_epoch
+    assert len(history) < 30 and "early stopping" in history.stop_reason
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, snapshots[best - 1][k])
+
+
+def test_monitor_without_validation_data_fails_loudly(digits):
+    g = np.random.default_rng(0)
+    model = mlp(g)
+    trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(),
+                      callbacks=[EarlyStopping()])
+    with pytest.raises(ValueError, match="no validation data"):
+        trainer.fit(digits[0], epochs=1, verbose=0)
+
+
+def test_bad_arguments(digits):
+    model = nn.Linear(64, 10)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="unknown metric 'acc'"):
+        Trainer(model, opt, nn.CrossEntropyLoss(), metrics=("acc",))
+    with pytest.raises(ValueError, match="scheduler_interval"):
+        Trainer(model, opt, nn.CrossEntropyLoss(), scheduler_interval="batch")
+    trainer = Trainer(model, opt, nn.CrossEntropyLoss())
+    with pytest.raises(ValueError, match="epochs"):
+        trainer.fit(digits[0], epochs=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        trainer.fit(digits[0], epochs=1, batch_size=0)
