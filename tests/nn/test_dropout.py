@@ -61,3 +61,46 @@ def test_bad_p(p):
 
 def test_repr():
     assert repr(nn.Dropout()) == "Dropout(p=0.5)"
+
+
+def _mc_model():
+    return nn.Sequential(nn.Linear(4, 16, generator=0), nn.ReLU(),
+                         nn.Dropout(0.5, generator=1), nn.Linear(16, 3, generator=2))
+
+
+def test_mc_dropout_mean_std_entropy():
+    model = _mc_model()
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    model.eval()
+    result = nn.mc_dropout_predict(model, x, mc_samples=200)
+    assert not model.training and not model[2].training  # modes restored
+    assert result.mean.shape == result.std.shape == (5, 3) and result.entropy.shape == (5,)
+    np.testing.assert_allclose(result.mean.sum(axis=1), 1, rtol=1e-5)
+    assert (result.std > 0).all()  # the passes differ
+    assert ((result.entropy >= 0) & (result.entropy <= np.log(3) + 1e-6)).all()
+    # the mean over passes differs from the deterministic eval-mode prediction but agrees
+    # with it roughly (dropout is unbiased before the nonlinearity-free last layer)
+    eval_probs = nn.functional.softmax(model(x), dim=-1).data
+    assert np.abs(result.mean - eval_probs).max() < 0.25
+    # entropy by hand for sample 0
+    p = result.mean[0]
+    assert result.entropy[0] == pytest.approx(-(p * np.log(p)).sum(), rel=1e-5)
+
+
+def test_mc_dropout_regression_and_errors():
+    model = _mc_model().train()
+    out = nn.mc_dropout_predict(model, np.ones((2, 4), dtype=np.float32), 10, output=None)
+    assert out.entropy is None and model.training
+    with pytest.raises(ValueError, match="has no Dropout layer"):
+        nn.mc_dropout_predict(nn.Linear(2, 2), np.ones((1, 2), dtype=np.float32))
+    with pytest.raises(ValueError, match="mc_samples must be a positive integer"):
+        nn.mc_dropout_predict(model, np.ones((1, 4)), 0)
+
+
+def test_layer_seeded_with_an_int_draws_a_new_mask_each_call():
+    layer = nn.Dropout(0.5, generator=3)
+    x = np.ones((20, 20), dtype=np.float32)
+    first, second = layer(x).data, layer(x).data
+    assert not np.array_equal(first, second)
+    again = nn.Dropout(0.5, generator=3)
+    np.testing.assert_array_equal(again(x).data, first)

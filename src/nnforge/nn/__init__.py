@@ -4,7 +4,7 @@ from . import functional, init
 from .activation import (ELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU,
                          Sign, Softmax, Softplus, Step, Swish, Tanh)
 from .containers import ModuleList, Sequential
-from .dropout import Dropout
+from .dropout import Dropout, MCDropoutPrediction, mc_dropout_predict
 from .linear import Flatten, Identity, Linear, Maxout
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
                    SoftMarginLoss)
@@ -15,11 +15,11 @@ from .residual import Residual
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Flatten",
-    "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
-    "Maxout", "Module", "ModuleList", "NLLLoss", "PReLU", "Parameter", "Perceptron",
+    "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MCDropoutPrediction",
+    "MSELoss", "Maxout", "Module", "ModuleList", "NLLLoss", "PReLU", "Parameter", "Perceptron",
     "PerceptronConvergenceWarning", "ReLU", "Residual", "Sequential", "SiLU", "Sigmoid",
     "Sign", "SoftMarginLoss", "Softmax", "Softplus", "Step", "Swish", "Tanh", "functional",
-    "init",
+    "init", "mc_dropout_predict",
 ]
 
 # --- convolution, pooling and normalization layers ------------------------------------

@@ -9,6 +9,12 @@ test time: with a mask m ~ Bernoulli(q), E[m x / q] = x (inverted) and E[m x] = 
 (classic, matched at test time by q x). Inverted dropout needs no change to the weights
 and leaves the evaluation network untouched, so a trained model can be exported as is.
 """
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd import Tensor, no_grad
+from ..random import resolve_generator
 from . import functional as F
 from .module import Module
 
@@ -28,10 +34,71 @@ class Dropout(Module):
             raise ValueError(f"Dropout: p (the probability of dropping a unit) must be a "
                              f"number in [0, 1), got {p!r}; p = 1 would drop everything")
         self.p = float(p)
-        self.generator = generator
+        # NOTE: resolve an int seed once; resolving it per call would repeat one mask.
+        # None stays None so the library default (nnforge.manual_seed) is used at call time.
+        self.generator = None if generator is None else resolve_generator(generator)
 
     def forward(self, input):
         return F.dropout(input, self.p, self.training, self.generator)
 
     def extra_repr(self):
         return f"p={self.p}"
+
+
+MCDropoutPrediction = namedtuple("MCDropoutPrediction", ["mean", "std", "entropy"])
+MCDropoutPrediction.__doc__ = """Monte-Carlo dropout summary: `mean` and `std` of the
+outputs over the stochastic passes, and the predictive `entropy` of the mean
+distribution (None when the outputs are not probabilities)."""
+
+_OUTPUTS = ("softmax", "sigmoid", None)
+
+
+def mc_dropout_predict(model, input, mc_samples=20, output="softmax"):
+    """Monte-Carlo dropout (H11; Gal & Ghahramani 2016): keep dropout on at test time, run
+    `mc_samples` stochastic forward passes and summarize their spread.
+
+    Only Dropout layers are switched to training mode (BatchNorm and the rest stay in eval
+    mode), no graph is built, and every module's mode is restored afterwards. `output`:
+    'softmax' (logits of C classes along the last dimension), 'sigmoid' (binary logits)
+    or None (regression: raw outputs, entropy None). Returns MCDropoutPrediction(mean,
+    std, entropy) of NumPy arrays; mean/std over probabilities when `output` is set.
+    """
+    if not isinstance(mc_samples, (int, np.integer)) or mc_samples < 1:
+        raise ValueError(f"mc_dropout_predict: mc_samples must be a positive integer, got "
+                         f"{mc_samples!r}")
+    if output not in _OUTPUTS:
+        raise ValueError(f"mc_dropout_predict: output must be 'softmax', 'sigmoid' or None, "
+                         f"got {output!r}")
+    modes = [(m, m.training) for m in model.modules()]
+    dropouts = [m for m, _ in modes if isinstance(m, Dropout)]
+    if not dropouts:
+        raise ValueError(f"mc_dropout_predict: {type(model).__name__} has no Dropout layer, "
+                         f"so every pass would give the same prediction")
+    model.eval()
+    for m in dropouts:
+        m.training = True
+    try:
+        with no_grad():
+            draws = []
+            for _ in range(int(mc_samples)):
+                out = model(input)
+                out = out.data if isinstance(out, Tensor) else np.asarray(out)
+                if output == "softmax":
+                    out = F.softmax(out, dim=-1).data
+                elif output == "sigmoid":
+                    out = F.sigmoid(out).data
+                draws.append(out)
+    finally:
+        for m, training in modes:
+            m.training = training
+    draws = np.stack(draws)
+    mean, std = draws.mean(axis=0), draws.std(axis=0)
+    entropy = None
+    if output is not None:
+        tiny = np.finfo(mean.dtype).tiny
+        if output == "softmax":
+            entropy = -(mean * np.log(np.maximum(mean, tiny))).sum(axis=-1)
+        else:
+            entropy = -(mean * np.log(np.maximum(mean, tiny))
+                        + (1 - mean) * np.log(np.maximum(1 - mean, tiny)))
+    return MCDropoutPrediction(mean, std, entropy)

@@ -151,8 +151,9 @@ def dropout(input, p=0.5, training=True, generator=None):
     """Inverted dropout (H7, H10): in training zero each element with probability `p` and
     scale the kept ones by 1 / (1 - p); otherwise return the input unchanged.
 
-    Draws come from `generator` (a numpy Generator, a seed, or None for the library
-    default), so a seeded run is repeatable.
+    Draws come from `generator` (a numpy Generator, or None for the library default), so
+    a seeded run is repeatable; an int seed makes a fresh Generator, i.e. the same mask
+    on every call.
     """
     if not 0 <= p < 1:
         raise ValueError(f"dropout: p (the probability of dropping an element) must be in "
