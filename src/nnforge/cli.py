@@ -60,8 +60,9 @@ def _user_errors():
     from .config import ConfigError
     from .train.guards import TrainingDivergedError
 
+    # IndexError: class targets outside the model's output range (PyTorch's type for it)
     return (ConfigError, FileNotFoundError, IsADirectoryError, PermissionError, ValueError,
-            KeyError, TrainingDivergedError)
+            KeyError, IndexError, TrainingDivergedError)
 
 
 def _one_line(exc):

@@ -261,6 +261,18 @@ def _signature_keys(cls, skip):
     return allowed, required, var_kw
 
 
+def _suggest(name, choices):
+    """The choice a typo most likely meant: same name up to case, then a choice the name
+    starts (e.g. "acc" -> "accuracy"), then the closest by difflib; None if nothing fits."""
+    lowered = str(name).lower()
+    for test in (lambda c: c.lower() == lowered, lambda c: c.lower().startswith(lowered)):
+        found = [c for c in choices if test(c)]
+        if found:
+            return found[0]
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    return close[0] if close else None
+
+
 def _lookup(namespace, name, path, what, choices):
     """The class `name` from `namespace` (a module or a dict), or a ConfigError suggesting
     the closest of `choices`."""
@@ -268,9 +280,8 @@ def _lookup(namespace, name, path, what, choices):
         (lambda key, default: getattr(namespace, key, default))
     cls = get(name, None) if name in choices else None
     if cls is None:
-        close = [c for c in choices if c.lower() == str(name).lower()] or \
-            difflib.get_close_matches(str(name), choices, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = _suggest(name, choices)
+        hint = f" (did you mean {close!r}?)" if close else ""
         raise ConfigError(f"{path}.type: unknown {what} {name!r}{hint}")
     return cls
 
@@ -375,8 +386,8 @@ def _check_components(config):
 
     for i, metric in enumerate(config.train.metrics):
         if metric not in METRICS:
-            close = difflib.get_close_matches(metric, list(METRICS), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            close = _suggest(metric, metric_names())
+            hint = f"did you mean {close!r}? " if close else ""
             raise ConfigError(f"train.metrics.{i}: unknown metric {metric!r} ({hint}available: "
                               f"{', '.join(metric_names())})")
 

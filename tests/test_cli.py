@@ -1,0 +1,120 @@
+"""`nnforge train`: a run folder on success; one `nnforge: error:` line and exit 2 for
+every user mistake (config, files, labels, shapes, divergence) - never a traceback."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnforge.build
+from nnforge.cli import main
+from nnforge.train import LambdaCallback
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "digits_mlp.toml"
+
+
+def fast_config(tmp_path, replace=(), name="fast.toml"):
+    """The example with 3 epochs, plus text replacements."""
+    text = EXAMPLE.read_text().replace("epochs = 30", "epochs = 3")
+    for old, new in replace:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def run_main(capsys, argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_train_writes_the_run_folder(tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    code, out, err = run_main(capsys, ["train", fast_config(tmp_path), "--out", out_dir])
+    assert code == 0
+    assert "epoch 1/3  loss" in err and "epoch 3/3" in err          # plain lines: no TTY
+    assert "test_accuracy" in out and f"run folder: {out_dir}" in out
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "config.json", "history.csv", "metrics.json", "model.safetensors",
+        "scaler.safetensors"]
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    for key in ("test_accuracy", "test_loss", "epochs", "seconds", "best_epoch", "stop_reason"):
+        assert key in metrics
+    assert metrics["epochs"] == 3 and metrics["status"] == "completed"
+    assert metrics["test_accuracy"] > 0.8
+    assert (out_dir / "history.csv").read_text().count("\n") == 4    # header + 3 epochs
+    config = json.loads((out_dir / "config.json").read_text())
+    assert config["train"]["epochs"] == 3 and config["optimizer"] == {"type": "Adam", "lr": 1e-3}
+    weights = nnforge.load(out_dir / "model.safetensors")
+    assert sorted(weights) == ["0.bias", "0.weight", "3.bias", "3.weight", "5.bias", "5.weight"]
+
+
+def test_quiet_prints_only_the_result(tmp_path, capsys):
+    code, out, err = run_main(capsys, ["train", fast_config(tmp_path), "--out",
+                                       tmp_path / "r", "--quiet"])
+    assert code == 0 and err == "" and out.startswith("test_loss ")
+
+
+@pytest.mark.parametrize("replace, expected", [
+    ((("lr = 1e-3", "lrr = 1e-3"),), "optimizer.lrr: unknown key (allowed: type, lr,"),
+    ((("epochs = 3", 'epochs = "three"'),), "train.epochs: Input should be a valid integer"),
+    ((("in_features = 64, out_features = 128", "in_features = 64, out_feature = 128"),),
+     "model.layers.0.out_feature: unknown key"),
+    ((("batch_size = 32", "batch_size = 32,,"),), "invalid TOML"),
+    ((("in_features = 64, out_features = 128", "in_features = 65, out_features = 128"),),
+     "Linear"),
+    ((("in_features = 64, out_features = 10", "in_features = 64, out_features = 5"),),
+     "target"),
+])
+def test_user_errors_are_one_line_with_exit_2(tmp_path, capsys, replace, expected):
+    path = fast_config(tmp_path, replace)
+    code, out, err = run_main(capsys, ["train", path, "--out", tmp_path / "r", "--quiet"])
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnforge: error: "), err
+    assert expected in lines[0]
+    assert "Traceback" not in err
+
+
+def test_missing_config_file(tmp_path, capsys):
+    code, _, err = run_main(capsys, ["train", tmp_path / "missing.toml"])
+    assert code == 2 and err.strip() == f"nnforge: error: {tmp_path / 'missing.toml'}: no such " \
+                                        "config file"
+
+
+def test_nan_injected_mid_training_stops_the_cli(tmp_path, capsys, monkeypatch):
+    real_fit_run = nnforge.build.fit_run
+
+    def fit_with_injection(run, **kwargs):
+        def inject(batch, logs):
+            if run.trainer.global_step == 40:
+                run.model[3].weight.data[0, 0] = np.nan
+        run.trainer.callbacks.append(LambdaCallback(on_batch_end=inject))
+        return real_fit_run(run, **kwargs)
+
+    monkeypatch.setattr(nnforge.build, "fit_run", fit_with_injection)
+    out_dir = tmp_path / "r"
+    code, _, err = run_main(capsys, ["train", fast_config(tmp_path), "--out", out_dir, "--quiet"])
+    assert code == 2
+    line = err.strip()
+    assert "\n" not in line and line.startswith("nnforge: error: training diverged at epoch 2, "
+                                                "step 41: loss is nan")
+    assert "parameter '3.weight' of layer 3 (Linear)" in line
+    metrics = json.loads((out_dir / "metrics.json").read_text())
+    assert metrics["status"] == "diverged" and metrics["epochs"] == 1
+
+
+def test_python_dash_m_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('seed = 0\n[model]\nlayers = [{type = "Linear", in_features = 64, '
+                   'out_features = 10}]\n[train]\nepoch = 3\n')
+    result = subprocess.run([sys.executable, "-m", "nnforge", "train", str(bad)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == (f"nnforge: error: {bad}: train.epoch: unknown key (allowed: "
+                             "epochs, batch_size, shuffle, metrics, early_stopping, nan_guard, "
+                             "eval_batch_size)\n")
