@@ -1,0 +1,110 @@
+"""Random computation graphs (tests/fuzz/graphs.py), built with nnforge and with PyTorch
+2.13 in float64: every node's value and every input's gradient must agree.
+
+Seeded (derandomize=True): a CI failure reproduces locally with the same command, and
+hypothesis prints the shrunk program as its readable description, e.g.
+`x0: (3, 1) any seed=0 ; n0 = mul(x0, x0) ; n1 = sum(n0, dim=0, keepdim=False)`.
+NNFORGE_FUZZ_SCALE=10 multiplies the number of cases for a longer local run.
+"""
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+
+def _load_helpers():
+    name = "nnforge_fuzz_graphs"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("graphs.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+graphs = _load_helpers()
+
+SCALE = float(os.environ.get("NNFORGE_FUZZ_SCALE", "1"))
+FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.filter_too_much])
+RTOL, ATOL = 1e-7, 1e-9
+
+
+def examples(n):
+    return settings(FUZZ, max_examples=max(1, int(n * SCALE)))
+
+
+def check_against_torch(program):
+    """Values of every node and gradients of every input, nnforge vs torch."""
+    leaves, values = graphs.run(program, graphs.NnforgeLib)
+    t_leaves, t_values = graphs.run(program, graphs.TorchLib)
+    for name in program.names():
+        ours, theirs = np.asarray(values[name]), t_values[name]
+        assert ours.shape == theirs.shape, \
+            f"{name}: shape {ours.shape} vs torch {theirs.shape}\n  in {program}"
+        np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL,
+                                   err_msg=f"value of {name}\n  in {program}")
+    for name, leaf in leaves.items():
+        ours, theirs = graphs.NnforgeLib.grad(leaf), graphs.TorchLib.grad(t_leaves[name])
+        assert (ours is None) == (theirs is None), \
+            f"grad of {name}: {ours} vs torch {theirs}\n  in {program}"
+        if ours is not None:
+            assert ours.shape == theirs.shape, \
+                f"grad of {name}: shape {ours.shape} vs torch {theirs.shape}\n  in {program}"
+            np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL,
+                                       err_msg=f"gradient of {name}\n  in {program}")
+
+
+@examples(250)
+@given(graphs.programs(families=("unary", "binary")))
+def test_elementwise_graphs(program):
+    check_against_torch(program)
+
+
+@examples(250)
+@given(graphs.programs(families=("reduction", "shape", "unary")))
+def test_reduction_and_shape_graphs(program):
+    check_against_torch(program)
+
+
+@examples(150)
+@given(graphs.programs(families=("matmul", "binary", "reduction")))
+def test_matmul_graphs(program):
+    check_against_torch(program)
+
+
+@examples(350)
+@given(graphs.programs(max_nodes=10))
+def test_mixed_graphs(program):
+    check_against_torch(program)
+
+
+def _program(inputs, nodes):
+    program = graphs.Program()
+    program.inputs = [graphs.Input(*spec) for spec in inputs]
+    program.nodes = [graphs.Node(*spec) for spec in nodes]
+    return program
+
+
+# Shrunk counterexamples the fuzzer found, kept as regular tests.
+COUNTEREXAMPLES = [
+    # MatMul.backward reshapes the 1-D operand's gradient without first summing the batch
+    # dimensions: ValueError "cannot reshape array of size 2 into shape (1,)".
+    _program([("x1", (2, 1, 1), "any", 0), ("x2", (1,), "any", 0)],
+             [("n0", "matmul", ["x1", "x2"], {})]),
+    _program([("x0", (1,), "any", 0), ("x1", (2, 1, 1), "any", 0)],
+             [("n0", "matmul", ["x0", "x1"], {})]),
+]
+
+
+@pytest.mark.xfail(not graphs.VECTOR_BATCH_MATMUL, strict=True, raises=ValueError,
+                   reason="MatMul.backward (autograd/linalg.py) does not sum a 1-D "
+                          "operand's gradient over the other operand's batch dimensions")
+@pytest.mark.parametrize("program", COUNTEREXAMPLES[:2], ids=str)
+def test_vector_against_batch_matmul(program):
+    check_against_torch(program)
