@@ -125,13 +125,19 @@ def top_up(study, n_trials, planned=None):
 
 
 def _pid_alive(pid):
+    """True when process `pid` of this host runs (a zombie, killed but not yet reaped by
+    its parent, counts as dead)."""
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
     except (PermissionError, ValueError, TypeError):
         return True
-    return True
+    try:
+        with open(f"/proc/{int(pid)}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return True
 
 
 def fail_stale_trials(study, grace_period=120.0, now=None):
