@@ -94,3 +94,15 @@ def test_save_rejects_bad_input(tmp_path):
         nnforge.save([np.ones(2)], tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="entry 'x' has dtype <U1"):
         nnforge.save({"x": np.array(["a"])}, tmp_path / "x.safetensors")
+
+
+def test_identical_state_gives_identical_bytes(tmp_path):
+    state = {"w": np.arange(4, dtype=np.float32), "b": np.ones(2, np.float64)}
+    meta = {f"key{i}": f"value {i} é" for i in range(8)}
+    nnforge.save(state, tmp_path / "a.safetensors", metadata=meta)
+    nnforge.save(dict(reversed(state.items())), tmp_path / "b.safetensors",
+                 metadata=dict(reversed(meta.items())))
+    assert (tmp_path / "a.safetensors").read_bytes() == (tmp_path / "b.safetensors").read_bytes()
+    assert load_metadata(tmp_path / "a.safetensors") == meta
+    torch_state = torch_load_file(str(tmp_path / "a.safetensors"))          # still valid
+    np.testing.assert_array_equal(torch_state["w"].numpy(), state["w"])

@@ -83,7 +83,29 @@ def save(state_dict, path, metadata=None):
         if bad:
             raise TypeError(f"save(): metadata must map str -> str; offending keys {bad}")
         metadata = dict(metadata)
-    atomic_write_bytes(path, _serialize(tensors, metadata=metadata))
+    atomic_write_bytes(path, _sorted_metadata(_serialize(tensors, metadata=metadata)))
+
+
+def _sorted_metadata(data):
+    """The same file with the header's metadata keys sorted.
+
+    safetensors writes `__metadata__` in hash-map order, which changes from process to
+    process; sorting it makes identical state dicts give identical bytes (a seeded run's
+    weights file can then be compared byte for byte). Reordering keys keeps the compact
+    JSON's length, so the data offsets stay valid; if it ever did not, the original bytes
+    are kept.
+    """
+    import json
+
+    header_len = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + header_len])
+    if len(header.get("__metadata__") or {}) < 2:
+        return data
+    header["__metadata__"] = dict(sorted(header["__metadata__"].items()))
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if len(text) > header_len or data[8:8 + len(text)].strip() == text:
+        return data
+    return data[:8] + text + b" " * (header_len - len(text)) + data[8 + header_len:]
 
 
 def _check_file(path):
