@@ -1,0 +1,90 @@
+"""The Conv2d kernel (autograd/conv.py): float64 gradchecks on both column layouts (flat rows
+for stride 1, (OH, OW) otherwise), float64 and float32 parity with torch.nn.functional.conv2d,
+and input validation."""
+import numpy as np
+import pytest
+import torch
+
+from nnforge.autograd import Tensor, gradcheck
+from nnforge.autograd.conv import Conv2d, _Geometry
+
+# x shape, weight shape, stride, padding, dilation
+CASES = [
+    ((2, 3, 5, 6), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1)),     # flat rows, "same" padding
+    ((2, 2, 6, 5), (3, 2, 2, 3), (2, 1), (1, 0), (1, 2)),     # strided, dilated, non-square
+    ((1, 2, 7, 7), (2, 2, 3, 3), (2, 2), (0, 0), (1, 1)),     # no padding, stride 2
+    ((2, 1, 5, 4), (2, 1, 4, 4), (1, 1), (0, 0), (1, 1)),     # stride 1, large kernel: (OH, OW)
+    ((2, 2, 5, 5), (3, 2, 1, 1), (1, 1), (0, 0), (1, 1)),     # 1x1 kernel
+    ((1, 2, 6, 7), (2, 2, 3, 2), (3, 2), (2, 1), (2, 1)),     # odd sizes, stride 3
+]
+
+
+def _inputs(rng, x_shape, w_shape, dtype=np.float64, bias=True):
+    x = Tensor(rng.standard_normal(x_shape).astype(dtype), requires_grad=True)
+    w = Tensor(rng.standard_normal(w_shape).astype(dtype), requires_grad=True)
+    b = Tensor(rng.standard_normal(w_shape[0]).astype(dtype), requires_grad=True) \
+        if bias else None
+    return x, w, b
+
+
+def test_cases_cover_both_layouts():
+    layouts = {_Geometry(x, w, s, p, d).flat for x, w, s, p, d in CASES}
+    assert layouts == {True, False}
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CASES)
+def test_gradcheck(rng, x_shape, w_shape, stride, padding, dilation):
+    x, w, b = _inputs(rng, x_shape, w_shape)
+    fn = lambda x, w, b: Conv2d.apply(x, w, b, stride=stride, padding=padding,  # noqa: E731
+                                      dilation=dilation)
+    assert gradcheck(fn, x, w, b)
+
+
+def test_gradcheck_without_bias_and_unbatched(rng):
+    x, w, _ = _inputs(rng, (2, 5, 5), (3, 2, 3, 3), bias=False)
+    assert gradcheck(lambda x, w: Conv2d.apply(x, w, None, padding=(1, 1)), x, w)
+
+
+def _torch_reference(x, w, b, stride, padding, dilation, grad):
+    tx, tw, tb = (torch.tensor(a.data, requires_grad=True) for a in (x, w, b))
+    out = torch.nn.functional.conv2d(tx, tw, tb, stride=stride, padding=padding,
+                                     dilation=dilation)
+    out.backward(torch.tensor(grad))
+    return out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-6), (np.float32, 1e-4)])
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CASES)
+def test_matches_torch(rng, dtype, tol, x_shape, w_shape, stride, padding, dilation):
+    x, w, b = _inputs(rng, x_shape, w_shape, dtype)
+    out = Conv2d.apply(x, w, b, stride=stride, padding=padding, dilation=dilation)
+    assert out.dtype == dtype
+    grad = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(grad)
+    ref_out, ref_gx, ref_gw, ref_gb = _torch_reference(x, w, b, stride, padding, dilation,
+                                                       grad)
+    np.testing.assert_allclose(out.data, ref_out, atol=tol, rtol=tol)
+    for ours, ref in ((x.grad, ref_gx), (w.grad, ref_gw), (b.grad, ref_gb)):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, ref, atol=tol, rtol=tol)
+
+
+def test_input_that_needs_no_grad_gets_none(rng):
+    x = Tensor(rng.standard_normal((2, 1, 6, 6)))
+    w = Tensor(rng.standard_normal((2, 1, 3, 3)), requires_grad=True)
+    Conv2d.apply(x, w, None, padding=(1, 1)).sum().backward()
+    assert x.grad is None and w.grad.shape == (2, 1, 3, 3)
+
+
+def test_errors_name_the_layer_and_shapes(rng):
+    w = rng.standard_normal((4, 3, 3, 3))
+    with pytest.raises(ValueError, match=r"input has 1 channel at dim 1, expected 3 "
+                                         r"\(shape \(8, 1, 28, 28\)\)"):
+        Conv2d.apply(np.zeros((8, 1, 28, 28)), w, None, layer="conv")
+    with pytest.raises(ValueError, match=r"4-D input .* got a 2-D input of shape \(3, 28\)"):
+        Conv2d.apply(np.zeros((3, 28)), w, None)
+    with pytest.raises(ValueError, match=r"kernel height 3 .* larger than the padded input "
+                                         r"height 2"):
+        Conv2d.apply(np.zeros((1, 3, 2, 9)), w, None)
+    with pytest.raises(TypeError, match="must be the same"):
+        Conv2d.apply(np.zeros((1, 3, 5, 5), np.float32), w, None)
