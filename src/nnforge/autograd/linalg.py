@@ -32,10 +32,10 @@ class MatMul(Function):
         gx = gy = None
         if needs[0]:
             gx = np.matmul(g, np.swapaxes(y2, -1, -2))
-            gx = gx.reshape(x.shape) if x.ndim == 1 else unbroadcast(gx, x.shape)
+            gx = unbroadcast(gx, x2.shape).reshape(x.shape)
         if needs[1]:
             gy = np.matmul(np.swapaxes(x2, -1, -2), g)
-            gy = gy.reshape(y.shape) if y.ndim == 1 else unbroadcast(gy, y.shape)
+            gy = unbroadcast(gy, y2.shape).reshape(y.shape)
         return gx, gy
 
 
