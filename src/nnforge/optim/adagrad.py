@@ -22,6 +22,10 @@ class Adagrad(Optimizer):
     eps *after* the square root and an optional inverse-time decay of the step (``lr_decay``).
     The effective step only shrinks, which is why training can stall (F9); Adadelta and
     RMSprop replace the sum by a moving average.
+
+    Difference from PyTorch: PyTorch fills the accumulator from the *constructor's*
+    ``initial_accumulator_value`` even for a parameter group that sets its own; nnforge uses
+    the group's value (identical when groups do not override it).
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,

@@ -1,0 +1,104 @@
+"""Adam and AdamW: trajectories vs torch.optim, one step by hand (N30), convergence,
+decoupled decay, argument errors."""
+import numpy as np
+import pytest
+import torch
+
+import nnforge.optim as optim
+from nnforge.nn.parameter import Parameter
+
+ADAM = [dict(), dict(lr=0.01), dict(lr=0.01, amsgrad=True), dict(lr=0.01, weight_decay=0.1),
+        dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6), dict(lr=0.01, maximize=True),
+        dict(lr=0.02, amsgrad=True, weight_decay=0.05, betas=(0.5, 0.9))]
+ADAMW = [dict(), dict(lr=0.01), dict(lr=0.01, weight_decay=0.3), dict(lr=0.01, amsgrad=True),
+         dict(lr=0.01, weight_decay=0.0), dict(lr=0.01, weight_decay=0.2, maximize=True),
+         dict(lr=0.02, amsgrad=True, weight_decay=0.5, betas=(0.7, 0.95))]
+
+
+@pytest.mark.parametrize("options", ADAM, ids=str)
+def test_adam_trajectory_equals_torch(problem, options):
+    problem.check_against_torch(optim.Adam, torch.optim.Adam, options)
+
+
+@pytest.mark.parametrize("options", ADAMW, ids=str)
+def test_adamw_trajectory_equals_torch(problem, options):
+    problem.check_against_torch(optim.AdamW, torch.optim.AdamW, options)
+
+
+def test_param_groups_equal_torch(problem):
+    groups = [([0, 2], dict(lr=0.03, amsgrad=True)), ([1, 3], dict(lr=0.003, weight_decay=0.1))]
+    problem.check_against_torch(optim.AdamW, torch.optim.AdamW, dict(lr=0.01), groups=groups)
+    problem.check_against_torch(optim.Adam, torch.optim.Adam, dict(lr=0.01), groups=groups)
+
+
+@pytest.mark.parametrize("cls", [optim.Adam, optim.AdamW])
+def test_state_dict_round_trip(problem, cls):
+    problem.check_state_dict_round_trip(cls, dict(lr=0.01, amsgrad=True, weight_decay=0.1))
+
+
+def test_defaults_match_pytorch():
+    p = Parameter(np.ones(1))
+    for ours, theirs in ((optim.Adam, torch.optim.Adam), (optim.AdamW, torch.optim.AdamW)):
+        group = ours([p]).param_groups[0]
+        reference = theirs([torch.ones(1)]).defaults
+        for key in ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"):
+            assert group[key] == reference[key], key
+
+
+def test_catalogue_n30_first_adam_step_is_lr():
+    # L = theta^2/2 at theta = 1: bias-corrected Adam moves by lr (0.9); the lecture's
+    # uncorrected form would give 1 - 0.1 * 0.1 / sqrt(0.001) = 0.683772
+    p = Parameter(np.array([1.0]))
+    opt = optim.Adam([p], lr=0.1)
+    (p * p * 0.5).sum().backward()
+    opt.step()
+    assert p.data[0] == pytest.approx(0.9, abs=1e-7)
+    assert 1 - 0.1 * 0.1 / np.sqrt(0.001) == pytest.approx(0.683772, abs=1e-6)
+
+
+def test_adam_second_step_by_hand():
+    p = Parameter(np.array([1.0]))
+    opt = optim.Adam([p], lr=0.1, betas=(0.9, 0.999), eps=0.0)
+    for _ in range(2):
+        opt.zero_grad()
+        (p * p * 0.5).sum().backward()
+        opt.step()
+    m = 0.9 * 0.1 + 0.1 * 0.9                    # gradients 1 then 0.9
+    v = 0.999 * 0.001 + 0.001 * 0.81
+    expected = 0.9 - 0.1 * (m / (1 - 0.81)) / np.sqrt(v / (1 - 0.999 ** 2))
+    assert p.data[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient():
+    # zero gradient: Adam's L2 still moves w through the moments; AdamW only shrinks w
+    p = Parameter(np.array([2.0]))
+    p.grad = np.zeros(1)
+    optim.AdamW([p], lr=0.1, weight_decay=0.5).step()
+    assert p.data[0] == pytest.approx(2.0 * (1 - 0.1 * 0.5))
+
+
+@pytest.mark.parametrize("cls, problem_name, lr, steps, tolerance", [
+    (optim.Adam, "quadratic", 0.1, 1000, 1e-3), (optim.AdamW, "quadratic", 0.1, 1000, 1e-3),
+    (optim.Adam, "rosenbrock", 0.02, 4000, 1e-2),
+])
+def test_converges(converge, cls, problem_name, lr, steps, tolerance):
+    minimum = {"quadratic": [3.0, -1.0], "rosenbrock": [1.0, 1.0]}[problem_name]
+    kwargs = dict(lr=lr, weight_decay=0.0) if cls is optim.AdamW else dict(lr=lr)
+    final = converge(lambda ps: cls(ps, **kwargs), problem_name, steps)
+    np.testing.assert_allclose(final, minimum, atol=tolerance)
+
+
+@pytest.mark.parametrize("betas, index", [((1.0, 0.999), 0), ((-0.1, 0.999), 0),
+                                          ((0.9, 1.5), 1)])
+def test_bad_betas_name_the_index(betas, index):
+    with pytest.raises(ValueError) as info:
+        optim.Adam([Parameter(np.ones(2))], betas=betas)
+    assert f"betas[{index}] must be in [0, 1)" in str(info.value)
+    assert str(info.value).startswith("Adam(betas=")
+
+
+@pytest.mark.parametrize("kwargs, name", [(dict(lr=-1e-3), "lr"), (dict(eps=-1.0), "eps"),
+                                          (dict(weight_decay=-0.1), "weight_decay")])
+def test_bad_numbers_name_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=rf"AdamW\({name}=.*{name} must be a non-negative"):
+        optim.AdamW([Parameter(np.ones(2))], **kwargs)
