@@ -118,3 +118,22 @@ def test_bad_loader_arguments(make, error, message):
 def test_batch_larger_than_dataset_without_drop_last_is_one_batch():
     loader = DataLoader(dataset(5), batch_size=8)
     assert len(loader) == 1 and len(next(iter(loader))[1]) == 5
+
+
+def test_memmap_gather_in_chunks_and_subset(tmp_path, monkeypatch):
+    import importlib
+    from nnforge.data import Subset
+    loader_module = importlib.import_module("nnforge.data.loader")
+    monkeypatch.setattr(loader_module, "_MAPPED_CHUNK", 3)
+    X = np.arange(40 * 6, dtype=np.float32).reshape(40, 6)
+    y = np.arange(40)
+    save_arrays(tmp_path / "s.npz", X, y)
+    data = load_arrays(tmp_path / "s.npz")
+    rows = np.array([39, 3, 17, 8, 22, 5, 30])
+    loader = DataLoader(Subset(data.to_dataset(), rows), batch_size=4, shuffle=True,
+                        generator=2)
+    got = list(loader)
+    assert [len(b[1]) for b in got] == [4, 3]
+    for xb, yb in got:
+        np.testing.assert_array_equal(xb, X[yb])
+    np.testing.assert_array_equal(np.sort(np.concatenate([b[1] for b in got])), np.sort(rows))

@@ -12,6 +12,7 @@ Use augmentation on training batches only (I7): pass it as the training DataLoad
 `transform=`, never to the validation/test loaders.
 """
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ..random import resolve_generator
 
@@ -102,15 +103,15 @@ class RandomVerticalFlip(_RandomFlip):
 
 
 def _gather_windows(x, tops, lefts, height, width, padding, fill):
-    """out[n, :, i, j] = padded(x)[n, :, tops[n] + i, lefts[n] + j], one fancy index."""
+    """out[n] = padded(x)[n, :, tops[n]:tops[n] + height, lefts[n]:lefts[n] + width].
+
+    One advanced-indexing copy out of a strided view of every window position (no
+    per-image loop and no index arrays of the output's size)."""
     if padding:
         pad = ((0, 0), (0, 0), (padding, padding), (padding, padding))
         x = np.pad(x, pad, constant_values=np.asarray(fill, dtype=x.dtype))
-    n = len(x)
-    rows = tops[:, None] + np.arange(height)                        # (N, height)
-    cols = lefts[:, None] + np.arange(width)                        # (N, width)
-    return x[np.arange(n)[:, None, None, None], np.arange(x.shape[1])[None, :, None, None],
-             rows[:, None, :, None], cols[:, None, None, :]]
+    windows = sliding_window_view(x, (height, width), axis=(2, 3))   # (N, C, oy, ox, h, w)
+    return windows[np.arange(len(x)), :, tops, lefts]                 # (N, C, h, w)
 
 
 class RandomShift(Transform):

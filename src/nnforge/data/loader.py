@@ -1,8 +1,9 @@
 """`DataLoader`: mini-batches from a dataset, shuffled with a seeded Generator.
 
 Array-backed datasets are batched by one fancy-indexing call per batch (no per-sample
-Python work); memory-mapped sources are read one batch at a time, and the pages a batch
-touched are released afterwards so resident memory stays bounded. An optional background
+Python work); memory-mapped sources are read one batch at a time: shuffled reads are
+advised as random (no read-ahead around each row), and the pages a batch touched are
+released afterwards, so resident memory stays bounded by about one batch. An optional background
 thread prepares the next batch (gather + transform) while the model trains on this one.
 """
 import mmap
@@ -12,9 +13,10 @@ import threading
 import numpy as np
 
 from ..random import resolve_generator
-from .dataset import ArrayData
+from .dataset import ArrayData, Subset, TensorDataset
 
 _DONE = object()
+_MAPPED_CHUNK = 16          # rows gathered between page releases of a memory-mapped source
 
 
 def _memmap_bases(arrays):
@@ -31,14 +33,21 @@ def _memmap_bases(arrays):
     return found
 
 
+def _advise(handles, advice):
+    """madvise() every mapping in `handles` (no-op where the platform lacks it)."""
+    if advice is None:
+        return
+    for handle in handles:
+        try:
+            handle.madvise(advice)
+        except (AttributeError, ValueError, OSError):
+            pass                                 # platform without madvise: nothing to do
+
+
 def _release(handles):
     """Drop the page-table entries of memory-mapped sources (data stay in the OS page
     cache, but no longer count toward this process's resident set)."""
-    for handle in handles:
-        try:
-            handle.madvise(mmap.MADV_DONTNEED)
-        except (AttributeError, ValueError, OSError):
-            pass                                 # platform without madvise: nothing to do
+    _advise(handles, getattr(mmap, "MADV_DONTNEED", None))
 
 
 class DataLoader:
@@ -95,10 +104,11 @@ class DataLoader:
         self.transform = transform
         self.prefetch = bool(prefetch)
         self._batched = getattr(dataset, "supports_batch_indexing", False)
-        arrays = getattr(dataset, "arrays", None)
-        if arrays is None and hasattr(dataset, "dataset"):
-            arrays = getattr(dataset.dataset, "arrays", None)
-        self._mmaps = _memmap_bases(arrays or ())
+        source, self._rows = dataset, None
+        if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
+            source, self._rows = dataset.dataset, dataset.indices
+        self._arrays = source.arrays if isinstance(source, TensorDataset) else ()
+        self._mmaps = _memmap_bases(self._arrays)
 
     def __len__(self):
         n = len(self.dataset)
@@ -114,8 +124,26 @@ class DataLoader:
         stops = range(size, n + 1, size) if self.drop_last else range(size, n + size, size)
         return [order[stop - size:min(stop, n)] for stop in stops]
 
+    def _gather_mapped(self, array, rows):
+        """array[rows] from a memory-mapped array, `_MAPPED_CHUNK` rows at a time with the
+        mapped pages released in between: the page cache may hold a file in large folios
+        (up to megabytes), and touching one row maps its whole folio, so resident memory
+        is bounded by a chunk's folios rather than a whole batch's."""
+        out = np.empty((len(rows),) + array.shape[1:], dtype=array.dtype)
+        for start in range(0, len(rows), _MAPPED_CHUNK):
+            out[start:start + _MAPPED_CHUNK] = array[rows[start:start + _MAPPED_CHUNK]]
+            _release(self._mmaps)
+        return out
+
     def _fetch(self, idx):
-        if self._batched:
+        if self._mmaps and self.shuffle:
+            # random rows: no read-ahead or fault-around of neighbouring pages
+            _advise(self._mmaps, getattr(mmap, "MADV_RANDOM", None))
+        if self._mmaps:
+            rows = idx if self._rows is None else self._rows[idx]
+            batch = tuple(self._gather_mapped(a, rows) if _memmap_bases((a,)) else a[rows]
+                          for a in self._arrays)
+        elif self._batched:
             batch = self.dataset[idx]
             batch = tuple(np.asarray(b) for b in (batch if isinstance(batch, tuple) else (batch,)))
         else:
@@ -124,8 +152,8 @@ class DataLoader:
                 samples = [(s,) for s in samples]
             batch = tuple(np.stack([np.asarray(s[k]) for s in samples])
                           for k in range(len(samples[0])))
-        if self._mmaps:
-            _release(self._mmaps)
+        if self._mmaps and self.shuffle:
+            _advise(self._mmaps, getattr(mmap, "MADV_NORMAL", None))
         if self.transform is not None:
             if getattr(self.transform, "needs_targets", False):
                 if len(batch) < 2:
