@@ -74,7 +74,7 @@ def test_guard_off_trains_on_nan_silently():
 def test_guard_passes_finite_steps_and_large_finite_gradients():
     model = nn.Linear(3, 1)
     guard = NonFiniteGuard(model)
-    model.weight.grad = np.full((1, 3), 3e38, dtype=np.float32)   # its sum overflows float32
+    model.weight.grad = np.full((1, 3), 3e38, dtype=np.float32)   # its float32 sum overflows
     model.bias.grad = np.zeros(1, dtype=np.float32)
     guard.check(0.5, epoch=1, step=1)                              # finite: no error
     model.bias.grad[0] = np.inf

@@ -7,7 +7,8 @@ import nnforge
 from nnforge import nn, optim
 from nnforge.data import StandardScaler, load_digits, make_sine, train_val_test_split
 from nnforge.optim import lr_scheduler
-from nnforge.train import EarlyStopping, LambdaCallback, MCPrediction, Trainer
+from nnforge.nn import MCDropoutPrediction
+from nnforge.train import EarlyStopping, LambdaCallback, Trainer
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +116,9 @@ def test_mc_dropout_prediction(digits):
     model = mlp(g, dropout=0.5)
     trainer = Trainer(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss(), generator=g)
     trainer.fit(train, epochs=2, verbose=0)
-    mc = trainer.predict(test[0][:50], mc_samples=20)
-    assert isinstance(mc, MCPrediction)
-    assert mc.samples.shape == (20, 50, 10) and mc.mean.shape == mc.std.shape == (50, 10)
+    mc = trainer.predict(test[0][:50], mc_samples=20, batch_size=16)    # 4 chunks
+    assert isinstance(mc, MCDropoutPrediction)
+    assert mc.mean.shape == mc.std.shape == (50, 10) and mc.entropy.shape == (50,)
     np.testing.assert_allclose(mc.mean.sum(axis=1), 1.0, rtol=1e-5)   # probabilities
     assert (mc.std > 0).any()
     assert np.all(mc.entropy >= 0) and np.all(mc.entropy <= np.log(10) + 1e-6)

@@ -7,10 +7,10 @@ from .history import History
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
                       precision, r2, recall, top_k_accuracy)
 from .progress import ProgressBar, ProgressLog
-from .trainer import MCPrediction, Trainer
+from .trainer import Trainer
 
 __all__ = ["Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-           "MCPrediction", "NonFiniteGuard", "ProgressBar", "ProgressLog", "Trainer",
+           "NonFiniteGuard", "ProgressBar", "ProgressLog", "Trainer",
            "TrainingDivergedError", "accuracy", "confusion_matrix", "f1",
            "generalization_loss", "get_metric", "mae", "metric_names", "mse", "precision",
            "r2", "recall", "top_k_accuracy", "training_progress"]

@@ -16,7 +16,6 @@ rate scheduler, callbacks at batch and epoch edges, and a `History`. `batch_size
 full-batch gradient descent (one update per epoch), `batch_size=1` is plain SGD (F2–F4).
 """
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,24 +26,9 @@ from .history import History
 from .metrics import LABEL_METRICS, get_metric, predicted_labels
 from .progress import progress_callback
 
-__all__ = ["Trainer", "MCPrediction"]
+__all__ = ["Trainer"]
 
 _SCHEDULER_INTERVALS = ("epoch", "step")
-
-
-@dataclass
-class MCPrediction:
-    """Monte-Carlo dropout prediction (H11): statistics over T stochastic passes.
-
-    mean, std: (N, ...) mean and standard deviation of the (probability) outputs;
-    entropy: (N,) predictive entropy of the mean probabilities in nats, None for
-    regression outputs; samples: (T, N, ...) every pass.
-    """
-
-    mean: np.ndarray
-    std: np.ndarray
-    entropy: np.ndarray
-    samples: np.ndarray
 
 
 def _arrays(data, where):
@@ -133,7 +117,9 @@ class Trainer:
     def _input(self, xb):
         if xb.dtype.kind == "f" and xb.dtype != self._dtype:
             xb = xb.astype(self._dtype)
-        return Tensor(xb)
+        # NOTE: Tensor(xb) would copy the batch; loaders hand out fresh arrays and no op
+        # writes into its inputs, so wrap it as it is.
+        return Tensor._make(np.asarray(xb), False, None)
 
     def _target(self, yb, out):
         # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
@@ -298,9 +284,10 @@ class Trainer:
         always in eval mode and without building a graph.
 
         With `mc_samples=T`, Dropout layers stay active for T stochastic passes (Monte-Carlo
-        dropout, H11) and an `MCPrediction` with mean, std and predictive entropy is
-        returned; outputs are turned into probabilities first (softmax after
-        CrossEntropyLoss, sigmoid after BCEWithLogitsLoss, exp after NLLLoss).
+        dropout, H11, via `nn.mc_dropout_predict`) and an `MCDropoutPrediction(mean, std,
+        entropy)` is returned. Outputs become probabilities first: softmax after
+        CrossEntropyLoss or NLLLoss (softmax of log-probabilities gives them back), sigmoid
+        after BCEWithLogitsLoss; other losses keep raw outputs and entropy is None.
         """
         pair = None
         if not isinstance(x, np.ndarray):
@@ -310,51 +297,27 @@ class Trainer:
             elif isinstance(x, tuple) and len(x) == 2:
                 pair = x
         X = pair[0] if pair is not None else np.asarray(x)
-        model = self.model
         self._dtype = self._model_dtype()
-        was_training = model.training
-        model.eval()
-        try:
-            if mc_samples is None:
+        if mc_samples is None:
+            was_training = self.model.training
+            self.model.eval()
+            try:
                 return self._forward_all(X, batch_size)
-            if isinstance(mc_samples, bool) or int(mc_samples) != mc_samples or mc_samples < 1:
-                raise ValueError(f"predict(mc_samples={mc_samples!r}): expected a positive "
-                                 "integer")
-            dropouts = [m for m in model.modules() if "Dropout" in type(m).__name__]
-            if not dropouts:
-                raise ValueError("predict(mc_samples=...): the model has no Dropout layer, so "
-                                 "every pass would give the same output")
-            for m in dropouts:
-                m.train()
-            samples = np.stack([self._to_probabilities(self._forward_all(X, batch_size))
-                                for _ in range(int(mc_samples))])
-        finally:
-            model.train(was_training)
-        mean = samples.mean(axis=0)
-        entropy = _entropy(mean, self._loss_name)
-        return MCPrediction(mean=mean, std=samples.std(axis=0), entropy=entropy,
-                            samples=samples)
+            finally:
+                self.model.train(was_training)
+        return self._mc_predict(X, batch_size, mc_samples)
 
-    def _to_probabilities(self, out):
-        if self._loss_name == "CrossEntropyLoss":
-            z = out - out.max(axis=1, keepdims=True)
-            e = np.exp(z)
-            return e / e.sum(axis=1, keepdims=True)
-        if self._loss_name == "BCEWithLogitsLoss":
-            return 1.0 / (1.0 + np.exp(-out))
-        if self._loss_name == "NLLLoss":
-            return np.exp(out)
-        return out
+    def _mc_predict(self, X, batch_size, mc_samples):
+        from ..nn import mc_dropout_predict
+        from ..nn.dropout import MCDropoutPrediction
 
-
-def _entropy(mean, loss_name):
-    """Predictive entropy (nats) of mean class probabilities; None for regression."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if loss_name in ("CrossEntropyLoss", "NLLLoss"):
-            p = np.clip(mean, 1e-12, 1.0)
-            return -(mean * np.log(p)).sum(axis=1)
-        if loss_name in ("BCEWithLogitsLoss", "BCELoss"):
-            p = np.clip(mean, 1e-12, 1 - 1e-12)
-            h = -(p * np.log(p) + (1 - p) * np.log(1 - p))
-            return h.reshape(len(h), -1).sum(axis=1)
-    return None
+        output = {"CrossEntropyLoss": "softmax", "NLLLoss": "softmax",
+                  "BCEWithLogitsLoss": "sigmoid"}.get(self._loss_name)
+        size = len(X) if batch_size is None else int(batch_size)
+        parts = [mc_dropout_predict(self.model, self._input(np.asarray(X[i:i + size])),
+                                    mc_samples=mc_samples, output=output)
+                 for i in range(0, len(X), size)]      # rows are independent: exact in chunks
+        mean = np.concatenate([p.mean for p in parts])
+        std = np.concatenate([p.std for p in parts])
+        entropy = None if output is None else np.concatenate([p.entropy for p in parts])
+        return MCDropoutPrediction(mean, std, entropy)
