@@ -59,7 +59,7 @@ def _load_dataset(cfg, seed):
         if name in ("digits", "iris", "wine", "breast_cancer", "diabetes"):
             return getattr(D, f"load_{name}")(**options)
         if name in ("fashion_mnist", "mnist"):
-            return getattr(D, f"load_{name}")(cfg.path, flatten=cfg.flatten, **options)
+            return getattr(D, f"load_{name}")(cfg.path, **options)
         if name == "csv":
             return D.load_csv(cfg.path, cfg.target, task=cfg.task, **options)
         if name == "npz":
@@ -76,23 +76,44 @@ def _scale(scaler, X):
     return scaler.transform(X.reshape(len(X), -1)).reshape(X.shape)
 
 
+def _flatten(part):
+    """Images (N, C, H, W) as rows (N, C*H*W); other data unchanged."""
+    from .data import ArrayData
+
+    if part is None or part.X.ndim <= 2:
+        return part
+    return ArrayData(part.X.reshape(len(part.X), -1), part.y, part.class_names, part.task,
+                     part.name, part.feature_names)
+
+
 def build_data(cfg, seed):
     """(train, val, test, scaler) ArrayData splits for the `[data]` section; the scaler is
-    fitted on the training rows only (I3)."""
+    fitted on the training rows only (I3).
+
+    `data.split` = (train, val, test) fractions of the whole set; a dataset that ships its
+    own test set (Fashion-MNIST, MNIST) keeps it as the test split and divides its
+    training set train : val in the ratio split[0] : split[1].
+    """
     from . import data as D
 
-    data = _load_dataset(cfg, seed)
+    loaded = _load_dataset(cfg, seed)
+    data, official_test = loaded if isinstance(loaded, tuple) else (loaded, None)
+    if cfg.flatten:
+        data, official_test = _flatten(data), _flatten(official_test)
     if data.y is None:
         raise ValueError(f"data: {data.name} has no targets to train on")
-    if cfg.flatten and data.X.ndim > 2:
-        data = D.ArrayData(data.X.reshape(len(data.X), -1), data.y, data.class_names,
-                           data.task, data.name, data.feature_names)
     split_seed = seed if cfg.split_seed is None else cfg.split_seed
     stratify = cfg.stratify and data.task == "classification"
-    train_idx, val_idx, test_idx = D.train_val_test_split(data.y, fractions=cfg.split,
+    fractions = list(cfg.split)
+    if official_test is not None:
+        fractions = [fractions[0] / (fractions[0] + fractions[1]),
+                     fractions[1] / (fractions[0] + fractions[1]), 0.0]
+    train_idx, val_idx, test_idx = D.train_val_test_split(data.y, fractions=fractions,
                                                           seed=split_seed, stratify=stratify)
     train, val, test = (data.subset(i) if len(i) else None
                         for i in (train_idx, val_idx, test_idx))
+    if official_test is not None:
+        test = official_test
     scaler = None
     if cfg.scaler != "none":
         scaler = (D.StandardScaler() if cfg.scaler == "standard" else D.MinMaxScaler())

@@ -150,6 +150,25 @@ def test_epoch_scheduler_and_lr_column():
     np.testing.assert_allclose(history["lr"], [0.1, 0.05, 0.025, 0.0125])
 
 
+def test_step_scheduler_and_plateau_scheduler():
+    X = np.random.default_rng(0).normal(size=(40, 2)).astype(np.float32)
+    y = (X.sum(1) > 0).astype(np.int64)
+    model = nn.Linear(2, 2, generator=np.random.default_rng(0))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    trainer = Trainer(model, opt, nn.CrossEntropyLoss(), scheduler_interval="step",
+                      scheduler=lr_scheduler.StepLR(opt, step_size=2, gamma=0.5))
+    history = trainer.fit((X, y), epochs=3, batch_size=10, verbose=0)   # 4 steps per epoch
+    # lr column = lr in use at the start of each epoch: halved every 2 steps
+    np.testing.assert_allclose(history["lr"], [0.1, 0.025, 0.00625])
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    # mode="max" on a falling val_loss: every epoch after the first counts as no progress
+    plateau = lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=0)
+    trainer = Trainer(model, opt, nn.CrossEntropyLoss(), scheduler=plateau)
+    history = trainer.fit((X, y), (X, y), epochs=4, batch_size=40, verbose=0)
+    assert np.all(np.diff(history["val_loss"]) < 0)
+    np.testing.assert_allclose(history["lr"], [0.1, 0.1, 0.05, 0.025])
+
+
 def test_regression_targets_and_metrics():
     data = make_sine(n_samples=200, seed=0)
     g = np.random.default_rng(0)

@@ -232,8 +232,9 @@ class Trainer:
             callbacks.on_train_end({})
             raise
         if self.stop_reason is None:
-            self.stop_reason = (f"stopped by a callback after epoch {len(history)}"
-                                if self.stop_training else f"completed {len(history)} epochs")
+            n = len(history)
+            self.stop_reason = (f"stopped by a callback after epoch {n}" if self.stop_training
+                                else f"completed {n} epoch{'s' if n != 1 else ''}")
         history.stop_reason = self.stop_reason
         callbacks.on_train_end({})
         return history
