@@ -80,6 +80,14 @@ def test_user_errors_are_one_line_with_exit_2(tmp_path, capsys, replace, expecte
     assert "Traceback" not in err
 
 
+def test_build_time_errors_name_the_file_and_layer(tmp_path, capsys):
+    path = fast_config(tmp_path, [("{ type = \"Dropout\", p = 0.2 }",
+                                   "{ type = \"Dropout\", p = 1.5 }")])
+    code, _, err = run_main(capsys, ["train", path, "--out", tmp_path / "r", "--quiet"])
+    assert code == 2
+    assert err.startswith(f"nnforge: error: {path}: model.layers.2 (Dropout): Dropout: p ")
+
+
 def test_missing_config_file(tmp_path, capsys):
     code, _, err = run_main(capsys, ["train", tmp_path / "missing.toml"])
     assert code == 2 and err.strip() == f"nnforge: error: {tmp_path / 'missing.toml'}: no such " \

@@ -96,6 +96,35 @@ def test_every_layer_kind_can_be_expressed():
     assert nested_error.startswith("x.toml: model.layers.0.layers.0.out_fetures: unknown key")
 
 
+def test_config_builds_the_model_it_describes():
+    import numpy as np
+
+    import nnforge
+    from nnforge.build import build_model
+
+    raw = copy.deepcopy(BASE)
+    raw["model"]["layers"] = [
+        {"type": "Conv2d", "in_channels": 1, "out_channels": 4, "kernel_size": 3, "padding": 1},
+        {"type": "BatchNorm2d", "num_features": 4}, {"type": "ReLU"},
+        {"type": "Residual", "layers": [
+            {"type": "Conv2d", "in_channels": 4, "out_channels": 4, "kernel_size": 3,
+             "padding": 1}, {"type": "ReLU"}]},
+        {"type": "MaxPool2d", "kernel_size": 2}, {"type": "Flatten"},
+        {"type": "Dropout", "p": 0.5},
+        {"type": "Linear", "in_features": 4 * 4 * 4, "out_features": 10}]
+    config = parse_config(raw)
+    model = build_model(config.model, np.random.default_rng(0))
+    assert [type(m).__name__ for m in model] == ["Conv2d", "BatchNorm2d", "ReLU", "Residual",
+                                                 "MaxPool2d", "Flatten", "Dropout", "Linear"]
+    model.eval()
+    out = model(nnforge.tensor(np.zeros((2, 1, 8, 8), np.float32)))
+    assert out.shape == (2, 10)
+    again = build_model(config.model, np.random.default_rng(0))          # same generator
+    for (k, a), b in zip(model.state_dict().items(), again.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=k)
+    assert "3.block.0.weight" in model.state_dict()                      # PyTorch-style names
+
+
 def test_files(tmp_path):
     with pytest.raises(ConfigError, match=r"^.*nope\.toml: no such config file$"):
         load_config(tmp_path / "nope.toml")

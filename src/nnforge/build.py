@@ -19,7 +19,7 @@ order), so the same config gives bit-identical weights after training.
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,7 +46,6 @@ class Run:
     transform: object = None
     generator: object = None
     data_info: str = ""
-    extras: dict = field(default_factory=dict)
 
 
 # --- data ---------------------------------------------------------------------------------

@@ -44,10 +44,13 @@ def _format_metrics(summary):
 
 def _train(args):
     from .build import run_experiment
-    from .config import load_config
+    from .config import ConfigError, load_config
 
     config = load_config(args.config)
-    summary = run_experiment(config, out_dir=args.out, quiet=args.quiet)
+    try:
+        summary = run_experiment(config, out_dir=args.out, quiet=args.quiet)
+    except ConfigError as exc:             # raised while building: name the file too
+        raise ConfigError(f"{args.config}: {exc}") from None
     if not args.quiet:
         print(f"{summary['stop_reason']}; best epoch {summary['best_epoch']}", file=sys.stderr)
     print(_format_metrics(summary))
