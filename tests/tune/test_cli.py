@@ -84,3 +84,13 @@ def test_show_unknown_study_is_one_line(tmp_path, capsys):
     assert _run(["show", "nothing"], tmp_path) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no study 'nothing'" in err
+
+
+def test_a_metric_no_trial_logs_fails_every_trial_with_its_reason(tmp_path, capsys):
+    path = _write(tmp_path, '"optimizer.lr" = {type = "uniform", low = 0.01, high = 0.1}')
+    text = open(path).read().replace('metric = "val_accuracy"', 'metric = "val_acc"')
+    open(path, "w").write(text)
+    assert _run([path, "--trials", "1"], tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "every trial failed; trial 0: ValueError: tune: monitor 'val_acc' is not in " \
+           "the logs" in err

@@ -74,6 +74,11 @@ def _tune(args):
     study = tune(args.target[0], trials=args.trials, workers=args.workers,
                  storage=args.storage, study_name=args.study, out_dir=args.out)
     print(top_trials_table(study, args.top))
+    failed = [t for t in study.trials if t.state.name == "FAIL" and "error" in t.user_attrs]
+    if failed and not any(t.state.name == "COMPLETE" for t in study.trials):
+        print(f"nnforge tune: every trial failed; trial {failed[0].number}: "
+              f"{failed[0].user_attrs['error']}", file=sys.stderr)
+        return 1
     report = args.report or os.path.join(args.out, study.study_name, "report.html")
     os.makedirs(os.path.dirname(os.path.abspath(report)), exist_ok=True)
     write_study_report(study, report)

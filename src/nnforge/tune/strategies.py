@@ -86,6 +86,9 @@ class SeededRandomSampler(_base_sampler()):
     def __init__(self, seed=0):
         self.seed = int(seed)
 
+    def reseed_rng(self):
+        """Nothing to reseed: draws are a pure function of (seed, trial number, name)."""
+
     def infer_relative_search_space(self, study, trial):
         return {}
 
@@ -155,6 +158,9 @@ class CoarseToFineSampler(_base_sampler()):
         self.space, self.per_round, self.shrink = space, int(per_round), float(shrink)
         self.top_k, self.edge, self.seed = int(top_k), float(edge), int(seed)
         self._cache = {}
+
+    def reseed_rng(self):
+        """Nothing to reseed: draws are a pure function of (seed, trial number, name)."""
 
     def _initial(self):
         windows, hard, dists = {}, {}, {}

@@ -25,6 +25,7 @@ __all__ = ["StorageError", "create_or_load_study", "default_storage", "fail_stal
            "open_storage", "redact", "top_up"]
 
 PLANNED = "nnforge_planned"      # user attr on enqueued trials: their index in the plan
+LOCK_GRACE = 10                   # seconds before a journal lock of a dead worker is broken
 
 
 class StorageError(RuntimeError):
@@ -51,8 +52,10 @@ def open_storage(url):
         try:
             os.makedirs(directory, exist_ok=True)
             from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+            # A worker killed while it holds the file lock leaves the lock file behind;
+            # the others break it after LOCK_GRACE seconds (a write holds it for ~1 ms).
             return optuna.storages.JournalStorage(
-                JournalFileBackend(path, lock_obj=JournalFileOpenLock(path)))
+                JournalFileBackend(path, lock_obj=JournalFileOpenLock(path, LOCK_GRACE)))
         except OSError as error:
             raise StorageError(f"cannot open journal storage {path}: {error.strerror or error}") \
                 from None

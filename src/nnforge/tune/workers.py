@@ -125,6 +125,11 @@ def _limit_threads(threads):
 
 
 def _child(storage_url, study_name, objective, sampler, pruner, worker, options):
+    if worker > 0 and sampler is not None:
+        # Forked children inherit the parent's generator state: without a reseed, TPE's
+        # start-up draws would repeat in every worker. (nnforge's own samplers draw from
+        # (seed, trial number) and ignore this.)
+        sampler.reseed_rng()
     try:
         run_worker(storage_url, study_name, objective, sampler, pruner, worker, **options)
     except KeyboardInterrupt:
