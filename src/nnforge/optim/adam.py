@@ -31,9 +31,10 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, l1=0.0):
         defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas,
-                        eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize)
+                        eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                        l1=l1)
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
@@ -64,7 +65,9 @@ class Adam(Optimizer):
         ema_square_(state["exp_avg_sq"], g, beta2, work)
         second = state["exp_avg_sq"]
         if group["amsgrad"]:
-            second = state.setdefault("max_exp_avg_sq", np.zeros_like(p.data))
+            if "max_exp_avg_sq" not in state:   # amsgrad switched on after the first step
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            second = state["max_exp_avg_sq"]
             np.maximum(second, state["exp_avg_sq"], out=second)
         step_size = group["lr"] / bias_correction(beta1, step)
         np.sqrt(second, out=work)
@@ -94,6 +97,6 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, l1=0.0):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, maximize=maximize, l1=l1)

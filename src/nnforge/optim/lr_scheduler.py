@@ -204,7 +204,8 @@ class LinearLR(LRScheduler):
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR(end_factor={end_factor!r}): end_factor must be in "
                              "[0, 1]")
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self, base_lr, index):
@@ -421,7 +422,8 @@ class OneCycleLR(_MomentumCycling):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR(anneal_strategy={anneal_strategy!r}): must be 'cos' "
                              "or 'linear'")
-        self.pct_start, self.anneal_strategy, self.three_phase = pct_start, anneal_strategy, three_phase
+        self.pct_start, self.anneal_strategy = pct_start, anneal_strategy
+        self.three_phase = three_phase
         self.div_factor, self.final_div_factor = div_factor, final_div_factor
         self.max_lrs = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:

@@ -63,6 +63,10 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
                             f"dicts, got a single Tensor; wrap it in a list")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized "
+                            "in ordered collections, but the ordering of a set changes between "
+                            "runs; use a list")
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
@@ -91,8 +95,8 @@ class Optimizer:
             params = list(params)
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"{type(self).__name__}: can only optimize Tensors, but params[{i}] "
-                                f"is a {type(p).__name__}")
+                raise TypeError(f"{type(self).__name__}: can only optimize Tensors, but "
+                                f"params[{i}] is a {type(p).__name__}")
             if p.data.dtype.kind != "f":
                 raise TypeError(f"{type(self).__name__}: can only optimize floating-point tensors, "
                                 f"params[{i}] has dtype {p.data.dtype}")

@@ -28,9 +28,9 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, maximize=False, l1=0.0):
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
+                        momentum=momentum, centered=centered, maximize=maximize, l1=l1)
         super().__init__(params, defaults)
 
     def _validate_group(self, group):
@@ -52,7 +52,9 @@ class RMSprop(Optimizer):
         state["step"] += 1
         square_avg = ema_square_(state["square_avg"], g, alpha, work)
         if group["centered"]:
-            grad_avg = state.setdefault("grad_avg", np.zeros_like(p.data))
+            if "grad_avg" not in state:
+                state["grad_avg"] = np.zeros_like(p.data)
+            grad_avg = state["grad_avg"]
             ema_(grad_avg, g, alpha, work)
             np.multiply(grad_avg, grad_avg, out=work)
             np.subtract(square_avg, work, out=work)
@@ -62,7 +64,9 @@ class RMSprop(Optimizer):
         work += group["eps"]
         np.divide(g, work, out=work)
         if momentum > 0:
-            buf = state.setdefault("momentum_buffer", np.zeros_like(p.data))
+            if "momentum_buffer" not in state:   # momentum switched on after the first step
+                state["momentum_buffer"] = np.zeros_like(p.data)
+            buf = state["momentum_buffer"]
             buf *= momentum
             buf += work
             np.multiply(buf, -group["lr"], out=work)

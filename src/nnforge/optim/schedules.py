@@ -111,7 +111,9 @@ def cosine(init_value, T_max, eta_min=0.0):
 
     Like PyTorch's CosineAnnealingLR this is not clamped at T_max: past it the LR climbs
     back along the cosine (period 2*T_max). Use `cosine_warm_restarts` to restart instead."""
-    return lambda step: eta_min + (init_value - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
+    def schedule(step):
+        return eta_min + (init_value - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
+    return schedule
 
 
 def restart_position(epoch, T_0, T_mult=1):
