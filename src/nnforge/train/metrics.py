@@ -11,8 +11,8 @@ predicted samples has precision 0), so the tests compare against `sklearn.metric
 import numpy as np
 
 __all__ = ["accuracy", "top_k_accuracy", "precision", "recall", "f1", "confusion_matrix",
-           "mse", "mae", "r2", "predicted_labels", "LABEL_METRICS", "METRICS", "get_metric", "metric_names",
-           "higher_is_better"]
+           "mse", "mae", "r2", "predicted_labels", "LABEL_METRICS", "METRICS", "get_metric",
+           "metric_names", "higher_is_better"]
 
 
 def predicted_labels(output, logits=True):
