@@ -221,3 +221,17 @@ def test_bad_arguments(digits):
         trainer.fit(digits[0], epochs=0)
     with pytest.raises(ValueError, match="batch_size"):
         trainer.fit(digits[0], epochs=1, batch_size=0)
+
+
+def test_binary_logits_with_integer_labels():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3)).astype(np.float32)
+    y = (X[:, 0] - X[:, 1] > 0).astype(np.int64)               # int labels, one logit
+    g = np.random.default_rng(0)
+    model = nn.Linear(3, 1, generator=g)
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.5), nn.BCEWithLogitsLoss(),
+                      metrics=("accuracy",), generator=g)
+    history = trainer.fit((X, y), epochs=20, batch_size=50, verbose=0)
+    manual = float(np.mean((trainer.predict(X)[:, 0] > 0) == y))      # logits > 0
+    assert history["accuracy"][-1] > 0.95
+    assert trainer.evaluate((X, y))["accuracy"] == pytest.approx(manual)

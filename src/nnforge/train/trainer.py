@@ -29,6 +29,8 @@ from .progress import progress_callback
 __all__ = ["Trainer"]
 
 _SCHEDULER_INTERVALS = ("epoch", "step")
+_FLOAT_TARGET_LOSSES = frozenset({"BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1Loss",
+                                  "SoftMarginLoss"})
 
 
 def _arrays(data, where):
@@ -123,7 +125,10 @@ class Trainer:
 
     def _target(self, yb, out):
         # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
-        # inside MSELoss; give it the output's trailing unit dimension instead.
+        # inside MSELoss; give it the output's trailing unit dimension instead. Integer 0/1
+        # labels meet losses that need float targets (BCEWithLogitsLoss ...) as floats.
+        if yb.dtype.kind in "biu" and self._loss_name in _FLOAT_TARGET_LOSSES:
+            yb = yb.astype(self._dtype)
         if yb.dtype.kind == "f":
             if yb.dtype != self._dtype:
                 yb = yb.astype(self._dtype)
