@@ -14,7 +14,7 @@ import pytest
 from nnforge.tune.runner import TuneConfig, tune
 from nnforge.tune.study import open_storage
 
-from synthetic import BASE, make_train_fn, tune_table
+from synthetic import BASE, check_kill_recovery, make_train_fn, tune_table
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -77,3 +77,7 @@ def test_two_workers_share_a_postgres_study(postgres_url, tmp_path):
     # the study is readable from a fresh connection
     loaded = optuna.load_study(study_name="shared", storage=open_storage(postgres_url))
     assert loaded.best_value == min(t.value for t in trials)
+
+
+def test_sigkilled_worker_on_postgres_loses_no_finished_trial(postgres_url):
+    check_kill_recovery(postgres_url, "kill-pg")
