@@ -44,3 +44,14 @@ def test_different_seed_gives_different_weights(tmp_path):
     bytes_a, _ = _run(tmp_path, 7, "a")
     bytes_c, _ = _run(tmp_path, 8, "c")
     assert bytes_a != bytes_c
+
+
+def test_extra_callbacks_join_the_run(tmp_path):
+    from nnforge.train import LambdaCallback
+
+    seen = []
+    config = parse_config({**CONFIG, "seed": 1})
+    summary = run_experiment(config, out_dir=tmp_path / "r", quiet=True,
+                             callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: seen.append(
+                                 logs["val_loss"]))])
+    assert len(seen) == summary["epochs"] == 3

@@ -256,9 +256,10 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def run_experiment(config, out_dir=None, quiet=False, progress_stream=None):
+def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, callbacks=()):
     """Build, fit, test and write the run folder; returns the metrics dict (with the
-    folder's path under "run_dir"). A diverged run still writes its history and a
+    folder's path under "run_dir"). `callbacks` are added to the Trainer's (the tuner
+    reports and prunes through one). A diverged run still writes its history and a
     metrics.json with status "diverged" before the TrainingDivergedError propagates."""
     import nnforge
 
@@ -269,6 +270,7 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None):
     _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
     start = time.perf_counter()
     run = build_run(config)
+    run.trainer.callbacks.extend(callbacks)
     summary = {"name": config.name, "seed": config.seed, "nnforge_version": nnforge.__version__,
                "data": run.data_info,
                "parameters": int(sum(p.data.size for p in run.model.parameters()))}
