@@ -8,11 +8,11 @@
    nnforge when its conv layers are importable. Goal: pipeline < 10% of a step.
 2. Streaming: a float32 .npy of --stream-mb MB (default 400) written to a temp folder and
    iterated for one epoch of shuffled 128-row batches (a small matmul stands in for the
-   training step) in a fresh subprocess, with the "RAM budget" set to half the file. The
-   file is first evicted from the page cache (as a file larger than RAM would be). Peak
-   RSS (VmHWM) is recorded for the nnforge loader (random-access advice, mapped pages
-   released after each batch), for the same loop without the release, for loading the
-   file whole, and for the nnforge loader once the file sits in the page cache.
+   training step) in a fresh subprocess each, with the "RAM budget" set to half the file.
+   Peak RSS (VmHWM) is recorded for loading the file whole, for a memmap loop that never
+   releases mapped pages, and for the nnforge loader (random-access advice, pages released
+   every 16 rows) with the file in the page cache and after evicting it from the cache
+   (as for a file larger than RAM).
 Temp files are removed at the end.
 
     .venv/bin/python bench/data.py [--threads 2] [--stream-mb 400]
@@ -60,7 +60,7 @@ def time_pipeline(X, y, batches=300):
     return statistics.median(times), statistics.median(fetch_times)
 
 
-def time_torch_step(X, y, threads, steps=20):
+def time_torch_step(X, y, threads, steps=10):
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -82,7 +82,7 @@ def time_torch_step(X, y, threads, steps=20):
     return statistics.median(times)
 
 
-def time_nnforge_step(X, y, steps=6):
+def time_nnforge_step(X, y, steps=3):
     try:
         from nnforge import Tensor, nn, optim
         from nnforge.nn.conv import Conv2d
@@ -96,12 +96,12 @@ def time_nnforge_step(X, y, steps=6):
     loss_fn = nn.CrossEntropyLoss()
     xb, yb = np.ascontiguousarray(X[:128]), y[:128].astype(np.int64)
     times = []
-    for step in range(steps + 2):
+    for step in range(steps + 1):
         start = time.perf_counter()
         optimizer.zero_grad()
         loss_fn(model(Tensor(xb)), yb).backward()
         optimizer.step()
-        if step >= 2:
+        if step >= 1:
             times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -137,10 +137,10 @@ print(f"{start_rss:.0f} {status('VmHWM'):.0f} {status('VmRSS'):.0f} {rows} "
 
 
 # (label, child mode, evict the file from the page cache first)
-RUNS = [("nnforge DataLoader over load_arrays (memmap)", "release", True),
-        ("same loop, mapped pages not released", "no-release", True),
-        ("np.load of the whole file (no memmap)", "whole", True),
-        ("nnforge loader, file already in page cache", "release", False)]
+RUNS = [("np.load of the whole file (no memmap)", "whole", True),
+        ("memmap loop, mapped pages not released", "no-release", False),
+        ("nnforge DataLoader, file in page cache", "release", False),
+        ("nnforge DataLoader, file not cached", "release", True)]
 
 
 def evict(path):
@@ -194,7 +194,9 @@ def main():
     pipeline, fetch = time_pipeline(X, y)
     torch_step = time_torch_step(X, y, args.threads)
     ours_step = time_nnforge_step(X, y)
-    print(f"data: {source}, batch 128 x 1x28x28 float32, threads {args.threads}")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"data: {source}, batch 128 x 1x28x28 float32, threads {args.threads}, "
+          f"load average {load} on {os.cpu_count()} CPUs")
     print(f"loader fetch only (shuffled fancy index):   {fetch * 1e3:7.2f} ms")
     print(f"fetch + flip + crop(pad 2) + noise:          {pipeline * 1e3:7.2f} ms")
     print(f"PyTorch CNN training step (Adam, batch 128): {torch_step * 1e3:7.2f} ms  -> "
