@@ -10,7 +10,8 @@ __all__ = ["Adadelta"]
 class Adadelta(Optimizer):
     r"""Adadelta (Zeiler, 2012), PyTorch's rule exactly (catalogue F11).
 
-    ``Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, maximize=False)``
+    ``Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False,
+    l1=0)``
 
     With ``g = grad + weight_decay * w``::
 

@@ -10,7 +10,7 @@ class Adagrad(Optimizer):
     r"""Adagrad (Duchi, Hazan & Singer, 2011), PyTorch's rule exactly (catalogue F9).
 
     ``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10, maximize=False)``
+    eps=1e-10, *, maximize=False, l1=0)``
 
     With ``g = grad + weight_decay * w`` and step count ``t`` (from 1)::
 

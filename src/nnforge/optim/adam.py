@@ -11,7 +11,7 @@ class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly (catalogue F12).
 
     ``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-    maximize=False)``
+    *, maximize=False, l1=0)``
 
     With ``g = grad + weight_decay * w`` and step count ``t`` (from 1)::
 
@@ -82,7 +82,7 @@ class AdamW(Adam):
     r"""AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay.
 
     ``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-    maximize=False)``
+    *, maximize=False, l1=0)``
 
     Before the Adam step (on the raw gradient, without L2 in it)::
 

@@ -17,8 +17,10 @@ Regularization in the base class (catalogue H4-H6):
   ``g + lam * sign(w)``, the subgradient of ``lam * ||w||_1`` (``sign(0) = 0``); for SGD
   this is the lecture's additive update ``w <- w - lr*lam*sign(w) - lr*dL/dw``.
 
-Both are per-group options, so biases and normalization parameters can sit in a group without
-decay (see `nnforge.optim.regularization.regularized_param_groups`).
+``maximize`` (as in PyTorch) negates the gradient first. Every optimizer also takes ``l1`` as a
+keyword-only constructor argument. All of these are per-group options, so biases and
+normalization parameters can sit in a group without decay (see
+`nnforge.optim.regularization.regularized_param_groups`).
 
 Memory: updates write into the parameter and state arrays in place (``out=``, ``+=``). Each
 parameter also gets up to three reusable scratch arrays (allocated on the first step, never

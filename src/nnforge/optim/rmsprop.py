@@ -11,7 +11,7 @@ class RMSprop(Optimizer):
     r"""RMSprop (Hinton, Coursera lecture 6e, 2012), PyTorch's rule exactly (catalogue F10).
 
     ``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False, maximize=False)``
+    centered=False, *, maximize=False, l1=0)``
 
     With ``g = grad + weight_decay * w``::
 

@@ -14,7 +14,7 @@ class SGD(Optimizer):
     r"""Stochastic gradient descent, PyTorch's rule exactly (catalogue F1-F8).
 
     ``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-    maximize=False)``
+    *, maximize=False, l1=0)``
 
     With ``g = grad + weight_decay * w`` (``-grad`` first when ``maximize``)::
 
