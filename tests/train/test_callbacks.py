@@ -70,6 +70,8 @@ def test_plain_progress_line():
                               "val_accuracy 0.9650  lr 1e-03  1.2s\n")
     assert progress_callback(0) is None
     assert format_logs({"lr": 0.0, "loss": 1.0}) == "loss 1.0000  lr 0"
+    assert format_logs({"loss": 1.0, "accuracy": 0.5, "val_accuracy": 0.25, "lr": 0.1},
+                       compact=True) == "loss 1.0000  val_accuracy 0.2500  lr 1e-01"
 
 
 def test_tqdm_bar_on_a_tty():
@@ -87,3 +89,33 @@ def test_tqdm_bar_on_a_tty():
     cb.on_epoch_end(0, {"loss": 1.0, "val_loss": 2.0, "lr": 0.1})
     text = out.getvalue()
     assert "epoch 1/2" in text and "3/3" in text and "val_loss 2.0000" in text
+
+
+def test_tqdm_bar_draws_on_a_pseudo_terminal_of_size_zero():
+    """A bare pty reports 0 x 0; tqdm then silently draws nothing unless given a size."""
+    import os
+    import pty
+    import sys
+
+    script = ("import sys; from types import SimpleNamespace; "
+              "from nnforge.train.progress import progress_callback; "
+              "cb = progress_callback(1); assert type(cb).__name__ == 'ProgressBar'; "
+              "cb.set_trainer(SimpleNamespace(params={'epochs': 1, 'steps': 2})); "
+              "cb.on_epoch_begin(0); cb.on_batch_end(0, {'loss': 1.0, 'size': 4}); "
+              "cb.on_epoch_end(0, {'loss': 1.0, 'lr': 0.1})")
+    pid, fd = pty.fork()
+    if pid == 0:                                     # child: stderr is the pty
+        os.execv(sys.executable, [sys.executable, "-c", script])
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    text = b"".join(chunks).decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "epoch 1/1" in text and "loss 1.0000  lr 1e-01" in text

@@ -21,10 +21,13 @@ def _fmt_value(key, value):
     return str(value)
 
 
-def format_logs(logs):
+def format_logs(logs, compact=False):
     """'loss 0.1234  val_loss 0.2000  lr 1e-03' for the numeric entries of an epoch's logs
-    (train entries first, then validation, then lr; "epoch" and "seconds" left out)."""
+    (train entries first, then validation, then lr; "epoch" and "seconds" left out).
+    `compact` keeps only the train loss of the train entries (for a bar's short line)."""
     keys = [k for k in logs if k not in ("epoch", "seconds", "lr")]
+    if compact:
+        keys = [k for k in keys if k == "loss" or k.startswith("val_")]
     keys = [k for k in keys if not k.startswith("val_")] + \
         [k for k in keys if k.startswith("val_")]
     if "lr" in logs:
@@ -67,11 +70,16 @@ class ProgressBar(_Progress):
         self._bar = None
 
     def on_epoch_begin(self, epoch, logs=None):
-        from tqdm.auto import tqdm
+        import shutil
+
+        from tqdm import tqdm
 
         params = getattr(self.trainer, "params", None) or {}
+        # NOTE: a terminal that reports a 0 x 0 size (a bare pty, some CI runners) makes
+        # tqdm draw nothing at all; fall back to 100 x 20
+        size = shutil.get_terminal_size((100, 20))
         self._bar = tqdm(total=params.get("steps"), desc=self._title(epoch), file=self._out(),
-                         leave=True, dynamic_ncols=True, unit="batch")
+                         leave=True, ncols=size.columns, nrows=size.lines, unit="batch")
         self._loss_sum, self._count, self._last = 0.0, 0, 0.0
 
     def on_batch_end(self, batch, logs=None):
@@ -91,7 +99,7 @@ class ProgressBar(_Progress):
     def on_epoch_end(self, epoch, logs=None):
         if self._bar is None:
             return
-        self._bar.set_postfix_str(format_logs(logs or {}), refresh=False)
+        self._bar.set_postfix_str(format_logs(logs or {}, compact=True), refresh=False)
         self._bar.close()
         self._bar = None
 
