@@ -196,6 +196,7 @@ def test_flat_batch_gets_a_clear_error():
     (lambda: RandomZoom((0, 1)), r"RandomZoom\(zoom_range\)"),
     (lambda: RandomErasing(scale=(0.5, 0.1)), r"RandomErasing\(scale\)"),
     (lambda: BatchAugment(RandomShift(1), copies=0), r"BatchAugment\(copies\)"),
+    (lambda: RandomRotation(10, interpolation="cubic"), r"RandomRotation\(interpolation\)"),
 ])
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):

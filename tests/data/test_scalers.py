@@ -137,3 +137,9 @@ def test_leakage_warning_silent_on_correct_use():
 def test_bad_input(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_state_dict_before_fit_is_an_error():
+    with pytest.raises(RuntimeError, match=r"MinMaxScaler.state_dict: this scaler is not "
+                                           r"fitted yet"):
+        MinMaxScaler().state_dict()

@@ -46,6 +46,11 @@ def test_spirals_are_two_classes_within_the_unit_disc():
     assert np.bincount(data.y).tolist() == [150, 150]
 
 
+def test_blobs_bad_std_names_the_argument():
+    with pytest.raises(ValueError, match=r"make_blobs\(cluster_std\)"):
+        make_blobs(10, cluster_std=-1.0)
+
+
 def test_blobs_are_linearly_separable_for_distinct_centres():
     data = make_blobs(200, centers=[[-5, 0], [5, 0]], cluster_std=1.0, seed=0)
     assert np.all((data.X[:, 0] > 0) == (data.y == 1))

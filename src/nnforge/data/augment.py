@@ -42,6 +42,13 @@ def _work_dtype(dtype):
     return dtype if dtype.kind == "f" else np.dtype(np.float32)
 
 
+def _check_interpolation(interpolation, owner):
+    if interpolation not in ("bilinear", "nearest"):
+        raise ValueError(f"{owner}(interpolation): expected 'bilinear' or 'nearest', got "
+                         f"{interpolation!r}")
+    return interpolation
+
+
 def _check_probability(p, owner):
     if not 0 <= p <= 1:
         raise ValueError(f"{owner}(p): expected a probability in [0, 1], got {p!r}")
@@ -217,7 +224,7 @@ class RandomRotation(Transform):
             raise ValueError(f"RandomRotation(degrees): expected a non-negative number or "
                              f"(min, max), got {degrees!r}")
         self.degrees = (float(low), float(high))
-        self.interpolation = interpolation
+        self.interpolation = _check_interpolation(interpolation, "RandomRotation")
         self.fill = fill
 
     def apply(self, x, rng):
@@ -239,7 +246,7 @@ class RandomZoom(Transform):
             raise ValueError(f"RandomZoom(zoom_range): expected 0 < min <= max, got "
                              f"{zoom_range!r}")
         self.zoom_range = (float(low), float(high))
-        self.interpolation = interpolation
+        self.interpolation = _check_interpolation(interpolation, "RandomZoom")
         self.fill = fill
 
     def apply(self, x, rng):

@@ -74,8 +74,9 @@ def read_idx(path, expected_magic=None):
         raise IDXFormatError(f"IDX file {path}: bad magic number {magic} (0x{magic:08x}); "
                              f"expected {expected_magic or '0x000008NN'} - not an IDX file")
     if expected_magic is not None and magic != expected_magic:
+        what = "images" if expected_magic == IMAGES_MAGIC else "labels"
         raise IDXFormatError(f"IDX file {path}: magic number {magic} but expected "
-                             f"{expected_magic} ({'images' if expected_magic == IMAGES_MAGIC else 'labels'})")
+                             f"{expected_magic} ({what})")
     header = 4 + 4 * ndim
     if len(data) < header:
         raise IDXFormatError(f"IDX file {path}: truncated header ({len(data)} bytes, the "

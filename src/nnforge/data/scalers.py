@@ -30,7 +30,8 @@ def _chunks(X, rows):
     """Row blocks of X[rows] as float64, without materialising X[rows] at once."""
     n = X.shape[0] if rows is None else len(rows)
     for start in range(0, n, _CHUNK_ROWS):
-        index = slice(start, start + _CHUNK_ROWS) if rows is None else rows[start:start + _CHUNK_ROWS]
+        stop = start + _CHUNK_ROWS
+        index = slice(start, stop) if rows is None else rows[start:stop]
         yield np.asarray(X[index], dtype=np.float64)
 
 
@@ -70,11 +71,14 @@ class _Scaler:
     def fit_transform(self, X, y=None):
         return self.fit(X).transform(X)
 
+    def _require_fitted(self, method):
+        if not hasattr(self, self._state_keys[0]):
+            raise RuntimeError(f"{type(self).__name__}.{method}: this scaler is not fitted "
+                               "yet; call fit on the training data first")
+
     def _check_fitted(self, X, method):
         owner = type(self).__name__
-        if not hasattr(self, self._state_keys[0]):
-            raise RuntimeError(f"{owner}.{method}: this scaler is not fitted yet; call fit on "
-                               "the training data first")
+        self._require_fitted(method)
         X = _as_float(X, owner, method)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"{owner}.{method}: X has {X.shape[1]} features, but the scaler "
@@ -83,7 +87,7 @@ class _Scaler:
 
     def state_dict(self):
         """The fitted statistics as float64 arrays (safetensors-friendly)."""
-        self._check_fitted(np.zeros((1, getattr(self, "n_features_in_", 0))), "state_dict")
+        self._require_fitted("state_dict")
         return {key: np.array(getattr(self, key), dtype=np.float64) for key in self._state_keys}
 
     def load_state_dict(self, state):

@@ -16,13 +16,14 @@ def _rng(generator, seed, caller):
     return resolve_generator(seed if seed is not None else generator)
 
 
-def _check(n_samples, noise, caller, minimum=1):
+def _check(n_samples, noise, caller, minimum=1, noise_name="noise"):
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
             or n_samples < minimum:
         raise ValueError(f"{caller}(n_samples): expected an integer >= {minimum}, got "
                          f"{n_samples!r}")
     if not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"{caller}(noise): expected a non-negative number, got {noise!r}")
+        raise ValueError(f"{caller}({noise_name}): expected a non-negative number, got "
+                         f"{noise!r}")
 
 
 def _classes(X, y, names, name):
@@ -76,7 +77,7 @@ def make_blobs(n_samples=200, centers=2, n_features=2, cluster_std=1.0,
     """Isotropic Gaussian blobs, one per class. `centers` is a count (random centres drawn
     in `center_box`) or a (k, n_features) array. With the defaults (two blobs, std 1, far
     apart) the classes are almost always linearly separable."""
-    _check(n_samples, cluster_std, "make_blobs")
+    _check(n_samples, cluster_std, "make_blobs", noise_name="cluster_std")
     rng = _rng(generator, seed, "make_blobs")
     if isinstance(centers, (int, np.integer)):
         if centers < 1:
