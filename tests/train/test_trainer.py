@@ -235,3 +235,25 @@ def test_binary_logits_with_integer_labels():
     manual = float(np.mean((trainer.predict(X)[:, 0] > 0) == y))      # logits > 0
     assert history["accuracy"][-1] > 0.95
     assert trainer.evaluate((X, y))["accuracy"] == pytest.approx(manual)
+
+
+def test_accepts_datasets_array_data_and_loaders(digits):
+    from nnforge.data import ArrayData, DataLoader, TensorDataset
+
+    (Xtr, ytr), (Xva, yva), _ = digits
+
+    def fit(train, val):
+        g = np.random.default_rng(5)
+        model = mlp(g)
+        trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), nn.CrossEntropyLoss(),
+                          generator=np.random.default_rng(9))
+        history = trainer.fit(train, val, epochs=2, batch_size=64, verbose=0)
+        return history["val_loss"], model.state_dict()["0.weight"]
+
+    reference = fit((Xtr, ytr), (Xva, yva))
+    as_dataset = fit(TensorDataset(Xtr, ytr), ArrayData(Xva, yva))
+    as_loader = fit(DataLoader(TensorDataset(Xtr, ytr), batch_size=64, shuffle=True,
+                               generator=np.random.default_rng(9)), (Xva, yva))
+    for other in (as_dataset, as_loader):          # same batches, same order: same result
+        assert other[0] == reference[0]
+        np.testing.assert_array_equal(other[1], reference[1])
