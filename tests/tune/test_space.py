@@ -102,3 +102,25 @@ def test_condition_must_follow_its_parameter():
             "optimizer.momentum": {"type": "uniform", "low": 0.5, "high": 0.9,
                                    "when": {"optimizer.type": "SGD"}},
             "optimizer.type": {"type": "categorical", "choices": ["SGD", "Adam"]}})
+
+
+def test_conditional_parameter_is_drawn_only_when_its_condition_holds():
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = SearchSpace.from_dict({
+        "optimizer.type": {"type": "categorical", "choices": ["SGD", "Adam"]},
+        "optimizer.momentum": {"type": "uniform", "low": 0.5, "high": 0.99,
+                               "when": {"optimizer.type": "SGD"}}})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    points = [space.suggest(study.ask(), BASE) for _ in range(30)]
+    assert {p["optimizer.type"] for p in points} == {"SGD", "Adam"}
+    for point in points:
+        assert ("optimizer.momentum" in point) == (point["optimizer.type"] == "SGD")
+
+
+def test_import_nnforge_tune_space_does_not_load_optuna():
+    import subprocess
+    import sys
+    code = ("import sys, nnforge, nnforge.tune, nnforge.tune.space; "
+            "sys.exit('optuna' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
