@@ -119,3 +119,10 @@ def test_residual_zero_block_is_identity_and_errors():
         nn.Residual(nn.Linear(3, 5))(nf.tensor(x))
     with pytest.raises(TypeError, match="block must be a Module"):
         nn.Residual(lambda x: x)
+
+
+def test_sequential_slice_keeps_names_like_torch():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    ref = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    assert list(seq[1:].state_dict()) == list(ref[1:].state_dict()) == ["2.weight", "2.bias"]
+    assert len(nn.ModuleList([nn.ReLU(), nn.Tanh()])[1:]) == 1

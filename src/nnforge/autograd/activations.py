@@ -192,8 +192,9 @@ def _channel_view(weight, shape):
 class PReLU(Function):
     """max(0, x) + a min(0, x) with a learned slope a per channel (He et al. 2015, C10).
 
-    `weight` has 1 or C entries (C = size of dim 1; 0-d and 1-D inputs have one channel). Fused: the slope's gradient
-    sum(grad * x * [x <= 0]) over everything but the channel dimension is one reduction.
+    `weight` has 1 or C entries (C = size of dim 1; 0-d and 1-D inputs have one
+    channel). Fused: the slope's gradient sum(grad * x * [x <= 0]) over everything but
+    the channel dimension is one reduction.
     The input gradient at exactly 0 is `a` (PyTorch's convention).
     """
 

@@ -25,11 +25,12 @@ class _IndexedModules(Module):
         return index % n
 
     def __getitem__(self, index):
-        values = list(self._modules.values())
         if isinstance(index, slice):
-            return type(self)(*values[index]) if isinstance(self, Sequential) \
-                else type(self)(values[index])
-        return values[self._index(index)]
+            items = list(self._modules.items())[index]
+            if isinstance(self, Sequential):  # keeps the children's names, like PyTorch
+                return Sequential(OrderedDict(items))
+            return type(self)(m for _, m in items)
+        return list(self._modules.values())[self._index(index)]
 
     def __setitem__(self, index, module):
         key = list(self._modules)[self._index(index)]
