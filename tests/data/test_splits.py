@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnforge.data import (DataLeakageWarning, KFold, LeaveOneOut, SplitIndices,
                           StratifiedKFold, TimeSeriesSplit, load_digits, time_series_split,
@@ -158,3 +160,26 @@ def test_split_accepts_array_data():
 def test_bad_split_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 300), k=st.integers(2, 12), shuffle=st.booleans(),
+       seed=st.integers(0, 2**31))
+def test_kfold_partition_property(n, k, shuffle, seed):
+    if k > n:
+        return
+    vals = [v for _, v in KFold(k, shuffle=shuffle, seed=seed).split(n)]
+    np.testing.assert_array_equal(np.sort(np.concatenate(vals)), np.arange(n))
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(1, 80), min_size=1, max_size=6),
+       fractions=st.sampled_from([(0.6, 0.2, 0.2), (0.8, 0.1, 0.1), (1 / 3, 1 / 3, 1 / 3)]),
+       seed=st.integers(0, 2**31))
+def test_stratified_proportion_property(counts, fractions, seed):
+    y = np.random.default_rng(seed).permutation(np.repeat(np.arange(len(counts)), counts))
+    parts = train_val_test_split(y, fractions, seed=seed, stratify=True)
+    np.testing.assert_array_equal(np.sort(np.concatenate(parts)), np.arange(len(y)))
+    for c, n_c in enumerate(counts):
+        for part, f in zip(parts, fractions):
+            assert abs(np.sum(y[part] == c) - n_c * f) <= 1.0

@@ -65,7 +65,10 @@ class DataLoader:
             augmentation `Compose`; use it on the training loader only. A transform with
             `needs_targets = True` (`BatchAugment`) is called as `transform(X, y, generator)`
             and returns `(X, y)`.
-        prefetch: prepare the next batch in a background thread.
+        prefetch: prepare the next batch (gather + transform) in a background thread.
+            Batches are identical to prefetch=False; the worker draws from `generator`
+            while you train, so do not share that Generator with other code (dropout,
+            init) when prefetching.
 
     `len(loader)` is the number of batches per epoch. Each batch is a tuple of arrays, one
     per dataset array, e.g. `for X, y in loader`.
