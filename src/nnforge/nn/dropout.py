@@ -26,6 +26,9 @@ class Dropout(Module):
     p: drop probability in [0, 1), 0.5 by default (Hinton et al. 2012 use 0.5 for hidden
     and 0.2 for input layers, H9). generator: numpy Generator, seed or None (the library
     default generator), the source of the masks. Shape: any -> same.
+
+    This is the inverted form; the lecture's "multiply the weights by the keep probability
+    at test time" (H10c) has the same expectations — see the module docstring.
     """
 
     def __init__(self, p=0.5, *, generator=None):
