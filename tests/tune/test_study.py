@@ -51,3 +51,42 @@ def test_resume_continues_the_study(tmp_path):
     assert [t.params for t in more.trials[:3]] == first_params
     assert more.trials[0].user_attrs["run_dir"].endswith(os.path.join("synthetic",
                                                                         "trial_0000"))
+
+
+def _orphan(study, host, pid, heartbeat):
+    from nnforge.tune.workers import pop_waiting_trial
+    trial_id = pop_waiting_trial(study)
+    for key, value in (("host", host), ("pid", pid), ("heartbeat", heartbeat)):
+        study._storage.set_trial_user_attr(trial_id, key, value)
+    return trial_id
+
+
+def test_resume_fails_and_reruns_a_trial_whose_whole_run_died(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    from nnforge.tune.study import create_or_load_study, top_up
+    storage = tmp_path / "dead.journal"
+    study, _ = create_or_load_study(open_storage(str(storage)), "synthetic", "minimize",
+                                    None, None, {"n_trials": 3, "metric": "val_loss"})
+    top_up(study, 3)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    _orphan(study, socket.gethostname(), dead.pid, time.time())
+    config = (BASE, TuneConfig.from_dict(tune_table("random", 3)))
+    resumed = tune(config, storage=storage, out_dir=tmp_path, train_fn=make_train_fn())
+    states = [t.state.name for t in resumed.trials]
+    assert states.count("COMPLETE") == 3 and states == ["FAIL", "COMPLETE", "COMPLETE",
+                                                        "COMPLETE"]
+    assert resumed.trials[3].user_attrs["retry_of"] == 0
+
+
+def test_trial_of_another_host_is_stale_only_after_the_grace_period(tmp_path):
+    from nnforge.tune.study import create_or_load_study, fail_stale_trials, top_up
+    study, _ = create_or_load_study(open_storage(str(tmp_path / "hb.journal")), "hb",
+                                    "minimize", None, None)
+    top_up(study, 1)
+    _orphan(study, "some-other-machine", 1, 1000.0)
+    assert fail_stale_trials(study, grace_period=120, now=1100.0) == []
+    assert fail_stale_trials(study, grace_period=120, now=1121.0) == [0]
+    assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
