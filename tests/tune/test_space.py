@@ -20,6 +20,9 @@ BASE = {"seed": 0,
     ({"type": "categorical", "choices": []}, "choices must be a non-empty list"),
     ({"type": "normal", "low": 0, "high": 1}, "type must be one of"),
     ({"type": "uniform", "low": 0, "high": 1, "scale": 2}, "unknown keys ['scale']"),
+    ({"type": "uniform", "low": 0, "high": 1, "values": [0.5, 2.0]},
+     "values [2.0] lie outside [0, 1]"),
+    ({"type": "categorical", "choices": ["a"], "values": ["b"]}, "values ['b'] are not among"),
 ])
 def test_bad_ranges_are_one_clear_line(spec, message):
     with pytest.raises(SearchSpaceError) as info:

@@ -120,10 +120,17 @@ class Param:
 
     def _check(self):
         where = f"tune.params.{self.path!r} ({self.type})"
+        if self.values is not None and (not isinstance(self.values, list) or not self.values):
+            raise SearchSpaceError(f"{where}: values must be a non-empty list, got "
+                                   f"{self.values!r}")
         if self.type == "categorical":
             if not self.choices:
                 raise SearchSpaceError(f"{where}: choices must be a non-empty list, got "
                                        f"{self.choices!r}")
+            outside = [v for v in self.values or () if v not in self.choices]
+            if outside:
+                raise SearchSpaceError(f"{where}: values {outside} are not among the choices "
+                                       f"{self.choices}")
             return
         for name in ("low", "high"):
             value = getattr(self, name)
@@ -152,6 +159,12 @@ class Param:
             raise SearchSpaceError(f"{where}: step must be positive, got {self.step!r}")
         if self.num is not None and (self.num != int(self.num) or self.num < 2):
             raise SearchSpaceError(f"{where}: num must be an integer >= 2, got {self.num!r}")
+        outside = [v for v in self.values or ()
+                   if isinstance(v, bool) or not isinstance(v, (int, float))
+                   or not self.low <= v <= self.high]
+        if outside:
+            raise SearchSpaceError(f"{where}: values {outside} lie outside [{self.low}, "
+                                   f"{self.high}]")
 
     @property
     def is_log(self):
