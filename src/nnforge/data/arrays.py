@@ -27,7 +27,7 @@ def save_arrays(path, X, y=None, x_key="X", y_key="y"):
     np.savez(path, **arrays)
 
 
-def _map_npz_member(path, archive, info):
+def _map_npz_member(path, info):
     """Memory-map one stored (uncompressed) .npy member of a zip archive."""
     with open(path, "rb") as handle:
         handle.seek(info.header_offset)
@@ -68,7 +68,7 @@ def _open_npz(path, keys, mmap):
                                      f"{sorted(members)}")
             info = members[key]
             if mmap and info.compress_type == zipfile.ZIP_STORED:
-                out[key] = _map_npz_member(path, archive, info)
+                out[key] = _map_npz_member(path, info)
                 continue
             if mmap:
                 warnings.warn(f"load_arrays: {key!r} in {path} is compressed and cannot be "

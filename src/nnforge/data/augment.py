@@ -63,7 +63,7 @@ class Transform:
         return self.apply(batch, resolve_generator(generator))
 
     def apply(self, batch, rng):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement apply(batch, rng)")
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
