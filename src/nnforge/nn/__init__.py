@@ -4,16 +4,20 @@ from . import functional, init
 from .activation import (ELU, Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, SiLU,
                          Sign, Softmax, Softplus, Step, Swish, Tanh)
 from .containers import ModuleList, Sequential
+from .conv import Conv2d
 from .dropout import Dropout, MCDropoutPrediction, mc_dropout_predict
 from .linear import Flatten, Identity, Linear, Maxout
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
                    SoftMarginLoss)
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
 from .perceptron import Perceptron, PerceptronConvergenceWarning
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .residual import Residual
 
 __all__ = [
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "MaxPool2d",
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "ELU", "Flatten",
     "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MCDropoutPrediction",
     "MSELoss", "Maxout", "Module", "ModuleList", "NLLLoss", "PReLU", "Parameter", "Perceptron",
@@ -21,10 +25,3 @@ __all__ = [
     "Sign", "SoftMarginLoss", "Softmax", "Softplus", "Step", "Swish", "Tanh", "functional",
     "init", "mc_dropout_predict",
 ]
-
-# --- convolution, pooling and normalization layers ------------------------------------
-# Re-exported here by the lead at integration time, e.g.
-#   from .conv import Conv2d
-#   from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-#   from .normalization import BatchNorm1d, BatchNorm2d
-# (and their names appended to __all__).

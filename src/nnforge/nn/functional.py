@@ -336,3 +336,9 @@ def soft_margin_loss(input, target, reduction="mean"):
     stable softplus so large margins neither overflow nor lose precision."""
     input, target = _regression_pair(input, target, "soft_margin_loss", reduction)
     return _reduce(softplus(-(input * target), threshold=np.inf), reduction)
+
+
+# Spatial ops live beside their layers; re-exported so `F.conv2d` etc. work as in PyTorch.
+from .conv import conv2d  # noqa: E402
+from .normalization import batch_norm  # noqa: E402
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402
