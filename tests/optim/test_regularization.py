@@ -82,3 +82,10 @@ def test_exempt_parameters_are_untouched_by_decay(cls, options):
 def test_negative_strengths_are_rejected():
     with pytest.raises(ValueError, match="weight_decay and l1 must be >= 0"):
         optim.regularized_param_groups(_model(), weight_decay=-1.0)
+
+
+def test_l2_is_the_lectures_lambda():
+    groups = optim.regularized_param_groups(_model(), l2=0.05)
+    assert groups[0]["weight_decay"] == 0.1
+    with pytest.raises(ValueError, match="not both"):
+        optim.regularized_param_groups(_model(), l2=0.05, weight_decay=0.1)

@@ -81,8 +81,8 @@ def is_exempt(name, param, module, exempt=("bias", "norm")):
     return False
 
 
-def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "norm"),
-                             **options):
+def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "norm"), *,
+                             l2=None, **options):
     """Two parameter groups: decayed weights and exempt parameters (H6).
 
     Parameters
@@ -94,6 +94,9 @@ def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "n
         strengths for the decayed group; the exempt group gets 0 for both.
     exempt : sequence of rules, default ("bias", "norm")
         See `is_exempt`; pass ``()`` to decay everything.
+    l2 : float, optional
+        The lecture's lambda for the penalty ``lambda * ||w||^2`` (a config's ``l2 = ...``):
+        sets ``weight_decay = 2 * l2`` (H4). Give either ``l2`` or ``weight_decay``.
     **options
         Other options (e.g. ``lr``) copied into both groups.
 
@@ -101,6 +104,12 @@ def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "n
     ``SGD(regularized_param_groups(model, weight_decay=1e-4), lr=0.1, momentum=0.9)``.
     Empty groups are left out. Edit the returned dicts to override per group.
     """
+    if l2 is not None:
+        if weight_decay:
+            raise ValueError("regularized_param_groups: give l2 (penalty lambda*||w||^2) or "
+                             f"weight_decay (= 2*lambda), not both (got l2={l2}, "
+                             f"weight_decay={weight_decay})")
+        weight_decay = 2.0 * l2
     if weight_decay < 0 or l1 < 0:
         raise ValueError(f"regularized_param_groups: weight_decay and l1 must be >= 0, got "
                          f"weight_decay={weight_decay}, l1={l1}")
