@@ -241,3 +241,12 @@ def test_warm_restarts_fractional_epochs_equal_torch():
             ours.step(float(epoch))
             np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
     assert math.isclose(ours.last_epoch, 8)
+
+
+def test_interval_and_metric_flags_for_training_loops():
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1, momentum=0.9)
+    assert ours_module.StepLR(opt, 2).interval == "epoch"
+    assert ours_module.OneCycleLR(opt, 0.1, total_steps=10).interval == "step"
+    assert ours_module.CyclicLR(opt, 0.01, 0.1).interval == "step"
+    plateau = ours_module.ReduceLROnPlateau(opt)
+    assert plateau.needs_metric and not ours_module.StepLR(opt, 2).needs_metric

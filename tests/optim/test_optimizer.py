@@ -29,6 +29,7 @@ def test_state_is_created_lazily_and_only_for_parameters_with_gradients():
     (a * a).sum().backward()
     opt.step()
     assert set(map(id, opt.state)) == {id(a)} and opt.state[a]["step"] == 1
+    assert opt.steps_taken == 1
     np.testing.assert_array_equal(b.data, 1.0)
 
 

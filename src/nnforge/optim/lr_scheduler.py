@@ -45,9 +45,16 @@ class LRScheduler:
     """Base class: holds the optimizer, ``base_lrs`` (each group's ``initial_lr``),
     ``last_epoch`` and applies ``get_lr()`` on each `step`.
 
-    Subclasses define ``_schedule(base_lr, index) -> step -> lr`` (closed form)."""
+    Subclasses define ``_schedule(base_lr, index) -> step -> lr`` (closed form).
+
+    ``interval`` says how a training loop should step it by default: ``"epoch"`` (once per
+    epoch) or ``"step"`` (once per batch: CyclicLR, OneCycleLR); ``needs_metric`` is True
+    for ReduceLROnPlateau, whose ``step`` takes the monitored value (Lightning's convention).
+    """
 
     _not_saved = ()
+    interval = "epoch"
+    needs_metric = False
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -349,6 +356,8 @@ class CyclicLR(_MomentumCycling):
 
     Sets each group's LR to ``base_lr`` at construction; ``step()`` once per batch."""
 
+    interval = "step"
+
     _not_saved = ("scale_fn",)
 
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
@@ -396,6 +405,8 @@ class OneCycleLR(_MomentumCycling):
     """The 1cycle policy (Smith & Topin, 2019): warm up to max_lr, anneal far below the
     start; momentum cycles inversely. ``step()`` once per batch; stepping past
     ``total_steps`` is an error, as in PyTorch."""
+
+    interval = "step"
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
@@ -518,6 +529,8 @@ class ReduceLROnPlateau(LRScheduler):
     ``a > best + threshold`` ('max', 'abs'). After a reduction, ``cooldown`` steps are
     ignored; the LR never goes below ``min_lr`` and changes smaller than ``eps`` are skipped.
     """
+
+    needs_metric = True
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):

@@ -62,6 +62,7 @@ class Optimizer:
         self.state = {}
         self.param_groups = []
         self._scratch = {}
+        self.steps_taken = 0   # calls of step(); lets tools spot a scheduler stepped first
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
                             f"dicts, got a single Tensor; wrap it in a list")
@@ -179,6 +180,7 @@ class Optimizer:
                 if self.decoupled_weight_decay and group.get("weight_decay", 0):
                     p.data *= 1.0 - group["lr"] * group["weight_decay"]
                 self.update(p, self._effective_grad(p, group), state, group)
+        self.steps_taken += 1
         return loss
 
     def _effective_grad(self, p, group):
