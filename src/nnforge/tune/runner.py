@@ -13,6 +13,7 @@ trials = 20
 seed = 0                       # sampler seed; the training seed is the config's `seed`
 seed_per_trial = false         # J9: same training seed for every trial
 cv = 5                         # optional: k-fold mean instead of the train/val split
+recipe = "default"             # optional: catalogue L's space (lr, batch size, dropout, ...)
 [tune.options]                 # strategy settings (per_round, shrink, reduction_factor, ...)
 [tune.params]
 "optimizer.lr" = {type = "loguniform", low = 1e-4, high = 1e-1}
@@ -27,7 +28,7 @@ from .strategies import STRATEGIES
 __all__ = ["TuneConfig", "load_config", "tune"]
 
 _KEYS = {"metric", "direction", "strategy", "trials", "seed", "seed_per_trial", "cv",
-         "options", "params", "heartbeat_interval", "grace_period"}
+         "options", "params", "recipe", "heartbeat_interval", "grace_period"}
 
 
 class TuneConfig:
@@ -58,15 +59,26 @@ class TuneConfig:
         self.heartbeat_interval, self.grace_period = heartbeat_interval, grace_period
 
     @classmethod
-    def from_dict(cls, table):
+    def from_dict(cls, table, base_config=None):
+        """Validate a [tune] table; `recipe = "default"` adds the catalogue-L search space
+        for `base_config` (see nnforge.tune.recipe) under the table's own params."""
         if not isinstance(table, dict):
             raise SearchSpaceError("config: the [tune] table is missing")
         unknown = sorted(set(table) - _KEYS)
         if unknown:
             raise SearchSpaceError(f"tune: unknown keys {unknown} (allowed: "
                                    f"{', '.join(sorted(_KEYS))})")
+        table = dict(table)
+        recipe = table.pop("recipe", None)
+        if recipe not in (None, "default"):
+            raise SearchSpaceError(f"tune.recipe: expected \"default\", got {recipe!r}")
+        if recipe == "default":
+            from .recipe import default_params
+            table["params"] = {**default_params(base_config or {}),
+                               **table.get("params", {})}
         if "params" not in table:
-            raise SearchSpaceError("tune.params: missing; add a [tune.params] table")
+            raise SearchSpaceError("tune.params: missing; add a [tune.params] table or "
+                                   "recipe = \"default\"")
         return cls(**table)
 
 
@@ -83,7 +95,7 @@ def load_config(path):
     base = {k: v for k, v in config.items() if k != "tune"}
     if "tune" not in config:
         raise SearchSpaceError(f"tune: {path} has no [tune] table")
-    return base, TuneConfig.from_dict(config["tune"])
+    return base, TuneConfig.from_dict(config["tune"], base)
 
 
 def _default_validate():
