@@ -1,7 +1,7 @@
-"""Hyperparameter search (catalogue J): search spaces from the `[tune]` TOML table,
-strategies (grid, random, TPE, Hyperband / successive halving, coarse-to-fine,
-one-factor-at-a-time), the catalogue-L default space, train/val or k-fold objectives, studies shared by worker processes
-through a journal file or PostgreSQL, and study reports.
+"""Hyperparameter search (catalogue J, L8): search spaces from the `[tune]` TOML table
+(or the catalogue-L default space), strategies (grid, random, TPE, Hyperband / successive
+halving, coarse-to-fine, one-factor-at-a-time), train/val or k-fold objectives, studies
+shared by worker processes through a journal file or PostgreSQL, and study reports.
 
 Optuna is imported only by the functions that need it; `nnforge.tune.space` is pure.
 """
