@@ -2,7 +2,7 @@
 
 Forward: the zero-padded input is viewed (no copy) as every kernel offset's shifted copy of
 the image with `as_strided`, that view is copied once into a contiguous column matrix
-`cols` of shape (C_in*kH*kW, N, L), and one `matmul` with the (C_out, C_in*kH*kW) weight
+`cols` of shape (C_in*kH*kW, N*L), and one `matmul` with the (C_out, C_in*kH*kW) weight
 gives the output. Backward: dW is one GEMM of the gradient with the saved `cols`, and dX is
 one GEMM with the weight followed by col2im, which adds the columns back with a loop over
 the kH*kW kernel offsets only (never over samples or pixels).
@@ -55,11 +55,14 @@ class _Geometry:
         self.L = self.OH * self.row                       # columns per sample
         self.K = self.C * self.kH * self.kW
 
-    def padded_buffer(self, dtype):
-        """Zeros to hold the padded input (or its gradient); flat rows need one spare row
-        because the last kernel offsets read up to (kW-1)*dw elements past the image."""
+    def padded_buffer_shape(self):
+        """Shape holding the padded input; flat rows need one spare row because the last
+        kernel taps read up to (kW-1)*dw elements past the image."""
         rows = self.Hp + (1 if self.flat and self.kW > 1 else 0)
-        return np.zeros((self.N, self.C, rows, self.Wp), dtype=dtype)
+        return (self.N, self.C, rows, self.Wp)
+
+    def padded_buffer(self, dtype):
+        return np.zeros(self.padded_buffer_shape(), dtype=dtype)
 
     def window_view(self, xp):
         """View of the padded input with shape (C, kH, kW, N, OH, row) (flat: (C, kH, kW,
@@ -131,15 +134,18 @@ class Conv2d(Function):
             xp[:, :, g.ph:g.ph + g.H, g.pw:g.pw + g.W] = x
         else:
             xp = x
-        cols = g.window_view(xp).reshape(g.K, g.N, g.L)         # the one im2col copy
+        cols = g.window_view(xp).reshape(g.K, g.N * g.L)       # the one im2col copy
         w2 = weight.reshape(g.C_out, g.K)
-        out = np.matmul(w2, cols.transpose(1, 0, 2))           # (N, C_out, L), one GEMM call
+        # one GEMM call (a batched matmul would be N calls, each a BLAS thread hand-off)
+        out_cols = w2 @ cols                                   # (C_out, N*L)
+        ctx.g, ctx.cols, ctx.w2 = g, cols, w2
+        # one pass: to NCHW, drop the wrap-around columns, add the bias
+        view = out_cols.reshape(g.C_out, g.N, g.OH, g.row)[..., :g.OW].transpose(1, 0, 2, 3)
+        out = np.empty((g.N, g.C_out, g.OH, g.OW), dtype=x.dtype)
         if bias is not None:
-            out += bias[:, None]
-        ctx.g, ctx.cols, ctx.w2, ctx.has_bias = g, cols, w2, bias is not None
-        out = out.reshape(g.N, g.C_out, g.OH, g.row)
-        if g.flat:
-            out = out[..., :g.OW]                               # drop the wrap-around columns
+            np.add(view, bias[:, None, None], out=out)
+        else:
+            np.copyto(out, view)
         return out[0] if ctx.unbatched else out
 
     @staticmethod
@@ -156,7 +162,7 @@ class Conv2d(Function):
         if needs[1]:
             # cols @ g2^T, transposed, is the same product as g2 @ cols^T; OpenBLAS runs
             # this orientation about 1.5x faster for the long inner dimension N*L
-            gw = (cols.reshape(g.K, g.N * g.L) @ g2.T).T.reshape(g.C_out, g.C, g.kH, g.kW)
+            gw = (cols @ g2.T).T.reshape(g.C_out, g.C, g.kH, g.kW)
         if len(needs) > 2 and needs[2]:
             gb = grad.sum(axis=(0, 2, 3))
         if needs[0]:
@@ -168,17 +174,19 @@ class Conv2d(Function):
 
 
 def _col2im(dcols, g, dtype):
-    """Sum the column gradients back onto the input: one strided add per kernel tap."""
-    dxp = g.padded_buffer(dtype)
+    """Sum the column gradients back onto the input: one strided add per kernel tap.
+
+    The sums run in a channel-major (C, N, ...) buffer, so every add reads and writes
+    whole contiguous rows; the result is returned as an (N, C, H, W) view of it."""
+    dxp = np.zeros((g.C, g.N) + g.padded_buffer_shape()[2:], dtype=dtype)
     if g.flat:
-        flat = dxp.reshape(g.N, g.C, -1)
+        flat = dxp.reshape(g.C, g.N, -1)
         for i in range(g.kH):
             for j in range(g.kW):
                 start = i * g.dh * g.Wp + j * g.dw
-                flat[:, :, start:start + g.L] += dcols[:, i, j].transpose(1, 0, 2)
+                flat[:, :, start:start + g.L] += dcols[:, i, j]
     else:
         for i in range(g.kH):
             for j in range(g.kW):
-                tap = dcols[:, i, j].reshape(g.C, g.N, g.OH, g.OW).transpose(1, 0, 2, 3)
-                dxp[g.tap_slices(i, j)] += tap
-    return dxp[:, :, g.ph:g.ph + g.H, g.pw:g.pw + g.W]
+                dxp[g.tap_slices(i, j)] += dcols[:, i, j].reshape(g.C, g.N, g.OH, g.OW)
+    return dxp[:, :, g.ph:g.ph + g.H, g.pw:g.pw + g.W].transpose(1, 0, 2, 3)
