@@ -195,3 +195,28 @@ def test_gradient_shape_mismatch_is_reported():
     p.grad = np.ones(2)
     with pytest.raises(ValueError, match=r"shape \(3,\) has a gradient of shape \(2,\)"):
         optim.SGD([p], lr=0.1).step()
+
+
+@pytest.mark.parametrize("name, options", [
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True)), ("AdamW", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01)), ("Adadelta", dict(lr=1.0)),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_float32_trajectories_equal_torch_float32(name, options):
+    """L = sum(w^4)/4 + sum(w * c): gradient w^3 + c, set directly in both libraries."""
+    rng = np.random.default_rng(5)
+    w0 = rng.normal(size=(6, 5)).astype(np.float32)
+    c = rng.normal(size=(6, 5)).astype(np.float32)
+    ours = Parameter(w0.copy())
+    theirs = torch.tensor(w0.copy(), requires_grad=True)
+    our_opt = getattr(optim, name)([ours], **options)
+    torch_opt = getattr(torch.optim, name)([theirs], **options)
+    for _ in range(30):
+        ours.grad = ours.data ** 3 + c
+        theirs.grad = theirs.detach() ** 3 + torch.from_numpy(c)
+        our_opt.step()
+        torch_opt.step()
+    assert ours.data.dtype == np.float32
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
+    assert np.abs(ours.data - w0).max() > 1e-2
