@@ -10,7 +10,6 @@ import torch
 
 from nnforge.nn.parameter import Parameter
 
-torch.set_default_dtype(torch.float64)
 
 _RNG = np.random.default_rng(7)
 X = _RNG.normal(size=(16, 4))
