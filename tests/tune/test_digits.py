@@ -36,6 +36,8 @@ def test_random_search_on_digits_reaches_097(tmp_path):
     best = study.best_trial
     assert best.user_attrs["seed"] == 0 and best.user_attrs["epochs"] >= 1
     assert Path(best.user_attrs["run_dir"], "metrics.json").exists()
+    assert Path(best.user_attrs["run_dir"], "model.safetensors").exists()   # a full run
+    assert "test_accuracy" in best.user_attrs["metrics"]
 
 
 def test_hyperband_matches_random_search_with_fewer_epochs(tmp_path):
