@@ -18,7 +18,9 @@ def _mlp(generator):
 
 
 def _torch_mlp():
-    return torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+    # .float(): independent of torch's global default dtype
+    return torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(),
+                               torch.nn.Linear(5, 3)).float()
 
 
 def test_round_trip_keeps_dtypes_shapes_and_scalars(tmp_path):
