@@ -8,10 +8,12 @@ one GEMM with the weight followed by col2im, which adds the columns back with a 
 the kH*kW kernel offsets only (never over samples or pixels).
 
 Stride-1 convolutions use a "flat rows" layout: the padded image is flattened per channel,
-so each kernel offset is one contiguous slice of length OH*Wp, where Wp is the padded width.
-The Wp - OW extra columns per output row are computed and dropped (about 7% extra GEMM work
-for a 3x3 kernel on 28x28), but the im2col copy and the col2im adds run over long contiguous
-rows instead of rows of OW elements, which is what makes them cheap (measured in bench/cnn.py).
+so each kernel offset is one contiguous slice of length OH*pitch, where the pitch is the
+distance between image rows (W + pw: the zeros between two rows serve as the right padding
+of one and the left padding of the next). The pitch - OW extra columns per output row are
+computed and dropped (about 4% extra GEMM work for a 3x3 kernel with padding 1 on 28x28),
+but the im2col copy and the col2im adds then run over long contiguous rows instead of rows
+of OW elements, which is what makes them cheap (measured with bench/cnn.py).
 Other strides use the ordinary (OH, OW) layout.
 """
 import numpy as np
@@ -49,17 +51,22 @@ class _Geometry:
         self.Hp, self.Wp = self.H + 2 * self.ph, self.W + 2 * self.pw
         self.OH = conv_output_size(self.H, self.kH, self.sh, self.ph, self.dh)
         self.OW = conv_output_size(self.W, self.kW, self.sw, self.pw, self.dw)
-        # flat rows pay (Wp / OW - 1) extra GEMM work; use them when that stays small
-        self.flat = stride == (1, 1) and self.Wp <= 2 * self.OW
-        self.row = self.Wp if self.flat else self.OW      # output row length in `cols`
+        # Flat rows: consecutive image rows sit `pitch` apart in one flat buffer. The right
+        # padding of a row and the left padding of the next can be the same zeros, so the
+        # pitch is W + pw rather than W + 2*pw (the taps overhang a row by at most pw on
+        # either side). They pay (pitch / OW - 1) extra GEMM work; use them when it is small.
+        pitch = max(self.W + self.pw, self.OW)
+        self.flat = stride == (1, 1) and pitch <= 2 * self.OW
+        self.pitch = pitch if self.flat else self.Wp      # row length of the padded buffer
+        self.row = self.pitch if self.flat else self.OW   # output row length in `cols`
         self.L = self.OH * self.row                       # columns per sample
         self.K = self.C * self.kH * self.kW
 
     def padded_buffer_shape(self):
-        """Shape holding the padded input; flat rows need one spare row because the last
-        kernel taps read up to (kW-1)*dw elements past the image."""
+        """Shape holding the padded input, the image at [ph:ph+H, pw:pw+W]; flat rows need
+        one spare row because the last kernel taps read up to (kW-1)*dw elements past it."""
         rows = self.Hp + (1 if self.flat and self.kW > 1 else 0)
-        return (self.N, self.C, rows, self.Wp)
+        return (self.N, self.C, rows, self.pitch)
 
     def padded_buffer(self, dtype):
         return np.zeros(self.padded_buffer_shape(), dtype=dtype)
@@ -183,7 +190,7 @@ def _col2im(dcols, g, dtype):
         flat = dxp.reshape(g.C, g.N, -1)
         for i in range(g.kH):
             for j in range(g.kW):
-                start = i * g.dh * g.Wp + j * g.dw
+                start = i * g.dh * g.pitch + j * g.dw
                 flat[:, :, start:start + g.L] += dcols[:, i, j]
     else:
         for i in range(g.kH):
