@@ -57,6 +57,13 @@ def test_default_init_is_pytorch_kaiming_uniform():
     assert abs(w.std() - bound / np.sqrt(3)) < 0.02 * bound / np.sqrt(3)
 
 
+def test_named_initializer():
+    conv = Conv2d(20, 30, 3, generator=0, init="he_normal")
+    std = np.sqrt(2 / (20 * 9))
+    assert abs(conv.weight.data.std() - std) < 0.03 * std
+    np.testing.assert_array_equal(conv.bias.data, 0)
+
+
 def test_generator_makes_init_repeatable():
     a, b = Conv2d(3, 4, 3, generator=7), Conv2d(3, 4, 3, generator=7)
     np.testing.assert_array_equal(a.weight.data, b.weight.data)

@@ -6,14 +6,12 @@ weights whatever the image size. Like every framework, the op is cross-correlati
 kernel is not flipped). The kernel itself is `autograd.conv.Conv2d`: im2col on a strided
 view and one GEMM.
 """
-import math
-
 import numpy as np
 
 from ..autograd import Tensor
 from ..autograd.conv import Conv2d as _Conv2dFn
 from ..autograd.conv import _pair
-from ..random import resolve_generator
+from .linear import reset_affine
 from .module import Module
 from .parameter import Parameter
 
@@ -41,17 +39,20 @@ class Conv2d(Module):
         bias: learn a per-channel bias (default True).
         generator: numpy Generator / seed for the initial weights (default: the library's).
         dtype: parameter dtype, float32 by default.
+        init, bias_init: an `nn.init` name (e.g. "he_normal") or callable for the weight
+            and the bias, as for `Linear`; by default PyTorch's initialisation.
 
-    Parameters: `weight` (C_out, C_in, kH, kW) and `bias` (C_out,), initialised like
-    PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C_in*kH*kW (this is
-    kaiming_uniform_ with a=sqrt(5)).
+    Parameters: `weight` (C_out, C_in, kH, kW) and `bias` (C_out,), initialised by default
+    like PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C_in*kH*kW (this is
+    kaiming_uniform_ with a=sqrt(5)); with `init` given, the bias starts at zero.
 
     Shape: (N, C_in, H, W) -> (N, C_out, H_out, W_out), with
     H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, bias=True, *, generator=None, dtype=np.float32):
+                 dilation=1, bias=True, *, generator=None, dtype=np.float32, init=None,
+                 bias_init=None):
         super().__init__()
         layer = f"Conv2d(in_channels={in_channels})"
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -65,6 +66,7 @@ class Conv2d(Module):
         self.stride = _pair(stride, "stride", layer, 1)
         self.padding = _pair(padding, "padding", layer, 0)
         self.dilation = _pair(dilation, "dilation", layer, 1)
+        self.init, self.bias_init = init, bias_init
         dtype = np.dtype(dtype)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dtype))
@@ -75,15 +77,9 @@ class Conv2d(Module):
         self.reset_parameters(generator=generator)
 
     def reset_parameters(self, generator=None):
-        """PyTorch's default: weight and bias from U(+-1/sqrt(fan_in))."""
-        rng = resolve_generator(generator)
+        """Draw the initial weight and bias (PyTorch's U(+-1/sqrt(fan_in)) by default)."""
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        bound = 1 / math.sqrt(fan_in)
-        w = self.weight.data
-        w[...] = rng.uniform(-bound, bound, size=w.shape).astype(w.dtype)
-        if self.bias is not None:
-            b = self.bias.data
-            b[...] = rng.uniform(-bound, bound, size=b.shape).astype(b.dtype)
+        reset_affine(self.weight, self.bias, fan_in, self.init, self.bias_init, generator)
 
     def forward(self, x):
         if not isinstance(x, Tensor):
