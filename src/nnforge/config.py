@@ -37,7 +37,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativ
 
 __all__ = ["ConfigError", "Config", "DataConfig", "ModelConfig", "TrainConfig",
            "EarlyStoppingConfig", "ComponentSpec", "load_config", "parse_config",
-           "check_components", "module_classes", "DATASETS"]
+           "check_components", "module_classes", "loader_function", "DATASETS"]
 
 DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
             "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
@@ -245,9 +245,22 @@ def _inner_model(annotation):
 
 
 # --- checking classes and their arguments -----------------------------------------------------
-def _signature_keys(cls, skip):
-    """(allowed keyword names, required names, accepts **kwargs) of `cls.__init__`."""
-    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+def loader_function(dataset):
+    """The `nnforge.data` function that loads `data.dataset` (e.g. "digits" -> load_digits,
+    "xor" -> make_xor, "npz" -> load_arrays)."""
+    from . import data
+
+    name = {"npz": "load_arrays"}.get(dataset)
+    if name is None:
+        name = f"make_{dataset}" if hasattr(data, f"make_{dataset}") else f"load_{dataset}"
+    return getattr(data, name)
+
+
+def _signature_keys(cls, skip, signature_of=None):
+    """(allowed keyword names, required names, accepts **kwargs) of `cls.__init__` (or of
+    the function `signature_of`)."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:] \
+        if signature_of is None else list(inspect.signature(signature_of).parameters.values())
     allowed, required, var_kw = [], [], False
     for p in params:
         if p.kind is p.VAR_KEYWORD:
@@ -286,14 +299,15 @@ def _lookup(namespace, name, path, what, choices):
     return cls
 
 
-def _check_args(cls, args, path, skip=("generator",), extra_allowed=()):
-    allowed, required, var_kw = _signature_keys(cls, skip)
+def _check_args(cls, args, path, skip=("generator",), extra_allowed=(), signature_of=None):
+    allowed, required, var_kw = _signature_keys(cls, skip, signature_of)
     for key in args:
         if key not in allowed and key not in extra_allowed and not var_kw:
-            names = ", ".join(["type", *allowed, *extra_allowed])
+            names = ", ".join(([] if signature_of else ["type"]) + [*allowed, *extra_allowed])
+            names = names or f"none: {getattr(signature_of or cls, '__name__', '?')} takes none"
             raise ConfigError(f"{path}.{key}: unknown key (allowed: {names})")
     missing = [k for k in required if k not in args and k not in extra_allowed]
-    if missing:
+    if missing and signature_of is None:
         raise ConfigError(f"{path}: {cls.__name__} needs {', '.join(missing)}")
 
 
@@ -376,6 +390,10 @@ def _check_components(config):
                             and hasattr(getattr(lr_scheduler, n), "step"))
         cls = _lookup(lr_scheduler, config.scheduler.type, "scheduler", "scheduler", schedulers)
         _check_args(cls, config.scheduler.args, "scheduler", skip=("optimizer",))
+
+    loader = loader_function(config.data.dataset)
+    skip = ("directory", "path", "target", "task", "x_key", "y_key", "flatten", "generator")
+    _check_args(loader, config.data.options, "data.options", skip=skip, signature_of=loader)
 
     transforms = sorted(n for n in dir(data_module) if isinstance(getattr(data_module, n), type)
                         and issubclass(getattr(data_module, n), Transform)
