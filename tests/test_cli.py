@@ -126,3 +126,13 @@ def test_python_dash_m_without_traceback(tmp_path):
     assert result.stderr == (f"nnforge: error: {bad}: train.epoch: unknown key (allowed: "
                              "epochs, batch_size, shuffle, metrics, early_stopping, nan_guard, "
                              "eval_batch_size)\n")
+
+
+def test_default_run_folder_is_runs_name_timestamp(tmp_path, capsys, monkeypatch):
+    config = fast_config(tmp_path, name="quick.toml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", str(config), "--quiet"]) == 0
+    assert main(["train", str(config), "--quiet"]) == 0          # same second: no clash
+    folders = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    assert len(folders) == 2 and all(f.startswith("digits-mlp-2") for f in folders)
+    assert f"run folder: {Path('runs') / folders[0]}" in capsys.readouterr().out
