@@ -1,0 +1,228 @@
+"""From estimator hyperparameters to nnforge objects: the network, the optimizer with its
+regularization groups, and the learning-rate scheduler.
+
+These are plain functions of the estimator's parameters (scikit-learn's rule: `__init__`
+stores, `fit` builds), kept apart from the estimator classes so each piece can be read and
+tested on its own. Three ways to describe the network:
+
+* `hidden_layer_sizes` (scikit-learn's MLP): Linear → [BatchNorm1d] → activation →
+  [Dropout] per hidden layer, optional input dropout, then the output Linear;
+* `module` as a list of layer specs (the TOML config's `[model].layers` format, e.g.
+  `{"type": "Conv2d", "in_channels": 1, "out_channels": 32, "kernel_size": 3}`): the body
+  of the network; the estimator appends the output Linear, sizing it with one forward pass;
+  the MLP arguments (hidden_layer_sizes, activation, dropout, ...) are then not used;
+* `module` as a callable `module(n_features_in, n_outputs)` (or with a `generator=`
+  keyword) returning a complete Module.
+"""
+import inspect
+import math
+
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "OPTIMIZERS", "build_network", "build_optimizer",
+           "build_scheduler"]
+
+#: activation name (scikit-learn's names and nnforge's) -> nnforge.nn class name
+ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "logistic": "Sigmoid", "sigmoid": "Sigmoid",
+               "identity": "Identity", "leaky_relu": "LeakyReLU", "elu": "ELU",
+               "silu": "SiLU", "swish": "SiLU", "softplus": "Softplus"}
+
+#: optimizer name (case-insensitive) -> nnforge.optim class name
+OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
+              "adagrad": "Adagrad", "adadelta": "Adadelta"}
+
+#: schedulers that are stepped every batch unless `scheduler_interval` says otherwise
+_STEP_SCHEDULERS = ("OneCycleLR", "CyclicLR")
+
+
+def _takes(callable_, name):
+    try:
+        return name in inspect.signature(callable_).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_probability(owner, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+            not 0 <= value < 1:
+        raise ValueError(f"{owner}({name}={value!r}): expected a probability in [0, 1)")
+    return float(value)
+
+
+def _hidden_sizes(owner, sizes):
+    if isinstance(sizes, (int, np.integer)) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        raise ValueError(f"{owner}(hidden_layer_sizes={sizes!r}): expected a tuple of "
+                         "positive integers") from None
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"{owner}(hidden_layer_sizes={sizes!r}): expected a tuple of "
+                             f"positive integers, got {s!r}")
+    return tuple(int(s) for s in sizes)
+
+
+def _mlp_body(est, n_features, generator):
+    from .. import nn
+
+    owner = type(est).__name__
+    sizes = _hidden_sizes(owner, est.hidden_layer_sizes)
+    if est.activation not in ACTIVATIONS:
+        raise ValueError(f"{owner}(activation={est.activation!r}): expected one of "
+                         f"{', '.join(sorted(ACTIVATIONS))}")
+    dropout = _check_probability(owner, "dropout", est.dropout)
+    input_dropout = _check_probability(owner, "input_dropout", est.input_dropout)
+    if est.init is not None:
+        nn.init.get_initializer(est.init)          # raises ValueError naming the choices
+    activation = getattr(nn, ACTIVATIONS[est.activation])
+    layers = [nn.Dropout(input_dropout, generator=generator)] if input_dropout else []
+    width = n_features
+    for size in sizes:
+        layers.append(nn.Linear(width, size, init=est.init, generator=generator))
+        if est.batch_norm:
+            layers.append(nn.BatchNorm1d(size))
+        layers.append(activation())
+        if dropout:
+            layers.append(nn.Dropout(dropout, generator=generator))
+        width = size
+    return layers
+
+
+def _spec_body(est, specs, generator):
+    from ..build import build_model
+    from ..config import ComponentSpec, ModelConfig, module_classes
+
+    owner = type(est).__name__
+    classes = module_classes()
+    checked = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or "type" not in spec:
+            raise ValueError(f"{owner}(module): item {i} should be a dict with a 'type' key "
+                             f"naming an nnforge.nn layer, got {spec!r}")
+        if spec["type"] not in classes:
+            raise ValueError(f"{owner}(module): item {i} has unknown layer type "
+                             f"{spec['type']!r}")
+        checked.append(ComponentSpec.model_validate(spec))
+    return list(build_model(ModelConfig(layers=checked), generator))
+
+
+def build_network(est, sample, n_outputs, generator):
+    """The network for estimator `est`: a Module mapping a batch shaped like `sample`
+    (a few input rows) to `n_outputs` outputs (logits or regression values)."""
+    from .. import nn
+    from ..autograd import Tensor, no_grad
+
+    owner = type(est).__name__
+    n_features = int(np.prod(sample.shape[1:]))
+    module = est.module
+    if callable(module) and not isinstance(module, nn.Module):
+        kwargs = {"generator": generator} if _takes(module, "generator") else {}
+        model = module(n_features, n_outputs, **kwargs)
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"{owner}(module): the factory should return an nnforge Module, "
+                            f"got {type(model).__name__}")
+        return model
+    if isinstance(module, nn.Module):
+        raise TypeError(f"{owner}(module): pass a factory (e.g. a function returning the "
+                        "Module) or a list of layer specs, not a Module instance, so that "
+                        "every fit starts from fresh weights (clone() cannot copy a Module)")
+    if module is None:
+        body = _mlp_body(est, n_features, generator)
+    elif isinstance(module, (list, tuple)):
+        body = _spec_body(est, module, generator)
+    else:
+        raise TypeError(f"{owner}(module): expected None, a list of layer specs or a "
+                        f"factory, got {type(module).__name__}")
+    body_model = nn.Sequential(*body)
+    body_model.eval()
+    with no_grad():
+        out = body_model(Tensor(sample[:2]))            # size the output layer
+    if out.ndim != 2:
+        body.append(nn.Flatten())
+    width = int(np.prod(out.shape[1:]))
+    head_init = est.init if module is None else None
+    body.append(nn.Linear(width, n_outputs, init=head_init, generator=generator))
+    return nn.Sequential(*body)
+
+
+def build_optimizer(est, model):
+    """The optimizer named by `est.optimizer`, over parameter groups that exempt biases
+    and normalization parameters from L1/L2 unless `est.regularize_bias` (H6)."""
+    from .. import optim
+    from ..optim.regularization import regularized_param_groups
+
+    owner = type(est).__name__
+    name = est.optimizer
+    key = name.lower() if isinstance(name, str) else None
+    if key not in OPTIMIZERS:
+        raise ValueError(f"{owner}(optimizer={name!r}): expected one of "
+                         f"{', '.join(sorted(OPTIMIZERS))}")
+    cls = getattr(optim, OPTIMIZERS[key])
+    for arg in ("lr", "weight_decay", "l1", "l2"):
+        value = getattr(est, arg)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+                value < 0 or not math.isfinite(value) or (arg == "lr" and value == 0):
+            expect = "a positive number" if arg == "lr" else "a number >= 0"
+            raise ValueError(f"{owner}({arg}={value!r}): expected {expect}")
+    if est.weight_decay and est.l2:
+        raise ValueError(f"{owner}: give l2 (the penalty lambda*||w||^2) or weight_decay "
+                         f"(= 2*lambda), not both (got l2={est.l2}, "
+                         f"weight_decay={est.weight_decay})")
+    decay = float(est.weight_decay) + 2.0 * float(est.l2)
+    exempt = () if est.regularize_bias else ("bias", "norm")
+    groups = regularized_param_groups(model, weight_decay=decay, l1=float(est.l1),
+                                      exempt=exempt)
+    kwargs = {"lr": float(est.lr)}
+    if _takes(cls.__init__, "momentum") and key != "adadelta":
+        kwargs["momentum"] = float(est.momentum)
+    if _takes(cls.__init__, "nesterov"):
+        kwargs["nesterov"] = bool(est.nesterov)
+    if _takes(cls.__init__, "betas"):
+        kwargs["betas"] = tuple(float(b) for b in est.betas)
+    try:
+        return cls(groups, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{owner}(optimizer={name!r}): {exc}") from None
+
+
+def build_scheduler(est, optimizer, steps_per_epoch):
+    """(scheduler or None, interval) for `est.lr_scheduler` and `est.lr_scheduler_kwargs`.
+
+    Conveniences: CosineAnnealingLR defaults T_max to max_epochs; OneCycleLR defaults
+    max_lr to lr and its length to max_epochs x steps_per_epoch; OneCycleLR and CyclicLR
+    step every batch unless `scheduler_interval` says otherwise.
+    """
+    from ..optim import lr_scheduler
+
+    owner = type(est).__name__
+    name = est.lr_scheduler
+    if name is None:
+        return None, "epoch"
+    cls = getattr(lr_scheduler, name, None) if isinstance(name, str) else None
+    if not isinstance(cls, type) or name.startswith("_") or not hasattr(cls, "step"):
+        choices = sorted(n for n in dir(lr_scheduler) if not n.startswith("_") and
+                         isinstance(getattr(lr_scheduler, n), type) and
+                         n.endswith(("LR", "Plateau", "Restarts")))
+        raise ValueError(f"{owner}(lr_scheduler={name!r}): expected one of "
+                         f"{', '.join(choices)}")
+    kwargs = dict(est.lr_scheduler_kwargs or {})
+    if name == "CosineAnnealingLR":
+        kwargs.setdefault("T_max", int(est.max_epochs))
+    if name == "OneCycleLR":
+        kwargs.setdefault("max_lr", float(est.lr))
+        if "total_steps" not in kwargs:
+            kwargs.setdefault("epochs", int(est.max_epochs))
+            kwargs.setdefault("steps_per_epoch", int(steps_per_epoch))
+    interval = est.scheduler_interval
+    if interval is None:
+        interval = "step" if name in _STEP_SCHEDULERS else "epoch"
+    if interval not in ("epoch", "step"):
+        raise ValueError(f"{owner}(scheduler_interval={interval!r}): expected 'epoch', "
+                         "'step' or None")
+    try:
+        return cls(optimizer, **kwargs), interval
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{owner}(lr_scheduler={name!r}, lr_scheduler_kwargs={kwargs}): "
+                         f"{exc}") from None
