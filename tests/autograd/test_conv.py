@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from nnforge.autograd import Tensor, gradcheck
+from nnforge.autograd import conv as conv_module
 from nnforge.autograd.conv import Conv2d, _Geometry
 
 # x shape, weight shape, stride, padding, dilation
@@ -56,9 +57,19 @@ def _torch_reference(x, w, b, stride, padding, dilation, grad):
     return out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()
 
 
+@pytest.fixture(params=["batched", "one_gemm"])
+def forward_path(request, monkeypatch):
+    """Run a test through both forward GEMM strategies (small products: a batched matmul;
+    large ones: one GEMM and a transposing copy)."""
+    if request.param == "one_gemm":
+        monkeypatch.setattr(conv_module, "_SMALL_GEMM", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-6), (np.float32, 1e-4)])
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CASES)
-def test_matches_torch(rng, dtype, tol, x_shape, w_shape, stride, padding, dilation):
+def test_matches_torch(rng, forward_path, dtype, tol, x_shape, w_shape, stride, padding,
+                       dilation):
     x, w, b = _inputs(rng, x_shape, w_shape, dtype)
     out = Conv2d.apply(x, w, b, stride=stride, padding=padding, dilation=dilation)
     assert out.dtype == dtype
@@ -70,6 +81,18 @@ def test_matches_torch(rng, dtype, tol, x_shape, w_shape, stride, padding, dilat
     for ours, ref in ((x.grad, ref_gx), (w.grad, ref_gw), (b.grad, ref_gb)):
         assert ours.dtype == dtype
         np.testing.assert_allclose(ours, ref, atol=tol, rtol=tol)
+
+
+def test_large_layer_uses_one_gemm_and_matches_torch(rng):
+    x, w, b = _inputs(rng, (2, 32, 8, 8), (64, 32, 3, 3), np.float32)
+    g = _Geometry(x.shape, w.shape, (1, 1), (1, 1), (1, 1))
+    assert g.C_out * g.K * g.L > conv_module._SMALL_GEMM
+    out = Conv2d.apply(x, w, b, padding=(1, 1))
+    grad = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(grad)
+    ref = _torch_reference(x, w, b, (1, 1), (1, 1), (1, 1), grad)
+    for ours, theirs in zip((out.data, x.grad, w.grad, b.grad), ref):
+        np.testing.assert_allclose(ours, theirs, atol=1e-4, rtol=1e-4)
 
 
 def test_input_that_needs_no_grad_gets_none(rng):

@@ -21,6 +21,9 @@ from numpy.lib.stride_tricks import as_strided
 
 from .function import Function
 
+# Multiply-adds per sample below which the forward uses a batched matmul (see Conv2d).
+_SMALL_GEMM = 2 ** 20
+
 
 def _pair(value, name, layer, minimum):
     """An int or a pair of ints -> a tuple of two ints >= `minimum`."""
@@ -143,16 +146,23 @@ class Conv2d(Function):
             xp = x
         cols = g.window_view(xp).reshape(g.K, g.N * g.L)       # the one im2col copy
         w2 = weight.reshape(g.C_out, g.K)
-        # one GEMM call (a batched matmul would be N calls, each a BLAS thread hand-off)
-        out_cols = w2 @ cols                                   # (C_out, N*L)
         ctx.g, ctx.cols, ctx.w2 = g, cols, w2
-        # one pass: to NCHW, drop the wrap-around columns, add the bias
-        view = out_cols.reshape(g.C_out, g.N, g.OH, g.row)[..., :g.OW].transpose(1, 0, 2, 3)
-        out = np.empty((g.N, g.C_out, g.OH, g.OW), dtype=x.dtype)
-        if bias is not None:
-            np.add(view, bias[:, None, None], out=out)
+        if g.C_out * g.K * g.L <= _SMALL_GEMM:
+            # per-sample products this small run single-threaded in OpenBLAS: a batched
+            # matmul (one BLAS call per sample) writes NCHW directly, with no transposing pass
+            out = np.matmul(w2, cols.reshape(g.K, g.N, g.L).transpose(1, 0, 2))
+            if bias is not None:
+                out += bias[:, None]
+            out = out.reshape(g.N, g.C_out, g.OH, g.row)[..., :g.OW]
         else:
-            np.copyto(out, view)
+            # one GEMM call (a batched matmul would be N calls, each a BLAS thread hand-off),
+            # then one transposing copy to NCHW that also drops the wrap-around columns
+            out_cols = w2 @ cols                               # (C_out, N*L)
+            if bias is not None:
+                out_cols += bias[:, None]
+            view = out_cols.reshape(g.C_out, g.N, g.OH, g.row)[..., :g.OW]
+            out = np.empty((g.N, g.C_out, g.OH, g.OW), dtype=x.dtype)
+            np.copyto(out, view.transpose(1, 0, 2, 3))
         return out[0] if ctx.unbatched else out
 
     @staticmethod
