@@ -586,31 +586,12 @@ def _grow_shape(b):
     return b.emit("reshape", [a], shape=(-1,))
 
 
-def _vector_batch_matmul_works():
-    """Whether nnforge can backpropagate a 1-D operand against a batched (3-D) one; it
-    could not when this fuzzer was written (see test_known_counterexamples), so those
-    shapes are only generated once the engine handles them."""
-    try:
-        x = nf.tensor(np.ones((2, 1, 3)), requires_grad=True)
-        v = nf.tensor(np.ones(3), requires_grad=True)
-        ((x @ v).sum() + (v @ x.transpose(1, 2)).sum()).backward()
-    except ValueError:
-        return False
-    return True
-
-
-VECTOR_BATCH_MATMUL = _vector_batch_matmul_works()
-
-
 def _grow_matmul(b):
     a = b.any(min_dims=1)
     shape = b.values[a].shape
     k = shape[-1]
     m = b.draw(st.sampled_from([1, 2, 3]))
     form = b.draw(st.sampled_from(["vec", "mat", "batched"]))
-    if not VECTOR_BATCH_MATMUL and (len(shape) == 1 and form == "batched"
-                                    or len(shape) >= 3 and form == "vec"):
-        form = "mat"
     other = {"vec": (k,), "mat": (k, m),
              "batched": (b.draw(st.sampled_from([1, 2])),) + (shape[-2:-1] if len(shape) > 2
                                                               else ()) + (k, m)}[form]

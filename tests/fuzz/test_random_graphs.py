@@ -91,10 +91,10 @@ def _program(inputs, nodes):
     return program
 
 
-# Shrunk counterexamples the fuzzer found, kept as regular tests.
+# Shrunk counterexamples the fuzzer found, kept as regular tests. MatMul.backward used to
+# reshape a 1-D operand's gradient without first summing over the other operand's batch
+# dimensions (ValueError "cannot reshape array of size 2 into shape (1,)"); fixed in 24c8430.
 COUNTEREXAMPLES = [
-    # MatMul.backward reshapes the 1-D operand's gradient without first summing the batch
-    # dimensions: ValueError "cannot reshape array of size 2 into shape (1,)".
     _program([("x1", (2, 1, 1), "any", 0), ("x2", (1,), "any", 0)],
              [("n0", "matmul", ["x1", "x2"], {})]),
     _program([("x0", (1,), "any", 0), ("x1", (2, 1, 1), "any", 0)],
@@ -102,9 +102,6 @@ COUNTEREXAMPLES = [
 ]
 
 
-@pytest.mark.xfail(not graphs.VECTOR_BATCH_MATMUL, strict=True, raises=ValueError,
-                   reason="MatMul.backward (autograd/linalg.py) does not sum a 1-D "
-                          "operand's gradient over the other operand's batch dimensions")
-@pytest.mark.parametrize("program", COUNTEREXAMPLES[:2], ids=str)
-def test_vector_against_batch_matmul(program):
+@pytest.mark.parametrize("program", COUNTEREXAMPLES, ids=str)
+def test_counterexamples(program):
     check_against_torch(program)
