@@ -164,7 +164,7 @@ def mib(kib):
 
 def table(results, args):
     lines = ["| model | library | steps | import MiB | data+model MiB | train peak MiB | "
-             "train peak - data MiB | after MiB | train s |",
+             "train peak - data MiB | after MiB | train s (wall) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         lines.append(f"| {r['model']} | {r['library']} | {r['steps']} | {mib(r['import'])} | "
@@ -222,7 +222,10 @@ def main(argv=None):
         f"batch 64, {args.cnn_steps} steps; float32. `train peak` is VmHWM "
         + ("after resetting the peak once the data and model were loaded"
            if reset else "(the kernel refused a peak reset, so it includes data loading)")
-        + "; `train peak - data` is what training adds on top of data and weights.", "",
+        + "; `train peak - data` is what training adds on top of data and weights. "
+        f"Load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, so the "
+        "wall times are only indicative (bench/mlp.py and bench/cnn.py measure speed); the "
+        "memory columns do not depend on load.", "",
         *lines, "", *[f"- {r}" for r in ratios], ""])
     print(text)
     if args.write:
