@@ -6,9 +6,10 @@ operations per tap and never a loop over samples or pixels.
 
 Max pooling keeps, for every output, which tap held the maximum (the "switches" of A11/B14)
 and its backward sends the upstream gradient to that input only. Like PyTorch, the first
-maximum in row-major window order wins a tie, a NaN wins over numbers, and padding is -inf
-so it is never selected. Average pooling spreads the gradient equally, 1/|N| to each of
-the |N| inputs of a window.
+maximum in row-major window order wins a tie and padding is -inf, so it is never selected.
+A NaN in a window propagates to the output as in PyTorch (its gradient may be routed to
+another input of that window). Average pooling spreads the gradient equally, 1/|N| to each
+of the |N| inputs of a window.
 """
 import numpy as np
 
