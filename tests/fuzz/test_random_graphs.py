@@ -105,3 +105,32 @@ COUNTEREXAMPLES = [
 @pytest.mark.parametrize("program", COUNTEREXAMPLES, ids=str)
 def test_counterexamples(program):
     check_against_torch(program)
+
+
+# PyTorch reduces a 0-d tensor over dim 0 or -1 (the result is the value itself); nnforge's
+# reductions raise NumPy's "AxisError: axis 0 is out of bounds for array of dimension 0"
+# from inside np.sum/np.mean/np.argmax (autograd/reductions.py, normalize_dims maps the dim
+# to axis 0 for a 0-d array). The generator leaves these calls out until they work.
+ZERO_DIM_REDUCTIONS = [
+    _program([("x0", (), "any", 0)], [("n0", op, ["x0"], {"dim": dim, "keepdim": keepdim})])
+    for op, dim, keepdim in [("sum", 0, False), ("mean", -1, True), ("max", 0, False),
+                             ("min", -1, True)]
+]
+
+
+@pytest.mark.xfail(not graphs.REDUCE_0D_WITH_DIM, strict=True,
+                   reason="reductions with dim=0/-1 on a 0-d tensor raise numpy AxisError")
+@pytest.mark.parametrize("program", ZERO_DIM_REDUCTIONS, ids=str)
+def test_reduction_over_dim_of_a_0d_tensor(program):
+    check_against_torch(program)
+
+
+@pytest.mark.xfail(strict=True, reason="a 0-d leaf's .grad is a NumPy scalar (np.float64), "
+                                       "not a 0-d ndarray")
+@pytest.mark.parametrize("op", ["mul", "softmax", "stack"])
+def test_zero_dim_leaf_grad_is_an_array(op):
+    x = graphs.NnforgeLib.leaf(np.array(1.5))
+    out = {"mul": lambda: x * x, "softmax": lambda: x.softmax(0),
+           "stack": lambda: graphs.NnforgeLib.stack([x, x], 0)}[op]()
+    out.backward(np.ones(out.shape))
+    assert isinstance(x.grad, np.ndarray) and x.grad.shape == ()
