@@ -246,3 +246,31 @@ def test_random_conv_networks(network):
 @given(networks(images=False))
 def test_random_mlps(network):
     check_network(network)
+
+
+@settings(FUZZ, max_examples=max(1, int(100 * SCALE)))
+@given(networks(images=True))
+def test_random_networks_stay_float32(network):
+    """The same networks in float32 (the default dtype): no silent float64 upcast in any
+    output, gradient or buffer, and agreement with torch's float32 to 1e-4."""
+    ours, theirs, rng = twin_models(network)
+    ours.to(np.float32)
+    theirs.float()
+    x = rng.standard_normal(network.input_shape).astype(np.float32)
+    xo = nf.tensor(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    out, ref = ours(xo), theirs(xt)
+    where = f"\n  in {network!r}"
+    grad = rng.uniform(-1.0, 1.0, out.shape).astype(np.float32)
+    out.backward(grad)
+    ref.backward(torch.from_numpy(grad))
+    assert out.dtype == np.float32 and xo.grad.dtype == np.float32, \
+        f"output {out.dtype}, input grad {xo.grad.dtype}{where}"
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-4, atol=1e-5,
+                               err_msg="output" + where)
+    np.testing.assert_allclose(xo.grad, xt.grad.numpy(), rtol=1e-4, atol=1e-5,
+                               err_msg="input gradient" + where)
+    for name, p in ours.named_parameters():
+        assert p.grad.dtype == np.float32, f"{name}.grad is {p.grad.dtype}{where}"
+    for name, array in ours.state_dict().items():
+        assert array.dtype in (np.float32, np.int64), f"{name} is {array.dtype}{where}"
