@@ -33,6 +33,9 @@ def build_parser():
     train.add_argument("--quiet", action="store_true",
                        help="no progress output; print only the final metrics")
     train.set_defaults(handler=_train)
+
+    from .tune.cli import add_subparser as add_tune_subparser
+    add_tune_subparser(commands)
     return parser
 
 
