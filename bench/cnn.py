@@ -9,8 +9,10 @@ ms/step over the rounds is reported with the ratio nnforge/PyTorch. Both use the
 number of threads (numpy's BLAS via threadpoolctl, torch.set_num_threads).
 
     .venv/bin/python bench/cnn.py [--rounds 7] [--steps 40] [--threads 2] [--profile]
+                                  [--layers]
 
-`--profile` instead runs cProfile over nnforge steps and prints where the time goes.
+`--profile` instead runs cProfile (CPU time) over nnforge steps and prints where the time
+goes; `--layers` times each layer alone, forward and forward+backward, in both libraries.
 """
 import argparse
 import statistics
@@ -89,11 +91,50 @@ def profile(X, y, rng, args, ours):
     import pstats
     batches = make_batches(X, y, rng, args.steps, args.batch_size)
     nnforge_steps(batches[:3], ours)
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     nnforge_steps(batches, ours)
     profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
+
+
+def _fastest_cpu_ms(fn, repeats=15):
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return 1000 * best
+
+
+def layer_times(ours, theirs, rng):
+    """CPU ms of each layer alone (process time: insensitive to other processes' load)."""
+    import torch
+
+    from nnforge import Tensor
+    shapes = {0: (64, 1, 28, 28), 1: (64, 32, 28, 28), 2: (64, 32, 28, 28),
+              3: (64, 32, 14, 14), 5: (64, 64, 14, 14), 7: (64, 3136)}
+    print("layer                    nnforge fwd  fwd+bwd   pytorch fwd  fwd+bwd")
+    for index, shape in shapes.items():
+        mine, ref = ours[0][index], theirs[0][index]
+        x = rng.standard_normal(shape).astype(np.float32)
+        needs_grad = index != 0
+        xt = torch.from_numpy(x).requires_grad_(needs_grad)
+
+        def ours_fwd():
+            return mine(Tensor(x, requires_grad=needs_grad))
+
+        def ours_both():
+            out = ours_fwd()
+            out.backward(np.ones(out.shape, np.float32))
+
+        def theirs_both():
+            out = ref(xt)
+            out.backward(torch.ones_like(out))
+        row = [_fastest_cpu_ms(f) for f in (ours_fwd, ours_both, lambda: ref(xt),
+                                            theirs_both)]
+        print(f"{index}: {type(mine).__name__:20s}" + "".join(f"{v:11.2f}" for v in row))
 
 
 def main(argv=None):
@@ -103,6 +144,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--layers", action="store_true")
     args = parser.parse_args(argv)
 
     import torch
@@ -115,6 +157,8 @@ def main(argv=None):
     ours, theirs = build(seed=0)
     if args.profile:
         return profile(X, y, rng, args, ours)
+    if args.layers:
+        return layer_times(ours, theirs, rng)
     times = {"nnforge": [], "pytorch": []}
     losses = {}
     for r in range(args.rounds + 1):  # round 0 warms both up and is not counted
