@@ -47,6 +47,16 @@ def _arrays(data, where):
     return None
 
 
+def _check_finite(pair, where):
+    """Refuse NaN/Inf in the inputs or targets before training on them (one pass each)."""
+    for name, array in zip(("X", "y"), pair):
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
+            bad = np.argwhere(~np.isfinite(array))[0]
+            raise ValueError(f"{where}: the data contain NaN or Inf ({name}"
+                             f"[{', '.join(map(str, bad))}] = {array[tuple(bad)]}); clean or "
+                             "impute them before training")
+
+
 class Trainer:
     """Fits `model` with `optimizer` on `loss_fn`, reporting `metrics` each epoch.
 
@@ -59,17 +69,32 @@ class Trainer:
         callbacks: Callback instances (EarlyStopping, ...).
         generator: numpy Generator or seed used to shuffle batches (None: library default).
         scheduler: an `optim.lr_scheduler` object, stepped every epoch or every step.
-        scheduler_interval: "epoch" or "step".
+        scheduler_interval: "epoch", "step" or None (the scheduler's own `interval`:
+            per batch for CyclicLR/OneCycleLR, per epoch otherwise).
         nan_guard: stop with TrainingDivergedError when the loss or a gradient is not finite.
+        scheduler_monitor: the logged value ReduceLROnPlateau gets (default "val_loss", or
+            "loss" without validation data).
+        momentum_scheduler, momentum_interval: an `optim.MomentumScheduler` stepped per
+            "epoch" (default) or per "step".
+        batch_size_schedule: an `optim.BatchSizeSchedule`: the training batch size of each
+            epoch (G15), overriding fit's batch_size.
+        accumulate_steps: micro-batches whose gradients are summed before one update (F15).
+        clip_grad_norm, clip_grad_value: gradient clipping before each update.
+        See `train.stepping.UpdatePlan` for the order of these operations.
     """
 
     def __init__(self, model, optimizer, loss_fn, metrics=("accuracy",), callbacks=(),
-                 generator=None, scheduler=None, scheduler_interval="epoch", nan_guard=True):
+                 generator=None, scheduler=None, scheduler_interval=None, nan_guard=True, *,
+                 scheduler_monitor=None, momentum_scheduler=None, momentum_interval="epoch",
+                 batch_size_schedule=None, accumulate_steps=1, clip_grad_norm=None,
+                 clip_grad_value=None):
         from ..random import resolve_generator
+        from .stepping import UpdatePlan
 
-        if scheduler_interval not in _SCHEDULER_INTERVALS:
-            raise ValueError(f"Trainer(scheduler_interval={scheduler_interval!r}): expected "
-                             "'epoch' or 'step'")
+        self.plan = UpdatePlan(optimizer, scheduler, scheduler_interval, scheduler_monitor,
+                               momentum_scheduler, momentum_interval, batch_size_schedule,
+                               accumulate_steps, clip_grad_norm, clip_grad_value)
+        scheduler_interval = self.plan.interval
         if isinstance(metrics, str):
             metrics = (metrics,)
         self.metric_fns = {}
@@ -107,6 +132,8 @@ class Trainer:
         if isinstance(data, DataLoader):
             return data
         pair = _arrays(data, where)
+        if pair is not None and self.nan_guard:
+            _check_finite(pair, where)
         dataset = TensorDataset(*pair) if pair is not None else data
         if batch_size is not None and (isinstance(batch_size, bool) or
                                        not isinstance(batch_size, (int, np.integer)) or
@@ -184,33 +211,43 @@ class Trainer:
         self.params = {"epochs": int(epochs), "steps": len(loader),
                        "samples": len(loader.dataset), "batch_size": batch_size}
         batch_hooks = callbacks.has_batch_hooks
-        step_scheduler = self.scheduler is not None and self.scheduler_interval == "step"
         model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
         self._dtype = self._model_dtype()
+        plan = self.plan
+        plan.begin_fit(epochs)
+        history.steps = plan.steps          # per update: epoch, lr, momentum, batch_size
 
         callbacks.on_train_begin({})
         try:
             for epoch in range(int(epochs)):
                 start = time.perf_counter()
+                loader = self._epoch_loader(loader, plan.batch_size(epoch, batch_size))
+                self.params.update(steps=len(loader), batch_size=loader.batch_size)
                 callbacks.on_epoch_begin(epoch, {})
+                plan.begin_epoch(epoch)
                 lr = self.current_lr()
+                schedule_logs = plan.epoch_logs(loader, lr)
+                shares = plan.shares(loader)
                 model.train()
                 loss_sum, count, outputs, targets = 0.0, 0, [], []
                 for b, batch in enumerate(loader):
                     xb, yb = batch[0], batch[1]
                     if batch_hooks:
                         callbacks.on_batch_begin(b, {"size": len(xb)})
-                    optimizer.zero_grad()
+                    share, step_now = (1.0, True) if shares is None else shares[b]
+                    if shares is None or b % plan.accumulate_steps == 0:
+                        optimizer.zero_grad()
                     out = model(self._input(xb))
                     loss = loss_fn(out, self._target(yb, out))
-                    loss.backward()
+                    (loss if share == 1.0 else loss * share).backward()
                     value = float(loss.data)
-                    self.global_step += 1
                     if guard is not None:
-                        guard.check(value, epoch + 1, self.global_step)
-                    optimizer.step()
-                    if step_scheduler:
-                        self.scheduler.step()
+                        guard.check(value, epoch + 1, self.global_step + 1)
+                    if step_now:
+                        self.global_step += 1
+                        plan.before_step(epoch, schedule_logs["batch_size"])
+                        optimizer.step()
+                        plan.after_step()
                     n = len(xb)
                     loss_sum += value * n
                     count += n
@@ -224,9 +261,8 @@ class Trainer:
                 del outputs, targets
                 if val_loader is not None:
                     logs.update({"val_" + k: v for k, v in self._evaluate(val_loader).items()})
-                logs["lr"] = lr
-                if self.scheduler is not None and not step_scheduler:
-                    self._step_epoch_scheduler(logs)
+                logs.update(schedule_logs)
+                plan.end_epoch(logs)
                 logs["seconds"] = time.perf_counter() - start
                 callbacks.on_epoch_end(epoch, logs)
                 history.append(logs)
@@ -244,12 +280,15 @@ class Trainer:
         callbacks.on_train_end({})
         return history
 
-    def _step_epoch_scheduler(self, logs):
-        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
-            key = "val_loss" if "val_loss" in logs else "loss"
-            self.scheduler.step(logs[key])
-        else:
-            self.scheduler.step()
+    def _epoch_loader(self, loader, batch_size):
+        """`loader`, or a copy with a new batch size (the batch-size schedule, G15)."""
+        from ..data import DataLoader
+
+        if batch_size == loader.batch_size or not isinstance(loader, DataLoader):
+            return loader
+        return DataLoader(loader.dataset, batch_size=batch_size, shuffle=loader.shuffle,
+                          drop_last=loader.drop_last, generator=loader.generator,
+                          transform=loader.transform, prefetch=loader.prefetch)
 
     # --- evaluation ---------------------------------------------------------------------
     def _evaluate(self, loader):
