@@ -64,6 +64,13 @@ def test_named_initializer():
     np.testing.assert_array_equal(conv.bias.data, 0)
 
 
+def test_weight_sharing_parameter_counts():
+    # catalogue B11/M6: one unit on a 5x5 patch of a 3-channel image needs 75 weights, three
+    # such filters 225, however large the image is
+    assert Conv2d(3, 1, 5, bias=False).weight.data.size == 75
+    assert Conv2d(3, 3, 5, bias=False).weight.data.size == 225
+
+
 def test_generator_makes_init_repeatable():
     a, b = Conv2d(3, 4, 3, generator=7), Conv2d(3, 4, 3, generator=7)
     np.testing.assert_array_equal(a.weight.data, b.weight.data)
