@@ -40,7 +40,7 @@ def test_fits_digits_to_95_percent(digits):
     # History: one row per epoch, 1-based epochs, train/val loss and metric, lr, seconds
     assert len(history) == 15 and history["epoch"] == list(range(1, 16))
     assert history.keys() == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr",
-                              "seconds"]
+                              "momentum", "batch_size", "updates", "noise_scale", "seconds"]
     assert history["loss"][-1] < history["loss"][0] and history["lr"] == [1e-3] * 15
     assert history.stop_reason == "completed 15 epochs"
     # the epoch's val numbers are evaluate() on the val set with the final weights

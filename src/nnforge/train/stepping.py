@@ -1,0 +1,216 @@
+"""`UpdatePlan`: everything the Trainer changes between two parameter updates - gradient
+accumulation weights, gradient clipping, the LR scheduler (per batch or per epoch), the
+momentum schedule, the batch-size schedule - and the record of what was used.
+
+Kept out of the loop in `trainer.py` so the loop still reads like the hand-written one:
+
+    for each micro-batch:   (loss * plan.share).backward()       # F15
+    when a group is full:   plan.before_step()  -> clip (norm, then value)
+                            optimizer.step(); plan.after_step()   # per-step schedulers
+    after each epoch:       plan.end_epoch(logs)                  # per-epoch schedulers
+
+Gradient accumulation (F15) with ``accumulate_steps = k`` sums k micro-batch gradients
+before one update. For a mean-reduced loss the big batch's gradient is the mean over all
+of its samples, so micro-batch i's loss is weighted by its share n_i / (n_1 + ... + n_k):
+four micro-batches of 8 then give exactly the gradient of one batch of 32 (to rounding),
+and a short last group (the epoch's remainder) is weighted by its own total. Layers that
+use batch statistics (BatchNorm) see micro-batches, so they are not equivalent.
+
+The batch-size schedule (G15, Smith et al. 2017) sets the loader's batch size per epoch;
+the SGD noise scale g = lr/(1 - momentum) * (N/B - 1) (G14) is logged per epoch with B the
+samples per update (loader batch x accumulate_steps, at most N).
+"""
+import math
+
+import numpy as np
+
+__all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares"]
+
+_INTERVALS = ("epoch", "step")
+
+
+def batch_sizes(loader):
+    """Samples in each batch of one epoch of a `DataLoader` (before batch augmentation)."""
+    n = len(loader.dataset)
+    size = getattr(loader, "batch_size", None)
+    if size is None:
+        return [n]
+    full, rest = divmod(n, size)
+    return [size] * full + ([rest] if rest and not getattr(loader, "drop_last", False) else [])
+
+
+def accumulation_shares(sizes, accumulate_steps):
+    """(loss weight, step after this batch?) per batch: batches are taken in groups of
+    `accumulate_steps`; each weight is the batch's share of its group's samples."""
+    out = []
+    for start in range(0, len(sizes), accumulate_steps):
+        group = sizes[start:start + accumulate_steps]
+        total = float(sum(group))
+        out.extend((n / total, i == len(group) - 1) for i, n in enumerate(group))
+    return out
+
+
+def _momentum_of(group):
+    if "momentum" in group:
+        return float(group["momentum"])
+    if "betas" in group:
+        return float(group["betas"][0])
+    return math.nan
+
+
+def _positive(value, name, integer=False):
+    if value is None:
+        return None
+    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+        what = "a positive integer" if integer else "a positive number"
+        raise ValueError(f"Trainer({name}): expected {what}, got {value!r}")
+    return value
+
+
+class UpdatePlan:
+    """What happens around `optimizer.step()`; built by the Trainer from its arguments.
+
+    Args:
+        optimizer: the optimizer being stepped.
+        scheduler: an `optim.lr_scheduler` object or None.
+        interval: "epoch", "step" or None (the scheduler's own `interval` attribute).
+        monitor: the logged value a metric-driven scheduler (ReduceLROnPlateau) gets;
+            None: "val_loss" when there is validation data, else "loss".
+        momentum_scheduler: an `optim.MomentumScheduler` or None.
+        momentum_interval: "epoch" or "step".
+        batch_size_schedule: an `optim.BatchSizeSchedule` (or any `epoch -> size` callable
+            with optional `lr_scale(epoch)`), or None.
+        accumulate_steps: micro-batches per update (F15).
+        clip_grad_norm, clip_grad_value: clip by global 2-norm and/or by value (in that
+            order) after accumulation, before the step; None: no clipping.
+    """
+
+    def __init__(self, optimizer, scheduler=None, interval=None, monitor=None,
+                 momentum_scheduler=None, momentum_interval="epoch", batch_size_schedule=None,
+                 accumulate_steps=1, clip_grad_norm=None, clip_grad_value=None):
+        if interval is None:
+            interval = getattr(scheduler, "interval", "epoch")
+        if interval not in _INTERVALS:
+            raise ValueError(f"Trainer(scheduler_interval={interval!r}): expected 'epoch' or "
+                             "'step'")
+        if momentum_interval not in _INTERVALS:
+            raise ValueError(f"Trainer(momentum_interval={momentum_interval!r}): expected "
+                             "'epoch' or 'step'")
+        self.needs_metric = bool(getattr(scheduler, "needs_metric", False)) or \
+            type(scheduler).__name__ == "ReduceLROnPlateau"
+        if self.needs_metric and interval == "step":
+            raise ValueError(f"Trainer(scheduler_interval='step'): {type(scheduler).__name__} "
+                             "needs the monitored metric, which exists once per epoch; step it "
+                             "per epoch")
+        if batch_size_schedule is not None and not callable(batch_size_schedule):
+            raise TypeError(f"Trainer(batch_size_schedule): expected a BatchSizeSchedule or an "
+                            f"epoch -> batch size function, got "
+                            f"{type(batch_size_schedule).__name__}")
+        self.optimizer = optimizer
+        self.scheduler, self.interval, self.monitor = scheduler, interval, monitor
+        self.momentum_scheduler, self.momentum_interval = momentum_scheduler, momentum_interval
+        self.batch_size_schedule = batch_size_schedule
+        self.accumulate_steps = int(_positive(accumulate_steps, "accumulate_steps", True))
+        self.clip_grad_norm = _positive(clip_grad_norm, "clip_grad_norm")
+        self.clip_grad_value = _positive(clip_grad_value, "clip_grad_value")
+        self.steps = {}
+        self._lr_scale = 1.0
+
+    # --- per fit / per epoch --------------------------------------------------------------
+    def begin_fit(self, epochs):
+        """Reset the per-step record; refuse a capped batch schedule (which rescales the
+        LR) together with an LR scheduler that would overwrite that rescaling."""
+        self.steps = {"epoch": [], "lr": [], "momentum": [], "batch_size": []}
+        self._lr_scale = 1.0
+        lr_scale = getattr(self.batch_size_schedule, "lr_scale", None)
+        if lr_scale is not None and self.scheduler is not None and \
+                any(lr_scale(e) != 1.0 for e in range(int(epochs))):
+            raise ValueError("Trainer: the batch_size_schedule reaches max_batch_size and then "
+                             "scales the LR, which the LR scheduler would overwrite; raise "
+                             "max_batch_size or drop one of the two schedules")
+
+    def batch_size(self, epoch, default):
+        """The loader batch size for `epoch` (0-based): the schedule's, else `default`."""
+        if self.batch_size_schedule is None:
+            return default
+        size = self.batch_size_schedule(epoch)
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+            raise ValueError(f"Trainer(batch_size_schedule): epoch {epoch} gave batch size "
+                             f"{size!r}, expected a positive integer")
+        return int(size)
+
+    def begin_epoch(self, epoch):
+        """Apply the batch schedule's LR scale (only where it hits max_batch_size)."""
+        lr_scale = getattr(self.batch_size_schedule, "lr_scale", None)
+        if lr_scale is None:
+            return
+        scale = float(lr_scale(epoch))
+        if scale != self._lr_scale:
+            ratio = scale / self._lr_scale
+            for group in self.optimizer.param_groups:
+                group["lr"] = group["lr"] * ratio
+            self._lr_scale = scale
+
+    def shares(self, loader):
+        """(loss weight, step now?) per batch of this epoch."""
+        if self.accumulate_steps == 1:
+            return None
+        return accumulation_shares(batch_sizes(loader), self.accumulate_steps)
+
+    def samples_per_update(self, loader):
+        n = len(loader.dataset)
+        size = getattr(loader, "batch_size", None)
+        return n if size is None else min(size * self.accumulate_steps, n)
+
+    def epoch_logs(self, loader, lr):
+        """lr, momentum, batch_size (samples per update), updates and noise_scale of the
+        epoch about to run."""
+        group = self.optimizer.param_groups[0]
+        n, batch = len(loader.dataset), self.samples_per_update(loader)
+        momentum = _momentum_of(group)
+        sgd_momentum = float(group.get("momentum", 0.0))
+        from ..optim import noise_scale
+        return {"lr": lr, "momentum": momentum, "batch_size": batch,
+                "updates": -(-len(loader) // self.accumulate_steps),
+                "noise_scale": noise_scale(lr, n, batch, sgd_momentum)}
+
+    # --- per update ---------------------------------------------------------------------
+    def _params(self):
+        return [p for group in self.optimizer.param_groups for p in group["params"]]
+
+    def before_step(self, epoch, batch):
+        """Clip the accumulated gradients and record the LR/momentum of this update."""
+        if self.clip_grad_norm is not None or self.clip_grad_value is not None:
+            from ..optim import clip_grad_norm_, clip_grad_value_
+            params = self._params()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(params, self.clip_grad_norm)
+            if self.clip_grad_value is not None:
+                clip_grad_value_(params, self.clip_grad_value)
+        group = self.optimizer.param_groups[0]
+        steps = self.steps
+        steps["epoch"].append(epoch + 1)
+        steps["lr"].append(float(group["lr"]))
+        steps["momentum"].append(_momentum_of(group))
+        steps["batch_size"].append(batch)
+
+    def after_step(self):
+        """Step the per-batch schedulers."""
+        if self.scheduler is not None and self.interval == "step":
+            self.scheduler.step()
+        if self.momentum_scheduler is not None and self.momentum_interval == "step":
+            self.momentum_scheduler.step()
+
+    def end_epoch(self, logs):
+        """Step the per-epoch schedulers; a metric-driven one gets `logs[monitor]`."""
+        if self.scheduler is not None and self.interval == "epoch":
+            if self.needs_metric:
+                from .callbacks import check_monitor
+                monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
+                self.scheduler.step(check_monitor(type(self.scheduler).__name__, monitor,
+                                                  logs))
+            else:
+                self.scheduler.step()
+        if self.momentum_scheduler is not None and self.momentum_interval == "epoch":
+            self.momentum_scheduler.step()
