@@ -221,7 +221,8 @@ class Trainer:
         try:
             for epoch in range(int(epochs)):
                 start = time.perf_counter()
-                loader = self._epoch_loader(loader, plan.batch_size(epoch, batch_size))
+                size = plan.batch_size(epoch, getattr(loader, "batch_size", None))
+                loader = self._epoch_loader(loader, size)
                 self.params.update(steps=len(loader), batch_size=loader.batch_size)
                 callbacks.on_epoch_begin(epoch, {})
                 plan.begin_epoch(epoch)
