@@ -112,5 +112,6 @@ def test_errors_name_the_layer_and_shapes(rng):
     with pytest.raises(ValueError, match=r"kernel height 3 .* larger than the padded input "
                                          r"height 2"):
         Conv2d.apply(np.zeros((1, 3, 2, 9)), w, None)
-    with pytest.raises(TypeError, match="must be the same"):
+    with pytest.raises(TypeError, match=r"input dtype float32 does not match the weight dtype "
+                                        r"float64; convert the input \(x.astype\(np.float64\)\)"):
         Conv2d.apply(np.zeros((1, 3, 5, 5), np.float32), w, None)

@@ -134,10 +134,13 @@ class Conv2d(Function):
         ctx.unbatched = x.ndim == 3
         if ctx.unbatched:
             x = x[None]
-        if x.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
-            raise TypeError(f"{layer}: input dtype {x.dtype}, weight dtype {weight.dtype}"
-                            + ("" if bias is None else f" and bias dtype {bias.dtype}")
-                            + " must be the same")
+        if bias is not None and bias.dtype != weight.dtype:
+            raise TypeError(f"{layer}: bias dtype {bias.dtype} must be the weight dtype "
+                            f"{weight.dtype}")
+        if x.dtype != weight.dtype:
+            raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
+                            f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
+                            f" or the model (model.to(np.{x.dtype}))")
         g = _Geometry(x.shape, weight.shape, stride, padding, dilation)
         if g.flat or g.ph or g.pw:
             xp = g.padded_buffer(x.dtype)
