@@ -12,6 +12,7 @@ from ..autograd import activations as _act
 from ..autograd import losses as _losses
 from ..autograd.linalg import Linear as _Linear
 from ..random import resolve_generator
+from ..warnings_codes import LabelMismatchWarning, ProbabilitiesAsLogitsWarning, guard_warn
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -54,6 +55,21 @@ def _reduce(values, reduction):
 
 def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), False, None)
+
+
+_PROBABILITY_OPS = ("Softmax", "Sigmoid")
+
+
+def _guard_logits(input, name):
+    """NF-GUARD-001: warn when `input` was produced by Softmax/Sigmoid (the graph records
+    the op exactly; without a graph, under no_grad, nothing can be seen)."""
+    op = type(getattr(input, "_ctx", None)).__name__
+    if op in _PROBABILITY_OPS:
+        guard_warn(ProbabilitiesAsLogitsWarning,
+                   f"{name} received the output of {op}, i.e. probabilities, but it expects "
+                   f"logits and applies {'log-softmax' if 'cross' in name else 'a sigmoid'} "
+                   f"itself; remove the final {op} layer (keep it only for predictions)",
+                   stacklevel=4)
 
 
 # --- linear maps and shapes ---------------------------------------------------------------
@@ -227,6 +243,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing, name):
     data, target, weight = _prepare_class_loss(input, target, weight, name, ignore_index,
                                                reduction)
+    _guard_logits(input, name)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     if target.dtype.kind == "f":
@@ -326,6 +343,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     max(z, 0) - z y + log(1 + e^-|z|); `pos_weight` scales the positive term per class."""
     name = "binary_cross_entropy_with_logits"
     data, target, weight = _binary_pair(input, target, weight, name, reduction)
+    _guard_logits(input, name)
+    target_data = _array(target)
+    if target_data.size and (target_data.min() < 0 or target_data.max() > 1):
+        guard_warn(LabelMismatchWarning,
+                   f"{name}: targets must be 0/1 labels or probabilities in [0, 1], got "
+                   f"values in [{target_data.min():g}, {target_data.max():g}]; for more than "
+                   "two classes use CrossEntropyLoss with one output per class", stacklevel=3)
     pos_weight = _float_like(pos_weight, data, name, "pos_weight")
     return _losses.BinaryCrossEntropyWithLogits.apply(
         input, target, weight=weight, pos_weight=pos_weight, reduction=reduction)

@@ -10,7 +10,55 @@ from collections import OrderedDict
 import numpy as np
 
 from ..autograd import Tensor
+from ..autograd import grad_mode as _grad_mode
+from ..warnings_codes import TrainModeEvaluationWarning, guard_warn, would_warn
 from .parameter import Parameter
+
+# Layers whose output depends on train/eval mode (checked by name: no import of the layers)
+_MODE_DEPENDENT = frozenset({"Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
+                             "_BatchNorm", "BatchNorm1d", "BatchNorm2d"})
+
+
+def _guard_train_mode(module):
+    """NF-GUARD-002: a container in training mode runs without a graph (under no_grad, the
+    way one evaluates) while a Dropout/BatchNorm inside is in training mode too.
+
+    What this sees: evaluation written as `with no_grad(): model(X_val)` that forgot
+    `model.eval()`. What it cannot see: the same mistake with the graph on; held-out arrays
+    carry no tag once they are Tensors. `nnforge.diagnose.check_eval_mode(model)` asks
+    explicitly. Monte-Carlo dropout (container in eval mode, only Dropout layers in training
+    mode) stays silent."""
+    if not would_warn(TrainModeEvaluationWarning):
+        return
+    for name, m in module.named_modules():
+        if m.training and any(c.__name__ in _MODE_DEPENDENT for c in type(m).__mro__):
+            guard_warn(TrainModeEvaluationWarning,
+                       f"{type(module).__name__} ran under no_grad() in training mode, so "
+                       f"{type(m).__name__} '{name}' behaves as in training (dropping units / "
+                       "batch statistics); call model.eval() before evaluating and "
+                       "model.train() before training again", stacklevel=4)
+            return
+
+
+class RemovableHandle:
+    """Returned by `register_forward_hook`; `remove()` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+        return False
 
 
 class Module:
@@ -75,7 +123,32 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        if self.training and not _grad_mode.enabled and self._modules:
+            _guard_train_mode(self)
+        output = self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks:
+            for hook in list(hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+        return output
+
+    def register_forward_hook(self, hook):
+        """Call `hook(module, args, output)` after every forward (PyTorch's semantics: `args`
+        is the tuple of positional inputs; a non-None return value replaces the output).
+        Returns a handle whose `remove()` unregisters it. Hooks are not saved in the
+        state dict."""
+        if not callable(hook):
+            raise TypeError(f"{type(self).__name__}.register_forward_hook: expected a callable, "
+                            f"got {type(hook).__name__}")
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            hooks = OrderedDict()
+            object.__setattr__(self, "_forward_hooks", hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     # --- traversal --------------------------------------------------------------------
     def named_modules(self, prefix=""):

@@ -22,6 +22,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..warnings_codes import SchedulerOrderWarning, guard_warn
 from . import schedules
 from .optimizer import Optimizer
 
@@ -39,6 +40,16 @@ def _per_group(name, optimizer, value):
                              f"{len(value)} values for {len(optimizer.param_groups)} groups")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _check_step_order(scheduler):
+    """NF-GUARD-004 (PyTorch warns the same): the first step() after construction came
+    before any optimizer.step(), so the first LR of the schedule is skipped."""
+    if scheduler._step_count == 2 and getattr(scheduler.optimizer, "steps_taken", 1) == 0:
+        guard_warn(SchedulerOrderWarning,
+                   f"{type(scheduler).__name__}.step() was called before optimizer.step(); "
+                   "the schedule's first value is skipped. Call optimizer.step() first, then "
+                   "scheduler.step()", stacklevel=3)
 
 
 class LRScheduler:
@@ -81,6 +92,7 @@ class LRScheduler:
     def step(self, epoch=None):
         """Advance one step (or jump to ``epoch``) and set each group's LR."""
         self._step_count += 1
+        _check_step_order(self)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
         self._set_lrs(self.get_lr())
 
@@ -290,6 +302,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def step(self, epoch=None):
         self._step_count += 1
+        _check_step_order(self)
         if epoch is None and self.last_epoch < 0:
             epoch = 0
         if epoch is None:
