@@ -21,6 +21,7 @@ import numpy as np
 
 from ..autograd import Tensor, no_grad
 from .callbacks import Callback, CallbackList
+from .checkpoint import TrainingInterrupted
 from .guards import NonFiniteGuard, TrainingDivergedError
 from .history import History
 from .metrics import LABEL_METRICS, get_metric, predicted_labels
@@ -119,6 +120,8 @@ class Trainer:
         self.params = {}
         self.stop_training = False
         self.stop_reason = None
+        self.interrupt_signal = None             # set by checkpoint.handle_signals
+        self.resume_point = None
         self.global_step = 0
         self._dtype = np.dtype(np.float32)
         loss_name = type(loss_fn).__name__
@@ -193,11 +196,15 @@ class Trainer:
 
     # --- fit ----------------------------------------------------------------------------
     def fit(self, train, val=None, epochs=1, batch_size=32, shuffle=True, verbose=1,
-            progress_stream=None):
+            progress_stream=None, resume=None):
         """Train for `epochs` epochs and return the `History`.
 
         `train` and `val` are (X, y) array pairs, ArrayData, Datasets or DataLoaders.
         `verbose`: 0 silent, 1 a tqdm bar on a terminal (else one line per epoch), 2 lines.
+        `resume`: a `train.checkpoint.TrainingState` to continue from (same config), ending
+        bit-identical to an uninterrupted fit. When `interrupt_signal` gets set (by
+        `checkpoint.handle_signals`), the current update finishes, `resume_point` holds the
+        epoch's position and `TrainingInterrupted` is raised.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
             raise ValueError(f"fit(epochs): expected a positive integer, got {epochs!r}")
@@ -218,8 +225,14 @@ class Trainer:
         history.steps = plan.steps          # per update: epoch, lr, momentum, batch_size
 
         callbacks.on_train_begin({})
+        start_epoch, partial = 0, None
+        if resume is not None:                   # after on_train_begin reset the callbacks
+            start_epoch, partial = resume.restore(self)
+            history = self.history
         try:
-            for epoch in range(int(epochs)):
+            for epoch in range(start_epoch, int(epochs)):
+                if self.stop_training:           # resumed from the epoch that stopped it
+                    break
                 start = time.perf_counter()
                 size = plan.batch_size(epoch, getattr(loader, "batch_size", None))
                 loader = self._epoch_loader(loader, size)
@@ -231,7 +244,18 @@ class Trainer:
                 shares = plan.shares(loader)
                 model.train()
                 loss_sum, count, outputs, targets = 0.0, 0, [], []
+                epoch_rng, skip = self.generator.bit_generator.state, 0
+                if partial is not None:          # resumed mid-epoch
+                    lr, loss_sum, count = partial["lr"], partial["loss_sum"], partial["count"]
+                    outputs, targets, skip = partial["outputs"], partial["targets"], \
+                        partial["batch"]
+                    schedule_logs = partial.get("schedule_logs") or schedule_logs
                 for b, batch in enumerate(loader):
+                    if b < skip:                 # done before the interruption
+                        if b == skip - 1:
+                            self.generator.bit_generator.state = partial["rng"]
+                            partial = None
+                        continue
                     xb, yb = batch[0], batch[1]
                     if batch_hooks:
                         callbacks.on_batch_begin(b, {"size": len(xb)})
@@ -257,6 +281,13 @@ class Trainer:
                         targets.append(yb)
                     if batch_hooks:
                         callbacks.on_batch_end(b, {"loss": value, "size": n})
+                    if self.interrupt_signal is not None and step_now:
+                        self.resume_point = {
+                            "epoch": epoch, "batch": b + 1, "lr": lr, "loss_sum": loss_sum,
+                            "count": count, "outputs": outputs, "targets": targets,
+                            "epoch_rng": epoch_rng, "rng": self.generator.bit_generator.state,
+                            "schedule_logs": schedule_logs}
+                        raise TrainingInterrupted(self.interrupt_signal, epoch + 1, b + 1)
                 logs = {"epoch": epoch + 1, "loss": loss_sum / count}
                 logs.update(self._metrics(outputs, targets))
                 del outputs, targets
@@ -272,6 +303,11 @@ class Trainer:
         except TrainingDivergedError as error:
             self.stop_reason = history.stop_reason = f"diverged: {error}"
             callbacks.on_train_end({})
+            raise
+        except TrainingInterrupted as error:     # no on_train_end: nothing restores weights
+            self.stop_reason = history.stop_reason = str(error)
+            if progress:
+                progress.on_train_end({})
             raise
         if self.stop_reason is None:
             n = len(history)

@@ -1,0 +1,403 @@
+"""Crash-safe checkpoints of the whole training state, and resuming from them (issue 6).
+
+A checkpoint holds everything the next step of training depends on, so that resuming ends
+bit-identical to a run that was never stopped: the model's weights, the optimizer's and the
+scheduler's state, the generator's state (`bit_generator.state`: shuffling, dropout and
+augmentation all draw from the run's one Generator), the epoch, the global step, the
+`History`, the early-stopping state (best weights included) and the state of callbacks that
+have `state_dict()`. A checkpoint taken mid-epoch (Ctrl-C, SIGTERM) also holds the epoch's
+position: the batch reached, the generator state at the epoch's start (to redraw the same
+permutation), the running loss sum and the outputs seen so far (for the epoch's metrics).
+
+On disk, in `<run>/checkpoints/`, a checkpoint named KIND ("last" or "best") is a pair:
+
+    KIND-e0007-s000224.safetensors   every array (weights, optimizer moments, ...)
+    KIND.json                        every other value, the array file's name and sha256
+
+No pickle: arrays go to safetensors, everything else to JSON (floats round-trip exactly).
+The pair is made consistent by ordering: the array file gets a fresh name and is written
+atomically (temporary file, fsync, rename) first, then the JSON sidecar is written
+atomically, and only then is the previous array file deleted. A crash at any moment leaves
+the previous complete pair or the new one; `load_checkpoint` checks the hash, so a damaged
+file is reported in one line instead of resuming from garbage.
+"""
+import hashlib
+import json
+import os
+import signal
+
+import numpy as np
+
+from .callbacks import Callback
+
+__all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingState",
+           "capture_state", "save_checkpoint", "load_checkpoint", "checkpoint_path",
+           "handle_signals"]
+
+FORMAT = "nnforge-checkpoint"
+VERSION = 1
+_ES_FIELDS = ("best", "best_epoch", "stopped_epoch", "restored_epoch", "wait", "_val_history",
+              "_train_history", "_e_opt", "_ups", "best_weights")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, damaged or does not fit the run (one-line message)."""
+
+
+class TrainingInterrupted(Exception):
+    """Training was stopped by a signal after finishing a batch. Attributes: signum,
+    epoch (1-based), batch (batches of that epoch done), checkpoint (path or None)."""
+
+    def __init__(self, signum, epoch, batch, checkpoint=None):
+        self.signum, self.epoch, self.batch, self.checkpoint = signum, epoch, batch, checkpoint
+        name = signal.Signals(signum).name if signum else "a signal"
+        super().__init__(f"interrupted by {name} after batch {batch} of epoch {epoch}")
+
+
+# --- encoding: nested values with arrays -> JSON + a flat dict of arrays ----------------------
+def _encode(value, arrays, prefix):
+    """`value` with every ndarray / NumPy scalar moved into `arrays` under a key starting
+    with `prefix` and replaced by {"__array__": key} (NumPy scalars keep their dtype)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        key = f"{prefix}#{len(arrays)}"
+        arrays[key] = np.array(value, copy=True)
+        return {"__array__": key, "scalar": isinstance(value, np.generic)}
+    if isinstance(value, dict):
+        return {"__dict__": [[_encode(k, arrays, prefix), _encode(v, arrays, prefix)]
+                             for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, arrays, prefix) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"checkpoint: cannot store a value of type {type(value).__name__} "
+                    f"(under {prefix!r})")
+
+
+def _decode(value, arrays):
+    if isinstance(value, dict):
+        if "__array__" in value:
+            array = arrays[value["__array__"]]
+            return array[()] if value.get("scalar") else np.array(array, copy=True)
+        return {_decode(k, arrays): _decode(v, arrays) for k, v in value["__dict__"]}
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    return value
+
+
+def _early_stopping(trainer):
+    from .early_stopping import EarlyStopping
+
+    return [(i, cb) for i, cb in enumerate(trainer.callbacks) if isinstance(cb, EarlyStopping)]
+
+
+def _callback_states(trainer):
+    """{"<index>:<class>": state} for EarlyStopping and callbacks with state_dict()."""
+    from .early_stopping import EarlyStopping
+
+    states = {}
+    for i, cb in enumerate(trainer.callbacks):
+        key = f"{i}:{type(cb).__name__}"
+        if isinstance(cb, EarlyStopping):
+            states[key] = {k: getattr(cb, k) for k in _ES_FIELDS}
+        elif callable(getattr(cb, "state_dict", None)):
+            states[key] = cb.state_dict()
+    return states
+
+
+def _plan_state(trainer):
+    """The Trainer's UpdatePlan: per-update record, LR scale, momentum scheduler."""
+    plan = getattr(trainer, "plan", None)
+    if plan is None:
+        return None
+    momentum = getattr(plan, "momentum_scheduler", None)
+    return {"steps": {k: list(v) for k, v in getattr(plan, "steps", {}).items()},
+            "lr_scale": getattr(plan, "_lr_scale", 1.0),
+            "momentum_scheduler": (momentum.state_dict() if momentum is not None and
+                                   callable(getattr(momentum, "state_dict", None)) else None)}
+
+
+def _restore_plan(trainer, state):
+    plan = getattr(trainer, "plan", None)
+    if plan is None or state is None:
+        return
+    plan.steps = state["steps"]
+    plan._lr_scale = state["lr_scale"]
+    if state["momentum_scheduler"] is not None:
+        plan.momentum_scheduler.load_state_dict(state["momentum_scheduler"])
+    trainer.history.steps = plan.steps
+
+
+def capture_state(trainer, pending_row=None, partial=None):
+    """(arrays, meta) describing the trainer now. `pending_row`: the epoch's logs when
+    called from on_epoch_end (before the Trainer appends them to its History); `partial`:
+    the Trainer's `resume_point` when stopping mid-epoch."""
+    arrays = {}
+    history = trainer.history
+    rows = [] if history is None else [dict(r) for r in history.rows]
+    if pending_row is not None:
+        rows.append(dict(pending_row))
+    for name, value in trainer.model.state_dict().items():
+        arrays[f"model/{name}"] = np.array(value, copy=True)
+    completed = len(rows)
+    meta = {
+        "format": FORMAT, "version": VERSION,
+        "epoch": completed if partial is None else int(partial["epoch"]),
+        "global_step": int(trainer.global_step),
+        "rng": trainer.generator.bit_generator.state,
+        "stop_training": bool(trainer.stop_training),
+        "stop_reason": trainer.stop_reason,
+        "history": _encode({"rows": rows,
+                            "best_epoch": getattr(history, "best_epoch", None),
+                            "restored_epoch": getattr(history, "restored_epoch", None)},
+                           arrays, "history"),
+        "optimizer": _encode(trainer.optimizer.state_dict(), arrays, "optimizer"),
+        "scheduler": (None if trainer.scheduler is None else
+                      _encode(trainer.scheduler.state_dict(), arrays, "scheduler")),
+        "callbacks": _encode(_callback_states(trainer), arrays, "callbacks"),
+        "plan": _encode(_plan_state(trainer), arrays, "plan"),
+        "partial": None,
+    }
+    if partial is not None:
+        outputs = partial["outputs"]
+        meta["partial"] = _encode({
+            "batch": int(partial["batch"]), "lr": partial["lr"],
+            "loss_sum": partial["loss_sum"], "count": int(partial["count"]),
+            "epoch_rng": partial["epoch_rng"], "rng": partial["rng"],
+            "schedule_logs": partial.get("schedule_logs"),
+            "outputs": np.concatenate(outputs) if outputs else None,
+            "targets": np.concatenate(partial["targets"]) if outputs else None},
+            arrays, "partial")
+    return arrays, meta
+
+
+# --- files --------------------------------------------------------------------------------
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checkpoint_path(directory, kind="last"):
+    """Path of the JSON sidecar of checkpoint `kind` in `directory`."""
+    return os.path.join(os.fspath(directory), f"{kind}.json")
+
+
+def save_checkpoint(directory, trainer, kind="last", pending_row=None, partial=None):
+    """Write checkpoint `kind` of `trainer` into `directory` (crash-safe; see the module
+    docstring) and return the sidecar's path."""
+    from ..serialization import atomic_write_bytes, save
+
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    arrays, meta = capture_state(trainer, pending_row, partial)
+    sidecar = checkpoint_path(directory, kind)
+    previous = _referenced_file(sidecar)
+    tag = "p" if partial is not None else "e"
+    weights = f"{kind}-{tag}{meta['epoch']:04d}-s{meta['global_step']:06d}.safetensors"
+    if weights == previous:                       # same point saved again: keep the old pair
+        weights = weights.replace(".safetensors", f"-{os.getpid()}-{id(meta)}.safetensors")
+    save(arrays, os.path.join(directory, weights), metadata={"format": FORMAT})
+    meta.update(kind=kind, weights=weights, sha256=_sha256(os.path.join(directory, weights)))
+    atomic_write_bytes(sidecar, (json.dumps(meta, indent=1) + "\n").encode("utf-8"))
+    if previous and previous != weights:
+        try:
+            os.unlink(os.path.join(directory, previous))
+        except FileNotFoundError:
+            pass
+    return sidecar
+
+
+def _referenced_file(sidecar):
+    try:
+        with open(sidecar, encoding="utf-8") as f:
+            return json.load(f).get("weights")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+class TrainingState:
+    """A loaded checkpoint: `meta` (JSON values) and `arrays`; `restore(trainer)` puts it
+    into a freshly built Trainer (same config) and returns (start_epoch, partial)."""
+
+    def __init__(self, meta, arrays, path):
+        self.meta, self.arrays, self.path = meta, arrays, path
+
+    @property
+    def epoch(self):
+        return self.meta["epoch"]
+
+    @property
+    def global_step(self):
+        return self.meta["global_step"]
+
+    @property
+    def partial(self):
+        return self.meta.get("partial") is not None
+
+    def model_state(self):
+        return {k[len("model/"):]: v for k, v in self.arrays.items() if k.startswith("model/")}
+
+    def history(self):
+        from .history import History
+
+        saved = _decode(self.meta["history"], self.arrays)
+        history = History()
+        for row in saved["rows"]:
+            history.append(row)
+        history.best_epoch, history.restored_epoch = saved["best_epoch"], saved["restored_epoch"]
+        return history
+
+    def restore(self, trainer):
+        where = f"checkpoint {self.path}"
+        model_state = self.model_state()
+        expected = trainer.model.state_dict()
+        if set(model_state) != set(expected) or any(
+                model_state[k].shape != np.shape(expected[k]) for k in expected):
+            raise CheckpointError(f"{where}: its weights do not fit the model built from the "
+                                  "config (different layers or shapes)")
+        trainer.model.load_state_dict(model_state)
+        try:
+            trainer.optimizer.load_state_dict(_decode(self.meta["optimizer"], self.arrays))
+            if trainer.scheduler is not None:
+                if self.meta["scheduler"] is None:
+                    raise ValueError("it holds no scheduler state")
+                trainer.scheduler.load_state_dict(_decode(self.meta["scheduler"], self.arrays))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(f"{where}: optimizer/scheduler state does not fit: "
+                                  f"{exc}") from None
+        trainer.global_step = int(self.meta["global_step"])
+        trainer.stop_training = bool(self.meta["stop_training"])
+        trainer.stop_reason = self.meta["stop_reason"]
+        trainer.history = self.history()
+        _restore_plan(trainer, _decode(self.meta.get("plan"), self.arrays))
+        states = _decode(self.meta["callbacks"], self.arrays)
+        for i, cb in enumerate(trainer.callbacks):
+            state = states.get(f"{i}:{type(cb).__name__}")
+            if state is None:
+                continue
+            if callable(getattr(cb, "load_state_dict", None)):
+                cb.load_state_dict(state)
+            else:
+                for k, v in state.items():
+                    setattr(cb, k, v)
+        partial = None
+        if self.partial:
+            partial = _decode(self.meta["partial"], self.arrays)
+            partial["outputs"] = [] if partial["outputs"] is None else [partial["outputs"]]
+            partial["targets"] = [] if partial["targets"] is None else [partial["targets"]]
+            trainer.generator.bit_generator.state = partial["epoch_rng"]
+        else:
+            trainer.generator.bit_generator.state = self.meta["rng"]
+        return int(self.meta["epoch"]), partial
+
+
+def load_checkpoint(path):
+    """Load a checkpoint from its JSON sidecar, a checkpoints folder or a run folder
+    (then `checkpoints/last.json`); CheckpointError with one line if it is not usable."""
+    from ..serialization import load
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        inner = os.path.join(path, "checkpoints")
+        path = checkpoint_path(inner if os.path.isdir(inner) else path, "last")
+    if not os.path.isfile(path):
+        raise CheckpointError(f"{path}: no checkpoint here (expected a run folder with "
+                              "checkpoints/last.json)")
+    try:
+        with open(path, encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"{path}: corrupted checkpoint (unreadable JSON: {exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an nnforge checkpoint (no format "
+                              f"{FORMAT!r} field)")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {meta.get('version')!r} is not "
+                              f"supported (expected {VERSION})")
+    weights = os.path.join(os.path.dirname(path), str(meta.get("weights")))
+    if not os.path.isfile(weights):
+        raise CheckpointError(f"{path}: corrupted checkpoint: its array file "
+                              f"{os.path.basename(weights)} is missing")
+    if _sha256(weights) != meta.get("sha256"):
+        raise CheckpointError(f"{path}: corrupted checkpoint: {os.path.basename(weights)} "
+                              "does not match the sha256 recorded for it")
+    try:
+        arrays = dict(load(weights))
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a damaged file
+        raise CheckpointError(f"{path}: corrupted checkpoint: {exc}") from None
+    return TrainingState(meta, arrays, path)
+
+
+# --- the callback ---------------------------------------------------------------------------
+class Checkpoint(Callback):
+    """Write checkpoint "last" every `every` epochs and "best" whenever `monitor` improves
+    (mode "min" or "max"; None: no best checkpoint). Place it after EarlyStopping so that
+    the saved early-stopping state includes the epoch just finished."""
+
+    def __init__(self, directory, monitor=None, mode="min", every=1):
+        if mode not in ("min", "max"):
+            raise ValueError(f"Checkpoint(mode={mode!r}): expected 'min' or 'max'")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"Checkpoint(every={every!r}): expected a positive integer")
+        self.directory = os.fspath(directory)
+        self.monitor, self.mode, self.every = monitor, mode, every
+        self.best = None
+
+    def state_dict(self):
+        return {"best": self.best}
+
+    def load_state_dict(self, state):
+        self.best = state["best"]
+
+    def on_train_begin(self, logs=None):
+        self.best = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.monitor is not None and self.monitor in logs:
+            value = float(logs[self.monitor])
+            better = self.best is None or (value < self.best if self.mode == "min"
+                                           else value > self.best)
+            if better and np.isfinite(value):
+                self.best = value
+                save_checkpoint(self.directory, self.trainer, "best", pending_row=logs)
+        if (epoch + 1) % self.every == 0 or self.trainer.stop_training:
+            save_checkpoint(self.directory, self.trainer, "last", pending_row=logs)
+
+    def save_interrupted(self, trainer):
+        """Write "last" from the Trainer's mid-epoch `resume_point`; returns its path."""
+        return save_checkpoint(self.directory, trainer, "last",
+                               partial=getattr(trainer, "resume_point", None))
+
+
+class handle_signals:
+    """Context manager: SIGINT and SIGTERM set `trainer.interrupt_signal`, so the Trainer
+    finishes its batch and raises TrainingInterrupted; a second signal interrupts at once.
+    Does nothing outside the main thread (signal handlers can only be set there)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, trainer):
+        self.trainer = trainer
+        self._previous = {}
+
+    def _handler(self, signum, frame):
+        if self.trainer.interrupt_signal is not None:        # second signal: stop now
+            raise KeyboardInterrupt
+        self.trainer.interrupt_signal = signum
+
+    def __enter__(self):
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for s in self.SIGNALS:
+                self._previous[s] = signal.signal(s, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        for s, handler in self._previous.items():
+            signal.signal(s, handler)
+        self._previous.clear()
+        return False
