@@ -145,6 +145,9 @@ def test_wrong_shape_errors():
         BatchNorm2d(8)(np.zeros((2, 8), np.float32))
     with pytest.raises(ValueError, match=r"BatchNorm1d\(num_features=8\): expected a 2-D"):
         BatchNorm1d(8)(np.zeros((2, 8, 3, 3), np.float32))
+    with pytest.raises(TypeError, match=r"BatchNorm1d\(num_features=8\): input dtype float64 "
+                                        r"does not match the weight dtype float32"):
+        BatchNorm1d(8)(np.zeros((2, 8)))
     with pytest.raises(ValueError, match="momentum must be in"):
         BatchNorm1d(8, momentum=1.5)
 

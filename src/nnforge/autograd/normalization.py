@@ -53,6 +53,10 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, *, running_mean=None, running_var=None,
                 training=True, momentum=0.1, eps=1e-5, layer="batch_norm"):
+        if weight is not None and weight.dtype != x.dtype:
+            raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
+                            f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
+                            f" or the model (model.to(np.{x.dtype}))")
         axes = _reduce_axes(x.ndim)
         use_batch = training or running_mean is None or running_var is None
         if use_batch:
