@@ -20,10 +20,12 @@ import time
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..warnings_codes import new_run
 from .callbacks import Callback, CallbackList
 from .checkpoint import TrainingInterrupted
 from .guards import NonFiniteGuard, TrainingDivergedError
 from .history import History
+from .mistake_guards import TrainingGuards
 from .metrics import LABEL_METRICS, get_metric, predicted_labels
 from .progress import progress_callback
 
@@ -73,6 +75,8 @@ class Trainer:
         scheduler_interval: "epoch", "step" or None (the scheduler's own `interval`:
             per batch for CyclicLR/OneCycleLR, per epoch otherwise).
         nan_guard: stop with TrainingDivergedError when the loss or a gradient is not finite.
+        guards: add `TrainingGuards` (dead ReLUs, exploding gradients, label layout; warnings
+            NF-GUARD-003/005/006, sampled every 50 steps) to the callbacks of every fit.
         scheduler_monitor: the logged value ReduceLROnPlateau gets (default "val_loss", or
             "loss" without validation data).
         momentum_scheduler, momentum_interval: an `optim.MomentumScheduler` stepped per
@@ -88,7 +92,7 @@ class Trainer:
                  generator=None, scheduler=None, scheduler_interval=None, nan_guard=True, *,
                  scheduler_monitor=None, momentum_scheduler=None, momentum_interval="epoch",
                  batch_size_schedule=None, accumulate_steps=1, clip_grad_norm=None,
-                 clip_grad_value=None):
+                 clip_grad_value=None, guards=True):
         from ..random import resolve_generator
         from .stepping import UpdatePlan
 
@@ -116,6 +120,7 @@ class Trainer:
         self.scheduler = scheduler
         self.scheduler_interval = scheduler_interval
         self.nan_guard = bool(nan_guard)
+        self.guards = bool(guards)
         self.history = None
         self.params = {}
         self.stop_training = False
@@ -211,7 +216,11 @@ class Trainer:
         loader = self._loader(train, batch_size, shuffle, "fit")
         val_loader = None if val is None else self._loader(val, batch_size or 256, False, "fit")
         progress = progress_callback(verbose, progress_stream)
-        callbacks = CallbackList(self.callbacks + ([progress] if progress else []), trainer=self)
+        new_run()                                    # every guard may warn once per fit
+        self._fit_loader = loader
+        guards = [TrainingGuards()] if self.guards else []
+        callbacks = CallbackList(self.callbacks + guards + ([progress] if progress else []),
+                                 trainer=self)
         guard = NonFiniteGuard(self.model) if self.nan_guard else None
         self.history = history = History()
         self.stop_training, self.stop_reason = False, None
