@@ -48,7 +48,9 @@ def test_train_writes_the_run_folder(tmp_path, capsys):
     assert metrics["test_accuracy"] > 0.8
     assert (out_dir / "history.csv").read_text().count("\n") == 4    # header + 3 epochs
     config = json.loads((out_dir / "config.json").read_text())
-    assert config["train"]["epochs"] == 3 and config["optimizer"] == {"type": "Adam", "lr": 1e-3}
+    assert config["train"]["epochs"] == 3
+    assert config["optimizer"] == {"type": "Adam", "lr": 1e-3, "l1": None, "l2": None,
+                                   "regularize_biases": False}
     weights = nnforge.load(out_dir / "model.safetensors")
     assert sorted(weights) == ["0.bias", "0.weight", "3.bias", "3.weight", "5.bias", "5.weight"]
 
@@ -125,7 +127,8 @@ def test_python_dash_m_without_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr == (f"nnforge: error: {bad}: train.epoch: unknown key (allowed: "
                              "epochs, batch_size, shuffle, metrics, early_stopping, nan_guard, "
-                             "eval_batch_size)\n")
+                             "eval_batch_size, accumulate_steps, clip_grad_norm, "
+                             "clip_grad_value)\n")
 
 
 def test_default_run_folder_is_runs_name_timestamp(tmp_path, capsys, monkeypatch):

@@ -25,7 +25,7 @@ import numpy as np
 
 from .config import CONTAINERS, ConfigError, module_classes
 
-__all__ = ["Run", "build_run", "build_model", "build_data", "run_experiment"]
+__all__ = ["Run", "build_run", "build_model", "build_data", "split_data", "run_experiment"]
 
 
 @dataclass
@@ -46,6 +46,8 @@ class Run:
     transform: object = None
     generator: object = None
     data_info: str = ""
+    momentum_scheduler: object = None
+    batch_size_schedule: object = None
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -81,9 +83,10 @@ def _flatten(part):
                      part.name, part.feature_names)
 
 
-def build_data(cfg, seed):
-    """(train, val, test, scaler) ArrayData splits for the `[data]` section; the scaler is
-    fitted on the training rows only (I3).
+def split_data(cfg, seed):
+    """(train, val, test) ArrayData splits of the `[data]` section, unscaled (val/test None
+    when their fraction is 0): the one split every consumer shares (training, `nnforge
+    data describe`, the tuner's k-fold pool of train + val rows).
 
     `data.split` = (train, val, test) fractions of the whole set; a dataset that ships its
     own test set (Fashion-MNIST, MNIST) keeps it as the test split and divides its
@@ -109,6 +112,15 @@ def build_data(cfg, seed):
                         for i in (train_idx, val_idx, test_idx))
     if official_test is not None:
         test = official_test
+    return train, val, test
+
+
+def build_data(cfg, seed):
+    """(train, val, test, scaler): `split_data`'s splits, scaled by a scaler fitted on the
+    training rows only (I3)."""
+    from . import data as D
+
+    train, val, test = split_data(cfg, seed)
     scaler = None
     if cfg.scaler != "none":
         scaler = (D.StandardScaler() if cfg.scaler == "standard" else D.MinMaxScaler())
@@ -166,13 +178,23 @@ def build_model(model_cfg, generator):
     return model
 
 
+def _updates_per_epoch(config, n_train, schedule):
+    """epoch -> parameter updates in that epoch (for OneCycleLR's total_steps)."""
+    def updates(epoch):
+        size = config.train.batch_size if schedule is None else schedule.batch_size(epoch)
+        batches = 1 if size is None else -(-n_train // size)
+        return -(-batches // config.train.accumulate_steps)
+    return updates
+
+
 def build_run(config):
-    """Seed, then build data, model, loss, optimizer, scheduler, callbacks and Trainer."""
+    """Seed, then build data, model, loss, optimizer (l1/l2 through
+    `optim.regularized_param_groups`), LR scheduler, momentum and batch-size schedules,
+    augmentation, callbacks and Trainer."""
     import nnforge
 
     from . import data as D
-    from . import optim
-    from .optim import lr_scheduler
+    from .config import training_components
     from .train import EarlyStopping, Trainer
 
     generator = nnforge.manual_seed(config.seed)
@@ -180,14 +202,12 @@ def build_run(config):
     model = build_model(config.model, generator)
     classes = module_classes()
     loss_fn = _construct(classes[config.loss.type], config.loss.args, "loss", generator)
-    optimizer = _construct(getattr(optim, config.optimizer.type),
-                           {"params": model.parameters(), **config.optimizer.args},
-                           "optimizer", generator, accepts_generator=False)
-    scheduler = None
-    if config.scheduler is not None:
-        scheduler = _construct(getattr(lr_scheduler, config.scheduler.type),
-                               {"optimizer": optimizer, **config.scheduler.args},
-                               "scheduler", generator, accepts_generator=False)
+    schedule = None
+    if config.batch_size_schedule is not None:      # needed before OneCycleLR's total_steps
+        schedule = training_components(config, [nnforge.tensor(0.0)])[3]
+    optimizer, scheduler, momentum, schedule = training_components(
+        config, model.parameters(), model=model,
+        steps_per_epoch=_updates_per_epoch(config, len(train), schedule))
     callbacks = []
     es = config.train.early_stopping
     if es is not None:
@@ -199,16 +219,24 @@ def build_run(config):
     if config.data.augmentation:
         transform = D.Compose([getattr(D, spec.type)(**spec.args)
                                for spec in config.data.augmentation])
-    trainer = Trainer(model, optimizer, loss_fn, metrics=tuple(config.train.metrics),
+        if config.data.batch_augment is not None:
+            transform = D.BatchAugment(transform, config.data.batch_augment)
+    tc = config.train
+    trainer = Trainer(model, optimizer, loss_fn, metrics=tuple(tc.metrics),
                       callbacks=callbacks, generator=generator, scheduler=scheduler,
-                      scheduler_interval=(config.scheduler.interval if config.scheduler
-                                          else "epoch"),
-                      nan_guard=config.train.nan_guard)
+                      scheduler_interval=config.scheduler.interval if config.scheduler
+                      else None, nan_guard=tc.nan_guard,
+                      scheduler_monitor=config.scheduler.monitor if config.scheduler else None,
+                      momentum_scheduler=momentum,
+                      momentum_interval=(config.momentum_schedule.interval
+                                         if config.momentum_schedule else "epoch"),
+                      batch_size_schedule=schedule, accumulate_steps=tc.accumulate_steps,
+                      clip_grad_norm=tc.clip_grad_norm, clip_grad_value=tc.clip_grad_value)
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
     return Run(config, model, loss_fn, optimizer, scheduler, callbacks, trainer, train, val,
-               test, scaler, transform, generator, info)
+               test, scaler, transform, generator, info, momentum, schedule)
 
 
 def fit_run(run, verbose=1, progress_stream=None):

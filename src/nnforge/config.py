@@ -24,20 +24,51 @@ constructor's keyword arguments (checked against its signature), and containers
 `[scheduler]` and `[[data.augmentation]]` work the same way with `nnforge.nn` losses,
 `nnforge.optim` optimizers, `nnforge.optim.lr_scheduler` classes and `nnforge.data`
 transforms. The schema is pydantic; the class/argument checks need the library itself and
-run after it (`check_components`).
+run after it (`check_components`), and they build each optimizer, scheduler, schedule and
+transform once on a dummy parameter so a bad value (a negative lr, momentum 1.5) is
+reported with its key path in the library's own words.
+
+Training-loop options (issue 4; see `train.stepping`):
+
+    [optimizer]
+    type = "SGD"
+    lr = 0.1
+    momentum = 0.9
+    l2 = 1e-4                      # penalty l2*||w||^2 (weight_decay = 2*l2), weights only
+    l1 = 1e-5                      # penalty l1*||w||_1, weights only
+    regularize_biases = false      # true: biases and normalization parameters too
+    [scheduler]                    # any optim.lr_scheduler class; interval inferred
+    type = "OneCycleLR"            # (per batch for CyclicLR/OneCycleLR), total_steps too
+    max_lr = 0.5
+    [momentum_schedule]            # G12: linear ramp, or piecewise `values`/`milestones`
+    start = 0.5
+    end = 0.9
+    total_steps = 10
+    [batch_size_schedule]          # G15: batch x factor at each milestone epoch
+    milestones = [10, 20]
+    factor = 5
+    [train]
+    accumulate_steps = 4           # F15: 4 micro-batches per update
+    clip_grad_norm = 1.0
+    [data]
+    augmentation = [{type = "RandomCrop", size = 8, padding = 1}]
+    batch_augment = 2              # G17: two augmented copies of each sample per batch
 """
 import difflib
 import inspect
 import os
+import re
 import tomllib
 from typing import Any, Literal, Optional, Union
 
 from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt,
-                      PositiveInt, ValidationError, field_validator, model_validator)
+                      PositiveFloat, PositiveInt, ValidationError, field_validator,
+                      model_validator)
 
 __all__ = ["ConfigError", "Config", "DataConfig", "ModelConfig", "TrainConfig",
            "EarlyStoppingConfig", "ComponentSpec", "load_config", "parse_config",
-           "check_components", "module_classes", "loader_function", "DATASETS"]
+           "check_components", "module_classes", "loader_function", "training_components",
+           "DATASETS"]
 
 DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
             "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
@@ -68,11 +99,43 @@ class LossSpec(ComponentSpec):
 
 
 class OptimizerSpec(ComponentSpec):
+    """`l1`/`l2` regularize weights only (H6) unless `regularize_biases`; see
+    `optim.regularized_param_groups`."""
+
     type: str = "Adam"
+    l1: Optional[NonNegativeFloat] = None
+    l2: Optional[NonNegativeFloat] = None
+    regularize_biases: bool = False
 
 
 class SchedulerSpec(ComponentSpec):
+    """`interval` None: the scheduler's own (per batch for CyclicLR and OneCycleLR);
+    `monitor`: what ReduceLROnPlateau watches (default val_loss, else loss)."""
+
+    interval: Optional[Literal["epoch", "step"]] = None
+    monitor: Optional[str] = None
+
+
+class MomentumScheduleConfig(_Section):
+    """Momentum (SGD, RMSprop) or beta1 (Adam) per epoch: a linear ramp start -> end over
+    `total_steps` steps, or `values[i]` from `milestones[i-1]` on (G12)."""
+
+    start: float = Field(0.5, ge=0, lt=1)
+    end: float = Field(0.9, ge=0, lt=1)
+    total_steps: NonNegativeInt = 10
+    values: Optional[list[float]] = None
+    milestones: Optional[list[NonNegativeInt]] = None
     interval: Literal["epoch", "step"] = "epoch"
+
+
+class BatchSizeScheduleConfig(_Section):
+    """Batch size `initial` (default train.batch_size) times `factor` at each milestone
+    epoch, at most `max_batch_size` (then the LR shrinks instead) (G15)."""
+
+    initial: Optional[PositiveInt] = None
+    milestones: list[NonNegativeInt]
+    factor: float = Field(2.0, ge=1)
+    max_batch_size: Optional[PositiveInt] = None
 
 
 class DataConfig(_Section):
@@ -89,6 +152,7 @@ class DataConfig(_Section):
     flatten: bool = False
     options: dict[str, Any] = Field(default_factory=dict)
     augmentation: list[ComponentSpec] = Field(default_factory=list)
+    batch_augment: Optional[PositiveInt] = None
 
     @field_validator("split")
     @classmethod
@@ -140,6 +204,9 @@ class TrainConfig(_Section):
     early_stopping: Optional[EarlyStoppingConfig] = None
     nan_guard: bool = True
     eval_batch_size: PositiveInt = 256
+    accumulate_steps: PositiveInt = 1
+    clip_grad_norm: Optional[PositiveFloat] = None
+    clip_grad_value: Optional[PositiveFloat] = None
 
     @field_validator("batch_size", mode="before")
     @classmethod
@@ -155,6 +222,8 @@ class Config(_Section):
     loss: LossSpec = Field(default_factory=LossSpec)
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     scheduler: Optional[SchedulerSpec] = None
+    momentum_schedule: Optional[MomentumScheduleConfig] = None
+    batch_size_schedule: Optional[BatchSizeScheduleConfig] = None
     train: TrainConfig = Field(default_factory=TrainConfig)
 
 
@@ -419,3 +488,133 @@ def _check_components(config):
         if config.data.split[1] == 0 and es.monitor.startswith("val_"):
             raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} needs a "
                               "validation split, but data.split gives it 0")
+
+    _check_training(config)
+
+
+# --- building the training objects once, on a dummy parameter --------------------------------
+def _value_error(path, args, exc):
+    """ConfigError "<path>.<key>: <message>" for a constructor's ValueError/TypeError,
+    naming the argument the message names ("SGD(lr=-1): ..."), else just <path>."""
+    message = " ".join(str(exc).split())
+    found = re.search(r"\((\w+)(?:=|\))", message)
+    key = found.group(1) if found and found.group(1) in args else next(
+        (k for k in args if re.search(rf"\b{re.escape(k)}\b", message)), None)
+    return ConfigError(f"{path}.{key}: {message}" if key else f"{path}: {message}")
+
+
+def _build(factory, path, args):
+    try:
+        return factory()
+    except (TypeError, ValueError, KeyError) as exc:
+        raise _value_error(path, args, exc) from None
+
+
+def training_components(config, params, model=None, steps_per_epoch=None):
+    """(optimizer, scheduler, momentum scheduler, batch-size schedule) for the config, over
+    `params` (or `model`'s parameters, regularized per [optimizer] l1/l2). Used by the
+    build (real model) and by the checks (dummy parameter). `steps_per_epoch(epoch)` gives
+    the updates of each epoch, to fill OneCycleLR's total_steps when the config omits it."""
+    from . import optim
+    from .optim import BatchSizeSchedule, MomentumScheduler, lr_scheduler, schedules
+
+    spec = config.optimizer
+    args = spec.args
+    if spec.l2 and "weight_decay" in args:
+        raise ConfigError("optimizer.l2: give l2 (the penalty l2*||w||^2) or weight_decay "
+                          "(= 2*l2), not both")
+    cls = getattr(optim, spec.type)
+    if (spec.l1 or spec.l2) and model is not None:
+        exempt = () if spec.regularize_biases else ("bias", "norm")
+        params = _build(lambda: optim.regularized_param_groups(
+            model, weight_decay=args.get("weight_decay", 0.0), l1=spec.l1 or 0.0,
+            exempt=exempt, l2=spec.l2 or None), "optimizer", {"l1": 1, "l2": 1})
+        args = {k: v for k, v in args.items() if k != "weight_decay"}
+    elif spec.l1 or spec.l2:
+        args = dict(args, l1=spec.l1 or 0.0, weight_decay=2.0 * (spec.l2 or 0.0)
+                    or args.get("weight_decay", 0))
+    optimizer = _build(lambda: cls(params, **args), "optimizer", {**args, "l1": 1, "l2": 1})
+
+    schedule = None
+    bss = config.batch_size_schedule
+    if bss is not None:
+        initial = bss.initial if bss.initial is not None else config.train.batch_size
+        if initial is None:
+            raise ConfigError("batch_size_schedule.initial: needed when train.batch_size is "
+                              "'full' (full-batch training has no batch size to grow)")
+        values = bss.model_dump()
+        schedule = _build(lambda: BatchSizeSchedule(initial, bss.milestones, bss.factor,
+                                                    bss.max_batch_size),
+                          "batch_size_schedule", values)
+
+    scheduler = None
+    if config.scheduler is not None:
+        s_args = dict(config.scheduler.args)
+        s_cls = getattr(lr_scheduler, config.scheduler.type)
+        if s_cls.__name__ == "OneCycleLR" and "total_steps" not in s_args and \
+                "steps_per_epoch" not in s_args:
+            epochs = config.train.epochs
+            s_args["total_steps"] = (1 if steps_per_epoch is None else
+                                     sum(steps_per_epoch(e) for e in range(epochs)))
+        scheduler = _build(lambda: s_cls(optimizer, **s_args), "scheduler", s_args)
+
+    momentum = None
+    ms = config.momentum_schedule
+    if ms is not None:
+        ramp = None
+        if ms.values is not None or ms.milestones is not None:
+            ramp = _build(lambda: schedules.piecewise_constant(ms.values or [],
+                                                                ms.milestones or []),
+                          "momentum_schedule", {"values": 1})
+        momentum = _build(lambda: MomentumScheduler(optimizer, ramp, start=ms.start,
+                                                    end=ms.end, total_steps=ms.total_steps),
+                          "momentum_schedule", ms.model_dump())
+    return optimizer, scheduler, momentum, schedule
+
+
+def _check_training(config):
+    """Build the optimizer, schedules and transforms once on a dummy parameter, and check
+    the keys that depend on each other."""
+    import numpy as np
+
+    from . import data as data_module
+    from .autograd import Tensor
+    from .data import BatchAugment
+
+    dummy = [Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)]
+    optimizer, scheduler, _, _ = training_components(config, dummy)
+    if scheduler is not None:
+        needs_metric = getattr(scheduler, "needs_metric", False)
+        if needs_metric and config.scheduler.interval == "step":
+            raise ConfigError(f"scheduler.interval: {config.scheduler.type} needs the monitored "
+                              "metric, which exists once per epoch; use interval = \"epoch\"")
+        monitor = config.scheduler.monitor
+        if monitor is not None:
+            if not needs_metric:
+                raise ConfigError(f"scheduler.monitor: {config.scheduler.type} does not use a "
+                                  "metric (only ReduceLROnPlateau does)")
+            logged = ["loss", *config.train.metrics]
+            logged += [f"val_{k}" for k in logged]
+            if monitor not in logged:
+                raise ConfigError(f"scheduler.monitor: {monitor!r} is not logged (available: "
+                                  f"{', '.join(logged)})")
+            if config.data.split[1] == 0 and monitor.startswith("val_"):
+                raise ConfigError(f"scheduler.monitor: {monitor!r} needs a validation split, "
+                                  "but data.split gives it 0")
+    transforms = []
+    for i, spec in enumerate(config.data.augmentation):
+        cls = getattr(data_module, spec.type)
+        transforms.append(_build(lambda: cls(**spec.args), f"data.augmentation.{i}", spec.args))
+    if config.data.batch_augment is not None:
+        if not transforms:
+            raise ConfigError("data.batch_augment: needs data.augmentation (the transform each "
+                              "copy of a sample goes through)")
+        BatchAugment(data_module.Compose(transforms), config.data.batch_augment)
+    tc = config.train
+    if tc.clip_grad_norm is not None or tc.clip_grad_value is not None or \
+            tc.accumulate_steps != 1:
+        from .train.stepping import UpdatePlan
+        _build(lambda: UpdatePlan(optimizer, accumulate_steps=tc.accumulate_steps,
+                                  clip_grad_norm=tc.clip_grad_norm,
+                                  clip_grad_value=tc.clip_grad_value), "train",
+               {"accumulate_steps": 1, "clip_grad_norm": 1, "clip_grad_value": 1})

@@ -84,32 +84,27 @@ def default_train_fn(config, callbacks, out_dir, fold=None):
 
 def _fold_data(cfg, index, k):
     """(train, val) ArrayData of fold `index` of k over the train+val rows of the config's
-    split, scaled with a scaler fitted on the fold's training rows."""
+    split (`build.split_data`, so a dataset's official test set stays held out), scaled
+    with a scaler fitted on the fold's training rows."""
     import numpy as np
     from .. import data as D
-    from ..build import _load_dataset, _scale
-    data = _load_dataset(cfg.data, cfg.seed)
-    if cfg.data.flatten and data.X.ndim > 2:
-        data = D.ArrayData(data.X.reshape(len(data.X), -1), data.y, data.class_names,
-                           data.task, data.name, data.feature_names)
+    from ..build import _scale, split_data
+    train, val, _ = split_data(cfg.data, cfg.seed)
+    parts_in = [train] if val is None else [train, val]
+    X = np.concatenate([np.asarray(p.X) for p in parts_in])
+    y = np.concatenate([np.asarray(p.y) for p in parts_in])
     split_seed = cfg.seed if cfg.data.split_seed is None else cfg.data.split_seed
-    classify = data.task == "classification"
-    train_idx, val_idx, _ = D.train_val_test_split(data.y, fractions=cfg.data.split,
-                                                   seed=split_seed,
-                                                   stratify=cfg.data.stratify and classify)
-    pool = np.concatenate([np.asarray(train_idx), np.asarray(val_idx)])
+    classify = train.task == "classification"
     splitter = (D.StratifiedKFold if classify else D.KFold)(k, shuffle=True, seed=split_seed)
-    fold_train, fold_val = list(splitter.split(pool, data.y[pool]))[index]
-    X, y = np.asarray(data.X), data.y
-    parts = []
-    for rows in (pool[np.asarray(fold_train)], pool[np.asarray(fold_val)]):
-        parts.append([X[rows], y[rows]])
+    fold_train, fold_val = list(splitter.split(np.arange(len(y)), y))[index]
+    parts = [[X[np.asarray(rows)], y[np.asarray(rows)]] for rows in (fold_train, fold_val)]
     if cfg.data.scaler != "none":
         scaler = D.StandardScaler() if cfg.data.scaler == "standard" else D.MinMaxScaler()
         scaler.fit(parts[0][0].reshape(len(parts[0][0]), -1))
         for part in parts:
             part[0] = _scale(scaler, part[0])
-    return tuple(D.ArrayData(Xp, yp, data.class_names, data.task, f"{data.name}[fold {index}]")
+    name = train.name.split("[")[0]
+    return tuple(D.ArrayData(Xp, yp, train.class_names, train.task, f"{name}[fold {index}]")
                  for Xp, yp in parts)
 
 
