@@ -1,0 +1,56 @@
+"""`nnforge doctor CONFIG`: build the run a config describes and run the recipe checks
+(`diagnose.checks`) on it before any long training, printing one line per check.
+
+Exit status: 0 when no check fails (warnings allowed), 1 when some check fails, 2 for a
+user error (bad config, missing file) like every other command.
+"""
+import sys
+
+__all__ = ["add_subparser", "doctor"]
+
+
+def add_subparser(commands):
+    """Register `doctor` on the `nnforge` command's subparsers."""
+    from .checks import CHECKS
+
+    doctor_parser = commands.add_parser(
+        "doctor", help="sanity-check a config before training (initial loss, overfitting, "
+                       "gradients, dead ReLUs, LR range test, data)",
+        description="Run the training-recipe checks on the model, data and optimizer of "
+                    "CONFIG and print pass / warn / fail per check with a suggested fix.")
+    doctor_parser.add_argument("config", metavar="CONFIG", help="path of the TOML config")
+    doctor_parser.add_argument("--checks", nargs="+", metavar="CHECK", choices=list(CHECKS),
+                               default=None, help=f"run only these ({', '.join(CHECKS)})")
+    doctor_parser.add_argument("--plot-dir", metavar="DIR", default=None,
+                               help="write the LR range test plot into DIR")
+    doctor_parser.set_defaults(handler=_doctor)
+
+
+def doctor(config, names=None, plot_dir=None, stream=None):
+    """Build `config` (a validated Config) and run the checks; returns the CheckResults."""
+    from ..build import build_run
+    from ..warnings_codes import silence
+    from .checks import Patient, run_checks
+
+    run = build_run(config)
+    patient = Patient.from_run(run, plot_dir=plot_dir)
+    with silence():                      # the doctor reports these mistakes itself
+        return run_checks(patient, names, stream=stream)
+
+
+def _doctor(args):
+    import os
+    import time
+
+    from ..config import load_config
+
+    config = load_config(args.config)
+    if args.plot_dir:
+        os.makedirs(args.plot_dir, exist_ok=True)
+    start = time.perf_counter()
+    print(f"nnforge doctor {args.config}")
+    results = doctor(config, args.checks, args.plot_dir, stream=sys.stdout)
+    counts = {s: sum(r.status == s for r in results) for s in ("pass", "warn", "fail")}
+    print(f"{counts['pass']} passed, {counts['warn']} warnings, {counts['fail']} failed "
+          f"in {time.perf_counter() - start:.1f} s")
+    return 1 if counts["fail"] else 0
