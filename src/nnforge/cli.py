@@ -36,6 +36,8 @@ def build_parser():
 
     from .tune.cli import add_subparser as add_tune_subparser
     add_tune_subparser(commands)
+    from .data_cli import add_subparser as add_data_subparser
+    add_data_subparser(commands)
     from .diagnose.doctor_cli import add_subparser as add_doctor_subparser
     add_doctor_subparser(commands)
     return parser
