@@ -39,8 +39,9 @@ def test_train_writes_the_run_folder(tmp_path, capsys):
     assert "epoch 1/3  loss" in err and "epoch 3/3" in err          # plain lines: no TTY
     assert "test_accuracy" in out and f"run folder: {out_dir}" in out
     assert sorted(p.name for p in out_dir.iterdir()) == [
-        "config.json", "history.csv", "metrics.json", "model.safetensors",
-        "scaler.safetensors"]
+        "checkpoints", "config.json", "confusion_matrix.json", "grad_norms.csv",
+        "history.csv", "labels.json", "metrics.json", "model.safetensors", "plots",
+        "report.html", "scaler.safetensors", "steps.json"]
     metrics = json.loads((out_dir / "metrics.json").read_text())
     for key in ("test_accuracy", "test_loss", "epochs", "seconds", "best_epoch", "stop_reason"):
         assert key in metrics
@@ -136,6 +137,6 @@ def test_default_run_folder_is_runs_name_timestamp(tmp_path, capsys, monkeypatch
     monkeypatch.chdir(tmp_path)
     assert main(["train", str(config), "--quiet"]) == 0
     assert main(["train", str(config), "--quiet"]) == 0          # same second: no clash
-    folders = sorted(p.name for p in (tmp_path / "runs").iterdir())
+    folders = sorted(p.name for p in (tmp_path / "runs").iterdir() if p.is_dir())
     assert len(folders) == 2 and all(f.startswith("digits-mlp-2") for f in folders)
     assert f"run folder: {Path('runs') / folders[0]}" in capsys.readouterr().out

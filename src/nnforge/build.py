@@ -239,8 +239,9 @@ def build_run(config):
                test, scaler, transform, generator, info, momentum, schedule)
 
 
-def fit_run(run, verbose=1, progress_stream=None):
-    """Fit the built run with its `[train]` settings; returns the History."""
+def fit_run(run, verbose=1, progress_stream=None, resume=None):
+    """Fit the built run with its `[train]` settings; returns the History. Augmentation
+    (and batch augmentation) applies to the training loader only (I7)."""
     from .data import DataLoader
 
     cfg = run.config.train
@@ -251,7 +252,7 @@ def fit_run(run, verbose=1, progress_stream=None):
                            transform=run.transform)
     return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, verbose=verbose,
-                           progress_stream=progress_stream)
+                           progress_stream=progress_stream, resume=resume)
 
 
 # --- the run folder ---------------------------------------------------------------------------
@@ -280,26 +281,55 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, callbacks=()):
+def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, callbacks=(),
+                   resume=False):
     """Build, fit, test and write the run folder; returns the metrics dict (with the
     folder's path under "run_dir"). `callbacks` are added to the Trainer's (the tuner
     reports and prunes through one). A diverged run still writes its history and a
-    metrics.json with status "diverged" before the TrainingDivergedError propagates."""
-    import nnforge
-
+    metrics.json with status "diverged" before the TrainingDivergedError propagates.
+    The run is indexed in the parent folder's runs.db and checkpointed every epoch
+    (`runs.RunSession`); `resume=True` continues the run in `out_dir` from its last
+    checkpoint. SIGINT/SIGTERM finish the batch, checkpoint and raise TrainingInterrupted."""
+    from .runs import RunSession
     from .train import TrainingDivergedError
+    from .train.checkpoint import TrainingInterrupted
 
     out_dir = out_dir or default_out_dir(config)
+    session = RunSession(out_dir, config, resume=resume)       # checks a resumed run first
     os.makedirs(out_dir, exist_ok=True)
     _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
     start = time.perf_counter()
+    try:
+        return _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session,
+                               start)
+    except (TrainingDivergedError, TrainingInterrupted):
+        raise
+    except BaseException as exc:
+        session.failed("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        raise
+
+
+def _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session, start):
+    import nnforge
+
+    from .train import TrainingDivergedError
+    from .train.checkpoint import TrainingInterrupted, handle_signals
+
     run = build_run(config)
     run.trainer.callbacks.extend(callbacks)
+    resume_state = session.attach(run)
     summary = {"name": config.name, "seed": config.seed, "nnforge_version": nnforge.__version__,
                "data": run.data_info,
                "parameters": int(sum(p.data.size for p in run.model.parameters()))}
     try:
-        history = fit_run(run, verbose=0 if quiet else 1, progress_stream=progress_stream)
+        with handle_signals(run.trainer):
+            history = fit_run(run, verbose=0 if quiet else 1, progress_stream=progress_stream,
+                              resume=resume_state)
+    except TrainingInterrupted as exc:
+        summary.update(seconds=time.perf_counter() - start)
+        _write_json(os.path.join(out_dir, "metrics.json"),
+                    session.interrupted(run, exc, summary))
+        raise
     except TrainingDivergedError as exc:
         history = run.trainer.history
         if history is not None:
@@ -308,6 +338,7 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, call
                        epochs=0 if history is None else len(history),
                        seconds=time.perf_counter() - start)
         _write_json(os.path.join(out_dir, "metrics.json"), summary)
+        session.diverged(summary)
         raise
     eval_bs = config.train.eval_batch_size
     results = {}
@@ -331,5 +362,6 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, call
         nnforge.save(run.scaler.state_dict(), os.path.join(out_dir, "scaler.safetensors"),
                      metadata={"scaler": type(run.scaler).__name__})
     _write_json(os.path.join(out_dir, "metrics.json"), summary)
+    summary["report"] = session.finished(run, summary)
     summary["run_dir"] = out_dir
     return summary

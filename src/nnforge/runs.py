@@ -1,0 +1,275 @@
+"""The run store: one folder per run and a SQLite index of all runs beside them.
+
+    runs/
+      runs.db                 index: id, name, path, config hash, seed, nnforge version,
+                              git commit, start/end, status, final metrics (JSON)
+      <id>/                   config.json, history.csv, metrics.json, model.safetensors,
+                              checkpoints/, plots/, report.html, ...
+
+A run's id is its folder name and its index is `runs.db` in the folder's parent, so
+`--out somewhere/x` indexes run "x" in `somewhere/runs.db`. Several processes (tuning
+workers) write the index at once: the database runs in WAL mode with a busy timeout and
+every write is one short transaction. Status moves running -> finished | diverged |
+interrupted | failed; a resumed run goes back to running.
+
+`RunSession` is what `build.run_experiment` calls at each edge of a run (start, end,
+interruption, divergence, failure); it also owns the run's Checkpoint and gradient-norm
+callbacks and writes the files the report reads.
+"""
+import datetime
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+
+__all__ = ["RunIndex", "RunSession", "config_hash", "git_commit", "STATUSES", "INDEX_NAME",
+           "resolve_run"]
+
+INDEX_NAME = "runs.db"
+STATUSES = ("running", "finished", "diverged", "interrupted", "failed")
+_COLUMNS = ("id", "name", "path", "config_hash", "seed", "nnforge_version", "git_commit",
+            "started", "ended", "status", "metrics")
+_SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, name TEXT, path TEXT, config_hash TEXT, seed INTEGER,
+    nnforge_version TEXT, git_commit TEXT, started TEXT, ended TEXT, status TEXT,
+    metrics TEXT)"""
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def config_hash(config_dict):
+    """First 16 hex digits of the sha256 of the resolved config as canonical JSON."""
+    text = json.dumps(config_dict, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def git_commit(cwd=None, timeout=5):
+    """The HEAD commit of the git repository at `cwd` (default: the working directory),
+    or None when it is not a repository or git is missing or slow."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                             text=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = out.stdout.strip()
+    return commit if out.returncode == 0 and len(commit) == 40 else None
+
+
+class RunIndex:
+    """The SQLite index `root/runs.db` (created on first use)."""
+
+    def __init__(self, root, timeout=30.0):
+        self.root = os.fspath(root)
+        self.path = os.path.join(self.root, INDEX_NAME)
+        self.timeout = float(timeout)
+
+    def _connect(self, create=True):
+        if not create and not os.path.exists(self.path):
+            raise FileNotFoundError(f"{self.path}: no run index here (train a run into "
+                                    f"{self.root}/ first, or pass --root)")
+        os.makedirs(self.root, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(_SCHEMA)
+        return conn
+
+    def upsert(self, **fields):
+        """Insert the run `fields["id"]` or update the given fields of its row."""
+        unknown = sorted(set(fields) - set(_COLUMNS))
+        if unknown or "id" not in fields:
+            raise ValueError(f"RunIndex.upsert: expected an id and columns from {_COLUMNS}, "
+                             f"got {sorted(fields)}")
+        if isinstance(fields.get("metrics"), dict):
+            fields["metrics"] = json.dumps(fields["metrics"], default=_plain)
+        names = list(fields)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
+        sql = (f"INSERT INTO runs ({', '.join(names)}) VALUES "
+               f"({', '.join('?' for _ in names)}) ON CONFLICT(id) DO UPDATE SET {updates}")
+        conn = self._connect()
+        try:
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute(sql, [fields[n] for n in names])
+        finally:
+            conn.close()
+
+    def rows(self):
+        """Every run as a dict (metrics decoded), oldest first."""
+        conn = self._connect(create=False)
+        try:
+            found = conn.execute("SELECT * FROM runs ORDER BY started, id").fetchall()
+        finally:
+            conn.close()
+        return [_row(r) for r in found]
+
+    def get(self, run_id):
+        conn = self._connect(create=False)
+        try:
+            found = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        finally:
+            conn.close()
+        if found is None:
+            known = [r["id"] for r in self.rows()]
+            raise KeyError(f"{self.path}: no run {run_id!r} (known: "
+                           f"{', '.join(known[-10:]) or 'none'})")
+        return _row(found)
+
+
+def _row(record):
+    row = dict(record)
+    row["metrics"] = json.loads(row["metrics"]) if row.get("metrics") else {}
+    return row
+
+
+def _plain(value):
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def resolve_run(run, root="runs"):
+    """(run folder, index or None) for a run folder path or a run id in `root`'s index."""
+    path = os.fspath(run)
+    if os.path.isdir(path):
+        return path, RunIndex(os.path.dirname(os.path.abspath(path)))
+    index = RunIndex(root)
+    row = index.get(path)
+    return row["path"], index
+
+
+class RunSession:
+    """The run-store side of one `run_experiment`: index row, checkpoints, gradient norms
+    and the files written at the end (labels, confusion matrix, plots, report)."""
+
+    def __init__(self, out_dir, config, resume=False):
+        import nnforge
+
+        self.out_dir = os.fspath(out_dir)
+        self.config = config
+        self.id = os.path.basename(os.path.abspath(self.out_dir))
+        self.index = RunIndex(os.path.dirname(os.path.abspath(self.out_dir)))
+        self.checkpoint_dir = os.path.join(self.out_dir, "checkpoints")
+        self.resume_state = None
+        if resume:
+            self.resume_state = self._load_resume()
+        resolved = config.model_dump(mode="json")
+        fields = dict(id=self.id, status="running", ended=None)
+        if not resume:
+            fields.update(name=config.name, path=os.path.abspath(self.out_dir),
+                          config_hash=config_hash(resolved), seed=int(config.seed),
+                          nnforge_version=nnforge.__version__,
+                          git_commit=git_commit(), started=_now(), metrics=None)
+        else:
+            fields.update(path=os.path.abspath(self.out_dir), name=config.name,
+                          config_hash=config_hash(resolved), seed=int(config.seed),
+                          nnforge_version=nnforge.__version__)
+        self.index.upsert(**fields)
+        self.checkpoint = None
+        self.grad_norms = None
+
+    def _load_resume(self):
+        from .config import ConfigError
+        from .train.checkpoint import CheckpointError, load_checkpoint
+
+        saved_config = os.path.join(self.out_dir, "config.json")
+        if not os.path.isdir(self.out_dir) or not os.path.isfile(saved_config):
+            raise CheckpointError(f"{self.out_dir}: not a run folder (no config.json); "
+                                  "--resume takes the folder of an earlier run")
+        with open(saved_config, encoding="utf-8") as f:
+            saved = json.load(f)
+        if config_hash(saved) != config_hash(self.config.model_dump(mode="json")):
+            keys = _differing_keys(saved, self.config.model_dump(mode="json"))
+            raise ConfigError(f"{self.out_dir}: the config differs from the run's config.json "
+                              f"(at {', '.join(keys[:3])}); resume with the same config")
+        return load_checkpoint(self.out_dir)
+
+    def attach(self, run):
+        """Add the Checkpoint and GradNormRecorder callbacks (after EarlyStopping)."""
+        from .train.checkpoint import Checkpoint
+        from .train.early_stopping import EarlyStopping
+        from .train.grad_norms import GradNormRecorder
+        from .train.metrics import higher_is_better
+
+        es = next((cb for cb in run.callbacks if isinstance(cb, EarlyStopping)), None)
+        monitor = es.monitor if es is not None else ("val_loss" if run.val is not None
+                                                     else "loss")
+        mode = es.mode if es is not None and es.mode != "auto" else \
+            ("max" if higher_is_better(monitor) else "min")
+        self.grad_norms = GradNormRecorder()
+        self.checkpoint = Checkpoint(self.checkpoint_dir, monitor=monitor, mode=mode)
+        run.trainer.callbacks.extend([self.grad_norms, self.checkpoint])
+        return self.resume_state
+
+    def _end(self, status, summary=None):
+        self.index.upsert(id=self.id, status=status, ended=_now(),
+                          metrics={k: v for k, v in (summary or {}).items()
+                                   if isinstance(v, (int, float)) and not isinstance(v, bool)})
+
+    def interrupted(self, run, error, summary):
+        """Write the mid-epoch checkpoint, the history so far and metrics.json."""
+        path = self.checkpoint.save_interrupted(run.trainer)
+        error.checkpoint = path
+        self._write_history(run)
+        summary.update(status="interrupted", stop_reason=str(error), checkpoint=path,
+                       epochs=len(run.trainer.history or ()))
+        self._end("interrupted", summary)
+        return summary
+
+    def diverged(self, summary):
+        self._end("diverged", summary)
+
+    def failed(self, status="failed"):
+        self._end(status)
+
+    def _write_history(self, run):
+        history = run.trainer.history
+        if history is not None:
+            history.to_csv(os.path.join(self.out_dir, "history.csv"))
+        if self.grad_norms is not None and self.grad_norms.rows:
+            self.grad_norms.to_csv(os.path.join(self.out_dir, "grad_norms.csv"))
+        steps = getattr(history, "steps", None)
+        if steps and any(steps.values()):
+            _write_json(os.path.join(self.out_dir, "steps.json"), steps)
+
+    def finished(self, run, summary, quiet=True):
+        """Labels, confusion matrix, gradient norms, index row, plots and report.html."""
+        self._write_history(run)
+        labels = {"task": run.train.task, "class_names": run.train.class_names,
+                  "scaler": None if run.scaler is None else type(run.scaler).__name__}
+        _write_json(os.path.join(self.out_dir, "labels.json"), labels)
+        if run.test is not None and run.train.task == "classification":
+            from .train.metrics import confusion_matrix, predicted_labels
+
+            output = run.trainer.predict(run.test.X, batch_size=run.config.train.eval_batch_size)
+            predicted = predicted_labels(output, logits=run.trainer._logits)
+            n = len(run.train.class_names or ()) or None
+            matrix = confusion_matrix(run.test.y, predicted, num_classes=n)
+            _write_json(os.path.join(self.out_dir, "confusion_matrix.json"),
+                        {"split": "test", "class_names": run.train.class_names,
+                         "matrix": matrix.tolist()})
+        self._end("finished", summary)
+        from .report import write_report
+
+        return write_report(self.out_dir)
+
+
+def _differing_keys(a, b, prefix=""):
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = []
+        for k in sorted(set(a) | set(b)):
+            keys += _differing_keys(a.get(k), b.get(k), f"{prefix}{k}.")
+        return keys
+    return [] if a == b else [prefix.rstrip(".") or "<top>"]
+
+
+def _write_json(path, payload):
+    from .serialization import atomic_write_bytes
+
+    text = json.dumps(payload, indent=2, default=_plain) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))
