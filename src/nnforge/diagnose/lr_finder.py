@@ -3,11 +3,11 @@ few steps while the learning rate grows exponentially from tiny to large, record
 at every step and pick a learning rate from the curve.
 
 The pick is made robust against the curve's noise: non-finite losses end the test (the
-run diverged) and are never used, the loss is smoothed with a bias-corrected exponential
-moving average, and two candidates are read off the smoothed curve — the LR of steepest
-descent (most negative slope against log LR) before the minimum, and one tenth of the LR
-at the minimum. The suggestion is the smaller of the two: both sit on the falling part of
-the curve, and the smaller is the safer start.
+run diverged) and are never used; an exponential moving average of the loss detects
+divergence (and is what the plot shows); two candidates are read off a centred moving
+average of the curve (no lag): the LR of steepest descent (most negative slope against
+log LR) before the minimum, and one tenth of the LR at the minimum. The suggestion is the
+smaller of the two: both sit on the falling part of the curve; the smaller is safer.
 
 The model and optimizer are copied first, so the test never changes the caller's objects.
 """
@@ -75,22 +75,37 @@ def smooth(losses, beta=0.9):
     return out
 
 
-def suggest_lr(lrs, losses, beta=0.9, skip_start=3):
-    """(steepest_lr, min_loss_lr, suggested_lr) from a loss-vs-LR curve; non-finite losses
-    and everything after the first of them are ignored."""
+def _centered(values, window):
+    """Centred moving average (no lag, unlike the EMA); the window shrinks at the ends."""
+    half = window // 2
+    padded = np.concatenate([[0.0], np.cumsum(values)])
+    idx = np.arange(len(values))
+    lo, hi = np.maximum(idx - half, 0), np.minimum(idx + half + 1, len(values))
+    return (padded[hi] - padded[lo]) / (hi - lo)
+
+
+def suggest_lr(lrs, losses, skip_start=3):
+    """(steepest_lr, min_loss_lr, suggested_lr) from a loss-vs-LR curve.
+
+    Non-finite losses and everything after the first of them are ignored; the curve is
+    smoothed by a centred moving average (about a tenth of the points, at least 5), which
+    does not shift the minimum the way an EMA's lag does. steepest_lr: most negative slope
+    against log LR before the minimum; suggested: min(steepest_lr, min_loss_lr / 10).
+    """
     lrs, losses = np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64)
     finite = np.isfinite(losses)
     stop = len(losses) if finite.all() else int(np.argmin(finite))
     if stop < skip_start + 3:
         raise ValueError(f"suggest_lr: only {stop} finite losses before the run diverged; "
                          "start the test at a smaller LR")
-    lrs, smoothed = lrs[:stop], smooth(losses[:stop], beta)
+    window = max(5, (stop // 10) | 1)
+    lrs, smoothed = lrs[:stop], _centered(losses[:stop], window)
     best = skip_start + int(np.argmin(smoothed[skip_start:]))
     min_loss_lr = float(lrs[best])
     steepest_lr = min_loss_lr / 10
     if best > skip_start + 1:
         slope = np.gradient(smoothed[:best + 1], np.log(lrs[:best + 1]))
-        steepest = skip_start + int(np.argmin(slope[skip_start:]))
+        steepest = skip_start + int(np.argmin(slope[skip_start:best]))  # strictly before
         steepest_lr = float(lrs[steepest])
     return steepest_lr, min_loss_lr, float(min(steepest_lr, min_loss_lr / 10))
 
@@ -125,12 +140,23 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
     rng = resolve_generator(generator if generator is not None else 0)
     dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     X, y = np.asarray(X), np.asarray(y)
-    order = rng.permutation(len(X))
     lrs = start_lr * (end_lr / start_lr) ** (np.arange(num_steps) / (num_steps - 1))
     losses = np.full(num_steps, np.nan)
     model.train()
-    best, average, position, loss_name = math.inf, 0.0, 0, type(loss_fn).__name__
-    diverged = False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # it will diverge
+        used, diverged = _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size,
+                              dtype, beta, diverge_factor)
+    lrs_used, losses_used = lrs[:used], losses[:used]
+    steepest, min_loss, suggested = suggest_lr(lrs_used, losses_used)
+    return LRFinderResult(lrs_used, losses_used, smooth(losses_used, beta), steepest, min_loss,
+                          suggested, diverged)
+
+
+def _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size, dtype, beta,
+         diverge_factor):
+    """The test's training loop; fills `losses`, returns (steps used, diverged)."""
+    order, position = rng.permutation(len(X)), 0
+    best, average, loss_name = math.inf, 0.0, type(loss_fn).__name__
     for i, lr in enumerate(lrs):
         if position + batch_size > len(order):
             order, position = rng.permutation(len(X)), 0
@@ -145,18 +171,11 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
         value = float(loss.data)
         losses[i] = value
         if not np.isfinite(value):
-            diverged = True
-            break
+            return i + 1, True
         loss.backward()
         optimizer.step()
         average = beta * average + (1 - beta) * value
-        smoothed = average / (1 - beta ** (i + 1))
-        best = min(best, smoothed)
-        if i > 5 and smoothed > diverge_factor * best:
-            diverged = True
-            break
-    used = i + 1
-    lrs_used, losses_used = lrs[:used], losses[:used]
-    steepest, min_loss, suggested = suggest_lr(lrs_used, losses_used, beta)
-    return LRFinderResult(lrs_used, losses_used, smooth(losses_used, beta), steepest, min_loss,
-                          suggested, diverged)
+        best = min(best, average / (1 - beta ** (i + 1)))
+        if i > 5 and average / (1 - beta ** (i + 1)) > diverge_factor * best:
+            return i + 1, True
+    return len(lrs), False
