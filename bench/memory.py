@@ -162,7 +162,7 @@ def mib(kib):
     return f"{kib / 1024:.0f}"
 
 
-def table(results, args):
+def table(results):
     lines = ["| model | library | steps | import MiB | data+model MiB | train peak MiB | "
              "train peak - data MiB | after MiB | train s (wall) |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -175,9 +175,10 @@ def table(results, args):
         pair = {r["library"]: r for r in results if r["model"] == model}
         if len(pair) == 2:
             ours, theirs = pair["nnforge"], pair["pytorch"]
+            extra = (ours["peak"] - ours["data"]) / max(theirs["peak"] - theirs["data"], 1)
             ratios.append(f"{model}: train peak nnforge/pytorch = "
                           f"{ours['peak'] / theirs['peak']:.2f}, extra memory for training "
-                          f"nnforge/pytorch = {(ours['peak'] - ours['data']) / max(theirs['peak'] - theirs['data'], 1):.2f}")
+                          f"nnforge/pytorch = {extra:.2f}")
     return lines, ratios
 
 
@@ -210,7 +211,7 @@ def main(argv=None):
             r = results[-1]
             print(f"{model:4s} {library:8s} peak {mib(r['peak'])} MiB "
                   f"(data {mib(r['data'])} MiB) in {r['seconds']:.1f} s", file=sys.stderr)
-    lines, ratios = table(results, args)
+    lines, ratios = table(results)
     reset = all(r["peak_reset"] for r in results)
     text = "\n".join([
         SECTION, "",

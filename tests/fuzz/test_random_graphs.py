@@ -1,4 +1,5 @@
-"""Random computation graphs (tests/fuzz/graphs.py), built with nnforge and with PyTorch
+"""Random computation graphs (strategies in tests/fuzz/graphs.py, the DSL and its
+interpreter in tests/fuzz/graph_program.py), built with nnforge and with PyTorch
 2.13 in float64: every node's value and every input's gradient must agree.
 
 Seeded (derandomize=True): a CI failure reproduces locally with the same command, and
@@ -6,27 +7,14 @@ hypothesis prints the shrunk program as its readable description, e.g.
 `x0: (3, 1) any seed=0 ; n0 = mul(x0, x0) ; n1 = sum(n0, dim=0, keepdim=False)`.
 NNFORGE_FUZZ_SCALE=10 multiplies the number of cases for a longer local run.
 """
-import importlib.util
 import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-
-def _load_helpers():
-    name = "nnforge_fuzz_graphs"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("graphs.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-graphs = _load_helpers()
+import graph_program as gp    # tests/fuzz/ is put on sys.path by its conftest.py
+import graphs
 
 SCALE = float(os.environ.get("NNFORGE_FUZZ_SCALE", "1"))
 FUZZ = settings(derandomize=True, database=None, deadline=None, print_blob=True,
@@ -41,8 +29,8 @@ def examples(n):
 
 def check_against_torch(program):
     """Values of every node and gradients of every input, nnforge vs torch."""
-    leaves, values = graphs.run(program, graphs.NnforgeLib)
-    t_leaves, t_values = graphs.run(program, graphs.TorchLib)
+    leaves, values = gp.run(program, gp.NnforgeLib)
+    t_leaves, t_values = gp.run(program, gp.TorchLib)
     for name in program.names():
         ours, theirs = np.asarray(values[name]), t_values[name]
         assert ours.shape == theirs.shape, \
@@ -50,7 +38,7 @@ def check_against_torch(program):
         np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL,
                                    err_msg=f"value of {name}\n  in {program}")
     for name, leaf in leaves.items():
-        ours, theirs = graphs.NnforgeLib.grad(leaf), graphs.TorchLib.grad(t_leaves[name])
+        ours, theirs = gp.NnforgeLib.grad(leaf), gp.TorchLib.grad(t_leaves[name])
         assert (ours is None) == (theirs is None), \
             f"grad of {name}: {ours} vs torch {theirs}\n  in {program}"
         if ours is not None:
@@ -85,9 +73,9 @@ def test_mixed_graphs(program):
 
 
 def _program(inputs, nodes):
-    program = graphs.Program()
-    program.inputs = [graphs.Input(*spec) for spec in inputs]
-    program.nodes = [graphs.Node(*spec) for spec in nodes]
+    program = gp.Program()
+    program.inputs = [gp.Input(*spec) for spec in inputs]
+    program.nodes = [gp.Node(*spec) for spec in nodes]
     return program
 
 
@@ -129,8 +117,8 @@ def test_reduction_over_dim_of_a_0d_tensor(program):
                                        "not a 0-d ndarray")
 @pytest.mark.parametrize("op", ["mul", "softmax", "stack"])
 def test_zero_dim_leaf_grad_is_an_array(op):
-    x = graphs.NnforgeLib.leaf(np.array(1.5))
+    x = gp.NnforgeLib.leaf(np.array(1.5))
     out = {"mul": lambda: x * x, "softmax": lambda: x.softmax(0),
-           "stack": lambda: graphs.NnforgeLib.stack([x, x], 0)}[op]()
+           "stack": lambda: gp.NnforgeLib.stack([x, x], 0)}[op]()
     out.backward(np.ones(out.shape))
     assert isinstance(x.grad, np.ndarray) and x.grad.shape == ()
