@@ -6,6 +6,7 @@ never a traceback. Library imports happen inside the commands, so `nnforge --hel
 instant.
 """
 import argparse
+import os
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -32,6 +33,8 @@ def build_parser():
                        help="run folder (default: runs/<name>-<timestamp>)")
     train.add_argument("--quiet", action="store_true",
                        help="no progress output; print only the final metrics")
+    train.add_argument("--resume", metavar="RUN_DIR", default=None,
+                       help="continue the run in RUN_DIR from its last checkpoint")
     train.set_defaults(handler=_train)
 
     from .tune.cli import add_subparser as add_tune_subparser
@@ -40,6 +43,8 @@ def build_parser():
     add_data_subparser(commands)
     from .diagnose.doctor_cli import add_subparser as add_doctor_subparser
     add_doctor_subparser(commands)
+    from .runs_cli import add_subparsers as add_runs_subparsers
+    add_runs_subparsers(commands)          # runs, report, evaluate, predict
     return parser
 
 
@@ -54,8 +59,12 @@ def _train(args):
     from .config import ConfigError, load_config
 
     config = load_config(args.config)
+    if args.resume is not None and args.out is not None:
+        raise ValueError("nnforge train: give --out or --resume, not both (a resumed run "
+                         "stays in its folder)")
     try:
-        summary = run_experiment(config, out_dir=args.out, quiet=args.quiet)
+        summary = run_experiment(config, out_dir=args.resume or args.out, quiet=args.quiet,
+                                 resume=args.resume is not None)
     except ConfigError as exc:             # raised while building: name the file too
         raise ConfigError(f"{args.config}: {exc}") from None
     if not args.quiet:
@@ -93,6 +102,13 @@ def main(argv=None):
         print("nnforge: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - filtered just below
+        from .train.checkpoint import TrainingInterrupted
+
+        if isinstance(exc, TrainingInterrupted):       # 130 for SIGINT, 143 for SIGTERM
+            run_dir = os.path.dirname(os.path.dirname(exc.checkpoint or "."))
+            print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "
+                  f"`nnforge train CONFIG --resume {run_dir}`)", file=sys.stderr)
+            return 128 + int(exc.signum)
         if not isinstance(exc, _user_errors()):
             raise
         print(f"nnforge: error: {_one_line(exc)}", file=sys.stderr)

@@ -145,7 +145,7 @@ def capture_state(trainer, pending_row=None, partial=None):
         "global_step": int(trainer.global_step),
         "rng": trainer.generator.bit_generator.state,
         "stop_training": bool(trainer.stop_training),
-        "stop_reason": trainer.stop_reason,
+        "stop_reason": trainer.stop_reason if partial is None else None,   # not "interrupted"
         "history": _encode({"rows": rows,
                             "best_epoch": getattr(history, "best_epoch", None),
                             "restored_epoch": getattr(history, "restored_epoch", None)},
