@@ -131,6 +131,17 @@ class Tensor:
         self._retain_grad = True
         return self
 
+    def graph(self, path=None, names=None, grads=True):
+        """Graphviz DOT text of the graph that produced this tensor, values and gradients on
+        the nodes (see `autograd.graphviz`); with `path`, also write it (PNG when the `dot`
+        program is installed, else the .dot text). Call before backward()."""
+        from . import graphviz
+
+        dot = graphviz.to_dot(self, names=names, grads=grads)
+        if path is not None:
+            graphviz.render(dot, path)
+        return dot
+
     def zero_(self):
         self.data[...] = 0
         return self
