@@ -95,10 +95,8 @@ def test_counterexamples(program):
     check_against_torch(program)
 
 
-# PyTorch reduces a 0-d tensor over dim 0 or -1 (the result is the value itself); nnforge's
-# reductions raise NumPy's "AxisError: axis 0 is out of bounds for array of dimension 0"
-# from inside np.sum/np.mean/np.argmax (autograd/reductions.py, normalize_dims maps the dim
-# to axis 0 for a 0-d array). The generator leaves these calls out until they work.
+# PyTorch reduces a 0-d tensor over dim 0 or -1 (the result is the value itself); the
+# fuzzer found that nnforge raised NumPy's AxisError here (now fixed in normalize_dims).
 ZERO_DIM_REDUCTIONS = [
     _program([("x0", (), "any", 0)], [("n0", op, ["x0"], {"dim": dim, "keepdim": keepdim})])
     for op, dim, keepdim in [("sum", 0, False), ("mean", -1, True), ("max", 0, False),
@@ -106,15 +104,11 @@ ZERO_DIM_REDUCTIONS = [
 ]
 
 
-@pytest.mark.xfail(not graphs.REDUCE_0D_WITH_DIM, strict=True,
-                   reason="reductions with dim=0/-1 on a 0-d tensor raise numpy AxisError")
 @pytest.mark.parametrize("program", ZERO_DIM_REDUCTIONS, ids=str)
 def test_reduction_over_dim_of_a_0d_tensor(program):
     check_against_torch(program)
 
 
-@pytest.mark.xfail(strict=True, reason="a 0-d leaf's .grad is a NumPy scalar (np.float64), "
-                                       "not a 0-d ndarray")
 @pytest.mark.parametrize("op", ["mul", "softmax", "stack"])
 def test_zero_dim_leaf_grad_is_an_array(op):
     x = gp.NnforgeLib.leaf(np.array(1.5))

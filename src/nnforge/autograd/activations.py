@@ -64,7 +64,8 @@ class Tanh(Function):
 
 
 def _log_softmax(x, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    with np.errstate(over="ignore"):  # x - max is -inf only when that is the right answer
+        shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -73,7 +74,8 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
-        shifted = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        with np.errstate(over="ignore"):
+            shifted = np.exp(x - np.max(x, axis=dim, keepdims=True))
         out = shifted / np.sum(shifted, axis=dim, keepdims=True)
         ctx.out, ctx.dim = out, dim
         return out

@@ -53,6 +53,8 @@ def _topological_order(root):
 
 def _store_leaf_grad(leaf, grad, owned):
     """Accumulate into `leaf.grad`, copying any array that another leaf might share."""
+    if not isinstance(grad, np.ndarray):  # ops on 0-d arrays can return NumPy scalars
+        grad = np.asarray(grad)
     if grad.dtype != leaf.data.dtype:
         grad = grad.astype(leaf.data.dtype)
     elif grad.base is not None or id(grad) in owned or not grad.flags.writeable:

@@ -80,10 +80,16 @@ def normalize_dims(dim, ndim):
         return tuple(range(ndim))
     if isinstance(dim, (int, np.integer)):
         dim = (dim,)
+    if ndim == 0:  # PyTorch accepts dim 0 or -1 on a 0-d tensor and reduces over nothing
+        for d in dim:
+            if d not in (0, -1):
+                raise IndexError(f"dimension {d} is out of range for a 0-d tensor (only 0 "
+                                 f"or -1 are accepted)")
+        return ()
     axes = []
     for d in dim:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
+        if not -ndim <= d < ndim:
             raise IndexError(
                 f"dimension {d} is out of range for a tensor with {ndim} dimension(s)")
-        axes.append(int(d) % max(ndim, 1))
+        axes.append(int(d) % ndim)
     return tuple(sorted(set(axes)))

@@ -56,7 +56,8 @@ class _Extremum(Function):
             raise ValueError(f"{cls.__name__.lower()}(): cannot reduce an empty tensor of "
                              f"shape {x.shape}")
         ctx.x, ctx.dim, ctx.keepdim = x, dim, keepdim
-        if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) != 1):
+        if dim is None or x.ndim == 0 or \
+                (not isinstance(dim, (int, np.integer)) and len(dim) != 1):
             axes = normalize_dims(dim, x.ndim)
             ctx.axes = axes
             out = cls.reduce(x, axis=axes, keepdims=keepdim)
