@@ -177,3 +177,39 @@ def test_checkpoint_arguments_are_checked():
         Checkpoint("x", mode="up")
     with pytest.raises(ValueError, match="every=0"):
         Checkpoint("x", every=0)
+
+
+def make_scheduled_trainer(directory, extra=()):
+    """SGD with a OneCycle LR (per step), a momentum schedule, a batch-size schedule and
+    gradient accumulation: the UpdatePlan's state must be checkpointed too."""
+    from nnforge.optim import BatchSizeSchedule, MomentumScheduler
+
+    gen = nnforge.manual_seed(11)
+    model = nn.Sequential(nn.Linear(5, 8, generator=gen), nn.ReLU(),
+                          nn.Dropout(0.2, generator=gen), nn.Linear(8, 3, generator=gen))
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return Trainer(model, opt, nn.CrossEntropyLoss(), callbacks=[Checkpoint(directory),
+                                                                 *extra],
+                   generator=gen, momentum_scheduler=MomentumScheduler(opt, start=0.5, end=0.9,
+                                                                       total_steps=20),
+                   momentum_interval="step",
+                   batch_size_schedule=BatchSizeSchedule(4, milestones=[2, 4], factor=2),
+                   accumulate_steps=2, clip_grad_norm=1.0)
+
+
+@pytest.mark.parametrize("step", [3, 11])
+def test_resume_with_schedules_and_accumulation(tmp_path, step):
+    train, val = data()
+    reference = make_scheduled_trainer(tmp_path / "ref")
+    reference.fit(train, val, epochs=EPOCHS, batch_size=8, verbose=0)
+    stopper, box = interrupt_at(step)
+    first = make_scheduled_trainer(tmp_path / "a", extra=[stopper])
+    box[0] = first
+    with pytest.raises(TrainingInterrupted):
+        first.fit(train, val, epochs=EPOCHS, batch_size=8, verbose=0)
+    first.callbacks[0].save_interrupted(first)
+    second = make_scheduled_trainer(tmp_path / "b")
+    second.fit(train, val, epochs=EPOCHS, batch_size=8, verbose=0,
+               resume=load_checkpoint(tmp_path / "a"))
+    assert_same(second, reference)
+    assert second.history.steps == reference.history.steps
