@@ -180,7 +180,7 @@ def test_checkpoint_arguments_are_checked():
 
 
 def make_scheduled_trainer(directory, extra=()):
-    """SGD with a OneCycle LR (per step), a momentum schedule, a batch-size schedule and
+    """SGD with a per-step momentum schedule, a batch-size schedule, clipping and
     gradient accumulation: the UpdatePlan's state must be checkpointed too."""
     from nnforge.optim import BatchSizeSchedule, MomentumScheduler
 
