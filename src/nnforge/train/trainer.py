@@ -14,6 +14,10 @@ the mean loss and metrics per epoch (accumulated from outputs the loop already c
 not from a second pass), validation in eval mode without a graph, an optional learning-
 rate scheduler, callbacks at batch and epoch edges, and a `History`. `batch_size=None` is
 full-batch gradient descent (one update per epoch), `batch_size=1` is plain SGD (F2–F4).
+Gradient accumulation, clipping, per-batch or per-epoch scheduler steps, the momentum and
+batch-size schedules and their per-update record live in `train.stepping.UpdatePlan`
+(`trainer.plan`); the History gets lr, momentum, batch_size, updates and noise_scale per
+epoch and `history.steps` (epoch, lr, momentum, batch_size of every update).
 """
 import time
 
@@ -31,7 +35,6 @@ from .progress import progress_callback
 
 __all__ = ["Trainer"]
 
-_SCHEDULER_INTERVALS = ("epoch", "step")
 _FLOAT_TARGET_LOSSES = frozenset({"BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1Loss",
                                   "SoftMarginLoss"})
 
