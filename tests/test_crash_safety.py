@@ -147,6 +147,10 @@ def test_sigkill_at_random_moments_then_resume(setup):
             fresh += 1
         same_result(run_dir, reference)
         assert json.loads((run_dir / "metrics.json").read_text())["status"] == "completed"
+        left = sorted(p.name for p in (run_dir / "checkpoints").iterdir())   # no debris
+        referenced = [json.loads((run_dir / "checkpoints" / n).read_text())["weights"]
+                      for n in left if n.endswith(".json")]
+        assert sorted(n for n in left if not n.endswith(".json")) == sorted(referenced)
     assert resumed >= 10, (resumed, fresh)
 
 

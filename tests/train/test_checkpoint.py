@@ -12,7 +12,7 @@ from nnforge import nn, optim
 from nnforge.optim import lr_scheduler
 from nnforge.train import EarlyStopping, LambdaCallback, Trainer
 from nnforge.train.checkpoint import (Checkpoint, CheckpointError, TrainingInterrupted,
-                                      load_checkpoint, save_checkpoint)
+                                      load_checkpoint, remove_orphans, save_checkpoint)
 
 EPOCHS = 6
 
@@ -213,3 +213,17 @@ def test_resume_with_schedules_and_accumulation(tmp_path, step):
                resume=load_checkpoint(tmp_path / "a"))
     assert_same(second, reference)
     assert second.history.steps == reference.history.steps
+
+
+def test_debris_of_a_killed_writer_is_removed(tmp_path):
+    trainer = make_trainer(tmp_path)
+    fit(trainer)
+    (tmp_path / ".last.json.x1.tmp").write_text("half")
+    (tmp_path / "last-e0099-s009999.safetensors").write_bytes(b"orphan")
+    kept = sorted(p.name for p in tmp_path.iterdir() if p.name[0] != "." and
+                  "e0099" not in p.name)
+    assert sorted(remove_orphans(tmp_path)) == [".last.json.x1.tmp",
+                                                 "last-e0099-s009999.safetensors"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
+    load_checkpoint(tmp_path)
+    load_checkpoint(tmp_path / "best.json")

@@ -32,7 +32,7 @@ from .callbacks import Callback
 
 __all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingState",
            "capture_state", "save_checkpoint", "load_checkpoint", "checkpoint_path",
-           "handle_signals"]
+           "handle_signals", "remove_orphans"]
 
 FORMAT = "nnforge-checkpoint"
 VERSION = 1
@@ -217,6 +217,25 @@ def _referenced_file(sidecar):
         return None
 
 
+def remove_orphans(directory):
+    """Delete what a killed writer left behind in `directory`: temporary files and array
+    files no sidecar refers to. Returns the removed names."""
+    if not os.path.isdir(directory):
+        return []
+    names = os.listdir(directory)
+    keep = {_referenced_file(os.path.join(directory, n)) for n in names if n.endswith(".json")}
+    removed = []
+    for name in names:
+        if (name.startswith(".") and name.endswith(".tmp")) or \
+                (name.endswith(".safetensors") and name not in keep):
+            try:
+                os.unlink(os.path.join(directory, name))
+                removed.append(name)
+            except FileNotFoundError:
+                pass
+    return removed
+
+
 class TrainingState:
     """A loaded checkpoint: `meta` (JSON values) and `arrays`; `restore(trainer)` puts it
     into a freshly built Trainer (same config) and returns (start_epoch, partial)."""
@@ -353,6 +372,7 @@ class Checkpoint(Callback):
 
     def on_train_begin(self, logs=None):
         self.best = None
+        remove_orphans(self.directory)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
