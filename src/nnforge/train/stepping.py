@@ -18,7 +18,9 @@ use batch statistics (BatchNorm) see micro-batches, so they are not equivalent.
 
 The batch-size schedule (G15, Smith et al. 2017) sets the loader's batch size per epoch;
 the SGD noise scale g = lr/(1 - momentum) * (N/B - 1) (G14) is logged per epoch with B the
-samples per update (loader batch x accumulate_steps, at most N).
+samples per update (loader batch x accumulate_steps, at most N) and the group's "momentum"
+(SGD, RMSprop; 0 for optimizers without one - the "momentum" column shows Adam's beta1, but
+the formula is SGD's and does not use it).
 """
 import math
 
