@@ -166,6 +166,8 @@ def test_split_data_is_the_unscaled_split_of_build_data():
      "x.toml: momentum_schedule.values: piecewise_constant: need one more value"),
     (dict(optimizer={"type": "Adagrad", "lr": 0.1}, momentum_schedule={}),
      "x.toml: momentum_schedule: MomentumScheduler: Adagrad has neither"),
+    (dict(scheduler={"type": "OneCycleLR", "max_lr": 0.5}, momentum_schedule={}),
+     "x.toml: momentum_schedule: OneCycleLR already cycles the momentum"),
     (dict(batch_size_schedule={"milestones": [2], "factor": 0.5}),
      "x.toml: batch_size_schedule.factor: Input should be greater than or equal to 1"),
     (dict(batch_size_schedule={"factor": 2}),

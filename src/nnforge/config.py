@@ -595,6 +595,10 @@ def _check_training(config):
                                   "metric (only ReduceLROnPlateau does)")
             logged = ["loss", *config.train.metrics]
             logged += [f"val_{k}" for k in logged]
+    if config.momentum_schedule is not None and getattr(scheduler, "cycle_momentum", False):
+        raise ConfigError(f"momentum_schedule: {config.scheduler.type} already cycles the "
+                          "momentum; set scheduler.cycle_momentum = false or drop "
+                          "[momentum_schedule]")
             if monitor not in logged:
                 raise ConfigError(f"scheduler.monitor: {monitor!r} is not logged (available: "
                                   f"{', '.join(logged)})")

@@ -266,8 +266,13 @@ def test_full_batch_sgd_and_minibatch_are_batch_size_none_1_m():
     (dict(clip_grad_value="big"), "clip_grad_value"),
     (dict(momentum_interval="batch"), "momentum_interval"),
     (dict(batch_size_schedule=32), "batch_size_schedule"),
+    ("cycling", "already cycles the momentum"),
 ])
 def test_bad_arguments_name_themselves(kwargs, match):
     model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    if kwargs == "cycling":
+        kwargs = dict(scheduler=lr_scheduler.CyclicLR(opt, 0.01, 0.1),
+                      momentum_scheduler=MomentumScheduler(opt))
     with pytest.raises((ValueError, TypeError), match=match):
-        Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), **kwargs)
+        Trainer(model, opt, nn.CrossEntropyLoss(), **kwargs)

@@ -105,6 +105,9 @@ class UpdatePlan:
             raise ValueError(f"Trainer(scheduler_interval='step'): {type(scheduler).__name__} "
                              "needs the monitored metric, which exists once per epoch; step it "
                              "per epoch")
+        if momentum_scheduler is not None and getattr(scheduler, "cycle_momentum", False):
+            raise ValueError(f"Trainer(momentum_scheduler): {type(scheduler).__name__} already "
+                             "cycles the momentum (cycle_momentum=True); give one of the two")
         if batch_size_schedule is not None and not callable(batch_size_schedule):
             raise TypeError(f"Trainer(batch_size_schedule): expected a BatchSizeSchedule or an "
                             f"epoch -> batch size function, got "
