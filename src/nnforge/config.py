@@ -582,7 +582,17 @@ def _check_training(config):
     from .data import BatchAugment
 
     dummy = [Tensor(np.zeros(2, dtype=np.float32), requires_grad=True)]
-    optimizer, scheduler, _, _ = training_components(config, dummy)
+    optimizer, scheduler, _, batch_schedule = training_components(config, dummy)
+    if batch_schedule is not None and scheduler is not None and \
+            any(batch_schedule.lr_scale(e) != 1.0 for e in range(config.train.epochs)):
+        raise ConfigError("batch_size_schedule.max_batch_size: the batch stops growing at "
+                          f"{batch_schedule.max_batch_size} and the LR takes the rest of the "
+                          f"factor, which [scheduler] ({config.scheduler.type}) would overwrite;"
+                          " raise max_batch_size or drop one of the two schedules")
+    if config.momentum_schedule is not None and getattr(scheduler, "cycle_momentum", False):
+        raise ConfigError(f"momentum_schedule: {config.scheduler.type} already cycles the "
+                          "momentum; set scheduler.cycle_momentum = false or drop "
+                          "[momentum_schedule]")
     if scheduler is not None:
         needs_metric = getattr(scheduler, "needs_metric", False)
         if needs_metric and config.scheduler.interval == "step":
