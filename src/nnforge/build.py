@@ -16,6 +16,7 @@ Seeding: `seed` resets the library generator (`nnforge.manual_seed`) and that on
 Generator is handed to every layer (initialization, dropout) and to the Trainer (batch
 order), so the same config gives bit-identical weights after training.
 """
+import contextlib
 import json
 import os
 import time
@@ -231,7 +232,8 @@ def build_run(config):
                       momentum_interval=(config.momentum_schedule.interval
                                          if config.momentum_schedule else "epoch"),
                       batch_size_schedule=schedule, accumulate_steps=tc.accumulate_steps,
-                      clip_grad_norm=tc.clip_grad_norm, clip_grad_value=tc.clip_grad_value)
+                      clip_grad_norm=tc.clip_grad_norm, clip_grad_value=tc.clip_grad_value,
+                      guards=tc.guards)
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
@@ -250,9 +252,12 @@ def fit_run(run, verbose=1, progress_stream=None, resume=None):
         train = DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, generator=run.generator,
                            transform=run.transform)
-    return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                           shuffle=cfg.shuffle, verbose=verbose,
-                           progress_stream=progress_stream, resume=resume)
+    from .warnings_codes import silence
+
+    with silence(*cfg.silence) if cfg.silence else contextlib.nullcontext():
+        return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                               shuffle=cfg.shuffle, verbose=verbose,
+                               progress_stream=progress_stream, resume=resume)
 
 
 # --- the run folder ---------------------------------------------------------------------------

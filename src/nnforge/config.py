@@ -203,6 +203,8 @@ class TrainConfig(_Section):
     metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
     early_stopping: Optional[EarlyStoppingConfig] = None
     nan_guard: bool = True
+    guards: bool = True                 # dead-ReLU / exploding-gradient / label guards
+    silence: list[str] = Field(default_factory=list)   # guard codes silenced during fit
     eval_batch_size: PositiveInt = 256
     accumulate_steps: PositiveInt = 1
     clip_grad_norm: Optional[PositiveFloat] = None
@@ -212,6 +214,16 @@ class TrainConfig(_Section):
     @classmethod
     def _full_batch(cls, value):
         return None if value == "full" else value      # "full": full-batch gradient descent
+
+    @field_validator("silence")
+    @classmethod
+    def _guard_codes(cls, value):
+        from .warnings_codes import CODES
+
+        unknown = [code for code in value if code not in CODES]
+        if unknown:
+            raise ValueError(f"unknown guard code(s) {unknown}; known: {', '.join(CODES)}")
+        return value
 
 
 class Config(_Section):
@@ -605,10 +617,6 @@ def _check_training(config):
                                   "metric (only ReduceLROnPlateau does)")
             logged = ["loss", *config.train.metrics]
             logged += [f"val_{k}" for k in logged]
-    if config.momentum_schedule is not None and getattr(scheduler, "cycle_momentum", False):
-        raise ConfigError(f"momentum_schedule: {config.scheduler.type} already cycles the "
-                          "momentum; set scheduler.cycle_momentum = false or drop "
-                          "[momentum_schedule]")
             if monitor not in logged:
                 raise ConfigError(f"scheduler.monitor: {monitor!r} is not logged (available: "
                                   f"{', '.join(logged)})")

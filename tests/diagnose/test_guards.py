@@ -237,3 +237,24 @@ def test_code_table_lists_every_guard_and_the_leak_code():
     assert sorted(table) == ["NF-GUARD-001", "NF-GUARD-002", "NF-GUARD-003", "NF-GUARD-004",
                              "NF-GUARD-005", "NF-GUARD-006", "NF-LEAK-001"]
     assert table["NF-LEAK-001"][0] == "DataLeakageWarning"
+
+
+def test_config_options_switch_guards_off_and_silence_codes(tmp_path):
+    from nnforge.build import build_run, fit_run
+    from nnforge.config import ConfigError, parse_config
+
+    raw = {"data": {"dataset": "digits"}, "train": {"epochs": 1},
+           "model": {"layers": [{"type": "Linear", "in_features": 64, "out_features": 12}]}}
+    run = build_run(parse_config(raw))
+    assert run.trainer.guards
+    with pytest.warns(LabelMismatchWarning, match="12 outputs"):
+        fit_run(run, verbose=0)
+    raw["train"]["silence"] = ["NF-GUARD-003"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GuardWarning)
+        fit_run(build_run(parse_config(raw)), verbose=0)
+    raw["train"] = {"epochs": 1, "guards": False}
+    assert not build_run(parse_config(raw)).trainer.guards
+    raw["train"] = {"silence": ["NF-GUARD-999"]}
+    with pytest.raises(ConfigError, match="unknown guard code"):
+        parse_config(raw)
