@@ -1,7 +1,10 @@
 """Training: the `Trainer` loop, its `History`, metrics, callbacks (early stopping with
-Prechelt's criteria, progress output) and the NaN/Inf guard."""
+Prechelt's criteria, checkpoints, gradient-norm recording, progress output) and the NaN/Inf
+guard."""
 from .callbacks import Callback, CallbackList, LambdaCallback
+from .checkpoint import Checkpoint, CheckpointError, TrainingInterrupted, load_checkpoint
 from .early_stopping import EarlyStopping, generalization_loss, training_progress
+from .grad_norms import GradNormRecorder
 from .guards import NonFiniteGuard, TrainingDivergedError
 from .history import History
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
@@ -9,7 +12,9 @@ from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_na
 from .progress import ProgressBar, ProgressLog
 from .trainer import Trainer
 
-__all__ = ["Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+__all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlyStopping",
+           "GradNormRecorder", "History", "LambdaCallback", "TrainingInterrupted",
+           "load_checkpoint",
            "NonFiniteGuard", "ProgressBar", "ProgressLog", "Trainer",
            "TrainingDivergedError", "accuracy", "confusion_matrix", "f1",
            "generalization_loss", "get_metric", "mae", "metric_names", "mse", "precision",
