@@ -127,7 +127,7 @@ def _torch_evaluate(net, loss_fn, X, y, batch_size=512):
 
 
 def train_torch(config, recipe, loader, val, epochs):
-    """The Trainer's loop written for torch; returns (seconds, epochs, val history)."""
+    """The Trainer's loop written for torch; returns (seconds, per-epoch logs)."""
     import torch
 
     from nnforge.train import EarlyStopping
@@ -140,7 +140,7 @@ def train_torch(config, recipe, loader, val, epochs):
         stopper.set_trainer(view)
         stopper.on_train_begin({})
     start = time.perf_counter()
-    done = 0
+    history = []
     for epoch in range(epochs):
         net.train()
         loss_sum, correct, count = 0.0, 0, 0
@@ -164,14 +164,14 @@ def train_torch(config, recipe, loader, val, epochs):
                 scheduler.step(logs.get("val_loss", logs["loss"]))
             else:
                 scheduler.step()
-        done = epoch + 1
+        history.append(logs)
         if stopper is not None:
             stopper.on_epoch_end(epoch, logs)
             if view.stop_training:
                 break
     if stopper is not None:
         stopper.on_train_end({})
-    return time.perf_counter() - start, done
+    return time.perf_counter() - start, history
 
 
 # --- one config -----------------------------------------------------------------------------
@@ -220,14 +220,16 @@ def run_config(name, path, fast=False, seed=0):
     ours_acc = run.trainer.evaluate(run.test, cfg.eval_batch_size)["accuracy"]
 
     torch.manual_seed(seed)
-    theirs_seconds, theirs_epochs = train_torch(config, recipe, loader(), val, cfg.epochs)
+    theirs_seconds, theirs_history = train_torch(config, recipe, loader(), val, cfg.epochs)
     _, theirs_acc = _torch_evaluate(recipe[0], recipe[1], run.test.X, run.test.y)
     common = {"config": name, "train_rows": len(run.train),
               "test_rows": len(run.test), "max_epochs": cfg.epochs}
     return [dict(common, library="nnforge", test_accuracy=ours_acc, seconds=ours_seconds,
-                 epochs=len(history), stop_reason=history.stop_reason),
+                 epochs=len(history), stop_reason=history.stop_reason,
+                 val_loss=history["val_loss"] if "val_loss" in history else None),
             dict(common, library=f"PyTorch {torch.__version__}", test_accuracy=theirs_acc,
-                 seconds=theirs_seconds, epochs=theirs_epochs)]
+                 seconds=theirs_seconds, epochs=len(theirs_history),
+                 val_loss=[logs.get("val_loss") for logs in theirs_history])]
 
 
 def run_sklearn_mlp(fast=False):
