@@ -22,7 +22,8 @@ the start of every `fit`), so a mistake repeated at every step prints one line.
 Silence with the standard filter (`warnings.filterwarnings("ignore", category=
 GuardWarning)` or one subclass), with the context manager `silence("NF-GUARD-001", ...)`
 (no argument: every guard), or for a whole process with `silence_codes(...)`.
-Make them errors in a test suite with `filterwarnings = ["error::nnforge.warnings_codes.GuardWarning"]`.
+Make them errors in a test suite with pytest's
+`filterwarnings = ["error::nnforge.warnings_codes.GuardWarning"]`.
 """
 import contextlib
 import threading
