@@ -1,7 +1,5 @@
 """`nnforge doctor CONFIG`: one line per check, exit 0 on a healthy config, 1 on a broken
 one, 2 on a user error (like every command)."""
-import numpy as np
-
 from nnforge.cli import main
 
 
