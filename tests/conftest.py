@@ -1,8 +1,17 @@
-"""Shared test fixtures: a seeded generator per test."""
+"""Shared test fixtures: a seeded generator per test; every test starts a new guard run."""
 import numpy as np
 import pytest
+
+from nnforge import warnings_codes
 
 
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def fresh_guard_run():
+    """Guards warn once per run: reset so one test's warning cannot hide another's."""
+    warnings_codes.new_run()
+    yield

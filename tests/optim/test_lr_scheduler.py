@@ -11,6 +11,11 @@ import nnforge.optim as optim
 from nnforge.nn.parameter import Parameter
 from nnforge.optim import lr_scheduler as ours_module
 
+# These tests drive schedulers on their own, without optimizer steps; the guard against that
+# mistake (NF-GUARD-004) is tested in tests/diagnose.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::nnforge.warnings_codes.SchedulerOrderWarning")
+
 STEPS = 30
 
 
