@@ -190,34 +190,37 @@ class Clamp(Function):
         return grad * mask
 
 
-class Maximum(Function):
-    """z = max(x, y) elementwise; a tie splits the gradient equally (PyTorch's rule)."""
+class _Pick(Function):
+    """Shared elementwise max/min: the winner of each pair gets the gradient, and a tie
+    splits it equally (PyTorch's rule)."""
 
-    @staticmethod
-    def forward(ctx, x, y):
+    pick = None   # np.maximum or np.minimum
+    wins = None   # np.greater or np.less: does x win against y?
+
+    @classmethod
+    def forward(cls, ctx, x, y):
         ctx.save_for_backward(x, y)
-        return np.maximum(x, y)
+        return cls.pick(x, y)
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod
+    def backward(cls, ctx, grad):
         x, y = ctx.saved
-        share = np.where(np.equal(x, y), 0.5, np.greater(x, y)).astype(grad.dtype)
+        share = np.where(np.equal(x, y), 0.5, cls.wins(x, y)).astype(grad.dtype)
         return unbroadcast(grad * share, _shape(x)), unbroadcast(grad * (1 - share), _shape(y))
 
 
-class Minimum(Function):
-    """z = min(x, y) elementwise; a tie splits the gradient equally (PyTorch's rule)."""
+class Maximum(_Pick):
+    """z = max(x, y) elementwise."""
 
-    @staticmethod
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.minimum(x, y)
+    pick = staticmethod(np.maximum)
+    wins = staticmethod(np.greater)
 
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved
-        share = np.where(np.equal(x, y), 0.5, np.less(x, y)).astype(grad.dtype)
-        return unbroadcast(grad * share, _shape(x)), unbroadcast(grad * (1 - share), _shape(y))
+
+class Minimum(_Pick):
+    """z = min(x, y) elementwise."""
+
+    pick = staticmethod(np.minimum)
+    wins = staticmethod(np.less)
 
 
 class Where(Function):
