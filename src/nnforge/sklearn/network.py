@@ -137,8 +137,10 @@ def build_network(est, sample, n_outputs, generator):
                         f"factory, got {type(module).__name__}")
     body_model = nn.Sequential(*body)
     body_model.eval()
+    # the layers are still in their build dtype (the estimator casts the model afterwards)
+    build_dtype = next((p.dtype for p in body_model.parameters()), np.dtype(np.float32))
     with no_grad():
-        out = body_model(Tensor(sample[:2]))            # size the output layer
+        out = body_model(Tensor(np.asarray(sample[:2], dtype=build_dtype)))  # size the head
     if out.ndim != 2:
         body.append(nn.Flatten())
     width = int(np.prod(out.shape[1:]))
