@@ -96,6 +96,8 @@ class Problem:
     X, Y, INIT, NAMES = X, Y, INIT, NAMES
     nn_params = staticmethod(nn_params)
     nn_loss = staticmethod(nn_loss)
+    torch_params = staticmethod(torch_params)
+    torch_loss = staticmethod(torch_loss)
     run_nnforge = staticmethod(run_nnforge)
     run_torch = staticmethod(run_torch)
     assert_same_trajectory = staticmethod(assert_same_trajectory)

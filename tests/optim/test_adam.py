@@ -102,3 +102,30 @@ def test_bad_betas_name_the_index(betas, index):
 def test_bad_numbers_name_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=rf"AdamW\({name}=.*{name} must be a non-negative"):
         optim.AdamW([Parameter(np.ones(2))], **kwargs)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_betas_changed_between_steps_follow_torch(problem, amsgrad):
+    """The discounted sums are rescaled when betas change (as a one-cycle schedule does), so
+    the recurrence stays PyTorch's; state_dict gives PyTorch's averages at every step."""
+    ours_params = problem.nn_params()
+    theirs_params = problem.torch_params()
+    ours = optim.Adam(ours_params, lr=0.01, amsgrad=amsgrad)
+    theirs = torch.optim.Adam(theirs_params, lr=0.01, amsgrad=amsgrad)
+    for step in range(12):
+        betas = (0.9 - 0.04 * step, 0.999 - 0.01 * (step % 3))
+        for opt in (ours, theirs):
+            opt.param_groups[0]["betas"] = betas
+            opt.zero_grad()
+        problem.nn_loss(ours_params).backward()
+        problem.torch_loss(theirs_params).backward()
+        ours.step()
+        theirs.step()
+        for p, q in zip(ours_params, theirs_params):
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-10, atol=1e-12)
+    saved = ours.state_dict()["state"]
+    for i, q in enumerate(theirs_params):
+        for key, value in theirs.state[q].items():
+            if key != "step":
+                np.testing.assert_allclose(saved[i][key], value.numpy(), rtol=1e-10,
+                                           atol=1e-14)

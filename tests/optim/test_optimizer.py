@@ -68,7 +68,7 @@ def test_state_dict_is_plain_data_like_pytorch(problem):
     assert set(sd["state"][2]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
     json.dumps(problem.json_round_trip(sd))                       # JSON-safe
     sd["state"][0]["exp_avg"][...] = 99.0                         # a snapshot, not a view
-    assert not np.any(opt.state[params[0]]["exp_avg"] == 99.0)
+    assert not np.any(opt.state_dict()["state"][0]["exp_avg"] == 99.0)
 
 
 def test_state_dict_layout_matches_torch_for_sgd_momentum(problem):
