@@ -104,3 +104,22 @@ def test_layer_seeded_with_an_int_draws_a_new_mask_each_call():
     assert not np.array_equal(first, second)
     again = nn.Dropout(0.5, generator=3)
     np.testing.assert_array_equal(again(x).data, first)
+
+
+@pytest.mark.parametrize("shape", [(1001, 997), (3,), (2, 1, 5)])
+def test_keep_mask_rate_shape_and_independence(shape):
+    """16 random bits per entry, four entries per 64-bit draw: the rate is 1 - p and the
+    entries sharing a draw are uncorrelated."""
+    mask = nn.functional.keep_mask(shape, 0.3, np.random.default_rng(0))
+    assert mask.shape == shape and mask.dtype == bool
+    if mask.size > 10000:
+        assert mask.mean() == pytest.approx(0.7, abs=0.003)
+        flat = mask.reshape(-1)[:mask.size // 4 * 4].reshape(-1, 4).astype(float)
+        corr = np.corrcoef(flat.T)
+        assert np.abs(corr - np.eye(4)).max() < 0.01
+
+
+def test_keep_mask_extremes():
+    rng = np.random.default_rng(1)
+    assert nn.functional.keep_mask((1000,), 0.0, rng).all()
+    assert nn.functional.keep_mask((100000,), 0.999999, rng).mean() < 1e-3

@@ -177,12 +177,21 @@ def dropout(input, p=0.5, training=True, generator=None):
     if not training or p == 0:
         return input
     data = _array(input)
-    rng = resolve_generator(generator)
     dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float32)
-    keep = rng.random(data.shape, dtype=np.float32 if dtype == np.float32 else np.float64)
-    mask = (keep >= p).astype(dtype)
+    mask = keep_mask(data.shape, p, resolve_generator(generator)).astype(dtype)
     mask *= dtype.type(1.0 / (1.0 - p))
     return _as_tensor(input) * mask
+
+
+def keep_mask(shape, p, rng):
+    """Boolean array of `shape`, each entry False with probability p (rounded to a multiple
+    of 2**-16, so the kept fraction is exact to 1.5e-5).
+
+    Each entry is 16 raw bits of the generator: four entries per 64-bit draw, about four
+    times faster than drawing a float per entry (the draw was most of dropout's cost)."""
+    size = int(np.prod(shape))
+    bits = rng.bit_generator.random_raw(-(-size // 4)).view(np.uint16)[:size]
+    return (bits >= np.uint16(min(round(p * 65536), 65535))).reshape(shape)
 
 
 # --- losses -------------------------------------------------------------------------------
