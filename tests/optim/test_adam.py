@@ -129,3 +129,14 @@ def test_betas_changed_between_steps_follow_torch(problem, amsgrad):
             if key != "step":
                 np.testing.assert_allclose(saved[i][key], value.numpy(), rtol=1e-10,
                                            atol=1e-14)
+
+
+@pytest.mark.parametrize("options", [dict(lr=0.01), dict(lr=0.02, amsgrad=True,
+                                                          weight_decay=0.05)], ids=str)
+def test_update_in_cache_sized_parts_equals_torch(problem, options, monkeypatch):
+    """Large parameters are updated slice by slice; with tiny parts every problem parameter
+    takes that path (parts of 3 split the 5x4 weight unevenly)."""
+    from nnforge.optim import _moments
+    monkeypatch.setattr(_moments, "PART_SIZE", 3)
+    problem.check_against_torch(optim.Adam, torch.optim.Adam, options)
+    problem.check_against_torch(optim.AdamW, torch.optim.AdamW, options)

@@ -49,3 +49,25 @@ def bias_correction(decay, step):
 def bias_correction_sqrt(decay, step):
     """sqrt(1 - decay**step), the correction applied to the root of the second moment."""
     return math.sqrt(bias_correction(decay, step))
+
+
+#: Elements per part in `cache_sized_parts`: 64K float32 entries of six arrays is 1.5 MiB,
+#: which stays in a core's L2 cache for all the passes of an update.
+PART_SIZE = 1 << 16
+
+
+def cache_sized_parts(arrays, part_size=None):
+    """Yield `arrays` whole, or, for a large parameter, as matching slices of their flat
+    views, so that a multi-pass update reads each slice from memory once instead of once
+    per pass (15-25% faster on a 535K-weight layer, bench/RESULTS.md). None entries stay
+    None; arrays that are not all C-contiguous are yielded whole."""
+    part_size = PART_SIZE if part_size is None else part_size
+    present = [a for a in arrays if a is not None]
+    size = present[0].size
+    if size < 2 * part_size or not all(a.flags.c_contiguous for a in present):
+        yield arrays
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    for start in range(0, size, part_size):
+        stop = start + part_size
+        yield tuple(None if a is None else a[start:stop] for a in flat)

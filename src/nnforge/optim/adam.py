@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ._moments import bias_correction
+from ._moments import bias_correction, cache_sized_parts
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -70,34 +70,29 @@ class Adam(Optimizer):
 
     def update(self, p, g, state, group):
         beta1, beta2 = group["betas"]
-        work = self.scratch(p, 1)
         state["step"] += 1
         step = state["step"]
         scale1, scale2 = 1.0 - beta1, 1.0 - beta2
         old1, old2 = state["scales"]
-        u, w = state["grad_sum"], state["sq_grad_sum"]
-        u *= beta1 if old1 == scale1 else beta1 * old1 / scale1
-        u += g
-        w *= beta2 if old2 == scale2 else beta2 * old2 / scale2
-        np.multiply(g, g, out=work)
-        w += work
-        second = w
+        second = None
         if group["amsgrad"]:
             second = state.get("max_sq_grad_sum")
             if second is None:   # amsgrad switched on after the first step
                 second = state["max_sq_grad_sum"] = np.zeros_like(p.data)
             elif old2 != scale2:
                 second *= old2 / scale2
-            np.maximum(second, w, out=second)
         state["scales"] = (scale1, scale2)
         # sqrt(v_hat) = k * sqrt(w) with k = sqrt((1 - b2) / (1 - b2**t)); k moves into eps
         # and the step size, so the update costs four passes after the square root.
         k = math.sqrt(scale2 / bias_correction(beta2, step))
-        np.sqrt(second, out=work)
-        work += group["eps"] / k
-        np.divide(u, work, out=work)
-        work *= -group["lr"] * scale1 / (bias_correction(beta1, step) * k)
-        p.data += work
+        coefficients = (beta1 if old1 == scale1 else beta1 * old1 / scale1,
+                        beta2 if old2 == scale2 else beta2 * old2 / scale2,
+                        group["eps"] / k,
+                        -group["lr"] * scale1 / (bias_correction(beta1, step) * k))
+        arrays = (p.data, g, state["grad_sum"], state["sq_grad_sum"], second,
+                  self.scratch(p, 1))
+        for part in cache_sized_parts(arrays):
+            _adam_kernel(*part, *coefficients)
 
     def export_state(self, state, group):
         scale1, scale2 = state["scales"]
@@ -115,6 +110,23 @@ class Adam(Optimizer):
         if "max_exp_avg_sq" in saved:
             state["max_sq_grad_sum"] = saved["max_exp_avg_sq"] / scale2
         return state
+
+
+def _adam_kernel(param, g, u, w, w_max, work, decay1, decay2, eps, step_size):
+    """The ten passes of one update, on whole arrays or on matching slices of them."""
+    u *= decay1
+    u += g
+    w *= decay2
+    np.multiply(g, g, out=work)
+    w += work
+    if w_max is not None:
+        np.maximum(w_max, w, out=w_max)
+        w = w_max
+    np.sqrt(w, out=work)
+    work += eps
+    np.divide(u, work, out=work)
+    work *= step_size
+    param += work
 
 
 class AdamW(Adam):
