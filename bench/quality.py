@@ -126,14 +126,16 @@ def _torch_evaluate(net, loss_fn, X, y, batch_size=512):
     return loss_sum / len(X), correct / len(X)
 
 
-def train_torch(config, recipe, loader, val, epochs):
-    """The Trainer's loop written for torch; returns (seconds, per-epoch logs)."""
+def train_torch(config, recipe, loader, val, epochs, interval="epoch"):
+    """The Trainer's loop written for torch; returns (seconds, per-epoch logs).
+
+    `interval` ("epoch" or "step") is when the scheduler steps: the nnforge Trainer's
+    resolved value, since the config may leave it to the scheduler's default."""
     import torch
 
     from nnforge.train import EarlyStopping
 
     net, loss_fn, optimizer, scheduler = recipe
-    interval = config.scheduler.interval if config.scheduler is not None else "epoch"
     stopper, view = None, _TorchTrainerView(net)
     if config.train.early_stopping is not None:
         stopper = EarlyStopping(**config.train.early_stopping.model_dump())
@@ -220,15 +222,18 @@ def run_config(name, path, fast=False, seed=0):
     ours_acc = run.trainer.evaluate(run.test, cfg.eval_batch_size)["accuracy"]
 
     torch.manual_seed(seed)
-    theirs_seconds, theirs_history = train_torch(config, recipe, loader(), val, cfg.epochs)
+    theirs_seconds, theirs_history = train_torch(config, recipe, loader(), val, cfg.epochs,
+                                                 run.trainer.scheduler_interval or "epoch")
     _, theirs_acc = _torch_evaluate(recipe[0], recipe[1], run.test.X, run.test.y)
     common = {"config": name, "train_rows": len(run.train),
               "test_rows": len(run.test), "max_epochs": cfg.epochs}
     return [dict(common, library="nnforge", test_accuracy=ours_acc, seconds=ours_seconds,
                  epochs=len(history), stop_reason=history.stop_reason,
+                 final_lr=run.optimizer.param_groups[0]["lr"],
                  val_loss=history["val_loss"] if "val_loss" in history else None),
             dict(common, library=f"PyTorch {torch.__version__}", test_accuracy=theirs_acc,
                  seconds=theirs_seconds, epochs=len(theirs_history),
+                 final_lr=recipe[2].param_groups[0]["lr"],
                  val_loss=[logs.get("val_loss") for logs in theirs_history])]
 
 

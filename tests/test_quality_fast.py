@@ -58,6 +58,9 @@ def test_fast_run(quality, tmp_path):
     for ours, theirs in zip(rows[::2], rows[1::2]):
         assert ours["epochs"] == theirs["epochs"] == 1
         assert ours["train_rows"] == theirs["train_rows"]
+        # the same schedule in both (the PyTorch loop once never stepped its scheduler)
+        assert ours["final_lr"] < 1e-3
+        assert theirs["final_lr"] == pytest.approx(ours["final_lr"], rel=1e-9)
     floor = {"fashion_mlp": 0.6, "fashion_cnn": 0.2, "fashion_cnn_aug": 0.2}
     for r in rows:                                 # one epoch on a subset: well above 0.1
         assert r["test_accuracy"] > floor[r["config"]], r
