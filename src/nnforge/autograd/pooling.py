@@ -154,16 +154,28 @@ def _tiled_max(x, g):
     return out.reshape(N, C, g.OH, g.OW), (row, col)
 
 
+def _route(values, switch, outputs):
+    """outputs[t] = values where switch == t, else 0.
+
+    Masks are converted to the values' dtype before multiplying (a float * bool product
+    runs NumPy's slow casting loop); with two taps the second output is values - first."""
+    dtype = values.dtype
+    if len(outputs) == 2:
+        np.multiply(values, switch.astype(dtype), out=outputs[1])
+        np.subtract(values, outputs[1], out=outputs[0])
+        return
+    for t, out in enumerate(outputs):
+        np.multiply(values, (switch == t).astype(dtype), out=out)
+
+
 def _tiled_max_backward(grad, switches, g):
     row, col = switches
     flat = grad.reshape(-1, g.OW)
     rows = np.empty((flat.shape[0], g.kH, g.OW), dtype=grad.dtype)
-    for i in range(g.kH):
-        np.multiply(flat, row == i, out=rows[:, i])
+    _route(flat, row, [rows[:, i] for i in range(g.kH)])
     rows = rows.reshape(-1)
     dx = np.empty((rows.size, g.kW), dtype=grad.dtype)
-    for j in range(g.kW):
-        np.multiply(rows, col == j, out=dx[:, j])
+    _route(rows, col, [dx[:, j] for j in range(g.kW)])
     dx = dx.reshape(g.N, g.C, g.OH * g.kH, g.OW * g.kW)
     if dx.shape[2:] != (g.H, g.W):                      # rows/columns no window covered
         full = np.zeros((g.N, g.C, g.H, g.W), dtype=dx.dtype)
