@@ -140,3 +140,15 @@ def test_update_in_cache_sized_parts_equals_torch(problem, options, monkeypatch)
     monkeypatch.setattr(_moments, "PART_SIZE", 3)
     problem.check_against_torch(optim.Adam, torch.optim.Adam, options)
     problem.check_against_torch(optim.AdamW, torch.optim.AdamW, options)
+
+
+def test_loading_another_optimizers_state_names_the_missing_keys():
+    p = Parameter(np.ones(3))
+    sgd = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = np.ones(3)
+    sgd.step()
+    adam = optim.Adam([p])
+    with pytest.raises(ValueError, match=r"Adam.load_state_dict: a parameter's saved state "
+                                         r"lacks \['exp_avg', 'exp_avg_sq', 'step'\]"):
+        adam.load_state_dict({"state": sgd.state_dict()["state"],
+                              "param_groups": adam.state_dict()["param_groups"]})

@@ -1,12 +1,13 @@
 """Batch normalization as one fused op (B17, H19).
 
 Composed from primitives, batch norm records about ten nodes and keeps as many full-size
-temporaries; fused, the forward keeps one (x_hat) and the backward is the closed form
+temporaries; fused, the forward keeps one (x - mean) and the backward is the closed form
 
     dbeta = sum dy,   dgamma = sum dy * x_hat,
     dx = gamma / (m * sqrt(var + eps)) * (m * dy - sum dy - x_hat * sum dy * x_hat),
 
-with sums over the m = N*L (or N*H*W) values of each channel. In evaluation mode the
+with sums over the m = N*L (or N*H*W) values of each channel; x_hat = (x - mean) /
+sqrt(var + eps) is folded into per-channel factors rather than stored. In evaluation mode the
 statistics are constants, so dx = dy * gamma / sqrt(running_var + eps).
 """
 import numpy as np
@@ -14,9 +15,17 @@ import numpy as np
 from .function import Function
 
 
-def _reduce_axes(ndim):
-    """Batch norm statistics are per channel (dim 1): reduce over every other axis."""
-    return (0,) + tuple(range(2, ndim))
+def _channel_sums(x):
+    """Per-channel sums of an (N, C, ...) array: the long contiguous inner axis first (a
+    single reduction over axes (0, 2, 3) is about 1.5x slower in NumPy)."""
+    n, c = x.shape[:2]
+    return x.reshape(n, c, -1).sum(axis=2).sum(axis=0)
+
+
+def _channel_dots(a, b):
+    """Per-channel sums of a * b, without a full-size temporary."""
+    n, c = a.shape[:2]
+    return np.einsum("ncs,ncs->c", a.reshape(n, c, -1), b.reshape(n, c, -1))
 
 
 def _per_channel(v, ndim):
@@ -57,13 +66,13 @@ class BatchNorm(Function):
             raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
                             f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
                             f" or the model (model.to(np.{x.dtype}))")
-        axes = _reduce_axes(x.ndim)
         use_batch = training or running_mean is None or running_var is None
+        nd = x.ndim
         if use_batch:
             m = check_batch_statistics(x.shape, layer)
-            mean = x.mean(axis=axes, dtype=x.dtype)
-            centered = x - _per_channel(mean, x.ndim)
-            var = np.mean(centered * centered, axis=axes, dtype=x.dtype)   # biased
+            mean = (_channel_sums(x) / m).astype(x.dtype)
+            centered = x - _per_channel(mean, nd)
+            var = (_channel_dots(centered, centered) / m).astype(x.dtype)   # biased
             if training and running_mean is not None and running_var is not None:
                 running_mean *= 1 - momentum
                 running_mean += (momentum * mean).astype(running_mean.dtype)
@@ -71,40 +80,37 @@ class BatchNorm(Function):
                 running_var += (momentum * m / (m - 1) * var).astype(running_var.dtype)
         else:
             mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-            centered = x - _per_channel(mean, x.ndim)
+            centered = x - _per_channel(mean, nd)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        x_hat = centered
-        x_hat *= _per_channel(invstd, x.ndim)
-        out = x_hat * _per_channel(weight, x.ndim) if weight is not None else x_hat.copy()
+        # out = gamma * x_hat + beta with x_hat = centered * invstd never materialized: the
+        # backward works from `centered` too (two passes fewer than building x_hat)
+        scale = invstd if weight is None else (weight * invstd).astype(x.dtype)
+        out = np.multiply(centered, _per_channel(scale, nd))
         if bias is not None:
-            out += _per_channel(bias, x.ndim)
-        ctx.x_hat, ctx.invstd, ctx.weight, ctx.batch_stats = x_hat, invstd, weight, use_batch
+            out += _per_channel(bias, nd)
+        ctx.centered, ctx.invstd, ctx.scale, ctx.batch_stats = centered, invstd, scale, use_batch
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, invstd, weight = ctx.x_hat, ctx.invstd, ctx.weight
+        centered, invstd, scale = ctx.centered, ctx.invstd, ctx.scale
         needs = ctx.needs_input_grad
         nd = grad.ndim
-        axes = _reduce_axes(nd)
-        sum_dy = grad.sum(axis=axes)
-        n, c = grad.shape[:2]
-        # per-channel dot product without a full-size temporary
-        sum_dy_xhat = np.einsum("ncs,ncs->c", grad.reshape(n, c, -1), x_hat.reshape(n, c, -1))
+        sum_dy = _channel_sums(grad)
+        sum_dy_xhat = (_channel_dots(grad, centered) * invstd).astype(grad.dtype)
         gx = gw = gb = None
         if needs[0]:
-            scale = invstd if weight is None else weight * invstd
             if ctx.batch_stats:
                 m = grad.size // grad.shape[1]
-                # dx = gamma*invstd/m * (m*dy - sum dy - x_hat * sum dy*x_hat)
-                gx = x_hat * _per_channel(-sum_dy_xhat / m, nd)
+                # dx = scale * (dy - sum dy / m - centered * invstd * sum(dy * x_hat) / m)
+                gx = np.multiply(centered, _per_channel(-invstd * sum_dy_xhat / m, nd))
                 gx += grad
-                gx -= _per_channel(sum_dy / m, nd)
+                gx -= _per_channel((sum_dy / m).astype(grad.dtype), nd)
                 gx *= _per_channel(scale, nd)
             else:
                 gx = grad * _per_channel(scale, nd)
         if len(needs) > 1 and needs[1]:
             gw = sum_dy_xhat
         if len(needs) > 2 and needs[2]:
-            gb = sum_dy
+            gb = sum_dy.astype(grad.dtype)
         return gx, gw, gb

@@ -187,8 +187,8 @@ def keep_mask(shape, p, rng):
     """Boolean array of `shape`, each entry False with probability p (rounded to a multiple
     of 2**-16, so the kept fraction is exact to 1.5e-5).
 
-    Each entry is 16 raw bits of the generator: four entries per 64-bit draw, about four
-    times faster than drawing a float per entry (the draw was most of dropout's cost)."""
+    Each entry is 16 raw bits of the generator, four entries per 64-bit draw, rather than a
+    float per entry: drawing the random numbers was most of dropout's cost."""
     size = int(np.prod(shape))
     bits = rng.bit_generator.random_raw(-(-size // 4)).view(np.uint16)[:size]
     return (bits >= np.uint16(min(round(p * 65536), 65535))).reshape(shape)

@@ -1,12 +1,11 @@
 """Shared in-place pieces of the adaptive optimizers (optax style): exponential moving
-averages of the gradient and of its square, and Adam's bias correction.
+averages of the gradient and of its square, Adam's bias correction, and the walk over a
+large parameter in cache-sized parts.
 
-Adam, AdamW, RMSprop and Adadelta are built from these, so each formula is written once.
-Every helper writes into arrays it is given (``avg`` and a scratch array) and allocates
-nothing of the parameter's size.
+RMSprop and Adadelta are built from the averages (Adam keeps discounted sums instead, see
+its docstring), so each formula is written once. Every helper writes into arrays it is
+given (``avg`` and a scratch array) and allocates nothing of the parameter's size.
 """
-import math
-
 import numpy as np
 
 
@@ -46,10 +45,6 @@ def bias_correction(decay, step):
     return 1.0 - decay ** step
 
 
-def bias_correction_sqrt(decay, step):
-    """sqrt(1 - decay**step), the correction applied to the root of the second moment."""
-    return math.sqrt(bias_correction(decay, step))
-
 
 #: Elements per part in `cache_sized_parts`: 64K float32 entries of six arrays is 1.5 MiB,
 #: which stays in a core's L2 cache for all the passes of an update.
@@ -59,7 +54,7 @@ PART_SIZE = 1 << 16
 def cache_sized_parts(arrays, part_size=None):
     """Yield `arrays` whole, or, for a large parameter, as matching slices of their flat
     views, so that a multi-pass update reads each slice from memory once instead of once
-    per pass (15-25% faster on a 535K-weight layer, bench/RESULTS.md). None entries stay
+    per pass (the Adam rows of the optimizer-step table in bench/RESULTS.md). None entries stay
     None; arrays that are not all C-contiguous are yielded whole."""
     part_size = PART_SIZE if part_size is None else part_size
     present = [a for a in arrays if a is not None]

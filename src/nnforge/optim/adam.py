@@ -103,6 +103,11 @@ class Adam(Optimizer):
         return saved
 
     def import_state(self, saved, p, group):
+        missing = sorted({"step", "exp_avg", "exp_avg_sq"} - set(saved))
+        if missing:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: a parameter's saved state "
+                             f"lacks {missing} (has {sorted(saved)}); was it saved by another "
+                             "optimizer?")
         beta1, beta2 = group["betas"]
         scale1, scale2 = 1.0 - beta1, 1.0 - beta2
         state = {"step": int(saved["step"]), "grad_sum": saved["exp_avg"] / scale1,
