@@ -152,3 +152,29 @@ def test_loading_another_optimizers_state_names_the_missing_keys():
                                          r"lacks \['exp_avg', 'exp_avg_sq', 'step'\]"):
         adam.load_state_dict({"state": sgd.state_dict()["state"],
                               "param_groups": adam.state_dict()["param_groups"]})
+
+
+def test_native_state_dict_resumes_bit_for_bit_in_float32(problem):
+    """PyTorch's form rescales the sums (not exact in float32); the native form is exact."""
+    rng = np.random.default_rng(0)
+    grads = [[rng.standard_normal(problem.INIT[k].shape).astype(np.float32)
+              for k in problem.NAMES] for _ in range(20)]
+
+    def run(steps, optimizer=None, params=None):
+        params = params or [Parameter(problem.INIT[k].astype(np.float32)) for k in problem.NAMES]
+        opt = optimizer or optim.Adam(params, lr=0.01, amsgrad=True)
+        for step_grads in steps:
+            for p, g in zip(params, step_grads):
+                p.grad = g
+            opt.step()
+        return params, opt
+
+    full, _ = run(grads)
+    half, opt = run(grads[:10])
+    saved = problem.json_round_trip(opt.state_dict(native=True))
+    assert "grad_sum" in saved["state"]["0"] and "exp_avg" not in saved["state"]["0"]
+    fresh = optim.Adam(half, lr=0.01, amsgrad=True)
+    fresh.load_state_dict(saved)
+    rest, _ = run(grads[10:], optimizer=fresh, params=half)
+    for a, b in zip(full, rest):
+        assert np.array_equal(a.data, b.data)

@@ -63,7 +63,8 @@ class Adam(Optimizer):
     def init_state(self, p, group):
         beta1, beta2 = group["betas"]
         state = {"step": 0, "grad_sum": np.zeros_like(p.data),
-                 "sq_grad_sum": np.zeros_like(p.data), "scales": (1.0 - beta1, 1.0 - beta2)}
+                 "sq_grad_sum": np.zeros_like(p.data), "scale1": 1.0 - beta1,
+                 "scale2": 1.0 - beta2}
         if group["amsgrad"]:
             state["max_sq_grad_sum"] = np.zeros_like(p.data)
         return state
@@ -73,7 +74,7 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         scale1, scale2 = 1.0 - beta1, 1.0 - beta2
-        old1, old2 = state["scales"]
+        old1, old2 = state["scale1"], state["scale2"]
         second = None
         if group["amsgrad"]:
             second = state.get("max_sq_grad_sum")
@@ -81,7 +82,7 @@ class Adam(Optimizer):
                 second = state["max_sq_grad_sum"] = np.zeros_like(p.data)
             elif old2 != scale2:
                 second *= old2 / scale2
-        state["scales"] = (scale1, scale2)
+        state["scale1"], state["scale2"] = scale1, scale2
         # sqrt(v_hat) = k * sqrt(w) with k = sqrt((1 - b2) / (1 - b2**t)); k moves into eps
         # and the step size, so the update costs four passes after the square root.
         k = math.sqrt(scale2 / bias_correction(beta2, step))
@@ -95,7 +96,7 @@ class Adam(Optimizer):
             _adam_kernel(*part, *coefficients)
 
     def export_state(self, state, group):
-        scale1, scale2 = state["scales"]
+        scale1, scale2 = state["scale1"], state["scale2"]
         saved = {"step": state["step"], "exp_avg": state["grad_sum"] * scale1,
                  "exp_avg_sq": state["sq_grad_sum"] * scale2}
         if "max_sq_grad_sum" in state:
@@ -103,6 +104,8 @@ class Adam(Optimizer):
         return saved
 
     def import_state(self, saved, p, group):
+        if {"grad_sum", "sq_grad_sum", "scale1", "scale2"} <= set(saved):   # native form
+            return dict(saved, step=int(saved["step"]))
         missing = sorted({"step", "exp_avg", "exp_avg_sq"} - set(saved))
         if missing:
             raise ValueError(f"{type(self).__name__}.load_state_dict: a parameter's saved state "
@@ -111,7 +114,8 @@ class Adam(Optimizer):
         beta1, beta2 = group["betas"]
         scale1, scale2 = 1.0 - beta1, 1.0 - beta2
         state = {"step": int(saved["step"]), "grad_sum": saved["exp_avg"] / scale1,
-                 "sq_grad_sum": saved["exp_avg_sq"] / scale2, "scales": (scale1, scale2)}
+                 "sq_grad_sum": saved["exp_avg_sq"] / scale2, "scale1": scale1,
+                 "scale2": scale2}
         if "max_exp_avg_sq" in saved:
             state["max_sq_grad_sum"] = saved["max_exp_avg_sq"] / scale2
         return state

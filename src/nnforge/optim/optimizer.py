@@ -235,11 +235,15 @@ class Optimizer:
                                   "group)")
 
     # --- saving and loading ------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self, native=False):
         """``{"state": {index: {name: array or number}}, "param_groups": [options with
         "params": [indices]]}`` like PyTorch: parameters are numbered in group order, arrays are
         copies (a snapshot), and everything is plain numbers, lists and arrays (no pickle
-        needed; JSON turns the integer keys into strings, which `load_state_dict` accepts)."""
+        needed; JSON turns the integer keys into strings, which `load_state_dict` accepts).
+
+        ``native=True`` saves each parameter's state as the optimizer keeps it in memory
+        rather than in PyTorch's form (they differ for `Adam`); `load_state_dict` accepts
+        both, and only the native form restores bit for bit (checkpoints use it)."""
         index = {}
         groups = []
         for group in self.param_groups:
@@ -254,7 +258,9 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = self.export_state(self.state[p], group)
+                    own = self.state[p]
+                    state[index[id(p)]] = (Optimizer.export_state(self, own, group) if native
+                                           else self.export_state(own, group))
         return {"state": state, "param_groups": groups}
 
     def export_state(self, state, group):

@@ -150,7 +150,7 @@ def capture_state(trainer, pending_row=None, partial=None):
                             "best_epoch": getattr(history, "best_epoch", None),
                             "restored_epoch": getattr(history, "restored_epoch", None)},
                            arrays, "history"),
-        "optimizer": _encode(trainer.optimizer.state_dict(), arrays, "optimizer"),
+        "optimizer": _encode(trainer.optimizer.state_dict(native=True), arrays, "optimizer"),
         "scheduler": (None if trainer.scheduler is None else
                       _encode(trainer.scheduler.state_dict(), arrays, "scheduler")),
         "callbacks": _encode(_callback_states(trainer), arrays, "callbacks"),
