@@ -16,8 +16,8 @@ from .function import Function
 
 
 def _channel_sums(x):
-    """Per-channel sums of an (N, C, ...) array: the long contiguous inner axis first (a
-    single reduction over axes (0, 2, 3) is about 1.5x slower in NumPy)."""
+    """Per-channel sums of an (N, C, ...) array, reducing the long contiguous inner axis
+    first (NumPy's single reduction over axes (0, 2, 3) was slower when timed)."""
     n, c = x.shape[:2]
     return x.reshape(n, c, -1).sum(axis=2).sum(axis=0)
 

@@ -37,7 +37,8 @@ class Adam(Optimizer):
     third pass for the ``(1 - b1)`` factor; with the constants folded into ``eps`` and the
     step size a whole update makes ten passes over the parameter's memory instead of
     thirteen, which is most of its cost (bench/RESULTS.md). `state_dict` converts to
-    PyTorch's ``exp_avg``/``exp_avg_sq``, and betas changed between steps (a one-cycle
+    PyTorch's ``exp_avg``/``exp_avg_sq`` (``state_dict(native=True)``, which checkpoints
+    use, keeps the sums so a resumed run is bit-identical), and betas changed between steps (a one-cycle
     schedule) rescale the sums so the result is still PyTorch's recurrence.
     """
 
