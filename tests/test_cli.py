@@ -83,6 +83,13 @@ def test_user_errors_are_one_line_with_exit_2(tmp_path, capsys, replace, expecte
     assert "Traceback" not in err
 
 
+def test_traceback_flag_reraises_the_error_for_bug_reports(tmp_path):
+    path = fast_config(tmp_path, [("in_features = 64, out_features = 10",
+                                   "in_features = 64, out_features = 5")])
+    with pytest.raises(IndexError, match="target"):
+        main(["--traceback", "train", str(path), "--out", str(tmp_path / "r"), "--quiet"])
+
+
 def test_build_time_errors_name_the_file_and_layer(tmp_path, capsys):
     path = fast_config(tmp_path, [("{ type = \"Dropout\", p = 0.2 }",
                                    "{ type = \"Dropout\", p = 1.5 }")])

@@ -2,8 +2,10 @@
 
 User mistakes (a bad config, a missing or corrupt file, labels that do not fit the model,
 a diverging run) print one line `nnforge: error: ...` on stderr and exit with status 2 —
-never a traceback. Library imports happen inside the commands, so `nnforge --help` is
-instant.
+never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
+IndexError) for bad input, so a bug of ours can look like a user error: `nnforge
+--traceback COMMAND ...` re-raises instead, to show where it came from. Library imports
+happen inside the commands, so `nnforge --help` is instant.
 """
 import argparse
 import os
@@ -21,6 +23,9 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="nnforge", description="Train and inspect neural networks written on NumPy.")
     parser.add_argument("--version", action="version", version=f"nnforge {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an error, show the full Python traceback instead of one "
+                             "line (for bug reports)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
@@ -109,7 +114,7 @@ def main(argv=None):
             print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "
                   f"`nnforge train CONFIG --resume {run_dir}`)", file=sys.stderr)
             return 128 + int(exc.signum)
-        if not isinstance(exc, _user_errors()):
+        if args.traceback or not isinstance(exc, _user_errors()):
             raise
         print(f"nnforge: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR
