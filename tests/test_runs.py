@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -197,6 +198,40 @@ def test_concurrent_writers(tmp_path):
     rows = RunIndex(tmp_path).rows()
     assert len(rows) == 100 and all(r["status"] == "finished" for r in rows)
     assert sorted(r["metrics"]["x"] for r in rows) == sorted(list(range(25)) * 4)
+
+
+def test_a_killed_run_reads_as_lost(tmp_path):
+    script = tmp_path / "long.toml"
+    script.write_text(TOML.replace("epochs = 3", "epochs = 100000"))
+    proc = subprocess.Popen([sys.executable, "-m", "nnforge", "train", str(script),
+                             "--out", str(tmp_path / "runs" / "killed"), "--quiet"])
+    index = RunIndex(tmp_path / "runs")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if (tmp_path / "runs" / INDEX_NAME).exists() and index.rows():
+                break
+            time.sleep(0.1)
+        row = index.get("killed")
+        assert row["status"] == "running" and row["pid"] == proc.pid
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    assert index.get("killed")["status"] == "lost"
+    assert index.rows()[0]["status"] == "lost"
+
+
+def test_an_index_without_host_and_pid_columns_still_reads(tmp_path):
+    with sqlite3.connect(tmp_path / INDEX_NAME) as conn:
+        conn.execute("CREATE TABLE runs (id TEXT PRIMARY KEY, name TEXT, path TEXT, "
+                     "config_hash TEXT, seed INTEGER, nnforge_version TEXT, git_commit TEXT, "
+                     "started TEXT, ended TEXT, status TEXT, metrics TEXT)")
+        conn.execute("INSERT INTO runs (id, status) VALUES ('old', 'running')")
+    conn.close()
+    index = RunIndex(tmp_path)
+    assert index.get("old")["status"] == "running"        # no pid: cannot tell
+    index.upsert(id="new", status="running", host="elsewhere", pid=1 << 40)
+    assert index.get("new")["status"] == "running"        # another host: cannot tell
 
 
 # --- resume and bad input through the CLI -------------------------------------------------------

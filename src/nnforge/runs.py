@@ -10,7 +10,9 @@ A run's id is its folder name and its index is `runs.db` in the folder's parent,
 `--out somewhere/x` indexes run "x" in `somewhere/runs.db`. Several processes (tuning
 workers) write the index at once: the database runs in WAL mode with a busy timeout and
 every write is one short transaction. Status moves running -> finished | diverged |
-interrupted | failed; a resumed run goes back to running.
+interrupted | failed; a resumed run goes back to running. A process killed outright
+(SIGKILL, the OOM killer) cannot write its end, so each row also records the host and pid
+that ran it, and a "running" row whose process is gone from this host reads as "lost".
 
 `RunSession` is what `build.run_experiment` calls at each edge of a run (start, end,
 interruption, divergence, failure); it also owns the run's Checkpoint and gradient-norm
@@ -20,6 +22,7 @@ import datetime
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 
@@ -27,13 +30,14 @@ __all__ = ["RunIndex", "RunSession", "config_hash", "git_commit", "STATUSES", "I
            "resolve_run"]
 
 INDEX_NAME = "runs.db"
-STATUSES = ("running", "finished", "diverged", "interrupted", "failed")
+STATUSES = ("running", "finished", "diverged", "interrupted", "failed", "lost")
 _COLUMNS = ("id", "name", "path", "config_hash", "seed", "nnforge_version", "git_commit",
-            "started", "ended", "status", "metrics")
+            "started", "ended", "status", "metrics", "host", "pid")
 _SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, name TEXT, path TEXT, config_hash TEXT, seed INTEGER,
     nnforge_version TEXT, git_commit TEXT, started TEXT, ended TEXT, status TEXT,
-    metrics TEXT)"""
+    metrics TEXT, host TEXT, pid INTEGER)"""
+_ADDED_COLUMNS = {"host": "TEXT", "pid": "INTEGER"}     # missing from older indexes
 
 
 def _now():
@@ -76,6 +80,10 @@ class RunIndex:
         conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(_SCHEMA)
+        present = {r["name"] for r in conn.execute("PRAGMA table_info(runs)")}
+        for name, kind in _ADDED_COLUMNS.items():
+            if name not in present:
+                conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
         return conn
 
     def upsert(self, **fields):
@@ -123,7 +131,20 @@ class RunIndex:
 def _row(record):
     row = dict(record)
     row["metrics"] = json.loads(row["metrics"]) if row.get("metrics") else {}
+    if row["status"] == "running" and row.get("host") == socket.gethostname() \
+            and row.get("pid") and not _process_alive(row["pid"]):
+        row["status"] = "lost"
     return row
+
+
+def _process_alive(pid):
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:                        # alive, but another user's
+        return True
+    return True
 
 
 def _plain(value):
@@ -159,7 +180,8 @@ class RunSession:
         if resume:
             self.resume_state = self._load_resume()
         resolved = config.model_dump(mode="json")
-        fields = dict(id=self.id, status="running", ended=None)
+        fields = dict(id=self.id, status="running", ended=None, host=socket.gethostname(),
+                      pid=os.getpid())
         if not resume:
             fields.update(name=config.name, path=os.path.abspath(self.out_dir),
                           config_hash=config_hash(resolved), seed=int(config.seed),
