@@ -45,7 +45,7 @@ def test_train_writes_the_run_folder(tmp_path, capsys):
     metrics = json.loads((out_dir / "metrics.json").read_text())
     for key in ("test_accuracy", "test_loss", "epochs", "seconds", "best_epoch", "stop_reason"):
         assert key in metrics
-    assert metrics["epochs"] == 3 and metrics["status"] == "completed"
+    assert metrics["epochs"] == 3 and metrics["status"] == "finished"
     assert metrics["test_accuracy"] > 0.8
     assert (out_dir / "history.csv").read_text().count("\n") == 4    # header + 3 epochs
     config = json.loads((out_dir / "config.json").read_text())

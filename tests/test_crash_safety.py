@@ -146,7 +146,7 @@ def test_sigkill_at_random_moments_then_resume(setup):
             assert driver.run(run_dir) == 0
             fresh += 1
         same_result(run_dir, reference)
-        assert json.loads((run_dir / "metrics.json").read_text())["status"] == "completed"
+        assert json.loads((run_dir / "metrics.json").read_text())["status"] == "finished"
         left = sorted(p.name for p in (run_dir / "checkpoints").iterdir())   # no debris
         referenced = [json.loads((run_dir / "checkpoints" / n).read_text())["weights"]
                       for n in left if n.endswith(".json")]

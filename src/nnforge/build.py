@@ -356,7 +356,7 @@ def _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session,
     if best_epoch is None and "val_loss" in history:
         best_epoch = history.best("val_loss")[0]
     summary.update(results)
-    summary.update(status="completed", epochs=len(history),
+    summary.update(status="finished", epochs=len(history),
                    seconds=time.perf_counter() - start, best_epoch=best_epoch,
                    restored_epoch=history.restored_epoch, stop_reason=history.stop_reason)
     history.to_csv(os.path.join(out_dir, "history.csv"))

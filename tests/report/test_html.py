@@ -17,7 +17,7 @@ def run_dir(tmp_path):
         {"name": "<b>x</b>", "optimizer": {"type": "SGD", "lr": 0.1},
          "model": {"layers": [{"type": "Linear", "in_features": 2, "out_features": 1}]}}))
     (folder / "metrics.json").write_text(json.dumps(
-        {"name": "<b>x</b>", "status": "completed", "test_loss": 0.25, "epochs": 2,
+        {"name": "<b>x</b>", "status": "finished", "test_loss": 0.25, "epochs": 2,
          "stop_reason": "completed 2 epochs"}))
     (folder / "history.csv").write_text("epoch,loss,val_loss,lr,seconds\n1,1.0,1.1,0.1,0.5\n"
                                         "2,0.5,0.6,0.1,0.5\n")
