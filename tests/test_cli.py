@@ -56,6 +56,15 @@ def test_train_writes_the_run_folder(tmp_path, capsys):
     assert sorted(weights) == ["0.bias", "0.weight", "3.bias", "3.weight", "5.bias", "5.weight"]
 
 
+def test_log_interval_key_prints_lines_within_each_epoch(tmp_path, capsys):
+    path = fast_config(tmp_path, [("epochs = 3", "epochs = 3\nlog_interval = 10")])
+    code, _, err = run_main(capsys, ["train", path, "--out", tmp_path / "run"])
+    assert code == 0
+    lines = err.splitlines()
+    assert lines[0].startswith("epoch 1/3  [") and "%]  loss " in lines[0]
+    assert any(line.startswith("epoch 3/3  [") for line in lines)
+
+
 def test_quiet_prints_only_the_result(tmp_path, capsys):
     code, out, err = run_main(capsys, ["train", fast_config(tmp_path), "--out",
                                        tmp_path / "r", "--quiet"])

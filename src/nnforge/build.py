@@ -257,7 +257,8 @@ def fit_run(run, verbose=1, progress_stream=None, resume=None):
     with silence(*cfg.silence) if cfg.silence else contextlib.nullcontext():
         return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                                shuffle=cfg.shuffle, verbose=verbose,
-                               progress_stream=progress_stream, resume=resume)
+                               progress_stream=progress_stream, resume=resume,
+                               log_interval=cfg.log_interval)
 
 
 # --- the run folder ---------------------------------------------------------------------------

@@ -206,6 +206,7 @@ class TrainConfig(_Section):
     guards: bool = True                 # dead-ReLU / exploding-gradient / label guards
     silence: list[str] = Field(default_factory=list)   # guard codes silenced during fit
     eval_batch_size: PositiveInt = 256
+    log_interval: Optional[PositiveInt] = None      # K14: a progress line every N batches
     accumulate_steps: PositiveInt = 1
     clip_grad_norm: Optional[PositiveFloat] = None
     clip_grad_value: Optional[PositiveFloat] = None

@@ -74,6 +74,23 @@ def test_plain_progress_line():
                        compact=True) == "loss 1.0000  val_accuracy 0.2500  lr 1e-01"
 
 
+def test_schedule_bookkeeping_is_printed_only_once_it_changes():
+    out = io.StringIO()
+    cb = progress_callback(2, out)
+    cb.set_trainer(SimpleNamespace(params={"epochs": 3}))
+    cb.on_train_begin({})
+    logs = {"loss": 1.0, "momentum": 0.9, "batch_size": 32, "updates": 10,
+            "noise_scale": 0.5, "lr": 0.1}
+    cb.on_epoch_end(0, logs)
+    cb.on_epoch_end(1, dict(logs, momentum=0.85, noise_scale=0.25))    # lr halved
+    cb.on_epoch_end(2, dict(logs, momentum=0.9, batch_size=64, updates=5))
+    assert out.getvalue().splitlines() == [
+        "epoch 1/3  loss 1.0000  lr 1e-01",
+        "epoch 2/3  loss 1.0000  momentum 0.8500  lr 1e-01",
+        "epoch 3/3  loss 1.0000  momentum 0.9000  batch_size 64  updates 5  "
+        "noise_scale 0.5000  lr 1e-01"]
+
+
 def test_tqdm_bar_on_a_tty():
     class TTY(io.StringIO):
         def isatty(self):

@@ -221,6 +221,29 @@ def test_bad_arguments(digits):
         trainer.fit(digits[0], epochs=0)
     with pytest.raises(ValueError, match="batch_size"):
         trainer.fit(digits[0], epochs=1, batch_size=0)
+    with pytest.raises(ValueError, match="log_interval"):
+        trainer.fit(digits[0], epochs=1, log_interval=0)
+
+
+def test_log_interval_prints_progress_within_the_epoch(digits):
+    import io
+    train = digits[0]
+    n = len(train[0])
+    model = nn.Linear(64, 10)
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.05), nn.CrossEntropyLoss())
+    out = io.StringIO()
+    trainer.fit(train, epochs=2, batch_size=100, verbose=2, progress_stream=out,
+                log_interval=4)
+    lines = out.getvalue().splitlines()
+    steps = -(-n // 100)
+    per_epoch = steps // 4
+    assert len(lines) == 2 * (per_epoch + 1)
+    first = lines[0]
+    assert first.startswith(f"epoch 1/2  [400/{n} {100 * 400 / n:.0f}%]  loss ")
+    assert float(first.rsplit(" ", 1)[1]) > float(lines[per_epoch - 1].rsplit(" ", 1)[1])
+    assert lines[per_epoch].startswith("epoch 1/2  loss ")         # the epoch line
+    assert lines[per_epoch + 1].startswith("epoch 2/2  [400/")
+    assert "momentum" not in lines[per_epoch] and "noise_scale" not in lines[per_epoch]
 
 
 def test_binary_logits_with_integer_labels():

@@ -3,6 +3,13 @@ per epoch otherwise (CI logs stay readable), nothing with `verbose=0`.
 
 The plain line reads
     epoch 3/20  loss 0.1234  accuracy 0.9650  val_loss 0.1500  val_accuracy 0.9600  lr 1e-03  1.2s
+With `log_interval=N` the plain log also prints every N batches (K14), so a long epoch
+written to a file or a CI log shows it is alive:
+    epoch 3/20  [12800/54000 24%]  loss 0.3120
+The schedule bookkeeping (momentum, batch_size, updates, noise_scale) is in the History
+every epoch; the line shows momentum from the first epoch it differs from the first
+epoch's value (a momentum schedule), and the other three from the first epoch the batch
+size differs (a batch-size schedule), so the usual line stays short.
 tqdm is imported only when a bar is actually drawn.
 """
 import sys
@@ -10,7 +17,8 @@ import time
 
 from .callbacks import Callback
 
-__all__ = ["ProgressBar", "ProgressLog", "progress_callback", "format_logs"]
+__all__ = ["ProgressBar", "ProgressLog", "IntervalProgressLog", "progress_callback",
+           "format_logs"]
 
 
 def _fmt_value(key, value):
@@ -21,11 +29,12 @@ def _fmt_value(key, value):
     return str(value)
 
 
-def format_logs(logs, compact=False):
+def format_logs(logs, compact=False, hide=()):
     """'loss 0.1234  val_loss 0.2000  lr 1e-03' for the numeric entries of an epoch's logs
-    (train entries first, then validation, then lr; "epoch" and "seconds" left out).
-    `compact` keeps only the train loss of the train entries (for a bar's short line)."""
-    keys = [k for k in logs if k not in ("epoch", "seconds", "lr")]
+    (train entries first, then validation, then lr; "epoch", "seconds" and `hide` left
+    out). `compact` keeps only the train loss of the train entries (for a bar's short
+    line)."""
+    keys = [k for k in logs if k not in ("epoch", "seconds", "lr") and k not in hide]
     if compact:
         keys = [k for k in keys if k == "loss" or k.startswith("val_")]
     keys = [k for k in keys if not k.startswith("val_")] + \
@@ -38,6 +47,21 @@ def format_logs(logs, compact=False):
 class _Progress(Callback):
     def __init__(self, stream=None):
         self.stream = stream
+        self._first, self._changed = {}, set()
+
+    def on_train_begin(self, logs=None):
+        self._first, self._changed = {}, set()
+
+    def _hidden(self, logs):
+        """The bookkeeping keys not to print: momentum until it changes, batch size,
+        updates and noise scale until the batch size changes."""
+        for key in ("momentum", "batch_size"):
+            if key in logs and logs[key] != self._first.setdefault(key, logs[key]):
+                self._changed.add(key)
+        hide = () if "momentum" in self._changed else ("momentum",)
+        if "batch_size" not in self._changed:
+            hide += ("batch_size", "updates", "noise_scale")
+        return hide
 
     def _out(self):
         return self.stream if self.stream is not None else sys.stderr
@@ -58,7 +82,35 @@ class ProgressLog(_Progress):
         logs = logs or {}
         seconds = logs.get("seconds")
         tail = "" if seconds is None else f"  {seconds:.{2 if seconds < 1 else 1}f}s"
-        print(f"{self._title(epoch)}  {format_logs(logs)}{tail}", file=self._out(), flush=True)
+        print(f"{self._title(epoch)}  {format_logs(logs, hide=self._hidden(logs))}{tail}",
+              file=self._out(), flush=True)
+
+
+class IntervalProgressLog(ProgressLog):
+    """ProgressLog plus a line every `log_interval` batches: samples done of the epoch's
+    total, the percentage, and the mean training loss of the epoch so far (K14)."""
+
+    def __init__(self, log_interval, stream=None):
+        super().__init__(stream)
+        self.log_interval = int(log_interval)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._batches, self._seen, self._loss_sum = epoch, 0, 0, 0.0
+
+    def on_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        n = int(logs.get("size", 1))
+        self._batches += 1
+        self._seen += n
+        self._loss_sum += float(logs.get("loss", 0.0)) * n
+        if self._batches % self.log_interval:
+            return
+        params = getattr(self.trainer, "params", None) or {}
+        total = params.get("samples")
+        done = f"{self._seen}/{total} {100 * self._seen / total:.0f}%" if total \
+            else f"{self._seen}"
+        print(f"{self._title(self._epoch)}  [{done}]  loss "
+              f"{self._loss_sum / max(self._seen, 1):.4f}", file=self._out(), flush=True)
 
 
 class ProgressBar(_Progress):
@@ -109,13 +161,16 @@ class ProgressBar(_Progress):
             self._bar = None
 
 
-def progress_callback(verbose=1, stream=None):
+def progress_callback(verbose=1, stream=None, log_interval=None):
     """The progress callback for `verbose` (0: none, 1: bar on a TTY else lines, 2: lines)
-    writing to `stream` (default stderr); None when silent."""
+    writing to `stream` (default stderr); None when silent. `log_interval` adds a line
+    every that many batches to the plain lines (a bar already shows every batch)."""
     if not verbose:
         return None
     out = stream if stream is not None else sys.stderr
     is_tty = bool(getattr(out, "isatty", lambda: False)())
     if verbose == 1 and is_tty:
         return ProgressBar(stream)
+    if log_interval is not None:
+        return IntervalProgressLog(log_interval, stream)
     return ProgressLog(stream)

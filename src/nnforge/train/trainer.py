@@ -204,11 +204,12 @@ class Trainer:
 
     # --- fit ----------------------------------------------------------------------------
     def fit(self, train, val=None, epochs=1, batch_size=32, shuffle=True, verbose=1,
-            progress_stream=None, resume=None):
+            progress_stream=None, resume=None, log_interval=None):
         """Train for `epochs` epochs and return the `History`.
 
         `train` and `val` are (X, y) array pairs, ArrayData, Datasets or DataLoaders.
         `verbose`: 0 silent, 1 a tqdm bar on a terminal (else one line per epoch), 2 lines.
+        `log_interval`: with plain lines, also print one every that many batches.
         `resume`: a `train.checkpoint.TrainingState` to continue from (same config), ending
         bit-identical to an uninterrupted fit. When `interrupt_signal` gets set (by
         `checkpoint.handle_signals`), the current update finishes, `resume_point` holds the
@@ -218,7 +219,12 @@ class Trainer:
             raise ValueError(f"fit(epochs): expected a positive integer, got {epochs!r}")
         loader = self._loader(train, batch_size, shuffle, "fit")
         val_loader = None if val is None else self._loader(val, batch_size or 256, False, "fit")
-        progress = progress_callback(verbose, progress_stream)
+        if log_interval is not None and (isinstance(log_interval, bool) or not isinstance(
+                log_interval, (int, np.integer)) or log_interval < 1):
+            raise ValueError(f"fit(log_interval): expected a positive number of batches, "
+                             f"got {log_interval!r}")
+        progress = progress_callback(verbose, progress_stream,
+                                     None if log_interval is None else int(log_interval))
         new_run()                                    # every guard may warn once per fit
         self._fit_loader = loader
         guards = [TrainingGuards()] if self.guards else []
