@@ -17,15 +17,6 @@ def test_trajectory_equals_torch(problem, options):
     problem.check_against_torch(optim.RMSprop, torch.optim.RMSprop, options)
 
 
-@pytest.mark.parametrize("options", OPTIONS[2:5], ids=str)
-def test_update_in_cache_sized_parts_equals_torch(problem, options, monkeypatch):
-    """Large parameters are updated slice by slice; with parts of 3 elements every problem
-    parameter takes that path (the 5x4 weight splits unevenly)."""
-    from nnforge.optim import _moments
-    monkeypatch.setattr(_moments, "PART_SIZE", 3)
-    problem.check_against_torch(optim.RMSprop, torch.optim.RMSprop, options)
-
-
 def test_param_groups_equal_torch(problem):
     groups = [([0, 1], dict(lr=0.02, centered=True)), ([2, 3], dict(momentum=0.8))]
     problem.check_against_torch(optim.RMSprop, torch.optim.RMSprop, dict(lr=0.005),

@@ -27,15 +27,6 @@ def test_trajectory_equals_torch(problem, options):
     problem.check_against_torch(optim.SGD, torch.optim.SGD, options)
 
 
-@pytest.mark.parametrize("options", OPTIONS[1:4], ids=str)
-def test_update_in_cache_sized_parts_equals_torch(problem, options, monkeypatch):
-    """Large parameters are updated slice by slice; with parts of 3 elements every problem
-    parameter takes that path (the 5x4 weight splits unevenly)."""
-    from nnforge.optim import _moments
-    monkeypatch.setattr(_moments, "PART_SIZE", 3)
-    problem.check_against_torch(optim.SGD, torch.optim.SGD, options)
-
-
 def test_param_groups_with_different_options_equal_torch(problem):
     groups = [([0, 1], dict(lr=0.1, momentum=0.9)),
               ([2, 3], dict(lr=0.01, nesterov=True, momentum=0.5, weight_decay=0.1))]

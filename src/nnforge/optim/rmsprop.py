@@ -1,7 +1,7 @@
 """`RMSprop`: divide the step by a moving root-mean-square of recent gradients."""
 import numpy as np
 
-from ._moments import cache_sized_parts, ema_, ema_square_
+from ._moments import ema_, ema_square_
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -47,36 +47,29 @@ class RMSprop(Optimizer):
         return state
 
     def update(self, p, g, state, group):
+        alpha, momentum = group["alpha"], group["momentum"]
+        work = self.scratch(p, 1)
         state["step"] += 1
-        if group["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = np.zeros_like(p.data)
-        if group["momentum"] > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = np.zeros_like(p.data)   # switched on after step 1
-        arrays = (p.data, g, state["square_avg"],
-                  state["grad_avg"] if group["centered"] else None,
-                  state["momentum_buffer"] if group["momentum"] > 0 else None,
-                  self.scratch(p, 1))
-        for part in cache_sized_parts(arrays):
-            _rmsprop_kernel(*part, group["alpha"], group["eps"], group["momentum"],
-                            group["lr"])
-
-
-def _rmsprop_kernel(param, g, square_avg, grad_avg, buf, work, alpha, eps, momentum, lr):
-    """One update on whole arrays or on matching slices of them (None: state not used)."""
-    ema_square_(square_avg, g, alpha, work)
-    if grad_avg is not None:
-        ema_(grad_avg, g, alpha, work)
-        np.multiply(grad_avg, grad_avg, out=work)
-        np.subtract(square_avg, work, out=work)
-        np.sqrt(work, out=work)
-    else:
-        np.sqrt(square_avg, out=work)
-    work += eps
-    np.divide(g, work, out=work)
-    if buf is not None:
-        buf *= momentum
-        buf += work
-        np.multiply(buf, -lr, out=work)
-    else:
-        work *= -lr
-    param += work
+        square_avg = ema_square_(state["square_avg"], g, alpha, work)
+        if group["centered"]:
+            if "grad_avg" not in state:
+                state["grad_avg"] = np.zeros_like(p.data)
+            grad_avg = state["grad_avg"]
+            ema_(grad_avg, g, alpha, work)
+            np.multiply(grad_avg, grad_avg, out=work)
+            np.subtract(square_avg, work, out=work)
+            np.sqrt(work, out=work)
+        else:
+            np.sqrt(square_avg, out=work)
+        work += group["eps"]
+        np.divide(g, work, out=work)
+        if momentum > 0:
+            if "momentum_buffer" not in state:   # momentum switched on after the first step
+                state["momentum_buffer"] = np.zeros_like(p.data)
+            buf = state["momentum_buffer"]
+            buf *= momentum
+            buf += work
+            np.multiply(buf, -group["lr"], out=work)
+        else:
+            work *= -group["lr"]
+        p.data += work

@@ -5,7 +5,6 @@ what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in
 """
 import numpy as np
 
-from ._moments import cache_sized_parts
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -68,35 +67,24 @@ class SGD(Optimizer):
     def update(self, p, g, state, group):
         momentum, lr = group["momentum"], group["lr"]
         work = self.scratch(p, 1)
-        if momentum == 0:
-            np.multiply(g, -lr, out=work)
-            p.data += work
-            return
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = state["momentum_buffer"] = g.copy()
-            first = True
-        else:
-            first = False
-        for part in cache_sized_parts((p.data, g, buf, work)):
-            _momentum_kernel(*part, momentum, group["dampening"], group["nesterov"], lr,
-                             first)
-
-
-def _momentum_kernel(param, g, buf, work, momentum, dampening, nesterov, lr, first):
-    """One momentum step on whole arrays or on matching slices of them (`first`: the
-    buffer was just set to the gradient, as PyTorch does on the first step)."""
-    if not first:
-        buf *= momentum
-        if dampening != 0:
-            np.multiply(g, 1.0 - dampening, out=work)
-            buf += work
-        else:
-            buf += g
-    if nesterov:
-        np.multiply(buf, momentum, out=work)
-        work += g
-        work *= -lr
-    else:
-        np.multiply(buf, -lr, out=work)
-    param += work
+        direction = g
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = g.copy()
+            else:
+                buf *= momentum
+                dampening = group["dampening"]
+                if dampening != 0:
+                    np.multiply(g, 1.0 - dampening, out=work)
+                    buf += work
+                else:
+                    buf += g
+            if group["nesterov"]:
+                np.multiply(buf, momentum, out=work)
+                work += g
+                direction = work
+            else:
+                direction = buf
+        np.multiply(direction, -lr, out=work)
+        p.data += work
