@@ -1,13 +1,17 @@
 """nnforge: neural networks from first principles on NumPy.
 
 `import nnforge` loads NumPy only; plotting, configs and other optional features load
-their dependencies when first used.
+their dependencies when first used. It also sets glibc malloc's thresholds so that
+training steps reuse freed memory (`nnforge.allocator`; NNFORGE_MALLOC_TUNING=0 opts out).
 """
+from .allocator import tune_from_environment as _tune_allocator
 from .autograd import (Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor,
                        where)
 from .random import manual_seed
 
 __version__ = "0.1.0"
+
+_tune_allocator()          # see nnforge.allocator: no page-fault churn between steps
 
 __all__ = ["Tensor", "cat", "enable_grad", "is_grad_enabled", "load", "manual_seed",
            "no_grad", "save", "stack", "tensor", "where", "__version__"]
