@@ -144,7 +144,7 @@ def test_python_dash_m_without_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr == (f"nnforge: error: {bad}: train.epoch: unknown key (allowed: "
                              "epochs, batch_size, shuffle, metrics, early_stopping, nan_guard, "
-                             "guards, silence, eval_batch_size, accumulate_steps, "
+                             "guards, silence, eval_batch_size, log_interval, accumulate_steps, "
                              "clip_grad_norm, clip_grad_value)\n")
 
 
