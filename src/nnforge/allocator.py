@@ -4,9 +4,10 @@ Why: a training step allocates and frees the same large temporaries every time (
 columns, activations, gradients of a few MiB each). glibc's malloc adapts its mmap
 threshold upwards after the first large free, so those arrays come from the heap, and then
 trims the heap top back to the kernel whenever more than twice that threshold is free.
-The next step faults every page in again, and the kernel zeroes each one. In the
-fashion_cnn step (batch 128) that was about 30,000 page faults per step and a fifth of the
-step's time (bench/RESULTS.md, "Allocator").
+The next step faults every page in again, and the kernel zeroes each one. In fashion_cnn
+(batch 128) that was about 7,000 page faults per step; fixing the thresholds from process
+start made the step about a fifth faster, fixing them at import (after Python and NumPy
+have allocated) about a tenth (bench/RESULTS.md, "Allocator").
 
 `tune()` fixes the thresholds through glibc's ``mallopt``: blocks up to 32 MiB come from
 the heap, the heap keeps up to 2 GiB of free memory at its top, and it grows in steps of
