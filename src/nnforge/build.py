@@ -124,7 +124,7 @@ def build_data(cfg, seed):
     train, val, test = split_data(cfg, seed)
     scaler = None
     if cfg.scaler != "none":
-        scaler = (D.StandardScaler() if cfg.scaler == "standard" else D.MinMaxScaler())
+        scaler = D.make_scaler(cfg.scaler)
         scaler.fit(np.asarray(train.X).reshape(len(train.X), -1))
         train, val, test = (None if part is None else
                             D.ArrayData(_scale(scaler, np.asarray(part.X)), part.y,

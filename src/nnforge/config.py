@@ -148,7 +148,7 @@ class DataConfig(_Section):
     split: list[float] = Field(default_factory=lambda: [0.6, 0.2, 0.2])
     split_seed: Optional[NonNegativeInt] = None
     stratify: bool = True
-    scaler: Literal["standard", "minmax", "none"] = "standard"
+    scaler: Literal["standard", "minmax", "pca", "zca", "none"] = "standard"
     flatten: bool = False
     options: dict[str, Any] = Field(default_factory=dict)
     augmentation: list[ComponentSpec] = Field(default_factory=list)

@@ -19,7 +19,8 @@ from .idx import (FASHION_MNIST_CLASSES, IDXFormatError, load_fashion_mnist, loa
                   load_mnist, read_idx)
 from .leakage import DataLeakageWarning, SplitIndices
 from .loader import DataLoader
-from .scalers import MinMaxScaler, StandardScaler
+from .scalers import (SCALERS, MinMaxScaler, PCAWhitening, StandardScaler, ZCAWhitening,
+                      make_scaler)
 from .sklearn_sets import (load_breast_cancer, load_diabetes, load_digits, load_iris,
                            load_wine)
 from .splits import (KFold, LeaveOneOut, StratifiedKFold, TimeSeriesSplit, time_series_split,
@@ -33,7 +34,8 @@ __all__ = [
     "GaussianNoise", "IDXFormatError", "KFold", "LeaveOneOut", "MinMaxScaler",
     "RandomBrightness", "RandomCrop", "RandomErasing", "RandomHorizontalFlip",
     "RandomRotation", "RandomShift", "RandomTranslate", "RandomVerticalFlip", "RandomZoom",
-    "SplitIndices", "StandardScaler", "StratifiedKFold", "Subset", "TensorDataset",
+    "PCAWhitening", "SCALERS", "SplitIndices", "StandardScaler", "ZCAWhitening",
+    "make_scaler", "StratifiedKFold", "Subset", "TensorDataset",
     "TimeSeriesSplit", "Transform", "affine_resample", "describe", "load_arrays",
     "load_breast_cancer", "load_csv", "load_diabetes", "load_digits", "load_fashion_mnist",
     "load_idx_dataset", "load_iris", "load_mnist", "load_wine", "make_blobs", "make_circles",
