@@ -210,6 +210,20 @@ class TrainConfig(_Section):
     accumulate_steps: PositiveInt = 1
     clip_grad_norm: Optional[PositiveFloat] = None
     clip_grad_value: Optional[PositiveFloat] = None
+    time_budget: Optional[PositiveFloat] = None     # seconds: stop after the epoch using it up
+    stop_threshold: Optional[dict[str, Any]] = None  # {monitor = "loss", threshold = 0.01}
+
+    @field_validator("stop_threshold")
+    @classmethod
+    def _threshold(cls, value):
+        from .train.stop_conditions import ThresholdStopping
+
+        if value is not None:
+            try:
+                ThresholdStopping(**value)          # raises naming the bad argument
+            except TypeError as error:
+                raise ValueError(f"expected keys monitor, threshold, mode ({error})") from None
+        return value
 
     @field_validator("batch_size", mode="before")
     @classmethod
