@@ -36,6 +36,10 @@ def test_dense_weights_of_one_unit_on_a_colour_patch():
     assert nn.Linear(5 * 5 * 3, 1, bias=False).num_parameters() == 75
     assert nn.Linear(75, 3, bias=False).num_parameters() == 225
     assert nn.Linear(75, 3).num_parameters() == 228
+    # a 1000x1000 colour image fully connected to 1000 units: 3e9 weights (counted from a
+    # zero-stride view of that shape, since the weights would need 12 GB)
+    weight = np.broadcast_to(np.float32(0), (1000, 1000 * 1000 * 3))
+    assert nn.num_parameters([weight]) == 3 * 10 ** 9
 
 
 def test_trainable_only_skips_frozen_parameters():

@@ -364,7 +364,7 @@ class ColorJitter(Transform):
 
 
 class GaussianNoise(Transform):
-    """Add N(0, std^2) noise to every pixel (S2's `random_noise(x, var=0.2**2)` is
+    """Add N(0, std^2) noise to every pixel (scikit-image's `random_noise(x, var=0.2**2)` is
     std=0.2). `clip=(lo, hi)` clips the result."""
 
     def __init__(self, std=0.1, clip=None):
@@ -415,7 +415,7 @@ class RandomErasing(Transform):
 
 
 class BatchAugment:
-    """Batch augmentation (Hoffer et al., 2019, "Augment your batch"; G17): each sample
+    """Batch augmentation (Hoffer et al., 2019, "Augment your batch"): each sample
     appears `copies` times in the batch, each copy augmented independently, labels
     repeated. Called as `(X, y) = batch_augment(X, y, generator)`; the DataLoader passes
     targets to it (`needs_targets`). Copies of sample i are consecutive rows."""

@@ -3,6 +3,8 @@
 weights)."""
 import numpy as np
 
+from ..autograd import Tensor
+
 __all__ = ["num_parameters"]
 
 
@@ -20,5 +22,5 @@ def num_parameters(model, trainable_only=False):
         if id(p) in seen or (trainable_only and not getattr(p, "requires_grad", True)):
             continue
         seen.add(id(p))
-        total += int(np.size(getattr(p, "data", p)))
+        total += int(np.size(p.data if isinstance(p, Tensor) else p))
     return total
