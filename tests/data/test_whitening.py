@@ -183,3 +183,19 @@ def test_config_scaler_key_builds_whitening_fitted_on_the_training_split():
     X = np.asarray(train.X, dtype=np.float64)
     np.testing.assert_allclose(covariance(X), np.eye(4), atol=1e-3)
     assert scaler.n_samples_seen_ == len(train.X)
+
+
+def test_a_saved_run_restores_its_whitening_for_evaluate_and_predict(tmp_path):
+    from nnforge.build import build_data, run_experiment
+    from nnforge.config import parse_config
+    from nnforge.runs_cli import load_run_model
+
+    raw = {"data": {"dataset": "iris", "scaler": "pca"}, "train": {"epochs": 1},
+           "model": {"layers": [{"type": "Linear", "in_features": 4, "out_features": 3}]}}
+    summary = run_experiment(parse_config(raw), out_dir=tmp_path / "run", quiet=True)
+    _, _, scaler, _ = load_run_model(summary["run_dir"])
+    assert isinstance(scaler, PCAWhitening)
+    fitted = build_data(parse_config(raw).data, 0)[3]
+    X = np.random.default_rng(0).uniform(0, 8, size=(10, 4))
+    np.testing.assert_allclose(scaler.transform(X), fitted.transform(X), rtol=1e-6,
+                               atol=1e-6)
