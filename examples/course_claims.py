@@ -399,7 +399,8 @@ def main():
     print(f"3. sawtooth with {result['pieces']} pieces, {result['deep_parameters']} "
           f"parameters each: deep exact max error {result['deep_exact_max_error']:.1e}, "
           f"best shallow MSE {result['shallow_best_mse']:.4f}; the exact shallow net needs "
-          f"{result['shallow_exact_parameters']} parameters; shallow trained MSE {result['shallow_trained_mse']:.4f}, deep trained MSE "
+          f"{result['shallow_exact_parameters']} parameters; shallow trained MSE "
+          f"{result['shallow_trained_mse']:.4f}, deep trained MSE "
           f"{result['deep_trained_mse']:.4f} (target variance {result['variance']:.4f})")
     for run in local_minima():
         print(f"4. gradient descent from x = {run['start']:+.1f} ends at x = {run['end']:+.4f}"

@@ -175,7 +175,8 @@ class StandardScaler(_Scaler):
 
 
 class MinMaxScaler(_Scaler):
-    """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`. Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
+    """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`.
+    Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
     Note: min-max scaling is sensitive to outliers (one extreme value sets the range)."""
 
     _state_keys = ("min_", "scale_", "data_min_", "data_max_", "data_range_",

@@ -14,5 +14,5 @@ __all__ = ["CHECKS", "CODES", "CheckResult", "DeadReLUWarning", "ExplodingGradie
            "GuardWarning", "LRFinderResult", "LabelMismatchWarning", "Patient",
            "ProbabilitiesAsLogitsWarning", "SchedulerOrderWarning",
            "TrainModeEvaluationWarning", "check_eval_mode", "expected_initial_loss",
-           "guard_codes", "lr_range_test", "lr_sweep", "new_run", "run_checks", "silence", "silence_codes",
-           "suggest_cyclic_bounds", "suggest_lr", "unsilence_codes"]
+           "guard_codes", "lr_range_test", "lr_sweep", "new_run", "run_checks", "silence",
+           "silence_codes", "suggest_cyclic_bounds", "suggest_lr", "unsilence_codes"]
