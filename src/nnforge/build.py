@@ -124,7 +124,7 @@ def build_data(cfg, seed):
     train, val, test = split_data(cfg, seed)
     scaler = None
     if cfg.scaler != "none":
-        scaler = (D.StandardScaler() if cfg.scaler == "standard" else D.MinMaxScaler())
+        scaler = D.make_scaler(cfg.scaler)
         scaler.fit(np.asarray(train.X).reshape(len(train.X), -1))
         train, val, test = (None if part is None else
                             D.ArrayData(_scale(scaler, np.asarray(part.X)), part.y,
@@ -196,7 +196,7 @@ def build_run(config):
 
     from . import data as D
     from .config import training_components
-    from .train import EarlyStopping, Trainer
+    from .train import EarlyStopping, ThresholdStopping, TimeStopping, Trainer
 
     generator = nnforge.manual_seed(config.seed)
     train, val, test, scaler = build_data(config.data, config.seed)
@@ -216,6 +216,10 @@ def build_run(config):
             raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} needs a "
                               "validation split")
         callbacks.append(EarlyStopping(**es.model_dump()))
+    if config.train.time_budget is not None:
+        callbacks.append(TimeStopping(config.train.time_budget))
+    if config.train.stop_threshold is not None:
+        callbacks.append(ThresholdStopping(**config.train.stop_threshold))
     transform = None
     if config.data.augmentation:
         transform = D.Compose([getattr(D, spec.type)(**spec.args)

@@ -148,7 +148,7 @@ class DataConfig(_Section):
     split: list[float] = Field(default_factory=lambda: [0.6, 0.2, 0.2])
     split_seed: Optional[NonNegativeInt] = None
     stratify: bool = True
-    scaler: Literal["standard", "minmax", "none"] = "standard"
+    scaler: Literal["standard", "minmax", "pca", "zca", "none"] = "standard"
     flatten: bool = False
     options: dict[str, Any] = Field(default_factory=dict)
     augmentation: list[ComponentSpec] = Field(default_factory=list)
@@ -210,6 +210,20 @@ class TrainConfig(_Section):
     accumulate_steps: PositiveInt = 1
     clip_grad_norm: Optional[PositiveFloat] = None
     clip_grad_value: Optional[PositiveFloat] = None
+    time_budget: Optional[PositiveFloat] = None     # seconds: stop after the epoch using it up
+    stop_threshold: Optional[dict[str, Any]] = None  # {monitor = "loss", threshold = 0.01}
+
+    @field_validator("stop_threshold")
+    @classmethod
+    def _threshold(cls, value):
+        from .train.stop_conditions import ThresholdStopping
+
+        if value is not None:
+            try:
+                ThresholdStopping(**value)          # raises naming the bad argument
+            except TypeError as error:
+                raise ValueError(f"expected keys monitor, threshold, mode ({error})") from None
+        return value
 
     @field_validator("batch_size", mode="before")
     @classmethod

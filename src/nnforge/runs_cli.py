@@ -186,7 +186,7 @@ def load_run_model(run_dir):
     scaler_path = os.path.join(run_dir, "scaler.safetensors")
     if os.path.isfile(scaler_path):
         kind = load_metadata(scaler_path).get("scaler") or labels.get("scaler")
-        scaler = {"StandardScaler": D.StandardScaler, "MinMaxScaler": D.MinMaxScaler}[kind]()
+        scaler = {s.__name__: s for s in D.SCALERS.values()}[kind]()
         scaler.load_state_dict(nnforge.load(scaler_path))
     return config, model, scaler, labels
 

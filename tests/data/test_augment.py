@@ -3,10 +3,10 @@ images, rotation/zoom resampling checked against hand-made cases, batch augmenta
 import numpy as np
 import pytest
 
-from nnforge.data import (BatchAugment, Compose, DataLoader, GaussianNoise, RandomBrightness,
-                          RandomCrop, RandomErasing, RandomHorizontalFlip, RandomRotation,
-                          RandomShift, RandomTranslate, RandomVerticalFlip, RandomZoom,
-                          TensorDataset, affine_resample)
+from nnforge.data import (BatchAugment, ColorJitter, Compose, DataLoader, GaussianNoise,
+                          RandomBrightness, RandomCrop, RandomErasing, RandomHorizontalFlip,
+                          RandomRotation, RandomShift, RandomTranslate, RandomVerticalFlip,
+                          RandomZoom, TensorDataset, affine_resample, expand_dataset)
 
 
 def batch(n=6, c=2, h=7, w=5, dtype=np.float32):
@@ -17,6 +17,7 @@ ALL = [RandomHorizontalFlip(0.5), RandomVerticalFlip(0.5), RandomShift(2), Rando
        RandomRotation(30), RandomZoom((0.8, 1.2)), RandomBrightness(0.2), GaussianNoise(0.1),
        RandomCrop((7, 5), padding=2), RandomErasing(0.7),
        RandomRotation(20, interpolation="nearest"),
+       RandomRotation(30, fill_mode="wrap"), ColorJitter(0.3, 0.3, 0.3),
        Compose([RandomHorizontalFlip(), RandomCrop((7, 5), padding=1), GaussianNoise(0.05)])]
 
 
@@ -201,3 +202,122 @@ def test_flat_batch_gets_a_clear_error():
 def test_bad_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# --- rotation fill modes ------------------------------------------------------------------
+@pytest.mark.parametrize("interpolation, order", [("bilinear", 1), ("nearest", 0)])
+@pytest.mark.parametrize("angle", [45, -30, 90, 12.5])
+def test_rotation_wrap_and_nearest_match_scipy(interpolation, order, angle):
+    ndimage = pytest.importorskip("scipy.ndimage")
+    x = np.random.default_rng(0).random((2, 3, 9, 11))
+    for mode, scipy_mode in (("wrap", "grid-wrap"), ("nearest", "nearest")):
+        ours = RandomRotation((angle, angle), interpolation, fill_mode=mode)(x, 0)
+        theirs = ndimage.rotate(x, angle, axes=(3, 2), reshape=False, order=order,
+                                mode=scipy_mode)
+        if interpolation == "nearest" and angle % 90:
+            # pixels that fall half-way between two neighbours may round either way
+            assert np.mean(np.isclose(ours, theirs)) > 0.9
+        else:
+            np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_wrap_fills_corners_from_the_opposite_edges_not_with_the_fill_value():
+    x = batch(n=4, c=1, h=8, w=8) + 1.0                     # every pixel >= 1
+    constant = RandomRotation((45, 45), fill=0.0)(x, 0)
+    wrapped = RandomRotation((45, 45), fill=0.0, fill_mode="wrap")(x, 0)
+    assert (constant[:, :, 0, 0] == 0).all()                # the corner is outside
+    assert wrapped.min() >= x.min() and wrapped.max() <= x.max()
+    inner = (slice(None), slice(None), slice(3, 5), slice(3, 5))
+    np.testing.assert_allclose(wrapped[inner], constant[inner])   # the centre agrees
+    zoomed = RandomZoom((0.5, 0.5), fill_mode="wrap", interpolation="nearest")(x, 0)
+    assert zoomed.min() >= 1.0
+    with pytest.raises(ValueError, match=r"RandomRotation\(fill_mode\): expected one of "
+                                         r"constant, wrap, nearest, got 'mirror'"):
+        RandomRotation(10, fill_mode="mirror")
+
+
+# --- colour jitter ------------------------------------------------------------------------
+def colour_batch(n=16, seed=0):
+    return np.random.default_rng(seed).uniform(0.1, 0.9, size=(n, 3, 6, 5)).astype(np.float32)
+
+
+def test_brightness_scales_each_channel_by_its_own_factor():
+    x = colour_batch()
+    jitter = ColorJitter(brightness=0.4)
+    b, c, s = jitter.factors(16, 3, np.random.default_rng(5))
+    np.testing.assert_array_equal(c, 1.0)
+    np.testing.assert_array_equal(s, 1.0)
+    assert ((b >= 0.6) & (b <= 1.4)).all() and np.unique(b).size == 48   # per channel
+    out = jitter(x, np.random.default_rng(5))
+    np.testing.assert_allclose(out, x * b[:, :, None, None], rtol=1e-6)
+    shared = ColorJitter(brightness=0.4, per_channel=False).factors(16, 3,
+                                                                   np.random.default_rng(5))[0]
+    assert (shared == shared[:, :1]).all()                  # one factor for all channels
+
+
+def test_contrast_keeps_each_channel_mean_and_scales_its_spread():
+    x = colour_batch().astype(np.float64)
+    jitter = ColorJitter(contrast=(0.2, 1.8))
+    _, c, _ = jitter.factors(16, 3, np.random.default_rng(1))
+    out = jitter(x, np.random.default_rng(1))
+    np.testing.assert_allclose(out.mean(axis=(2, 3)), x.mean(axis=(2, 3)), atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=(2, 3)), c * x.std(axis=(2, 3)), rtol=1e-10)
+
+
+def test_saturation_keeps_the_grey_level_and_zero_gives_grey():
+    x = colour_batch().astype(np.float64)
+    out = ColorJitter(saturation=(0.0, 0.0))(x, 0)
+    np.testing.assert_allclose(out, np.repeat(x.mean(axis=1, keepdims=True), 3, axis=1))
+    jitter = ColorJitter(saturation=0.9)
+    _, _, s = jitter.factors(16, 3, np.random.default_rng(2))
+    out = jitter(x, np.random.default_rng(2))
+    np.testing.assert_allclose(out.mean(axis=1), x.mean(axis=1), atol=1e-12)
+    grey = x.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(out - grey, s[:, None, None, None] * (x - grey), atol=1e-12)
+    grey_images = np.repeat(grey, 3, axis=1)
+    np.testing.assert_allclose(jitter(grey_images, 3), grey_images, atol=1e-12)
+
+
+def test_colour_jitter_clips_keeps_dtype_and_validates():
+    x = (colour_batch() * 255).astype(np.uint8)
+    out = ColorJitter(brightness=(2.0, 3.0), clip=(0, 255))(x, 0)
+    assert out.dtype == np.uint8 and out.max() == 255
+    with pytest.raises(ValueError, match=r"ColorJitter\(contrast\): expected a number >= 0"):
+        ColorJitter(contrast=-0.1)
+    with pytest.raises(ValueError, match=r"ColorJitter\(saturation\): expected 0 <= min <= max"):
+        ColorJitter(saturation=(1.5, 0.5))
+
+
+# --- offline expansion --------------------------------------------------------------------
+def test_expand_dataset_keeps_the_originals_and_adds_factor_minus_one_copies():
+    x = batch(n=10)
+    y = np.arange(10)
+    X5, y5 = expand_dataset(x, y, GaussianNoise(0.1), factor=5, generator=0)
+    assert X5.shape == (50,) + x.shape[1:] and X5.dtype == x.dtype
+    np.testing.assert_array_equal(X5[:10], x)
+    np.testing.assert_array_equal(y5, np.tile(y, 5))
+    copies = X5.reshape(5, 10, *x.shape[1:])
+    assert all(not np.array_equal(copies[i], copies[j]) for i in range(5) for j in range(i))
+    again, _ = expand_dataset(x, y, GaussianNoise(0.1), factor=5, generator=0)
+    np.testing.assert_array_equal(again, X5)
+    same, labels = expand_dataset(x, y, GaussianNoise(0.1), factor=1)
+    np.testing.assert_array_equal(same, x)
+
+
+def test_expand_dataset_with_the_course_recipe_is_five_times_larger():
+    x = batch(n=4, c=1, h=8, w=8)
+    y = np.array([3, 1, 4, 1])
+    recipe = [RandomRotation((45, 45), fill_mode="wrap"), RandomHorizontalFlip(1.0),
+              RandomVerticalFlip(1.0), GaussianNoise(0.2)]
+    X5, y5 = expand_dataset(x, y, recipe, generator=0)
+    assert len(X5) == len(y5) == 5 * len(x)
+    np.testing.assert_array_equal(X5[:4], x)
+    np.testing.assert_array_equal(X5[8:12], x[..., ::-1])
+    np.testing.assert_array_equal(X5[12:16], x[:, :, ::-1])
+    np.testing.assert_array_equal(y5.reshape(5, 4), np.tile(y, (5, 1)))
+    with pytest.raises(ValueError, match=r"expand_dataset\(factor=3\): 4 transforms give"):
+        expand_dataset(x, y, recipe, factor=3)
+    with pytest.raises(ValueError, match=r"expand_dataset\(factor\): expected a positive"):
+        expand_dataset(x, y, GaussianNoise(0.1), factor=0)
+    with pytest.raises(ValueError, match="X has 4 images but y has 3 labels"):
+        expand_dataset(x, y[:3], GaussianNoise(0.1), factor=2)

@@ -123,3 +123,31 @@ def test_keep_mask_extremes():
     rng = np.random.default_rng(1)
     assert nn.functional.keep_mask((1000,), 0.0, rng).all()
     assert nn.functional.keep_mask((100000,), 0.999999, rng).mean() < 1e-3
+
+
+def test_eval_mode_returns_what_it_was_given_like_torch():
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
+    ours, theirs = nn.Dropout(0.5).eval(), torch.nn.Dropout(0.5).eval()
+    x, tx = nf.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    assert ours(x) is x and theirs(tx) is tx                 # the very same object
+    # an ndarray comes back as a Tensor viewing it, in eval mode as in training mode
+    # (PyTorch refuses ndarrays in both modes)
+    out_eval = ours(data)
+    out_train = nn.Dropout(0.5, generator=0).train()(data)
+    assert type(out_eval) is type(out_train) is nf.Tensor
+    assert np.shares_memory(out_eval.data, data)
+    np.testing.assert_array_equal(out_eval.data, data)
+    with pytest.raises(TypeError):
+        theirs(data)
+
+
+def test_identity_returns_its_input_object_like_torch():
+    torch = pytest.importorskip("torch")
+    data = np.arange(6.0).reshape(2, 3)
+    x, tx = nf.tensor(data), torch.tensor(data)
+    for mode in (True, False):
+        assert nn.Identity().train(mode)(x) is x
+        assert torch.nn.Identity().train(mode)(tx) is tx
+        assert nn.Identity().train(mode)(data) is data       # torch.nn.Identity does the same
+        assert torch.nn.Identity().train(mode)(data) is data

@@ -78,3 +78,17 @@ def test_xor_example_runs_and_the_mlp_solves_it(capsys):
     assert not example.perceptron_fails().converged_
     np.testing.assert_array_equal(example.mlp_learns(steps=1500, seed=3), [0, 1, 1, 0])
     assert "did not converge" in capsys.readouterr().out
+
+
+def test_forward_agrees_with_predict_unfitted_fitted_and_on_the_boundary():
+    X = np.array([[0.0, 0.0], [1.0, 2.0], [-3.0, 0.5], [2.0, -2.0]])
+    p = nn.Perceptron(2)                                   # unfitted: every score is 0
+    np.testing.assert_array_equal(p.predict(X), [-1, -1, -1, -1])
+    np.testing.assert_array_equal(p(X).data, [[-1.0], [-1.0], [-1.0], [-1.0]])
+    p.weight.data[...] = [[1.0, 1.0]]                      # score of the last row is exactly 0
+    np.testing.assert_array_equal(p(X).data[:, 0], p.predict(X))
+    np.testing.assert_array_equal(p(X).data[:, 0], [-1, 1, -1, -1])
+    fitted = nn.Perceptron(2, generator=0).fit(XOR_X, np.array([0, 0, 0, 1]))   # AND, 0/1
+    signs = fitted(XOR_X).data[:, 0]
+    np.testing.assert_array_equal(np.where(signs > 0, 1, 0), fitted.predict(XOR_X))
+    assert not fitted(XOR_X).requires_grad

@@ -9,17 +9,18 @@ scikit-learn is imported lazily by the `load_digits`-style loaders).
                         batch_size=64, shuffle=True, generator=0)
 """
 from .arrays import ArrayFileError, load_arrays, save_arrays
-from .augment import (BatchAugment, Compose, GaussianNoise, RandomBrightness, RandomCrop,
-                      RandomErasing, RandomHorizontalFlip, RandomRotation, RandomShift,
+from .augment import (BatchAugment, ColorJitter, Compose, GaussianNoise, RandomBrightness,
+                      RandomCrop, RandomErasing, RandomHorizontalFlip, RandomRotation, RandomShift,
                       RandomTranslate, RandomVerticalFlip, RandomZoom, Transform,
-                      affine_resample)
+                      affine_resample, expand_dataset)
 from .dataset import ArrayData, Dataset, Subset, TensorDataset
 from .describe import DataDescription, describe
 from .idx import (FASHION_MNIST_CLASSES, IDXFormatError, load_fashion_mnist, load_idx_dataset,
                   load_mnist, read_idx)
 from .leakage import DataLeakageWarning, SplitIndices
 from .loader import DataLoader
-from .scalers import MinMaxScaler, StandardScaler
+from .scalers import (SCALERS, MinMaxScaler, PCAWhitening, StandardScaler, ZCAWhitening,
+                      make_scaler)
 from .sklearn_sets import (load_breast_cancer, load_diabetes, load_digits, load_iris,
                            load_wine)
 from .splits import (KFold, LeaveOneOut, StratifiedKFold, TimeSeriesSplit, time_series_split,
@@ -28,13 +29,14 @@ from .tabular import CSVFormatError, load_csv
 from .toy import make_blobs, make_circles, make_sine, make_spirals, make_xor
 
 __all__ = [
-    "ArrayData", "ArrayFileError", "BatchAugment", "CSVFormatError", "Compose",
+    "ArrayData", "ArrayFileError", "BatchAugment", "CSVFormatError", "ColorJitter", "Compose",
     "DataDescription", "DataLeakageWarning", "DataLoader", "Dataset", "FASHION_MNIST_CLASSES",
     "GaussianNoise", "IDXFormatError", "KFold", "LeaveOneOut", "MinMaxScaler",
     "RandomBrightness", "RandomCrop", "RandomErasing", "RandomHorizontalFlip",
     "RandomRotation", "RandomShift", "RandomTranslate", "RandomVerticalFlip", "RandomZoom",
-    "SplitIndices", "StandardScaler", "StratifiedKFold", "Subset", "TensorDataset",
-    "TimeSeriesSplit", "Transform", "affine_resample", "describe", "load_arrays",
+    "PCAWhitening", "SCALERS", "SplitIndices", "StandardScaler", "ZCAWhitening",
+    "make_scaler", "StratifiedKFold", "Subset", "TensorDataset",
+    "TimeSeriesSplit", "Transform", "affine_resample", "describe", "expand_dataset", "load_arrays",
     "load_breast_cancer", "load_csv", "load_diabetes", "load_digits", "load_fashion_mnist",
     "load_idx_dataset", "load_iris", "load_mnist", "load_wine", "make_blobs", "make_circles",
     "make_sine", "make_spirals", "make_xor", "read_idx", "save_arrays", "time_series_split",

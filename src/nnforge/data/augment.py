@@ -1,15 +1,15 @@
-"""Image augmentation for (N, C, H, W) batches (CATALOGUE I5-I7, H18) and batch
-augmentation (G17).
+"""Image augmentation for (N, C, H, W) batches, batch augmentation, and the offline
+expansion of a dataset with augmented copies (`expand_dataset`).
 
 Every transform is called as `transform(batch, generator)` with a numpy Generator (or int
 seed; None uses the library default), draws one set of random parameters per image, and
 returns a new batch of the same shape and dtype (RandomCrop: the crop size). Nothing loops
 over images in Python: flips, shifts, crops and erasing are masks and fancy indexing,
-noise and brightness are broadcast arithmetic, and rotation/zoom are one batched affine
-resampling (bilinear or nearest) computed with index arithmetic.
+noise, brightness and colour jitter are broadcast arithmetic, and rotation/zoom are one
+batched affine resampling (bilinear or nearest) computed with index arithmetic.
 
-Use augmentation on training batches only (I7): pass it as the training DataLoader's
-`transform=`, never to the validation/test loaders.
+Use augmentation on training batches only: pass it as the training DataLoader's
+`transform=`, or expand the training split offline, never the validation/test data.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -47,6 +47,16 @@ def _check_interpolation(interpolation, owner):
         raise ValueError(f"{owner}(interpolation): expected 'bilinear' or 'nearest', got "
                          f"{interpolation!r}")
     return interpolation
+
+
+FILL_MODES = ("constant", "wrap", "nearest")
+
+
+def _check_fill_mode(fill_mode, owner):
+    if fill_mode not in FILL_MODES:
+        raise ValueError(f"{owner}(fill_mode): expected one of {', '.join(FILL_MODES)}, got "
+                         f"{fill_mode!r}")
+    return fill_mode
 
 
 def _check_probability(p, owner):
@@ -174,12 +184,16 @@ class RandomCrop(Transform):
         return _gather_windows(x, tops, lefts, height, width, self.padding, self.fill)
 
 
-def affine_resample(x, matrices, fill=0.0, interpolation="bilinear"):
+def affine_resample(x, matrices, fill=0.0, interpolation="bilinear", fill_mode="constant"):
     """Resample each image through its own 2x2 matrix about the image centre.
 
-    Output pixel (i, j) reads input location `centre + matrices[n] @ ((i, j) - centre)`;
-    locations outside the image read `fill`. One vectorised gather for the whole batch.
+    Output pixel (i, j) reads input location `centre + matrices[n] @ ((i, j) - centre)`.
+    Locations outside the image read, by `fill_mode` (Keras' names): "constant" the value
+    `fill`; "wrap" the image tiled periodically (row -1 is the last row, as if the image
+    were on a torus); "nearest" the closest edge pixel. One vectorised gather for the
+    whole batch.
     """
+    _check_fill_mode(fill_mode, "affine_resample")
     n, c, h, w = x.shape
     dtype = _work_dtype(x.dtype)
     cy, cx = (h - 1) / 2, (w - 1) / 2
@@ -193,6 +207,10 @@ def affine_resample(x, matrices, fill=0.0, interpolation="bilinear"):
     fill_value = dtype.type(fill)
 
     def read(yi, xi):
+        if fill_mode == "wrap":
+            yi, xi = yi % h, xi % w
+        elif fill_mode == "nearest":
+            yi, xi = np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)
         inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
         index = np.where(inside, yi * w + xi, 0)
         values = flat[batch, channel, index[:, None, :]].astype(dtype, copy=False)
@@ -216,9 +234,13 @@ def affine_resample(x, matrices, fill=0.0, interpolation="bilinear"):
 
 class RandomRotation(Transform):
     """Rotate each image by an angle uniform in [-degrees, degrees] about its centre
-    (or in `degrees=(lo, hi)`); corners get `fill`."""
+    (or in `degrees=(lo, hi)`; `(45, 45)` always rotates by 45 degrees), counter-clockwise
+    for positive angles as torchvision and scipy.ndimage.rotate. The uncovered
+    corners get `fill` with fill_mode="constant", the opposite edges' pixels with "wrap"
+    (the image tiled periodically; scipy's rotate(mode='grid-wrap')), the nearest edge
+    pixel with "nearest"."""
 
-    def __init__(self, degrees, interpolation="bilinear", fill=0.0):
+    def __init__(self, degrees, interpolation="bilinear", fill=0.0, fill_mode="constant"):
         low, high = (-degrees, degrees) if np.isscalar(degrees) else tuple(degrees)
         if low > high:
             raise ValueError(f"RandomRotation(degrees): expected a non-negative number or "
@@ -226,20 +248,23 @@ class RandomRotation(Transform):
         self.degrees = (float(low), float(high))
         self.interpolation = _check_interpolation(interpolation, "RandomRotation")
         self.fill = fill
+        self.fill_mode = _check_fill_mode(fill_mode, "RandomRotation")
 
     def apply(self, x, rng):
         theta = np.deg2rad(rng.uniform(*self.degrees, size=len(x)))
         cos, sin = np.cos(theta), np.sin(theta)
-        # inverse rotation: where in the input does each output pixel come from
-        matrices = np.stack([np.stack([cos, -sin], 1), np.stack([sin, cos], 1)], 1)
-        return affine_resample(x, matrices, self.fill, self.interpolation)
+        # inverse rotation in (row, column) coordinates, rows pointing down: where in the
+        # input each output pixel comes from, for a counter-clockwise turn on screen
+        matrices = np.stack([np.stack([cos, sin], 1), np.stack([-sin, cos], 1)], 1)
+        return affine_resample(x, matrices, self.fill, self.interpolation, self.fill_mode)
 
 
 class RandomZoom(Transform):
     """Zoom each image about its centre by a factor uniform in `zoom_range` (>1 enlarges;
-    a number z means (1 - z, 1 + z), as in Keras)."""
+    a number z means (1 - z, 1 + z), as in Keras); `fill_mode` as in RandomRotation."""
 
-    def __init__(self, zoom_range=(0.9, 1.1), interpolation="bilinear", fill=0.0):
+    def __init__(self, zoom_range=(0.9, 1.1), interpolation="bilinear", fill=0.0,
+                 fill_mode="constant"):
         low, high = (1 - zoom_range, 1 + zoom_range) if np.isscalar(zoom_range) \
             else tuple(zoom_range)
         if not 0 < low <= high:
@@ -248,11 +273,12 @@ class RandomZoom(Transform):
         self.zoom_range = (float(low), float(high))
         self.interpolation = _check_interpolation(interpolation, "RandomZoom")
         self.fill = fill
+        self.fill_mode = _check_fill_mode(fill_mode, "RandomZoom")
 
     def apply(self, x, rng):
         factor = rng.uniform(*self.zoom_range, size=len(x))
         matrices = np.eye(2)[None] / factor[:, None, None]
-        return affine_resample(x, matrices, self.fill, self.interpolation)
+        return affine_resample(x, matrices, self.fill, self.interpolation, self.fill_mode)
 
 
 class RandomBrightness(Transform):
@@ -274,8 +300,71 @@ class RandomBrightness(Transform):
         return _restore(out, x.dtype)
 
 
+def _jitter_range(value, owner, name):
+    """(lo, hi) of a multiplicative factor: a number v means (max(0, 1 - v), 1 + v), as in
+    torchvision's ColorJitter; a pair is taken as it is."""
+    if np.isscalar(value):
+        if value < 0:
+            raise ValueError(f"{owner}({name}): expected a number >= 0 or (min, max), got "
+                             f"{value!r}")
+        return (max(0.0, 1.0 - float(value)), 1.0 + float(value))
+    low, high = (float(v) for v in value)
+    if not 0 <= low <= high:
+        raise ValueError(f"{owner}({name}): expected 0 <= min <= max, got {value!r}")
+    return (low, high)
+
+
+class ColorJitter(Transform):
+    """Random colour changes drawn per image and, with `per_channel=True` (default), per
+    channel: the red, green and blue planes of one image each get their own factor.
+
+    Applied in this order, each factor uniform in its range (a number v means
+    (max(0, 1 - v), 1 + v), 0 switches the change off):
+      brightness b: x <- b * x (each channel scaled);
+      contrast c: x <- m + c * (x - m), m the image's spatial mean of that channel, so the
+        channel's mean is kept and its spread scaled by c;
+      saturation s: x <- g + s * (x - g), g the pixel's mean over channels (the grey
+        level), so s = 0 gives a grey image and grey images are unchanged; the grey level
+        is shared by the channels, so saturation draws one factor per image.
+    `clip=(lo, hi)` clips the result (e.g. (0, 1) for float images, (0, 255) for uint8).
+    torchvision's ColorJitter draws one factor per image for all channels and shuffles the
+    order; this version keeps a fixed order so a seed gives the same result everywhere.
+    """
+
+    def __init__(self, brightness=0.0, contrast=0.0, saturation=0.0, per_channel=True,
+                 clip=None):
+        self.brightness = _jitter_range(brightness, "ColorJitter", "brightness")
+        self.contrast = _jitter_range(contrast, "ColorJitter", "contrast")
+        self.saturation = _jitter_range(saturation, "ColorJitter", "saturation")
+        self.per_channel = bool(per_channel)
+        self.clip = clip
+
+    def factors(self, n, c, rng):
+        """(brightness (N, C), contrast (N, C), saturation (N,)) factors for n images of c
+        channels (exposed for tests); per-image factors are repeated over the channels."""
+        k = c if self.per_channel else 1
+        brightness = np.broadcast_to(rng.uniform(*self.brightness, size=(n, k)), (n, c))
+        contrast = np.broadcast_to(rng.uniform(*self.contrast, size=(n, k)), (n, c))
+        return brightness, contrast, rng.uniform(*self.saturation, size=n)
+
+    def apply(self, x, rng):
+        dtype = _work_dtype(x.dtype)
+        n, c = x.shape[:2]
+        brightness, contrast, saturation = (f.astype(dtype) for f in self.factors(n, c, rng))
+        out = x.astype(dtype) * brightness[:, :, None, None]
+        if self.contrast != (1.0, 1.0):
+            mean = out.mean(axis=(2, 3), keepdims=True)
+            out = mean + contrast[:, :, None, None] * (out - mean)
+        if self.saturation != (1.0, 1.0):
+            grey = out.mean(axis=1, keepdims=True)
+            out = grey + saturation[:, None, None, None] * (out - grey)
+        if self.clip is not None:
+            np.clip(out, dtype.type(self.clip[0]), dtype.type(self.clip[1]), out=out)
+        return _restore(out, x.dtype)
+
+
 class GaussianNoise(Transform):
-    """Add N(0, std^2) noise to every pixel (S2's `random_noise(x, var=0.2**2)` is
+    """Add N(0, std^2) noise to every pixel (scikit-image's `random_noise(x, var=0.2**2)` is
     std=0.2). `clip=(lo, hi)` clips the result."""
 
     def __init__(self, std=0.1, clip=None):
@@ -326,7 +415,7 @@ class RandomErasing(Transform):
 
 
 class BatchAugment:
-    """Batch augmentation (Hoffer et al., 2019, "Augment your batch"; G17): each sample
+    """Batch augmentation (Hoffer et al., 2019, "Augment your batch"): each sample
     appears `copies` times in the batch, each copy augmented independently, labels
     repeated. Called as `(X, y) = batch_augment(X, y, generator)`; the DataLoader passes
     targets to it (`needs_targets`). Copies of sample i are consecutive rows."""
@@ -350,3 +439,39 @@ class BatchAugment:
 
     def __repr__(self):
         return f"BatchAugment({self.transform!r}, copies={self.copies})"
+
+
+def expand_dataset(X, y, transform, factor=None, generator=None):
+    """Offline augmentation: the originals followed by augmented copies, labels repeated.
+
+    `transform` is one transform, applied `factor - 1` times with fresh random draws
+    (factor=5: the dataset five times as large), or a list of transforms, each applied
+    once to every image (`factor` is then len(list) + 1 and may be omitted). The course's
+    recipe: `expand_dataset(X, y, [RandomRotation((45, 45), fill_mode="wrap"),
+    RandomHorizontalFlip(1.0), RandomVerticalFlip(1.0), GaussianNoise(0.2)])` gives
+    original, rotated, mirrored, flipped and noisy copies: x5.
+
+    Returns (X_new, y_new): X_new[:n] is X unchanged, block k (rows k*n .. (k+1)*n - 1) the
+    k-th augmented copy of every image, y_new = y repeated `factor` times in the same
+    blocks. Expand the training split only (after splitting), never validation/test data.
+    """
+    X = _check_batch(X, "expand_dataset")
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"expand_dataset: X has {len(X)} images but y has {len(y)} labels")
+    transforms = list(transform) if isinstance(transform, (list, tuple)) else None
+    if transforms is None:
+        if not callable(transform):
+            raise TypeError(f"expand_dataset(transform): expected a transform or a list of "
+                            f"transforms, got {type(transform).__name__}")
+        if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
+            raise ValueError(f"expand_dataset(factor): expected a positive integer (the size "
+                             f"of the result in multiples of the dataset), got {factor!r}")
+        transforms = [transform] * (int(factor) - 1)
+    elif factor is not None and factor != len(transforms) + 1:
+        raise ValueError(f"expand_dataset(factor={factor!r}): {len(transforms)} transforms "
+                         f"give the originals plus {len(transforms)} copies, factor "
+                         f"{len(transforms) + 1}")
+    rng = resolve_generator(generator)
+    copies = [X] + [t(X, rng) for t in transforms]
+    return np.concatenate(copies), np.concatenate([y] * len(copies))

@@ -1,8 +1,9 @@
-"""Feature scalers (CATALOGUE I1-I3): `StandardScaler` and `MinMaxScaler` with
-scikit-learn's names, attributes and numerics, plus `state_dict()` so a run saves the
-fitted statistics and evaluate/predict apply the same transform.
+"""Feature scalers: `StandardScaler` and `MinMaxScaler` with scikit-learn's names,
+attributes and numerics, the whitening transforms `PCAWhitening` and `ZCAWhitening`, and
+`state_dict()` so a run saves the fitted statistics and evaluate/predict apply the same
+transform. `make_scaler(name)` builds one from its config name.
 
-Fit on the training split only (I3): `fit(X, rows=train_idx)` or `fit(X[train_idx])`.
+Fit on the training split only: `fit(X, rows=train_idx)` or `fit(X[train_idx])`.
 Fitting on validation/test rows emits `DataLeakageWarning` NF-LEAK-001 (see `leakage.py`).
 Statistics are accumulated in float64 in row chunks (a memory-mapped X is read once,
 chunk by chunk); `transform` keeps float32 inputs float32. Constant features are left
@@ -117,7 +118,7 @@ def _is_constant(var, mean, n):
 
 
 class StandardScaler(_Scaler):
-    """z = (x - mean) / std with the population std (ddof=0), per feature (I2).
+    """z = (x - mean) / std with the population std (ddof=0), per feature.
 
     Attributes after fit: `mean_`, `var_`, `scale_` (std, 1.0 for constant features),
     `n_samples_seen_`, `n_features_in_`.
@@ -174,8 +175,8 @@ class StandardScaler(_Scaler):
 
 
 class MinMaxScaler(_Scaler):
-    """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`
-    (I1). Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
+    """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`.
+    Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
     Note: min-max scaling is sensitive to outliers (one extreme value sets the range)."""
 
     _state_keys = ("min_", "scale_", "data_min_", "data_max_", "data_range_",
@@ -226,3 +227,124 @@ class MinMaxScaler(_Scaler):
 
     def __repr__(self):
         return f"MinMaxScaler(feature_range={self.feature_range}, clip={self.clip})"
+
+
+class _Whitening(_Scaler):
+    """Shared whitening: centre, rotate onto the covariance's eigenvectors and divide each
+    direction by its standard deviation, so the training data come out with zero mean and
+    identity covariance (decorrelated features of unit variance). Subclasses choose the
+    final rotation (`_matrices`)."""
+
+    _state_keys = ("mean_", "components_", "explained_variance_", "n_samples_seen_", "eps")
+
+    def __init__(self, *, eps=1e-5):
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
+            raise ValueError(f"{type(self).__name__}(eps): expected a number >= 0 added to "
+                             f"every variance before dividing by its square root, got {eps!r}")
+        self.eps = float(eps)
+
+    def _fit_chunks(self, chunks, n_features):
+        owner = type(self).__name__
+        count, mean, m2 = 0, np.zeros(n_features), np.zeros((n_features, n_features))
+        for block in chunks:                      # Chan et al.'s update, with cross-products
+            _check_finite(block, owner)
+            k = len(block)
+            block_mean = block.mean(axis=0)
+            centred = block - block_mean
+            delta = block_mean - mean
+            total = count + k
+            mean = mean + delta * (k / total)
+            m2 = m2 + centred.T @ centred + np.outer(delta, delta) * (count * k / total)
+            count = total
+        variances, vectors = np.linalg.eigh(m2 / count)       # ascending eigenvalues
+        variances, vectors = np.maximum(variances[::-1], 0.0), vectors[:, ::-1]
+        # NOTE: an eigenvector's sign is arbitrary; make its largest entry positive so that
+        # refits and other machines give the same components.
+        largest = np.argmax(np.abs(vectors), axis=0)
+        vectors *= np.sign(vectors[largest, np.arange(n_features)])
+        if self.eps == 0 and variances[-1] <= n_features * np.finfo(np.float64).eps * \
+                variances[0]:
+            raise ValueError(f"{owner}.fit: the training covariance is singular (a constant "
+                             "feature, or one that is a combination of others), so one "
+                             "direction has no variance to divide by; use eps > 0")
+        self.mean_ = mean
+        self.components_ = vectors.T                          # rows: principal directions
+        self.explained_variance_ = variances
+        self.n_samples_seen_ = np.float64(count)
+        self._cache = None
+
+    def load_state_dict(self, state):
+        super().load_state_dict(state)
+        self.eps = float(self.eps)
+        self._cache = None
+        return self
+
+    def _whitening_matrices(self, dtype):
+        """(W, W_inverse) with z = (x - mean) @ W and x = z @ W_inverse + mean."""
+        cache = getattr(self, "_cache", None)
+        if cache is None or cache[0] != dtype:
+            std = np.sqrt(self.explained_variance_ + self.eps)
+            forward, backward = self._matrices(self.components_, std)
+            cache = self._cache = (dtype, forward.astype(dtype), backward.astype(dtype))
+        return cache[1], cache[2]
+
+    def transform(self, X):
+        """Whiten X with the training mean and covariance; float32 stays float32."""
+        X = self._check_fitted(X, "transform")
+        dtype = _out_dtype(X)
+        forward, _ = self._whitening_matrices(dtype)
+        return (np.asarray(X, dtype=dtype) - self.mean_.astype(dtype)) @ forward
+
+    def inverse_transform(self, X):
+        X = self._check_fitted(X, "inverse_transform")
+        dtype = _out_dtype(X)
+        _, backward = self._whitening_matrices(dtype)
+        return np.asarray(X, dtype=dtype) @ backward + self.mean_.astype(dtype)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(eps={self.eps:g})"
+
+
+class PCAWhitening(_Whitening):
+    """PCA whitening: z = (x - mean) U diag(1 / sqrt(lambda + eps)), U the eigenvectors of
+    the training covariance (population, ddof=0) sorted by decreasing variance lambda.
+
+    Output column j is the j-th principal component scaled to unit variance, so the
+    training data come out with identity covariance (exactly when eps = 0). `eps` keeps
+    near-zero variance directions from being blown up into noise. Attributes after fit:
+    `mean_`, `components_` (rows = directions, as scikit-learn's PCA),
+    `explained_variance_` (lambda), `n_samples_seen_`, `n_features_in_`.
+    """
+
+    @staticmethod
+    def _matrices(components, std):
+        return components.T / std, std[:, None] * components
+
+
+class ZCAWhitening(_Whitening):
+    """ZCA ("zero-phase") whitening: z = (x - mean) U diag(1 / sqrt(lambda + eps)) U^T.
+
+    The PCA-whitened data rotated back onto the original axes. Of all transforms that
+    whiten the training data it changes them least (smallest mean squared distance between
+    z and x - mean, Bell & Sejnowski 1997), so whitened images still look like images,
+    with their edges enhanced. Same attributes as `PCAWhitening`.
+    """
+
+    @staticmethod
+    def _matrices(components, std):
+        return (components.T / std) @ components, (components.T * std) @ components
+
+
+SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "pca": PCAWhitening,
+           "zca": ZCAWhitening}
+
+
+def make_scaler(name):
+    """A new scaler from its config name ("standard", "minmax", "pca", "zca"), or None
+    for "none"."""
+    if name == "none":
+        return None
+    if name not in SCALERS:
+        raise ValueError(f"make_scaler: unknown scaler {name!r}; expected one of "
+                         f"{', '.join([*SCALERS, 'none'])}")
+    return SCALERS[name]()

@@ -7,11 +7,12 @@ from ..warnings_codes import (CODES, DeadReLUWarning, ExplodingGradientWarning,
                               silence, silence_codes, unsilence_codes)
 from .checks import CHECKS, CheckResult, Patient, expected_initial_loss, run_checks
 from .guards import check_eval_mode, guard_codes
-from .lr_finder import LRFinderResult, lr_range_test, suggest_lr
+from .lr_finder import (LRFinderResult, lr_range_test, lr_sweep, suggest_cyclic_bounds,
+                        suggest_lr)
 
 __all__ = ["CHECKS", "CODES", "CheckResult", "DeadReLUWarning", "ExplodingGradientWarning",
            "GuardWarning", "LRFinderResult", "LabelMismatchWarning", "Patient",
            "ProbabilitiesAsLogitsWarning", "SchedulerOrderWarning",
            "TrainModeEvaluationWarning", "check_eval_mode", "expected_initial_loss",
-           "guard_codes", "lr_range_test", "new_run", "run_checks", "silence", "silence_codes",
-           "suggest_lr", "unsilence_codes"]
+           "guard_codes", "lr_range_test", "lr_sweep", "new_run", "run_checks", "silence",
+           "silence_codes", "suggest_cyclic_bounds", "suggest_lr", "unsilence_codes"]

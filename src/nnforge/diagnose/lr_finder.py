@@ -1,6 +1,7 @@
-"""The LR range test (CATALOGUE G11, K9; Smith 2017, "Cyclical Learning Rates"): train for a
-few steps while the learning rate grows exponentially from tiny to large, record the loss
-at every step and pick a learning rate from the curve.
+"""The LR range test (Smith 2017, "Cyclical Learning Rates for Training Neural Networks"):
+train for a few steps while the learning rate grows from tiny to large, exponentially (the
+default, even coverage of every decade) or linearly (Smith's original sweep), record the
+loss at every step and read learning rates off the curve.
 
 The pick is made robust against the curve's noise: non-finite losses end the test (the
 run diverged) and are never used; an exponential moving average of the loss detects
@@ -8,6 +9,12 @@ divergence (and is what the plot shows); two candidates are read off a centred m
 average of the curve (no lag): the LR of steepest descent (most negative slope against
 log LR) before the minimum, and one tenth of the LR at the minimum. The suggestion is the
 smaller of the two: both sit on the falling part of the curve; the smaller is safer.
+
+For a cyclical schedule the test gives the pair of bounds as Smith reads them: `base_lr`
+where the loss starts to fall (a tenth of the total drop done) and `max_lr` where it stops
+falling, before it climbs (nine tenths of the drop done, counted in orders of magnitude
+so that a loss falling geometrically still counts as falling); feed them to
+`optim.lr_scheduler.CyclicLR(base_lr=..., max_lr=...)`.
 
 The model and optimizer are copied first, so the test never changes the caller's objects.
 """
@@ -19,12 +26,16 @@ import numpy as np
 
 from ..autograd import Tensor
 
-__all__ = ["LRFinderResult", "lr_range_test", "smooth", "suggest_lr"]
+__all__ = ["LRFinderResult", "lr_range_test", "lr_sweep", "smooth", "suggest_cyclic_bounds",
+           "suggest_lr"]
+
+SWEEPS = ("exponential", "linear")
 
 
 @dataclass
 class LRFinderResult:
-    """lrs and losses per step (raw and smoothed), the candidates and the suggestion."""
+    """lrs and losses per step (raw and smoothed), the candidates and the suggestion, and
+    the (base_lr, max_lr) bounds for CyclicLR."""
 
     lrs: np.ndarray
     losses: np.ndarray
@@ -33,6 +44,9 @@ class LRFinderResult:
     min_loss_lr: float
     suggested_lr: float
     diverged: bool
+    base_lr: float = float("nan")
+    max_lr: float = float("nan")
+    mode: str = "exponential"
 
     def plot(self, path=None, ax=None):
         """Loss vs LR (log x) with the suggestion marked; saves to `path` when given."""
@@ -48,7 +62,10 @@ class LRFinderResult:
         ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed")
         ax.axvline(self.suggested_lr, color="C3", ls="--",
                    label=f"suggested lr {self.suggested_lr:.2g}")
-        ax.set_xscale("log")
+        if np.isfinite(self.base_lr) and np.isfinite(self.max_lr):
+            ax.axvspan(self.base_lr, self.max_lr, color="C2", alpha=0.15,
+                       label=f"cyclic bounds {self.base_lr:.2g} .. {self.max_lr:.2g}")
+        ax.set_xscale("log" if self.mode == "exponential" else "linear")
         ax.set_xlabel("learning rate")
         ax.set_ylabel("training loss")
         ax.set_title("LR range test")
@@ -93,11 +110,7 @@ def suggest_lr(lrs, losses, skip_start=3):
     against log LR before the minimum; suggested: min(steepest_lr, min_loss_lr / 10).
     """
     lrs, losses = np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64)
-    finite = np.isfinite(losses)
-    stop = len(losses) if finite.all() else int(np.argmin(finite))
-    if stop < skip_start + 3:
-        raise ValueError(f"suggest_lr: only {stop} finite losses before the run diverged; "
-                         "start the test at a smaller LR")
+    stop = _finite_prefix(losses, "suggest_lr", skip_start)
     window = max(5, (stop // 10) | 1)
     lrs, smoothed = lrs[:stop], _centered(losses[:stop], window)
     best = skip_start + int(np.argmin(smoothed[skip_start:]))
@@ -108,6 +121,61 @@ def suggest_lr(lrs, losses, skip_start=3):
         steepest = skip_start + int(np.argmin(slope[skip_start:best]))  # strictly before
         steepest_lr = float(lrs[steepest])
     return steepest_lr, min_loss_lr, float(min(steepest_lr, min_loss_lr / 10))
+
+
+def _finite_prefix(losses, owner, skip_start):
+    """Length of the run before its first non-finite loss (a ValueError when too short)."""
+    finite = np.isfinite(losses)
+    stop = len(losses) if finite.all() else int(np.argmin(finite))
+    if stop < skip_start + 3:
+        raise ValueError(f"{owner}: only {stop} finite losses before the run diverged; "
+                         "start the test at a smaller LR")
+    return stop
+
+
+def suggest_cyclic_bounds(lrs, losses, skip_start=3, fraction=0.1):
+    """(base_lr, max_lr) for a cyclical learning rate from a range test's curve.
+
+    The curve up to its first non-finite loss is smoothed by the same centred moving
+    average as `suggest_lr`; with L0 the smoothed loss at `skip_start` and L_min its
+    minimum, base_lr is the first LR where the loss has fallen by `fraction` of
+    L0 - L_min (it starts to fall) and max_lr the first LR where log(loss) is within
+    `fraction` of log(L0) - log(L_min) above log(L_min) (it has stopped falling; the climb
+    comes after the minimum). The logarithm matters where the loss falls geometrically (a
+    quadratic bowl): on the loss itself nine tenths of the drop are done long before the
+    fall stops. Losses that reach 0 or below are read without the logarithm. Works for
+    exponential and linear sweeps alike (the rule reads losses, not slopes).
+    """
+    if not 0 < fraction < 0.5:
+        raise ValueError(f"suggest_cyclic_bounds(fraction={fraction!r}): expected a number "
+                         "in (0, 0.5)")
+    lrs, losses = np.asarray(lrs, dtype=np.float64), np.asarray(losses, dtype=np.float64)
+    stop = _finite_prefix(losses, "suggest_cyclic_bounds", skip_start)
+    window = max(5, (stop // 10) | 1)
+    lrs, smoothed = lrs[:stop], _centered(losses[:stop], window)
+    best = skip_start + int(np.argmin(smoothed[skip_start:]))
+    start, low = smoothed[skip_start], smoothed[best]
+    drop = start - low
+    if not drop > 0:
+        raise ValueError("suggest_cyclic_bounds: the loss never fell below its starting "
+                         "value; widen the LR range (larger end_lr) or train more steps")
+    falling = smoothed[skip_start:best + 1]
+    base = skip_start + int(np.argmax(falling <= start - fraction * drop))
+    if low > 0:
+        falling, start, low = np.log(falling), np.log(start), np.log(low)
+    top = skip_start + int(np.argmax(falling <= low + fraction * (start - low)))
+    return float(lrs[base]), float(lrs[max(top, base)])
+
+
+def lr_sweep(start_lr, end_lr, num_steps, mode="exponential"):
+    """The learning rates of a range test: start_lr * (end_lr / start_lr) ** (i / (n - 1))
+    ("exponential") or start_lr + (end_lr - start_lr) * i / (n - 1) ("linear")."""
+    if mode not in SWEEPS:
+        raise ValueError(f"lr_range_test(mode={mode!r}): expected 'exponential' or 'linear'")
+    position = np.arange(num_steps) / (num_steps - 1)
+    if mode == "linear":
+        return start_lr + (end_lr - start_lr) * position
+    return start_lr * (end_lr / start_lr) ** position
 
 
 def _prepare_target(y, out, loss_name, dtype):
@@ -121,13 +189,17 @@ def _prepare_target(y, out, loss_name, dtype):
 
 
 def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, num_steps=100,
-                  batch_size=32, diverge_factor=4.0, generator=None, beta=0.9):
+                  batch_size=32, diverge_factor=4.0, generator=None, beta=0.9,
+                  mode="exponential"):
     """Run the LR range test on copies of `model` and `optimizer` (any nnforge optimizer;
     its own update rule is used, only the LR changes) and return an `LRFinderResult`.
 
     Batches of `batch_size` rows are drawn from (X, y) in a shuffled cycle; the LR at step
-    i is start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)). The test stops early when
-    the loss is not finite or exceeds `diverge_factor` times the best smoothed loss.
+    i follows `lr_sweep(start_lr, end_lr, num_steps, mode)`: mode "exponential" (the
+    default) or "linear". The test stops early when the loss is not finite or exceeds
+    `diverge_factor` times the best smoothed loss. The result carries `suggested_lr` (one
+    rate for a constant schedule) and `base_lr`, `max_lr` (the bounds for CyclicLR; NaN
+    when the loss never fell).
     """
     from ..random import resolve_generator
 
@@ -140,7 +212,7 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
     rng = resolve_generator(generator if generator is not None else 0)
     dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
     X, y = np.asarray(X), np.asarray(y)
-    lrs = start_lr * (end_lr / start_lr) ** (np.arange(num_steps) / (num_steps - 1))
+    lrs = lr_sweep(start_lr, end_lr, num_steps, mode)
     losses = np.full(num_steps, np.nan)
     model.train()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # it will diverge
@@ -148,8 +220,12 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
                               dtype, beta, diverge_factor)
     lrs_used, losses_used = lrs[:used], losses[:used]
     steepest, min_loss, suggested = suggest_lr(lrs_used, losses_used)
+    try:
+        base_lr, max_lr = suggest_cyclic_bounds(lrs_used, losses_used)
+    except ValueError:                          # the loss never fell: no bounds to give
+        base_lr = max_lr = float("nan")
     return LRFinderResult(lrs_used, losses_used, smooth(losses_used, beta), steepest, min_loss,
-                          suggested, diverged)
+                          suggested, diverged, base_lr, max_lr, mode)
 
 
 def _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size, dtype, beta,

@@ -12,6 +12,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
 from .module import Module
 from .normalization import BatchNorm1d, BatchNorm2d
 from .parameter import Parameter
+from .parameter_count import num_parameters
 from .perceptron import Perceptron, PerceptronConvergenceWarning
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .residual import Residual
@@ -23,5 +24,5 @@ __all__ = [
     "MSELoss", "Maxout", "Module", "ModuleList", "NLLLoss", "PReLU", "Parameter", "Perceptron",
     "PerceptronConvergenceWarning", "ReLU", "Residual", "Sequential", "SiLU", "Sigmoid",
     "Sign", "SoftMarginLoss", "Softmax", "Softplus", "Step", "Swish", "Tanh", "functional",
-    "init", "mc_dropout_predict",
+    "init", "mc_dropout_predict", "num_parameters",
 ]

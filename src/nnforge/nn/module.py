@@ -193,6 +193,12 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
+    def num_parameters(self, trainable_only=False):
+        """The number of scalar parameters (shared ones once); `trainable_only` counts only
+        those with requires_grad. See `nn.num_parameters`."""
+        from .parameter_count import num_parameters
+        return num_parameters(self, trainable_only)
+
     def named_buffers(self, prefix=""):
         for module_name, module in self.named_modules(prefix):
             for name, b in module._buffers.items():

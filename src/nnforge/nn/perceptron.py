@@ -1,10 +1,10 @@
-"""Rosenblatt's perceptron (1958; catalogue B2, B3, D9): the classic single threshold unit.
+"""Rosenblatt's perceptron (1958): the classic single threshold unit.
 
 It is trained by its own mistake-driven rule, not by gradient descent (its sign activation
-has zero derivative almost everywhere, C2): for each sample in turn,
+has zero derivative almost everywhere): for each sample in turn,
 y_hat = sign(w . x + b) and w <- w + lr (y - y_hat) x, b <- b + lr (y - y_hat), with labels
 y in {-1, +1}, so the error y - y_hat is 0 or +-2. The rule converges on linearly separable
-data (the perceptron convergence theorem) and never on data that are not, such as XOR (N3).
+data (the perceptron convergence theorem) and never on data that are not, such as XOR.
 The loop over samples is the algorithm itself: each update changes the next prediction.
 """
 import warnings
@@ -13,7 +13,6 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..random import resolve_generator
-from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
@@ -32,7 +31,9 @@ class Perceptron(Module):
     input 1.
     After `fit`: `converged_` (an epoch made no mistake), `n_epochs_` (epochs run),
     `errors_` (mistakes per epoch), `classes_` (the label coding given to fit).
-    Calling the module returns the signs of w . x + b as a Tensor (no gradient).
+    Calling the module returns the unit's output, +1 where w . x + b > 0 and -1 elsewhere,
+    as an (N, 1) Tensor without gradient: the same decision as `predict` (a score of
+    exactly 0, e.g. every score of an unfitted perceptron, is -1 in both).
     """
 
     def __init__(self, in_features, lr=1.0, max_epochs=100, generator=None, *, shuffle=True):
@@ -128,7 +129,10 @@ class Perceptron(Module):
         return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
 
     def forward(self, input):
-        return F.sign(F.linear(self._check_inputs(input), self.weight, self.bias))
+        # NOTE: sign(0) = 0 would disagree with predict and with the training rule, which
+        # both count a zero score as the negative class.
+        score = self.decision_function(input)[:, None]
+        return Tensor(np.where(score > 0, 1.0, -1.0))
 
     def extra_repr(self):
         return f"in_features={self.in_features}, lr={self.lr}, max_epochs={self.max_epochs}"

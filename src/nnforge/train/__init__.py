@@ -10,6 +10,7 @@ from .history import History
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
                       precision, r2, recall, top_k_accuracy)
 from .progress import IntervalProgressLog, ProgressBar, ProgressLog
+from .stop_conditions import ThresholdStopping, TimeStopping
 from .trainer import Trainer
 
 __all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlyStopping",
@@ -18,4 +19,5 @@ __all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlySt
            "NonFiniteGuard", "IntervalProgressLog", "ProgressBar", "ProgressLog", "Trainer",
            "TrainingDivergedError", "accuracy", "confusion_matrix", "f1",
            "generalization_loss", "get_metric", "mae", "metric_names", "mse", "precision",
-           "r2", "recall", "top_k_accuracy", "training_progress"]
+           "r2", "recall", "top_k_accuracy", "training_progress", "ThresholdStopping",
+           "TimeStopping"]

@@ -1,13 +1,16 @@
-"""`TrainingGuards`: the guards that watch a training run (CATALOGUE C8, K5-K7, K11), on by
-default in every `Trainer.fit`, cheap because they look only every `every` steps.
+"""`TrainingGuards`: the guards that watch a training run, on by default in every
+`Trainer.fit`, cheap because they look only at a few steps: 1, 2, 4, 8, ... (so short runs
+are watched too) and then every `every` steps.
 
 - NF-GUARD-003 labels vs output layer: once, at the first step, the training labels are
   compared with the model's output: class indices that never use 0 while the largest
   equals the last output (1-based labels), or fewer classes than outputs.
-- NF-GUARD-005 dead ReLUs: on sampled steps forward hooks on every `nn.ReLU` record which
-  units were positive for some input; after at least `min_samples` inputs a layer with more
-  than `dead_fraction` of its units never positive warns (a unit is a column for (N, F)
-  outputs, a channel for (N, C, H, W)).
+- NF-GUARD-005 dead ReLUs: on a sampled step forward hooks on every `nn.ReLU` record which
+  units were positive for some input of the current batch (one comparison and one `any`
+  per ReLU output); a layer with more than `dead_fraction` of its units never positive
+  warns. A batch smaller than `min_samples` is judged together with the next batches until
+  that many inputs were seen (or the whole training set, when it is smaller). A unit is a
+  column for (N, F) outputs, a channel for (N, C, H, W).
 - NF-GUARD-006 exploding gradients: on sampled steps the RMS of each weight matrix's
   gradient is compared across layers (first / last in forward order); a ratio above
   `ratio` warns.
@@ -52,13 +55,14 @@ class TrainingGuards(Callback):
     """Dead-ReLU, exploding-gradient and label-layout guards for `Trainer.fit`.
 
     Args:
-        every: look at one step in `every` (and at the first).
+        every: after the steps 1, 2, 4, ... below `every`, look at one step in `every`.
         dead_fraction: warn when more than this fraction of a ReLU layer's units is dead.
-        min_samples: inputs to see before judging a unit dead.
+        min_samples: inputs to see before judging a unit dead (fewer when the training set
+            is smaller).
         ratio: warn when first-layer / last-layer gradient RMS exceeds this.
     """
 
-    def __init__(self, every=50, dead_fraction=0.5, min_samples=64, ratio=1e3):
+    def __init__(self, every=50, dead_fraction=0.5, min_samples=32, ratio=1e3):
         self.every, self.dead_fraction = int(every), float(dead_fraction)
         self.min_samples, self.ratio = int(min_samples), float(ratio)
 
@@ -66,6 +70,9 @@ class TrainingGuards(Callback):
         self._step = 0
         self._handles = []
         self._alive, self._seen = {}, {}
+        self._watching = False                   # a dead-ReLU window is open
+        samples = (getattr(self.trainer, "params", None) or {}).get("samples")
+        self._needed = self.min_samples if not samples else min(self.min_samples, samples)
         self._output_size = None
         model = self.trainer.model
         self._relus = [(name, m) for name, m in model.named_modules()
@@ -73,13 +80,17 @@ class TrainingGuards(Callback):
         self._weights = [(name, p) for name, p in model.named_parameters() if p.data.ndim >= 2]
 
     def _sampling(self):
-        return self._step == 1 or self._step % self.every == 0
+        """Steps 1, 2, 4, 8, ... below `every`, then every `every`-th step."""
+        step = self._step
+        return (step < self.every and step & (step - 1) == 0) or step % self.every == 0
 
     def on_batch_begin(self, batch, logs=None):
         self._step += 1
         if self._step == 1:
             self._handles.append(self.trainer.model.register_forward_hook(self._record_output))
         if self._sampling() and self._relus and would_warn(DeadReLUWarning):
+            self._watching = True
+        if self._watching:
             for name, m in self._relus:
                 self._handles.append(m.register_forward_hook(self._relu_hook(name)))
 
@@ -105,10 +116,10 @@ class TrainingGuards(Callback):
         self._handles = []
         if self._step == 1:
             self._check_labels()
-        if not self._sampling():
-            return
-        self._check_dead()
-        self._check_gradients()
+        if self._watching:
+            self._check_dead()
+        if self._sampling():
+            self._check_gradients()
 
     def _check_labels(self):
         trainer = self.trainer
@@ -120,14 +131,17 @@ class TrainingGuards(Callback):
             check_label_layout(type(trainer.loss_fn).__name__, self._output_size, arrays[1])
 
     def _check_dead(self):
+        """Judge the window once it holds enough inputs, then close it."""
+        if any(seen < self._needed for seen in self._seen.values()):
+            return
+        self._watching = False
         for name, alive in list(self._alive.items()):
-            if self._seen[name] < self.min_samples:
-                continue
             dead = 1.0 - float(alive.mean())
             if dead > self.dead_fraction:
                 guard_warn(DeadReLUWarning,
                            f"{dead:.0%} of the units of ReLU '{name}' output 0 for every one of "
-                           f"the last {self._seen[name]} inputs (dead units never learn again); "
+                           f"the last {self._seen[name]} inputs at step {self._step} (dead units "
+                           "never learn again); "
                            "lower the learning rate, use He initialization with a small "
                            "positive bias, or LeakyReLU", key=name, stacklevel=3)
             del self._alive[name], self._seen[name]

@@ -99,7 +99,7 @@ def _fold_data(cfg, index, k):
     fold_train, fold_val = list(splitter.split(np.arange(len(y)), y))[index]
     parts = [[X[np.asarray(rows)], y[np.asarray(rows)]] for rows in (fold_train, fold_val)]
     if cfg.data.scaler != "none":
-        scaler = D.StandardScaler() if cfg.data.scaler == "standard" else D.MinMaxScaler()
+        scaler = D.make_scaler(cfg.data.scaler)
         scaler.fit(parts[0][0].reshape(len(parts[0][0]), -1))
         for part in parts:
             part[0] = _scale(scaler, part[0])
