@@ -62,11 +62,15 @@ class LRScheduler:
     ``interval`` says how a training loop should step it by default: ``"epoch"`` (once per
     epoch) or ``"step"`` (once per batch: CyclicLR, OneCycleLR); ``needs_metric`` is True
     for ReduceLROnPlateau, whose ``step`` takes the monitored value (Lightning's convention).
+    ``length_argument`` names the constructor argument that gives the schedule's length in
+    its own steps (OneCycleLR's ``total_steps``, CosineAnnealingLR's ``T_max``), so a config
+    or an estimator can fill it from the number of epochs or updates; None when there is none.
     """
 
     _not_saved = ()
     interval = "epoch"
     needs_metric = False
+    length_argument = None
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -282,6 +286,8 @@ class CosineAnnealingLR(LRScheduler):
     Not clamped at T_max: PyTorch's recursive implementation keeps following the cosine
     (back up to base_lr at 2*T_max), and this class reproduces that sequence."""
 
+    length_argument = "T_max"
+
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
@@ -429,6 +435,7 @@ class OneCycleLR(_MomentumCycling):
     ``total_steps`` is an error, as in PyTorch."""
 
     interval = "step"
+    length_argument = "total_steps"
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
