@@ -1,5 +1,5 @@
 """From a validated config to a trained model and a run folder: the one build-and-fit path
-that `nnforge train`, the tuner and Python users share (DESIGN.md, "Data flow of one run").
+that `nnforge train`, the tuner and Python users share.
 
 `build_run(config)` seeds the run and creates the data splits, scaler, model, loss,
 optimizer, scheduler, callbacks and Trainer; `run_experiment(config, out_dir)` fits it,
@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import CONTAINERS, ConfigError, module_classes
+from .config import Config, ConfigError, loader_function
+from .config.factory import build_model, build_training
 
 __all__ = ["Run", "build_run", "build_model", "build_data", "split_data", "run_experiment"]
 
@@ -55,8 +56,6 @@ class Run:
 def _load_dataset(cfg, seed):
     """What the dataset's loader returns: an ArrayData, or (train, test) ArrayData for
     datasets that ship a test set (Fashion-MNIST, MNIST)."""
-    from .config import loader_function
-
     load, options, name = loader_function(cfg.dataset), dict(cfg.options), cfg.dataset
     if name in ("fashion_mnist", "mnist"):
         return load(cfg.path, **options)
@@ -134,111 +133,41 @@ def build_data(cfg, seed):
     return train, val, test, scaler
 
 
-# --- model and training objects -------------------------------------------------------------
-def _construct(cls, args, where, generator, accepts_generator=True):
-    import inspect
+# --- the run ------------------------------------------------------------------------------
+def build_run(config: Config) -> Run:
+    """Seed, then build the data splits and, through `config.factory`, the model, loss,
+    optimizer (l1/l2 through `optim.regularized_param_groups`), LR scheduler, momentum and
+    batch-size schedules, augmentation, callbacks and Trainer.
 
-    kwargs = dict(args)
-    if accepts_generator and "generator" in inspect.signature(cls.__init__).parameters:
-        kwargs["generator"] = generator
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where} ({cls.__name__}): {exc}") from None
+    Parameters
+    ----------
+    config : Config
+        A validated config.
 
+    Returns
+    -------
+    Run
 
-def _build_layers(specs, where, classes, generator):
-    from .config import ComponentSpec
-
-    layers = []
-    for i, spec in enumerate(specs):
-        if isinstance(spec, dict):
-            spec = ComponentSpec.model_validate(spec)
-        path, cls, args = f"{where}.{i}", classes[spec.type], spec.args
-        if spec.type in CONTAINERS:
-            children = _build_layers(args["layers"], f"{path}.layers", classes, generator)
-            if spec.type == "Residual":
-                block = children[0] if len(children) == 1 else classes["Sequential"](*children)
-                layers.append(cls(block))
-            elif spec.type == "ModuleList":
-                layers.append(cls(children))
-            else:
-                layers.append(cls(*children))
-        else:
-            layers.append(_construct(cls, args, path, generator))
-    return layers
-
-
-def build_model(model_cfg, generator):
-    """A `Sequential` of the `[model].layers` specs, in the configured dtype."""
-    classes = module_classes()
-    layers = _build_layers(model_cfg.layers, "model.layers", classes, generator)
-    model = classes["Sequential"](*layers)
-    if model_cfg.dtype == "float64":
-        model.to(np.float64)
-    return model
-
-
-def _updates_per_epoch(config, n_train, schedule):
-    """epoch -> parameter updates in that epoch (for OneCycleLR's total_steps)."""
-    def updates(epoch):
-        size = config.train.batch_size if schedule is None else schedule.batch_size(epoch)
-        batches = 1 if size is None else -(-n_train // size)
-        return -(-batches // config.train.accumulate_steps)
-    return updates
-
-
-def build_run(config):
-    """Seed, then build data, model, loss, optimizer (l1/l2 through
-    `optim.regularized_param_groups`), LR scheduler, momentum and batch-size schedules,
-    augmentation, callbacks and Trainer."""
+    Raises
+    ------
+    ConfigError
+        A value a constructor refuses, naming the config's file and dotted key.
+    """
     import nnforge
-
-    from . import data as D
-    from .config import training_components
-    from .train import EarlyStopping, Trainer
 
     generator = nnforge.manual_seed(config.seed)
     train, val, test, scaler = build_data(config.data, config.seed)
-    model = build_model(config.model, generator)
-    classes = module_classes()
-    loss_fn = _construct(classes[config.loss.type], config.loss.args, "loss", generator)
-    schedule = None
-    if config.batch_size_schedule is not None:      # needed before OneCycleLR's total_steps
-        schedule = training_components(config, [nnforge.tensor(0.0)])[3]
-    optimizer, scheduler, momentum, schedule = training_components(
-        config, model.parameters(), model=model,
-        steps_per_epoch=_updates_per_epoch(config, len(train), schedule))
-    callbacks = []
-    es = config.train.early_stopping
-    if es is not None:
-        if val is None and es.monitor.startswith("val_"):
-            raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} needs a "
-                              "validation split")
-        callbacks.append(EarlyStopping(**es.model_dump()))
-    transform = None
-    if config.data.augmentation:
-        transform = D.Compose([getattr(D, spec.type)(**spec.args)
-                               for spec in config.data.augmentation])
-        if config.data.batch_augment is not None:
-            transform = D.BatchAugment(transform, config.data.batch_augment)
-    tc = config.train
-    trainer = Trainer(model, optimizer, loss_fn, metrics=tuple(tc.metrics),
-                      callbacks=callbacks, generator=generator, scheduler=scheduler,
-                      scheduler_interval=config.scheduler.interval if config.scheduler
-                      else None, nan_guard=tc.nan_guard,
-                      scheduler_monitor=config.scheduler.monitor if config.scheduler else None,
-                      momentum_scheduler=momentum,
-                      momentum_interval=(config.momentum_schedule.interval
-                                         if config.momentum_schedule else "epoch"),
-                      batch_size_schedule=schedule, accumulate_steps=tc.accumulate_steps,
-                      clip_grad_norm=tc.clip_grad_norm, clip_grad_value=tc.clip_grad_value,
-                      guards=tc.guards)
+    try:
+        model = build_model(config.model, generator)
+        parts = build_training(config, model, len(train), val is not None, generator)
+    except ConfigError as exc:
+        raise exc.in_file(config.source) from None
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
-    return Run(config, model, loss_fn, optimizer, scheduler, callbacks, trainer, train, val,
-               test, scaler, transform, generator, info, momentum, schedule)
+    return Run(config, model, parts.loss_fn, parts.optimizer, parts.scheduler,
+               parts.callbacks, parts.trainer, train, val, test, scaler, parts.transform,
+               generator, info, parts.momentum_scheduler, parts.batch_size_schedule)
 
 
 def fit_run(run, verbose=1, progress_stream=None, resume=None):
@@ -301,12 +230,14 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, call
     from .train.checkpoint import TrainingInterrupted
 
     out_dir = out_dir or default_out_dir(config)
+    start = time.perf_counter()
+    run = None if resume else build_run(config)     # a refused config leaves no run folder
     session = RunSession(out_dir, config, resume=resume)       # checks a resumed run first
     os.makedirs(out_dir, exist_ok=True)
     _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
-    start = time.perf_counter()
     try:
-        return _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session,
+        run = run or build_run(config)
+        return _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session,
                                start)
     except (TrainingDivergedError, TrainingInterrupted):
         raise
@@ -315,13 +246,13 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, call
         raise
 
 
-def _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session, start):
+def _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session, start):
     import nnforge
 
     from .train import TrainingDivergedError
     from .train.checkpoint import TrainingInterrupted, handle_signals
 
-    run = build_run(config)
+    config = run.config
     run.trainer.callbacks.extend(callbacks)
     resume_state = session.attach(run)
     summary = {"name": config.name, "seed": config.seed, "nnforge_version": nnforge.__version__,
