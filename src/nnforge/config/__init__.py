@@ -4,90 +4,32 @@
     errors     every mistake as one line "<file>: <dotted.key>: <problem>"
     registry   the classes a config may name; `register(MyLoss)` adds your own
     checks     names, keys, metrics and monitors checked against the library
+    loading    `load_config(path)` / `parse_config(mapping)` -> a validated `Config`
     factory    the one place a config becomes objects (CLI, tuner, scikit-learn estimators)
 
-`load_config(path)` / `parse_config(mapping)` give a validated `Config`;
-`nnforge.build.build_run(config)` builds the run through `factory`.
+`nnforge.build.build_run(config)` builds a whole run through `factory`. The registry and
+the factory work without pydantic (the scikit-learn estimators use them); the schema
+names below load it on first use.
 """
-import os
-import tomllib
-from collections.abc import Mapping
 from typing import Any
 
-from .checks import check_components, loader_function
-from .errors import ConfigError, describe_validation_error
+from .errors import ConfigError
 from .registry import classes, register
-from .schema import (DATASETS, ComponentSpec, Config, DataConfig, EarlyStoppingConfig,
-                     ModelConfig, TrainConfig)
 
 __all__ = ["ConfigError", "Config", "DataConfig", "ModelConfig", "TrainConfig",
            "EarlyStoppingConfig", "ComponentSpec", "load_config", "parse_config",
            "check_components", "loader_function", "register", "classes", "DATASETS"]
 
-
-def load_config(path: "str | os.PathLike[str]") -> Config:
-    """Read and validate the TOML config at `path`.
-
-    The run's name defaults to the file's name without ``.toml``.
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    Config
-        Validated, every default filled in; ``config.source`` is `path`.
-
-    Raises
-    ------
-    ConfigError
-        One line naming the file, the dotted key and the problem.
-    """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ConfigError(f"{path}: no such config file")
-    if os.path.isdir(path):
-        raise ConfigError(f"{path}: is a directory, expected a .toml config file")
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not a text file ({exc.reason})") from None
-    if "name" not in raw:
-        raw["name"] = os.path.splitext(os.path.basename(path))[0]
-    return parse_config(raw, source=path)
+_LAZY = {"Config": "schema", "DataConfig": "schema", "ModelConfig": "schema",
+         "TrainConfig": "schema", "EarlyStoppingConfig": "schema", "ComponentSpec": "schema",
+         "DATASETS": "schema", "load_config": "loading", "parse_config": "loading",
+         "check_components": "checks", "loader_function": "checks"}
 
 
-def parse_config(mapping: Mapping[str, Any], source: str = "<config>") -> Config:
-    """Validate a config mapping (parsed TOML, or a run's resolved config.json).
+def __getattr__(name: str) -> Any:
+    """The schema and loading names, imported (with pydantic) on first use."""
+    if name in _LAZY:
+        import importlib
 
-    Parameters
-    ----------
-    mapping : mapping
-        The settings.
-    source : str
-        Where they came from, named first in every error (also by later build errors).
-
-    Returns
-    -------
-    Config
-
-    Raises
-    ------
-    ConfigError
-    """
-    from pydantic import ValidationError
-
-    if not isinstance(mapping, dict):
-        raise ConfigError(f"{source}: expected a table of settings, got "
-                          f"{type(mapping).__name__}")
-    try:
-        config = Config.model_validate(mapping)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, Config), source) from None
-    check_components(config, source)
-    config._source = source
-    return config
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ naming the dotted key (``optimizer.lr: SGD(lr=-0.1): lr must be ...``).
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -22,11 +22,14 @@ from ..train import EarlyStopping, Trainer
 from ..train.stepping import lr_scale_conflict
 from .errors import ConfigError, constructing
 from .registry import CONTAINERS, lookup
-from .schema import ComponentSpec, Config, ModelConfig, OptimizerSpec
+
+if TYPE_CHECKING:                    # the schema needs pydantic; the factory does not
+    from .schema import ComponentSpec, Config, ModelConfig, OptimizerSpec
 
 __all__ = ["Training", "build_training", "build_model", "build_loss", "build_optimizer",
-           "build_scheduler", "build_batch_size_schedule", "build_momentum_scheduler",
-           "build_transform", "build_callbacks", "construct", "updates_per_epoch"]
+           "scheduler_with_length", "build_batch_size_schedule", "build_momentum_scheduler",
+           "build_transform", "build_callbacks", "build_layers", "construct",
+           "updates_per_epoch"]
 
 
 def construct(cls: type, args: dict[str, Any], path: str, generator: Any = None,
@@ -58,17 +61,32 @@ def construct(cls: type, args: dict[str, Any], path: str, generator: Any = None,
         return cls(**kwargs)
 
 
-def _build_layers(specs: list, path: str, generator: Any) -> list[Module]:
+def build_layers(specs: list, path: str, generator: Any) -> list[Module]:
+    """The layers of a ``layers`` list (specs or ``{"type": ..., **args}`` dicts).
+
+    Parameters
+    ----------
+    specs : list
+        ComponentSpec objects or plain dicts; containers hold a nested ``layers`` list.
+    path : str
+        Dotted path of the list, e.g. ``"model.layers"``.
+    generator : numpy.random.Generator
+        Handed to every layer that takes one.
+
+    Returns
+    -------
+    list of Module
+    """
     layers = []
     for i, spec in enumerate(specs):
-        if isinstance(spec, dict):
-            spec = ComponentSpec.model_validate(spec)
+        name, args = (spec["type"], {k: v for k, v in spec.items() if k != "type"}) \
+            if isinstance(spec, dict) else (spec.type, spec.args)
         where = f"{path}.{i}"
-        cls = lookup("layer", spec.type, where)
+        cls = lookup("layer", name, where)
         if cls not in CONTAINERS:
-            layers.append(construct(cls, spec.args, where, generator, owner=True))
+            layers.append(construct(cls, args, where, generator, owner=True))
             continue
-        children = _build_layers(spec.args["layers"], f"{where}.layers", generator)
+        children = build_layers(args["layers"], f"{where}.layers", generator)
         if issubclass(cls, Residual):
             layers.append(cls(children[0] if len(children) == 1 else Sequential(*children)))
         elif issubclass(cls, ModuleList):
@@ -78,7 +96,7 @@ def _build_layers(specs: list, path: str, generator: Any) -> list[Module]:
     return layers
 
 
-def build_model(model: ModelConfig, generator: Any) -> Sequential:
+def build_model(model: "ModelConfig", generator: Any) -> Sequential:
     """A `Sequential` of the ``[model].layers`` specs, in the configured dtype.
 
     Parameters
@@ -92,13 +110,13 @@ def build_model(model: ModelConfig, generator: Any) -> Sequential:
     -------
     Sequential
     """
-    built = Sequential(*_build_layers(model.layers, "model.layers", generator))
+    built = Sequential(*build_layers(model.layers, "model.layers", generator))
     if model.dtype == "float64":
         built.to(np.float64)
     return built
 
 
-def build_loss(spec: ComponentSpec, generator: Any = None) -> Module:
+def build_loss(spec: "ComponentSpec", generator: Any = None) -> Module:
     """The ``[loss]`` object.
 
     Parameters
@@ -115,7 +133,7 @@ def build_loss(spec: ComponentSpec, generator: Any = None) -> Module:
                      owner=True)
 
 
-def build_optimizer(spec: OptimizerSpec, model: Module, path: str = "optimizer"
+def build_optimizer(spec: "OptimizerSpec", model: Module, path: str = "optimizer"
                     ) -> optim.Optimizer:
     """The ``[optimizer]`` over `model`'s parameters.
 
@@ -147,7 +165,7 @@ def build_optimizer(spec: OptimizerSpec, model: Module, path: str = "optimizer"
     return construct(cls, {"params": params, **args}, path)
 
 
-def updates_per_epoch(config: Config, n_train: int,
+def updates_per_epoch(config: "Config", n_train: int,
                       schedule: Optional[BatchSizeSchedule]) -> Callable[[int], int]:
     """epoch -> parameter updates in that epoch (batches / accumulate_steps, rounded up).
 
@@ -170,7 +188,7 @@ def updates_per_epoch(config: Config, n_train: int,
     return updates
 
 
-def build_batch_size_schedule(config: Config) -> Optional[BatchSizeSchedule]:
+def build_batch_size_schedule(config: "Config") -> Optional[BatchSizeSchedule]:
     """The ``[batch_size_schedule]`` (initial size: ``train.batch_size`` unless given)."""
     bss = config.batch_size_schedule
     if bss is None:
@@ -182,9 +200,9 @@ def build_batch_size_schedule(config: Config) -> Optional[BatchSizeSchedule]:
                      "batch_size_schedule")
 
 
-def build_scheduler(cls: type, optimizer: optim.Optimizer, args: dict[str, Any],
-                    length: Callable[[str], int], interval: Optional[str] = None,
-                    path: str = "scheduler") -> Any:
+def scheduler_with_length(cls: type, optimizer: optim.Optimizer, args: dict[str, Any],
+                          length: Callable[[str], int], interval: Optional[str] = None
+                          ) -> Any:
     """An LR scheduler, its length filled in when the arguments leave it out.
 
     A scheduler class names the argument that holds its length (``length_argument``:
@@ -203,22 +221,20 @@ def build_scheduler(cls: type, optimizer: optim.Optimizer, args: dict[str, Any],
         ``length("epoch" | "step")`` -> the run's epochs or updates.
     interval : {"epoch", "step"} or None
         How it will be stepped (None: the class's own ``interval``).
-    path : str
-        Dotted path named in errors.
 
     Returns
     -------
     LRScheduler
+        Errors are the constructor's own (ValueError, TypeError).
     """
     args = dict(args)
     name = getattr(cls, "length_argument", None)
     if name and name not in args and "steps_per_epoch" not in args:
         args[name] = length(interval or cls.interval)
-    with constructing(path):
-        return cls(optimizer, **args)
+    return cls(optimizer, **args)
 
 
-def build_momentum_scheduler(config: Config, optimizer: optim.Optimizer,
+def build_momentum_scheduler(config: "Config", optimizer: optim.Optimizer,
                              scheduler: Any) -> Optional[MomentumScheduler]:
     """The ``[momentum_schedule]``: a linear ramp, or piecewise ``values``."""
     ms = config.momentum_schedule
@@ -251,7 +267,7 @@ def build_transform(section: Any) -> Optional[D.Transform]:
     return transform
 
 
-def build_callbacks(config: Config, has_val: bool) -> list:
+def build_callbacks(config: "Config", has_val: bool) -> list:
     """EarlyStopping from ``[train].early_stopping``, if configured."""
     es = config.train.early_stopping
     if es is None:
@@ -276,17 +292,18 @@ class Training:
     trainer: Optional[Trainer] = None
 
 
-def _schedules(config: Config, optimizer: optim.Optimizer, n_train: int) -> tuple:
+def _schedules(config: "Config", optimizer: optim.Optimizer, n_train: int) -> tuple:
     batch_schedule = build_batch_size_schedule(config)
     scheduler = None
     if config.scheduler is not None:
         spec = config.scheduler
         updates = updates_per_epoch(config, n_train, batch_schedule)
         epochs = config.train.epochs
-        scheduler = build_scheduler(
-            lookup("scheduler", spec.type, "scheduler"), optimizer, spec.args,
-            lambda interval: epochs if interval == "epoch" else
-            sum(updates(e) for e in range(epochs)), spec.interval)
+        with constructing("scheduler"):
+            scheduler = scheduler_with_length(
+                lookup("scheduler", spec.type, "scheduler"), optimizer, spec.args,
+                lambda interval: epochs if interval == "epoch" else
+                sum(updates(e) for e in range(epochs)), spec.interval)
         if lr_scale_conflict(batch_schedule, epochs):
             raise ConfigError(
                 "batch_size_schedule.max_batch_size: the batch stops growing at "
@@ -297,7 +314,7 @@ def _schedules(config: Config, optimizer: optim.Optimizer, n_train: int) -> tupl
     return scheduler, momentum, batch_schedule
 
 
-def build_training(config: Config, model: Module, n_train: int, has_val: bool,
+def build_training(config: "Config", model: Module, n_train: int, has_val: bool,
                    generator: Any) -> Training:
     """Loss, optimizer, schedules, augmentation, callbacks and the Trainer for `model`.
 
