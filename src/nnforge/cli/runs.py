@@ -10,6 +10,8 @@ Mistakes raise exceptions that `nnforge.cli.main` prints as one line (exit 2).
 import argparse
 import os
 
+from ..runs import RunIndex
+
 __all__ = ["add_subparser", "format_table"]
 
 
@@ -72,9 +74,7 @@ def _headline(metrics):
     return sorted(keys, key=lambda k: (not k.endswith("_loss"), k))[:3]
 
 
-def _runs(args):
-    from ..runs import RunIndex
-
+def _runs(args: argparse.Namespace) -> int:
     index = RunIndex(args.root)
     if args.action == "list":
         rows = index.rows()
@@ -120,8 +120,6 @@ def _runs(args):
 
 def _index_row(index, ident):
     """The index row of a run id, or of a run folder (id = folder name)."""
-    from ..runs import RunIndex
-
     if os.path.isdir(ident):
         parent = RunIndex(os.path.dirname(os.path.abspath(ident)))
         return parent.get(os.path.basename(os.path.abspath(ident)))

@@ -5,8 +5,8 @@
     nnforge tune show STUDY [--storage URL] [--top K] [--report FILE]
 
 `add_subparser(subparsers)` registers the parser; `run(args)` executes it and returns the
-exit code (`python -m nnforge.cli.tune ...` runs it standalone). User mistakes (bad search space, unknown path, unreachable storage) print one
-line on stderr and return 2.
+exit code (`python -m nnforge.cli.tune ...` runs it standalone). User mistakes (bad
+search space, unknown path, unreachable storage) print one line on stderr and return 2.
 """
 import argparse
 import os
