@@ -20,12 +20,22 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 
+from . import __version__, manual_seed, save
+from . import data as D
 from .config import Config, ConfigError, loader_function
 from .config.factory import build_model, build_training
+from .runs import RunSession
+from .serialization import atomic_write_bytes
+from .train import TrainingDivergedError
+from .train.checkpoint import TrainingInterrupted, handle_signals
+from .train.history import History
+from .warnings_codes import silence
 
 __all__ = ["Run", "build_run", "build_model", "build_data", "split_data", "run_experiment"]
 
@@ -53,7 +63,7 @@ class Run:
 
 
 # --- data ---------------------------------------------------------------------------------
-def _load_dataset(cfg, seed):
+def _load_dataset(cfg: Any, seed: int) -> Any:
     """What the dataset's loader returns: an ArrayData, or (train, test) ArrayData for
     datasets that ship a test set (Fashion-MNIST, MNIST)."""
     load, options, name = loader_function(cfg.dataset), dict(cfg.options), cfg.dataset
@@ -68,32 +78,41 @@ def _load_dataset(cfg, seed):
     return load(**options)
 
 
-def _scale(scaler, X):
+def _scale(scaler: Any, X: np.ndarray) -> np.ndarray:
     """Scaler transform of image or tabular X (scalers see rows of features)."""
     return scaler.transform(X.reshape(len(X), -1)).reshape(X.shape)
 
 
-def _flatten(part):
+def _flatten(part: Optional[D.ArrayData]) -> Optional[D.ArrayData]:
     """Images (N, C, H, W) as rows (N, C*H*W); other data unchanged."""
-    from .data import ArrayData
-
     if part is None or part.X.ndim <= 2:
         return part
-    return ArrayData(part.X.reshape(len(part.X), -1), part.y, part.class_names, part.task,
+    return D.ArrayData(part.X.reshape(len(part.X), -1), part.y, part.class_names, part.task,
                      part.name, part.feature_names)
 
 
-def split_data(cfg, seed):
-    """(train, val, test) ArrayData splits of the `[data]` section, unscaled (val/test None
-    when their fraction is 0): the one split every consumer shares (training, `nnforge
-    data describe`, the tuner's k-fold pool of train + val rows).
+def split_data(cfg: Any, seed: int) -> tuple:
+    """(train, val, test) ArrayData splits of the `[data]` section, unscaled.
 
-    `data.split` = (train, val, test) fractions of the whole set; a dataset that ships its
-    own test set (Fashion-MNIST, MNIST) keeps it as the test split and divides its
-    training set train : val in the ratio split[0] : split[1].
+    The one split every consumer shares (training, `nnforge data describe`, the tuner's
+    k-fold pool of train + val rows). `data.split` = (train, val, test) fractions of the
+    whole set; a dataset that ships its own test set (Fashion-MNIST, MNIST) keeps it as
+    the test split and divides its training set train : val in the ratio
+    split[0] : split[1].
+
+    Parameters
+    ----------
+    cfg : DataConfig
+        The ``[data]`` section.
+    seed : int
+        The run's seed (toy data and the split are drawn from it unless
+        ``data.split_seed`` is given).
+
+    Returns
+    -------
+    tuple of ArrayData
+        (train, val, test); val or test is None when its fraction is 0.
     """
-    from . import data as D
-
     loaded = _load_dataset(cfg, seed)
     data, official_test = loaded if isinstance(loaded, tuple) else (loaded, None)
     if cfg.flatten:
@@ -115,11 +134,21 @@ def split_data(cfg, seed):
     return train, val, test
 
 
-def build_data(cfg, seed):
-    """(train, val, test, scaler): `split_data`'s splits, scaled by a scaler fitted on the
-    training rows only (I3)."""
-    from . import data as D
+def build_data(cfg: Any, seed: int) -> tuple:
+    """`split_data`'s splits, scaled by a scaler fitted on the training rows only.
 
+    Parameters
+    ----------
+    cfg : DataConfig
+        The ``[data]`` section.
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    tuple
+        (train, val, test, scaler); the scaler is None for ``scaler = "none"``.
+    """
     train, val, test = split_data(cfg, seed)
     scaler = None
     if cfg.scaler != "none":
@@ -153,9 +182,7 @@ def build_run(config: Config) -> Run:
     ConfigError
         A value a constructor refuses, naming the config's file and dotted key.
     """
-    import nnforge
-
-    generator = nnforge.manual_seed(config.seed)
+    generator = manual_seed(config.seed)
     train, val, test, scaler = build_data(config.data, config.seed)
     try:
         model = build_model(config.model, generator)
@@ -170,19 +197,33 @@ def build_run(config: Config) -> Run:
                generator, info, parts.momentum_scheduler, parts.batch_size_schedule)
 
 
-def fit_run(run, verbose=1, progress_stream=None, resume=None):
-    """Fit the built run with its `[train]` settings; returns the History. Augmentation
-    (and batch augmentation) applies to the training loader only (I7)."""
-    from .data import DataLoader
+def fit_run(run: Run, verbose: int = 1, progress_stream: Any = None,
+            resume: Any = None) -> History:
+    """Fit the built run with its ``[train]`` settings.
 
+    Augmentation (and batch augmentation) applies to the training loader only.
+
+    Parameters
+    ----------
+    run : Run
+        What `build_run` made.
+    verbose : int
+        0: silent; 1: a progress line per epoch.
+    progress_stream : file-like, optional
+        Where progress goes (default stderr).
+    resume : object, optional
+        The checkpoint state to continue from (`runs.RunSession.attach`).
+
+    Returns
+    -------
+    History
+    """
     cfg = run.config.train
     train = run.train
     if run.transform is not None:
-        train = DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
+        train = D.DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, generator=run.generator,
                            transform=run.transform)
-    from .warnings_codes import silence
-
     with silence(*cfg.silence) if cfg.silence else contextlib.nullcontext():
         return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                                shuffle=cfg.shuffle, verbose=verbose,
@@ -191,7 +232,7 @@ def fit_run(run, verbose=1, progress_stream=None, resume=None):
 
 
 # --- the run folder ---------------------------------------------------------------------------
-def default_out_dir(config, root="runs"):
+def default_out_dir(config: Config, root: str = "runs") -> str:
     """runs/<name>-<YYYYmmdd-HHMMSS>, with -2, -3 ... appended if that already exists."""
     base = os.path.join(root, f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     path, k = base, 1
@@ -201,9 +242,7 @@ def default_out_dir(config, root="runs"):
     return path
 
 
-def _write_json(path, payload):
-    from .serialization import atomic_write_bytes
-
+def _write_json(path: str, payload: dict) -> None:
     text = json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))
 
@@ -216,19 +255,35 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, callbacks=(),
-                   resume=False):
-    """Build, fit, test and write the run folder; returns the metrics dict (with the
-    folder's path under "run_dir"). `callbacks` are added to the Trainer's (the tuner
-    reports and prunes through one). A diverged run still writes its history and a
-    metrics.json with status "diverged" before the TrainingDivergedError propagates.
-    The run is indexed in the parent folder's runs.db and checkpointed every epoch
-    (`runs.RunSession`); `resume=True` continues the run in `out_dir` from its last
-    checkpoint. SIGINT/SIGTERM finish the batch, checkpoint and raise TrainingInterrupted."""
-    from .runs import RunSession
-    from .train import TrainingDivergedError
-    from .train.checkpoint import TrainingInterrupted
+def run_experiment(config: Config, out_dir: Optional[str] = None, quiet: bool = False,
+                   progress_stream: Any = None, callbacks: Sequence = (),
+                   resume: bool = False) -> dict:
+    """Build, fit, test and write the run folder.
 
+    A diverged run still writes its history and a metrics.json with status "diverged"
+    before the TrainingDivergedError propagates. The run is indexed in the parent folder's
+    runs.db and checkpointed every epoch (`runs.RunSession`). SIGINT/SIGTERM finish the
+    batch, checkpoint and raise TrainingInterrupted.
+
+    Parameters
+    ----------
+    config : Config
+    out_dir : str, optional
+        The run folder (default ``runs/<name>-<timestamp>``).
+    quiet : bool
+        No progress output.
+    progress_stream : file-like, optional
+    callbacks : sequence of Callback
+        Added to the Trainer's (the tuner reports and prunes through one).
+    resume : bool
+        Continue the run in `out_dir` from its last checkpoint.
+
+    Returns
+    -------
+    dict
+        The metrics (test_*, val_*, epochs, seconds, best_epoch, stop_reason, status),
+        with the folder's path under "run_dir".
+    """
     out_dir = out_dir or default_out_dir(config)
     start = time.perf_counter()
     run = None if resume else build_run(config)     # a refused config leaves no run folder
@@ -247,15 +302,10 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, call
 
 
 def _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session, start):
-    import nnforge
-
-    from .train import TrainingDivergedError
-    from .train.checkpoint import TrainingInterrupted, handle_signals
-
     config = run.config
     run.trainer.callbacks.extend(callbacks)
     resume_state = session.attach(run)
-    summary = {"name": config.name, "seed": config.seed, "nnforge_version": nnforge.__version__,
+    summary = {"name": config.name, "seed": config.seed, "nnforge_version": __version__,
                "data": run.data_info,
                "parameters": int(sum(p.data.size for p in run.model.parameters()))}
     try:
@@ -292,11 +342,11 @@ def _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session, st
                    seconds=time.perf_counter() - start, best_epoch=best_epoch,
                    restored_epoch=history.restored_epoch, stop_reason=history.stop_reason)
     history.to_csv(os.path.join(out_dir, "history.csv"))
-    nnforge.save(run.model.state_dict(), os.path.join(out_dir, "model.safetensors"),
+    save(run.model.state_dict(), os.path.join(out_dir, "model.safetensors"),
                  metadata={"format": "nnforge", "name": config.name,
-                           "nnforge_version": nnforge.__version__})
+                           "nnforge_version": __version__})
     if run.scaler is not None:
-        nnforge.save(run.scaler.state_dict(), os.path.join(out_dir, "scaler.safetensors"),
+        save(run.scaler.state_dict(), os.path.join(out_dir, "scaler.safetensors"),
                      metadata={"scaler": type(run.scaler).__name__})
     _write_json(os.path.join(out_dir, "metrics.json"), summary)
     summary["report"] = session.finished(run, summary)
