@@ -39,6 +39,14 @@ def test_argument_errors_are_value_errors_with_the_same_message():
     assert isinstance(info.value, ArgumentError) and info.value.argument == "step_size"
 
 
+def test_errors_survive_pickling():
+    import pickle
+    argument = pickle.loads(pickle.dumps(ArgumentError("lr", "SGD(lr=-1): bad")))
+    assert (argument.argument, str(argument)) == ("lr", "SGD(lr=-1): bad")
+    config = pickle.loads(pickle.dumps(ConfigError("optimizer.lr: bad", "a.toml")))
+    assert (str(config), config.source) == ("a.toml: optimizer.lr: bad", "a.toml")
+
+
 def test_config_error_names_its_file_once():
     error = ConfigError("optimizer.lr: bad")
     named = error.in_file("a.toml")

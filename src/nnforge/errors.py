@@ -28,3 +28,6 @@ class ArgumentError(ValueError):
     def __init__(self, argument: str, message: str) -> None:
         super().__init__(message)
         self.argument = argument
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.argument, str(self))    # picklable (worker processes)

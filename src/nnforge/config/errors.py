@@ -35,7 +35,10 @@ class ConfigError(ValueError):
 
     def __init__(self, message: str, source: Optional[str] = None) -> None:
         super().__init__(f"{source}: {message}" if source else message)
-        self.source = source
+        self.message, self.source = message, source
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.message, self.source)     # picklable (worker processes)
 
     def in_file(self, source: Optional[str]) -> "ConfigError":
         """This error naming `source` first, unless it already names a file.
