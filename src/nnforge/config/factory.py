@@ -19,7 +19,7 @@ from .. import optim
 from ..nn import Module, ModuleList, Residual, Sequential
 from ..optim import BatchSizeSchedule, MomentumScheduler, schedules
 from ..train import EarlyStopping, Trainer
-from ..train.stepping import lr_scale_conflict
+from ..train.stepping import cycles_momentum, lr_scale_conflict
 from .errors import ConfigError, constructing
 from .registry import CONTAINERS, lookup
 
@@ -240,7 +240,7 @@ def build_momentum_scheduler(config: "Config", optimizer: optim.Optimizer,
     ms = config.momentum_schedule
     if ms is None:
         return None
-    if getattr(scheduler, "cycle_momentum", False):
+    if cycles_momentum(scheduler):
         raise ConfigError(f"momentum_schedule: {config.scheduler.type} already cycles the "
                           "momentum; set scheduler.cycle_momentum = false or drop "
                           "[momentum_schedule]")

@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 __all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares", "metric_interval_problem",
-           "lr_scale_conflict"]
+           "lr_scale_conflict", "cycles_momentum"]
 
 _INTERVALS = ("epoch", "step")
 
@@ -55,6 +55,22 @@ def metric_interval_problem(scheduler: object, interval: str | None) -> str | No
         name = scheduler.__name__ if isinstance(scheduler, type) else type(scheduler).__name__
         return f"{name} needs the monitored metric, which exists once per epoch"
     return None
+
+
+def cycles_momentum(scheduler: object) -> bool:
+    """Whether an LR scheduler sets the momentum itself (CyclicLR, OneCycleLR with
+    ``cycle_momentum=True``), so a momentum schedule would fight it.
+
+    Parameters
+    ----------
+    scheduler : object
+        An LR scheduler, or None.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(getattr(scheduler, "cycle_momentum", False))
 
 
 def lr_scale_conflict(batch_size_schedule: object, epochs: int) -> bool:
@@ -152,7 +168,7 @@ class UpdatePlan:
         problem = metric_interval_problem(scheduler, interval)
         if problem is not None:
             raise ValueError(f"Trainer(scheduler_interval='step'): {problem}; step it per epoch")
-        if momentum_scheduler is not None and getattr(scheduler, "cycle_momentum", False):
+        if momentum_scheduler is not None and cycles_momentum(scheduler):
             raise ValueError(f"Trainer(momentum_scheduler): {type(scheduler).__name__} already "
                              "cycles the momentum (cycle_momentum=True); give one of the two")
         if batch_size_schedule is not None and not callable(batch_size_schedule):
