@@ -117,7 +117,7 @@ def _spec_body(est, specs, generator):
         raise ValueError(f"{owner}(module): {exc}") from None
 
 
-def build_network(est, sample, n_outputs, generator):
+def build_network(est: Any, sample: np.ndarray, n_outputs: int, generator: Any) -> nn.Module:
     """The network for estimator `est`: a Module mapping a batch shaped like `sample`
     (a few input rows) to `n_outputs` outputs (logits or regression values)."""
     owner = type(est).__name__
@@ -155,7 +155,7 @@ def build_network(est, sample, n_outputs, generator):
     return nn.Sequential(*body)
 
 
-def build_optimizer(est, model):
+def build_optimizer(est: Any, model: nn.Module) -> Any:
     """The optimizer named by `est.optimizer`, over parameter groups that exempt biases
     and normalization parameters from L1/L2 unless `est.regularize_bias` (H6)."""
     owner = type(est).__name__
@@ -193,7 +193,7 @@ def build_optimizer(est, model):
         raise ValueError(f"{owner}(optimizer={name!r}): {exc}") from None
 
 
-def build_scheduler(est, optimizer, steps_per_epoch):
+def build_scheduler(est: Any, optimizer: Any, steps_per_epoch: int) -> tuple:
     """(scheduler or None, interval) for `est.lr_scheduler` and `est.lr_scheduler_kwargs`.
 
     Conveniences: a scheduler's length (CosineAnnealingLR's T_max, OneCycleLR's

@@ -15,6 +15,7 @@ trained, status and run folder as Optuna user attrs.
 import math
 import os
 import time
+from typing import Optional
 
 from ..train.callbacks import Callback, check_monitor
 from ..train.guards import TrainingDivergedError
@@ -28,7 +29,7 @@ class ReportToTrial(Callback):
     training (trainer.stop_training) when the trial's pruner says so; the objective then
     raises `optuna.TrialPruned` after the run folder is closed."""
 
-    def __init__(self, trial, monitor="val_accuracy", report=True):
+    def __init__(self, trial: object, monitor: str = "val_accuracy", report: bool = True) -> None:
         self.trial, self.monitor, self.report = trial, monitor, report
         self.pruned = False
         self.epochs = 0
@@ -51,7 +52,8 @@ class ReportToTrial(Callback):
                 self.trainer.stop_reason = f"pruned by the study's pruner at epoch {epoch + 1}"
 
 
-def default_train_fn(config, callbacks, out_dir, fold=None):
+def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
+                     fold: Optional[tuple] = None) -> dict:
     """Validate `config` (a dict) through nnforge.config and train it through
     nnforge.build - the path `nnforge train` takes - with `callbacks` added to the
     Trainer's. `fold=(i, k)`: train on fold i of a stratified k-fold split of the
@@ -142,7 +144,7 @@ class ConfigObjective:
         if cv is not None and (int(cv) != cv or cv < 2):
             raise ValueError(f"tune.cv: expected an integer >= 2 folds, got {cv!r}")
 
-    def trial_config(self, trial):
+    def trial_config(self, trial: object) -> tuple:
         """(config dict, values) for this trial: values drawn and applied, seed set."""
         values = self.space.suggest(trial, self.base_config)
         config = apply_params(self.base_config, self.space.config_updates(values),
@@ -153,7 +155,7 @@ class ConfigObjective:
         config["seed"] = seed
         return config, values
 
-    def __call__(self, trial):
+    def __call__(self, trial: object) -> Optional[float]:
         import optuna
         start = time.perf_counter()
         config, _ = self.trial_config(trial)
