@@ -145,7 +145,7 @@ def test_python_dash_m_without_traceback(tmp_path):
     assert result.stderr == (f"nnforge: error: {bad}: train.epoch: unknown key (allowed: "
                              "epochs, batch_size, shuffle, metrics, early_stopping, nan_guard, "
                              "guards, silence, eval_batch_size, log_interval, accumulate_steps, "
-                             "clip_grad_norm, clip_grad_value)\n")
+                             "clip_grad_norm, clip_grad_value, time_budget, stop_threshold)\n")
 
 
 def test_default_run_folder_is_runs_name_timestamp(tmp_path, capsys, monkeypatch):

@@ -35,8 +35,10 @@ def config(**sections):
 
 
 def error(**sections):
+    """The one-line error of the config, raised by validation or, for values only a
+    constructor can judge (a negative lr), when the run is built."""
     with pytest.raises(ConfigError) as info:
-        config(**sections)
+        build_run(config(**sections))
     message = str(info.value)
     assert "\n" not in message and message.startswith("x.toml: ")
     return message

@@ -109,7 +109,7 @@ def test_small_cnn_trains_silently(digits):
 
 
 def test_doctor_on_the_healthy_config_is_silent():
-    from nnforge.diagnose.doctor_cli import doctor
+    from nnforge.cli.doctor import doctor
 
     results = doctor(load_config("examples/digits_mlp.toml"), ["initial-loss", "dead-relu"])
     assert [r.status for r in results] == ["pass", "pass"]

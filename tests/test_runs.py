@@ -328,7 +328,7 @@ def test_predict_applies_the_scaler_and_class_names(store, tmp_path, capsys):
         assert sum(probs) == pytest.approx(1.0)
         assert row["prediction"] == data.class_names[int(np.argmax(probs))]
     # the same numbers as the Python API on scaled inputs
-    from nnforge.runs_cli import load_run_model
+    from nnforge.cli.saved_run import load_run_model
     cfg, model, scaler, labels = load_run_model(store / "first")
     import nnforge
     logits = model(nnforge.tensor(scaler.transform(data.X[:7]).astype(np.float32))).data

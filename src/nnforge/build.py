@@ -1,5 +1,5 @@
 """From a validated config to a trained model and a run folder: the one build-and-fit path
-that `nnforge train`, the tuner and Python users share (DESIGN.md, "Data flow of one run").
+that `nnforge train`, the tuner and Python users share.
 
 `build_run(config)` seeds the run and creates the data splits, scaler, model, loss,
 optimizer, scheduler, callbacks and Trainer; `run_experiment(config, out_dir)` fits it,
@@ -20,11 +20,22 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 
-from .config import CONTAINERS, ConfigError, module_classes
+from . import __version__, manual_seed, save
+from . import data as D
+from .config import Config, ConfigError, loader_function
+from .config.factory import build_model, build_training
+from .runs import RunSession
+from .serialization import atomic_write_bytes
+from .train import TrainingDivergedError
+from .train.checkpoint import TrainingInterrupted, handle_signals
+from .train.history import History
+from .warnings_codes import silence
 
 __all__ = ["Run", "build_run", "build_model", "build_data", "split_data", "run_experiment"]
 
@@ -52,11 +63,9 @@ class Run:
 
 
 # --- data ---------------------------------------------------------------------------------
-def _load_dataset(cfg, seed):
+def _load_dataset(cfg: Any, seed: int) -> Any:
     """What the dataset's loader returns: an ArrayData, or (train, test) ArrayData for
     datasets that ship a test set (Fashion-MNIST, MNIST)."""
-    from .config import loader_function
-
     load, options, name = loader_function(cfg.dataset), dict(cfg.options), cfg.dataset
     if name in ("fashion_mnist", "mnist"):
         return load(cfg.path, **options)
@@ -69,32 +78,41 @@ def _load_dataset(cfg, seed):
     return load(**options)
 
 
-def _scale(scaler, X):
+def _scale(scaler: Any, X: np.ndarray) -> np.ndarray:
     """Scaler transform of image or tabular X (scalers see rows of features)."""
     return scaler.transform(X.reshape(len(X), -1)).reshape(X.shape)
 
 
-def _flatten(part):
+def _flatten(part: Optional[D.ArrayData]) -> Optional[D.ArrayData]:
     """Images (N, C, H, W) as rows (N, C*H*W); other data unchanged."""
-    from .data import ArrayData
-
     if part is None or part.X.ndim <= 2:
         return part
-    return ArrayData(part.X.reshape(len(part.X), -1), part.y, part.class_names, part.task,
+    return D.ArrayData(part.X.reshape(len(part.X), -1), part.y, part.class_names, part.task,
                      part.name, part.feature_names)
 
 
-def split_data(cfg, seed):
-    """(train, val, test) ArrayData splits of the `[data]` section, unscaled (val/test None
-    when their fraction is 0): the one split every consumer shares (training, `nnforge
-    data describe`, the tuner's k-fold pool of train + val rows).
+def split_data(cfg: Any, seed: int) -> tuple:
+    """(train, val, test) ArrayData splits of the `[data]` section, unscaled.
 
-    `data.split` = (train, val, test) fractions of the whole set; a dataset that ships its
-    own test set (Fashion-MNIST, MNIST) keeps it as the test split and divides its
-    training set train : val in the ratio split[0] : split[1].
+    The one split every consumer shares (training, `nnforge data describe`, the tuner's
+    k-fold pool of train + val rows). `data.split` = (train, val, test) fractions of the
+    whole set; a dataset that ships its own test set (Fashion-MNIST, MNIST) keeps it as
+    the test split and divides its training set train : val in the ratio
+    split[0] : split[1].
+
+    Parameters
+    ----------
+    cfg : DataConfig
+        The ``[data]`` section.
+    seed : int
+        The run's seed (toy data and the split are drawn from it unless
+        ``data.split_seed`` is given).
+
+    Returns
+    -------
+    tuple of ArrayData
+        (train, val, test); val or test is None when its fraction is 0.
     """
-    from . import data as D
-
     loaded = _load_dataset(cfg, seed)
     data, official_test = loaded if isinstance(loaded, tuple) else (loaded, None)
     if cfg.flatten:
@@ -116,11 +134,21 @@ def split_data(cfg, seed):
     return train, val, test
 
 
-def build_data(cfg, seed):
-    """(train, val, test, scaler): `split_data`'s splits, scaled by a scaler fitted on the
-    training rows only (I3)."""
-    from . import data as D
+def build_data(cfg: Any, seed: int) -> tuple:
+    """`split_data`'s splits, scaled by a scaler fitted on the training rows only.
 
+    Parameters
+    ----------
+    cfg : DataConfig
+        The ``[data]`` section.
+    seed : int
+        The run's seed.
+
+    Returns
+    -------
+    tuple
+        (train, val, test, scaler); the scaler is None for ``scaler = "none"``.
+    """
     train, val, test = split_data(cfg, seed)
     scaler = None
     if cfg.scaler != "none":
@@ -134,130 +162,68 @@ def build_data(cfg, seed):
     return train, val, test, scaler
 
 
-# --- model and training objects -------------------------------------------------------------
-def _construct(cls, args, where, generator, accepts_generator=True):
-    import inspect
+# --- the run ------------------------------------------------------------------------------
+def build_run(config: Config) -> Run:
+    """Seed, then build the data splits and, through `config.factory`, the model, loss,
+    optimizer (l1/l2 through `optim.regularized_param_groups`), LR scheduler, momentum and
+    batch-size schedules, augmentation, callbacks and Trainer.
 
-    kwargs = dict(args)
-    if accepts_generator and "generator" in inspect.signature(cls.__init__).parameters:
-        kwargs["generator"] = generator
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where} ({cls.__name__}): {exc}") from None
+    Parameters
+    ----------
+    config : Config
+        A validated config.
 
+    Returns
+    -------
+    Run
 
-def _build_layers(specs, where, classes, generator):
-    from .config import ComponentSpec
-
-    layers = []
-    for i, spec in enumerate(specs):
-        if isinstance(spec, dict):
-            spec = ComponentSpec.model_validate(spec)
-        path, cls, args = f"{where}.{i}", classes[spec.type], spec.args
-        if spec.type in CONTAINERS:
-            children = _build_layers(args["layers"], f"{path}.layers", classes, generator)
-            if spec.type == "Residual":
-                block = children[0] if len(children) == 1 else classes["Sequential"](*children)
-                layers.append(cls(block))
-            elif spec.type == "ModuleList":
-                layers.append(cls(children))
-            else:
-                layers.append(cls(*children))
-        else:
-            layers.append(_construct(cls, args, path, generator))
-    return layers
-
-
-def build_model(model_cfg, generator):
-    """A `Sequential` of the `[model].layers` specs, in the configured dtype."""
-    classes = module_classes()
-    layers = _build_layers(model_cfg.layers, "model.layers", classes, generator)
-    model = classes["Sequential"](*layers)
-    if model_cfg.dtype == "float64":
-        model.to(np.float64)
-    return model
-
-
-def _updates_per_epoch(config, n_train, schedule):
-    """epoch -> parameter updates in that epoch (for OneCycleLR's total_steps)."""
-    def updates(epoch):
-        size = config.train.batch_size if schedule is None else schedule.batch_size(epoch)
-        batches = 1 if size is None else -(-n_train // size)
-        return -(-batches // config.train.accumulate_steps)
-    return updates
-
-
-def build_run(config):
-    """Seed, then build data, model, loss, optimizer (l1/l2 through
-    `optim.regularized_param_groups`), LR scheduler, momentum and batch-size schedules,
-    augmentation, callbacks and Trainer."""
-    import nnforge
-
-    from . import data as D
-    from .config import training_components
-    from .train import EarlyStopping, ThresholdStopping, TimeStopping, Trainer
-
-    generator = nnforge.manual_seed(config.seed)
+    Raises
+    ------
+    ConfigError
+        A value a constructor refuses, naming the config's file and dotted key.
+    """
+    generator = manual_seed(config.seed)
     train, val, test, scaler = build_data(config.data, config.seed)
-    model = build_model(config.model, generator)
-    classes = module_classes()
-    loss_fn = _construct(classes[config.loss.type], config.loss.args, "loss", generator)
-    schedule = None
-    if config.batch_size_schedule is not None:      # needed before OneCycleLR's total_steps
-        schedule = training_components(config, [nnforge.tensor(0.0)])[3]
-    optimizer, scheduler, momentum, schedule = training_components(
-        config, model.parameters(), model=model,
-        steps_per_epoch=_updates_per_epoch(config, len(train), schedule))
-    callbacks = []
-    es = config.train.early_stopping
-    if es is not None:
-        if val is None and es.monitor.startswith("val_"):
-            raise ConfigError(f"train.early_stopping.monitor: {es.monitor!r} needs a "
-                              "validation split")
-        callbacks.append(EarlyStopping(**es.model_dump()))
-    if config.train.time_budget is not None:
-        callbacks.append(TimeStopping(config.train.time_budget))
-    if config.train.stop_threshold is not None:
-        callbacks.append(ThresholdStopping(**config.train.stop_threshold))
-    transform = None
-    if config.data.augmentation:
-        transform = D.Compose([getattr(D, spec.type)(**spec.args)
-                               for spec in config.data.augmentation])
-        if config.data.batch_augment is not None:
-            transform = D.BatchAugment(transform, config.data.batch_augment)
-    tc = config.train
-    trainer = Trainer(model, optimizer, loss_fn, metrics=tuple(tc.metrics),
-                      callbacks=callbacks, generator=generator, scheduler=scheduler,
-                      scheduler_interval=config.scheduler.interval if config.scheduler
-                      else None, nan_guard=tc.nan_guard,
-                      scheduler_monitor=config.scheduler.monitor if config.scheduler else None,
-                      momentum_scheduler=momentum,
-                      momentum_interval=(config.momentum_schedule.interval
-                                         if config.momentum_schedule else "epoch"),
-                      batch_size_schedule=schedule, accumulate_steps=tc.accumulate_steps,
-                      clip_grad_norm=tc.clip_grad_norm, clip_grad_value=tc.clip_grad_value,
-                      guards=tc.guards)
+    try:
+        model = build_model(config.model, generator)
+        parts = build_training(config, model, len(train), val is not None, generator)
+    except ConfigError as exc:
+        raise exc.in_file(config.source) from None
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
-    return Run(config, model, loss_fn, optimizer, scheduler, callbacks, trainer, train, val,
-               test, scaler, transform, generator, info, momentum, schedule)
+    return Run(config, model, parts.loss_fn, parts.optimizer, parts.scheduler,
+               parts.callbacks, parts.trainer, train, val, test, scaler, parts.transform,
+               generator, info, parts.momentum_scheduler, parts.batch_size_schedule)
 
 
-def fit_run(run, verbose=1, progress_stream=None, resume=None):
-    """Fit the built run with its `[train]` settings; returns the History. Augmentation
-    (and batch augmentation) applies to the training loader only (I7)."""
-    from .data import DataLoader
+def fit_run(run: Run, verbose: int = 1, progress_stream: Any = None,
+            resume: Any = None) -> History:
+    """Fit the built run with its ``[train]`` settings.
 
+    Augmentation (and batch augmentation) applies to the training loader only.
+
+    Parameters
+    ----------
+    run : Run
+        What `build_run` made.
+    verbose : int
+        0: silent; 1: a progress line per epoch.
+    progress_stream : file-like, optional
+        Where progress goes (default stderr).
+    resume : object, optional
+        The checkpoint state to continue from (`runs.RunSession.attach`).
+
+    Returns
+    -------
+    History
+    """
     cfg = run.config.train
     train = run.train
     if run.transform is not None:
-        train = DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
+        train = D.DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, generator=run.generator,
                            transform=run.transform)
-    from .warnings_codes import silence
-
     with silence(*cfg.silence) if cfg.silence else contextlib.nullcontext():
         return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                                shuffle=cfg.shuffle, verbose=verbose,
@@ -266,7 +232,7 @@ def fit_run(run, verbose=1, progress_stream=None, resume=None):
 
 
 # --- the run folder ---------------------------------------------------------------------------
-def default_out_dir(config, root="runs"):
+def default_out_dir(config: Config, root: str = "runs") -> str:
     """runs/<name>-<YYYYmmdd-HHMMSS>, with -2, -3 ... appended if that already exists."""
     base = os.path.join(root, f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}")
     path, k = base, 1
@@ -276,9 +242,7 @@ def default_out_dir(config, root="runs"):
     return path
 
 
-def _write_json(path, payload):
-    from .serialization import atomic_write_bytes
-
+def _write_json(path: str, payload: dict) -> None:
     text = json.dumps(payload, indent=2, sort_keys=False, default=_json_default) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))
 
@@ -291,26 +255,44 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, callbacks=(),
-                   resume=False):
-    """Build, fit, test and write the run folder; returns the metrics dict (with the
-    folder's path under "run_dir"). `callbacks` are added to the Trainer's (the tuner
-    reports and prunes through one). A diverged run still writes its history and a
-    metrics.json with status "diverged" before the TrainingDivergedError propagates.
-    The run is indexed in the parent folder's runs.db and checkpointed every epoch
-    (`runs.RunSession`); `resume=True` continues the run in `out_dir` from its last
-    checkpoint. SIGINT/SIGTERM finish the batch, checkpoint and raise TrainingInterrupted."""
-    from .runs import RunSession
-    from .train import TrainingDivergedError
-    from .train.checkpoint import TrainingInterrupted
+def run_experiment(config: Config, out_dir: Optional[str] = None, quiet: bool = False,
+                   progress_stream: Any = None, callbacks: Sequence = (),
+                   resume: bool = False) -> dict:
+    """Build, fit, test and write the run folder.
 
+    A diverged run still writes its history and a metrics.json with status "diverged"
+    before the TrainingDivergedError propagates. The run is indexed in the parent folder's
+    runs.db and checkpointed every epoch (`runs.RunSession`). SIGINT/SIGTERM finish the
+    batch, checkpoint and raise TrainingInterrupted.
+
+    Parameters
+    ----------
+    config : Config
+    out_dir : str, optional
+        The run folder (default ``runs/<name>-<timestamp>``).
+    quiet : bool
+        No progress output.
+    progress_stream : file-like, optional
+    callbacks : sequence of Callback
+        Added to the Trainer's (the tuner reports and prunes through one).
+    resume : bool
+        Continue the run in `out_dir` from its last checkpoint.
+
+    Returns
+    -------
+    dict
+        The metrics (test_*, val_*, epochs, seconds, best_epoch, stop_reason, status),
+        with the folder's path under "run_dir".
+    """
     out_dir = out_dir or default_out_dir(config)
+    start = time.perf_counter()
+    run = None if resume else build_run(config)     # a refused config leaves no run folder
     session = RunSession(out_dir, config, resume=resume)       # checks a resumed run first
     os.makedirs(out_dir, exist_ok=True)
     _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
-    start = time.perf_counter()
     try:
-        return _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session,
+        run = run or build_run(config)
+        return _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session,
                                start)
     except (TrainingDivergedError, TrainingInterrupted):
         raise
@@ -319,16 +301,11 @@ def run_experiment(config, out_dir=None, quiet=False, progress_stream=None, call
         raise
 
 
-def _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session, start):
-    import nnforge
-
-    from .train import TrainingDivergedError
-    from .train.checkpoint import TrainingInterrupted, handle_signals
-
-    run = build_run(config)
+def _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session, start):
+    config = run.config
     run.trainer.callbacks.extend(callbacks)
     resume_state = session.attach(run)
-    summary = {"name": config.name, "seed": config.seed, "nnforge_version": nnforge.__version__,
+    summary = {"name": config.name, "seed": config.seed, "nnforge_version": __version__,
                "data": run.data_info,
                "parameters": int(sum(p.data.size for p in run.model.parameters()))}
     try:
@@ -365,11 +342,11 @@ def _run_in_session(config, out_dir, quiet, progress_stream, callbacks, session,
                    seconds=time.perf_counter() - start, best_epoch=best_epoch,
                    restored_epoch=history.restored_epoch, stop_reason=history.stop_reason)
     history.to_csv(os.path.join(out_dir, "history.csv"))
-    nnforge.save(run.model.state_dict(), os.path.join(out_dir, "model.safetensors"),
+    save(run.model.state_dict(), os.path.join(out_dir, "model.safetensors"),
                  metadata={"format": "nnforge", "name": config.name,
-                           "nnforge_version": nnforge.__version__})
+                           "nnforge_version": __version__})
     if run.scaler is not None:
-        nnforge.save(run.scaler.state_dict(), os.path.join(out_dir, "scaler.safetensors"),
+        save(run.scaler.state_dict(), os.path.join(out_dir, "scaler.safetensors"),
                      metadata={"scaler": type(run.scaler).__name__})
     _write_json(os.path.join(out_dir, "metrics.json"), summary)
     summary["report"] = session.finished(run, summary)

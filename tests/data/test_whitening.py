@@ -188,7 +188,7 @@ def test_config_scaler_key_builds_whitening_fitted_on_the_training_split():
 def test_a_saved_run_restores_its_whitening_for_evaluate_and_predict(tmp_path):
     from nnforge.build import build_data, run_experiment
     from nnforge.config import parse_config
-    from nnforge.runs_cli import load_run_model
+    from nnforge.cli.saved_run import load_run_model
 
     raw = {"data": {"dataset": "iris", "scaler": "pca"}, "train": {"epochs": 1},
            "model": {"layers": [{"type": "Linear", "in_features": 4, "out_features": 3}]}}

@@ -60,9 +60,9 @@ def test_units_that_die_after_the_first_step_are_caught_early():
             model[0].bias.data[:] = -100.0
 
     model = mlp()
-    # the window of steps 1-4 saw live units in steps 1-3; the window opened at step 8
-    # holds 32 inputs at step 11 (the old guard looked again only at step 50)
-    with pytest.warns(DeadReLUWarning, match=r"last 32 inputs at step 11 "):
+    # the window of steps 1-8 saw live units in steps 1-3; the window opened at step 16
+    # holds 64 inputs at step 23 (the old guard looked again only at step 50)
+    with pytest.warns(DeadReLUWarning, match=r"last 64 inputs at step 23 "):
         fit(model, X, y, callbacks=[LambdaCallback(on_batch_end=kill)], batch_size=8)
 
 
@@ -82,10 +82,10 @@ def test_relu_hooks_are_attached_only_on_the_sampled_steps():
     watch = LambdaCallback(on_batch_end=lambda b, logs: hooked.append(b + 1) if getattr(
         model[1], "_forward_hooks", None) else None)
     fit(model, X, y, callbacks=[watch], batch_size=8)     # 200 steps of 8 inputs
-    # steps 1, 2, 4, ..., 32 and 50, 100, ...: each opens a window of 32 inputs (4 steps)
+    # steps 1, 2, 4, ..., 32 and 50, 100, ...: each opens a window of 64 inputs (8 steps)
     starts = [1, 2, 4, 8, 16, 32, 50, 100, 150, 200]
-    assert hooked[:4] == [1, 2, 3, 4]                     # the first window: steps 1-4
-    assert set(starts) <= set(hooked) and len(hooked) <= 4 * len(starts)
+    assert hooked[:8] == list(range(1, 9))                # the first window: steps 1-8
+    assert set(starts) <= set(hooked) and len(hooked) <= 8 * len(starts)
     assert not {60, 120, 180} & set(hooked)
 
 

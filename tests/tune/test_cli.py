@@ -1,4 +1,4 @@
-"""`nnforge tune` through nnforge.tune.cli: a search, `tune show`, the HTML report, and
+"""`nnforge tune` through nnforge.cli.tune: a search, `tune show`, the HTML report, and
 one line on stderr (exit 2) for each bad input."""
 import argparse
 import base64
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from nnforge.tune import cli
+from nnforge.cli import tune as cli
 
 CONFIG = """
 name = "cli-demo"

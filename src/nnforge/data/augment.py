@@ -14,6 +14,7 @@ Use augmentation on training batches only: pass it as the training DataLoader's
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..errors import ArgumentError
 from ..random import resolve_generator
 
 
@@ -44,8 +45,9 @@ def _work_dtype(dtype):
 
 def _check_interpolation(interpolation, owner):
     if interpolation not in ("bilinear", "nearest"):
-        raise ValueError(f"{owner}(interpolation): expected 'bilinear' or 'nearest', got "
-                         f"{interpolation!r}")
+        raise ArgumentError("interpolation",
+                            f"{owner}(interpolation): expected 'bilinear' or 'nearest', got "
+                            f"{interpolation!r}")
     return interpolation
 
 
@@ -61,7 +63,7 @@ def _check_fill_mode(fill_mode, owner):
 
 def _check_probability(p, owner):
     if not 0 <= p <= 1:
-        raise ValueError(f"{owner}(p): expected a probability in [0, 1], got {p!r}")
+        raise ArgumentError("p", f"{owner}(p): expected a probability in [0, 1], got {p!r}")
     return float(p)
 
 
@@ -138,8 +140,9 @@ class RandomShift(Transform):
     def __init__(self, max_shift=2, fill=0.0):
         if isinstance(max_shift, bool) or not isinstance(max_shift, (int, np.integer)) \
                 or max_shift < 0:
-            raise ValueError(f"{type(self).__name__}(max_shift): expected a non-negative "
-                             f"integer number of pixels, got {max_shift!r}")
+            raise ArgumentError("max_shift",
+                                f"{type(self).__name__}(max_shift): expected a non-negative "
+                                f"integer number of pixels, got {max_shift!r}")
         self.max_shift = int(max_shift)
         self.fill = fill
 
@@ -163,10 +166,11 @@ class RandomCrop(Transform):
     def __init__(self, size, padding=0, fill=0.0):
         size = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
         if len(size) != 2 or min(size) < 1:
-            raise ValueError(f"RandomCrop(size): expected a positive int or (height, width), "
-                             f"got {size!r}")
+            raise ArgumentError("size",
+                                f"RandomCrop(size): expected a positive int or (height, width), "
+                                f"got {size!r}")
         if padding < 0:
-            raise ValueError(f"RandomCrop(padding): expected >= 0, got {padding!r}")
+            raise ArgumentError("padding", f"RandomCrop(padding): expected >= 0, got {padding!r}")
         self.size = (int(size[0]), int(size[1]))
         self.padding = int(padding)
         self.fill = fill
@@ -176,9 +180,10 @@ class RandomCrop(Transform):
         room_y = x.shape[2] + 2 * self.padding - height
         room_x = x.shape[3] + 2 * self.padding - width
         if room_y < 0 or room_x < 0:
-            raise ValueError(f"RandomCrop(size={self.size}): larger than the padded image "
-                             f"{x.shape[2] + 2 * self.padding}x{x.shape[3] + 2 * self.padding}"
-                             f" (batch shape {x.shape})")
+            raise ArgumentError("size",
+                                f"RandomCrop(size={self.size}): larger than the padded image "
+                                f"{x.shape[2] + 2 * self.padding}x{x.shape[3] + 2 * self.padding}"
+                                f" (batch shape {x.shape})")
         tops = rng.integers(0, room_y + 1, size=len(x))
         lefts = rng.integers(0, room_x + 1, size=len(x))
         return _gather_windows(x, tops, lefts, height, width, self.padding, self.fill)
@@ -243,8 +248,9 @@ class RandomRotation(Transform):
     def __init__(self, degrees, interpolation="bilinear", fill=0.0, fill_mode="constant"):
         low, high = (-degrees, degrees) if np.isscalar(degrees) else tuple(degrees)
         if low > high:
-            raise ValueError(f"RandomRotation(degrees): expected a non-negative number or "
-                             f"(min, max), got {degrees!r}")
+            raise ArgumentError("degrees",
+                                f"RandomRotation(degrees): expected a non-negative number or "
+                                f"(min, max), got {degrees!r}")
         self.degrees = (float(low), float(high))
         self.interpolation = _check_interpolation(interpolation, "RandomRotation")
         self.fill = fill
@@ -268,8 +274,9 @@ class RandomZoom(Transform):
         low, high = (1 - zoom_range, 1 + zoom_range) if np.isscalar(zoom_range) \
             else tuple(zoom_range)
         if not 0 < low <= high:
-            raise ValueError(f"RandomZoom(zoom_range): expected 0 < min <= max, got "
-                             f"{zoom_range!r}")
+            raise ArgumentError("zoom_range",
+                                f"RandomZoom(zoom_range): expected 0 < min <= max, got "
+                                f"{zoom_range!r}")
         self.zoom_range = (float(low), float(high))
         self.interpolation = _check_interpolation(interpolation, "RandomZoom")
         self.fill = fill
@@ -287,7 +294,7 @@ class RandomBrightness(Transform):
 
     def __init__(self, delta=0.1, clip=None):
         if delta < 0:
-            raise ValueError(f"RandomBrightness(delta): expected >= 0, got {delta!r}")
+            raise ArgumentError("delta", f"RandomBrightness(delta): expected >= 0, got {delta!r}")
         self.delta = float(delta)
         self.clip = clip
 
@@ -369,7 +376,7 @@ class GaussianNoise(Transform):
 
     def __init__(self, std=0.1, clip=None):
         if std < 0:
-            raise ValueError(f"GaussianNoise(std): expected >= 0, got {std!r}")
+            raise ArgumentError("std", f"GaussianNoise(std): expected >= 0, got {std!r}")
         self.std = float(std)
         self.clip = clip
 
@@ -392,9 +399,12 @@ class RandomErasing(Transform):
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0.0):
         self.p = _check_probability(p, "RandomErasing")
         if not 0 < scale[0] <= scale[1] <= 1:
-            raise ValueError(f"RandomErasing(scale): expected 0 < min <= max <= 1, got {scale!r}")
+            raise ArgumentError("scale",
+                                f"RandomErasing(scale): expected 0 < min <= max <= 1, "
+                                f"got {scale!r}")
         if not 0 < ratio[0] <= ratio[1]:
-            raise ValueError(f"RandomErasing(ratio): expected 0 < min <= max, got {ratio!r}")
+            raise ArgumentError("ratio",
+                                f"RandomErasing(ratio): expected 0 < min <= max, got {ratio!r}")
         self.scale, self.ratio, self.value = tuple(scale), tuple(ratio), value
 
     def apply(self, x, rng):
@@ -427,8 +437,8 @@ class BatchAugment:
             raise TypeError(f"BatchAugment(transform): expected a callable, got "
                             f"{type(transform).__name__}")
         if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
-            raise ValueError(f"BatchAugment(copies): expected a positive integer, got "
-                             f"{copies!r}")
+            raise ArgumentError("copies", f"BatchAugment(copies): expected a positive integer, got "
+                                          f"{copies!r}")
         self.transform = transform
         self.copies = int(copies)
 

@@ -14,15 +14,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..config.registry import classes
+from ..nn import LogSoftmax, MSELoss, ReLU, Sigmoid, Softmax
 from .lr_finder import _prepare_target, lr_range_test
 
 __all__ = ["CheckResult", "Patient", "CHECKS", "run_checks", "expected_initial_loss"]
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
-_CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
-_BINARY_LOSSES = ("BCEWithLogitsLoss", "BCELoss")
-_REGRESSION_LOSSES = ("MSELoss", "L1Loss")
-_LOGIT_LOSSES = ("CrossEntropyLoss", "BCEWithLogitsLoss")
+
+
+def _loss_class(loss):
+    """The class of a loss given as an object, a class or a registered name (or None)."""
+    if isinstance(loss, str):
+        return classes("loss").get(loss)
+    return loss if isinstance(loss, type) else type(loss)
+
+
+def _target_kind(loss):
+    return getattr(_loss_class(loss), "target_kind", None)
 
 
 @dataclass
@@ -90,7 +99,7 @@ def _loss(model, loss_fn, X, y, graph=False, training=None):
     """(loss Tensor, output Tensor) of one batch; a graph only when `graph`; the model in
     training mode when `training` (default: as `graph`)."""
     model.train(graph if training is None else training)
-    name, dtype = type(loss_fn).__name__, _dtype(model)
+    name, dtype = getattr(loss_fn, "target_kind", None), _dtype(model)
     if graph:
         out = model(_input(model, X))
         return loss_fn(out, _prepare_target(y, out, name, dtype)), out
@@ -107,7 +116,7 @@ def _output_size(patient):
     return out.shape[1] if out.ndim > 1 else 1
 
 
-def expected_initial_loss(loss_name, y, n_outputs=None):
+def expected_initial_loss(loss, y, n_outputs=None):
     """(expected, lowest, description): the loss of a freshly initialised model (K1).
 
     Small random weights give near-uniform outputs, so the loss is ln C for cross-entropy
@@ -115,21 +124,22 @@ def expected_initial_loss(loss_name, y, n_outputs=None):
     `lowest` is the entropy of the real class frequencies (positive rate), which is what
     a model whose last bias is set to the log class priors starts at (equal to ln C only
     when the classes are balanced). For MSE outputs near 0 give E[y^2] (= Var(y) for
-    centred targets). None for other losses."""
-    y = np.asarray(y)
-    if loss_name in _CLASS_LOSSES and y.dtype.kind in "iu":
+    centred targets). None for other losses. `loss`: the loss object, class or name."""
+    y, kind = np.asarray(y), _target_kind(loss)
+    if kind == "class" and y.dtype.kind in "iu":
         p = np.bincount(y.reshape(-1) - min(int(y.min()), 0)) / y.size
         p = p[p > 0]
         c = max(len(p), n_outputs or 0)
         entropy = float(-(p * np.log(p)).sum())
         return math.log(c), entropy, (f"ln {c} for uniform outputs; the class frequencies' "
                                       f"entropy is {entropy:.4f}")
-    if loss_name in _BINARY_LOSSES:
+    if kind == "binary":
         q = float(np.clip(np.mean(y), 1e-12, 1 - 1e-12))
         entropy = -(q * math.log(q) + (1 - q) * math.log(1 - q))
         return math.log(2), entropy, (f"ln 2 for outputs 0.5; the positive rate's entropy is "
                                       f"{entropy:.4f}")
-    if loss_name == "MSELoss":
+    cls = _loss_class(loss)
+    if isinstance(cls, type) and issubclass(cls, MSELoss):
         value = float(np.mean(np.square(y, dtype=np.float64)))
         return value, float(np.var(y)), f"E[y^2] for outputs near 0 (Var(y) = " \
             f"{float(np.var(y)):.4g})"
@@ -149,7 +159,8 @@ def check_finite(patient):
 
 def check_class_balance(patient):
     name = "data: class balance"
-    if patient.loss_name not in _CLASS_LOSSES + _BINARY_LOSSES or patient.y.dtype.kind not in "iub":
+    if _target_kind(patient.loss_fn) not in ("class", "binary") or \
+            patient.y.dtype.kind not in "iub":
         return CheckResult(name, PASS, "not a classification loss: skipped")
     labels, counts = np.unique(patient.y, return_counts=True)
     ratio = counts.min() / counts.max()
@@ -179,7 +190,8 @@ def check_feature_scale(patient):
 def check_labels(patient):
     name = "data: labels vs output"
     n_out, y, loss = _output_size(patient), patient.y, patient.loss_name
-    if loss in _CLASS_LOSSES:
+    kind = _target_kind(patient.loss_fn)
+    if kind == "class":
         if y.dtype.kind not in "iu":
             return CheckResult(name, FAIL, f"{loss} needs integer class labels, got dtype "
                                f"{y.dtype}", "convert y to int64 class indices 0..C-1")
@@ -198,14 +210,14 @@ def check_labels(patient):
             return CheckResult(name, WARN, detail, f"outputs {high + 1}..{n_out - 1} are "
                                f"never a target: use {high + 1} outputs")
         return CheckResult(name, PASS, detail)
-    if loss in _BINARY_LOSSES:
+    if kind == "binary":
         values = np.unique(y)
         if values.min() < 0 or values.max() > 1:
             return CheckResult(name, FAIL, f"{loss} targets in [{values.min()}, "
                                f"{values.max()}]", "binary losses need 0/1 targets; for more "
                                "classes use CrossEntropyLoss")
         return CheckResult(name, PASS, f"targets in [0, 1], {n_out} output(s)")
-    if loss in _REGRESSION_LOSSES and y.dtype.kind not in "f":
+    if kind == "real" and y.dtype.kind not in "f":
         return CheckResult(name, WARN, f"{loss} with integer targets (dtype {y.dtype})",
                            "for class labels use CrossEntropyLoss")
     return CheckResult(name, PASS, f"{loss} with {y.dtype} targets, {n_out} output(s)")
@@ -215,12 +227,15 @@ def check_output_layer(patient):
     name = "output layer vs loss"
     modules = [m for _, m in patient.model.named_modules() if not m._modules]
     last = type(modules[-1]).__name__ if modules else ""
-    if patient.loss_name in _LOGIT_LOSSES and last in ("Softmax", "Sigmoid"):
+    expects = getattr(patient.loss_fn, "expects", None)
+    if expects == "logits" and _target_kind(patient.loss_fn) in ("class", "binary") and \
+            isinstance(modules[-1], (Softmax, Sigmoid)):
         return CheckResult(name, FAIL, f"the model ends with {last} but {patient.loss_name} "
                            "expects logits (it applies the softmax/sigmoid itself)",
                            f"remove the final {last} layer (apply it only for predictions)")
-    if patient.loss_name == "NLLLoss" and last != "LogSoftmax":
-        return CheckResult(name, WARN, f"NLLLoss after {last}: it expects log-probabilities",
+    if expects == "log_probabilities" and not (modules and isinstance(modules[-1], LogSoftmax)):
+        return CheckResult(name, WARN, f"{patient.loss_name} after {last}: it expects "
+                           "log-probabilities",
                            "end the model with LogSoftmax or use CrossEntropyLoss")
     return CheckResult(name, PASS, f"{last or 'model'} -> {patient.loss_name}")
 
@@ -231,7 +246,7 @@ def check_initial_loss(patient):
     model, _, loss_fn = patient.copies()
     X, y = patient.rows(1024)
     loss = float(_loss(model, loss_fn, X, y)[0].data)
-    expected, lowest, description = expected_initial_loss(patient.loss_name, patient.y,
+    expected, lowest, description = expected_initial_loss(patient.loss_fn, patient.y,
                                                           _output_size(patient))
     details = {"loss": loss, "expected": expected, "lowest": lowest}
     if expected is None:
@@ -296,7 +311,7 @@ def check_gradient_flow(patient):
 def check_dead_relus(patient):
     name = "dead ReLUs"
     model, _, loss_fn = patient.copies()
-    relus = [(n, m) for n, m in model.named_modules() if type(m).__name__ == "ReLU"]
+    relus = [(n, m) for n, m in model.named_modules() if isinstance(m, ReLU)]
     if not relus:
         return CheckResult(name, PASS, "no ReLU layers")
     alive = {}
@@ -383,7 +398,7 @@ def _overfit(patient, n, steps, name):
     final = float(final.data)
     details = {"initial": first, "final": final, "losses": losses}
     detail = f"{len(X)} samples, {len(losses)} steps: loss {first:.4g} -> {final:.4g}"
-    if patient.loss_name in _CLASS_LOSSES:
+    if _target_kind(patient.loss_fn) == "class":
         accuracy = float((out.data.argmax(axis=1) == y).mean())
         details["accuracy"] = accuracy
         detail += f", accuracy {accuracy:.0%}"

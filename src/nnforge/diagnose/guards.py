@@ -22,10 +22,6 @@ from ..warnings_codes import CODES, TrainModeEvaluationWarning, guard_warn
 
 __all__ = ["check_eval_mode", "guard_codes"]
 
-_MODE_DEPENDENT = ("Dropout", "Dropout1d", "Dropout2d", "AlphaDropout", "_BatchNorm",
-                   "BatchNorm1d", "BatchNorm2d")
-
-
 def guard_codes():
     """{code: (warning class name, one-line description)} for every guard, NF-LEAK-001 too."""
     table = {code: (cls.__name__, (cls.__doc__ or "").strip().splitlines()[0])
@@ -40,7 +36,7 @@ def check_eval_mode(model, warn=True):
     NF-GUARD-002 (once per run) when there are any and `warn`. Call it before evaluating
     on held-out data: an empty list means the model is ready."""
     active = [name or "<model>" for name, m in model.named_modules()
-              if m.training and any(c.__name__ in _MODE_DEPENDENT for c in type(m).__mro__)]
+              if m.training and m.mode_dependent]
     if active and warn:
         guard_warn(TrainModeEvaluationWarning,
                    f"{type(model).__name__} is in training mode with {', '.join(active)} "

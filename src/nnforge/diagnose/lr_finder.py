@@ -178,8 +178,8 @@ def lr_sweep(start_lr, end_lr, num_steps, mode="exponential"):
     return start_lr * (end_lr / start_lr) ** position
 
 
-def _prepare_target(y, out, loss_name, dtype):
-    if y.dtype.kind in "biu" and loss_name not in ("CrossEntropyLoss", "NLLLoss"):
+def _prepare_target(y, out, target_kind, dtype):
+    if y.dtype.kind in "biu" and target_kind != "class":
         y = y.astype(dtype)
     if y.dtype.kind == "f":
         y = y.astype(dtype, copy=False)
@@ -232,7 +232,7 @@ def _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size, dtype, b
          diverge_factor):
     """The test's training loop; fills `losses`, returns (steps used, diverged)."""
     order, position = rng.permutation(len(X)), 0
-    best, average, loss_name = math.inf, 0.0, type(loss_fn).__name__
+    best, average, target_kind = math.inf, 0.0, getattr(loss_fn, "target_kind", None)
     for i, lr in enumerate(lrs):
         if position + batch_size > len(order):
             order, position = rng.permutation(len(X)), 0
@@ -243,7 +243,7 @@ def _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size, dtype, b
         optimizer.zero_grad()
         xb = X[rows].astype(dtype, copy=False) if X.dtype.kind == "f" else X[rows]
         out = model(Tensor(xb))
-        loss = loss_fn(out, _prepare_target(y[rows], out, loss_name, dtype))
+        loss = loss_fn(out, _prepare_target(y[rows], out, target_kind, dtype))
         value = float(loss.data)
         losses[i] = value
         if not np.isfinite(value):

@@ -33,6 +33,8 @@ class Dropout(Module):
     at test time" has the same expectations — see the module docstring.
     """
 
+    mode_dependent = True
+
     def __init__(self, p=0.5, *, generator=None):
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:

@@ -19,6 +19,18 @@ def _as_buffer(value):
 
 
 class _Loss(Module):
+    """Base of the losses: a reduction, and what the loss expects of its inputs.
+
+    ``target_kind`` says what the targets are: ``"class"`` (integer class indices),
+    ``"binary"`` (0/1 floats), ``"real"`` (real values) or ``"sign"`` (-1/+1 floats).
+    ``expects`` says what the model's output should be: ``"logits"``, ``"probabilities"``,
+    ``"log_probabilities"`` or ``"values"``. The Trainer, the guards, the doctor and the
+    command line read these instead of the class name, so a new loss declares them once.
+    """
+
+    target_kind = "real"
+    expects = "values"
+
     def __init__(self, reduction="mean"):
         super().__init__()
         F._check_reduction(reduction, type(self).__name__)
@@ -51,6 +63,9 @@ class L1Loss(_Loss):
 class SoftMarginLoss(_Loss):
     """Logistic loss for labels y in {-1, +1} (D3): mean(log(1 + e^(-y x)))."""
 
+    target_kind = "sign"
+    expects = "logits"
+
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
@@ -59,6 +74,9 @@ class BCELoss(_WeightedLoss):
     """Binary cross-entropy on probabilities in [0, 1] (D2): -(y log p + (1 - y) log(1 - p)),
     logs clamped at -100 (PyTorch). On raw scores use BCEWithLogitsLoss, which is stable.
     weight: optional per-element rescaling, broadcast to the input."""
+
+    target_kind = "binary"
+    expects = "probabilities"
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
@@ -70,6 +88,9 @@ class BCEWithLogitsLoss(_WeightedLoss):
     weight: per-element rescaling, broadcast to the input; pos_weight: multiplies the
     positive term, one value per class (last dimension), > 1 raises recall.
     """
+
+    target_kind = "binary"
+    expects = "logits"
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(weight, reduction)
@@ -91,6 +112,9 @@ class CrossEntropyLoss(_WeightedLoss):
     probabilities of the input's shape. Out-of-range targets raise one message naming
     the value, its position and the valid range.
     """
+
+    target_kind = "class"
+    expects = "logits"
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(weight, reduction)
@@ -115,6 +139,9 @@ class CrossEntropyLoss(_WeightedLoss):
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of class indices given log-probabilities (D5); LogSoftmax
     followed by NLLLoss equals CrossEntropyLoss. weight: (C,); ignore_index: -100."""
+
+    target_kind = "class"
+    expects = "log_probabilities"
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(weight, reduction)

@@ -14,11 +14,6 @@ from ..autograd import grad_mode as _grad_mode
 from ..warnings_codes import TrainModeEvaluationWarning, guard_warn, would_warn
 from .parameter import Parameter
 
-# Layers whose output depends on train/eval mode (checked by name: no import of the layers)
-_MODE_DEPENDENT = frozenset({"Dropout", "Dropout1d", "Dropout2d", "AlphaDropout",
-                             "_BatchNorm", "BatchNorm1d", "BatchNorm2d"})
-
-
 def _guard_train_mode(module):
     """NF-GUARD-002: a container in training mode runs without a graph (under no_grad, the
     way one evaluates) while a Dropout/BatchNorm inside is in training mode too.
@@ -31,7 +26,7 @@ def _guard_train_mode(module):
     if not would_warn(TrainModeEvaluationWarning):
         return
     for name, m in module.named_modules():
-        if m.training and any(c.__name__ in _MODE_DEPENDENT for c in type(m).__mro__):
+        if m.training and m.mode_dependent:
             guard_warn(TrainModeEvaluationWarning,
                        f"{type(module).__name__} ran under no_grad() in training mode, so "
                        f"{type(m).__name__} '{name}' behaves as in training (dropping units / "
@@ -64,6 +59,10 @@ class RemovableHandle:
 class Module:
     """Base class of layers and models: subclasses set attributes in `__init__` and
     define `forward`."""
+
+    #: True for a layer whose output depends on train/eval mode (Dropout drops units,
+    #: BatchNorm uses batch statistics); the train-mode guards look for it.
+    mode_dependent = False
 
     def __init__(self):
         object.__setattr__(self, "_parameters", OrderedDict())

@@ -54,6 +54,8 @@ class _BatchNorm(Module):
         dtype: float32 by default.
     """
 
+    mode_dependent = True
+
     _allowed_ndims = ()
     _shape_text = ""
 

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ._moments import bias_correction, cache_sized_parts
 from .optimizer import Optimizer
 
@@ -53,13 +54,15 @@ class Adam(Optimizer):
         super()._validate_group(group)
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{type(self).__name__}(betas={betas!r}): betas must be a pair "
-                             f"(beta1, beta2), got {betas!r}")
+            raise ArgumentError("betas",
+                                f"{type(self).__name__}(betas={betas!r}): betas must be a pair "
+                                f"(beta1, beta2), got {betas!r}")
         for i, beta in enumerate(betas):
             if isinstance(beta, bool) or not isinstance(beta, (int, float)) \
                     or not 0.0 <= beta < 1.0:
-                raise ValueError(f"{type(self).__name__}(betas={tuple(betas)!r}): betas[{i}] "
-                                 f"must be in [0, 1), got {beta!r}")
+                raise ArgumentError("betas",
+                                    f"{type(self).__name__}(betas={tuple(betas)!r}): betas[{i}] "
+                                    f"must be in [0, 1), got {beta!r}")
 
     def init_state(self, p, group):
         beta1, beta2 = group["betas"]

@@ -9,6 +9,8 @@ the paper. No framework ships this; the Trainer reads it once per epoch.
 """
 from bisect import bisect_right
 
+from ..errors import ArgumentError
+
 __all__ = ["BatchSizeSchedule", "noise_scale"]
 
 
@@ -42,13 +44,17 @@ class BatchSizeSchedule:
 
     def __init__(self, initial, milestones, factor, max_batch_size=None):
         if not isinstance(initial, int) or initial <= 0:
-            raise ValueError(f"BatchSizeSchedule(initial={initial!r}): must be a positive integer")
+            raise ArgumentError("initial",
+                                f"BatchSizeSchedule(initial={initial!r}): must be a positive "
+                                "integer")
         if factor < 1:
-            raise ValueError(f"BatchSizeSchedule(factor={factor!r}): factor must be >= 1 (the "
-                             "batch grows where the LR would shrink)")
+            raise ArgumentError("factor",
+                                f"BatchSizeSchedule(factor={factor!r}): factor must be >= 1 (the "
+                                "batch grows where the LR would shrink)")
         if max_batch_size is not None and max_batch_size < initial:
-            raise ValueError(f"BatchSizeSchedule(max_batch_size={max_batch_size!r}): must be >= "
-                             f"initial ({initial})")
+            raise ArgumentError("max_batch_size",
+                                f"BatchSizeSchedule(max_batch_size={max_batch_size!r}): must be >= "
+                                f"initial ({initial})")
         self.initial, self.factor, self.max_batch_size = initial, factor, max_batch_size
         self.milestones = sorted(milestones)
 

@@ -22,6 +22,7 @@ from bisect import bisect_right
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..warnings_codes import SchedulerOrderWarning, guard_warn
 from . import schedules
 from .optimizer import Optimizer
@@ -61,11 +62,15 @@ class LRScheduler:
     ``interval`` says how a training loop should step it by default: ``"epoch"`` (once per
     epoch) or ``"step"`` (once per batch: CyclicLR, OneCycleLR); ``needs_metric`` is True
     for ReduceLROnPlateau, whose ``step`` takes the monitored value (Lightning's convention).
+    ``length_argument`` names the constructor argument that gives the schedule's length in
+    its own steps (OneCycleLR's ``total_steps``, CosineAnnealingLR's ``T_max``), so a config
+    or an estimator can fill it from the number of epochs or updates; None when there is none.
     """
 
     _not_saved = ()
     interval = "epoch"
     needs_metric = False
+    length_argument = None
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
@@ -179,8 +184,9 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         if not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"StepLR(step_size={step_size!r}): step_size must be a positive "
-                             "integer")
+            raise ArgumentError("step_size",
+                                f"StepLR(step_size={step_size!r}): step_size must be a positive "
+                                "integer")
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -204,7 +210,8 @@ class ConstantLR(LRScheduler):
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
         if not 0 <= factor <= 1:
-            raise ValueError(f"ConstantLR(factor={factor!r}): factor must be in [0, 1]")
+            raise ArgumentError("factor",
+                                f"ConstantLR(factor={factor!r}): factor must be in [0, 1]")
         self.factor, self.total_iters = factor, total_iters
         super().__init__(optimizer, last_epoch)
 
@@ -218,11 +225,13 @@ class LinearLR(LRScheduler):
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
         if not 0 < start_factor <= 1:
-            raise ValueError(f"LinearLR(start_factor={start_factor!r}): start_factor must be "
-                             "in (0, 1]")
+            raise ArgumentError("start_factor",
+                                f"LinearLR(start_factor={start_factor!r}): start_factor must be "
+                                "in (0, 1]")
         if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR(end_factor={end_factor!r}): end_factor must be in "
-                             "[0, 1]")
+            raise ArgumentError("end_factor",
+                                f"LinearLR(end_factor={end_factor!r}): end_factor must be in "
+                                "[0, 1]")
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
@@ -248,10 +257,11 @@ class InverseTimeLR(LRScheduler):
 
     def __init__(self, optimizer, gamma, decay_steps=1, last_epoch=-1):
         if gamma < 0:
-            raise ValueError(f"InverseTimeLR(gamma={gamma!r}): gamma must be >= 0")
+            raise ArgumentError("gamma", f"InverseTimeLR(gamma={gamma!r}): gamma must be >= 0")
         if decay_steps <= 0:
-            raise ValueError(f"InverseTimeLR(decay_steps={decay_steps!r}): decay_steps must "
-                             "be > 0")
+            raise ArgumentError("decay_steps",
+                                f"InverseTimeLR(decay_steps={decay_steps!r}): decay_steps must "
+                                "be > 0")
         self.gamma, self.decay_steps = gamma, decay_steps
         super().__init__(optimizer, last_epoch)
 
@@ -276,6 +286,8 @@ class CosineAnnealingLR(LRScheduler):
     Not clamped at T_max: PyTorch's recursive implementation keeps following the cosine
     (back up to base_lr at 2*T_max), and this class reproduces that sequence."""
 
+    length_argument = "T_max"
+
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
@@ -291,11 +303,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
         if not isinstance(T_0, int) or T_0 <= 0:
-            raise ValueError(f"CosineAnnealingWarmRestarts(T_0={T_0!r}): T_0 must be a "
-                             "positive integer")
+            raise ArgumentError("T_0", f"CosineAnnealingWarmRestarts(T_0={T_0!r}): T_0 must be a "
+                                       "positive integer")
         if not isinstance(T_mult, int) or T_mult < 1:
-            raise ValueError(f"CosineAnnealingWarmRestarts(T_mult={T_mult!r}): T_mult must be "
-                             "an integer >= 1")
+            raise ArgumentError("T_mult",
+                                f"CosineAnnealingWarmRestarts(T_mult={T_mult!r}): T_mult must be "
+                                "an integer >= 1")
         self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
@@ -330,8 +343,9 @@ def _momentum_setup(scheduler, optimizer, base_momentum, max_momentum, last_epoc
     or betas[0]) and its initial value."""
     name = type(scheduler).__name__
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError(f"{name}(cycle_momentum=True): {type(optimizer).__name__} has neither "
-                         "'momentum' nor 'betas'; pass cycle_momentum=False")
+        raise ArgumentError("cycle_momentum",
+                            f"{name}(cycle_momentum=True): {type(optimizer).__name__} has neither "
+                            "'momentum' nor 'betas'; pass cycle_momentum=False")
     scheduler.use_beta1 = "betas" in optimizer.defaults
     scheduler.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
     scheduler.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
@@ -380,11 +394,12 @@ class CyclicLR(_MomentumCycling):
             raise TypeError(f"CyclicLR: expected an nnforge Optimizer, got "
                             f"{type(optimizer).__name__}")
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError(f"CyclicLR(mode={mode!r}): mode must be 'triangular', "
-                             "'triangular2' or 'exp_range' when scale_fn is None")
+            raise ArgumentError("mode", f"CyclicLR(mode={mode!r}): mode must be 'triangular', "
+                                        "'triangular2' or 'exp_range' when scale_fn is None")
         if scale_mode not in ("cycle", "iterations"):
-            raise ValueError(f"CyclicLR(scale_mode={scale_mode!r}): must be 'cycle' or "
-                             "'iterations'")
+            raise ArgumentError("scale_mode",
+                                f"CyclicLR(scale_mode={scale_mode!r}): must be 'cycle' or "
+                                "'iterations'")
         base_lrs = _per_group("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
@@ -420,6 +435,7 @@ class OneCycleLR(_MomentumCycling):
     ``total_steps`` is an error, as in PyTorch."""
 
     interval = "step"
+    length_argument = "total_steps"
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
@@ -430,22 +446,26 @@ class OneCycleLR(_MomentumCycling):
                             f"{type(optimizer).__name__}")
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"OneCycleLR(total_steps={total_steps!r}): must be a positive "
-                                 "integer")
+                raise ArgumentError("total_steps",
+                                    f"OneCycleLR(total_steps={total_steps!r}): must be a positive "
+                                    "integer")
             self.total_steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
             for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
                 if not isinstance(value, int) or value <= 0:
-                    raise ValueError(f"OneCycleLR({name}={value!r}): must be a positive integer")
+                    raise ArgumentError(name,
+                                        f"OneCycleLR({name}={value!r}): must be a positive integer")
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("OneCycleLR: give either total_steps or both epochs and "
                              "steps_per_epoch")
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(f"OneCycleLR(pct_start={pct_start!r}): must be a float in [0, 1]")
+            raise ArgumentError("pct_start",
+                                f"OneCycleLR(pct_start={pct_start!r}): must be a float in [0, 1]")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR(anneal_strategy={anneal_strategy!r}): must be 'cos' "
-                             "or 'linear'")
+            raise ArgumentError("anneal_strategy",
+                                f"OneCycleLR(anneal_strategy={anneal_strategy!r}): must be 'cos' "
+                                "or 'linear'")
         self.pct_start, self.anneal_strategy = pct_start, anneal_strategy
         self.three_phase = three_phase
         self.div_factor, self.final_div_factor = div_factor, final_div_factor
@@ -548,12 +568,15 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
         if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau(factor={factor!r}): factor must be < 1.0")
+            raise ArgumentError("factor",
+                                f"ReduceLROnPlateau(factor={factor!r}): factor must be < 1.0")
         if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau(mode={mode!r}): mode must be 'min' or 'max'")
+            raise ArgumentError("mode",
+                                f"ReduceLROnPlateau(mode={mode!r}): mode must be 'min' or 'max'")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau(threshold_mode={threshold_mode!r}): must be "
-                             "'rel' or 'abs'")
+            raise ArgumentError("threshold_mode",
+                                f"ReduceLROnPlateau(threshold_mode={threshold_mode!r}): must be "
+                                "'rel' or 'abs'")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: expected an nnforge Optimizer, got "
                             f"{type(optimizer).__name__}")

@@ -7,6 +7,7 @@ first epochs to converge faster. Any ``step -> momentum`` function from
 """
 import numpy as np
 
+from ..errors import ArgumentError
 from . import schedules
 from .optimizer import Optimizer
 
@@ -43,8 +44,9 @@ class MomentumScheduler:
                              "'momentum' nor 'betas' to schedule")
         for name, value in (("start", start), ("end", end)):
             if not 0.0 <= value < 1.0:
-                raise ValueError(f"MomentumScheduler({name}={value!r}): momentum must be in "
-                                 "[0, 1)")
+                raise ArgumentError(name,
+                                    f"MomentumScheduler({name}={value!r}): momentum must be in "
+                                    "[0, 1)")
         self.optimizer = optimizer
         self.schedule = schedule if schedule is not None else schedules.linear_ramp(
             start, end, total_steps)

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..autograd import Tensor, enable_grad
 from ..denormals import flush_denormals
+from ..errors import ArgumentError
 
 __all__ = ["Optimizer"]
 
@@ -126,8 +127,8 @@ class Optimizer:
                 self._check_nonnegative(group, name)
 
     def _fail(self, name, value, expectation):
-        raise ValueError(f"{type(self).__name__}({name}={value!r}): {name} must be "
-                         f"{expectation}, got {value!r}")
+        raise ArgumentError(name, f"{type(self).__name__}({name}={value!r}): {name} must be "
+                                  f"{expectation}, got {value!r}")
 
     def _check_number(self, group, name):
         value = group[name]

@@ -12,6 +12,8 @@ Naming follows PyTorch's arguments (``gamma``, ``step_size``, ``milestones``, ``
 import math
 from bisect import bisect_right
 
+from ..errors import ArgumentError
+
 __all__ = ["constant", "constant_factor", "cosine", "cosine_warm_restarts", "cyclic",
            "cyclic_momentum", "exponential", "inverse_time", "join_schedules", "lambda_schedule",
            "linear", "linear_ramp", "multiplicative", "multistep", "one_cycle",
@@ -66,8 +68,9 @@ def piecewise_constant(values, boundaries):
     """values[i] while boundaries[i-1] <= step < boundaries[i] (len(values) = len(boundaries)+1)."""
     values, boundaries = list(values), sorted(boundaries)
     if len(values) != len(boundaries) + 1:
-        raise ValueError(f"piecewise_constant: need one more value than boundaries, got "
-                         f"{len(values)} values and {len(boundaries)} boundaries")
+        raise ArgumentError("values",
+                            f"piecewise_constant: need one more value than boundaries, got "
+                            f"{len(values)} values and {len(boundaries)} boundaries")
     return lambda step: values[bisect_right(boundaries, step)]
 
 

@@ -5,6 +5,7 @@ what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in
 """
 import numpy as np
 
+from ..errors import ArgumentError
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -57,9 +58,10 @@ class SGD(Optimizer):
         self._check_unit_interval(group, "momentum")
         self._check_number(group, "dampening")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(f"SGD(nesterov=True): Nesterov momentum requires momentum > 0 and "
-                             f"dampening = 0, got momentum={group['momentum']!r} and "
-                             f"dampening={group['dampening']!r}")
+            raise ArgumentError("nesterov",
+                                f"SGD(nesterov=True): Nesterov momentum requires momentum > 0 and "
+                                f"dampening = 0, got momentum={group['momentum']!r} and "
+                                f"dampening={group['dampening']!r}")
 
     def init_state(self, p, group):
         return {}  # the momentum buffer is created from the first gradient, as in PyTorch

@@ -18,9 +18,15 @@ criterion of nnforge is one keyword away:
 """
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from .. import nn
+from ..autograd import Tensor, no_grad
+from ..data import DataLoader, TensorDataset
+from ..random import resolve_generator
+from ..train import EarlyStopping, Trainer
 from .network import build_network, build_optimizer, build_scheduler
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
@@ -31,8 +37,6 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 def _generator(owner, random_state):
     """A fresh numpy Generator for one fit: int seed, Generator, RandomState or None (the
     library default generator, like scikit-learn's "None = global random state")."""
-    from ..random import resolve_generator
-
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(2 ** 31 - 1))
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
@@ -50,7 +54,7 @@ def _generator(owner, random_state):
 class _NeuralNetBase(BaseEstimator):
     """Shared parameters and fit/predict plumbing (see the subclasses for the docs)."""
 
-    _loss_name = None
+    _loss = None                     # the nnforge loss class the estimator trains with
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0,
                  input_dropout=0.0, batch_norm=False, init=None, module=None,
@@ -133,10 +137,8 @@ class _NeuralNetBase(BaseEstimator):
     def _split(self, X, y, generator):
         """(X_train, y_train, X_val, y_val): a shuffled, stratified-when-possible hold-out
         of `validation_fraction` of the rows for early stopping (like MLPClassifier)."""
-        from sklearn.model_selection import train_test_split
-
         seed = int(generator.integers(2 ** 31 - 1))
-        stratify = y if self._loss_name == "CrossEntropyLoss" else None
+        stratify = y if self._loss.target_kind == "class" else None
         if stratify is not None:
             counts = np.bincount(y)
             n_val = int(np.ceil(self.validation_fraction * len(y)))
@@ -147,8 +149,6 @@ class _NeuralNetBase(BaseEstimator):
         return parts[0], parts[2], parts[1], parts[3]
 
     def _callbacks(self):
-        from ..train import EarlyStopping
-
         if not self.early_stopping:
             return []
         try:
@@ -163,14 +163,10 @@ class _NeuralNetBase(BaseEstimator):
     def _metrics(self):
         name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
         if name == "loss":
-            return ("accuracy",) if self._loss_name == "CrossEntropyLoss" else ()
+            return ("accuracy",) if self._loss.target_kind == "class" else ()
         return (name,)
 
     def _fit_network(self, X, y, n_outputs):
-        from .. import nn
-        from ..data import DataLoader, TensorDataset
-        from ..train import Trainer
-
         self._check_scalars()
         owner = type(self).__name__
         generator = _generator(owner, self.random_state)
@@ -186,7 +182,7 @@ class _NeuralNetBase(BaseEstimator):
         optimizer = build_optimizer(self, model)
         steps = -(-len(X_train) // int(self.batch_size))
         scheduler, interval = build_scheduler(self, optimizer, steps)
-        trainer = Trainer(model, optimizer, getattr(nn, self._loss_name)(),
+        trainer = Trainer(model, optimizer, self._loss(),
                           metrics=self._metrics(), callbacks=self._callbacks(),
                           generator=generator, scheduler=scheduler,
                           scheduler_interval=interval)
@@ -206,8 +202,6 @@ class _NeuralNetBase(BaseEstimator):
 
     def _forward(self, X, batch_size=1024):
         """Network outputs for the rows of X, in eval mode and without a graph."""
-        from ..autograd import Tensor, no_grad
-
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, allow_nd=True,
                           dtype=(np.float64, np.float32))
@@ -255,7 +249,6 @@ _PARAMETERS_DOC = """
     Attributes: model_ (the trained nnforge Module), history_ (its `History`), n_iter_
     (epochs trained), best_epoch_, n_features_in_ (and feature_names_in_ for DataFrames)."""
 
-
 class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
     __doc__ = ("""A neural-network classifier trained with nnforge (softmax + cross-entropy).
 
@@ -264,7 +257,7 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
 """ + _PARAMETERS_DOC + """ classes_ (the labels, sorted), n_outputs_ (= number of classes).
     """)
 
-    _loss_name = "CrossEntropyLoss"
+    _loss = nn.CrossEntropyLoss
 
     def fit(self, X, y):
         """Train a fresh network on X (n_samples, n_features) or images, labels y."""
@@ -302,7 +295,7 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
 """ + _PARAMETERS_DOC + """ n_outputs_ (number of targets).
     """)
 
-    _loss_name = "MSELoss"
+    _loss = nn.MSELoss
 
     def fit(self, X, y):
         """Train a fresh network on X (n_samples, n_features) or images, targets y."""

@@ -16,8 +16,16 @@ tested on its own. Three ways to describe the network:
 """
 import inspect
 import math
+from typing import Any
 
 import numpy as np
+
+from .. import nn
+from ..autograd import Tensor, no_grad
+from ..config.errors import ConfigError
+from ..config.factory import build_layers, scheduler_with_length
+from ..config.registry import classes
+from ..optim.regularization import regularized_param_groups
 
 __all__ = ["ACTIVATIONS", "OPTIMIZERS", "build_network", "build_optimizer",
            "build_scheduler"]
@@ -27,12 +35,17 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "logistic": "Sigmoid", "sigmoid":
                "identity": "Identity", "leaky_relu": "LeakyReLU", "elu": "ELU",
                "silu": "SiLU", "swish": "SiLU", "softplus": "Softplus"}
 
-#: optimizer name (case-insensitive) -> nnforge.optim class name
-OPTIMIZERS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
-              "adagrad": "Adagrad", "adadelta": "Adadelta"}
 
-#: schedulers that are stepped every batch unless `scheduler_interval` says otherwise
-_STEP_SCHEDULERS = ("OneCycleLR", "CyclicLR")
+
+def _optimizers() -> dict[str, type]:
+    """Lower-case name -> class of every registered optimizer (the config's registry)."""
+    return {name.lower(): cls for name, cls in classes("optimizer").items()}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OPTIMIZERS":        # optimizer name (case-insensitive) -> class name
+        return {key: cls.__name__ for key, cls in _optimizers().items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _takes(callable_, name):
@@ -65,8 +78,6 @@ def _hidden_sizes(owner, sizes):
 
 
 def _mlp_body(est, n_features, generator):
-    from .. import nn
-
     owner = type(est).__name__
     sizes = _hidden_sizes(owner, est.hidden_layer_sizes)
     if est.activation not in ACTIVATIONS:
@@ -91,29 +102,24 @@ def _mlp_body(est, n_features, generator):
 
 
 def _spec_body(est, specs, generator):
-    from ..build import build_model
-    from ..config import ComponentSpec, ModelConfig, module_classes
-
     owner = type(est).__name__
-    classes = module_classes()
-    checked = []
+    layers = classes("layer")
     for i, spec in enumerate(specs):
-        if not isinstance(spec, dict) or "type" not in spec:
+        if not isinstance(spec, dict) or not isinstance(spec.get("type"), str):
             raise ValueError(f"{owner}(module): item {i} should be a dict with a 'type' key "
                              f"naming an nnforge.nn layer, got {spec!r}")
-        if spec["type"] not in classes:
+        if spec["type"] not in layers:
             raise ValueError(f"{owner}(module): item {i} has unknown layer type "
                              f"{spec['type']!r}")
-        checked.append(ComponentSpec.model_validate(spec))
-    return list(build_model(ModelConfig(layers=checked), generator))
+    try:
+        return build_layers(list(specs), "module", generator)
+    except ConfigError as exc:
+        raise ValueError(f"{owner}(module): {exc}") from None
 
 
-def build_network(est, sample, n_outputs, generator):
+def build_network(est: Any, sample: np.ndarray, n_outputs: int, generator: Any) -> nn.Module:
     """The network for estimator `est`: a Module mapping a batch shaped like `sample`
     (a few input rows) to `n_outputs` outputs (logits or regression values)."""
-    from .. import nn
-    from ..autograd import Tensor, no_grad
-
     owner = type(est).__name__
     n_features = int(np.prod(sample.shape[1:]))
     module = est.module
@@ -149,19 +155,17 @@ def build_network(est, sample, n_outputs, generator):
     return nn.Sequential(*body)
 
 
-def build_optimizer(est, model):
+def build_optimizer(est: Any, model: nn.Module) -> Any:
     """The optimizer named by `est.optimizer`, over parameter groups that exempt biases
     and normalization parameters from L1/L2 unless `est.regularize_bias` (H6)."""
-    from .. import optim
-    from ..optim.regularization import regularized_param_groups
-
     owner = type(est).__name__
     name = est.optimizer
     key = name.lower() if isinstance(name, str) else None
-    if key not in OPTIMIZERS:
+    optimizers = _optimizers()
+    if key not in optimizers:
         raise ValueError(f"{owner}(optimizer={name!r}): expected one of "
-                         f"{', '.join(sorted(OPTIMIZERS))}")
-    cls = getattr(optim, OPTIMIZERS[key])
+                         f"{', '.join(sorted(optimizers))}")
+    cls = optimizers[key]
     for arg in ("lr", "weight_decay", "l1", "l2"):
         value = getattr(est, arg)
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
@@ -177,7 +181,7 @@ def build_optimizer(est, model):
     groups = regularized_param_groups(model, weight_decay=decay, l1=float(est.l1),
                                       exempt=exempt)
     kwargs = {"lr": float(est.lr)}
-    if _takes(cls.__init__, "momentum") and key != "adadelta":
+    if _takes(cls.__init__, "momentum"):
         kwargs["momentum"] = float(est.momentum)
     if _takes(cls.__init__, "nesterov"):
         kwargs["nesterov"] = bool(est.nesterov)
@@ -189,42 +193,38 @@ def build_optimizer(est, model):
         raise ValueError(f"{owner}(optimizer={name!r}): {exc}") from None
 
 
-def build_scheduler(est, optimizer, steps_per_epoch):
+def build_scheduler(est: Any, optimizer: Any, steps_per_epoch: int) -> tuple:
     """(scheduler or None, interval) for `est.lr_scheduler` and `est.lr_scheduler_kwargs`.
 
-    Conveniences: CosineAnnealingLR defaults T_max to max_epochs; OneCycleLR defaults
-    max_lr to lr and its length to max_epochs x steps_per_epoch; OneCycleLR and CyclicLR
-    step every batch unless `scheduler_interval` says otherwise.
+    Conveniences: a scheduler's length (CosineAnnealingLR's T_max, OneCycleLR's
+    total_steps) defaults to max_epochs, or max_epochs x steps_per_epoch for one stepped
+    per batch; max_lr defaults to lr; the interval defaults to the scheduler's own (per
+    batch for OneCycleLR and CyclicLR).
     """
-    from ..optim import lr_scheduler
-
     owner = type(est).__name__
     name = est.lr_scheduler
     if name is None:
         return None, "epoch"
-    cls = getattr(lr_scheduler, name, None) if isinstance(name, str) else None
-    if not isinstance(cls, type) or name.startswith("_") or not hasattr(cls, "step"):
-        choices = sorted(n for n in dir(lr_scheduler) if not n.startswith("_") and
-                         isinstance(getattr(lr_scheduler, n), type) and
-                         n.endswith(("LR", "Plateau", "Restarts")))
+    schedulers = classes("scheduler")
+    cls = schedulers.get(name) if isinstance(name, str) else None
+    if cls is None:
         raise ValueError(f"{owner}(lr_scheduler={name!r}): expected one of "
-                         f"{', '.join(choices)}")
+                         f"{', '.join(sorted(schedulers))}")
     kwargs = dict(est.lr_scheduler_kwargs or {})
-    if name == "CosineAnnealingLR":
-        kwargs.setdefault("T_max", int(est.max_epochs))
-    if name == "OneCycleLR":
+    if _takes(cls.__init__, "max_lr"):
         kwargs.setdefault("max_lr", float(est.lr))
-        if "total_steps" not in kwargs:
-            kwargs.setdefault("epochs", int(est.max_epochs))
-            kwargs.setdefault("steps_per_epoch", int(steps_per_epoch))
     interval = est.scheduler_interval
     if interval is None:
-        interval = "step" if name in _STEP_SCHEDULERS else "epoch"
+        interval = cls.interval
     if interval not in ("epoch", "step"):
         raise ValueError(f"{owner}(scheduler_interval={interval!r}): expected 'epoch', "
                          "'step' or None")
+    epochs = int(est.max_epochs)
     try:
-        return cls(optimizer, **kwargs), interval
+        return scheduler_with_length(
+            cls, optimizer, kwargs,
+            lambda every: epochs if every == "epoch" else epochs * int(steps_per_epoch),
+            interval), interval
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{owner}(lr_scheduler={name!r}, lr_scheduler_kwargs={kwargs}): "
                          f"{exc}") from None

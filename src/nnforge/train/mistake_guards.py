@@ -19,20 +19,20 @@ The warnings come from `nnforge.warnings_codes` (once per run, silenceable).
 """
 import numpy as np
 
+from ..nn import ReLU
 from ..warnings_codes import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
                               guard_warn, would_warn)
 from .callbacks import Callback
 
 __all__ = ["TrainingGuards", "check_label_layout"]
 
-_CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
-
-
-def check_label_layout(loss_name, n_outputs, y):
+def check_label_layout(loss_fn, n_outputs, y):
     """NF-GUARD-003: warn when integer class labels `y` do not fit `n_outputs` output units of
-    a CrossEntropyLoss/NLLLoss model; returns the message or None."""
+    a model trained with a class-index loss (CrossEntropyLoss, NLLLoss); returns the message
+    or None."""
     y = np.asarray(y)
-    if loss_name not in _CLASS_LOSSES or y.dtype.kind not in "iu" or y.size == 0 \
+    loss_name = type(loss_fn).__name__
+    if getattr(loss_fn, "target_kind", None) != "class" or y.dtype.kind not in "iu" or y.size == 0 \
             or n_outputs is None:
         return None
     low, high = int(y.min()), int(y.max())
@@ -62,7 +62,7 @@ class TrainingGuards(Callback):
         ratio: warn when first-layer / last-layer gradient RMS exceeds this.
     """
 
-    def __init__(self, every=50, dead_fraction=0.5, min_samples=32, ratio=1e3):
+    def __init__(self, every=50, dead_fraction=0.5, min_samples=64, ratio=1e3):
         self.every, self.dead_fraction = int(every), float(dead_fraction)
         self.min_samples, self.ratio = int(min_samples), float(ratio)
 
@@ -76,7 +76,7 @@ class TrainingGuards(Callback):
         self._output_size = None
         model = self.trainer.model
         self._relus = [(name, m) for name, m in model.named_modules()
-                       if type(m).__name__ == "ReLU"]
+                       if isinstance(m, ReLU)]
         self._weights = [(name, p) for name, p in model.named_parameters() if p.data.ndim >= 2]
 
     def _sampling(self):
@@ -128,7 +128,7 @@ class TrainingGuards(Callback):
         loader = getattr(trainer, "_fit_loader", None)
         arrays = getattr(getattr(loader, "dataset", None), "arrays", None)
         if arrays is not None and len(arrays) > 1:
-            check_label_layout(type(trainer.loss_fn).__name__, self._output_size, arrays[1])
+            check_label_layout(trainer.loss_fn, self._output_size, arrays[1])
 
     def _check_dead(self):
         """Judge the window once it holds enough inputs, then close it."""

@@ -26,9 +26,74 @@ import math
 
 import numpy as np
 
-__all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares"]
+__all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares", "metric_interval_problem",
+           "lr_scale_conflict", "cycles_momentum"]
 
 _INTERVALS = ("epoch", "step")
+
+
+def metric_interval_problem(scheduler: object, interval: str | None) -> str | None:
+    """Why `scheduler` (a scheduler or its class) cannot be stepped every `interval`.
+
+    A scheduler that declares ``needs_metric`` (ReduceLROnPlateau) is fed the monitored
+    value, which exists once per epoch, so it cannot step per batch.
+
+    Parameters
+    ----------
+    scheduler : object
+        An `optim.lr_scheduler` object or class.
+    interval : {"epoch", "step"} or None
+        How often it would be stepped (None: its own ``interval``).
+
+    Returns
+    -------
+    str or None
+        The problem in words, or None when the two fit.
+    """
+    needs_metric = bool(getattr(scheduler, "needs_metric", False))
+    if needs_metric and interval == "step":
+        name = scheduler.__name__ if isinstance(scheduler, type) else type(scheduler).__name__
+        return f"{name} needs the monitored metric, which exists once per epoch"
+    return None
+
+
+def cycles_momentum(scheduler: object) -> bool:
+    """Whether an LR scheduler sets the momentum itself (CyclicLR, OneCycleLR with
+    ``cycle_momentum=True``), so a momentum schedule would fight it.
+
+    Parameters
+    ----------
+    scheduler : object
+        An LR scheduler, or None.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(getattr(scheduler, "cycle_momentum", False))
+
+
+def lr_scale_conflict(batch_size_schedule: object, epochs: int) -> bool:
+    """Whether a batch-size schedule rescales the LR within `epochs` epochs.
+
+    A schedule capped by ``max_batch_size`` hands the rest of its factor to the LR
+    (``lr_scale(epoch) != 1``); an LR scheduler would overwrite that, so the two cannot be
+    combined.
+
+    Parameters
+    ----------
+    batch_size_schedule : object
+        An `optim.BatchSizeSchedule` (or any callable; only ``lr_scale`` is read), or None.
+    epochs : int
+        Epochs of the run.
+
+    Returns
+    -------
+    bool
+        True when some epoch's LR scale differs from 1.
+    """
+    lr_scale = getattr(batch_size_schedule, "lr_scale", None)
+    return lr_scale is not None and any(lr_scale(e) != 1.0 for e in range(int(epochs)))
 
 
 def batch_sizes(loader):
@@ -99,13 +164,11 @@ class UpdatePlan:
         if momentum_interval not in _INTERVALS:
             raise ValueError(f"Trainer(momentum_interval={momentum_interval!r}): expected "
                              "'epoch' or 'step'")
-        self.needs_metric = bool(getattr(scheduler, "needs_metric", False)) or \
-            type(scheduler).__name__ == "ReduceLROnPlateau"
-        if self.needs_metric and interval == "step":
-            raise ValueError(f"Trainer(scheduler_interval='step'): {type(scheduler).__name__} "
-                             "needs the monitored metric, which exists once per epoch; step it "
-                             "per epoch")
-        if momentum_scheduler is not None and getattr(scheduler, "cycle_momentum", False):
+        self.needs_metric = bool(getattr(scheduler, "needs_metric", False))
+        problem = metric_interval_problem(scheduler, interval)
+        if problem is not None:
+            raise ValueError(f"Trainer(scheduler_interval='step'): {problem}; step it per epoch")
+        if momentum_scheduler is not None and cycles_momentum(scheduler):
             raise ValueError(f"Trainer(momentum_scheduler): {type(scheduler).__name__} already "
                              "cycles the momentum (cycle_momentum=True); give one of the two")
         if batch_size_schedule is not None and not callable(batch_size_schedule):
@@ -128,9 +191,7 @@ class UpdatePlan:
         LR) together with an LR scheduler that would overwrite that rescaling."""
         self.steps = {"epoch": [], "lr": [], "momentum": [], "batch_size": []}
         self._lr_scale = 1.0
-        lr_scale = getattr(self.batch_size_schedule, "lr_scale", None)
-        if lr_scale is not None and self.scheduler is not None and \
-                any(lr_scale(e) != 1.0 for e in range(int(epochs))):
+        if self.scheduler is not None and lr_scale_conflict(self.batch_size_schedule, epochs):
             raise ValueError("Trainer: the batch_size_schedule reaches max_batch_size and then "
                              "scales the LR, which the LR scheduler would overwrite; raise "
                              "max_batch_size or drop one of the two schedules")

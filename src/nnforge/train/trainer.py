@@ -35,10 +35,6 @@ from .progress import progress_callback
 
 __all__ = ["Trainer"]
 
-_FLOAT_TARGET_LOSSES = frozenset({"BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1Loss",
-                                  "SoftMarginLoss"})
-
-
 def _arrays(data, where):
     """(X, y) arrays from an (X, y) pair or an ArrayData; None for other datasets."""
     from ..data import ArrayData
@@ -132,9 +128,8 @@ class Trainer:
         self.resume_point = None
         self.global_step = 0
         self._dtype = np.dtype(np.float32)
-        loss_name = type(loss_fn).__name__
-        self._logits = loss_name != "BCELoss"          # outputs are logits unless BCELoss
-        self._loss_name = loss_name
+        self._target_kind = getattr(loss_fn, "target_kind", None)     # None: not a _Loss
+        self._logits = getattr(loss_fn, "expects", "logits") != "probabilities"
 
     # --- data ---------------------------------------------------------------------------
     def _loader(self, data, batch_size, shuffle, where):
@@ -165,7 +160,7 @@ class Trainer:
         # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
         # inside MSELoss; give it the output's trailing unit dimension instead. Integer 0/1
         # labels meet losses that need float targets (BCEWithLogitsLoss ...) as floats.
-        if yb.dtype.kind in "biu" and self._loss_name in _FLOAT_TARGET_LOSSES:
+        if yb.dtype.kind in "biu" and self._target_kind not in (None, "class"):
             yb = yb.astype(self._dtype)
         if yb.dtype.kind == "f":
             if yb.dtype != self._dtype:
@@ -411,8 +406,8 @@ class Trainer:
         from ..nn import mc_dropout_predict
         from ..nn.dropout import MCDropoutPrediction
 
-        output = {"CrossEntropyLoss": "softmax", "NLLLoss": "softmax",
-                  "BCEWithLogitsLoss": "sigmoid"}.get(self._loss_name)
+        output = None if not self._logits else \
+            {"class": "softmax", "binary": "sigmoid"}.get(self._target_kind)
         size = len(X) if batch_size is None else int(batch_size)
         parts = [mc_dropout_predict(self.model, self._input(np.asarray(X[i:i + size])),
                                     mc_samples=mc_samples, output=output)

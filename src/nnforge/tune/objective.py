@@ -2,22 +2,23 @@
 
 `ConfigObjective(base_config, space, ...)` takes the base config as a plain dict (loaded
 from TOML) and, per trial: draws the values through the search space, writes them into
-a copy of the config at their dotted paths, sets the seed (the same for every trial, J9,
+a copy of the config at their dotted paths, sets the seed (the same for every trial,
 unless `seed_per_trial`), then trains through `train_fn` - by default
 `nnforge.build.run_experiment`, the same build-and-fit path `nnforge train` uses - with a
 callback that reports the monitored validation metric to the trial after every epoch, so
-Hyperband / successive halving can stop a poor trial early (J7).
+Hyperband / successive halving can stop a poor trial early.
 
 The value is the metric of the last epoch, or with `cv=k` the mean over k folds (the
 standard deviation is recorded). Every trial records its seed, metrics, duration, epochs
 trained, status and run folder as Optuna user attrs.
 """
-import inspect
 import math
 import os
 import time
+from typing import Optional
 
 from ..train.callbacks import Callback, check_monitor
+from ..train.guards import TrainingDivergedError
 from .space import apply_params
 
 __all__ = ["ConfigObjective", "ReportToTrial", "default_train_fn"]
@@ -28,7 +29,7 @@ class ReportToTrial(Callback):
     training (trainer.stop_training) when the trial's pruner says so; the objective then
     raises `optuna.TrialPruned` after the run folder is closed."""
 
-    def __init__(self, trial, monitor="val_accuracy", report=True):
+    def __init__(self, trial: object, monitor: str = "val_accuracy", report: bool = True) -> None:
         self.trial, self.monitor, self.report = trial, monitor, report
         self.pruned = False
         self.epochs = 0
@@ -51,7 +52,8 @@ class ReportToTrial(Callback):
                 self.trainer.stop_reason = f"pruned by the study's pruner at epoch {epoch + 1}"
 
 
-def default_train_fn(config, callbacks, out_dir, fold=None):
+def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
+                     fold: Optional[tuple] = None) -> dict:
     """Validate `config` (a dict) through nnforge.config and train it through
     nnforge.build - the path `nnforge train` takes - with `callbacks` added to the
     Trainer's. `fold=(i, k)`: train on fold i of a stratified k-fold split of the
@@ -61,8 +63,7 @@ def default_train_fn(config, callbacks, out_dir, fold=None):
     from .. import build
     from ..config import parse_config
     cfg = parse_config(config, source="tune trial config")
-    run_params = inspect.signature(build.run_experiment).parameters
-    if fold is None and out_dir is not None and "callbacks" in run_params:
+    if fold is None and out_dir is not None:
         return build.run_experiment(cfg, out_dir, quiet=True, callbacks=list(callbacks))
     run = build.build_run(cfg)
     if fold is not None:
@@ -125,7 +126,7 @@ class ConfigObjective:
         metric: the logged value to optimize ("val_accuracy", "val_loss", ...).
         cv: None for the train/val split, or k for k-fold cross-validation (train_fn is
             then called with `fold=(i, k)` and must train on fold i's split).
-        seed_per_trial: False (J9: the config's seed for every trial) or True (seed +
+        seed_per_trial: False (the config's seed for every trial) or True (seed +
             trial number).
         out_dir: parent folder of the trials' run folders (`<out_dir>/trial_0007`).
         train_fn: `train_fn(config, callbacks, out_dir[, fold]) -> metrics dict`;
@@ -143,7 +144,7 @@ class ConfigObjective:
         if cv is not None and (int(cv) != cv or cv < 2):
             raise ValueError(f"tune.cv: expected an integer >= 2 folds, got {cv!r}")
 
-    def trial_config(self, trial):
+    def trial_config(self, trial: object) -> tuple:
         """(config dict, values) for this trial: values drawn and applied, seed set."""
         values = self.space.suggest(trial, self.base_config)
         config = apply_params(self.base_config, self.space.config_updates(values),
@@ -154,7 +155,7 @@ class ConfigObjective:
         config["seed"] = seed
         return config, values
 
-    def __call__(self, trial):
+    def __call__(self, trial: object) -> Optional[float]:
         import optuna
         start = time.perf_counter()
         config, _ = self.trial_config(trial)
@@ -182,10 +183,8 @@ class ConfigObjective:
             if fold is None:
                 return self.train_fn(config, callbacks, run_dir)
             return self.train_fn(config, callbacks, run_dir, fold=fold)
-        except Exception as error:
-            if type(error).__name__ == "TrainingDivergedError":
-                return {"status": "diverged", "stop_reason": str(error)}
-            raise
+        except TrainingDivergedError as error:
+            return {"status": "diverged", "stop_reason": str(error)}
 
     def _single(self, trial, config, run_dir):
         reporter = ReportToTrial(trial, self.metric)

@@ -5,17 +5,32 @@
     nnforge tune show STUDY [--storage URL] [--top K] [--report FILE]
 
 `add_subparser(subparsers)` registers the parser; `run(args)` executes it and returns the
-exit code. User mistakes (bad search space, unknown path, unreachable storage) print one
-line on stderr and return 2.
+exit code (`python -m nnforge.cli.tune ...` runs it standalone). User mistakes (bad
+search space, unknown path, unreachable storage) print one line on stderr and return 2.
 """
+import argparse
 import os
 import sys
+from typing import Optional, Sequence
+
+from ..tune.report import top_trials_table, write_study_report
+from ..tune.space import SearchSpaceError
+from ..tune.study import StorageError, default_storage, open_storage
 
 __all__ = ["add_subparser", "main", "run"]
 
 
-def add_subparser(subparsers):
-    """Add `tune` to an argparse subparsers object; returns the new parser."""
+def add_subparser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+    """Register `tune` on an argparse subparsers object.
+
+    Parameters
+    ----------
+    subparsers : argparse subparsers object
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     parser = subparsers.add_parser(
         "tune", help="hyperparameter search over a config's [tune] table",
         description="Run a study: `nnforge tune CONFIG --trials N --workers W`, or print "
@@ -25,7 +40,7 @@ def add_subparser(subparsers):
     return parser
 
 
-def _arguments(parser):
+def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", nargs="+", metavar="CONFIG | show STUDY",
                         help="a TOML config with a [tune] table, or `show STUDY`")
     parser.add_argument("--trials", type=int, default=None,
@@ -43,17 +58,24 @@ def _arguments(parser):
                              "OUT/STUDY/report.html after a search)")
 
 
-def _user_errors():
-    from .space import SearchSpaceError
-    from .study import StorageError
-    return (SearchSpaceError, StorageError, FileNotFoundError, ValueError)
+_USER_ERRORS = (SearchSpaceError, StorageError, FileNotFoundError, ValueError)
 
 
-def run(args):
-    """Execute parsed `nnforge tune` arguments; returns the exit code."""
+def run(args: argparse.Namespace) -> int:
+    """Execute parsed `nnforge tune` arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    int
+        The exit code: 0, 1 when every trial failed, 2 for a user error.
+    """
     try:
         return _show(args) if args.target[0] == "show" else _tune(args)
-    except _user_errors() as error:
+    except _USER_ERRORS as error:
         print(f"nnforge tune: {error}", file=sys.stderr)
         return 2
     except ImportError as error:
@@ -62,9 +84,8 @@ def run(args):
         return 2
 
 
-def _tune(args):
-    from .report import top_trials_table, write_study_report
-    from .runner import tune
+def _tune(args: argparse.Namespace) -> int:
+    from ..tune.runner import tune                  # imports optuna
     if len(args.target) != 1:
         raise ValueError(f"expected one CONFIG file, got {' '.join(args.target)}")
     if args.workers < 1:
@@ -86,10 +107,8 @@ def _tune(args):
     return 0
 
 
-def _show(args):
+def _show(args: argparse.Namespace) -> int:
     import optuna
-    from .report import top_trials_table, write_study_report
-    from .study import default_storage, open_storage
     if len(args.target) != 2:
         raise ValueError("usage: nnforge tune show STUDY [--storage URL]")
     name = args.target[1]
@@ -108,9 +127,17 @@ def _show(args):
     return 0
 
 
-def main(argv=None):
-    """Standalone entry point (`python -m nnforge.tune.cli ...`), same as `nnforge tune`."""
-    import argparse
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Standalone entry point (`python -m nnforge.cli.tune ...`), same as `nnforge tune`.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+
+    Returns
+    -------
+    int
+    """
     parser = argparse.ArgumentParser(prog="nnforge tune")
     _arguments(parser)
     return run(parser.parse_args(argv))

@@ -5,13 +5,25 @@ The splits are the ones `nnforge train` would use (`build.split_data`: same data
 and fractions), shown as loaded - before the scaler, so unscaled pixel values (0-255) or a
 NaN in a CSV are visible. `--scaled` shows them after the config's scaler instead.
 """
+import argparse
 import sys
+
+from ..data import describe
 
 __all__ = ["add_subparser", "describe_config"]
 
 
-def add_subparser(commands):
-    """Register `data describe` on the `nnforge` subcommand table."""
+def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+    """Register `data describe` on the `nnforge` command's subparsers.
+
+    Parameters
+    ----------
+    commands : argparse subparsers object
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     data = commands.add_parser("data", help="inspect a config's dataset",
                                description="Inspect the data a config trains on.")
     actions = data.add_subparsers(dest="data_command", metavar="ACTION")
@@ -29,10 +41,23 @@ def add_subparser(commands):
     return data
 
 
-def describe_config(config, scaled=False, max_features=12):
-    """The text `nnforge data describe` prints for a validated config."""
-    from .build import build_data, split_data
-    from .data import describe
+def describe_config(config: object, scaled: bool = False, max_features: int = 12) -> str:
+    """The text `nnforge data describe` prints for a validated config.
+
+    Parameters
+    ----------
+    config : Config
+        A validated config.
+    scaled : bool
+        Describe the splits after the config's scaler instead of before.
+    max_features : int
+        Feature rows shown per split.
+
+    Returns
+    -------
+    str
+    """
+    from ..build import build_data, split_data     # pydantic: loaded only by the command
 
     if scaled:
         train, val, test, _ = build_data(config.data, config.seed)
@@ -56,8 +81,8 @@ def describe_config(config, scaled=False, max_features=12):
     return "\n".join(lines)
 
 
-def _describe(args):
-    from .config import load_config
+def _describe(args: argparse.Namespace) -> int:
+    from ..config import load_config
 
     config = load_config(args.config)
     print(describe_config(config, scaled=args.scaled, max_features=args.max_features))

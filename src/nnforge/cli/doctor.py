@@ -4,15 +4,28 @@
 Exit status: 0 when no check fails (warnings allowed), 1 when some check fails, 2 for a
 user error (bad config, missing file) like every other command.
 """
+import argparse
+import os
 import sys
+import time
+
+from ..diagnose.checks import CHECKS, Patient, run_checks
+from ..warnings_codes import silence
 
 __all__ = ["add_subparser", "doctor"]
 
 
-def add_subparser(commands):
-    """Register `doctor` on the `nnforge` command's subparsers."""
-    from .checks import CHECKS
+def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+    """Register `doctor` on the `nnforge` command's subparsers.
 
+    Parameters
+    ----------
+    commands : argparse subparsers object
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     doctor_parser = commands.add_parser(
         "doctor", help="sanity-check a config before training (initial loss, overfitting, "
                        "gradients, dead ReLUs, LR range test, data)",
@@ -24,13 +37,29 @@ def add_subparser(commands):
     doctor_parser.add_argument("--plot-dir", metavar="DIR", default=None,
                                help="write the LR range test plot into DIR")
     doctor_parser.set_defaults(handler=_doctor)
+    return doctor_parser
 
 
-def doctor(config, names=None, plot_dir=None, stream=None):
-    """Build `config` (a validated Config) and run the checks; returns the CheckResults."""
-    from ..build import build_run
-    from ..warnings_codes import silence
-    from .checks import Patient, run_checks
+def doctor(config: object, names: "list[str] | None" = None, plot_dir: "str | None" = None,
+           stream: object = None) -> list:
+    """Build `config` and run the recipe checks on it.
+
+    Parameters
+    ----------
+    config : Config
+        A validated config.
+    names : list of str, optional
+        Run only these checks.
+    plot_dir : str, optional
+        Folder for the LR range test plot.
+    stream : file-like, optional
+        Where each check's line is printed as it finishes.
+
+    Returns
+    -------
+    list of CheckResult
+    """
+    from ..build import build_run                  # pydantic: loaded only by the command
 
     run = build_run(config)
     patient = Patient.from_run(run, plot_dir=plot_dir)
@@ -38,10 +67,7 @@ def doctor(config, names=None, plot_dir=None, stream=None):
         return run_checks(patient, names, stream=stream)
 
 
-def _doctor(args):
-    import os
-    import time
-
+def _doctor(args: argparse.Namespace) -> int:
     from ..config import load_config
 
     config = load_config(args.config)

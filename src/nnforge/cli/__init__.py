@@ -1,0 +1,107 @@
+"""The `nnforge` command line, one module per command:
+
+    nnforge train CONFIG            cli/train.py     train a config, write a run folder
+    nnforge tune CONFIG | show      cli/tune.py      hyperparameter search
+    nnforge data describe CONFIG    cli/data.py      the config's data splits
+    nnforge doctor CONFIG           cli/doctor.py    recipe checks before a long run
+    nnforge runs list|show|compare  cli/runs.py      the run index
+    nnforge report RUN              cli/report.py    a run's report.html
+    nnforge evaluate RUN --data     cli/evaluate.py  a trained run on new data
+    nnforge predict RUN --input     cli/predict.py   a trained run's predictions
+
+Each module has ``add_subparser(commands)``, which registers its parser and handler.
+User mistakes (a bad config, a missing or corrupt file, labels that do not fit the model,
+a diverging run) print one line `nnforge: error: ...` on stderr and exit with status 2 —
+never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
+IndexError) for bad input, so a bug of ours can look like a user error: `nnforge
+--traceback COMMAND ...` re-raises instead, to show where it came from. Library imports
+happen inside the commands, so `nnforge --help` is instant.
+"""
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from . import data, doctor, evaluate, predict, report, runs, train, tune
+
+__all__ = ["main", "build_parser", "COMMANDS"]
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+#: the command modules, in the order `nnforge --help` lists them
+COMMANDS = (train, tune, data, doctor, runs, report, evaluate, predict)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The `nnforge` argument parser with every command's subparser.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="nnforge", description="Train and inspect neural networks written on NumPy.")
+    parser.add_argument("--version", action="version", version=f"nnforge {__version__}")
+    parser.add_argument("--traceback", action="store_true",
+                        help="on an error, show the full Python traceback instead of one "
+                             "line (for bug reports)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    for command in COMMANDS:
+        command.add_subparser(commands)
+    return parser
+
+
+def _user_errors() -> tuple:
+    """Exception types that are the user's to fix (reported in one line, exit 2)."""
+    from ..config import ConfigError
+    from ..train.guards import TrainingDivergedError
+
+    # IndexError: class targets outside the model's output range (PyTorch's type for it)
+    return (ConfigError, FileNotFoundError, IsADirectoryError, PermissionError, ValueError,
+            KeyError, IndexError, TrainingDivergedError)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    text = " ".join(str(text).split())
+    if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
+        text = f"{exc.filename}: {text}"
+    return text or type(exc).__name__
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the `nnforge` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0, 2 for a user error, 130/143 for an interrupted run.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("nnforge: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - filtered just below
+        from ..train.checkpoint import TrainingInterrupted
+
+        if isinstance(exc, TrainingInterrupted):       # 130 for SIGINT, 143 for SIGTERM
+            run_dir = os.path.dirname(os.path.dirname(exc.checkpoint or "."))
+            print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "
+                  f"`nnforge train CONFIG --resume {run_dir}`)", file=sys.stderr)
+            return 128 + int(exc.signum)
+        if args.traceback or not isinstance(exc, _user_errors()):
+            raise
+        print(f"nnforge: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR

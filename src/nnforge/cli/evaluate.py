@@ -1,0 +1,97 @@
+"""`nnforge evaluate RUN --data CONFIG|CSV|NPZ|NPY`: a trained run's metrics on new data
+(a config's test split, a CSV with the target column, an .npz with X and y, or an .npy
+whose last column is the target)."""
+import argparse
+import os
+
+import numpy as np
+
+from .. import data as D
+from .runs import format_table
+from .saved_run import evaluation_trainer, load_run_model, prepare, run_dir
+
+__all__ = ["add_subparser"]
+
+
+def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+    """Register `evaluate` on the `nnforge` command's subparsers.
+
+    Parameters
+    ----------
+    commands : argparse subparsers object
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    evaluate = commands.add_parser("evaluate", help="metrics of a trained run on new data")
+    evaluate.add_argument("run", metavar="RUN", help="run folder or id")
+    evaluate.add_argument("--data", required=True, metavar="CONFIG|CSV|NPZ|NPY",
+                          help="a TOML config (its test split), a CSV with the target "
+                               "column, an .npz with X and y, or an .npy whose last column "
+                               "is the target")
+    evaluate.add_argument("--target", default=None,
+                          help="target column of a CSV (default: the run's data.target)")
+    evaluate.add_argument("--root", default="runs", help="folder holding runs.db")
+    evaluate.set_defaults(handler=_evaluate)
+    return evaluate
+
+
+def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> tuple:
+    from ..config import load_config
+
+    path = args.data
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".toml":
+        from ..build import split_data
+
+        other = load_config(path)
+        _, _, test = split_data(other.data, other.seed)
+        if test is None:
+            raise ValueError(f"{path}: its data.split has no test part to evaluate on")
+        return test.X, test.y, f"{path} (test split)"
+    if ext == ".csv":
+        target = args.target or config.data.target
+        if target is None:
+            raise ValueError(f"{path}: give --target, the CSV's label column (the run was "
+                             "not trained on a CSV)")
+        data = D.load_csv(path, target, task=labels.get("task"),
+                          class_names=labels.get("class_names"))
+        return data.X, data.y, path
+    if ext == ".npz":
+        data = D.load_arrays(path, x_key=config.data.x_key, y_key=config.data.y_key,
+                             mmap=False, task=labels.get("task"))
+        return data.X, data.y, path
+    if ext == ".npy":
+        array = np.load(path, allow_pickle=False)
+        if array.ndim != 2 or array.shape[1] < 2:
+            raise ValueError(f"{path}: expected a 2-D array whose last column is the target, "
+                             f"got shape {array.shape}")
+        y = array[:, -1]
+        y = y.astype(np.int64) if labels.get("task") == "classification" else \
+            y.astype(np.float32)
+        return array[:, :-1], y, path
+    raise ValueError(f"--data {path}: expected a .toml config, a .csv, an .npz or an .npy "
+                     "file")
+
+
+def _evaluate(args):
+    run_dir = _run_dir(args)
+    config, model, scaler, labels = load_run_model(run_dir)
+    X, y, source = _evaluation_data(args, config, labels)
+    results = _trainer(config, model).evaluate((_prepare(X, config, scaler), y),
+                                               batch_size=config.train.eval_batch_size)
+    print(f"{os.path.basename(os.path.abspath(run_dir))} on {source}: {len(X)} samples")
+    print(format_table(["metric", "value"], sorted(results.items())))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    folder = run_dir(args)
+    config, model, scaler, labels = load_run_model(folder)
+    X, y, source = _evaluation_data(args, config, labels)
+    results = evaluation_trainer(config, model).evaluate(
+        (prepare(X, config, scaler), y), batch_size=config.train.eval_batch_size)
+    print(f"{os.path.basename(os.path.abspath(folder))} on {source}: {len(X)} samples")
+    print(format_table(["metric", "value"], sorted(results.items())))
+    return 0

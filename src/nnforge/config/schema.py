@@ -1,0 +1,249 @@
+"""TOML experiment configs: read, validate (pydantic v2, unknown keys forbidden) and report
+every mistake as one line naming the file, the dotted key and the problem.
+
+    seed = 0
+    name = "digits-mlp"
+    [data]
+    dataset = "digits"             # iris, wine, breast_cancer, diabetes, fashion_mnist, mnist,
+    scaler = "standard"            # csv, npz, xor, spirals, circles, blobs, sine
+    [model]
+    layers = [{type = "Linear", in_features = 64, out_features = 10}]
+    [loss]
+    type = "CrossEntropyLoss"
+    [optimizer]
+    type = "Adam"
+    lr = 1e-3
+    [train]
+    epochs = 30
+    batch_size = 32
+    early_stopping = {monitor = "val_loss", patience = 5}
+
+`[model].layers` entries name a registered layer class by `type` (`config.registry`); the
+other keys are its constructor's keyword arguments (checked against its signature), and
+containers (Sequential, ModuleList, Residual) take a nested `layers` list. `[loss]`,
+`[optimizer]`, `[scheduler]` and `[[data.augmentation]]` work the same way with losses,
+optimizers, LR schedulers and transforms. This module is the schema (pydantic, unknown
+keys forbidden); `config.checks` checks names and keys against the registry, and
+`config.factory` builds the objects, where a value a constructor refuses (a negative lr,
+momentum 1.5) is reported with its key path in the library's own words.
+
+Training-loop options (see `train.stepping`):
+
+    [optimizer]
+    type = "SGD"
+    lr = 0.1
+    momentum = 0.9
+    l2 = 1e-4                      # penalty l2*||w||^2 (weight_decay = 2*l2), weights only
+    l1 = 1e-5                      # penalty l1*||w||_1, weights only
+    regularize_biases = false      # true: biases and normalization parameters too
+    [scheduler]                    # any optim.lr_scheduler class; interval inferred
+    type = "OneCycleLR"            # (per batch for CyclicLR/OneCycleLR), total_steps too
+    max_lr = 0.5
+    [momentum_schedule]            # linear ramp, or piecewise `values`/`milestones`
+    start = 0.5
+    end = 0.9
+    total_steps = 10
+    [batch_size_schedule]          # batch x factor at each milestone epoch
+    milestones = [10, 20]
+    factor = 5
+    [train]
+    accumulate_steps = 4           # 4 micro-batches per update
+    clip_grad_norm = 1.0
+    [data]
+    augmentation = [{type = "RandomCrop", size = 8, padding = 1}]
+    batch_augment = 2              # two augmented copies of each sample per batch
+"""
+from typing import Any, Literal, Optional, Union
+
+from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt,
+                      PositiveFloat, PositiveInt, PrivateAttr, field_validator,
+                      model_validator)
+
+from ..train.early_stopping import EarlyStopping
+from ..train.stop_conditions import ThresholdStopping
+from ..warnings_codes import CODES
+
+__all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "EarlyStoppingConfig",
+           "ComponentSpec", "LossSpec", "OptimizerSpec", "SchedulerSpec",
+           "MomentumScheduleConfig", "BatchSizeScheduleConfig", "DATASETS"]
+
+DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
+            "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class ComponentSpec(BaseModel):
+    """`type` names a class; every other key is a constructor argument of it."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """The constructor's keyword arguments: every key but `type`."""
+        return dict(self.model_extra or {})
+
+
+class LossSpec(ComponentSpec):
+    type: str = "CrossEntropyLoss"
+
+
+class OptimizerSpec(ComponentSpec):
+    """`l1`/`l2` regularize weights only unless `regularize_biases`; see
+    `optim.regularized_param_groups`."""
+
+    type: str = "Adam"
+    l1: Optional[NonNegativeFloat] = None
+    l2: Optional[NonNegativeFloat] = None
+    regularize_biases: bool = False
+
+
+class SchedulerSpec(ComponentSpec):
+    """`interval` None: the scheduler's own (per batch for CyclicLR and OneCycleLR);
+    `monitor`: what ReduceLROnPlateau watches (default val_loss, else loss)."""
+
+    interval: Optional[Literal["epoch", "step"]] = None
+    monitor: Optional[str] = None
+
+
+class MomentumScheduleConfig(_Section):
+    """Momentum (SGD, RMSprop) or beta1 (Adam) per epoch: a linear ramp start -> end over
+    `total_steps` steps, or `values[i]` from `milestones[i-1]` on."""
+
+    start: float = Field(0.5, ge=0, lt=1)
+    end: float = Field(0.9, ge=0, lt=1)
+    total_steps: NonNegativeInt = 10
+    values: Optional[list[float]] = None
+    milestones: Optional[list[NonNegativeInt]] = None
+    interval: Literal["epoch", "step"] = "epoch"
+
+
+class BatchSizeScheduleConfig(_Section):
+    """Batch size `initial` (default train.batch_size) times `factor` at each milestone
+    epoch, at most `max_batch_size` (then the LR shrinks instead)."""
+
+    initial: Optional[PositiveInt] = None
+    milestones: list[NonNegativeInt]
+    factor: float = Field(2.0, ge=1)
+    max_batch_size: Optional[PositiveInt] = None
+
+
+class DataConfig(_Section):
+    dataset: Literal[DATASETS] = "digits"
+    path: Optional[str] = None
+    target: Optional[Union[int, str]] = None
+    task: Optional[Literal["classification", "regression"]] = None
+    x_key: str = "X"
+    y_key: str = "y"
+    split: list[float] = Field(default_factory=lambda: [0.6, 0.2, 0.2])
+    split_seed: Optional[NonNegativeInt] = None
+    stratify: bool = True
+    scaler: Literal["standard", "minmax", "pca", "zca", "none"] = "standard"
+    flatten: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+    augmentation: list[ComponentSpec] = Field(default_factory=list)
+    batch_augment: Optional[PositiveInt] = None
+
+    @field_validator("split")
+    @classmethod
+    def _fractions(cls, value):
+        if len(value) != 3 or any(f < 0 for f in value) or value[0] <= 0 or \
+                abs(sum(value) - 1) > 1e-6:
+            raise ValueError(f"expected three train/val/test fractions >= 0 summing to 1 "
+                             f"with a non-empty train part, got {list(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_path(self):
+        if self.dataset in ("csv", "npz") and not self.path:
+            raise ValueError(f"dataset {self.dataset!r} needs `path`")
+        if self.dataset == "csv" and self.target is None:
+            raise ValueError("dataset 'csv' needs `target` (the label column's name or index)")
+        return self
+
+
+class ModelConfig(_Section):
+    layers: list[ComponentSpec] = Field(min_length=1)
+    dtype: Literal["float32", "float64"] = "float32"
+
+
+class EarlyStoppingConfig(_Section):
+    monitor: str = "val_loss"
+    patience: NonNegativeInt = 0
+    min_delta: NonNegativeFloat = 0.0
+    mode: Literal["auto", "min", "max"] = "auto"
+    restore_best_weights: bool = True
+    criterion: Literal["patience", "GL", "PQ", "UP", "none"] = "patience"
+    alpha: Optional[NonNegativeFloat] = None
+    strip: PositiveInt = 5
+    s: Optional[PositiveInt] = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        EarlyStopping(**self.model_dump())          # raises ValueError naming the problem
+        return self
+
+
+class TrainConfig(_Section):
+    epochs: PositiveInt = 10
+    batch_size: Optional[PositiveInt] = 32
+    shuffle: bool = True
+    metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
+    early_stopping: Optional[EarlyStoppingConfig] = None
+    nan_guard: bool = True
+    guards: bool = True                 # dead-ReLU / exploding-gradient / label guards
+    silence: list[str] = Field(default_factory=list)   # guard codes silenced during fit
+    eval_batch_size: PositiveInt = 256
+    log_interval: Optional[PositiveInt] = None      # a progress line every N batches
+    accumulate_steps: PositiveInt = 1
+    clip_grad_norm: Optional[PositiveFloat] = None
+    clip_grad_value: Optional[PositiveFloat] = None
+    time_budget: Optional[PositiveFloat] = None     # seconds: stop after the epoch using it up
+    stop_threshold: Optional[dict[str, Any]] = None  # {monitor = "loss", threshold = 0.01}
+
+    @field_validator("stop_threshold")
+    @classmethod
+    def _threshold(cls, value):
+        if value is not None:
+            try:
+                ThresholdStopping(**value)          # raises naming the bad argument
+            except TypeError as error:
+                raise ValueError(f"expected keys monitor, threshold, mode ({error})") from None
+        return value
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _full_batch(cls, value):
+        return None if value == "full" else value      # "full": full-batch gradient descent
+
+    @field_validator("silence")
+    @classmethod
+    def _guard_codes(cls, value):
+        unknown = [code for code in value if code not in CODES]
+        if unknown:
+            raise ValueError(f"unknown guard code(s) {unknown}; known: {', '.join(CODES)}")
+        return value
+
+
+class Config(_Section):
+    """A whole experiment: data, model, loss, optimizer, schedules and training loop."""
+
+    name: str = "run"
+    seed: NonNegativeInt = 0
+    data: DataConfig = Field(default_factory=DataConfig)
+    model: ModelConfig
+    loss: LossSpec = Field(default_factory=LossSpec)
+    optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
+    scheduler: Optional[SchedulerSpec] = None
+    momentum_schedule: Optional[MomentumScheduleConfig] = None
+    batch_size_schedule: Optional[BatchSizeScheduleConfig] = None
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    _source: Optional[str] = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Optional[str]:
+        """The file (or other origin) this config was read from; build errors name it."""
+        return self._source
