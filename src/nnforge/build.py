@@ -252,7 +252,7 @@ def fit_run(run, verbose=1, progress_stream=None, resume=None):
         train = DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
                            shuffle=cfg.shuffle, generator=run.generator,
                            transform=run.transform)
-    from .warnings_codes import silence
+    from .mistake_warnings import silence
 
     with silence(*cfg.silence) if cfg.silence else contextlib.nullcontext():
         return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,

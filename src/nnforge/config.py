@@ -219,7 +219,7 @@ class TrainConfig(_Section):
     @field_validator("silence")
     @classmethod
     def _guard_codes(cls, value):
-        from .warnings_codes import CODES
+        from .mistake_warnings import CODES
 
         unknown = [code for code in value if code not in CODES]
         if unknown:

@@ -23,7 +23,7 @@ Silence with the standard filter (`warnings.filterwarnings("ignore", category=
 GuardWarning)` or one subclass), with the context manager `silence("NF-GUARD-001", ...)`
 (no argument: every guard), or for a whole process with `silence_codes(...)`.
 Make them errors in a test suite with pytest's
-`filterwarnings = ["error::nnforge.warnings_codes.GuardWarning"]`.
+`filterwarnings = ["error::nnforge.mistake_warnings.GuardWarning"]`.
 """
 import contextlib
 import threading

@@ -9,7 +9,7 @@ from nnforge import optim
 from nnforge.diagnose.stats import (LayerStats, StatisticsRecorder, activation_statistics,
                                     deep_tanh_network, initialization_demo, plot_histograms)
 from nnforge.train import Trainer
-from nnforge.warnings_codes import GuardWarning
+from nnforge.mistake_warnings import GuardWarning
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from nnforge.optim import lr_scheduler as ours_module
 # These tests drive schedulers on their own, without optimizer steps; the guard against that
 # mistake (NF-GUARD-004) is tested in tests/diagnose.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore::nnforge.warnings_codes.SchedulerOrderWarning")
+    "ignore::nnforge.mistake_warnings.SchedulerOrderWarning")
 
 STEPS = 30
 

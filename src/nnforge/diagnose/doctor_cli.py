@@ -29,7 +29,7 @@ def add_subparser(commands):
 def doctor(config, names=None, plot_dir=None, stream=None):
     """Build `config` (a validated Config) and run the checks; returns the CheckResults."""
     from ..build import build_run
-    from ..warnings_codes import silence
+    from ..mistake_warnings import silence
     from .checks import Patient, run_checks
 
     run = build_run(config)

@@ -12,7 +12,7 @@ from ..autograd import activations as _act
 from ..autograd import losses as _losses
 from ..autograd.linalg import Linear as _Linear
 from ..random import resolve_generator
-from ..warnings_codes import LabelMismatchWarning, ProbabilitiesAsLogitsWarning, guard_warn
+from ..mistake_warnings import LabelMismatchWarning, ProbabilitiesAsLogitsWarning, guard_warn
 
 _REDUCTIONS = ("mean", "sum", "none")
 

@@ -22,7 +22,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from ..warnings_codes import SchedulerOrderWarning, guard_warn
+from ..mistake_warnings import SchedulerOrderWarning, guard_warn
 from . import schedules
 from .optimizer import Optimizer
 

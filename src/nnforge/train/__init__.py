@@ -3,9 +3,9 @@ Prechelt's criteria, checkpoints, gradient-norm recording, progress output) and 
 guard."""
 from .callbacks import Callback, CallbackList, LambdaCallback
 from .checkpoint import Checkpoint, CheckpointError, TrainingInterrupted, load_checkpoint
+from .divergence import NonFiniteGuard, TrainingDivergedError
 from .early_stopping import EarlyStopping, generalization_loss, training_progress
 from .grad_norms import GradNormRecorder
-from .guards import NonFiniteGuard, TrainingDivergedError
 from .history import History
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
                       precision, r2, recall, top_k_accuracy)

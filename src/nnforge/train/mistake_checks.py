@@ -12,12 +12,12 @@ default in every `Trainer.fit`, cheap because they look only every `every` steps
   gradient is compared across layers (first / last in forward order); a ratio above
   `ratio` warns.
 
-The warnings come from `nnforge.warnings_codes` (once per run, silenceable).
+The warnings come from `nnforge.mistake_warnings` (once per run, silenceable).
 """
 import numpy as np
 
-from ..warnings_codes import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
-                              guard_warn, would_warn)
+from ..mistake_warnings import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
+                                guard_warn, would_warn)
 from .callbacks import Callback
 
 __all__ = ["TrainingGuards", "check_label_layout"]

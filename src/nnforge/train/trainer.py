@@ -24,13 +24,13 @@ import time
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-from ..warnings_codes import new_run
+from ..mistake_warnings import new_run
 from .callbacks import Callback, CallbackList
 from .checkpoint import TrainingInterrupted
-from .guards import NonFiniteGuard, TrainingDivergedError
+from .divergence import NonFiniteGuard, TrainingDivergedError
 from .history import History
-from .mistake_guards import TrainingGuards
 from .metrics import LABEL_METRICS, get_metric, predicted_labels
+from .mistake_checks import TrainingGuards
 from .progress import progress_callback
 
 __all__ = ["Trainer"]
