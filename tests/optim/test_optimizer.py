@@ -220,3 +220,23 @@ def test_float32_trajectories_equal_torch_float32(name, options):
     assert ours.data.dtype == np.float32
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
     assert np.abs(ours.data - w0).max() > 1e-2
+
+
+def test_options_are_restored_through_the_rules_own_hook():
+    """The base class keeps saved options as they are; a rule with a tuple option (Adam's
+    betas) turns the saved list back into a pair in its own `import_options`."""
+    class Windowed(optim.SGD):
+        def import_options(self, saved):
+            return dict(saved, window=tuple(saved["window"]))
+
+    p = Parameter(np.ones(2))
+    opt = Windowed([{"params": [p], "window": (2, 3)}], lr=0.1)
+    saved = json.loads(json.dumps(opt.state_dict()))          # tuples become lists in JSON
+    opt.load_state_dict(saved)
+    assert opt.param_groups[0]["window"] == (2, 3)
+    plain = optim.SGD([{"params": [p], "window": (2, 3)}], lr=0.1)
+    plain.load_state_dict(saved)
+    assert plain.param_groups[0]["window"] == [2, 3]
+    adam = optim.Adam([p], betas=(0.8, 0.9))
+    adam.load_state_dict(json.loads(json.dumps(adam.state_dict())))
+    assert adam.param_groups[0]["betas"] == (0.8, 0.9)

@@ -104,6 +104,12 @@ class Adam(Optimizer):
             saved["max_exp_avg_sq"] = state["max_sq_grad_sum"] * scale2
         return saved
 
+    def import_options(self, saved):
+        """Saved options back in memory: `betas` is saved as a list and used as a pair."""
+        if "betas" in saved:
+            saved = dict(saved, betas=tuple(saved["betas"]))
+        return saved
+
     def import_state(self, saved, p, group):
         if {"grad_sum", "sq_grad_sum", "scale1", "scale2"} <= set(saved):   # native form
             return dict(saved, step=int(saved["step"]))

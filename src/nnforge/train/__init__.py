@@ -10,12 +10,13 @@ from .history import History
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
                       precision, r2, recall, top_k_accuracy)
 from .progress import IntervalProgressLog, ProgressBar, ProgressLog
-from .trainer import Trainer
+from .trainer import StepOutput, Trainer
 
 __all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlyStopping",
            "GradNormRecorder", "History", "LambdaCallback", "TrainingInterrupted",
            "load_checkpoint",
-           "NonFiniteGuard", "IntervalProgressLog", "ProgressBar", "ProgressLog", "Trainer",
+           "NonFiniteGuard", "IntervalProgressLog", "ProgressBar", "ProgressLog", "StepOutput",
+           "Trainer",
            "TrainingDivergedError", "accuracy", "confusion_matrix", "f1",
            "generalization_loss", "get_metric", "mae", "metric_names", "mse", "precision",
            "r2", "recall", "top_k_accuracy", "training_progress"]

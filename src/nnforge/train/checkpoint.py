@@ -21,14 +21,24 @@ atomically, and only then is the previous array file deleted. A crash at any mom
 the previous complete pair or the new one; `load_checkpoint` checks the hash, so a damaged
 file is reported in one line instead of resuming from garbage.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import os
 import signal
+import threading
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..serialization import atomic_write_bytes, load, save
 from .callbacks import Callback
+from .cursor import TrainingCursor
+from .history import History
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
 
 __all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingState",
            "capture_state", "save_checkpoint", "load_checkpoint", "checkpoint_path",
@@ -36,8 +46,6 @@ __all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingStat
 
 FORMAT = "nnforge-checkpoint"
 VERSION = 1
-_ES_FIELDS = ("best", "best_epoch", "stopped_epoch", "restored_epoch", "wait", "_val_history",
-              "_train_history", "_e_opt", "_ups", "best_weights")
 
 
 class CheckpointError(ValueError):
@@ -84,89 +92,40 @@ def _decode(value, arrays):
     return value
 
 
-def _early_stopping(trainer):
-    from .early_stopping import EarlyStopping
-
-    return [(i, cb) for i, cb in enumerate(trainer.callbacks) if isinstance(cb, EarlyStopping)]
-
-
-def _callback_states(trainer):
-    """{"<index>:<class>": state} for EarlyStopping and callbacks with state_dict()."""
-    from .early_stopping import EarlyStopping
-
-    states = {}
-    for i, cb in enumerate(trainer.callbacks):
-        key = f"{i}:{type(cb).__name__}"
-        if isinstance(cb, EarlyStopping):
-            states[key] = {k: getattr(cb, k) for k in _ES_FIELDS}
-        elif callable(getattr(cb, "state_dict", None)):
-            states[key] = cb.state_dict()
-    return states
+def _callback_states(trainer: Trainer) -> dict[str, Any]:
+    """{"<index>:<class>": state} for the callbacks that have `state_dict()`."""
+    return {f"{i}:{type(cb).__name__}": cb.state_dict() for i, cb in enumerate(trainer.callbacks)
+            if callable(getattr(cb, "state_dict", None))}
 
 
-def _plan_state(trainer):
-    """The Trainer's UpdatePlan: per-update record, LR scale, momentum scheduler."""
-    plan = getattr(trainer, "plan", None)
-    if plan is None:
-        return None
-    momentum = getattr(plan, "momentum_scheduler", None)
-    return {"steps": {k: list(v) for k, v in getattr(plan, "steps", {}).items()},
-            "lr_scale": getattr(plan, "_lr_scale", 1.0),
-            "momentum_scheduler": (momentum.state_dict() if momentum is not None and
-                                   callable(getattr(momentum, "state_dict", None)) else None)}
-
-
-def _restore_plan(trainer, state):
-    plan = getattr(trainer, "plan", None)
-    if plan is None or state is None:
-        return
-    plan.steps = state["steps"]
-    plan._lr_scale = state["lr_scale"]
-    if state["momentum_scheduler"] is not None:
-        plan.momentum_scheduler.load_state_dict(state["momentum_scheduler"])
-    trainer.history.steps = plan.steps
-
-
-def capture_state(trainer, pending_row=None, partial=None):
+def capture_state(trainer: Trainer, pending_row: dict[str, Any] | None = None,
+                  partial: TrainingCursor | None = None) -> tuple[dict[str, np.ndarray],
+                                                                  dict[str, Any]]:
     """(arrays, meta) describing the trainer now. `pending_row`: the epoch's logs when
     called from on_epoch_end (before the Trainer appends them to its History); `partial`:
-    the Trainer's `resume_point` when stopping mid-epoch."""
-    arrays = {}
-    history = trainer.history
-    rows = [] if history is None else [dict(r) for r in history.rows]
+    the Trainer's `resume_point` (its cursor) when stopping mid-epoch."""
+    arrays: dict[str, np.ndarray] = {}
+    history = trainer.history.state_dict() if trainer.history is not None else \
+        History().state_dict()
     if pending_row is not None:
-        rows.append(dict(pending_row))
+        history["rows"].append(dict(pending_row))
     for name, value in trainer.model.state_dict().items():
         arrays[f"model/{name}"] = np.array(value, copy=True)
-    completed = len(rows)
     meta = {
         "format": FORMAT, "version": VERSION,
-        "epoch": completed if partial is None else int(partial["epoch"]),
+        "epoch": len(history["rows"]) if partial is None else int(partial.epoch),
         "global_step": int(trainer.global_step),
         "rng": trainer.generator.bit_generator.state,
         "stop_training": bool(trainer.stop_training),
         "stop_reason": trainer.stop_reason if partial is None else None,   # not "interrupted"
-        "history": _encode({"rows": rows,
-                            "best_epoch": getattr(history, "best_epoch", None),
-                            "restored_epoch": getattr(history, "restored_epoch", None)},
-                           arrays, "history"),
+        "history": _encode(history, arrays, "history"),
         "optimizer": _encode(trainer.optimizer.state_dict(native=True), arrays, "optimizer"),
         "scheduler": (None if trainer.scheduler is None else
                       _encode(trainer.scheduler.state_dict(), arrays, "scheduler")),
         "callbacks": _encode(_callback_states(trainer), arrays, "callbacks"),
-        "plan": _encode(_plan_state(trainer), arrays, "plan"),
-        "partial": None,
+        "plan": _encode(trainer.plan.state_dict(), arrays, "plan"),
+        "partial": None if partial is None else _encode(partial.state_dict(), arrays, "partial"),
     }
-    if partial is not None:
-        outputs = partial["outputs"]
-        meta["partial"] = _encode({
-            "batch": int(partial["batch"]), "lr": partial["lr"],
-            "loss_sum": partial["loss_sum"], "count": int(partial["count"]),
-            "epoch_rng": partial["epoch_rng"], "rng": partial["rng"],
-            "schedule_logs": partial.get("schedule_logs"),
-            "outputs": np.concatenate(outputs) if outputs else None,
-            "targets": np.concatenate(partial["targets"]) if outputs else None},
-            arrays, "partial")
     return arrays, meta
 
 
@@ -187,8 +146,6 @@ def checkpoint_path(directory, kind="last"):
 def save_checkpoint(directory, trainer, kind="last", pending_row=None, partial=None):
     """Write checkpoint `kind` of `trainer` into `directory` (crash-safe; see the module
     docstring) and return the sidecar's path."""
-    from ..serialization import atomic_write_bytes, save
-
     directory = os.fspath(directory)
     os.makedirs(directory, exist_ok=True)
     arrays, meta = capture_state(trainer, pending_row, partial)
@@ -258,14 +215,10 @@ class TrainingState:
     def model_state(self):
         return {k[len("model/"):]: v for k, v in self.arrays.items() if k.startswith("model/")}
 
-    def history(self):
-        from .history import History
-
-        saved = _decode(self.meta["history"], self.arrays)
+    def history(self) -> History:
+        """The `History` of the epochs completed before the checkpoint."""
         history = History()
-        for row in saved["rows"]:
-            history.append(row)
-        history.best_epoch, history.restored_epoch = saved["best_epoch"], saved["restored_epoch"]
+        history.load_state_dict(_decode(self.meta["history"], self.arrays))
         return history
 
     def restore(self, trainer):
@@ -290,33 +243,27 @@ class TrainingState:
         trainer.stop_training = bool(self.meta["stop_training"])
         trainer.stop_reason = self.meta["stop_reason"]
         trainer.history = self.history()
-        _restore_plan(trainer, _decode(self.meta.get("plan"), self.arrays))
+        plan = _decode(self.meta.get("plan"), self.arrays)
+        if plan is not None:
+            trainer.plan.load_state_dict(plan)
+        trainer.history.steps = trainer.plan.steps
         states = _decode(self.meta["callbacks"], self.arrays)
         for i, cb in enumerate(trainer.callbacks):
             state = states.get(f"{i}:{type(cb).__name__}")
-            if state is None:
-                continue
-            if callable(getattr(cb, "load_state_dict", None)):
+            if state is not None:
                 cb.load_state_dict(state)
-            else:
-                for k, v in state.items():
-                    setattr(cb, k, v)
-        partial = None
+        cursor = TrainingCursor(epoch=int(self.meta["epoch"]))
         if self.partial:
-            partial = _decode(self.meta["partial"], self.arrays)
-            partial["outputs"] = [] if partial["outputs"] is None else [partial["outputs"]]
-            partial["targets"] = [] if partial["targets"] is None else [partial["targets"]]
-            trainer.generator.bit_generator.state = partial["epoch_rng"]
+            cursor.load_state_dict(_decode(self.meta["partial"], self.arrays))
+            trainer.generator.bit_generator.state = cursor.epoch_rng
         else:
             trainer.generator.bit_generator.state = self.meta["rng"]
-        return int(self.meta["epoch"]), partial
+        return cursor
 
 
 def load_checkpoint(path):
     """Load a checkpoint from its JSON sidecar, a checkpoints folder or a run folder
     (then `checkpoints/last.json`); CheckpointError with one line if it is not usable."""
-    from ..serialization import load
-
     path = os.fspath(path)
     if os.path.isdir(path):
         inner = os.path.join(path, "checkpoints")
@@ -409,8 +356,6 @@ class handle_signals:
         self.trainer.interrupt_signal = signum
 
     def __enter__(self):
-        import threading
-
         if threading.current_thread() is threading.main_thread():
             for s in self.SIGNALS:
                 self._previous[s] = signal.signal(s, self._handler)

@@ -20,6 +20,10 @@ E_va(t) the monitored validation error and E_tr(t) the training error (Prechelt 
 
 Prechelt's criteria assume an error to minimize (mode "min"), positive as losses are.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 from .callbacks import Callback, check_monitor
@@ -127,6 +131,26 @@ class EarlyStopping(Callback):
                  "patience": f", patience={self.patience}"}.get(self.criterion, "")
         return (f"EarlyStopping(monitor={self.monitor!r}, criterion={self.criterion!r}{extra}, "
                 f"restore_best_weights={self.restore_best_weights})")
+
+    # --- saving and loading -------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the criterion has seen so far (best value and weights included), so a
+        resumed fit stops where an uninterrupted one would."""
+        return {"best": self.best, "best_epoch": self.best_epoch,
+                "stopped_epoch": self.stopped_epoch, "restored_epoch": self.restored_epoch,
+                "wait": self.wait, "val_history": self._val_history,
+                "train_history": self._train_history, "e_opt": self._e_opt, "ups": self._ups,
+                "best_weights": self.best_weights}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` saved (older checkpoints wrote the private names, with a
+        leading underscore, and are read too)."""
+        state = {key.lstrip("_"): value for key, value in state.items()}
+        self.best, self.best_epoch = state["best"], state["best_epoch"]
+        self.stopped_epoch, self.restored_epoch = state["stopped_epoch"], state["restored_epoch"]
+        self.wait, self.best_weights = state["wait"], state["best_weights"]
+        self._val_history, self._train_history = state["val_history"], state["train_history"]
+        self._e_opt, self._ups = state["e_opt"], state["ups"]
 
     # --- hooks ----------------------------------------------------------------------------
     def on_train_begin(self, logs=None):

@@ -32,6 +32,17 @@ class History:
     def append(self, row):
         self.rows.append(dict(row))
 
+    def state_dict(self):
+        """The rows and the best/restored epochs (what a checkpoint keeps; the stop reason
+        belongs to the fit that ends)."""
+        return {"rows": [dict(r) for r in self.rows], "best_epoch": self.best_epoch,
+                "restored_epoch": self.restored_epoch}
+
+    def load_state_dict(self, state):
+        """Restore what `state_dict` saved."""
+        self.rows = [dict(r) for r in state["rows"]]
+        self.best_epoch, self.restored_epoch = state["best_epoch"], state["restored_epoch"]
+
     def __len__(self):
         return len(self.rows)
 

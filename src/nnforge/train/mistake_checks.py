@@ -114,7 +114,7 @@ class TrainingGuards(Callback):
         trainer = self.trainer
         if not would_warn(LabelMismatchWarning) or self._output_size is None:
             return
-        loader = getattr(trainer, "_fit_loader", None)
+        loader = getattr(trainer, "train_loader", None)
         arrays = getattr(getattr(loader, "dataset", None), "arrays", None)
         if arrays is not None and len(arrays) > 1:
             check_label_layout(type(trainer.loss_fn).__name__, self._output_size, arrays[1])

@@ -135,6 +135,23 @@ class UpdatePlan:
                              "scales the LR, which the LR scheduler would overwrite; raise "
                              "max_batch_size or drop one of the two schedules")
 
+    def state_dict(self):
+        """The per-update record, the LR scale applied by a capped batch-size schedule and
+        the momentum scheduler's state."""
+        momentum = self.momentum_scheduler
+        return {"steps": {k: list(v) for k, v in self.steps.items()},
+                "lr_scale": self._lr_scale,
+                "momentum_scheduler": (momentum.state_dict() if momentum is not None and
+                                       callable(getattr(momentum, "state_dict", None))
+                                       else None)}
+
+    def load_state_dict(self, state):
+        """Restore what `state_dict` saved."""
+        self.steps = state["steps"]
+        self._lr_scale = state["lr_scale"]
+        if state["momentum_scheduler"] is not None:
+            self.momentum_scheduler.load_state_dict(state["momentum_scheduler"])
+
     def batch_size(self, epoch, default):
         """The loader batch size for `epoch` (0-based): the schedule's, else `default`."""
         if self.batch_size_schedule is None:
