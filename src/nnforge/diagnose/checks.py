@@ -9,6 +9,7 @@ the data first, then the untrained model, then short training experiments.
 """
 import copy
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -420,7 +421,6 @@ def check_lr_range(patient):
                            "learning rates: check data and initialization")
     details = {"result": result, "lr": patient.lr}
     if patient.plot_dir is not None:
-        import os
         path = os.path.join(patient.plot_dir, "lr_range_test.png")
         result.plot(path)
         details["plot"] = path

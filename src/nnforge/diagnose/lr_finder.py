@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autograd import Tensor
+from ..random import resolve_generator
 
 __all__ = ["LRFinderResult", "lr_range_test", "smooth", "suggest_lr"]
 
@@ -129,8 +130,6 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
     i is start_lr * (end_lr / start_lr) ** (i / (num_steps - 1)). The test stops early when
     the loss is not finite or exceeds `diverge_factor` times the best smoothed loss.
     """
-    from ..random import resolve_generator
-
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_range_test: expected 0 < start_lr < end_lr, got start_lr="
                          f"{start_lr}, end_lr={end_lr}")

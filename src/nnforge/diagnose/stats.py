@@ -6,7 +6,10 @@ with N(0, 1) and stay spread out with Xavier initialization.
 """
 import numpy as np
 
+from .. import nn
 from ..autograd import Tensor, no_grad
+from ..nn import init as nn_init
+from ..random import resolve_generator
 from ..train.callbacks import Callback
 
 __all__ = ["LayerStats", "activation_statistics", "gradient_statistics",
@@ -98,10 +101,6 @@ def deep_tanh_network(depth=10, width=500, in_features=None, init="xavier", std=
                       generator=None):
     """`depth` Linear(width, width) + Tanh blocks with zero biases; weights N(0, std^2)
     when `std` is given, else the named `init` from nn.init ("xavier" = xavier_normal_)."""
-    from .. import nn
-    from ..nn import init as nn_init
-    from ..random import resolve_generator
-
     rng = resolve_generator(generator)
     layers = []
     for i in range(depth):

@@ -17,6 +17,8 @@ import csv
 import math
 import os
 
+import numpy as np
+
 __all__ = ["read_history", "learning_curves", "schedule_plot", "grad_norm_plot",
            "confusion_plot", "compare_curves"]
 
@@ -133,8 +135,6 @@ def grad_norm_plot(norms, path, max_lines=12):
 
 def confusion_plot(matrix, class_names, path):
     """Counts C[i, j] (rows = true class) with the count written in each cell."""
-    import numpy as np
-
     matrix = np.asarray(matrix)
     n = len(matrix)
     names = list(class_names or [str(i) for i in range(n)])

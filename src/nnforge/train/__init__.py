@@ -3,6 +3,7 @@ Prechelt's criteria, checkpoints, gradient-norm recording, progress output) and 
 guard."""
 from .callbacks import Callback, CallbackList, LambdaCallback
 from .checkpoint import Checkpoint, CheckpointError, TrainingInterrupted, load_checkpoint
+from .cursor import TrainingCursor
 from .divergence import NonFiniteGuard, TrainingDivergedError
 from .early_stopping import EarlyStopping, generalization_loss, training_progress
 from .grad_norms import GradNormRecorder
@@ -13,10 +14,9 @@ from .progress import IntervalProgressLog, ProgressBar, ProgressLog
 from .trainer import StepOutput, Trainer
 
 __all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlyStopping",
-           "GradNormRecorder", "History", "LambdaCallback", "TrainingInterrupted",
-           "load_checkpoint",
-           "NonFiniteGuard", "IntervalProgressLog", "ProgressBar", "ProgressLog", "StepOutput",
-           "Trainer",
-           "TrainingDivergedError", "accuracy", "confusion_matrix", "f1",
-           "generalization_loss", "get_metric", "mae", "metric_names", "mse", "precision",
-           "r2", "recall", "top_k_accuracy", "training_progress"]
+           "GradNormRecorder", "History", "IntervalProgressLog", "LambdaCallback",
+           "NonFiniteGuard", "ProgressBar", "ProgressLog", "StepOutput", "Trainer",
+           "TrainingCursor", "TrainingDivergedError", "TrainingInterrupted", "accuracy",
+           "confusion_matrix", "f1", "generalization_loss", "get_metric", "load_checkpoint", "mae",
+           "metric_names", "mse", "precision", "r2", "recall", "top_k_accuracy",
+           "training_progress"]

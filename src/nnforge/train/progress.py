@@ -12,6 +12,7 @@ epoch's value (a momentum schedule), and the other three from the first epoch th
 size differs (a batch-size schedule), so the usual line stays short.
 tqdm is imported only when a bar is actually drawn.
 """
+import shutil
 import sys
 import time
 
@@ -122,8 +123,6 @@ class ProgressBar(_Progress):
         self._bar = None
 
     def on_epoch_begin(self, epoch, logs=None):
-        import shutil
-
         from tqdm import tqdm
 
         params = getattr(self.trainer, "params", None) or {}

@@ -26,6 +26,9 @@ import math
 
 import numpy as np
 
+from ..optim import clip_grad_norm_, clip_grad_value_, noise_scale
+from .callbacks import check_monitor
+
 __all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares"]
 
 _INTERVALS = ("epoch", "step")
@@ -192,7 +195,6 @@ class UpdatePlan:
         n, batch = len(loader.dataset), self.samples_per_update(loader)
         momentum = _momentum_of(group)
         sgd_momentum = float(group.get("momentum", 0.0))
-        from ..optim import noise_scale
         return {"lr": lr, "momentum": momentum, "batch_size": batch,
                 "updates": -(-len(loader) // self.accumulate_steps),
                 "noise_scale": noise_scale(lr, n, batch, sgd_momentum)}
@@ -204,7 +206,6 @@ class UpdatePlan:
     def before_step(self, epoch, batch):
         """Clip the accumulated gradients and record the LR/momentum of this update."""
         if self.clip_grad_norm is not None or self.clip_grad_value is not None:
-            from ..optim import clip_grad_norm_, clip_grad_value_
             params = self._params()
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(params, self.clip_grad_norm)
@@ -228,7 +229,6 @@ class UpdatePlan:
         """Step the per-epoch schedulers; a metric-driven one gets `logs[monitor]`."""
         if self.scheduler is not None and self.interval == "epoch":
             if self.needs_metric:
-                from .callbacks import check_monitor
                 monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
                 self.scheduler.step(check_monitor(type(self.scheduler).__name__, monitor,
                                                   logs))
