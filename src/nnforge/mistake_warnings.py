@@ -82,8 +82,8 @@ CODES = {cls.code: cls for cls in (ProbabilitiesAsLogitsWarning, TrainModeEvalua
                                    DeadReLUWarning, ExplodingGradientWarning)}
 
 _state = threading.local()
-_emitted = set()            # codes (and keys) already reported in this run
-_process_silenced = set()   # codes silenced with silence_codes()
+_emitted: set = set()       # codes (and keys) already reported in this run
+_process_silenced: set = set()   # codes silenced with silence_codes()
 
 
 def _local_silenced():

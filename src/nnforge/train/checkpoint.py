@@ -28,12 +28,12 @@ import json
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
 from ..serialization import atomic_write_bytes, load, save
-from .callbacks import Callback
+from .callbacks import Callback, Stateful
 from .cursor import TrainingCursor
 from .history import History
 
@@ -56,14 +56,15 @@ class TrainingInterrupted(Exception):
     """Training was stopped by a signal after finishing a batch. Attributes: signum,
     epoch (1-based), batch (batches of that epoch done), checkpoint (path or None)."""
 
-    def __init__(self, signum, epoch, batch, checkpoint=None):
+    def __init__(self, signum: int | None, epoch: int, batch: int,
+                 checkpoint: str | None = None) -> None:
         self.signum, self.epoch, self.batch, self.checkpoint = signum, epoch, batch, checkpoint
         name = signal.Signals(signum).name if signum else "a signal"
         super().__init__(f"interrupted by {name} after batch {batch} of epoch {epoch}")
 
 
 # --- encoding: nested values with arrays -> JSON + a flat dict of arrays ----------------------
-def _encode(value, arrays, prefix):
+def _encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     """`value` with every ndarray / NumPy scalar moved into `arrays` under a key starting
     with `prefix` and replaced by {"__array__": key} (NumPy scalars keep their dtype)."""
     if isinstance(value, (np.ndarray, np.generic)):
@@ -81,7 +82,7 @@ def _encode(value, arrays, prefix):
                     f"(under {prefix!r})")
 
 
-def _decode(value, arrays):
+def _decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, dict):
         if "__array__" in value:
             array = arrays[value["__array__"]]
@@ -95,7 +96,7 @@ def _decode(value, arrays):
 def _callback_states(trainer: Trainer) -> dict[str, Any]:
     """{"<index>:<class>": state} for the callbacks that have `state_dict()`."""
     return {f"{i}:{type(cb).__name__}": cb.state_dict() for i, cb in enumerate(trainer.callbacks)
-            if callable(getattr(cb, "state_dict", None))}
+            if isinstance(cb, Stateful)}
 
 
 def capture_state(trainer: Trainer, pending_row: dict[str, Any] | None = None,
@@ -130,7 +131,7 @@ def capture_state(trainer: Trainer, pending_row: dict[str, Any] | None = None,
 
 
 # --- files --------------------------------------------------------------------------------
-def _sha256(path):
+def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -138,12 +139,14 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def checkpoint_path(directory, kind="last"):
+def checkpoint_path(directory: str | os.PathLike[str], kind: str = "last") -> str:
     """Path of the JSON sidecar of checkpoint `kind` in `directory`."""
     return os.path.join(os.fspath(directory), f"{kind}.json")
 
 
-def save_checkpoint(directory, trainer, kind="last", pending_row=None, partial=None):
+def save_checkpoint(directory: str | os.PathLike[str], trainer: Trainer, kind: str = "last",
+                    pending_row: dict[str, Any] | None = None,
+                    partial: TrainingCursor | None = None) -> str:
     """Write checkpoint `kind` of `trainer` into `directory` (crash-safe; see the module
     docstring) and return the sidecar's path."""
     directory = os.fspath(directory)
@@ -166,7 +169,7 @@ def save_checkpoint(directory, trainer, kind="last", pending_row=None, partial=N
     return sidecar
 
 
-def _referenced_file(sidecar):
+def _referenced_file(sidecar: str) -> str | None:
     try:
         with open(sidecar, encoding="utf-8") as f:
             return json.load(f).get("weights")
@@ -174,7 +177,7 @@ def _referenced_file(sidecar):
         return None
 
 
-def remove_orphans(directory):
+def remove_orphans(directory: str | os.PathLike[str]) -> list[str]:
     """Delete what a killed writer left behind in `directory`: temporary files and array
     files no sidecar refers to. Returns the removed names."""
     if not os.path.isdir(directory):
@@ -197,22 +200,22 @@ class TrainingState:
     """A loaded checkpoint: `meta` (JSON values) and `arrays`; `restore(trainer)` puts it
     into a freshly built Trainer (same config) and returns (start_epoch, partial)."""
 
-    def __init__(self, meta, arrays, path):
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: str) -> None:
         self.meta, self.arrays, self.path = meta, arrays, path
 
     @property
-    def epoch(self):
+    def epoch(self) -> int:
         return self.meta["epoch"]
 
     @property
-    def global_step(self):
+    def global_step(self) -> int:
         return self.meta["global_step"]
 
     @property
-    def partial(self):
+    def partial(self) -> bool:
         return self.meta.get("partial") is not None
 
-    def model_state(self):
+    def model_state(self) -> dict[str, np.ndarray]:
         return {k[len("model/"):]: v for k, v in self.arrays.items() if k.startswith("model/")}
 
     def history(self) -> History:
@@ -221,7 +224,7 @@ class TrainingState:
         history.load_state_dict(_decode(self.meta["history"], self.arrays))
         return history
 
-    def restore(self, trainer):
+    def restore(self, trainer: Trainer) -> TrainingCursor:
         where = f"checkpoint {self.path}"
         model_state = self.model_state()
         expected = trainer.model.state_dict()
@@ -250,7 +253,7 @@ class TrainingState:
         states = _decode(self.meta["callbacks"], self.arrays)
         for i, cb in enumerate(trainer.callbacks):
             state = states.get(f"{i}:{type(cb).__name__}")
-            if state is not None:
+            if state is not None and isinstance(cb, Stateful):
                 cb.load_state_dict(state)
         cursor = TrainingCursor(epoch=int(self.meta["epoch"]))
         if self.partial:
@@ -261,7 +264,7 @@ class TrainingState:
         return cursor
 
 
-def load_checkpoint(path):
+def load_checkpoint(path: str | os.PathLike[str]) -> TrainingState:
     """Load a checkpoint from its JSON sidecar, a checkpoints folder or a run folder
     (then `checkpoints/last.json`); CheckpointError with one line if it is not usable."""
     path = os.fspath(path)
@@ -302,38 +305,40 @@ class Checkpoint(Callback):
     (mode "min" or "max"; None: no best checkpoint). Place it after EarlyStopping so that
     the saved early-stopping state includes the epoch just finished."""
 
-    def __init__(self, directory, monitor=None, mode="min", every=1):
+    def __init__(self, directory: str | os.PathLike[str], monitor: str | None = None,
+                 mode: str = "min", every: int = 1) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"Checkpoint(mode={mode!r}): expected 'min' or 'max'")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"Checkpoint(every={every!r}): expected a positive integer")
         self.directory = os.fspath(directory)
         self.monitor, self.mode, self.every = monitor, mode, every
-        self.best = None
+        self.best: float | None = None
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {"best": self.best}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best = state["best"]
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.best = None
         remove_orphans(self.directory)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
+        trainer = cast("Trainer", self.trainer)
         if self.monitor is not None and self.monitor in logs:
             value = float(logs[self.monitor])
             better = self.best is None or (value < self.best if self.mode == "min"
                                            else value > self.best)
             if better and np.isfinite(value):
                 self.best = value
-                save_checkpoint(self.directory, self.trainer, "best", pending_row=logs)
-        if (epoch + 1) % self.every == 0 or self.trainer.stop_training:
-            save_checkpoint(self.directory, self.trainer, "last", pending_row=logs)
+                save_checkpoint(self.directory, trainer, "best", pending_row=logs)
+        if (epoch + 1) % self.every == 0 or trainer.stop_training:
+            save_checkpoint(self.directory, trainer, "last", pending_row=logs)
 
-    def save_interrupted(self, trainer):
+    def save_interrupted(self, trainer: Trainer) -> str:
         """Write "last" from the Trainer's mid-epoch `resume_point`; returns its path."""
         return save_checkpoint(self.directory, trainer, "last",
                                partial=getattr(trainer, "resume_point", None))
@@ -346,22 +351,22 @@ class handle_signals:
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self, trainer):
+    def __init__(self, trainer: Trainer) -> None:
         self.trainer = trainer
-        self._previous = {}
+        self._previous: dict[int, Any] = {}
 
-    def _handler(self, signum, frame):
+    def _handler(self, signum: int, frame: Any) -> None:
         if self.trainer.interrupt_signal is not None:        # second signal: stop now
             raise KeyboardInterrupt
         self.trainer.interrupt_signal = signum
 
-    def __enter__(self):
+    def __enter__(self) -> handle_signals:
         if threading.current_thread() is threading.main_thread():
             for s in self.SIGNALS:
                 self._previous[s] = signal.signal(s, self._handler)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         for s, handler in self._previous.items():
             signal.signal(s, handler)
         self._previous.clear()

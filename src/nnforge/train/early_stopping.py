@@ -22,6 +22,7 @@ Prechelt's criteria assume an error to minimize (mode "min"), positive as losses
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ __all__ = ["EarlyStopping", "generalization_loss", "training_progress", "CRITERI
 CRITERIA = ("patience", "GL", "PQ", "UP", "none")
 
 
-def generalization_loss(val_error, best_val_error):
+def generalization_loss(val_error: float, best_val_error: float) -> float:
     """GL = 100·(E_va / E_opt − 1): how many percent the current validation error lies
     above the best so far (H14)."""
     if best_val_error == 0:
@@ -42,7 +43,7 @@ def generalization_loss(val_error, best_val_error):
     return 100.0 * (float(val_error) / float(best_val_error) - 1.0)
 
 
-def training_progress(strip_train_errors):
+def training_progress(strip_train_errors: Sequence[float]) -> float:
     """P_k = 1000·(Σ E_tr / (k·min E_tr) − 1) over one strip of k training errors (H15)."""
     e = np.asarray(strip_train_errors, dtype=np.float64)
     lowest = e.min()
@@ -71,9 +72,10 @@ class EarlyStopping(Callback):
     (`stopped_epoch` is None when the criterion never fired) and `best` the best value.
     """
 
-    def __init__(self, monitor="val_loss", patience=0, min_delta=0.0, mode="auto",
-                 restore_best_weights=True, criterion="patience", alpha=None, strip=5, s=None,
-                 train_monitor=None):
+    def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = True,
+                 criterion: str = "patience", alpha: float | None = None, strip: int = 5,
+                 s: int | None = None, train_monitor: str | None = None) -> None:
         if criterion not in CRITERIA:
             raise ValueError(f"EarlyStopping(criterion={criterion!r}): expected one of "
                              f"{', '.join(CRITERIA)}")
@@ -113,19 +115,19 @@ class EarlyStopping(Callback):
         self._sign = 1.0 if resolved == "min" else -1.0
         self._reset()
 
-    def _reset(self):
-        self.best = None
-        self.best_epoch = None
-        self.stopped_epoch = None
-        self.best_weights = None
-        self.restored_epoch = None
+    def _reset(self) -> None:
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.stopped_epoch: int | None = None
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self.restored_epoch: int | None = None
         self.wait = 0
-        self._val_history = []        # E_va(1..t)
-        self._train_history = []      # E_tr(1..t)
+        self._val_history: list[float] = []        # E_va(1..t)
+        self._train_history: list[float] = []      # E_tr(1..t)
         self._e_opt = float("inf")
         self._ups = 0
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = {"GL": f", alpha={self.alpha}", "PQ": f", alpha={self.alpha}, strip={self.strip}",
                  "UP": f", s={self.s}, strip={self.strip}",
                  "patience": f", patience={self.patience}"}.get(self.criterion, "")
@@ -153,16 +155,16 @@ class EarlyStopping(Callback):
         self._e_opt, self._ups = state["e_opt"], state["ups"]
 
     # --- hooks ----------------------------------------------------------------------------
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         current = check_monitor(repr(self), self.monitor, logs)
         t = epoch + 1
         self._val_history.append(current)
         if self.criterion == "PQ":
-            self._train_history.append(check_monitor(repr(self), self.train_monitor, logs))
+            self._train_history.append(check_monitor(repr(self), str(self.train_monitor), logs))
         self._e_opt = min(self._e_opt, current)
 
         improved = self.best is None or self._sign * (self.best - current) > self.min_delta
@@ -183,16 +185,17 @@ class EarlyStopping(Callback):
                                             f"(best {self.monitor} {self.best:.6g} at epoch "
                                             f"{self.best_epoch})")
 
-    def _should_stop(self, t, current):
+    def _should_stop(self, t: int, current: float) -> str | None:
         """A sentence saying why training stops after epoch t, or None to continue."""
         if self.criterion == "patience":
             if self.wait > 0 and self.wait >= self.patience:
                 return (f"{self.monitor} did not improve by more than {self.min_delta:g} for "
                         f"{self.wait} epoch(s) (patience {self.patience})")
             return None
+        alpha = float("nan") if self.alpha is None else self.alpha    # set for GL and PQ
         if self.criterion == "GL":
             gl = generalization_loss(current, self._e_opt)
-            if gl > self.alpha:
+            if gl > alpha:
                 return f"GL = {gl:.4f} > alpha = {self.alpha:g}"
             return None
         if self.criterion == "none" or t % self.strip != 0:
@@ -204,7 +207,7 @@ class EarlyStopping(Callback):
             if gl <= 0:
                 return None
             quotient = gl / progress if progress > 0 else float("inf")
-            if quotient > self.alpha:
+            if quotient > alpha:
                 return (f"PQ = GL/P_{k} = {gl:.4f}/{progress:.4f} = {quotient:.4f} > "
                         f"alpha = {self.alpha:g}")
             return None
@@ -213,12 +216,12 @@ class EarlyStopping(Callback):
             self._ups += 1
         else:
             self._ups = 0
-        if self._ups >= self.s:
+        if self._ups >= (self.s or 0):               # s is set for UP
             return (f"{self.monitor} rose in {self._ups} successive strips of {k} epochs "
                     f"(UP_{self.s})")
         return None
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.restore_best_weights and self.best_weights is not None and \
                 self.trainer is not None:
             self.trainer.model.load_state_dict(self.best_weights)

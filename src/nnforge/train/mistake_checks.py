@@ -14,7 +14,12 @@ default in every `Trainer.fit`, cheap because they look only every `every` steps
 
 The warnings come from `nnforge.mistake_warnings` (once per run, silenceable).
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..mistake_warnings import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
                                 guard_warn, would_warn)
@@ -25,7 +30,7 @@ __all__ = ["TrainingGuards", "check_label_layout"]
 _CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
 
 
-def check_label_layout(loss_name, n_outputs, y):
+def check_label_layout(loss_name: str, n_outputs: int | None, y: ArrayLike) -> str | None:
     """NF-GUARD-003: warn when integer class labels `y` do not fit `n_outputs` output units of
     a CrossEntropyLoss/NLLLoss model; returns the message or None."""
     y = np.asarray(y)
@@ -58,7 +63,8 @@ class TrainingGuards(Callback):
         ratio: warn when first-layer / last-layer gradient RMS exceeds this.
     """
 
-    def __init__(self, every=50, dead_fraction=0.5, min_samples=64, ratio=1e3):
+    def __init__(self, every: int = 50, dead_fraction: float = 0.5, min_samples: int = 64,
+                 ratio: float = 1e3) -> None:
         self.every, self.dead_fraction = int(every), float(dead_fraction)
         self.min_samples, self.ratio = int(min_samples), float(ratio)
 
@@ -75,7 +81,7 @@ class TrainingGuards(Callback):
     def _sampling(self):
         return self._step == 1 or self._step % self.every == 0
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._step += 1
         if self._step == 1:
             self._handles.append(self.trainer.model.register_forward_hook(self._record_output))
@@ -99,7 +105,7 @@ class TrainingGuards(Callback):
             self._seen[name] = self._seen.get(name, 0) + len(data)
         return hook
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for handle in self._handles:
             handle.remove()
         self._handles = []
@@ -147,6 +153,6 @@ class TrainingGuards(Callback):
                        "the input; use a smaller initialization scale (Xavier/He), "
                        "normalization, or gradient clipping", stacklevel=3)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"TrainingGuards(every={self.every}, dead_fraction={self.dead_fraction}, "
                 f"ratio={self.ratio})")

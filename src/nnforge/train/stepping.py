@@ -22,7 +22,11 @@ samples per update (loader batch x accumulate_steps, at most N) and the group's 
 (SGD, RMSprop; 0 for optimizers without one - the "momentum" column shows Adam's beta1, but
 the formula is SGD's and does not use it).
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +38,7 @@ __all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares"]
 _INTERVALS = ("epoch", "step")
 
 
-def batch_sizes(loader):
+def batch_sizes(loader: Any) -> list[int]:
     """Samples in each batch of one epoch of a `DataLoader` (before batch augmentation)."""
     n = len(loader.dataset)
     size = getattr(loader, "batch_size", None)
@@ -44,10 +48,11 @@ def batch_sizes(loader):
     return [size] * full + ([rest] if rest and not getattr(loader, "drop_last", False) else [])
 
 
-def accumulation_shares(sizes, accumulate_steps):
+def accumulation_shares(sizes: Sequence[int],
+                        accumulate_steps: int) -> list[tuple[float, bool]]:
     """(loss weight, step after this batch?) per batch: batches are taken in groups of
     `accumulate_steps`; each weight is the batch's share of its group's samples."""
-    out = []
+    out: list[tuple[float, bool]] = []
     for start in range(0, len(sizes), accumulate_steps):
         group = sizes[start:start + accumulate_steps]
         total = float(sum(group))
@@ -55,7 +60,7 @@ def accumulation_shares(sizes, accumulate_steps):
     return out
 
 
-def _momentum_of(group):
+def _momentum_of(group: dict[str, Any]) -> float:
     if "momentum" in group:
         return float(group["momentum"])
     if "betas" in group:
@@ -63,7 +68,7 @@ def _momentum_of(group):
     return math.nan
 
 
-def _positive(value, name, integer=False):
+def _positive(value: Any, name: str, integer: bool = False) -> Any:
     if value is None:
         return None
     kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
@@ -91,9 +96,11 @@ class UpdatePlan:
             order) after accumulation, before the step; None: no clipping.
     """
 
-    def __init__(self, optimizer, scheduler=None, interval=None, monitor=None,
-                 momentum_scheduler=None, momentum_interval="epoch", batch_size_schedule=None,
-                 accumulate_steps=1, clip_grad_norm=None, clip_grad_value=None):
+    def __init__(self, optimizer: Any, scheduler: Any = None, interval: str | None = None,
+                 monitor: str | None = None, momentum_scheduler: Any = None,
+                 momentum_interval: str = "epoch", batch_size_schedule: Any = None,
+                 accumulate_steps: int = 1, clip_grad_norm: float | None = None,
+                 clip_grad_value: float | None = None) -> None:
         if interval is None:
             interval = getattr(scheduler, "interval", "epoch")
         if interval not in _INTERVALS:
@@ -122,11 +129,11 @@ class UpdatePlan:
         self.accumulate_steps = int(_positive(accumulate_steps, "accumulate_steps", True))
         self.clip_grad_norm = _positive(clip_grad_norm, "clip_grad_norm")
         self.clip_grad_value = _positive(clip_grad_value, "clip_grad_value")
-        self.steps = {}
+        self.steps: dict[str, list[Any]] = {}
         self._lr_scale = 1.0
 
     # --- per fit / per epoch --------------------------------------------------------------
-    def begin_fit(self, epochs):
+    def begin_fit(self, epochs: int) -> None:
         """Reset the per-step record; refuse a capped batch schedule (which rescales the
         LR) together with an LR scheduler that would overwrite that rescaling."""
         self.steps = {"epoch": [], "lr": [], "momentum": [], "batch_size": []}
@@ -138,7 +145,7 @@ class UpdatePlan:
                              "scales the LR, which the LR scheduler would overwrite; raise "
                              "max_batch_size or drop one of the two schedules")
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The per-update record, the LR scale applied by a capped batch-size schedule and
         the momentum scheduler's state."""
         momentum = self.momentum_scheduler
@@ -148,14 +155,14 @@ class UpdatePlan:
                                        callable(getattr(momentum, "state_dict", None))
                                        else None)}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what `state_dict` saved."""
         self.steps = state["steps"]
         self._lr_scale = state["lr_scale"]
         if state["momentum_scheduler"] is not None:
             self.momentum_scheduler.load_state_dict(state["momentum_scheduler"])
 
-    def batch_size(self, epoch, default):
+    def batch_size(self, epoch: int, default: int | None) -> int | None:
         """The loader batch size for `epoch` (0-based): the schedule's, else `default`."""
         if self.batch_size_schedule is None:
             return default
@@ -165,7 +172,7 @@ class UpdatePlan:
                              f"{size!r}, expected a positive integer")
         return int(size)
 
-    def begin_epoch(self, epoch):
+    def begin_epoch(self, epoch: int) -> None:
         """Apply the batch schedule's LR scale (only where it hits max_batch_size)."""
         lr_scale = getattr(self.batch_size_schedule, "lr_scale", None)
         if lr_scale is None:
@@ -177,18 +184,18 @@ class UpdatePlan:
                 group["lr"] = group["lr"] * ratio
             self._lr_scale = scale
 
-    def shares(self, loader):
+    def shares(self, loader: Any) -> list[tuple[float, bool]] | None:
         """(loss weight, step now?) per batch of this epoch."""
         if self.accumulate_steps == 1:
             return None
         return accumulation_shares(batch_sizes(loader), self.accumulate_steps)
 
-    def samples_per_update(self, loader):
+    def samples_per_update(self, loader: Any) -> int:
         n = len(loader.dataset)
         size = getattr(loader, "batch_size", None)
         return n if size is None else min(size * self.accumulate_steps, n)
 
-    def epoch_logs(self, loader, lr):
+    def epoch_logs(self, loader: Any, lr: float) -> dict[str, Any]:
         """lr, momentum, batch_size (samples per update), updates and noise_scale of the
         epoch about to run."""
         group = self.optimizer.param_groups[0]
@@ -200,10 +207,10 @@ class UpdatePlan:
                 "noise_scale": noise_scale(lr, n, batch, sgd_momentum)}
 
     # --- per update ---------------------------------------------------------------------
-    def _params(self):
+    def _params(self) -> list[Any]:
         return [p for group in self.optimizer.param_groups for p in group["params"]]
 
-    def before_step(self, epoch, batch):
+    def before_step(self, epoch: int, batch: int) -> None:
         """Clip the accumulated gradients and record the LR/momentum of this update."""
         if self.clip_grad_norm is not None or self.clip_grad_value is not None:
             params = self._params()
@@ -218,14 +225,14 @@ class UpdatePlan:
         steps["momentum"].append(_momentum_of(group))
         steps["batch_size"].append(batch)
 
-    def after_step(self):
+    def after_step(self) -> None:
         """Step the per-batch schedulers."""
         if self.scheduler is not None and self.interval == "step":
             self.scheduler.step()
         if self.momentum_scheduler is not None and self.momentum_interval == "step":
             self.momentum_scheduler.step()
 
-    def end_epoch(self, logs):
+    def end_epoch(self, logs: dict[str, Any]) -> None:
         """Step the per-epoch schedulers; a metric-driven one gets `logs[monitor]`."""
         if self.scheduler is not None and self.interval == "epoch":
             if self.needs_metric:
