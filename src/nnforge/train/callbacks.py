@@ -73,7 +73,19 @@ class Callback:
 @runtime_checkable
 class Stateful(Protocol):
     """A callback whose state goes into checkpoints: `state_dict()` returns plain values
-    and arrays, `load_state_dict(state)` puts them back."""
+    and arrays, `load_state_dict(state)` puts them back.
+
+    Examples
+    --------
+    >>> class Best(Callback):
+    ...     best = None
+    ...     def state_dict(self):
+    ...         return {"best": self.best}
+    ...     def load_state_dict(self, state):
+    ...         self.best = state["best"]
+    >>> isinstance(Best(), Stateful), isinstance(Callback(), Stateful)
+    (True, False)
+    """
 
     def state_dict(self) -> dict[str, Any]: ...
 
@@ -112,8 +124,20 @@ def _overrides(callback: Callback, hook: str) -> bool:
 
 
 class CallbackList:
-    """Calls a list of callbacks in order. Batch hooks are dispatched only to callbacks
-    that override them, which keeps the per-batch overhead of an epoch near zero."""
+    """Calls a list of callbacks in order.
+
+    Batch hooks are dispatched only to callbacks that override them, which keeps the
+    per-batch overhead of an epoch near zero.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> callbacks = CallbackList([LambdaCallback(on_epoch_end=lambda e, l: calls.append(e)),
+    ...                           Callback()])
+    >>> callbacks.on_epoch_end(0, {}); callbacks.on_epoch_end(1, {})
+    >>> calls, len(callbacks), callbacks.has_batch_hooks
+    ([0, 1], 2, False)
+    """
 
     def __init__(self, callbacks: Iterable[Callback] | None = (),
                  trainer: Trainer | None = None) -> None:

@@ -197,8 +197,28 @@ def remove_orphans(directory: str | os.PathLike[str]) -> list[str]:
 
 
 class TrainingState:
-    """A loaded checkpoint: `meta` (JSON values) and `arrays`; `restore(trainer)` puts it
-    into a freshly built Trainer (same config) and returns (start_epoch, partial)."""
+    """A loaded checkpoint: `meta` (JSON values) and `arrays`.
+
+    `restore(trainer)` puts it into a freshly built Trainer (same config) and returns the
+    `TrainingCursor` the fit continues from; `Trainer.fit(resume=state)` calls it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from nnforge import nn, optim
+    >>> from nnforge.train import Trainer
+    >>> X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = nn.Linear(3, 2, generator=np.random.default_rng(0))
+    >>> folder = tempfile.mkdtemp()
+    >>> trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1),
+    ...                   nn.CrossEntropyLoss(), callbacks=[Checkpoint(folder)], generator=0)
+    >>> _ = trainer.fit((X, y), epochs=2, batch_size=8, verbose=0)
+    >>> state = load_checkpoint(folder)
+    >>> state.epoch, state.global_step, state.partial
+    (2, 4, False)
+    """
 
     def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: str) -> None:
         self.meta, self.arrays, self.path = meta, arrays, path
@@ -301,9 +321,38 @@ def load_checkpoint(path: str | os.PathLike[str]) -> TrainingState:
 
 # --- the callback ---------------------------------------------------------------------------
 class Checkpoint(Callback):
-    """Write checkpoint "last" every `every` epochs and "best" whenever `monitor` improves
-    (mode "min" or "max"; None: no best checkpoint). Place it after EarlyStopping so that
-    the saved early-stopping state includes the epoch just finished."""
+    """Write checkpoint "last" every `every` epochs and "best" whenever `monitor` improves.
+
+    Parameters
+    ----------
+    directory : str or PathLike
+        Folder of the checkpoint files (created if missing).
+    monitor : str or None
+        The logged value that decides the "best" checkpoint; None: no best checkpoint.
+    mode : {"min", "max"}
+        Whether a lower or a higher `monitor` is better.
+    every : int
+        Write "last" after every that many epochs (and after the epoch that stops).
+
+    Place it after EarlyStopping so that the saved early-stopping state includes the epoch
+    just finished.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from nnforge import nn, optim
+    >>> from nnforge.train import Trainer
+    >>> X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = nn.Linear(3, 2, generator=np.random.default_rng(0))
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(),
+    ...             callbacks=[Checkpoint(folder, monitor="loss")]).fit(
+    ...     (X, y), epochs=2, verbose=0)
+    >>> sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    ['best.json', 'last.json']
+    """
 
     def __init__(self, directory: str | os.PathLike[str], monitor: str | None = None,
                  mode: str = "min", every: int = 1) -> None:
@@ -347,7 +396,18 @@ class Checkpoint(Callback):
 class handle_signals:
     """Context manager: SIGINT and SIGTERM set `trainer.interrupt_signal`, so the Trainer
     finishes its batch and raises TrainingInterrupted; a second signal interrupts at once.
-    Does nothing outside the main thread (signal handlers can only be set there)."""
+    Does nothing outside the main thread (signal handlers can only be set there).
+
+    Examples
+    --------
+    >>> import os, signal
+    >>> from types import SimpleNamespace
+    >>> trainer = SimpleNamespace(interrupt_signal=None)
+    >>> with handle_signals(trainer):
+    ...     os.kill(os.getpid(), signal.SIGTERM)
+    >>> trainer.interrupt_signal == signal.SIGTERM
+    True
+    """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -39,7 +39,19 @@ def _finite(array):
 
 
 class NonFiniteGuard:
-    """Checks the loss and the gradients of `model`'s parameters after each backward."""
+    """Checks the loss and the gradients of `model`'s parameters after each backward.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge import nn
+    >>> guard = NonFiniteGuard(nn.Linear(2, 1))
+    >>> guard.check(0.5, epoch=1, step=1)             # finite: nothing happens
+    >>> guard.check(float("nan"), epoch=1, step=2)    # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nnforge.train.divergence.TrainingDivergedError: training diverged at epoch 1, step 2: ...
+    """
 
     def __init__(self, model: Any) -> None:
         self.model = model

@@ -55,21 +55,40 @@ def training_progress(strip_train_errors: Sequence[float]) -> float:
 class EarlyStopping(Callback):
     """Stop training when the monitored quantity stops improving; keep the best weights.
 
-    Parameters (Keras names where Keras has them):
-        monitor: key of the epoch logs to watch ("val_loss", "val_accuracy", ...).
-        patience: epochs without improvement tolerated by the "patience" criterion.
-        min_delta: a change must exceed this to count as an improvement.
-        mode: "min", "max" or "auto" (max for accuracy-like metrics, min otherwise).
-        restore_best_weights: load the best epoch's weights at the end of training, whether
-            or not the criterion fired (default True, unlike Keras).
-        criterion: "patience", "GL", "PQ", "UP" or "none" (see the module docstring).
-        alpha: threshold of GL (percent) and PQ; required for those criteria.
-        strip: strip length k of PQ and UP (Prechelt used 5).
-        s: number of successive rising strips for UP; required for UP.
-        train_monitor: training error used by PQ (default: monitor without "val_").
+    Parameters
+    ----------
+    monitor : str
+        Key of the epoch logs to watch ("val_loss", "val_accuracy", ...).
+    patience : int
+        Epochs without improvement tolerated by the "patience" criterion.
+    min_delta : float
+        A change must exceed this to count as an improvement.
+    mode : {"auto", "min", "max"}
+        "auto": max for accuracy-like metrics, min otherwise.
+    restore_best_weights : bool
+        Load the best epoch's weights at the end of training, whether or not the criterion
+        fired (default True, unlike Keras).
+    criterion : {"patience", "GL", "PQ", "UP", "none"}
+        The stopping rule (see the module docstring).
+    alpha : float or None
+        Threshold of GL (percent) and PQ; required for those criteria.
+    strip : int
+        Strip length k of PQ and UP (Prechelt used 5).
+    s : int or None
+        Number of successive rising strips for UP; required for UP.
+    train_monitor : str or None
+        Training error used by PQ (default: `monitor` without "val_").
 
     After training, `best_epoch` and `stopped_epoch` are 1-based epoch numbers
     (`stopped_epoch` is None when the criterion never fired) and `best` the best value.
+
+    Examples
+    --------
+    >>> stopper = EarlyStopping(monitor="val_loss", patience=2)
+    >>> for epoch, value in enumerate([0.9, 0.7, 0.8, 0.75]):
+    ...     stopper.on_epoch_end(epoch, {"val_loss": value})
+    >>> stopper.best, stopper.best_epoch, stopper.stopped_epoch
+    (0.7, 2, 4)
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,

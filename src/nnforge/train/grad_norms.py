@@ -23,7 +23,22 @@ __all__ = ["GradNormRecorder", "read_grad_norms"]
 
 class GradNormRecorder(Callback):
     """Mean L2 norm of each parameter's gradient per epoch: `rows` = [{"epoch": 1,
-    "0.weight": 0.12, ...}, ...]."""
+    "0.weight": 0.12, ...}, ...].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge import nn, optim
+    >>> from nnforge.train import Trainer
+    >>> X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = nn.Linear(3, 2, generator=np.random.default_rng(0))
+    >>> recorder = GradNormRecorder()
+    >>> _ = Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(),
+    ...             callbacks=[recorder]).fit((X, y), epochs=2, verbose=0)
+    >>> [sorted(row) for row in recorder.rows]
+    [['bias', 'epoch', 'weight'], ['bias', 'epoch', 'weight']]
+    """
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []

@@ -20,11 +20,24 @@ __all__ = ["History"]
 class History:
     """Per-epoch records of a `Trainer.fit` run.
 
-    Attributes:
-        rows: list of dicts, one per completed epoch.
-        stop_reason: a sentence saying why training ended.
-        best_epoch: 1-based epoch the early-stopping callback judged best (or None).
-        restored_epoch: epoch whose weights were restored at the end (or None).
+    Attributes
+    ----------
+    rows : list of dict
+        One dict per completed epoch.
+    stop_reason : str or None
+        A sentence saying why training ended.
+    best_epoch : int or None
+        1-based epoch the early-stopping callback judged best.
+    restored_epoch : int or None
+        Epoch whose weights were restored at the end.
+
+    Examples
+    --------
+    >>> history = History()
+    >>> history.append({"epoch": 1, "loss": 0.9, "val_loss": 1.0})
+    >>> history.append({"epoch": 2, "loss": 0.5, "val_loss": 0.8})
+    >>> history["val_loss"], history.best("val_loss")
+    ([1.0, 0.8], (2, 0.8))
     """
 
     steps: dict[str, list[Any]]          # per update, set by the Trainer

@@ -56,11 +56,23 @@ def check_label_layout(loss_name: str, n_outputs: int | None, y: ArrayLike) -> s
 class TrainingGuards(Callback):
     """Dead-ReLU, exploding-gradient and label-layout guards for `Trainer.fit`.
 
-    Args:
-        every: look at one step in `every` (and at the first).
-        dead_fraction: warn when more than this fraction of a ReLU layer's units is dead.
-        min_samples: inputs to see before judging a unit dead.
-        ratio: warn when first-layer / last-layer gradient RMS exceeds this.
+    Parameters
+    ----------
+    every : int
+        Look at one step in `every` (and at the first).
+    dead_fraction : float
+        Warn when more than this fraction of a ReLU layer's units is dead.
+    min_samples : int
+        Inputs to see before judging a unit dead.
+    ratio : float
+        Warn when first-layer / last-layer gradient RMS exceeds this.
+
+    Examples
+    --------
+    The Trainer adds one to every fit (``Trainer(..., guards=False)`` leaves it out):
+
+    >>> TrainingGuards(every=10)
+    TrainingGuards(every=10, dead_fraction=0.5, ratio=1000.0)
     """
 
     def __init__(self, every: int = 50, dead_fraction: float = 0.5, min_samples: int = 64,

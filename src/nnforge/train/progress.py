@@ -83,7 +83,17 @@ class _Progress(Callback):
 
 
 class ProgressLog(_Progress):
-    """One line per epoch to `stream` (default stderr)."""
+    """One line per epoch to `stream` (default stderr).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> ProgressLog(out).on_epoch_end(0, {"epoch": 1, "loss": 0.25, "lr": 0.1,
+    ...                                   "seconds": 1.5})
+    >>> out.getvalue()
+    'epoch 1  loss 0.2500  lr 1e-01  1.5s\\n'
+    """
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
@@ -95,7 +105,19 @@ class ProgressLog(_Progress):
 
 class IntervalProgressLog(ProgressLog):
     """ProgressLog plus a line every `log_interval` batches: samples done of the epoch's
-    total, the percentage, and the mean training loss of the epoch so far (K14)."""
+    total, the percentage, and the mean training loss of the epoch so far.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> log = IntervalProgressLog(2, out)
+    >>> log.on_epoch_begin(0)
+    >>> for batch in range(2):
+    ...     log.on_batch_end(batch, {"loss": 0.5, "size": 8})
+    >>> out.getvalue()
+    'epoch 1  [16]  loss 0.5000\\n'
+    """
 
     def __init__(self, log_interval: int, stream: TextIO | None = None) -> None:
         super().__init__(stream)
@@ -121,7 +143,18 @@ class IntervalProgressLog(ProgressLog):
 
 
 class ProgressBar(_Progress):
-    """A tqdm bar per epoch with the running loss, then the epoch's metrics and lr."""
+    """A tqdm bar per epoch with the running loss, then the epoch's metrics and lr.
+
+    Examples
+    --------
+    `progress_callback` picks it for ``verbose=1`` on a terminal, plain lines elsewhere:
+
+    >>> import io
+    >>> type(progress_callback(verbose=1, stream=io.StringIO())).__name__
+    'ProgressLog'
+    >>> ProgressBar(refresh_seconds=0.5).refresh_seconds
+    0.5
+    """
 
     def __init__(self, stream: TextIO | None = None, refresh_seconds: float = 0.2) -> None:
         super().__init__(stream)

@@ -81,19 +81,38 @@ def _positive(value: Any, name: str, integer: bool = False) -> Any:
 class UpdatePlan:
     """What happens around `optimizer.step()`; built by the Trainer from its arguments.
 
-    Args:
-        optimizer: the optimizer being stepped.
-        scheduler: an `optim.lr_scheduler` object or None.
-        interval: "epoch", "step" or None (the scheduler's own `interval` attribute).
-        monitor: the logged value a metric-driven scheduler (ReduceLROnPlateau) gets;
-            None: "val_loss" when there is validation data, else "loss".
-        momentum_scheduler: an `optim.MomentumScheduler` or None.
-        momentum_interval: "epoch" or "step".
-        batch_size_schedule: an `optim.BatchSizeSchedule` (or any `epoch -> size` callable
-            with optional `lr_scale(epoch)`), or None.
-        accumulate_steps: micro-batches per update (F15).
-        clip_grad_norm, clip_grad_value: clip by global 2-norm and/or by value (in that
-            order) after accumulation, before the step; None: no clipping.
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer being stepped.
+    scheduler : LRScheduler or None
+        An `optim.lr_scheduler` object.
+    interval : {"epoch", "step"} or None
+        None: the scheduler's own `interval` attribute.
+    monitor : str or None
+        The logged value a metric-driven scheduler (ReduceLROnPlateau) gets; None:
+        "val_loss" when there is validation data, else "loss".
+    momentum_scheduler : MomentumScheduler or None
+        A momentum schedule.
+    momentum_interval : {"epoch", "step"}
+        How often the momentum schedule steps.
+    batch_size_schedule : BatchSizeSchedule, callable or None
+        An `optim.BatchSizeSchedule` (or any ``epoch -> size`` callable with an optional
+        ``lr_scale(epoch)``).
+    accumulate_steps : int
+        Micro-batches per update.
+    clip_grad_norm, clip_grad_value : float or None
+        Clip by global 2-norm and/or by value (in that order) after accumulation, before
+        the step; None: no clipping.
+
+    Examples
+    --------
+    >>> from nnforge import nn, optim
+    >>> model = nn.Linear(2, 1)
+    >>> plan = UpdatePlan(optim.SGD(model.parameters(), lr=0.1), accumulate_steps=2)
+    >>> plan.begin_fit(epochs=1)
+    >>> accumulation_shares([8, 8, 8, 4], plan.accumulate_steps)
+    [(0.5, False), (0.5, True), (0.6666666666666666, False), (0.3333333333333333, True)]
     """
 
     def __init__(self, optimizer: Any, scheduler: Any = None, interval: str | None = None,

@@ -62,7 +62,15 @@ _FLOAT_TARGET_LOSSES = frozenset({"BCEWithLogitsLoss", "BCELoss", "MSELoss", "L1
 
 
 class StepOutput(NamedTuple):
-    """What `Trainer.train_step` and `Trainer.eval_step` return for one batch."""
+    """What `Trainer.train_step` and `Trainer.eval_step` return for one batch.
+
+    Examples
+    --------
+    >>> from nnforge import tensor
+    >>> loss, output = StepOutput(tensor(0.5), tensor([[1.0, -1.0]]))
+    >>> float(loss.data), output.shape
+    (0.5, (1, 2))
+    """
 
     loss: Tensor
     """The scalar loss of the batch (the mean over its samples)."""
