@@ -1,5 +1,5 @@
 """From a validated config to a trained model and a run folder: the one build-and-fit path
-that `nnforge train`, the tuner and Python users share (DESIGN.md, "Data flow of one run").
+that `nnforge train`, the tuner and Python users share (docs/design.md, "Data flow of one run").
 
 `build_run(config)` seeds the run and creates the data splits, scaler, model, loss,
 optimizer, scheduler, callbacks and Trainer; `run_experiment(config, out_dir)` fits it,
@@ -118,7 +118,7 @@ def split_data(cfg, seed):
 
 def build_data(cfg, seed):
     """(train, val, test, scaler): `split_data`'s splits, scaled by a scaler fitted on the
-    training rows only (I3)."""
+    training rows only."""
     from . import data as D
 
     train, val, test = split_data(cfg, seed)
@@ -243,7 +243,7 @@ def build_run(config):
 
 def fit_run(run, verbose=1, progress_stream=None, resume=None):
     """Fit the built run with its `[train]` settings; returns the History. Augmentation
-    (and batch augmentation) applies to the training loader only (I7)."""
+    (and batch augmentation) applies to the training loader only."""
     from .data import DataLoader
 
     cfg = run.config.train

@@ -28,7 +28,7 @@ run after it (`check_components`), and they build each optimizer, scheduler, sch
 transform once on a dummy parameter so a bad value (a negative lr, momentum 1.5) is
 reported with its key path in the library's own words.
 
-Training-loop options (issue 4; see `train.stepping`):
+Training-loop options (see `train.stepping`):
 
     [optimizer]
     type = "SGD"
@@ -40,19 +40,19 @@ Training-loop options (issue 4; see `train.stepping`):
     [scheduler]                    # any optim.lr_scheduler class; interval inferred
     type = "OneCycleLR"            # (per batch for CyclicLR/OneCycleLR), total_steps too
     max_lr = 0.5
-    [momentum_schedule]            # G12: linear ramp, or piecewise `values`/`milestones`
+    [momentum_schedule]            # linear ramp, or piecewise `values`/`milestones`
     start = 0.5
     end = 0.9
     total_steps = 10
-    [batch_size_schedule]          # G15: batch x factor at each milestone epoch
+    [batch_size_schedule]          # batch x factor at each milestone epoch
     milestones = [10, 20]
     factor = 5
     [train]
-    accumulate_steps = 4           # F15: 4 micro-batches per update
+    accumulate_steps = 4           # 4 micro-batches per update
     clip_grad_norm = 1.0
     [data]
     augmentation = [{type = "RandomCrop", size = 8, padding = 1}]
-    batch_augment = 2              # G17: two augmented copies of each sample per batch
+    batch_augment = 2              # two augmented copies of each sample per batch
 """
 import difflib
 import inspect
@@ -99,7 +99,7 @@ class LossSpec(ComponentSpec):
 
 
 class OptimizerSpec(ComponentSpec):
-    """`l1`/`l2` regularize weights only (H6) unless `regularize_biases`; see
+    """`l1`/`l2` regularize weights only unless `regularize_biases`; see
     `optim.regularized_param_groups`."""
 
     type: str = "Adam"
@@ -118,7 +118,7 @@ class SchedulerSpec(ComponentSpec):
 
 class MomentumScheduleConfig(_Section):
     """Momentum (SGD, RMSprop) or beta1 (Adam) per epoch: a linear ramp start -> end over
-    `total_steps` steps, or `values[i]` from `milestones[i-1]` on (G12)."""
+    `total_steps` steps, or `values[i]` from `milestones[i-1]` on."""
 
     start: float = Field(0.5, ge=0, lt=1)
     end: float = Field(0.9, ge=0, lt=1)
@@ -130,7 +130,7 @@ class MomentumScheduleConfig(_Section):
 
 class BatchSizeScheduleConfig(_Section):
     """Batch size `initial` (default train.batch_size) times `factor` at each milestone
-    epoch, at most `max_batch_size` (then the LR shrinks instead) (G15)."""
+    epoch, at most `max_batch_size` (then the LR shrinks instead)."""
 
     initial: Optional[PositiveInt] = None
     milestones: list[NonNegativeInt]
@@ -206,7 +206,7 @@ class TrainConfig(_Section):
     guards: bool = True                 # dead-ReLU / exploding-gradient / label guards
     silence: list[str] = Field(default_factory=list)   # guard codes silenced during fit
     eval_batch_size: PositiveInt = 256
-    log_interval: Optional[PositiveInt] = None      # K14: a progress line every N batches
+    log_interval: Optional[PositiveInt] = None      # a progress line every N batches
     accumulate_steps: PositiveInt = 1
     clip_grad_norm: Optional[PositiveFloat] = None
     clip_grad_value: Optional[PositiveFloat] = None

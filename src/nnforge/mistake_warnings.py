@@ -1,9 +1,9 @@
-"""Guard warnings (CATALOGUE K11, K15): one class and one stable code per common mistake,
+"""Guard warnings: one class and one stable code per common mistake,
 emitted at most once per run and silenceable.
 
 This module sits at the very bottom of the package (it imports nothing of nnforge) so that
 `nn`, `optim` and `train` can warn about a mistake at the place where it happens without
-importing `diagnose` (DESIGN.md: nothing low imports anything high).
+importing `diagnose` (nothing low imports anything high).
 
 Codes (also listed in `CODES`):
 

@@ -1,5 +1,5 @@
 """The Optimizer base: groups, lazy state, zero_grad, closures, state_dict format, weight
-decay and L1 as update rules (N21), in-place memory behaviour and argument errors."""
+decay and L1 as update rules, in-place memory behaviour and argument errors."""
 import json
 import tracemalloc
 
@@ -96,7 +96,7 @@ def test_load_state_dict_rejects_mismatched_groups():
         opt.load_state_dict({"weights": 1})
 
 
-def test_catalogue_n21_weight_decay_rule_equals_l2_penalty_gradient():
+def test_weight_decay_rule_equals_l2_penalty_gradient():
     # w = (0.5, -1), data gradient (0.2, 0.1), alpha = 0.1, lambda = 0.05:
     # w(1 - 2 alpha lambda) - alpha g = (0.475, -1.0)
     w0, g, alpha, lam = np.array([0.5, -1.0]), np.array([0.2, 0.1]), 0.1, 0.05
@@ -111,7 +111,7 @@ def test_catalogue_n21_weight_decay_rule_equals_l2_penalty_gradient():
     np.testing.assert_allclose(by_rule.data, w0 * (1 - 2 * alpha * lam) - alpha * g)
 
 
-def test_catalogue_n21_l1_rule_is_the_additive_sign_update():
+def test_l1_rule_is_the_additive_sign_update():
     # w - alpha lambda sign(w) - alpha g = (0.475, -1.005)
     w0, g = np.array([0.5, -1.0]), np.array([0.2, 0.1])
     by_rule = Parameter(w0.copy())

@@ -1,5 +1,5 @@
-"""Image augmentation for (N, C, H, W) batches (CATALOGUE I5-I7, H18) and batch
-augmentation (G17).
+"""Image augmentation for (N, C, H, W) batches and batch
+augmentation.
 
 Every transform is called as `transform(batch, generator)` with a numpy Generator (or int
 seed; None uses the library default), draws one set of random parameters per image, and
@@ -8,7 +8,7 @@ over images in Python: flips, shifts, crops and erasing are masks and fancy inde
 noise and brightness are broadcast arithmetic, and rotation/zoom are one batched affine
 resampling (bilinear or nearest) computed with index arithmetic.
 
-Use augmentation on training batches only (I7): pass it as the training DataLoader's
+Use augmentation on training batches only: pass it as the training DataLoader's
 `transform=`, never to the validation/test loaders.
 """
 import numpy as np
@@ -275,7 +275,7 @@ class RandomBrightness(Transform):
 
 
 class GaussianNoise(Transform):
-    """Add N(0, std^2) noise to every pixel (S2's `random_noise(x, var=0.2**2)` is
+    """Add N(0, std^2) noise to every pixel (the lecture's `random_noise(x, var=0.2**2)` is
     std=0.2). `clip=(lo, hi)` clips the result."""
 
     def __init__(self, std=0.1, clip=None):
@@ -326,7 +326,7 @@ class RandomErasing(Transform):
 
 
 class BatchAugment:
-    """Batch augmentation (Hoffer et al., 2019, "Augment your batch"; G17): each sample
+    """Batch augmentation (Hoffer et al., 2019, "Augment your batch"): each sample
     appears `copies` times in the batch, each copy augmented independently, labels
     repeated. Called as `(X, y) = batch_augment(X, y, generator)`; the DataLoader passes
     targets to it (`needs_targets`). Copies of sample i are consecutive rows."""

@@ -1,8 +1,8 @@
-"""Feature scalers (CATALOGUE I1-I3): `StandardScaler` and `MinMaxScaler` with
+"""Feature scalers: `StandardScaler` and `MinMaxScaler` with
 scikit-learn's names, attributes and numerics, plus `state_dict()` so a run saves the
 fitted statistics and evaluate/predict apply the same transform.
 
-Fit on the training split only (I3): `fit(X, rows=train_idx)` or `fit(X[train_idx])`.
+Fit on the training split only: `fit(X, rows=train_idx)` or `fit(X[train_idx])`.
 Fitting on validation/test rows emits `DataLeakageWarning` NF-LEAK-001 (see `leakage.py`).
 Statistics are accumulated in float64 in row chunks (a memory-mapped X is read once,
 chunk by chunk); `transform` keeps float32 inputs float32. Constant features are left
@@ -117,7 +117,7 @@ def _is_constant(var, mean, n):
 
 
 class StandardScaler(_Scaler):
-    """z = (x - mean) / std with the population std (ddof=0), per feature (I2).
+    """z = (x - mean) / std with the population std (ddof=0), per feature.
 
     Attributes after fit: `mean_`, `var_`, `scale_` (std, 1.0 for constant features),
     `n_samples_seen_`, `n_features_in_`.
@@ -174,8 +174,8 @@ class StandardScaler(_Scaler):
 
 
 class MinMaxScaler(_Scaler):
-    """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`
-    (I1). Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
+    """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`.
+    Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
     Note: min-max scaling is sensitive to outliers (one extreme value sets the range)."""
 
     _state_keys = ("min_", "scale_", "data_min_", "data_max_", "data_range_",

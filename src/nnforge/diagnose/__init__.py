@@ -1,4 +1,4 @@
-"""Diagnostics (CATALOGUE K, C8, E3-E5, F13, F17, N7, G11): the doctor's recipe checks, the
+"""Diagnostics: the doctor's recipe checks, the
 LR range test, guards against common mistakes, activation/gradient statistics, the
 optimizer playground and the computation-graph view. Sits on top of nn/optim/train."""
 from ..mistake_warnings import (CODES, DeadReLUWarning, ExplodingGradientWarning,

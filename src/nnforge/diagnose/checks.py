@@ -1,4 +1,4 @@
-"""The doctor's recipe checks (CATALOGUE K1-K9, C8, G11): what a careful practitioner
+"""The doctor's recipe checks: what a careful practitioner
 verifies before a long training run, each ending in pass / warn / fail and, when it does
 not pass, a one-line suggested fix.
 
@@ -109,7 +109,7 @@ def _output_size(patient):
 
 
 def expected_initial_loss(loss_name, y, n_outputs=None):
-    """(expected, lowest, description): the loss of a freshly initialised model (K1).
+    """(expected, lowest, description): the loss of a freshly initialised model.
 
     Small random weights give near-uniform outputs, so the loss is ln C for cross-entropy
     over C outputs and ln 2 for binary cross-entropy, whatever the class frequencies;

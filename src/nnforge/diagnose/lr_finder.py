@@ -1,4 +1,4 @@
-"""The LR range test (CATALOGUE G11, K9; Smith 2017, "Cyclical Learning Rates"): train for a
+"""The LR range test (Smith 2017, "Cyclical Learning Rates"): train for a
 few steps while the learning rate grows exponentially from tiny to large, record the loss
 at every step and pick a learning rate from the curve.
 

@@ -1,7 +1,7 @@
-"""Dropout (catalogue H7–H11): randomly zero activations during training.
+"""Dropout: randomly zero activations during training.
 
 nnforge uses *inverted* dropout, as PyTorch does: `p` is the probability of dropping
-(seed S3 uses p for the keep probability — H8), kept values are scaled by 1 / (1 - p)
+(some lectures use p for the keep probability), kept values are scaled by 1 / (1 - p)
 during training, and evaluation mode is the identity. The lecture's variant (H10c) instead
 leaves training unscaled and multiplies the outgoing weights by the keep probability
 q = 1 - p at test time. Both give every unit the same expected input in training and at
@@ -21,10 +21,10 @@ from .module import Module
 
 class Dropout(Module):
     """Zero each element with probability `p` in training mode, scaling the kept ones by
-    1 / (1 - p); the identity in eval mode (`model.eval()`, K15).
+    1 / (1 - p); the identity in eval mode (`model.eval()`).
 
     p: drop probability in [0, 1), 0.5 by default (Hinton et al. 2012 use 0.5 for hidden
-    and 0.2 for input layers, H9). generator: numpy Generator, seed or None (the library
+    and 0.2 for input layers). generator: numpy Generator, seed or None (the library
     default generator), the source of the masks. Shape: any -> same.
 
     This is the inverted form; the lecture's "multiply the weights by the keep probability
@@ -57,7 +57,7 @@ _OUTPUTS = ("softmax", "sigmoid", None)
 
 
 def mc_dropout_predict(model, input, mc_samples=20, output="softmax"):
-    """Monte-Carlo dropout (H11; Gal & Ghahramani 2016): keep dropout on at test time, run
+    """Monte-Carlo dropout (Gal & Ghahramani 2016): keep dropout on at test time, run
     `mc_samples` stochastic forward passes and summarize their spread.
 
     Only Dropout layers are switched to training mode (BatchNorm and the rest stay in eval

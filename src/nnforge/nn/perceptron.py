@@ -1,10 +1,10 @@
-"""Rosenblatt's perceptron (1958; catalogue B2, B3, D9): the classic single threshold unit.
+"""Rosenblatt's perceptron (1958): the classic single threshold unit.
 
 It is trained by its own mistake-driven rule, not by gradient descent (its sign activation
-has zero derivative almost everywhere, C2): for each sample in turn,
+has zero derivative almost everywhere): for each sample in turn,
 y_hat = sign(w . x + b) and w <- w + lr (y - y_hat) x, b <- b + lr (y - y_hat), with labels
 y in {-1, +1}, so the error y - y_hat is 0 or +-2. The rule converges on linearly separable
-data (the perceptron convergence theorem) and never on data that are not, such as XOR (N3).
+data (the perceptron convergence theorem) and never on data that are not, such as XOR.
 The loop over samples is the algorithm itself: each update changes the next prediction.
 """
 import warnings

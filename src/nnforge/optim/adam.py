@@ -10,7 +10,7 @@ __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly (catalogue F12).
+    r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly.
 
     ``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
     *, maximize=False, l1=0)``
@@ -23,8 +23,8 @@ class Adam(Optimizer):
 
     Notes where PyTorch differs from the paper and the lecture:
 
-    * the lecture (S3) writes Adam without bias correction or eps; without the correction
-      the first step with g = 1 is about 3.16*lr instead of lr (catalogue N30);
+    * the lecture writes Adam without bias correction or eps; without the correction
+      the first step with g = 1 is about 3.16*lr instead of lr;
     * the paper adds eps to sqrt(v_hat); PyTorch does too, but applies the correction
       as above (algebraically equal to the paper's ``m_hat/(sqrt(v_hat) + eps)``);
     * PyTorch's AMSGrad keeps the maximum of the *uncorrected* v and bias-corrects it;

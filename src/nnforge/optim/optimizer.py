@@ -5,7 +5,7 @@ decay (coupled L2, decoupled AdamW-style, and the L1 sign term), `zero_grad`, `s
 PyTorch-shaped `state_dict`. A subclass supplies only `init_state(p, group)` and an in-place
 `update(p, g, state, group)` (Keras / scikit-learn style), so each rule reads like its paper.
 
-Regularization in the base class (catalogue H4-H6):
+Regularization in the base class:
 
 * ``weight_decay = wd`` (coupled, PyTorch's convention): the rule sees ``g + wd * w``, the
   gradient of the penalty ``wd/2 * ||w||^2``. For plain SGD the update is

@@ -1,12 +1,12 @@
-"""The plots of a run, drawn from the files in its folder (CATALOGUE K8, K4, K13).
+"""The plots of a run, drawn from the files in its folder.
 
-- learning curves: train and validation loss per epoch, and each metric (K8: both curves
+- learning curves: train and validation loss per epoch, and each metric (both curves
   falling and levelling off together is good; training falling while validation rises
   is overfitting);
 - schedules: learning rate, momentum and batch size per epoch, and per update when the
   run recorded them (`steps.json`);
 - gradient norms: the mean L2 norm of each parameter's gradient per epoch on a log scale
-  (K4: vanishing or exploding layers stand out);
+  (vanishing or exploding layers stand out);
 - the confusion matrix of the test split;
 - several runs' curves in one figure (`nnforge runs compare`).
 

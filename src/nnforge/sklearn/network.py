@@ -151,7 +151,7 @@ def build_network(est, sample, n_outputs, generator):
 
 def build_optimizer(est, model):
     """The optimizer named by `est.optimizer`, over parameter groups that exempt biases
-    and normalization parameters from L1/L2 unless `est.regularize_bias` (H6)."""
+    and normalization parameters from L1/L2 unless `est.regularize_bias`."""
     from .. import optim
     from ..optim.regularization import regularized_param_groups
 

@@ -1,4 +1,4 @@
-"""Crash-safe checkpoints of the whole training state, and resuming from them (issue 6).
+"""Crash-safe checkpoints of the whole training state, and resuming from them.
 
 A checkpoint holds everything the next step of training depends on, so that resuming ends
 bit-identical to a run that was never stopped: the model's weights, the optimizer's and the

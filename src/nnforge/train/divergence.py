@@ -1,4 +1,4 @@
-"""The NaN/Inf guard (CATALOGUE K6, K10): stop training the moment it diverges.
+"""The NaN/Inf guard: stop training the moment it diverges.
 
 Once the loss or a gradient is NaN or infinite, every later update spreads it through the
 whole network and the run silently trains on garbage. The guard checks each step after

@@ -1,4 +1,4 @@
-"""Early stopping (CATALOGUE H13–H16): Keras' patience rule and Prechelt's GL, PQ and UP.
+"""Early stopping: Keras' patience rule and Prechelt's GL, PQ and UP.
 
 Early stopping watches a validation quantity and ends training when it stops improving;
 because the optimum is only known in hindsight, the weights of the best epoch are kept and
@@ -37,14 +37,14 @@ CRITERIA = ("patience", "GL", "PQ", "UP", "none")
 
 def generalization_loss(val_error: float, best_val_error: float) -> float:
     """GL = 100·(E_va / E_opt − 1): how many percent the current validation error lies
-    above the best so far (H14)."""
+    above the best so far."""
     if best_val_error == 0:
         return 0.0 if val_error == 0 else float("inf")
     return 100.0 * (float(val_error) / float(best_val_error) - 1.0)
 
 
 def training_progress(strip_train_errors: Sequence[float]) -> float:
-    """P_k = 1000·(Σ E_tr / (k·min E_tr) − 1) over one strip of k training errors (H15)."""
+    """P_k = 1000·(Σ E_tr / (k·min E_tr) − 1) over one strip of k training errors."""
     e = np.asarray(strip_train_errors, dtype=np.float64)
     lowest = e.min()
     if lowest == 0:

@@ -1,4 +1,4 @@
-"""`GradNormRecorder`: per-parameter gradient norms over training (CATALOGUE K4, K6).
+"""`GradNormRecorder`: per-parameter gradient norms over training.
 
 Vanishing or exploding gradients show up as layers whose gradient norm falls or grows by
 orders of magnitude relative to the others. The recorder reads the gradients the backward

@@ -1,4 +1,4 @@
-"""`History`: what happened in each epoch of a fit (the data behind learning curves, K8).
+"""`History`: what happened in each epoch of a fit (the data behind learning curves).
 
 One row per epoch with the 1-based "epoch", train "loss" and metrics, "val_loss" and val
 metrics when validation data was given, the learning rate "lr" and wall-clock "seconds";

@@ -1,4 +1,4 @@
-"""`TrainingGuards`: the guards that watch a training run (CATALOGUE C8, K5-K7, K11), on by
+"""`TrainingGuards`: the guards that watch a training run, on by
 default in every `Trainer.fit`, cheap because they look only every `every` steps.
 
 - NF-GUARD-003 labels vs output layer: once, at the first step, the training labels are

@@ -1,9 +1,9 @@
-"""Progress output (CATALOGUE K13–K14): a tqdm bar per epoch on a terminal, one plain line
+"""Progress output: a tqdm bar per epoch on a terminal, one plain line
 per epoch otherwise (CI logs stay readable), nothing with `verbose=0`.
 
 The plain line reads
     epoch 3/20  loss 0.1234  accuracy 0.9650  val_loss 0.1500  val_accuracy 0.9600  lr 1e-03  1.2s
-With `log_interval=N` the plain log also prints every N batches (K14), so a long epoch
+With `log_interval=N` the plain log also prints every N batches, so a long epoch
 written to a file or a CI log shows it is alive:
     epoch 3/20  [12800/54000 24%]  loss 0.3120
 The schedule bookkeeping (momentum, batch_size, updates, noise_scale) is in the History

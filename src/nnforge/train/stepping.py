@@ -4,20 +4,20 @@ momentum schedule, the batch-size schedule - and the record of what was used.
 
 Kept out of the loop in `trainer.py` so the loop still reads like the hand-written one:
 
-    for each micro-batch:   (loss * plan.share).backward()       # F15
+    for each micro-batch:   (loss * plan.share).backward()
     when a group is full:   plan.before_step()  -> clip (norm, then value)
                             optimizer.step(); plan.after_step()   # per-step schedulers
     after each epoch:       plan.end_epoch(logs)                  # per-epoch schedulers
 
-Gradient accumulation (F15) with ``accumulate_steps = k`` sums k micro-batch gradients
+Gradient accumulation with ``accumulate_steps = k`` sums k micro-batch gradients
 before one update. For a mean-reduced loss the big batch's gradient is the mean over all
 of its samples, so micro-batch i's loss is weighted by its share n_i / (n_1 + ... + n_k):
 four micro-batches of 8 then give exactly the gradient of one batch of 32 (to rounding),
 and a short last group (the epoch's remainder) is weighted by its own total. Layers that
 use batch statistics (BatchNorm) see micro-batches, so they are not equivalent.
 
-The batch-size schedule (G15, Smith et al. 2017) sets the loader's batch size per epoch;
-the SGD noise scale g = lr/(1 - momentum) * (N/B - 1) (G14) is logged per epoch with B the
+The batch-size schedule (Smith et al. 2017) sets the loader's batch size per epoch;
+the SGD noise scale g = lr/(1 - momentum) * (N/B - 1) is logged per epoch with B the
 samples per update (loader batch x accumulate_steps, at most N) and the group's "momentum"
 (SGD, RMSprop; 0 for optimizers without one - the "momentum" column shows Adam's beta1, but
 the formula is SGD's and does not use it).

@@ -2,11 +2,11 @@
 
 `ConfigObjective(base_config, space, ...)` takes the base config as a plain dict (loaded
 from TOML) and, per trial: draws the values through the search space, writes them into
-a copy of the config at their dotted paths, sets the seed (the same for every trial, J9,
+a copy of the config at their dotted paths, sets the seed (the same for every trial,
 unless `seed_per_trial`), then trains through `train_fn` - by default
 `nnforge.build.run_experiment`, the same build-and-fit path `nnforge train` uses - with a
 callback that reports the monitored validation metric to the trial after every epoch, so
-Hyperband / successive halving can stop a poor trial early (J7).
+Hyperband / successive halving can stop a poor trial early.
 
 The value is the metric of the last epoch, or with `cv=k` the mean over k folds (the
 standard deviation is recorded). Every trial records its seed, metrics, duration, epochs
@@ -125,7 +125,7 @@ class ConfigObjective:
         metric: the logged value to optimize ("val_accuracy", "val_loss", ...).
         cv: None for the train/val split, or k for k-fold cross-validation (train_fn is
             then called with `fold=(i, k)` and must train on fold i's split).
-        seed_per_trial: False (J9: the config's seed for every trial) or True (seed +
+        seed_per_trial: False (the config's seed for every trial) or True (seed +
             trial number).
         out_dir: parent folder of the trials' run folders (`<out_dir>/trial_0007`).
         train_fn: `train_fn(config, callbacks, out_dir[, fold]) -> metrics dict`;

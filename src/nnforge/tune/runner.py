@@ -11,9 +11,9 @@ direction = "maximize"
 strategy = "random"            # grid | random | tpe | hyperband | halving | coarse_to_fine | ofat
 trials = 20
 seed = 0                       # sampler seed; the training seed is the config's `seed`
-seed_per_trial = false         # J9: same training seed for every trial
+seed_per_trial = false         # same training seed for every trial
 cv = 5                         # optional: k-fold mean instead of the train/val split
-recipe = "default"             # optional: catalogue L's space (lr, batch size, dropout, ...)
+recipe = "default"             # optional: the course recipe's space (lr, batch size, dropout, ...)
 [tune.options]                 # strategy settings (per_round, shrink, reduction_factor, ...)
 [tune.params]
 "optimizer.lr" = {type = "loguniform", low = 1e-4, high = 1e-1}
@@ -67,7 +67,7 @@ class TuneConfig:
 
     @classmethod
     def from_dict(cls, table, base_config=None):
-        """Validate a [tune] table; `recipe = "default"` adds the catalogue-L search space
+        """Validate a [tune] table; `recipe = "default"` adds the course recipe's search space
         for `base_config` (see nnforge.tune.recipe) under the table's own params."""
         if not isinstance(table, dict):
             raise SearchSpaceError("config: the [tune] table is missing")
