@@ -10,8 +10,9 @@ saves the cursor; resuming loads it, and the loop skips the batches already done
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -74,6 +75,20 @@ class TrainingCursor:
         self.epoch, self.batch, self.skip = epoch, 0, 0
         self.loss_sum, self.count, self.outputs, self.targets = 0.0, 0, [], []
         self.lr, self.schedule_logs, self.epoch_rng = lr, schedule_logs, rng_state
+
+    def batches_to_do(self, loader: Iterable[Any],
+                      generator: np.random.Generator) -> Iterator[tuple[int, Any]]:
+        """(index, batch) of the epoch's batches not done yet. After a mid-epoch resume the
+        loader redraws the epoch's permutation from the restored generator state, the
+        batches done before the interruption are skipped, and the generator continues from
+        the state saved after the last of them."""
+        skip = self.skip
+        for b, batch in enumerate(loader):
+            if b < skip:
+                if b == skip - 1:
+                    generator.bit_generator.state = cast(dict, self.rng)   # saved with skip
+                continue
+            yield b, batch
 
     def add(self, loss: float, size: int, output: np.ndarray | None,
             target: np.ndarray) -> None:

@@ -10,7 +10,7 @@ predicted samples has precision 0), so the tests compare against `sklearn.metric
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 __all__ = ["accuracy", "top_k_accuracy", "precision", "recall", "f1", "confusion_matrix",
            "mse", "mae", "r2", "predicted_labels", "LABEL_METRICS", "METRICS", "get_metric",
-           "metric_names", "higher_is_better"]
+           "metric_names", "higher_is_better", "resolve_metrics", "compute_metrics"]
 
 
 def predicted_labels(output: ArrayLike, logits: bool = True) -> np.ndarray:
@@ -201,3 +201,50 @@ def higher_is_better(name: str) -> bool:
     if base in METRICS:
         return METRICS[base][1]
     return False
+
+
+def resolve_metrics(metrics: str | Iterable[str | Callable[..., Any]] | None
+                    ) -> dict[str, Callable[..., Any]]:
+    """{name: function} for metric names and callables (a callable keeps its own name).
+
+    Examples
+    --------
+    >>> list(resolve_metrics(("accuracy", "f1")))
+    ['accuracy', 'f1']
+    """
+    if isinstance(metrics, str):
+        metrics = (metrics,)
+    resolved: dict[str, Callable[..., Any]] = {}
+    for m in metrics or ():
+        if callable(m):
+            resolved[getattr(m, "__name__", type(m).__name__)] = m
+        else:
+            resolved[m] = get_metric(m)
+    return resolved
+
+
+def compute_metrics(metric_fns: dict[str, Callable[..., Any]], outputs: list[np.ndarray],
+                    targets: list[np.ndarray], logits: bool = True) -> dict[str, float]:
+    """Each metric over the concatenated batches of outputs and targets; label metrics
+    get the predicted labels (computed once; `logits` as in `predicted_labels`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> compute_metrics(resolve_metrics("accuracy"), [np.array([[2.0, 0.0], [0.0, 1.0]])],
+    ...                 [np.array([0, 0])])
+    {'accuracy': 0.5}
+    """
+    if not metric_fns:
+        return {}
+    output, target = np.concatenate(outputs), np.concatenate(targets)
+    labels = None
+    results = {}
+    for name, fn in metric_fns.items():
+        if name in LABEL_METRICS:
+            if labels is None:
+                labels = predicted_labels(output, logits=logits)
+            results[name] = fn(target, labels)
+        else:
+            results[name] = float(fn(target, output))
+    return results

@@ -35,17 +35,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-from ..data import ArrayData, DataLoader, TensorDataset
+from ..data import DataLoader
 from ..mistake_warnings import new_run
-from ..nn.dropout import MCDropoutPrediction, mc_dropout_predict
+from ..nn.dropout import MCDropoutPrediction
 from ..random import resolve_generator
 from .callbacks import Callback, CallbackList
 from .checkpoint import TrainingInterrupted
 from .cursor import TrainingCursor
 from .divergence import NonFiniteGuard, TrainingDivergedError
 from .history import History
-from .metrics import LABEL_METRICS, get_metric, predicted_labels
+from .loaders import make_loader, positive_int, with_batch_size
+from .metrics import compute_metrics, resolve_metrics
 from .mistake_checks import TrainingGuards
+from .prediction import forward_in_chunks, mc_dropout_in_chunks, prediction_inputs
 from .progress import progress_callback
 from .stepping import UpdatePlan
 
@@ -76,34 +78,6 @@ class StepOutput(NamedTuple):
     """The scalar loss of the batch (the mean over its samples)."""
     output: Tensor
     """The model's output, from which the epoch's metrics are computed."""
-
-
-def _arrays(data: Any, where: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(X, y) arrays from an (X, y) pair or an ArrayData; None for other datasets."""
-    if isinstance(data, tuple) and len(data) == 2:
-        return np.asarray(data[0]), np.asarray(data[1])
-    if isinstance(data, ArrayData):
-        if data.y is None:
-            raise ValueError(f"{where}: {getattr(data, 'name', 'the data')} has no targets (y "
-                             "is None)")
-        return data.X, data.y
-    return None
-
-
-def _check_finite(pair: tuple[np.ndarray, np.ndarray], where: str) -> None:
-    """Refuse NaN/Inf in the inputs or targets before training on them (one pass each)."""
-    for name, array in zip(("X", "y"), pair):
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            bad = np.argwhere(~np.isfinite(array))[0]
-            raise ValueError(f"{where}: the data contain NaN or Inf ({name}"
-                             f"[{', '.join(map(str, bad))}] = {array[tuple(bad)]}); clean or "
-                             "impute them before training")
-
-
-def _positive_int(value: Any, where: str, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: expected {what}, got {value!r}")
-    return int(value)
 
 
 class Trainer:
@@ -181,14 +155,7 @@ class Trainer:
         self.plan = UpdatePlan(optimizer, scheduler, scheduler_interval, scheduler_monitor,
                                momentum_scheduler, momentum_interval, batch_size_schedule,
                                accumulate_steps, clip_grad_norm, clip_grad_value)
-        if isinstance(metrics, str):
-            metrics = (metrics,)
-        self.metric_fns: dict[str, Callable[..., Any]] = {}
-        for m in metrics or ():
-            if callable(m):
-                self.metric_fns[getattr(m, "__name__", type(m).__name__)] = m
-            else:
-                self.metric_fns[m] = get_metric(m)
+        self.metric_fns = resolve_metrics(metrics)
         for cb in callbacks or ():
             if not isinstance(cb, Callback):
                 raise TypeError(f"Trainer(callbacks): expected Callback instances, got "
@@ -221,25 +188,12 @@ class Trainer:
     # --- data ---------------------------------------------------------------------------
     def _loader(self, data: Data, batch_size: int | None, shuffle: bool,
                 where: str) -> DataLoader:
-        if isinstance(data, DataLoader):
-            return data
-        pair = _arrays(data, where)
-        if pair is not None and self.nan_guard:
-            _check_finite(pair, where)
-        dataset = TensorDataset(*pair) if pair is not None else data
-        if batch_size is not None:
-            _positive_int(batch_size, f"{where}(batch_size)", "a positive integer or None")
-        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
-                          generator=self.generator)
+        return make_loader(data, batch_size, shuffle, where, self.generator, self.nan_guard)
 
     def _epoch_loader(self, loader: DataLoader, epoch: int) -> DataLoader:
         """`loader`, or a copy with the batch size the batch-size schedule gives `epoch`."""
-        batch_size = self.plan.batch_size(epoch, getattr(loader, "batch_size", None))
-        if batch_size == loader.batch_size or not isinstance(loader, DataLoader):
-            return loader
-        return DataLoader(loader.dataset, batch_size=batch_size, shuffle=loader.shuffle,
-                          drop_last=loader.drop_last, generator=loader.generator,
-                          transform=loader.transform, prefetch=loader.prefetch)
+        return with_batch_size(loader, self.plan.batch_size(epoch, getattr(loader, "batch_size",
+                                                                           None)))
 
     def _input(self, xb: np.ndarray) -> Tensor:
         if xb.dtype.kind == "f" and xb.dtype != self._dtype:
@@ -269,21 +223,8 @@ class Trainer:
         return np.dtype(np.float32)
 
     # --- metrics ------------------------------------------------------------------------
-    def _metrics(self, outputs: list[np.ndarray], targets: list[np.ndarray],
-                 prefix: str = "") -> dict[str, float]:
-        if not self.metric_fns:
-            return {}
-        output, target = np.concatenate(outputs), np.concatenate(targets)
-        labels = None
-        results = {}
-        for name, fn in self.metric_fns.items():
-            if name in LABEL_METRICS:
-                if labels is None:
-                    labels = predicted_labels(output, logits=self._logits)
-                results[prefix + name] = fn(target, labels)
-            else:
-                results[prefix + name] = float(fn(target, output))
-        return results
+    def _metrics(self, outputs: list[np.ndarray], targets: list[np.ndarray]) -> dict[str, float]:
+        return compute_metrics(self.metric_fns, outputs, targets, logits=self._logits)
 
     def current_lr(self) -> float:
         """Learning rate of the optimizer's first parameter group."""
@@ -368,7 +309,7 @@ class Trainer:
         shares = plan.shares(loader)
         self.model.train()
         cursor.begin_epoch(epoch, lr, schedule_logs, self.generator.bit_generator.state)
-        for b, batch in self._batches_to_do(loader):
+        for b, batch in cursor.batches_to_do(loader, self.generator):
             share, step_now = (1.0, True) if shares is None else shares[b]
             self._train_batch(epoch, b, batch, share, step_now, callbacks)
         logs = {"epoch": epoch + 1, "loss": cursor.mean_loss()}
@@ -379,7 +320,7 @@ class Trainer:
     # --- the pieces of fit --------------------------------------------------------------
     def _fit_data(self, train: Data, val: Data | None, epochs: int, batch_size: int | None,
                   shuffle: bool) -> tuple[DataLoader, DataLoader | None]:
-        _positive_int(epochs, "fit(epochs)", "a positive integer")
+        positive_int(epochs, "fit(epochs)", "a positive integer")
         loader = self._loader(train, batch_size, shuffle, "fit")
         val_loader = None if val is None else self._loader(val, batch_size or 256, False, "fit")
         self.train_loader = loader
@@ -388,7 +329,7 @@ class Trainer:
     def _fit_callbacks(self, verbose: int, progress_stream: Any,
                        log_interval: int | None) -> CallbackList:
         if log_interval is not None:
-            log_interval = _positive_int(log_interval, "fit(log_interval)",
+            log_interval = positive_int(log_interval, "fit(log_interval)",
                                          "a positive number of batches")
         self._progress = progress_callback(verbose, progress_stream, log_interval)
         guards = [TrainingGuards()] if self.guards else []
@@ -406,18 +347,6 @@ class Trainer:
         self._dtype = self._model_dtype()
         self.plan.begin_fit(epochs)
         self.history.steps = self.plan.steps     # per update: epoch, lr, momentum, batch_size
-
-    def _batches_to_do(self, loader: DataLoader) -> Iterator[tuple[int, Batch]]:
-        """(index, batch) of the epoch's batches not done yet. After a mid-epoch resume the
-        loader redraws the epoch's permutation from the restored generator state and the
-        batches done before the interruption are skipped."""
-        skip = self.cursor.skip
-        for b, batch in enumerate(loader):
-            if b < skip:
-                if b == skip - 1:                 # continue from the saved random state
-                    self.generator.bit_generator.state = self.cursor.rng
-                continue
-            yield b, batch
 
     def _train_batch(self, epoch: int, b: int, batch: Batch, share: float, step_now: bool,
                      callbacks: CallbackList) -> None:
@@ -494,12 +423,6 @@ class Trainer:
         return self._evaluate(self._loader(data, batch_size, False, "evaluate"))
 
     # --- prediction ---------------------------------------------------------------------
-    def _forward_all(self, X: np.ndarray, batch_size: int | None) -> np.ndarray:
-        size = len(X) if batch_size is None else int(batch_size)
-        with no_grad():
-            return np.concatenate([self.model(self._input(np.asarray(X[i:i + size]))).data
-                                   for i in range(0, len(X), size)])
-
     def predict(self, x: Any, batch_size: int | None = 256,
                 mc_samples: int | None = None) -> np.ndarray | MCDropoutPrediction:
         """Model outputs for inputs `x` (array, (X, y) pair or ArrayData) as an ndarray,
@@ -511,32 +434,16 @@ class Trainer:
         CrossEntropyLoss or NLLLoss (softmax of log-probabilities gives them back), sigmoid
         after BCEWithLogitsLoss; other losses keep raw outputs and entropy is None.
         """
-        pair = None
-        if not isinstance(x, np.ndarray):
-            if isinstance(x, ArrayData):
-                pair = (x.X, x.y)
-            elif isinstance(x, tuple) and len(x) == 2:
-                pair = x
-        X = pair[0] if pair is not None else np.asarray(x)
+        X = prediction_inputs(x)
         self._dtype = self._model_dtype()
-        if mc_samples is None:
-            was_training = self.model.training
-            self.model.eval()
-            try:
-                return self._forward_all(X, batch_size)
-            finally:
-                self.model.train(was_training)
-        return self._mc_predict(X, batch_size, mc_samples)
-
-    def _mc_predict(self, X: np.ndarray, batch_size: int | None,
-                    mc_samples: int) -> MCDropoutPrediction:
-        output = {"CrossEntropyLoss": "softmax", "NLLLoss": "softmax",
-                  "BCEWithLogitsLoss": "sigmoid"}.get(self._loss_name)
-        size = len(X) if batch_size is None else int(batch_size)
-        parts = [mc_dropout_predict(self.model, self._input(np.asarray(X[i:i + size])),
-                                    mc_samples=mc_samples, output=output)
-                 for i in range(0, len(X), size)]      # rows are independent: exact in chunks
-        mean = np.concatenate([p.mean for p in parts])
-        std = np.concatenate([p.std for p in parts])
-        entropy = None if output is None else np.concatenate([p.entropy for p in parts])
-        return MCDropoutPrediction(mean, std, entropy)
+        if mc_samples is not None:
+            output = {"CrossEntropyLoss": "softmax", "NLLLoss": "softmax",
+                      "BCEWithLogitsLoss": "sigmoid"}.get(self._loss_name)
+            return mc_dropout_in_chunks(self.model, X, batch_size, mc_samples, output,
+                                        self._input)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return forward_in_chunks(self.model, X, batch_size, self._input)
+        finally:
+            self.model.train(was_training)
