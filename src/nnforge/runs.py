@@ -267,7 +267,7 @@ class RunSession:
         _write_json(os.path.join(self.out_dir, "labels.json"), labels)
         if run.test is not None and run.train.task == "classification":
             output = run.trainer.predict(run.test.X, batch_size=run.config.train.eval_batch_size)
-            predicted = predicted_labels(output, logits=run.trainer._logits)
+            predicted = predicted_labels(output, logits=run.trainer.outputs_are_logits)
             n = len(run.train.class_names or ()) or None
             matrix = confusion_matrix(run.test.y, predicted, num_classes=n)
             _write_json(os.path.join(self.out_dir, "confusion_matrix.json"),

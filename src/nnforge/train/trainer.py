@@ -226,6 +226,12 @@ class Trainer:
     def _metrics(self, outputs: list[np.ndarray], targets: list[np.ndarray]) -> dict[str, float]:
         return compute_metrics(self.metric_fns, outputs, targets, logits=self._logits)
 
+    @property
+    def outputs_are_logits(self) -> bool:
+        """Whether the model outputs logits (rather than probabilities): how predicted
+        labels are read from its outputs."""
+        return self._logits
+
     def current_lr(self) -> float:
         """Learning rate of the optimizer's first parameter group."""
         groups = getattr(self.optimizer, "param_groups", None)
