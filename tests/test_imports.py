@@ -170,3 +170,44 @@ def test_layers_import_without_heavy_dependencies(module):
                             env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [], f"`import {module}` loaded {result.stdout.strip()}"
+
+
+# Layers whose imports were moved to module level: an import inside a function there is
+# for an optional heavy dependency (or a module that loads one: nnforge.config loads
+# pydantic, tune's runner loads optuna and pydantic).
+MODULE_LEVEL_AREAS = ("nnforge.train", "nnforge.data", "nnforge.diagnose", "nnforge.report",
+                      "nnforge.runs", "nnforge.tune", "nnforge.optim.optimizer")
+NOT_YET = ("nnforge.diagnose.doctor_cli", "nnforge.tune.cli", "nnforge.tune.objective")
+OPTIONAL = HEAVY + ("threadpoolctl", "sqlalchemy", "nnforge.config", "nnforge.tune.runner")
+
+
+def function_level_imports(tree, package):
+    """Dotted names imported inside functions of a module in `package`."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import):
+                    names += [alias.name for alias in inner.names]
+                elif isinstance(inner, ast.ImportFrom):
+                    if inner.level:
+                        base = package.split(".")[:len(package.split(".")) - inner.level + 1]
+                        module = ".".join(base + ([inner.module] if inner.module else []))
+                        names += [f"{module}.{a.name}" if not inner.module else module
+                                  for a in inner.names]
+                    else:
+                        names.append(inner.module)
+    return names
+
+
+def test_imports_inside_functions_are_for_optional_dependencies():
+    found = []
+    for name, path in module_names().items():
+        if not any(name == a or name.startswith(a + ".") for a in MODULE_LEVEL_AREAS) or \
+                name in NOT_YET:
+            continue
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for imported in function_level_imports(ast.parse(path.read_text("utf-8")), package):
+            if not any(imported == o or imported.startswith(o + ".") for o in OPTIONAL):
+                found.append(f"{name} imports {imported} inside a function")
+    assert not found, "\n".join(found)
