@@ -26,9 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
-import threading
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -36,6 +34,7 @@ from ..serialization import atomic_write_bytes, load, save
 from .callbacks import Callback, Stateful
 from .cursor import TrainingCursor
 from .history import History
+from .interrupts import TrainingInterrupted, handle_signals
 
 if TYPE_CHECKING:
     from .trainer import Trainer
@@ -50,17 +49,6 @@ VERSION = 1
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, damaged or does not fit the run (one-line message)."""
-
-
-class TrainingInterrupted(Exception):
-    """Training was stopped by a signal after finishing a batch. Attributes: signum,
-    epoch (1-based), batch (batches of that epoch done), checkpoint (path or None)."""
-
-    def __init__(self, signum: int | None, epoch: int, batch: int,
-                 checkpoint: str | None = None) -> None:
-        self.signum, self.epoch, self.batch, self.checkpoint = signum, epoch, batch, checkpoint
-        name = signal.Signals(signum).name if signum else "a signal"
-        super().__init__(f"interrupted by {name} after batch {batch} of epoch {epoch}")
 
 
 # --- encoding: nested values with arrays -> JSON + a flat dict of arrays ----------------------
@@ -391,43 +379,3 @@ class Checkpoint(Callback):
         """Write "last" from the Trainer's mid-epoch `resume_point`; returns its path."""
         return save_checkpoint(self.directory, trainer, "last",
                                partial=getattr(trainer, "resume_point", None))
-
-
-class handle_signals:
-    """Context manager: SIGINT and SIGTERM set `trainer.interrupt_signal`, so the Trainer
-    finishes its batch and raises TrainingInterrupted; a second signal interrupts at once.
-    Does nothing outside the main thread (signal handlers can only be set there).
-
-    Examples
-    --------
-    >>> import os, signal
-    >>> from types import SimpleNamespace
-    >>> trainer = SimpleNamespace(interrupt_signal=None)
-    >>> with handle_signals(trainer):
-    ...     os.kill(os.getpid(), signal.SIGTERM)
-    >>> trainer.interrupt_signal == signal.SIGTERM
-    True
-    """
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, trainer: Trainer) -> None:
-        self.trainer = trainer
-        self._previous: dict[int, Any] = {}
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        if self.trainer.interrupt_signal is not None:        # second signal: stop now
-            raise KeyboardInterrupt
-        self.trainer.interrupt_signal = signum
-
-    def __enter__(self) -> handle_signals:
-        if threading.current_thread() is threading.main_thread():
-            for s in self.SIGNALS:
-                self._previous[s] = signal.signal(s, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> Literal[False]:
-        for s, handler in self._previous.items():
-            signal.signal(s, handler)
-        self._previous.clear()
-        return False

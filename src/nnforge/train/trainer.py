@@ -40,10 +40,10 @@ from ..mistake_warnings import new_run
 from ..nn.dropout import MCDropoutPrediction
 from ..random import resolve_generator
 from .callbacks import Callback, CallbackList
-from .checkpoint import TrainingInterrupted
 from .cursor import TrainingCursor
 from .divergence import NonFiniteGuard, TrainingDivergedError
 from .history import History
+from .interrupts import TrainingInterrupted
 from .loaders import make_loader, positive_int, with_batch_size
 from .metrics import compute_metrics, resolve_metrics
 from .mistake_checks import TrainingGuards
