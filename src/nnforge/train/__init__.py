@@ -1,6 +1,7 @@
-"""Training: the `Trainer` loop, its `History`, metrics, callbacks (early stopping with
-Prechelt's criteria, checkpoints, gradient-norm recording, progress output) and the NaN/Inf
-guard."""
+"""Training: the `Trainer` loop (subclass it and override `train_step` / `eval_step` to
+change one step), its `TrainingCursor` and `History`, metrics, callbacks (early stopping
+with Prechelt's criteria, crash-safe checkpoints, gradient-norm recording, progress output)
+and the NaN/Inf guard."""
 from .callbacks import Callback, CallbackList, LambdaCallback
 from .checkpoint import Checkpoint, CheckpointError, TrainingInterrupted, load_checkpoint
 from .cursor import TrainingCursor
