@@ -173,7 +173,7 @@ class Trainer:
         self.params: dict[str, Any] = {}
         self.stop_training = False
         self.stop_reason: str | None = None
-        self.interrupt_signal: int | None = None        # set by checkpoint.handle_signals
+        self.interrupt_signal: int | None = None        # set by interrupts.handle_signals
         self.cursor = TrainingCursor()
         self.resume_point: TrainingCursor | None = None  # the cursor when interrupted
         self.global_step = 0
@@ -268,7 +268,7 @@ class Trainer:
         `log_interval`: with plain lines, also print one every that many batches.
         `resume`: a `train.checkpoint.TrainingState` to continue from (same config), ending
         bit-identical to an uninterrupted fit. When `interrupt_signal` gets set (by
-        `checkpoint.handle_signals`), the current update finishes, `resume_point` holds the
+        `interrupts.handle_signals`), the current update finishes, `resume_point` holds the
         epoch's position and `TrainingInterrupted` is raised.
         """
         loader, val_loader = self._fit_data(train, val, epochs, batch_size, shuffle)
