@@ -1,6 +1,6 @@
-"""Dropout ablation on Fashion-MNIST, mirroring the lecture's MNIST result (CATALOGUE M1/H12).
+"""Dropout ablation on Fashion-MNIST, mirroring the lecture's MNIST result .
 
-The lecture (Srivastava et al. 2014, via S1) reports MNIST test errors of 160 without
+The lecture (Srivastava et al. 2014) reports MNIST test errors of 160 without
 dropout, 130 with 50 % dropout on the hidden layers and 110 with 50 % hidden + 20 % input
 dropout. Here the same three variants train the same MLP (784-W-W-10, ReLU, He init,
 Adam with cosine annealing, batch 128) on Fashion-MNIST with the same budget (the same

@@ -36,7 +36,7 @@ CONFIGS = {name: os.path.join(ROOT, "examples", f"{name}.toml")
            for name in ("fashion_mlp", "fashion_cnn", "fashion_cnn_aug")}
 
 #: Published reference rows (Fashion-MNIST benchmark table of the dataset's README,
-#: github.com/zalandoresearch/fashion-mnist, as quoted in issue 9).
+#: github.com/zalandoresearch/fashion-mnist).
 PUBLISHED = [
     ("MLP 256-128-100", 0.8833),
     ("2 conv + pooling", 0.916),

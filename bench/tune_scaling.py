@@ -1,4 +1,4 @@
-"""Hyperparameter search benchmarks (issue 7), on the digits MLP of examples/tune_digits.toml.
+"""Hyperparameter search benchmarks, on the digits MLP of examples/tune_digits.toml.
 
 1. Wall time of 4 trials with --workers 1 and --workers 2 (same trials, same seeds).
 2. A 20-trial random search over lr, width and dropout: best validation accuracy.

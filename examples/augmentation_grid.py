@@ -1,5 +1,5 @@
 """A grid of augmented images: one row per sample, one column per augmentation
-(CATALOGUE I5-I7, H18). Uses Fashion-MNIST from Debian's dataset-fashion-mnist, or
+(crops, flips, brightness, noise). Uses Fashion-MNIST from Debian's dataset-fashion-mnist, or
 scikit-learn's 8x8 digits when it is not installed.
 
     .venv/bin/python examples/augmentation_grid.py [OUTPUT.png] [--seed 0] [--rows 6]

@@ -1,9 +1,9 @@
-"""Batch normalization (catalogue B, K5): a deep sigmoid MLP with and without BatchNorm1d,
+"""Batch normalization: a deep sigmoid MLP with and without BatchNorm1d,
 same initial weights, batches and SGD learning rate, on scikit-learn's digits.
 
     .venv/bin/python examples/batch_norm.py [OUT.png] [--fast]
 
-Eight sigmoid layers shrink the gradient layer after layer (sigmoid' <= 0.25, K5), so plain
+Eight sigmoid layers shrink the gradient layer after layer (sigmoid' <= 0.25), so plain
 SGD barely moves the early layers and the loss stays near ln 10 for many epochs; with
 BatchNorm1d before each sigmoid the pre-activations stay centred where the slope is
 largest and the same learning rate trains at once. The right panel shows the first

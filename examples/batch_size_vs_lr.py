@@ -1,4 +1,4 @@
-"""Batch-size growth vs LR decay (Smith et al. 2017, catalogue G14/G15), through the same
+"""Batch-size growth vs LR decay (Smith et al. 2017), through the same
 config -> Trainer path as `nnforge train`.
 
     .venv/bin/python examples/batch_size_vs_lr.py [--seeds 0 1 2] [--epochs 30]

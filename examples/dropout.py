@@ -1,4 +1,4 @@
-"""Dropout on and off (catalogue H8-H11, M1): the same over-sized MLP on a small part of
+"""Dropout on and off: the same over-sized MLP on a small part of
 scikit-learn's digits, trained with and without dropout from the same initial weights and
 batch order; training and validation loss curves side by side.
 

@@ -1,5 +1,5 @@
-"""Early stopping with Prechelt's criteria GL, PQ and UP next to Keras' patience (catalogue
-H13-H16), on one training run that overfits.
+"""Early stopping with Prechelt's criteria GL, PQ and UP next to Keras' patience,
+on one training run that overfits.
 
     .venv/bin/python examples/early_stopping.py [OUT.png] [--fast]
 

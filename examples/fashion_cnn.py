@@ -1,4 +1,4 @@
-"""A small CNN on Fashion-MNIST (catalogue B: convolution, pooling, batch norm), trained on
+"""A small CNN on Fashion-MNIST (convolution, pooling, batch norm), trained on
 a subset so it finishes in about a minute on two cores; learning curves and the test
 confusion matrix.
 

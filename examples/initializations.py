@@ -1,12 +1,12 @@
-"""Weight initialization in a deep tanh network (catalogue E3-E6, K4): the classic figure.
+"""Weight initialization in a deep tanh network: the classic figure.
 
     .venv/bin/python examples/initializations.py [OUT.png] [--fast]
 
 Ten Linear(500, 500) + tanh layers, N(0, 1) inputs, three initializations:
 - N(0, 0.01^2): each layer multiplies the spread by about 0.01 * sqrt(500) = 0.22, so the
-  activations collapse to 0 layer after layer (E5) and so do the weight gradients;
-- N(0, 1): pre-activations of size ~sqrt(500) saturate tanh at +-1 (E4), gradients ~0;
-- Xavier normal, std sqrt(2 / (fan_in + fan_out)): the spread stays of order 1 (E6).
+  activations collapse to 0 layer after layer and so do the weight gradients;
+- N(0, 1): pre-activations of size ~sqrt(500) saturate tanh at +-1, gradients ~0;
+- Xavier normal, std sqrt(2 / (fan_in + fan_out)): the spread stays of order 1.
 Writes one histogram per layer and initialization and prints each layer's std.
 """
 import argparse

@@ -1,5 +1,5 @@
 """Every learning-rate scheduler's curve, plotted side by side before any training — plus the
-momentum ramp (G12) and a batch-size schedule (G15).
+momentum ramp and a batch-size schedule.
 
     .venv/bin/python examples/lr_schedules.py [OUT_DIR]     (default ./out/)
 
@@ -17,7 +17,7 @@ PANELS = [
     ("StepLR(step_size=30)", L.StepLR, dict(step_size=30)),
     ("MultiStepLR([30, 60, 80])", L.MultiStepLR, dict(milestones=[30, 60, 80])),
     ("ExponentialLR(0.97)", L.ExponentialLR, dict(gamma=0.97)),
-    ("InverseTimeLR(0.05)  [G4]", L.InverseTimeLR, dict(gamma=0.05)),
+    ("InverseTimeLR(0.05)", L.InverseTimeLR, dict(gamma=0.05)),
     ("PolynomialLR(100, power=2)", L.PolynomialLR, dict(total_iters=100, power=2.0)),
     ("CosineAnnealingLR(T_max=100)", L.CosineAnnealingLR, dict(T_max=100)),
     ("CosineAnnealingWarmRestarts(10, 2)", L.CosineAnnealingWarmRestarts,
@@ -72,11 +72,11 @@ def main(out_dir):
     extra[0].set_title("SequentialLR: LinearLR(10) then cosine", fontsize=9)
     ramp = schedules.linear_ramp(0.5, 0.9, 20)
     extra[1].plot([ramp(t) for t in range(STEPS)], color="tab:orange")
-    extra[1].set_title("MomentumScheduler 0.5 -> 0.9 (G12)", fontsize=9)
+    extra[1].set_title("MomentumScheduler 0.5 -> 0.9", fontsize=9)
     batch = BatchSizeSchedule(32, milestones=[30, 60, 80], factor=4, max_batch_size=1024)
     extra[2].step(range(STEPS), batch.values(STEPS), where="post", color="tab:green")
     extra[2].set(yscale="log")
-    extra[2].set_title("BatchSizeSchedule x4 at 30/60/80, cap 1024 (G15)", fontsize=9)
+    extra[2].set_title("BatchSizeSchedule x4 at 30/60/80, cap 1024", fontsize=9)
     for axis in axes[panels:]:
         axis.axis("off")
     for axis in axes[:panels]:

@@ -1,13 +1,13 @@
-"""The library's optimizers on 2-D surfaces (catalogue F13, F17, K12, N7).
+"""The library's optimizers on 2-D surfaces.
 
     .venv/bin/python examples/optimizer_surfaces.py [OUT.png] [--fast]
 
 The real `nnforge.optim` classes (the ones that train networks) minimize three functions
 written with Tensor operations (`nnforge.diagnose.playground`):
 - a narrow valley 0.5 x1^2 + 25 x2^2: plain SGD zig-zags across the valley and crawls
-  along it; momentum and Adam do not (F13);
-- the saddle x1^4 - 2 x1^2 + x2^2 (N7): started on the x2-axis gradient descent converges
-  to the saddle at the origin; a nudge of 0.01 lets it escape to a minimum (F17);
+  along it; momentum and Adam do not;
+- the saddle x1^4 - 2 x1^2 + x2^2: started on the x2-axis gradient descent converges
+  to the saddle at the origin; a nudge of 0.01 lets it escape to a minimum;
 - Rosenbrock's banana, minimum at (1, 1).
 """
 import argparse

@@ -1,4 +1,4 @@
-"""Random vs grid vs TPE vs Hyperband vs coarse-to-fine on the same budget (issue 7).
+"""Random vs grid vs TPE vs Hyperband vs coarse-to-fine on the same budget.
 
 Every strategy searches the digits MLP of examples/tune_digits.toml over learning rate,
 hidden width and dropout with 12 trials of at most 10 epochs, and the script prints one

@@ -1,10 +1,10 @@
-"""XOR: the perceptron fails, a two-layer network succeeds (catalogue B2-B5, N3-N5).
+"""XOR: the perceptron fails, a two-layer network succeeds.
 
 Run: python examples/xor.py   (a few seconds)
 
 1. Rosenblatt's perceptron never converges on XOR: no line separates {(0,1), (1,0)} from
-   {(0,0), (1,1)} (N3), so some sample is misclassified in every epoch.
-2. The exact ReLU solution h1 = ReLU(x1 + x2), h2 = ReLU(x1 + x2 - 1), o = h1 - 2 h2 (N5).
+   {(0,0), (1,1)}, so some sample is misclassified in every epoch.
+2. The exact ReLU solution h1 = ReLU(x1 + x2), h2 = ReLU(x1 + x2 - 1), o = h1 - 2 h2.
 3. A tiny MLP, Linear(2, 4) - Tanh - Linear(4, 1), trained from random weights with a
    hand-written gradient-descent loop on `p.data` and BCEWithLogitsLoss, learns XOR.
 """
@@ -39,7 +39,7 @@ def exact_relu_solution():
     output = nn.Linear(2, 1, bias=False)
     output.weight.data[...] = [[1, -2]]
     net = nn.Sequential(hidden, nn.ReLU(), output)
-    print("2. Hand-set ReLU network (N5): outputs", net(X).data[:, 0].tolist())
+    print("2. Hand-set ReLU network: outputs", net(X).data[:, 0].tolist())
 
 
 def mlp_learns(steps=1500, lr=0.5, seed=0):

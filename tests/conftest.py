@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from nnforge import warnings_codes
+from nnforge import mistake_warnings
 
 
 @pytest.fixture
@@ -13,5 +13,5 @@ def rng():
 @pytest.fixture(autouse=True)
 def fresh_guard_run():
     """Guards warn once per run: reset so one test's warning cannot hide another's."""
-    warnings_codes.new_run()
+    mistake_warnings.new_run()
     yield

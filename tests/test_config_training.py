@@ -1,4 +1,4 @@
-"""Config keys of issue 4 (optimizer l1/l2, scheduler interval/monitor, momentum and
+"""Training-loop config keys (optimizer l1/l2, scheduler interval/monitor, momentum and
 batch-size schedules, accumulation, clipping, augmentation and batch augmentation): what
 they build, and a one-line ConfigError naming the key for each bad value."""
 import copy
@@ -58,7 +58,7 @@ def test_l1_l2_leave_biases_untouched_unless_asked(regularize_biases):
     for name, w in before.items():
         if name.endswith("bias") and not regularize_biases:
             np.testing.assert_array_equal(after[name], w)
-        else:   # w - lr*(2*l2*w + l1*sign(w)): the lecture's update (H4, H5)
+        else:   # w - lr*(2*l2*w + l1*sign(w)): the lecture's update
             expected = w - np.float32(0.1) * (np.float32(0.1) * w + np.float32(0.01) * np.sign(w))
             np.testing.assert_allclose(after[name], expected, rtol=1e-6, atol=1e-7)
     assert len(groups) == (1 if regularize_biases else 2)

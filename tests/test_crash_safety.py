@@ -1,4 +1,4 @@
-"""Crash safety (issue 6): training processes are killed with SIGKILL at random moments;
+"""Crash safety: training processes are killed with SIGKILL at random moments;
 every checkpoint left on disk must load, and resuming from it must complete the run with
 the same weights and history as a run that was never killed. An orderly stop (SIGTERM,
 SIGINT) finishes the batch, writes a checkpoint, exits 143/130 with one line, and resuming

@@ -1,4 +1,4 @@
-"""The teaching examples of issue 8 run in their --fast mode and write their plots.
+"""The teaching examples run in their --fast mode and write their plots.
 
 Examples tested elsewhere: xor.py (tests/nn/test_perceptron.py), lr_schedules.py and
 optimizers.py (tests/optim/test_examples.py), augmentation_grid.py

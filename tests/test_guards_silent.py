@@ -2,7 +2,7 @@
 (NF-GUARD-*) and the leakage warning (NF-LEAK-001) turned into errors.
 
 The whole suite can run the same way: add to pytest's `filterwarnings`
-    "error::nnforge.warnings_codes.GuardWarning"
+    "error::nnforge.mistake_warnings.GuardWarning"
 (tests that make a mistake on purpose catch their warning with pytest.warns).
 """
 import warnings
@@ -18,7 +18,7 @@ from nnforge.config import load_config, parse_config
 from nnforge.data import DataLeakageWarning, StandardScaler, load_digits, train_val_test_split
 from nnforge.optim import lr_scheduler
 from nnforge.train import EarlyStopping, Trainer
-from nnforge.warnings_codes import GuardWarning, new_run
+from nnforge.mistake_warnings import GuardWarning, new_run
 
 
 @pytest.fixture(autouse=True)

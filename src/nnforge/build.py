@@ -35,7 +35,7 @@ from .serialization import atomic_write_bytes
 from .train import TrainingDivergedError
 from .train.checkpoint import TrainingInterrupted, handle_signals
 from .train.history import History
-from .warnings_codes import silence
+from .mistake_warnings import silence
 
 __all__ = ["Run", "build_run", "build_model", "build_data", "split_data", "run_experiment"]
 

@@ -26,6 +26,14 @@ import socket
 import sqlite3
 import subprocess
 
+from . import __version__
+from .report import write_report
+from .serialization import atomic_write_bytes
+from .train.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from .train.early_stopping import EarlyStopping
+from .train.grad_norms import GradNormRecorder
+from .train.metrics import confusion_matrix, higher_is_better, predicted_labels
+
 __all__ = ["RunIndex", "RunSession", "config_hash", "git_commit", "STATUSES", "INDEX_NAME",
            "resolve_run"]
 
@@ -169,8 +177,6 @@ class RunSession:
     and the files written at the end (labels, confusion matrix, plots, report)."""
 
     def __init__(self, out_dir, config, resume=False):
-        import nnforge
-
         self.out_dir = os.fspath(out_dir)
         self.config = config
         self.id = os.path.basename(os.path.abspath(self.out_dir))
@@ -185,19 +191,18 @@ class RunSession:
         if not resume:
             fields.update(name=config.name, path=os.path.abspath(self.out_dir),
                           config_hash=config_hash(resolved), seed=int(config.seed),
-                          nnforge_version=nnforge.__version__,
+                          nnforge_version=__version__,
                           git_commit=git_commit(), started=_now(), metrics=None)
         else:
             fields.update(path=os.path.abspath(self.out_dir), name=config.name,
                           config_hash=config_hash(resolved), seed=int(config.seed),
-                          nnforge_version=nnforge.__version__)
+                          nnforge_version=__version__)
         self.index.upsert(**fields)
         self.checkpoint = None
         self.grad_norms = None
 
     def _load_resume(self):
-        from .config import ConfigError
-        from .train.checkpoint import CheckpointError, load_checkpoint
+        from .config import ConfigError     # nnforge.config loads pydantic
 
         saved_config = os.path.join(self.out_dir, "config.json")
         if not os.path.isdir(self.out_dir) or not os.path.isfile(saved_config):
@@ -213,11 +218,6 @@ class RunSession:
 
     def attach(self, run):
         """Add the Checkpoint and GradNormRecorder callbacks (after EarlyStopping)."""
-        from .train.checkpoint import Checkpoint
-        from .train.early_stopping import EarlyStopping
-        from .train.grad_norms import GradNormRecorder
-        from .train.metrics import higher_is_better
-
         es = next((cb for cb in run.callbacks if isinstance(cb, EarlyStopping)), None)
         monitor = es.monitor if es is not None else ("val_loss" if run.val is not None
                                                      else "loss")
@@ -266,18 +266,14 @@ class RunSession:
                   "scaler": None if run.scaler is None else type(run.scaler).__name__}
         _write_json(os.path.join(self.out_dir, "labels.json"), labels)
         if run.test is not None and run.train.task == "classification":
-            from .train.metrics import confusion_matrix, predicted_labels
-
             output = run.trainer.predict(run.test.X, batch_size=run.config.train.eval_batch_size)
-            predicted = predicted_labels(output, logits=run.trainer._logits)
+            predicted = predicted_labels(output, logits=run.trainer.outputs_are_logits)
             n = len(run.train.class_names or ()) or None
             matrix = confusion_matrix(run.test.y, predicted, num_classes=n)
             _write_json(os.path.join(self.out_dir, "confusion_matrix.json"),
                         {"split": "test", "class_names": run.train.class_names,
                          "matrix": matrix.tolist()})
         self._end("finished", summary)
-        from .report import write_report
-
         return write_report(self.out_dir)
 
 
@@ -291,7 +287,5 @@ def _differing_keys(a, b, prefix=""):
 
 
 def _write_json(path, payload):
-    from .serialization import atomic_write_bytes
-
     text = json.dumps(payload, indent=2, default=_plain) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))

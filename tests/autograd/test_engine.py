@@ -7,7 +7,7 @@ import nnforge as nf
 
 
 def test_worked_example_n1_add_then_multiply():
-    # CATALOGUE N1: f = (x + y) z at (-2, 5, -4)
+    # the classic worked example: f = (x + y) z at (-2, 5, -4)
     x, y, z = (nf.tensor(v, requires_grad=True) for v in (-2.0, 5.0, -4.0))
     f = (x + y) * z
     f.backward()

@@ -1,5 +1,5 @@
 """The fused BatchNorm kernel (autograd/normalization.py): gradchecks in training and
-evaluation mode, the catalogue's worked example N29, and the batch-of-one error."""
+evaluation mode, the lecture's worked example, and the batch-of-one error."""
 import numpy as np
 import pytest
 
@@ -33,7 +33,7 @@ def test_gradcheck_eval_uses_running_statistics(rng):
     np.testing.assert_allclose(out, expected, rtol=1e-12)
 
 
-def test_worked_example_n29():
+def test_worked_example():
     # x = (1, 2, 3, 6), eps 1e-5: mean 3, biased var 3.5 (unbiased 4.6667 for running stats)
     x = np.array([[1.0], [2.0], [3.0], [6.0]])
     running_mean, running_var = np.zeros(1), np.ones(1)

@@ -1,7 +1,7 @@
 """Every diagnose test starts a fresh guard run, so 'once per run' never hides a warning."""
 import pytest
 
-from nnforge.warnings_codes import new_run
+from nnforge.mistake_warnings import new_run
 
 
 @pytest.fixture(autouse=True)

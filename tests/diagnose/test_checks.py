@@ -74,8 +74,8 @@ def test_learning_rate_10_fails_the_lr_range_test_and_overfitting():
     lr_check = out["LR range test"]
     assert lr_check.status == "fail" and "past the loss minimum" in lr_check.fix
     assert lr_check.details["result"].suggested_lr < 0.1
-    # (Adam at lr=10 can still memorize one batch with huge weights, so K2 is not the
-    # check that catches this mistake; the range test is)
+    # (Adam at lr=10 can still memorize one batch with huge weights, so the overfit-one-batch
+    # check is not the check that catches this mistake; the range test is)
 
 
 def test_sgd_at_learning_rate_10_diverges_in_the_overfit_check():

@@ -1,4 +1,4 @@
-"""`Tensor.graph()`: DOT text of the computation graph with values and gradients (N1)."""
+"""`Tensor.graph()`: DOT text of the computation graph with values and gradients."""
 import re
 import shutil
 

@@ -1,5 +1,6 @@
 """The playground runs the library's own optimizer classes (same trajectories as a hand
-loop and as torch.optim), and reproduces N7's numbers and F13/F17's behaviour."""
+loop and as torch.optim), and reproduces the saddle's numbers and the ravine and saddle
+behaviour."""
 import numpy as np
 import pytest
 import torch
@@ -78,7 +79,7 @@ def test_n7_worked_numbers():
 
 def test_gradient_descent_stalls_on_the_saddle_unless_perturbed():
     on_axis = run_optimizer(optim.SGD, "saddle", start=(0.0, 1.5), steps=300, lr=0.05)
-    np.testing.assert_allclose(on_axis[-1], [0.0, 0.0], atol=1e-8)       # the saddle (F17)
+    np.testing.assert_allclose(on_axis[-1], [0.0, 0.0], atol=1e-8)       # the saddle
     nudged = run_optimizer(optim.SGD, "saddle", start=(1e-3, 1.5), steps=300, lr=0.05)
     np.testing.assert_allclose(nudged[-1], [1.0, 0.0], atol=1e-6)        # a global minimum
 
@@ -87,7 +88,7 @@ def test_plain_sgd_zigzags_in_the_narrow_valley_and_momentum_helps():
     sgd = run_optimizer(optim.SGD, "valley", steps=100, lr=0.035)
     signs = np.sign(sgd[1:20, 1])
     assert (signs[1:] != signs[:-1]).all()                 # x2 jumps across the valley floor
-    assert abs(sgd[-1, 0]) > 0.1                           # x1 still far from 0 (F13)
+    assert abs(sgd[-1, 0]) > 0.1                           # x1 still far from 0
     momentum = run_optimizer(optim.SGD, "valley", steps=100, lr=0.01, momentum=0.9)
     assert np.linalg.norm(momentum[-1]) < 0.05
 

@@ -1,4 +1,5 @@
-"""Activation/gradient statistics and the E3-E5 initialization demonstration."""
+"""Activation/gradient statistics and the initialization demonstration (small, unit and
+Xavier Gaussians)."""
 import warnings
 
 import numpy as np
@@ -9,7 +10,7 @@ from nnforge import optim
 from nnforge.diagnose.stats import (LayerStats, StatisticsRecorder, activation_statistics,
                                     deep_tanh_network, initialization_demo, plot_histograms)
 from nnforge.train import Trainer
-from nnforge.warnings_codes import GuardWarning
+from nnforge.mistake_warnings import GuardWarning
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def demo():
     return initialization_demo(depth=10, width=500, n_samples=200, seed=0)
 
 
-def test_small_gaussian_activations_collapse_to_zero(demo):      # E5
+def test_small_gaussian_activations_collapse_to_zero(demo):
     stds = [s.std for s in demo["N(0, 0.01^2)"]]
     assert all(b < a for a, b in zip(stds, stds[1:]))
     assert stds[-1] < 1e-5
@@ -25,13 +26,13 @@ def test_small_gaussian_activations_collapse_to_zero(demo):      # E5
     assert stds[5] / stds[4] == pytest.approx(0.01 * np.sqrt(500), rel=0.1)
 
 
-def test_unit_gaussian_activations_saturate(demo):                # E4
+def test_unit_gaussian_activations_saturate(demo):
     for stats in demo["N(0, 1)"]:
         assert stats.saturated_fraction > 0.8
         assert stats.std > 0.95
 
 
-def test_xavier_activations_stay_spread_out(demo):               # E6 vs E3
+def test_xavier_activations_stay_spread_out(demo):
     stats = demo["Xavier normal"]
     assert all(0.15 < s.std < 0.8 for s in stats)
     assert max(s.saturated_fraction for s in stats) < 0.05

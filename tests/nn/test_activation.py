@@ -82,8 +82,8 @@ def test_swish_learnable_beta_gradcheck_and_torch():
     np.testing.assert_allclose(layer.beta.grad, bt.grad.numpy(), atol=1e-10)
 
 
-def test_swish_is_bounded_below_like_the_catalogue_says():
-    """C11/N20: min of x sigmoid(x) is about -0.2785 at x = -1.2785."""
+def test_swish_is_bounded_below():
+    """The minimum of x sigmoid(x) is about -0.2785 at x = -1.2785."""
     x = np.linspace(-5, 5, 100001)
     y = nn.Swish()(x).data
     assert y.min() == pytest.approx(-0.2785, abs=1e-4)

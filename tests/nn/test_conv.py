@@ -65,7 +65,7 @@ def test_named_initializer():
 
 
 def test_weight_sharing_parameter_counts():
-    # catalogue B11/M6: one unit on a 5x5 patch of a 3-channel image needs 75 weights, three
+    # weight sharing: one unit on a 5x5 patch of a 3-channel image needs 75 weights, three
     # such filters 225, however large the image is
     assert Conv2d(3, 1, 5, bias=False).weight.data.size == 75
     assert Conv2d(3, 3, 5, bias=False).weight.data.size == 225

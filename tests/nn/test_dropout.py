@@ -14,7 +14,7 @@ def test_kept_fraction_and_scaling(p):
     assert kept.mean() == pytest.approx(1 - p, abs=0.01)
     np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-6)
     assert out.dtype == np.float32
-    # expectation preserved (H10): E[m x / (1 - p)] = x
+    # expectation preserved: E[m x / (1 - p)] = x
     assert out.mean() == pytest.approx(1.0, abs=0.01)
 
 

@@ -101,8 +101,8 @@ def test_calculate_gain_rejects_unknown():
         init.calculate_gain("swishy")
 
 
-def test_catalogue_n28_scales():
-    """N28: fan_in 784, fan_out 256."""
+def test_init_scales_worked_example():
+    """A worked example: fan_in 784, fan_out 256."""
     shape = (256, 784)
     std = lambda scale, mode: math.sqrt(scale / {"fan_in": 784, "fan_out": 256,
                                                  "fan_avg": 520}[mode])

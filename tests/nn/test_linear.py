@@ -38,7 +38,7 @@ def test_linear_parameters_names_shapes_and_repr():
 
 
 def test_linear_default_init_is_pytorchs_uniform():
-    """kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in)) for weight and bias (E7)."""
+    """kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in)) for weight and bias."""
     layer = nn.Linear(400, 300, generator=0)
     bound = 1 / math.sqrt(400)
     for p in (layer.weight.data, layer.bias.data):

@@ -1,5 +1,5 @@
-"""Rosenblatt's perceptron (B2, B3, D9): converges on separable data, reports
-non-convergence on XOR (N3)."""
+"""Rosenblatt's perceptron: converges on separable data, reports
+non-convergence on XOR."""
 import itertools
 import warnings
 
@@ -44,7 +44,7 @@ def test_xor_does_not_converge_and_says_why():
 
 
 def test_n3_no_threshold_unit_fits_xor():
-    """N3: a grid over w1, w2, b in [-3, 3] (121 values each) has no solution of the four
+    """XOR: a grid over w1, w2, b in [-3, 3] (121 values each) has no solution of the four
     constraints — the reason the perceptron above cannot converge."""
     grid = np.linspace(-3, 3, 121)
     w1, w2, b = np.meshgrid(grid, grid, grid, indexing="ij")
@@ -67,7 +67,7 @@ def test_forward_and_validation():
 
 
 def test_xor_example_runs_and_the_mlp_solves_it(capsys):
-    """examples/xor.py: perceptron fails, the MLP succeeds (N3-N5)."""
+    """examples/xor.py: perceptron fails, the MLP succeeds."""
     import importlib.util
     import pathlib
 

@@ -1,4 +1,4 @@
-"""The lecture's worked examples as tests (CATALOGUE N1, N2, N4, N5), built from nnforge
+"""The lecture's worked examples as tests, built from nnforge
 layers and autograd."""
 import numpy as np
 import pytest
@@ -53,7 +53,7 @@ def test_n2_one_gradient_descent_step_gives_the_corrected_weights():
     np.testing.assert_allclose(hidden.bias.data, [0.499877, 0.699890], atol=1e-6)
     np.testing.assert_allclose(hidden.weight.data[0], [0.599951, 0.799975, 0.599914], atol=1e-6)
     np.testing.assert_allclose(hidden.weight.data[1], [0.899956, 0.799978, 0.399923], atol=1e-6)
-    # the catalogue's 0.874813 is the new output with only the output layer updated;
+    # the lecture's 0.874813 is the new output with only the output layer updated;
     # updating the hidden layer too lowers it a little further
     updated_output_only = net[3](output(net[1](_larose_network()[0](x)))).item()
     assert updated_output_only == pytest.approx(0.874813, abs=1e-6)

@@ -1,4 +1,4 @@
-"""Adagrad: trajectories vs torch.optim.Adagrad, hand steps (N30), convergence, errors."""
+"""Adagrad: trajectories vs torch.optim.Adagrad, hand steps, convergence, errors."""
 import numpy as np
 import pytest
 import torch
@@ -38,7 +38,7 @@ def test_state_dict_round_trip(problem):
     problem.check_state_dict_round_trip(optim.Adagrad, dict(lr=0.1, lr_decay=0.1))
 
 
-def test_catalogue_n30_first_step():
+def test_first_step_by_hand():
     # seed AdaGrad without eps, g = 1: theta = 1 - 0.1 * 1/sqrt(1) = 0.9
     p = Parameter(np.array([1.0]))
     (p * p * 0.5).sum().backward()

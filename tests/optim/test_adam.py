@@ -1,4 +1,4 @@
-"""Adam and AdamW: trajectories vs torch.optim, one step by hand (N30), convergence,
+"""Adam and AdamW: trajectories vs torch.optim, one step by hand, convergence,
 decoupled decay, argument errors."""
 import numpy as np
 import pytest
@@ -45,7 +45,7 @@ def test_defaults_match_pytorch():
             assert group[key] == reference[key], key
 
 
-def test_catalogue_n30_first_adam_step_is_lr():
+def test_first_adam_step_is_lr_by_hand():
     # L = theta^2/2 at theta = 1: bias-corrected Adam moves by lr (0.9); the lecture's
     # uncorrected form would give 1 - 0.1 * 0.1 / sqrt(0.001) = 0.683772
     p = Parameter(np.array([1.0]))

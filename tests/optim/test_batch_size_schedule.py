@@ -1,10 +1,10 @@
-"""BatchSizeSchedule (G15) and the SGD noise scale (G14, catalogue N22)."""
+"""BatchSizeSchedule and the SGD noise scale."""
 import pytest
 
 from nnforge.optim import BatchSizeSchedule, noise_scale
 
 
-def test_catalogue_n22_noise_scale():
+def test_noise_scale_worked_value():
     assert noise_scale(0.1, 50_000, 128) == pytest.approx(38.9625)
     assert 0.1 * 50_000 / 128 == pytest.approx(39.0625)      # the B << N approximation
     assert noise_scale(0.1, 50_000, 128, momentum=0.9) == pytest.approx(389.625)

@@ -14,7 +14,7 @@ from nnforge.optim import lr_scheduler as ours_module
 # These tests drive schedulers on their own, without optimizer steps; the guard against that
 # mistake (NF-GUARD-004) is tested in tests/diagnose.
 pytestmark = pytest.mark.filterwarnings(
-    "ignore::nnforge.warnings_codes.SchedulerOrderWarning")
+    "ignore::nnforge.mistake_warnings.SchedulerOrderWarning")
 
 STEPS = 30
 
@@ -158,7 +158,7 @@ def test_inverse_time_lr_against_its_formula():
         s.step()
         values.append(s.get_last_lr()[0])
     np.testing.assert_allclose(values, [0.1 / (1 + 0.5 * t) for t in range(26)], rtol=1e-15)
-    # catalogue N23: 0.1, 0.066667, 0.05, 0.04, 0.033333
+    # the worked inverse-time values: 0.1, 0.066667, 0.05, 0.04, 0.033333
     np.testing.assert_allclose(values[:5], [0.1, 0.066667, 0.05, 0.04, 0.033333], atol=1e-6)
 
 

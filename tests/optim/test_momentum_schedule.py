@@ -1,4 +1,4 @@
-"""MomentumScheduler (catalogue G12): momentum 0.5 -> 0.9 written into SGD's momentum or
+"""MomentumScheduler: momentum 0.5 -> 0.9 written into SGD's momentum or
 Adam's beta1, and used by the next optimizer step."""
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
 """The Optimizer base: groups, lazy state, zero_grad, closures, state_dict format, weight
-decay and L1 as update rules (N21), in-place memory behaviour and argument errors."""
+decay and L1 as update rules, in-place memory behaviour and argument errors."""
 import json
 import tracemalloc
 
@@ -96,7 +96,7 @@ def test_load_state_dict_rejects_mismatched_groups():
         opt.load_state_dict({"weights": 1})
 
 
-def test_catalogue_n21_weight_decay_rule_equals_l2_penalty_gradient():
+def test_weight_decay_rule_equals_l2_penalty_gradient():
     # w = (0.5, -1), data gradient (0.2, 0.1), alpha = 0.1, lambda = 0.05:
     # w(1 - 2 alpha lambda) - alpha g = (0.475, -1.0)
     w0, g, alpha, lam = np.array([0.5, -1.0]), np.array([0.2, 0.1]), 0.1, 0.05
@@ -111,7 +111,7 @@ def test_catalogue_n21_weight_decay_rule_equals_l2_penalty_gradient():
     np.testing.assert_allclose(by_rule.data, w0 * (1 - 2 * alpha * lam) - alpha * g)
 
 
-def test_catalogue_n21_l1_rule_is_the_additive_sign_update():
+def test_l1_rule_is_the_additive_sign_update():
     # w - alpha lambda sign(w) - alpha g = (0.475, -1.005)
     w0, g = np.array([0.5, -1.0]), np.array([0.2, 0.1])
     by_rule = Parameter(w0.copy())
@@ -220,3 +220,23 @@ def test_float32_trajectories_equal_torch_float32(name, options):
     assert ours.data.dtype == np.float32
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
     assert np.abs(ours.data - w0).max() > 1e-2
+
+
+def test_options_are_restored_through_the_rules_own_hook():
+    """The base class keeps saved options as they are; a rule with a tuple option (Adam's
+    betas) turns the saved list back into a pair in its own `import_options`."""
+    class Windowed(optim.SGD):
+        def import_options(self, saved):
+            return dict(saved, window=tuple(saved["window"]))
+
+    p = Parameter(np.ones(2))
+    opt = Windowed([{"params": [p], "window": (2, 3)}], lr=0.1)
+    saved = json.loads(json.dumps(opt.state_dict()))          # tuples become lists in JSON
+    opt.load_state_dict(saved)
+    assert opt.param_groups[0]["window"] == (2, 3)
+    plain = optim.SGD([{"params": [p], "window": (2, 3)}], lr=0.1)
+    plain.load_state_dict(saved)
+    assert plain.param_groups[0]["window"] == [2, 3]
+    adam = optim.Adam([p], betas=(0.8, 0.9))
+    adam.load_state_dict(json.loads(json.dumps(adam.state_dict())))
+    assert adam.param_groups[0]["betas"] == (0.8, 0.9)

@@ -1,5 +1,5 @@
 """L1/L2 penalties (autograd) and parameter groups that exempt biases and normalization
-parameters from decay (catalogue H2-H6)."""
+parameters from decay."""
 import numpy as np
 import pytest
 

@@ -1,4 +1,4 @@
-"""RMSprop: trajectories vs torch.optim.RMSprop, hand step (N30), convergence, errors."""
+"""RMSprop: trajectories vs torch.optim.RMSprop, hand step, convergence, errors."""
 import numpy as np
 import pytest
 import torch
@@ -28,7 +28,7 @@ def test_state_dict_round_trip(problem):
                                                             centered=True))
 
 
-def test_catalogue_n30_first_step():
+def test_first_step_by_hand():
     # seed RMSProp with decay 0.9, G = 0: theta = 1 - 0.1/sqrt(0.1) = 0.683772
     p = Parameter(np.array([1.0]))
     (p * p * 0.5).sum().backward()

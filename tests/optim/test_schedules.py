@@ -1,4 +1,4 @@
-"""Pure schedule functions: the catalogue's test vectors (N23-N25) and closed-form identities."""
+"""Pure schedule functions: the course's worked test vectors and closed-form identities."""
 import math
 
 import numpy as np
@@ -11,7 +11,7 @@ def _values(f, steps):
     return [f(t) for t in steps]
 
 
-def test_catalogue_n23_decay_schedules():
+def test_decay_schedules_match_the_worked_values():
     t = range(5)
     np.testing.assert_allclose(_values(S.inverse_time(0.1, 0.5), t),
                                [0.1, 0.066667, 0.05, 0.04, 0.033333], atol=1e-6)
@@ -23,7 +23,7 @@ def test_catalogue_n23_decay_schedules():
                                [0.1, 0.1, 0.01, 0.01, 0.001], rtol=1e-12)
 
 
-def test_catalogue_n24_cyclical_learning_rates():
+def test_cyclical_learning_rates_match_the_worked_values():
     its = [0, 1000, 2000, 3000, 4000, 6000, 10000]
     kw = dict(base_lr=0.001, max_lr=0.006, step_size_up=2000)
     np.testing.assert_allclose(_values(S.cyclic(**kw), its),
@@ -35,7 +35,7 @@ def test_catalogue_n24_cyclical_learning_rates():
                                atol=1e-6)
 
 
-def test_catalogue_n25_cosine():
+def test_cosine_matches_the_worked_values():
     np.testing.assert_allclose(_values(S.cosine(0.1, T_max=100), [0, 25, 50, 75, 100]),
                                [0.1, 0.085355, 0.05, 0.014645, 0.0], atol=1e-6)
 

@@ -1,4 +1,4 @@
-"""SGD: trajectories vs torch.optim.SGD, the catalogue's hand-checkable steps (N30),
+"""SGD: trajectories vs torch.optim.SGD, hand-checkable steps,
 convergence, and argument errors."""
 import math
 
@@ -55,13 +55,13 @@ def _steps(opt, p, n):
     return out
 
 
-def test_catalogue_n30_momentum_two_steps():
+def test_momentum_two_steps_by_hand():
     # v = -0.1, theta = 0.9; v = -0.18, theta = 0.72 (PyTorch's form agrees for constant lr)
     p = Parameter(np.array([1.0]))
     assert _steps(optim.SGD([p], lr=0.1, momentum=0.9), p, 2) == pytest.approx([0.9, 0.72])
 
 
-def test_catalogue_n30_nesterov_tracks_the_look_ahead_point():
+def test_nesterov_tracks_the_look_ahead_point():
     # PyTorch's nesterov=True gives 0.81 then 0.5751 (the lecture's form gives 0.9, 0.729)
     p = Parameter(np.array([1.0]))
     assert _steps(optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True), p, 2) == \

@@ -1,5 +1,5 @@
 """EarlyStopping driven by scripted loss sequences; expected stop epochs computed by hand
-from the definitions (Prechelt 1998; CATALOGUE H13-H16, N27)."""
+from the definitions (Prechelt 1998)."""
 from types import SimpleNamespace
 
 import numpy as np
@@ -9,9 +9,9 @@ from nnforge.nn.module import Module
 from nnforge.nn.parameter import Parameter
 from nnforge.train import EarlyStopping, History, generalization_loss, training_progress
 
-# CATALOGUE N27: validation and training errors for t = 1..7
-N27_VAL = [10, 8, 7, 7.2, 7.5, 7.1, 7.6]
-N27_TRAIN = [9, 7, 6, 5.8, 5.7, 5.65, 5.6]
+# a worked example: validation and training errors for t = 1..7
+WORKED_VAL = [10, 8, 7, 7.2, 7.5, 7.1, 7.6]
+WORKED_TRAIN = [9, 7, 6, 5.8, 5.7, 5.65, 5.6]
 
 
 class Scalar(Module):
@@ -45,10 +45,11 @@ def drive(callback, val, train=None, monitor="val_loss"):
 
 
 def test_n27_generalization_loss_and_progress_numbers():
-    gl = [generalization_loss(v, min(N27_VAL[:t + 1])) for t, v in enumerate(N27_VAL)]
+    gl = [generalization_loss(v, min(WORKED_VAL[:t + 1])) for t, v in enumerate(WORKED_VAL)]
     np.testing.assert_allclose(gl, [0, 0, 0, 2.8571, 7.1429, 1.4286, 8.5714], atol=1e-4)
-    # sliding strips of 5 as in N27 (for illustration; the callback uses strip ends only)
-    progress = [training_progress(N27_TRAIN[t - 5:t]) for t in (5, 6, 7)]
+    # sliding strips of 5 as in the worked example (for illustration; the callback uses
+    # strip ends only)
+    progress = [training_progress(WORKED_TRAIN[t - 5:t]) for t in (5, 6, 7)]
     np.testing.assert_allclose(progress, [175.4386, 67.2566, 26.7857], atol=1e-4)
     pq = [gl[t - 1] / p for t, p in zip((5, 6, 7), progress)]
     np.testing.assert_allclose(pq, [0.0407, 0.0212, 0.3200], atol=1e-4)
@@ -58,15 +59,15 @@ def test_n27_generalization_loss_and_progress_numbers():
 def test_gl_stops_at_first_epoch_with_gl_above_alpha(alpha, expected):
     # by hand: E_opt = 7 from t = 3; GL(4) = 100*(7.2/7-1) = 2.857, GL(5) = 7.143,
     # GL(6) = 1.429, GL(7) = 8.571
-    stopped, trainer, _ = drive(EarlyStopping(criterion="GL", alpha=alpha), N27_VAL)
+    stopped, trainer, _ = drive(EarlyStopping(criterion="GL", alpha=alpha), WORKED_VAL)
     assert stopped == expected
     if expected is not None:
         assert "GL" in trainer.stop_reason and f"epoch {expected}" in trainer.stop_reason
 
 
 def test_pq_checks_only_strip_ends():
-    val = N27_VAL + [7.8, 8.0, 8.2]
-    train = N27_TRAIN + [5.58, 5.57, 5.56]
+    val = WORKED_VAL + [7.8, 8.0, 8.2]
+    train = WORKED_TRAIN + [5.58, 5.57, 5.56]
     # t=5: GL = 100*(7.5/7-1) = 7.142857; P = 1000*((9+7+6+5.8+5.7)/(5*5.7)-1) = 175.4386
     pq5 = (100 * (7.5 / 7 - 1)) / (1000 * ((9 + 7 + 6 + 5.8 + 5.7) / (5 * 5.7) - 1))
     # t=10: GL = 100*(8.2/7-1) = 17.142857; P = 1000*(27.96/(5*5.56)-1) = 5.755396
@@ -127,9 +128,9 @@ def test_restore_best_whether_or_not_stopping_fired():
 
 def test_instances_are_reusable():
     cb = EarlyStopping(criterion="GL", alpha=5)
-    assert drive(cb, N27_VAL)[0] == 5
+    assert drive(cb, WORKED_VAL)[0] == 5
     assert drive(cb, [4, 3, 2, 1])[0] is None and cb.best_epoch == 4
-    assert drive(cb, N27_VAL)[0] == 5
+    assert drive(cb, WORKED_VAL)[0] == 5
 
 
 def test_unknown_monitor_fails_loudly_naming_available_keys():

@@ -1,6 +1,6 @@
-"""Trainer integration of issue 4: gradient accumulation (F15), clipping, LR schedulers
+"""Trainer integration of the training-loop options: gradient accumulation, clipping, LR schedulers
 stepped per batch / per epoch / on a plateau (against torch's schedulers), momentum and
-batch-size schedules (G12, G15) and what the History records of them."""
+batch-size schedules and what the History records of them."""
 import math
 
 import numpy as np

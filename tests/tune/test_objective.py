@@ -1,5 +1,5 @@
 """The objective: the trial's values land at their dotted paths of the config, the same
-seed for every trial (J9), and k-fold cross-validation gives a mean with its std."""
+seed for every trial, and k-fold cross-validation gives a mean with its std."""
 import optuna
 import pytest
 

@@ -1,4 +1,4 @@
-"""The catalogue-L default search space: learning rate around the recipe's value on a log
+"""The course recipe's default search space: learning rate around the recipe's value on a log
 scale, power-of-two batch sizes, dropout per Dropout layer, momentum for SGD."""
 import pytest
 

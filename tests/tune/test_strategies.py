@@ -30,7 +30,7 @@ def test_grid_search_visits_exactly_the_grid(tmp_path):
                       for x in (0.0, 0.3, 0.6, 1.0))
     assert visited == expected                       # every point once, nothing else
     assert all(t.state.name == "COMPLETE" for t in trials)
-    assert all(t.user_attrs["seed"] == 3 for t in trials)         # J9: one seed for all
+    assert all(t.user_attrs["seed"] == 3 for t in trials)         # one seed for all
 
 
 def test_log_uniform_samples_are_uniform_in_log_space():

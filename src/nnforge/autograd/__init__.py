@@ -1,6 +1,6 @@
 """The autograd engine: `Tensor`, the ops it records and the reverse pass over them.
 
-Imports nothing else of nnforge (see DESIGN.md)."""
+Imports nothing else of nnforge (the bottom layer; see docs/design.md)."""
 from .tensor import Tensor, tensor  # first: the ops modules import Tensor from it
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, is_grad_enabled, no_grad

@@ -1,7 +1,7 @@
 """Activation ops with hand-written backward.
 
 Core: ReLU, sigmoid, tanh, softmax and a stable log-softmax (sigmoid, tanh and softmax save
-their output, from which their derivative is cheapest). The rest of the catalogue's
+their output, from which their derivative is cheapest). The rest of the course's
 activations (area C) are fused here too, each for a stated reason: one pass and one saved
 array instead of the three to five temporaries of a composition, stable formulas where a
 composition would overflow, and PyTorch's exact gradient conventions at the kinks.
@@ -164,7 +164,7 @@ class Softplus(Function):
 
 
 class Hardtanh(Function):
-    """clip(x, min_val, max_val) (C6).
+    """clip(x, min_val, max_val).
 
     Not `clamp`: PyTorch's hardtanh passes no gradient at the bounds themselves
     (min_val < x < max_val), while clamp includes them; this op keeps hardtanh's rule.
@@ -196,7 +196,7 @@ def _channel_view(weight, shape):
 
 
 class PReLU(Function):
-    """max(0, x) + a min(0, x) with a learned slope a per channel (He et al. 2015, C10).
+    """max(0, x) + a min(0, x) with a learned slope a per channel (He et al. 2015).
 
     `weight` has 1 or C entries (C = size of dim 1; 0-d and 1-D inputs have one
     channel). Fused: the slope's gradient sum(grad * x * [x <= 0]) over everything but
@@ -230,7 +230,7 @@ class PReLU(Function):
 
 
 class Swish(Function):
-    """x sigmoid(beta x) (Ramachandran et al. 2017, C11); beta = 1 is SiLU.
+    """x sigmoid(beta x) (Ramachandran et al. 2017); beta = 1 is SiLU.
 
     `beta` may be a plain number or an array/Tensor (learnable). Fused: one sigmoid,
     saved for backward, instead of the product graph of a composition:
@@ -256,7 +256,7 @@ class Swish(Function):
 
 
 class Sign(Function):
-    """sign(x) in {-1, 0, 1} (C2), and its straight-through estimator.
+    """sign(x) in {-1, 0, 1}, and its straight-through estimator.
 
     The true derivative is 0 almost everywhere, so by default no gradient flows (as
     `torch.sign`). With `straight_through=True` the backward pretends the forward was
@@ -279,7 +279,7 @@ class Sign(Function):
 
 
 class Step(Function):
-    """Heaviside step: 1 for x >= 0, 0 for x < 0 (C3), and its straight-through estimator.
+    """Heaviside step: 1 for x >= 0, 0 for x < 0, and its straight-through estimator.
 
     By default no gradient flows (the derivative is 0 almost everywhere). With
     `straight_through=True` the backward is the identity's: the upstream gradient passes

@@ -1,4 +1,4 @@
-"""The computation graph as Graphviz DOT text, for teaching backpropagation (CATALOGUE A, N1):
+"""The computation graph as Graphviz DOT text, for teaching backpropagation:
 every tensor is a box with its value and its gradient, every op an ellipse between them.
 
     x, y, z = (nnforge.tensor(v, requires_grad=True) for v in (-2.0, 5.0, -4.0))

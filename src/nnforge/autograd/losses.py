@@ -157,7 +157,7 @@ def _classes_last(values, target):
 
 
 class NLLLoss(Function):
-    """Negative log-likelihood of class indices given log-probabilities (D5).
+    """Negative log-likelihood of class indices given log-probabilities.
 
     loss_i = -w[t_i] logp[i, t_i]; 'mean' divides by the sum of the weights of the
     non-ignored targets (PyTorch). Fused: forward is one gather and backward one scatter
@@ -204,7 +204,7 @@ class NLLLoss(Function):
 
 
 class BinaryCrossEntropy(Function):
-    """-(y log p + (1 - y) log(1 - p)) for probabilities p (D2), as PyTorch's BCELoss.
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p, as PyTorch's BCELoss.
 
     Fused to reproduce PyTorch exactly where a composition cannot: each log is clamped to
     >= -100, so p = 0 or 1 gives a finite loss, and the gradient (p - y) / max(p (1 - p),

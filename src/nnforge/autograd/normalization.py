@@ -1,4 +1,4 @@
-"""Batch normalization as one fused op (B17, H19).
+"""Batch normalization as one fused op.
 
 Composed from primitives, batch norm records about ten nodes and keeps as many full-size
 temporaries; fused, the forward keeps one (x - mean) and the backward is the closed form

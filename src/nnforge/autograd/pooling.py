@@ -1,10 +1,10 @@
-"""2-D pooling ops (B13, B14): max pooling with "switches", average and adaptive average.
+"""2-D pooling ops: max pooling with "switches", average and adaptive average.
 
 Every kernel is a loop over the kH*kW kernel taps, each tap being one strided view of the
 (padded) input with the output's shape, so the work is a handful of whole-array NumPy
 operations per tap and never a loop over samples or pixels.
 
-Max pooling keeps, for every output, which tap held the maximum (the "switches" of A11/B14)
+Max pooling keeps, for every output, which tap held the maximum (the "switches" of max pooling)
 and its backward sends the upstream gradient to that input only. Like PyTorch, the first
 maximum in row-major window order wins a tie and padding is -inf, so it is never selected.
 A NaN in a window propagates to the output as in PyTorch (its gradient may be routed to

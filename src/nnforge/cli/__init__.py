@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_errors() -> tuple:
     """Exception types that are the user's to fix (reported in one line, exit 2)."""
     from ..config import ConfigError
-    from ..train.guards import TrainingDivergedError
+    from ..train.divergence import TrainingDivergedError
 
     # IndexError: class targets outside the model's output range (PyTorch's type for it)
     return (ConfigError, FileNotFoundError, IsADirectoryError, PermissionError, ValueError,

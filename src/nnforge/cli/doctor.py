@@ -10,7 +10,7 @@ import sys
 import time
 
 from ..diagnose.checks import CHECKS, Patient, run_checks
-from ..warnings_codes import silence
+from ..mistake_warnings import silence
 
 __all__ = ["add_subparser", "doctor"]
 

@@ -61,7 +61,7 @@ from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativ
 
 from ..train.early_stopping import EarlyStopping
 from ..train.stop_conditions import ThresholdStopping
-from ..warnings_codes import CODES
+from ..mistake_warnings import CODES
 
 __all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "EarlyStoppingConfig",
            "ComponentSpec", "LossSpec", "OptimizerSpec", "SchedulerSpec",

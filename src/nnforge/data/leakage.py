@@ -25,7 +25,7 @@ ROLES = ("train", "val", "test")
 LEAK_CODE = "NF-LEAK-001"          # scaler fitted on rows that include validation/test data
 TIME_SHUFFLE_CODE = "NF-LEAK-002"  # a time-ordered split was shuffled
 
-_split_sources = weakref.WeakValueDictionary()   # id(array) -> array
+_split_sources: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> array
 
 
 class DataLeakageWarning(UserWarning):

@@ -1,4 +1,4 @@
-"""Dataset splits (CATALOGUE I8-I11): random, stratified and time-ordered
+"""Dataset splits: random, stratified and time-ordered
 train/validation/test splits, and the cross-validation splitters `KFold`,
 `StratifiedKFold`, `LeaveOneOut` and `TimeSeriesSplit` with scikit-learn's `.split(X, y)`.
 
@@ -76,7 +76,7 @@ def _partition(n, labels, fractions, seed, stratify, shuffle, roles, caller):
 
 def train_val_test_split(y_or_n, fractions=(0.6, 0.2, 0.2), seed=0, stratify=False,
                          shuffle=True):
-    """Split rows into (train_idx, val_idx, test_idx), 60/20/20 by default (I9).
+    """Split rows into (train_idx, val_idx, test_idx), 60/20/20 by default.
 
     Args:
         y_or_n: the number of samples, the label array (needed for `stratify`), or an
@@ -106,7 +106,7 @@ def train_test_split(y_or_n, test_size=0.2, seed=0, stratify=False, shuffle=True
 
 
 def time_series_split(y_or_n, fractions=(0.6, 0.2, 0.2), shuffle=False, seed=0):
-    """Time-ordered split (I8): rows are assumed sorted by time; train on the past,
+    """Time-ordered split: rows are assumed sorted by time; train on the past,
     validate on what follows, test on the most recent rows. shuffle=True breaks that
     promise (future rows reach training) and warns with code NF-LEAK-002."""
     if shuffle:
@@ -158,7 +158,7 @@ class _Splitter:
 
 
 class KFold(_Splitter):
-    """K-fold cross-validation (I8): K near-equal folds (the first n % K folds one larger,
+    """K-fold cross-validation: K near-equal folds (the first n % K folds one larger,
     like scikit-learn); each fold is the validation set once. `split` yields
     (train_idx, val_idx); the validation folds partition the rows exactly."""
 
@@ -202,8 +202,8 @@ class StratifiedKFold(_Splitter):
 
 
 class LeaveOneOut(_Splitter):
-    """Leave-one-out: K = N folds, each holding out one sample (the catalogue's fix of
-    the seed's "K = 1", I8)."""
+    """Leave-one-out: K = N folds, each holding out one sample (a lecture's "K = 1" is
+    a slip for K = N)."""
 
     def __init__(self):
         self.n_splits = None

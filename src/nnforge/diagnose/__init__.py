@@ -1,14 +1,14 @@
-"""Diagnostics (CATALOGUE K, C8, E3-E5, F13, F17, N7, G11): the doctor's recipe checks, the
+"""Diagnostics: the doctor's recipe checks, the
 LR range test, guards against common mistakes, activation/gradient statistics, the
 optimizer playground and the computation-graph view. Sits on top of nn/optim/train."""
-from ..warnings_codes import (CODES, DeadReLUWarning, ExplodingGradientWarning,
-                              GuardWarning, LabelMismatchWarning, ProbabilitiesAsLogitsWarning,
-                              SchedulerOrderWarning, TrainModeEvaluationWarning, new_run,
-                              silence, silence_codes, unsilence_codes)
+from ..mistake_warnings import (CODES, DeadReLUWarning, ExplodingGradientWarning,
+                                GuardWarning, LabelMismatchWarning, ProbabilitiesAsLogitsWarning,
+                                SchedulerOrderWarning, TrainModeEvaluationWarning, new_run,
+                                silence, silence_codes, unsilence_codes)
 from .checks import CHECKS, CheckResult, Patient, expected_initial_loss, run_checks
-from .guards import check_eval_mode, guard_codes
 from .lr_finder import (LRFinderResult, lr_range_test, lr_sweep, suggest_cyclic_bounds,
                         suggest_lr)
+from .mistakes import check_eval_mode, guard_codes
 
 __all__ = ["CHECKS", "CODES", "CheckResult", "DeadReLUWarning", "ExplodingGradientWarning",
            "GuardWarning", "LRFinderResult", "LabelMismatchWarning", "Patient",

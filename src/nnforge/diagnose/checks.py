@@ -1,4 +1,4 @@
-"""The doctor's recipe checks (CATALOGUE K1-K9, C8, G11): what a careful practitioner
+"""The doctor's recipe checks: what a careful practitioner
 verifies before a long training run, each ending in pass / warn / fail and, when it does
 not pass, a one-line suggested fix.
 
@@ -9,6 +9,7 @@ the data first, then the untrained model, then short training experiments.
 """
 import copy
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,7 +118,7 @@ def _output_size(patient):
 
 
 def expected_initial_loss(loss, y, n_outputs=None):
-    """(expected, lowest, description): the loss of a freshly initialised model (K1).
+    """(expected, lowest, description): the loss of a freshly initialised model.
 
     Small random weights give near-uniform outputs, so the loss is ln C for cross-entropy
     over C outputs and ln 2 for binary cross-entropy, whatever the class frequencies;
@@ -435,7 +436,6 @@ def check_lr_range(patient):
                            "learning rates: check data and initialization")
     details = {"result": result, "lr": patient.lr}
     if patient.plot_dir is not None:
-        import os
         path = os.path.join(patient.plot_dir, "lr_range_test.png")
         result.plot(path)
         details["plot"] = path

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autograd import Tensor
+from ..random import resolve_generator
 
 __all__ = ["LRFinderResult", "lr_range_test", "lr_sweep", "smooth", "suggest_cyclic_bounds",
            "suggest_lr"]
@@ -201,8 +202,6 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
     rate for a constant schedule) and `base_lr`, `max_lr` (the bounds for CyclicLR; NaN
     when the loss never fell).
     """
-    from ..random import resolve_generator
-
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_range_test: expected 0 < start_lr < end_lr, got start_lr="
                          f"{start_lr}, end_lr={end_lr}")

@@ -1,4 +1,4 @@
-"""The optimizer playground (CATALOGUE F13, F17, K12, N7): the library's real optimizer
+"""The optimizer playground: the library's real optimizer
 classes (`nnforge.optim`, the very objects that train networks) minimizing 2-D functions,
 with their trajectories drawn on contour plots.
 
@@ -8,7 +8,7 @@ parameter, and `run_optimizer` is the ordinary zero_grad / backward / step loop.
 no second implementation of any update rule here.
 
 Surfaces: an ill-conditioned quadratic (a narrow valley, condition number 50), the saddle
-y = x1^4 - 2 x1^2 + x2^2 (N7: saddle at the origin, minima at (+-1, 0)) and Rosenbrock's
+y = x1^4 - 2 x1^2 + x2^2 (saddle at the origin, minima at (+-1, 0)) and Rosenbrock's
 banana (minimum at (1, 1)).
 """
 from dataclasses import dataclass
@@ -65,7 +65,7 @@ class Surface:
 SURFACES = {
     "valley": Surface("ill-conditioned quadratic 0.5 x1^2 + 25 x2^2", _valley, ((0.0, 0.0),),
                       (-4.5, 1.0), (-5.0, 5.0, -1.5, 1.5)),
-    "saddle": Surface("saddle x1^4 - 2 x1^2 + x2^2 (N7)", _saddle, ((-1.0, 0.0), (1.0, 0.0)),
+    "saddle": Surface("saddle x1^4 - 2 x1^2 + x2^2", _saddle, ((-1.0, 0.0), (1.0, 0.0)),
                       (0.01, 1.5), (-1.8, 1.8, -1.6, 1.6)),
     "rosenbrock": Surface("Rosenbrock (1 - x1)^2 + 100 (x2 - x1^2)^2", _rosenbrock,
                           ((1.0, 1.0),), (-1.5, 2.0), (-2.0, 2.0, -1.0, 3.0)),

@@ -1,4 +1,4 @@
-"""Activation and gradient statistics (CATALOGUE K4-K6, E3-E5): per-layer histograms, means,
+"""Activation and gradient statistics: per-layer histograms, means,
 standard deviations and saturation, collected with forward hooks; a training callback
 that records them over epochs; and the classic initialization demonstration — a deep
 tanh network whose activations collapse to 0 with N(0, 0.01^2) weights, saturate at +-1
@@ -6,7 +6,10 @@ with N(0, 1) and stay spread out with Xavier initialization.
 """
 import numpy as np
 
+from .. import nn
 from ..autograd import Tensor, no_grad
+from ..nn import init as nn_init
+from ..random import resolve_generator
 from ..train.callbacks import Callback
 
 __all__ = ["LayerStats", "activation_statistics", "gradient_statistics",
@@ -98,10 +101,6 @@ def deep_tanh_network(depth=10, width=500, in_features=None, init="xavier", std=
                       generator=None):
     """`depth` Linear(width, width) + Tanh blocks with zero biases; weights N(0, std^2)
     when `std` is given, else the named `init` from nn.init ("xavier" = xavier_normal_)."""
-    from .. import nn
-    from ..nn import init as nn_init
-    from ..random import resolve_generator
-
     rng = resolve_generator(generator)
     layers = []
     for i in range(depth):
@@ -119,7 +118,7 @@ def deep_tanh_network(depth=10, width=500, in_features=None, init="xavier", std=
 
 
 def initialization_demo(depth=10, width=500, n_samples=1000, seed=0, bins=50):
-    """E3-E5: per-layer tanh activation statistics at initialization for N(0, 0.01^2),
+    """Per-layer tanh activation statistics at initialization for N(0, 0.01^2),
     N(0, 1) and Xavier weights, on N(0, 1) inputs. Returns {label: [LayerStats per layer]}."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n_samples, width)).astype(np.float32)

@@ -1,4 +1,4 @@
-"""Activation layers (catalogue area C): one small module per `nn.functional` activation.
+"""Activation layers: one small module per `nn.functional` activation.
 
 Names, arguments and defaults are PyTorch's; PReLU's slope and Swish's optional learnable
 beta are Parameters. Sign and Step (the perceptron's activations) pass no gradient unless
@@ -12,28 +12,28 @@ from .parameter import Parameter
 
 
 class ReLU(Module):
-    """max(0, x) (C7), the default hidden activation. Shape: any -> same."""
+    """max(0, x), the default hidden activation. Shape: any -> same."""
 
     def forward(self, input):
         return F.relu(input)
 
 
 class Sigmoid(Module):
-    """1 / (1 + e^-x) (C4): the binary-output activation; saturates in hidden layers."""
+    """1 / (1 + e^-x): the binary-output activation; saturates in hidden layers."""
 
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """tanh x (C5): zero-centred, saturating."""
+    """tanh x: zero-centred, saturating."""
 
     def forward(self, input):
         return F.tanh(input)
 
 
 class Hardtanh(Module):
-    """clip(x, min_val, max_val) (C6)."""
+    """clip(x, min_val, max_val)."""
 
     def __init__(self, min_val=-1.0, max_val=1.0):
         super().__init__()
@@ -50,8 +50,8 @@ class Hardtanh(Module):
 
 
 class LeakyReLU(Module):
-    """x for x > 0, negative_slope * x otherwise (C9; slope 0.01 times x, not the constant
-    0.01 of seed S4's table)."""
+    """x for x > 0, negative_slope * x otherwise (slope 0.01 times x, not the constant
+    0.01 of the lecture's table)."""
 
     def __init__(self, negative_slope=0.01):
         super().__init__()
@@ -65,7 +65,7 @@ class LeakyReLU(Module):
 
 
 class PReLU(Module):
-    """Leaky ReLU with a learned slope (C10): max(0, x) + a min(0, x).
+    """Leaky ReLU with a learned slope: max(0, x) + a min(0, x).
 
     num_parameters: 1 (one slope shared by all channels) or the number of channels
     (dim 1 of the input); init: the initial slope, 0.25. Parameter: weight
@@ -97,17 +97,17 @@ class PReLU(Module):
 
 
 class SiLU(Module):
-    """x sigmoid(x) (Swish with beta = 1, C11)."""
+    """x sigmoid(x) (Swish with beta = 1)."""
 
     def forward(self, input):
         return F.silu(input)
 
 
 class Swish(Module):
-    """x sigmoid(beta x) (Ramachandran et al. 2017, C11).
+    """x sigmoid(beta x) (Ramachandran et al. 2017).
 
     beta: 1.0; learnable: if True, beta is a Parameter named "beta" (shape (1,)) trained
-    with the network. Seed S4's 2x sigmoid(beta x) is a rescaled variant; this is the
+    with the network. The lecture's 2x sigmoid(beta x) is a rescaled variant; this is the
     standard form (beta -> inf gives ReLU, beta = 0 gives x / 2).
     """
 
@@ -161,9 +161,9 @@ def _implicit_dim(input):
 
 
 class Softmax(Module):
-    """Softmax along `dim` (C12; dim=None picks PyTorch's legacy default, so pass it).
+    """Softmax along `dim` (dim=None picks PyTorch's legacy default, so pass it).
     Use it for reading out probabilities; for training pass
-    the logits to CrossEntropyLoss, which applies log-softmax itself (D5)."""
+    the logits to CrossEntropyLoss, which applies log-softmax itself."""
 
     def __init__(self, dim=None):
         super().__init__()
@@ -177,7 +177,7 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log softmax along `dim`; pair with NLLLoss (D5)."""
+    """log softmax along `dim`; pair with NLLLoss."""
 
     def __init__(self, dim=None):
         super().__init__()
@@ -191,7 +191,7 @@ class LogSoftmax(Module):
 
 
 class Sign(Module):
-    """sign(x) (C2). straight_through: pass the gradient where |x| <= 1 (hardtanh
+    """sign(x). straight_through: pass the gradient where |x| <= 1 (hardtanh
     straight-through estimator) instead of none."""
 
     def __init__(self, straight_through=False):
@@ -206,7 +206,7 @@ class Sign(Module):
 
 
 class Step(Module):
-    """Heaviside step, 1 for x >= 0 (C3). straight_through: pass the gradient unchanged
+    """Heaviside step, 1 for x >= 0. straight_through: pass the gradient unchanged
     instead of none."""
 
     def __init__(self, straight_through=False):

@@ -1,7 +1,7 @@
-"""The 2-D convolutional layer (B12) and its functional form.
+"""The 2-D convolutional layer and its functional form.
 
 A convolution slides C_out learned filters of shape (C_in, kH, kW) over the input and
-shares them across all positions (weight sharing, B11), so a layer needs C_out*C_in*kH*kW
+shares them across all positions (weight sharing), so a layer needs C_out*C_in*kH*kW
 weights whatever the image size. Like every framework, the op is cross-correlation (the
 kernel is not flipped). The kernel itself is `autograd.conv.Conv2d`: im2col on a strided
 view and one GEMM.

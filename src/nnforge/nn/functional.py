@@ -12,7 +12,7 @@ from ..autograd import activations as _act
 from ..autograd import losses as _losses
 from ..autograd.linalg import Linear as _Linear
 from ..random import resolve_generator
-from ..warnings_codes import LabelMismatchWarning, ProbabilitiesAsLogitsWarning, guard_warn
+from ..mistake_warnings import LabelMismatchWarning, ProbabilitiesAsLogitsWarning, guard_warn
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -85,17 +85,17 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 # --- activations --------------------------------------------------------------------------
 def relu(input):
-    """max(0, x) (C7); gradient 0 at x == 0."""
+    """max(0, x); gradient 0 at x == 0."""
     return _act.ReLU.apply(input)
 
 
 def leaky_relu(input, negative_slope=0.01):
-    """x for x > 0, negative_slope * x otherwise (C9)."""
+    """x for x > 0, negative_slope * x otherwise."""
     return _act.LeakyReLU.apply(input, negative_slope=negative_slope)
 
 
 def prelu(input, weight):
-    """Leaky ReLU whose slope `weight` (1 or C values, C = size of dim 1) is learned (C10)."""
+    """Leaky ReLU whose slope `weight` (1 or C values, C = size of dim 1) is learned."""
     return _act.PReLU.apply(input, weight)
 
 
@@ -110,29 +110,29 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0):
-    """clip(x, min_val, max_val) (C6)."""
+    """clip(x, min_val, max_val)."""
     return _act.Hardtanh.apply(input, min_val=min_val, max_val=max_val)
 
 
 def sigmoid(input):
-    """1 / (1 + e^-x) (C4)."""
+    """1 / (1 + e^-x)."""
     return _act.Sigmoid.apply(input)
 
 
 def tanh(input):
-    """tanh x (C5)."""
+    """tanh x."""
     return _act.Tanh.apply(input)
 
 
 def silu(input):
-    """x sigmoid(x): Swish with beta = 1 (C11)."""
+    """x sigmoid(x): Swish with beta = 1."""
     return _act.Swish.apply(input, beta=1.0)
 
 
 def swish(input, beta=1.0):
-    """x sigmoid(beta x) (C11); `beta` may be a number or a learnable Tensor/Parameter.
+    """x sigmoid(beta x); `beta` may be a number or a learnable Tensor/Parameter.
 
-    The lecture (S4) writes 2x sigmoid(beta x); this is the standard form of Ramachandran
+    The lecture writes 2x sigmoid(beta x); this is the standard form of Ramachandran
     et al. 2017 (bounded below by about -0.278 / beta).
     """
     if isinstance(beta, Tensor):
@@ -141,7 +141,7 @@ def swish(input, beta=1.0):
 
 
 def softmax(input, dim=-1):
-    """e^x_i / sum_j e^x_j along `dim` (C12)."""
+    """e^x_i / sum_j e^x_j along `dim`."""
     return _act.Softmax.apply(input, dim=dim)
 
 
@@ -151,20 +151,20 @@ def log_softmax(input, dim=-1):
 
 
 def sign(input, straight_through=False):
-    """sign(x) (C2). No gradient unless `straight_through`: then the gradient passes where
+    """sign(x). No gradient unless `straight_through`: then the gradient passes where
     |x| <= 1 (the hardtanh straight-through estimator)."""
     return _act.Sign.apply(input, straight_through=straight_through)
 
 
 def step(input, straight_through=False):
-    """Heaviside step, 1 for x >= 0 (C3). No gradient unless `straight_through`: then the
+    """Heaviside step, 1 for x >= 0. No gradient unless `straight_through`: then the
     upstream gradient passes unchanged."""
     return _act.Step.apply(input, straight_through=straight_through)
 
 
 # --- dropout ------------------------------------------------------------------------------
 def dropout(input, p=0.5, training=True, generator=None):
-    """Inverted dropout (H7, H10): in training zero each element with probability `p` and
+    """Inverted dropout: in training zero each element with probability `p` and
     scale the kept ones by 1 / (1 - p); otherwise return the input unchanged.
 
     Draws come from `generator` (a numpy Generator, or None for the library default), so
@@ -238,7 +238,7 @@ def _prepare_class_loss(input, target, weight, name, ignore_index, reduction):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
-    """Softmax cross-entropy from logits (D4, D5), fused with log-softmax.
+    """Softmax cross-entropy from logits, fused with log-softmax.
 
     input: logits (N, C), (N, C, d1, ...) or (C,). target: class indices (N,) /
     (N, d1, ...) / () or class probabilities of the input's shape. `weight` rescales
@@ -276,7 +276,7 @@ def _cross_entropy(input, target, weight, ignore_index, reduction, label_smoothi
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of class indices given log-probabilities (D5): with
+    """Negative log-likelihood of class indices given log-probabilities: with
     `log_softmax` it equals `cross_entropy`. input (N, C) or (N, C, d1, ...)."""
     return _nll_loss(input, target, weight, ignore_index, reduction, "nll_loss")
 
@@ -307,7 +307,7 @@ def _regression_pair(input, target, name, reduction):
 
 
 def mse_loss(input, target, reduction="mean"):
-    """Mean squared error (D1), PyTorch's form: mean of (x - y)^2, no 1/2."""
+    """Mean squared error, PyTorch's form: mean of (x - y)^2, no 1/2."""
     input, target = _regression_pair(input, target, "mse_loss", reduction)
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -335,7 +335,7 @@ def _binary_pair(input, target, weight, name, reduction):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """Binary cross-entropy on probabilities (D2); logs clamped to >= -100 like PyTorch.
+    """Binary cross-entropy on probabilities; logs clamped to >= -100 like PyTorch.
     Prefer `binary_cross_entropy_with_logits` on raw scores."""
     name = "binary_cross_entropy"
     data, target, weight = _binary_pair(input, target, weight, name, reduction)
@@ -348,7 +348,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
-    """Sigmoid + binary cross-entropy in one stable formula (D2):
+    """Sigmoid + binary cross-entropy in one stable formula:
     max(z, 0) - z y + log(1 + e^-|z|); `pos_weight` scales the positive term per class."""
     name = "binary_cross_entropy_with_logits"
     data, target, weight = _binary_pair(input, target, weight, name, reduction)
@@ -365,7 +365,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
 
 def soft_margin_loss(input, target, reduction="mean"):
-    """Logistic loss for labels y in {-1, +1} (D3): log(1 + e^(-y x)), computed as a
+    """Logistic loss for labels y in {-1, +1}: log(1 + e^(-y x)), computed as a
     stable softplus so large margins neither overflow nor lose precision."""
     input, target = _regression_pair(input, target, "soft_margin_loss", reduction)
     return _reduce(softplus(-(input * target), threshold=np.inf), reduction)

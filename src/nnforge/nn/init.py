@@ -1,4 +1,4 @@
-"""Weight initializers (catalogue area E), with PyTorch's names and semantics.
+"""Weight initializers, with PyTorch's names and semantics.
 
 Everything is one general rule, Keras' variance scaling: draw zero-mean values whose
 variance is `scale / n`, where n is the fan-in, the fan-out or their average, from a normal,
@@ -10,14 +10,14 @@ The `_`-suffixed functions fill a Tensor, Parameter or ndarray in place (like
 library default of `nnforge.manual_seed`). `get_initializer(name)` maps the names used in
 configs (`init = "he_normal"`) to these functions.
 
-Where the lecture seeds disagree (E6, E8), these are the definitions used:
+Where the lectures disagree, these are the definitions used:
 
-- Xavier/Glorot: Var = 2 / (fan_in + fan_out) (Glorot & Bengio 2010; seed S1). Seed S3's
-  Var = 1 / (d_in + d_out) is half of that and is treated as an error; seed S4's "Xavier"
+- Xavier/Glorot: Var = 2 / (fan_in + fan_out) (Glorot & Bengio 2010). One lecture's
+  Var = 1 / (d_in + d_out) is half of that and is treated as an error; another lecture's "Xavier"
   Var = 2 / n_in is He initialization under another name.
 - He/Kaiming: Var = 2 / fan_in (or fan_out with mode='fan_out'), for ReLU.
 - LeCun: Var = 1 / fan_in, the fan-in-only "Xavier" variant.
-- Biases: zero by default (S1, S3); `small_positive` = 0.01 for ReLU layers (S4), so every
+- Biases: zero by default; `small_positive` = 0.01 for ReLU layers, so every
   unit starts active.
 """
 import math
@@ -33,7 +33,7 @@ _DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
 
 
 def _calculate_fan_in_and_fan_out(shape):
-    """(fan_in, fan_out) of a weight shape (E10).
+    """(fan_in, fan_out) of a weight shape.
 
     Dense (out, in): fan_in = in, fan_out = out. Conv (C_out, C_in, kH, kW, ...):
     fan_in = C_in kH kW, fan_out = C_out kH kW. 1-D shapes (a bias) use their length for
@@ -140,24 +140,24 @@ def _scaled(tensor, scale, mode, distribution, generator):
 
 
 def zeros_(tensor):
-    """Fill with 0. Fine for biases; for weights it is bad (E1): every unit of the layer
+    """Fill with 0. Fine for biases; for weights it is bad: every unit of the layer
     computes the same function, gets the same gradient and stays identical."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor):
-    """Fill with 1 (constant: same symmetry problem as zeros for weights, E1)."""
+    """Fill with 1 (constant: same symmetry problem as zeros for weights)."""
     return _fill(tensor, 1)
 
 
 def constant_(tensor, val):
-    """Fill with `val` (constant: same symmetry problem as zeros for weights, E1)."""
+    """Fill with `val` (constant: same symmetry problem as zeros for weights)."""
     return _fill(tensor, val)
 
 
 def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
     """Draw from N(mean, std^2). PyTorch's default std is 1, which saturates deep tanh
-    networks (E4); std = 0.01 makes activations vanish layer by layer (E5)."""
+    networks; std = 0.01 makes activations vanish layer by layer."""
     array = _target(tensor)
     return _fill(tensor, resolve_generator(generator).normal(mean, std, size=array.shape))
 
@@ -169,21 +169,21 @@ def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
 
 
 def xavier_uniform_(tensor, gain=1.0, *, generator=None):
-    """Glorot uniform: U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)) (E6; Keras'
-    default `glorot_uniform`). For sigmoid/tanh layers (C15)."""
+    """Glorot uniform: U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)) (Keras'
+    default `glorot_uniform`). For sigmoid/tanh layers."""
     return _scaled(tensor, gain ** 2, "fan_avg", "uniform", generator)
 
 
 def xavier_normal_(tensor, gain=1.0, *, generator=None):
-    """Glorot normal: N(0, gain^2 2 / (fan_in + fan_out)) (E6). Seed S3's
-    1 / (d_in + d_out) is half this variance (an error); S4's "Xavier" is He."""
+    """Glorot normal: N(0, gain^2 2 / (fan_in + fan_out)). One lecture's
+    1 / (d_in + d_out) is half this variance (an error); another's "Xavier" is He."""
     return _scaled(tensor, gain ** 2, "fan_avg", "normal", generator)
 
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
                      generator=None):
     """He uniform: U(-b, b), b = gain sqrt(3 / fan), gain = calculate_gain(nonlinearity,
-    a) (E7). With a = sqrt(5) this is PyTorch's default Linear/Conv2d weight init,
+    a). With a = sqrt(5) this is PyTorch's default Linear/Conv2d weight init,
     U(+-1/sqrt(fan_in))."""
     gain = calculate_gain(nonlinearity, a)
     return _scaled(tensor, gain ** 2, mode, "uniform", generator)
@@ -191,7 +191,7 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
                     generator=None):
-    """He normal: N(0, gain^2 / fan) — Var = 2 / fan_in for ReLU (a = 0) (E7). mode
+    """He normal: N(0, gain^2 / fan) — Var = 2 / fan_in for ReLU (a = 0). mode
     'fan_in' preserves the forward activations' variance, 'fan_out' the backward
     gradients'. Keras' `he_normal` truncates the normal; PyTorch (and nnforge) do not."""
     gain = calculate_gain(nonlinearity, a)
@@ -199,7 +199,7 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
 
 
 def lecun_normal_(tensor, *, generator=None):
-    """LeCun normal: N(0, 1 / fan_in), the fan-in-only Xavier variant (E6)."""
+    """LeCun normal: N(0, 1 / fan_in), the fan-in-only Xavier variant."""
     return _scaled(tensor, 1.0, "fan_in", "normal", generator)
 
 
@@ -210,7 +210,7 @@ def lecun_uniform_(tensor, *, generator=None):
 
 def small_positive_(tensor, val=0.01):
     """Fill with a small positive constant, 0.01 by default: the bias preset for ReLU
-    layers so every unit starts active (seed S4, E8; S1 and S3 use zero biases)."""
+    layers so every unit starts active (other lectures use zero biases)."""
     return _fill(tensor, val)
 
 

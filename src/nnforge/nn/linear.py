@@ -1,6 +1,6 @@
 """Affine and shape layers: Linear, Maxout, Identity, Flatten.
 
-Linear is the fully connected layer of an MLP (B1, B7); Maxout (B21) is k affine maps
+Linear is the fully connected layer of an MLP; Maxout is k affine maps
 followed by their maximum, a learned piecewise-linear activation.
 """
 import math
@@ -25,7 +25,7 @@ def reset_affine(weight, bias, fan_in, init, bias_init, generator):
     With `init=None` PyTorch's default: weight kaiming_uniform_(a=sqrt(5)), i.e.
     U(+-1/sqrt(fan_in)), and bias U(+-1/sqrt(fan_in)). Otherwise `init` names (or is) an
     initializer from `nn.init` and the bias defaults to zeros; `bias_init` overrides the
-    bias (e.g. "small_positive" for ReLU layers, E8).
+    bias (e.g. "small_positive" for ReLU layers).
     """
     if init is None:
         _init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
@@ -43,7 +43,7 @@ def reset_affine(weight, bias, fan_in, init, bias_init, generator):
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer, and the linear activation C1).
+    """Returns its input unchanged (a placeholder layer, and the linear activation).
     Accepts and ignores any constructor arguments, like PyTorch's."""
 
     def __init__(self, *args, **kwargs):
@@ -71,7 +71,7 @@ class Flatten(Module):
 
 
 class Linear(Module):
-    """y = x W^T + b (B1, B7).
+    """y = x W^T + b.
 
     Args: in_features, out_features, bias=True; keyword-only `generator` (numpy
     Generator, seed or None), `dtype` (float32), `init` and `bias_init` (an `nn.init`
@@ -121,7 +121,7 @@ class Linear(Module):
 
 class Maxout(Module):
     """h_j(x) = max_k (w_jk . x + b_jk) over `pieces` affine maps per output (Goodfellow et
-    al. 2013; B21, C13).
+    al. 2013).
 
     Parameters: weight (out_features * pieces, in_features) and bias
     (out_features * pieces,); rows j*pieces .. j*pieces + pieces - 1 are unit j's pieces.

@@ -1,4 +1,4 @@
-"""Loss layers (catalogue area D), PyTorch's names, arguments and defaults.
+"""Loss layers, PyTorch's names, arguments and defaults.
 
 Each holds its configuration (reduction, class weights...) and calls one function of
 `nn.functional`. Call as `loss_fn(input, target)`; `reduction` is 'mean' (default),
@@ -47,7 +47,7 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error (D1): mean((x - y)^2). Input and target must have one shape."""
+    """Mean squared error: mean((x - y)^2). Input and target must have one shape."""
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
@@ -61,7 +61,7 @@ class L1Loss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
-    """Logistic loss for labels y in {-1, +1} (D3): mean(log(1 + e^(-y x)))."""
+    """Logistic loss for labels y in {-1, +1}: mean(log(1 + e^(-y x)))."""
 
     target_kind = "sign"
     expects = "logits"
@@ -71,7 +71,7 @@ class SoftMarginLoss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy on probabilities in [0, 1] (D2): -(y log p + (1 - y) log(1 - p)),
+    """Binary cross-entropy on probabilities in [0, 1]: -(y log p + (1 - y) log(1 - p)),
     logs clamped at -100 (PyTorch). On raw scores use BCEWithLogitsLoss, which is stable.
     weight: optional per-element rescaling, broadcast to the input."""
 
@@ -83,7 +83,7 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
-    """Sigmoid + binary cross-entropy in one stable formula (D2).
+    """Sigmoid + binary cross-entropy in one stable formula.
 
     weight: per-element rescaling, broadcast to the input; pos_weight: multiplies the
     positive term, one value per class (last dimension), > 1 raises recall.
@@ -103,7 +103,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy from logits (D4, D5): log-softmax and NLL fused, stable for
+    """Softmax cross-entropy from logits: log-softmax and NLL fused, stable for
     logits of any size. Do not put a Softmax layer before it (it expects logits).
 
     weight: (C,) class weights; ignore_index: targets with this value are skipped (-100);
@@ -137,7 +137,7 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices given log-probabilities (D5); LogSoftmax
+    """Negative log-likelihood of class indices given log-probabilities; LogSoftmax
     followed by NLLLoss equals CrossEntropyLoss. weight: (C,); ignore_index: -100."""
 
     target_kind = "class"

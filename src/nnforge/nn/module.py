@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import grad_mode as _grad_mode
-from ..warnings_codes import TrainModeEvaluationWarning, guard_warn, would_warn
+from ..mistake_warnings import TrainModeEvaluationWarning, guard_warn, would_warn
 from .parameter import Parameter
 
 def _guard_train_mode(module):

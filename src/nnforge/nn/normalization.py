@@ -1,10 +1,10 @@
-"""Batch normalization layers (B17, H19): BatchNorm1d, BatchNorm2d and `batch_norm`.
+"""Batch normalization layers: BatchNorm1d, BatchNorm2d and `batch_norm`.
 
 Batch norm standardizes each channel with the current mini-batch's mean and (biased)
 variance while training, then scales and shifts by the learned `weight` (gamma) and `bias`
 (beta), so the layer can still represent the identity. It keeps running estimates of the
 population statistics for inference, where the output must depend on the sample alone:
-call `model.eval()` before predicting (forgetting it is a classic mistake, K11). It only
+call `model.eval()` before predicting (forgetting it is a classic mistake). It only
 standardizes each feature; it does not decorrelate ("whiten") them. Kernel:
 `autograd.normalization.BatchNorm`.
 """

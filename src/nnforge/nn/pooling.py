@@ -1,4 +1,4 @@
-"""Pooling layers (B13): MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their functional forms.
+"""Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their functional forms.
 
 Pooling combines each neighbourhood of a feature map into one value, shrinking the map and
 making the features less sensitive to small shifts; adaptive pooling turns any input size
@@ -57,7 +57,7 @@ def _as_tensor(x):
 
 
 class MaxPool2d(Module):
-    """Max pooling; the backward routes each gradient to its window's arg-max (B14).
+    """Max pooling; the backward routes each gradient to its window's arg-max.
 
     Args:
         kernel_size: int or (kH, kW).
@@ -89,7 +89,7 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
-    """Average pooling: y = (1/|N|) sum of the window; the gradient is spread 1/|N| (B14).
+    """Average pooling: y = (1/|N|) sum of the window; the gradient is spread 1/|N|.
 
     Args:
         kernel_size: int or (kH, kW).

@@ -1,4 +1,4 @@
-"""Residual connection (B16, He et al. 2016): output = x + block(x).
+"""Residual connection (He et al. 2016): output = x + block(x).
 
 Learning the identity only needs the block's weights pushed to zero, so adding a residual
 block can only enlarge the function class, and the skip lets gradients bypass the block.

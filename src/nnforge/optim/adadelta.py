@@ -8,7 +8,7 @@ __all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
-    r"""Adadelta (Zeiler, 2012), PyTorch's rule exactly (catalogue F11).
+    r"""Adadelta (Zeiler, 2012), PyTorch's rule exactly.
 
     ``Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False,
     l1=0)``
@@ -23,7 +23,7 @@ class Adadelta(Optimizer):
     Notes: the paper has no learning rate (lr = 1 reproduces it) and uses rho = 0.95;
     PyTorch defaults to rho = 0.9 and lets ``lr`` scale the step. eps sits *inside* both
     square roots (unlike Adam/RMSprop); it also starts the updates, since E[dx^2] begins at 0.
-    The lecture (S2) describes the idea (a moving window instead of Adagrad's full sum).
+    The lecture describes the idea (a moving window instead of Adagrad's full sum).
     """
 
     scratch_arrays = 2

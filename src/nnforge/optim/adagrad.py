@@ -7,7 +7,7 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
-    r"""Adagrad (Duchi, Hazan & Singer, 2011), PyTorch's rule exactly (catalogue F9).
+    r"""Adagrad (Duchi, Hazan & Singer, 2011), PyTorch's rule exactly.
 
     ``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
     eps=1e-10, *, maximize=False, l1=0)``
@@ -18,9 +18,9 @@ class Adagrad(Optimizer):
         G   <- G + g**2                   (G starts at initial_accumulator_value)
         w   <- w - clr * g / (sqrt(G) + eps)
 
-    Notes: the lecture (S3) writes ``w - lr*g/sqrt(G)`` with no eps and no decay; PyTorch adds
+    Notes: the lecture writes ``w - lr*g/sqrt(G)`` with no eps and no decay; PyTorch adds
     eps *after* the square root and an optional inverse-time decay of the step (``lr_decay``).
-    The effective step only shrinks, which is why training can stall (F9); Adadelta and
+    The effective step only shrinks, which is why training can stall; Adadelta and
     RMSprop replace the sum by a moving average.
 
     Difference from PyTorch: PyTorch fills the accumulator from the *constructor's*

@@ -11,7 +11,7 @@ __all__ = ["Adam", "AdamW"]
 
 
 class Adam(Optimizer):
-    r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly (catalogue F12).
+    r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly.
 
     ``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
     *, maximize=False, l1=0)``
@@ -24,8 +24,8 @@ class Adam(Optimizer):
 
     Notes where PyTorch differs from the paper and the lecture:
 
-    * the lecture (S3) writes Adam without bias correction or eps; without the correction
-      the first step with g = 1 is about 3.16*lr instead of lr (catalogue N30);
+    * the lecture writes Adam without bias correction or eps; without the correction
+      the first step with g = 1 is about 3.16*lr instead of lr;
     * the paper adds eps to sqrt(v_hat); PyTorch does too, but applies the correction
       as above (algebraically equal to the paper's ``m_hat/(sqrt(v_hat) + eps)``);
     * PyTorch's AMSGrad keeps the maximum of the *uncorrected* v and bias-corrects it;
@@ -105,6 +105,12 @@ class Adam(Optimizer):
                  "exp_avg_sq": state["sq_grad_sum"] * scale2}
         if "max_sq_grad_sum" in state:
             saved["max_exp_avg_sq"] = state["max_sq_grad_sum"] * scale2
+        return saved
+
+    def import_options(self, saved):
+        """Saved options back in memory: `betas` is saved as a list and used as a pair."""
+        if "betas" in saved:
+            saved = dict(saved, betas=tuple(saved["betas"]))
         return saved
 
     def import_state(self, saved, p, group):

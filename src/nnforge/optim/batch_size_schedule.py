@@ -1,7 +1,7 @@
-"""Batch-size schedules and the SGD noise scale (catalogue G13-G16).
+"""Batch-size schedules and the SGD noise scale.
 
 Smith, Kindermans, Ying & Le (2017), "Don't decay the learning rate, increase the batch
-size": SGD's noise scale is g = lr * (N/B - 1) (G14), so multiplying the batch size B by k
+size": SGD's noise scale is g = lr * (N/B - 1), so multiplying the batch size B by k
 has the effect of dividing the LR by k — with k times fewer parameter updates per epoch.
 `BatchSizeSchedule` gives the batch size to use at each epoch; when the batch would exceed
 ``max_batch_size`` (memory), the rest of the factor goes back into the LR (`lr_scale`), as in
@@ -15,10 +15,10 @@ __all__ = ["BatchSizeSchedule", "noise_scale"]
 
 
 def noise_scale(lr, n_train, batch_size, momentum=0.0):
-    """SGD noise scale g = lr/(1 - momentum) * (n_train/batch_size - 1) (G14; the momentum
+    """SGD noise scale g = lr/(1 - momentum) * (n_train/batch_size - 1) (the momentum
     form is from the paper, the lecture has momentum 0).
 
-    >>> round(noise_scale(0.1, 50_000, 128), 4)      # catalogue N22
+    >>> round(noise_scale(0.1, 50_000, 128), 4)      # CIFAR-sized: 50,000 samples, batch 128
     38.9625
     """
     if n_train <= 0 or batch_size <= 0:
@@ -34,7 +34,7 @@ class BatchSizeSchedule:
 
     ``BatchSizeSchedule(initial, milestones, factor, max_batch_size=None)``: where a step LR
     schedule would do ``lr /= factor`` at each milestone epoch, multiply the batch size by
-    ``factor`` instead (G15). With ``max_batch_size``, the batch stops growing there and
+    ``factor`` instead. With ``max_batch_size``, the batch stops growing there and
     `lr_scale` returns the remaining factor to apply to the LR instead.
 
     >>> s = BatchSizeSchedule(128, milestones=[10, 20, 30], factor=5, max_batch_size=5000)

@@ -15,7 +15,7 @@ parameter group's ``"lr"``. Consequences:
 
 As in PyTorch: constructing a scheduler performs step 0 (sets the initial LR), then call
 ``scheduler.step()`` after each ``optimizer.step()`` (per batch or per epoch, as you
-choose). ``InverseTimeLR`` (alpha0 / (1 + gamma t), catalogue G4) is nnforge's addition.
+choose). ``InverseTimeLR`` (alpha0 / (1 + gamma t)) is nnforge's addition.
 """
 import math
 from bisect import bisect_right
@@ -23,7 +23,7 @@ from bisect import bisect_right
 import numpy as np
 
 from ..errors import ArgumentError
-from ..warnings_codes import SchedulerOrderWarning, guard_warn
+from ..mistake_warnings import SchedulerOrderWarning, guard_warn
 from . import schedules
 from .optimizer import Optimizer
 
@@ -180,7 +180,7 @@ class MultiplicativeLR(LRScheduler):
 
 
 class StepLR(LRScheduler):
-    """lr = base_lr * gamma ** (epoch // step_size) (catalogue G7)."""
+    """lr = base_lr * gamma ** (epoch // step_size)."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         if not isinstance(step_size, int) or step_size <= 0:
@@ -195,7 +195,7 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """lr = base_lr * gamma ** (milestones passed) (catalogue G7)."""
+    """lr = base_lr * gamma ** (milestones passed)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         self.milestones, self.gamma = sorted(milestones), gamma
@@ -241,7 +241,7 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """lr = base_lr * gamma ** epoch (the lecture's exp(-k t) is gamma = exp(-k), G5)."""
+    """lr = base_lr * gamma ** epoch (the lecture's exp(-k t) is gamma = exp(-k))."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
@@ -252,8 +252,8 @@ class ExponentialLR(LRScheduler):
 
 
 class InverseTimeLR(LRScheduler):
-    """lr = base_lr / (1 + gamma * epoch / decay_steps) (the lecture's G4; not in PyTorch,
-    Keras' InverseTimeDecay)."""
+    """lr = base_lr / (1 + gamma * epoch / decay_steps) (the lecture's inverse-time decay;
+    not in PyTorch, Keras' InverseTimeDecay)."""
 
     def __init__(self, optimizer, gamma, decay_steps=1, last_epoch=-1):
         if gamma < 0:
@@ -270,7 +270,7 @@ class InverseTimeLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
-    """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power (G6)."""
+    """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         self.total_iters, self.power = total_iters, power
@@ -281,7 +281,7 @@ class PolynomialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2 (G8).
+    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2.
 
     Not clamped at T_max: PyTorch's recursive implementation keeps following the cosine
     (back up to base_lr at 2*T_max), and this class reproduces that sequence."""
@@ -379,7 +379,7 @@ class _MomentumCycling(LRScheduler):
 
 
 class CyclicLR(_MomentumCycling):
-    """Cyclical learning rate (Smith, 2017; G10) with inverse momentum cycling.
+    """Cyclical learning rate (Smith, 2017) with inverse momentum cycling.
 
     Sets each group's LR to ``base_lr`` at construction; ``step()`` once per batch."""
 
@@ -555,7 +555,7 @@ class SequentialLR(LRScheduler):
 
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the LR by ``factor`` when the monitored metric has not improved for more than
-    ``patience`` steps (catalogue G9). ``step(metric)`` once per evaluation.
+    ``patience`` steps. ``step(metric)`` once per evaluation.
 
     Improvement means ``a < best*(1 - threshold)`` (mode 'min', threshold_mode 'rel'),
     ``a < best - threshold`` ('min', 'abs'), ``a > best*(1 + threshold)`` ('max', 'rel') or

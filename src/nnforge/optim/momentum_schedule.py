@@ -1,4 +1,4 @@
-"""`MomentumScheduler`: change the momentum (or Adam's beta1) over training (catalogue G12).
+"""`MomentumScheduler`: change the momentum (or Adam's beta1) over training.
 
 The lecture's recipe: start with low momentum (0.5) to explore, raise it (to 0.9) over the
 first epochs to converge faster. Any ``step -> momentum`` function from

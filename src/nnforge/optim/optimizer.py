@@ -5,7 +5,7 @@ decay (coupled L2, decoupled AdamW-style, and the L1 sign term), `zero_grad`, `s
 PyTorch-shaped `state_dict`. A subclass supplies only `init_state(p, group)` and an in-place
 `update(p, g, state, group)` (Keras / scikit-learn style), so each rule reads like its paper.
 
-Regularization in the base class (catalogue H4-H6):
+Regularization in the base class:
 
 * ``weight_decay = wd`` (coupled, PyTorch's convention): the rule sees ``g + wd * w``, the
   gradient of the penalty ``wd/2 * ||w||^2``. For plain SGD the update is
@@ -274,6 +274,12 @@ class Optimizer:
         are already in ``p``'s dtype."""
         return saved
 
+    def import_options(self, saved):
+        """A parameter group's options as saved by `state_dict` (lists where the group held
+        tuples) in the form the rule keeps in memory. A rule with tuple-valued options
+        restores them here."""
+        return saved
+
     def load_state_dict(self, state_dict):
         """Restore options and state saved by `state_dict` (groups must match in number and
         size). Arrays are copied and cast to each parameter's dtype."""
@@ -301,9 +307,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: state for parameter index {key} does "
                                  "not belong to any parameter group")
         for saved, group in zip(saved_groups, self.param_groups):
-            for k, v in saved.items():
-                if k != "params":
-                    group[k] = tuple(v) if k == "betas" else v
+            group.update(self.import_options({k: v for k, v in saved.items() if k != "params"}))
         new_state = {}
         for key, values in state_dict["state"].items():
             p, group = by_index[int(key)]

@@ -1,15 +1,15 @@
 """L1/L2 penalties to add to the loss, and parameter groups that keep biases and
-normalization parameters out of the decay (catalogue H2-H6).
+normalization parameters out of the decay.
 
 Two equivalent ways to regularize, pick one:
 
 * as a **penalty** in the loss — ``loss = data_loss + lam * l2_penalty(model.parameters())``
-  — differentiated by autograd like any other term (H2, H3, H5);
+  — differentiated by autograd like any other term;
 * as an **update rule** in the optimizer — the ``weight_decay`` (L2) and ``l1`` group
-  options of every nnforge optimizer (H4, H5). ``weight_decay = 2*lam`` reproduces the
+  options of every nnforge optimizer. ``weight_decay = 2*lam`` reproduces the
   penalty ``lam*||w||^2``; ``l1 = lam`` reproduces ``lam*||w||_1``.
 
-Biases (and BatchNorm/LayerNorm scales and shifts) should not be penalized (H6): shrinking
+Biases (and BatchNorm/LayerNorm scales and shifts) should not be penalized: shrinking
 an intercept does not reduce model complexity, and decaying a normalization scale fights the
 normalization. `regularized_param_groups` builds the two groups for you.
 """
@@ -32,7 +32,7 @@ def _as_list(params, caller):
 
 
 def l2_penalty(params):
-    """sum of w**2 over all given parameters: a 0-d Tensor in the graph (H3).
+    """sum of w**2 over all given parameters: a 0-d Tensor in the graph.
 
     Its gradient is ``2*w``; multiply by lambda and add to the loss."""
     params = _as_list(params, "l2_penalty")
@@ -45,7 +45,7 @@ def l2_penalty(params):
 
 
 def l1_penalty(params):
-    """sum of |w| over all given parameters: a 0-d Tensor in the graph (H5).
+    """sum of |w| over all given parameters: a 0-d Tensor in the graph.
 
     Its (sub)gradient is ``sign(w)`` (0 at w = 0)."""
     params = _as_list(params, "l1_penalty")
@@ -83,7 +83,7 @@ def is_exempt(name, param, module, exempt=("bias", "norm")):
 
 def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "norm"), *,
                              l2=None, **options):
-    """Two parameter groups: decayed weights and exempt parameters (H6).
+    """Two parameter groups: decayed weights and exempt parameters.
 
     Parameters
     ----------
@@ -96,7 +96,7 @@ def regularized_param_groups(model, weight_decay=0.0, l1=0.0, exempt=("bias", "n
         See `is_exempt`; pass ``()`` to decay everything.
     l2 : float, optional
         The lecture's lambda for the penalty ``lambda * ||w||^2`` (a config's ``l2 = ...``):
-        sets ``weight_decay = 2 * l2`` (H4). Give either ``l2`` or ``weight_decay``.
+        sets ``weight_decay = 2 * l2``. Give either ``l2`` or ``weight_decay``.
     **options
         Other options (e.g. ``lr``) copied into both groups.
 

@@ -8,7 +8,7 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop (Hinton, Coursera lecture 6e, 2012), PyTorch's rule exactly (catalogue F10).
+    r"""RMSprop (Hinton, Coursera lecture 6e, 2012), PyTorch's rule exactly.
 
     ``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
     centered=False, *, maximize=False, l1=0)``
@@ -21,7 +21,7 @@ class RMSprop(Optimizer):
         b <- momentum*b + g/s;  w <- w - lr*b        (momentum > 0)
         w <- w - lr * g/s                            (momentum = 0)
 
-    Notes: Hinton's slides (and the lecture, S3) use decay 0.9 and lr 1e-3 and no eps;
+    Notes: Hinton's slides (and the lecture) use decay 0.9 and lr 1e-3 and no eps;
     PyTorch's defaults are alpha = 0.99, lr = 1e-2, with eps added after the square root and
     no bias correction (the first steps are larger than Adam's). The class is spelled
     ``RMSprop`` (lower-case p) as in PyTorch.

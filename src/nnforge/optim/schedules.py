@@ -1,7 +1,7 @@
 """Schedules as pure functions of the step (optax style): ``f = cosine(0.1, 100); f(25)``.
 
 Every function here returns a closed-form ``step -> value`` callable, so a schedule can be
-plotted or tested before any training (catalogue G3-G12). The PyTorch-named classes in
+plotted or tested before any training. The PyTorch-named classes in
 `nnforge.optim.lr_scheduler` apply these to an optimizer; their values equal PyTorch's
 sequences (PyTorch computes most of them recursively from the previous LR; the closed forms
 agree to rounding).
@@ -58,7 +58,7 @@ def linear(init_value, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
 
 
 def linear_ramp(start, end, steps):
-    """start -> end linearly over ``steps`` steps, then end (e.g. momentum 0.5 -> 0.9, G12)."""
+    """start -> end linearly over ``steps`` steps, then end (e.g. momentum 0.5 -> 0.9)."""
     if steps <= 0:
         return constant(end)
     return lambda step: start + (end - start) * min(max(step, 0), steps) / steps
@@ -75,12 +75,12 @@ def piecewise_constant(values, boundaries):
 
 
 def step_decay(init_value, step_size, gamma=0.1):
-    """init_value * gamma ** (step // step_size) (StepLR; the lecture's step decay, G7)."""
+    """init_value * gamma ** (step // step_size) (StepLR; the lecture's step decay)."""
     return lambda step: init_value * gamma ** (step // step_size)
 
 
 def multistep(init_value, milestones, gamma=0.1):
-    """init_value * gamma ** (number of milestones <= step) (MultiStepLR, G7).
+    """init_value * gamma ** (number of milestones <= step) (MultiStepLR).
 
     A milestone listed twice counts twice, as in PyTorch. The lecture divides by a factor
     > 1 at each milestone; that is gamma = 1/factor here."""
@@ -89,20 +89,20 @@ def multistep(init_value, milestones, gamma=0.1):
 
 
 def exponential(init_value, gamma):
-    """init_value * gamma ** step (ExponentialLR). The lecture's alpha0 * exp(-k t) (G5) is
+    """init_value * gamma ** step (ExponentialLR). The lecture's alpha0 * exp(-k t) is
     gamma = exp(-k)."""
     return lambda step: init_value * gamma ** step
 
 
 def inverse_time(init_value, gamma, decay_steps=1):
-    """init_value / (1 + gamma * step / decay_steps) (the lecture's G4; Keras'
+    """init_value / (1 + gamma * step / decay_steps) (the lecture's inverse-time decay; Keras'
     InverseTimeDecay; not in PyTorch)."""
     return lambda step: init_value / (1.0 + gamma * step / decay_steps)
 
 
 def polynomial(init_value, total_iters=5, power=1.0, end_value=0.0):
     """end_value + (init_value - end_value) * (1 - min(step, total_iters)/total_iters)**power
-    (PolynomialLR has end_value = 0; G6)."""
+    (PolynomialLR has end_value = 0)."""
     def schedule(step):
         fraction = 1.0 - min(total_iters, step) / total_iters
         return end_value + (init_value - end_value) * fraction ** power
@@ -110,7 +110,7 @@ def polynomial(init_value, total_iters=5, power=1.0, end_value=0.0):
 
 
 def cosine(init_value, T_max, eta_min=0.0):
-    """eta_min + (init_value - eta_min) * (1 + cos(pi * step / T_max)) / 2 (G8).
+    """eta_min + (init_value - eta_min) * (1 + cos(pi * step / T_max)) / 2.
 
     Like PyTorch's CosineAnnealingLR this is not clamped at T_max: past it the LR climbs
     back along the cosine (period 2*T_max). Use `cosine_warm_restarts` to restart instead."""
@@ -170,7 +170,7 @@ def _cyclic_scale(step, step_size_up, step_size_down, mode, gamma, scale_fn, sca
 
 def cyclic(base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
            gamma=1.0, scale_fn=None, scale_mode="cycle"):
-    """Cyclical learning rate (Smith, 2017; CyclicLR, G10): base_lr -> max_lr over
+    """Cyclical learning rate (Smith, 2017; CyclicLR): base_lr -> max_lr over
     ``step_size_up`` steps, back over ``step_size_down``; the amplitude is scaled by
     1 (triangular), 1/2**(cycle-1) (triangular2) or gamma**step (exp_range)."""
     def schedule(step):

@@ -1,6 +1,6 @@
 """`SGD`: (stochastic) gradient descent with optional momentum, dampening and Nesterov.
 
-Full-batch GD, single-sample SGD and mini-batch SGD (catalogue F2-F4) are all this class:
+Full-batch GD, single-sample SGD and mini-batch SGD are all this class:
 what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in the loader).
 """
 import numpy as np
@@ -12,7 +12,7 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent, PyTorch's rule exactly (catalogue F1-F8).
+    r"""Stochastic gradient descent, PyTorch's rule exactly.
 
     ``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
     *, maximize=False, l1=0)``
@@ -24,7 +24,7 @@ class SGD(Optimizer):
         d <- g + momentum * b   if nesterov  else  b       (d = g when momentum = 0)
         w <- w - lr * d
 
-    **Momentum, PyTorch's form vs the lecture's.** The lecture (Polyak's heavy ball, F7)
+    **Momentum, PyTorch's form vs the lecture's.** The lecture (Polyak's heavy ball)
     keeps a *velocity* ``v <- mu*v - alpha*g; w <- w + v``. PyTorch keeps a *buffer* of
     gradients ``b <- mu*b + g; w <- w - alpha*b``. With a constant learning rate they are the
     same method (``v = -alpha*b``: multiply the buffer recursion by ``-alpha``). They differ
@@ -34,9 +34,9 @@ class SGD(Optimizer):
     so trajectories and checkpoints match it.
 
     **Nesterov.** Sutskever et al. (2013) evaluate the gradient at the look-ahead point
-    ``w + mu*v`` (F8). PyTorch's ``nesterov=True`` is the equivalent form written on the
+    ``w + mu*v``. PyTorch's ``nesterov=True`` is the equivalent form written on the
     look-ahead variable, ``w <- w - alpha*(g + mu*b)``; the iterates are the look-ahead points,
-    so one-step numbers differ from the lecture's form (catalogue N30) while the method is the
+    so one-step numbers differ from the lecture's form while the method is the
     same. It requires ``momentum > 0`` and ``dampening == 0``.
 
     **Weight decay** is coupled (added to the gradient, so it passes through the momentum

@@ -11,6 +11,8 @@ import json
 import math
 import os
 
+from ..serialization import atomic_write_bytes
+from ..train.grad_norms import read_grad_norms
 from .plots import (confusion_plot, grad_norm_plot, learning_curves, read_history,
                     schedule_plot)
 
@@ -38,8 +40,6 @@ def _load_json(path):
 
 def draw_plots(run_dir):
     """Draw every plot the run's files allow into run_dir/plots; [(title, path)]."""
-    from ..train.grad_norms import read_grad_norms
-
     plots = os.path.join(run_dir, "plots")
     drawn = []
     history_path = os.path.join(run_dir, "history.csv")
@@ -146,8 +146,6 @@ def render_report(run_dir, plots=None):
 
 def write_report(run_dir):
     """Draw the plots and write run_dir/report.html atomically; returns its path."""
-    from ..serialization import atomic_write_bytes
-
     path = os.path.join(os.fspath(run_dir), "report.html")
     atomic_write_bytes(path, render_report(run_dir).encode("utf-8"))
     return path

@@ -1,12 +1,12 @@
-"""The plots of a run, drawn from the files in its folder (CATALOGUE K8, K4, K13).
+"""The plots of a run, drawn from the files in its folder.
 
-- learning curves: train and validation loss per epoch, and each metric (K8: both curves
+- learning curves: train and validation loss per epoch, and each metric (both curves
   falling and levelling off together is good; training falling while validation rises
   is overfitting);
 - schedules: learning rate, momentum and batch size per epoch, and per update when the
   run recorded them (`steps.json`);
 - gradient norms: the mean L2 norm of each parameter's gradient per epoch on a log scale
-  (K4: vanishing or exploding layers stand out);
+  (vanishing or exploding layers stand out);
 - the confusion matrix of the test split;
 - several runs' curves in one figure (`nnforge runs compare`).
 
@@ -16,6 +16,8 @@ never pyplot, so importing nnforge stays fast and no global backend is changed.
 import csv
 import math
 import os
+
+import numpy as np
 
 __all__ = ["read_history", "learning_curves", "schedule_plot", "grad_norm_plot",
            "confusion_plot", "compare_curves"]
@@ -133,8 +135,6 @@ def grad_norm_plot(norms, path, max_lines=12):
 
 def confusion_plot(matrix, class_names, path):
     """Counts C[i, j] (rows = true class) with the count written in each cell."""
-    import numpy as np
-
     matrix = np.asarray(matrix)
     n = len(matrix)
     names = list(class_names or [str(i) for i in range(n)])

@@ -222,26 +222,26 @@ _PARAMETERS_DOC = """
     Network (one of two ways):
         hidden_layer_sizes (tuple, default (100,)), activation ("relu", "tanh",
         "logistic", "identity", "leaky_relu", "elu", "silu", "softplus"), dropout (p after
-        each hidden activation, H9), input_dropout (p on the inputs, L10), batch_norm
-        (BatchNorm1d before each activation, H20), init (an `nnforge.nn.init` name such as
-        "he_normal", E5; None = PyTorch's default);
+        each hidden activation), input_dropout (p on the inputs), batch_norm
+        (BatchNorm1d before each activation), init (an `nnforge.nn.init` name such as
+        "he_normal"; None = PyTorch's default);
         or module: a list of layer specs in the config format ({"type": "Conv2d",
         "in_channels": 1, ...}) forming the body, to which the output Linear is appended,
         or a callable `module(n_features_in, n_outputs[, generator=])` returning the whole
         Module. input_shape (e.g. (1, 28, 28)) reshapes each row of X for conv layers.
-        augmentation: an `nnforge.data` transform applied to training batches (I5-I7).
+        augmentation: an `nnforge.data` transform applied to training batches.
     Optimizer: optimizer ("adam", "sgd", "adamw", "rmsprop", "adagrad", "adadelta"), lr,
         momentum and nesterov (SGD/RMSprop), betas (Adam/AdamW).
     Regularization: weight_decay (coupled L2 in the optimizer), or l2 (the penalty
         lambda*||w||^2, = weight_decay 2*lambda), l1 (lambda*||w||_1); biases and
-        normalization parameters are exempt unless regularize_bias=True (H2-H6).
+        normalization parameters are exempt unless regularize_bias=True.
     Schedule: lr_scheduler (a class name of `nnforge.optim.lr_scheduler`, e.g. "StepLR",
         "CosineAnnealingLR" (T_max defaults to max_epochs), "OneCycleLR", "ReduceLROnPlateau"),
         lr_scheduler_kwargs (dict), scheduler_interval ("epoch", "step" or None = per
         scheduler default).
     Training: batch_size (64), max_epochs (100), shuffle (True), dtype ("float32" or
         "float64"), random_state (None, int or numpy Generator), verbose (0).
-    Early stopping (H13-H16): early_stopping (False), validation_fraction (0.1), monitor
+    Early stopping: early_stopping (False), validation_fraction (0.1), monitor
         ("val_loss"), patience (10), min_delta, stopping_criterion ("patience", "GL", "PQ",
         "UP", "none"), stopping_alpha (GL/PQ threshold), stopping_strip (k = 5),
         stopping_s (UP); the best epoch's weights are restored.

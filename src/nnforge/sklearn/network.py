@@ -157,7 +157,7 @@ def build_network(est: Any, sample: np.ndarray, n_outputs: int, generator: Any) 
 
 def build_optimizer(est: Any, model: nn.Module) -> Any:
     """The optimizer named by `est.optimizer`, over parameter groups that exempt biases
-    and normalization parameters from L1/L2 unless `est.regularize_bias` (H6)."""
+    and normalization parameters from L1/L2 unless `est.regularize_bias`."""
     owner = type(est).__name__
     name = est.optimizer
     key = name.lower() if isinstance(name, str) else None

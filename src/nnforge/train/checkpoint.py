@@ -1,4 +1,4 @@
-"""Crash-safe checkpoints of the whole training state, and resuming from them (issue 6).
+"""Crash-safe checkpoints of the whole training state, and resuming from them.
 
 A checkpoint holds everything the next step of training depends on, so that resuming ends
 bit-identical to a run that was never stopped: the model's weights, the optimizer's and the
@@ -21,14 +21,23 @@ atomically, and only then is the previous array file deleted. A crash at any mom
 the previous complete pair or the new one; `load_checkpoint` checks the hash, so a damaged
 file is reported in one line instead of resuming from garbage.
 """
+from __future__ import annotations
+
 import hashlib
 import json
 import os
-import signal
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
-from .callbacks import Callback
+from ..serialization import atomic_write_bytes, load, save
+from .callbacks import Callback, Stateful
+from .cursor import TrainingCursor
+from .history import History
+from .interrupts import TrainingInterrupted, handle_signals
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
 
 __all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingState",
            "capture_state", "save_checkpoint", "load_checkpoint", "checkpoint_path",
@@ -36,26 +45,14 @@ __all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingStat
 
 FORMAT = "nnforge-checkpoint"
 VERSION = 1
-_ES_FIELDS = ("best", "best_epoch", "stopped_epoch", "restored_epoch", "wait", "_val_history",
-              "_train_history", "_e_opt", "_ups", "best_weights")
 
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, damaged or does not fit the run (one-line message)."""
 
 
-class TrainingInterrupted(Exception):
-    """Training was stopped by a signal after finishing a batch. Attributes: signum,
-    epoch (1-based), batch (batches of that epoch done), checkpoint (path or None)."""
-
-    def __init__(self, signum, epoch, batch, checkpoint=None):
-        self.signum, self.epoch, self.batch, self.checkpoint = signum, epoch, batch, checkpoint
-        name = signal.Signals(signum).name if signum else "a signal"
-        super().__init__(f"interrupted by {name} after batch {batch} of epoch {epoch}")
-
-
 # --- encoding: nested values with arrays -> JSON + a flat dict of arrays ----------------------
-def _encode(value, arrays, prefix):
+def _encode(value: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     """`value` with every ndarray / NumPy scalar moved into `arrays` under a key starting
     with `prefix` and replaced by {"__array__": key} (NumPy scalars keep their dtype)."""
     if isinstance(value, (np.ndarray, np.generic)):
@@ -73,7 +70,7 @@ def _encode(value, arrays, prefix):
                     f"(under {prefix!r})")
 
 
-def _decode(value, arrays):
+def _decode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, dict):
         if "__array__" in value:
             array = arrays[value["__array__"]]
@@ -84,94 +81,45 @@ def _decode(value, arrays):
     return value
 
 
-def _early_stopping(trainer):
-    from .early_stopping import EarlyStopping
-
-    return [(i, cb) for i, cb in enumerate(trainer.callbacks) if isinstance(cb, EarlyStopping)]
-
-
-def _callback_states(trainer):
-    """{"<index>:<class>": state} for EarlyStopping and callbacks with state_dict()."""
-    from .early_stopping import EarlyStopping
-
-    states = {}
-    for i, cb in enumerate(trainer.callbacks):
-        key = f"{i}:{type(cb).__name__}"
-        if isinstance(cb, EarlyStopping):
-            states[key] = {k: getattr(cb, k) for k in _ES_FIELDS}
-        elif callable(getattr(cb, "state_dict", None)):
-            states[key] = cb.state_dict()
-    return states
+def _callback_states(trainer: Trainer) -> dict[str, Any]:
+    """{"<index>:<class>": state} for the callbacks that have `state_dict()`."""
+    return {f"{i}:{type(cb).__name__}": cb.state_dict() for i, cb in enumerate(trainer.callbacks)
+            if isinstance(cb, Stateful)}
 
 
-def _plan_state(trainer):
-    """The Trainer's UpdatePlan: per-update record, LR scale, momentum scheduler."""
-    plan = getattr(trainer, "plan", None)
-    if plan is None:
-        return None
-    momentum = getattr(plan, "momentum_scheduler", None)
-    return {"steps": {k: list(v) for k, v in getattr(plan, "steps", {}).items()},
-            "lr_scale": getattr(plan, "_lr_scale", 1.0),
-            "momentum_scheduler": (momentum.state_dict() if momentum is not None and
-                                   callable(getattr(momentum, "state_dict", None)) else None)}
-
-
-def _restore_plan(trainer, state):
-    plan = getattr(trainer, "plan", None)
-    if plan is None or state is None:
-        return
-    plan.steps = state["steps"]
-    plan._lr_scale = state["lr_scale"]
-    if state["momentum_scheduler"] is not None:
-        plan.momentum_scheduler.load_state_dict(state["momentum_scheduler"])
-    trainer.history.steps = plan.steps
-
-
-def capture_state(trainer, pending_row=None, partial=None):
+def capture_state(trainer: Trainer, pending_row: dict[str, Any] | None = None,
+                  partial: TrainingCursor | None = None) -> tuple[dict[str, np.ndarray],
+                                                                  dict[str, Any]]:
     """(arrays, meta) describing the trainer now. `pending_row`: the epoch's logs when
     called from on_epoch_end (before the Trainer appends them to its History); `partial`:
-    the Trainer's `resume_point` when stopping mid-epoch."""
-    arrays = {}
-    history = trainer.history
-    rows = [] if history is None else [dict(r) for r in history.rows]
+    the Trainer's `resume_point` (its cursor) when stopping mid-epoch."""
+    arrays: dict[str, np.ndarray] = {}
+    history = trainer.history.state_dict() if trainer.history is not None else \
+        History().state_dict()
     if pending_row is not None:
-        rows.append(dict(pending_row))
+        history["rows"].append(dict(pending_row))
     for name, value in trainer.model.state_dict().items():
         arrays[f"model/{name}"] = np.array(value, copy=True)
-    completed = len(rows)
     meta = {
         "format": FORMAT, "version": VERSION,
-        "epoch": completed if partial is None else int(partial["epoch"]),
+        "epoch": len(history["rows"]) if partial is None else int(partial.epoch),
         "global_step": int(trainer.global_step),
         "rng": trainer.generator.bit_generator.state,
         "stop_training": bool(trainer.stop_training),
         "stop_reason": trainer.stop_reason if partial is None else None,   # not "interrupted"
-        "history": _encode({"rows": rows,
-                            "best_epoch": getattr(history, "best_epoch", None),
-                            "restored_epoch": getattr(history, "restored_epoch", None)},
-                           arrays, "history"),
+        "history": _encode(history, arrays, "history"),
         "optimizer": _encode(trainer.optimizer.state_dict(native=True), arrays, "optimizer"),
         "scheduler": (None if trainer.scheduler is None else
                       _encode(trainer.scheduler.state_dict(), arrays, "scheduler")),
         "callbacks": _encode(_callback_states(trainer), arrays, "callbacks"),
-        "plan": _encode(_plan_state(trainer), arrays, "plan"),
-        "partial": None,
+        "plan": _encode(trainer.plan.state_dict(), arrays, "plan"),
+        "partial": None if partial is None else _encode(partial.state_dict(), arrays, "partial"),
     }
-    if partial is not None:
-        outputs = partial["outputs"]
-        meta["partial"] = _encode({
-            "batch": int(partial["batch"]), "lr": partial["lr"],
-            "loss_sum": partial["loss_sum"], "count": int(partial["count"]),
-            "epoch_rng": partial["epoch_rng"], "rng": partial["rng"],
-            "schedule_logs": partial.get("schedule_logs"),
-            "outputs": np.concatenate(outputs) if outputs else None,
-            "targets": np.concatenate(partial["targets"]) if outputs else None},
-            arrays, "partial")
     return arrays, meta
 
 
 # --- files --------------------------------------------------------------------------------
-def _sha256(path):
+def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -179,16 +127,16 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def checkpoint_path(directory, kind="last"):
+def checkpoint_path(directory: str | os.PathLike[str], kind: str = "last") -> str:
     """Path of the JSON sidecar of checkpoint `kind` in `directory`."""
     return os.path.join(os.fspath(directory), f"{kind}.json")
 
 
-def save_checkpoint(directory, trainer, kind="last", pending_row=None, partial=None):
+def save_checkpoint(directory: str | os.PathLike[str], trainer: Trainer, kind: str = "last",
+                    pending_row: dict[str, Any] | None = None,
+                    partial: TrainingCursor | None = None) -> str:
     """Write checkpoint `kind` of `trainer` into `directory` (crash-safe; see the module
     docstring) and return the sidecar's path."""
-    from ..serialization import atomic_write_bytes, save
-
     directory = os.fspath(directory)
     os.makedirs(directory, exist_ok=True)
     arrays, meta = capture_state(trainer, pending_row, partial)
@@ -209,7 +157,7 @@ def save_checkpoint(directory, trainer, kind="last", pending_row=None, partial=N
     return sidecar
 
 
-def _referenced_file(sidecar):
+def _referenced_file(sidecar: str) -> str | None:
     try:
         with open(sidecar, encoding="utf-8") as f:
             return json.load(f).get("weights")
@@ -217,7 +165,7 @@ def _referenced_file(sidecar):
         return None
 
 
-def remove_orphans(directory):
+def remove_orphans(directory: str | os.PathLike[str]) -> list[str]:
     """Delete what a killed writer left behind in `directory`: temporary files and array
     files no sidecar refers to. Returns the removed names."""
     if not os.path.isdir(directory):
@@ -237,38 +185,54 @@ def remove_orphans(directory):
 
 
 class TrainingState:
-    """A loaded checkpoint: `meta` (JSON values) and `arrays`; `restore(trainer)` puts it
-    into a freshly built Trainer (same config) and returns (start_epoch, partial)."""
+    """A loaded checkpoint: `meta` (JSON values) and `arrays`.
 
-    def __init__(self, meta, arrays, path):
+    `restore(trainer)` puts it into a freshly built Trainer (same config) and returns the
+    `TrainingCursor` the fit continues from; `Trainer.fit(resume=state)` calls it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from nnforge import nn, optim
+    >>> from nnforge.train import Trainer
+    >>> X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = nn.Linear(3, 2, generator=np.random.default_rng(0))
+    >>> folder = tempfile.mkdtemp()
+    >>> trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1),
+    ...                   nn.CrossEntropyLoss(), callbacks=[Checkpoint(folder)], generator=0)
+    >>> _ = trainer.fit((X, y), epochs=2, batch_size=8, verbose=0)
+    >>> state = load_checkpoint(folder)
+    >>> state.epoch, state.global_step, state.partial
+    (2, 4, False)
+    """
+
+    def __init__(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], path: str) -> None:
         self.meta, self.arrays, self.path = meta, arrays, path
 
     @property
-    def epoch(self):
+    def epoch(self) -> int:
         return self.meta["epoch"]
 
     @property
-    def global_step(self):
+    def global_step(self) -> int:
         return self.meta["global_step"]
 
     @property
-    def partial(self):
+    def partial(self) -> bool:
         return self.meta.get("partial") is not None
 
-    def model_state(self):
+    def model_state(self) -> dict[str, np.ndarray]:
         return {k[len("model/"):]: v for k, v in self.arrays.items() if k.startswith("model/")}
 
-    def history(self):
-        from .history import History
-
-        saved = _decode(self.meta["history"], self.arrays)
+    def history(self) -> History:
+        """The `History` of the epochs completed before the checkpoint."""
         history = History()
-        for row in saved["rows"]:
-            history.append(row)
-        history.best_epoch, history.restored_epoch = saved["best_epoch"], saved["restored_epoch"]
+        history.load_state_dict(_decode(self.meta["history"], self.arrays))
         return history
 
-    def restore(self, trainer):
+    def restore(self, trainer: Trainer) -> TrainingCursor:
         where = f"checkpoint {self.path}"
         model_state = self.model_state()
         expected = trainer.model.state_dict()
@@ -290,33 +254,27 @@ class TrainingState:
         trainer.stop_training = bool(self.meta["stop_training"])
         trainer.stop_reason = self.meta["stop_reason"]
         trainer.history = self.history()
-        _restore_plan(trainer, _decode(self.meta.get("plan"), self.arrays))
+        plan = _decode(self.meta.get("plan"), self.arrays)
+        if plan is not None:
+            trainer.plan.load_state_dict(plan)
+        trainer.history.steps = trainer.plan.steps
         states = _decode(self.meta["callbacks"], self.arrays)
         for i, cb in enumerate(trainer.callbacks):
             state = states.get(f"{i}:{type(cb).__name__}")
-            if state is None:
-                continue
-            if callable(getattr(cb, "load_state_dict", None)):
+            if state is not None and isinstance(cb, Stateful):
                 cb.load_state_dict(state)
-            else:
-                for k, v in state.items():
-                    setattr(cb, k, v)
-        partial = None
+        cursor = TrainingCursor(epoch=int(self.meta["epoch"]))
         if self.partial:
-            partial = _decode(self.meta["partial"], self.arrays)
-            partial["outputs"] = [] if partial["outputs"] is None else [partial["outputs"]]
-            partial["targets"] = [] if partial["targets"] is None else [partial["targets"]]
-            trainer.generator.bit_generator.state = partial["epoch_rng"]
+            cursor.load_state_dict(_decode(self.meta["partial"], self.arrays))
+            trainer.generator.bit_generator.state = cursor.epoch_rng
         else:
             trainer.generator.bit_generator.state = self.meta["rng"]
-        return int(self.meta["epoch"]), partial
+        return cursor
 
 
-def load_checkpoint(path):
+def load_checkpoint(path: str | os.PathLike[str]) -> TrainingState:
     """Load a checkpoint from its JSON sidecar, a checkpoints folder or a run folder
     (then `checkpoints/last.json`); CheckpointError with one line if it is not usable."""
-    from ..serialization import load
-
     path = os.fspath(path)
     if os.path.isdir(path):
         inner = os.path.join(path, "checkpoints")
@@ -351,73 +309,73 @@ def load_checkpoint(path):
 
 # --- the callback ---------------------------------------------------------------------------
 class Checkpoint(Callback):
-    """Write checkpoint "last" every `every` epochs and "best" whenever `monitor` improves
-    (mode "min" or "max"; None: no best checkpoint). Place it after EarlyStopping so that
-    the saved early-stopping state includes the epoch just finished."""
+    """Write checkpoint "last" every `every` epochs and "best" whenever `monitor` improves.
 
-    def __init__(self, directory, monitor=None, mode="min", every=1):
+    Parameters
+    ----------
+    directory : str or PathLike
+        Folder of the checkpoint files (created if missing).
+    monitor : str or None
+        The logged value that decides the "best" checkpoint; None: no best checkpoint.
+    mode : {"min", "max"}
+        Whether a lower or a higher `monitor` is better.
+    every : int
+        Write "last" after every that many epochs (and after the epoch that stops).
+
+    Place it after EarlyStopping so that the saved early-stopping state includes the epoch
+    just finished.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from nnforge import nn, optim
+    >>> from nnforge.train import Trainer
+    >>> X = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = nn.Linear(3, 2, generator=np.random.default_rng(0))
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(),
+    ...             callbacks=[Checkpoint(folder, monitor="loss")]).fit(
+    ...     (X, y), epochs=2, verbose=0)
+    >>> sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    ['best.json', 'last.json']
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], monitor: str | None = None,
+                 mode: str = "min", every: int = 1) -> None:
         if mode not in ("min", "max"):
             raise ValueError(f"Checkpoint(mode={mode!r}): expected 'min' or 'max'")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"Checkpoint(every={every!r}): expected a positive integer")
         self.directory = os.fspath(directory)
         self.monitor, self.mode, self.every = monitor, mode, every
-        self.best = None
+        self.best: float | None = None
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {"best": self.best}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best = state["best"]
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.best = None
         remove_orphans(self.directory)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
+        trainer = cast("Trainer", self.trainer)
         if self.monitor is not None and self.monitor in logs:
             value = float(logs[self.monitor])
             better = self.best is None or (value < self.best if self.mode == "min"
                                            else value > self.best)
             if better and np.isfinite(value):
                 self.best = value
-                save_checkpoint(self.directory, self.trainer, "best", pending_row=logs)
-        if (epoch + 1) % self.every == 0 or self.trainer.stop_training:
-            save_checkpoint(self.directory, self.trainer, "last", pending_row=logs)
+                save_checkpoint(self.directory, trainer, "best", pending_row=logs)
+        if (epoch + 1) % self.every == 0 or trainer.stop_training:
+            save_checkpoint(self.directory, trainer, "last", pending_row=logs)
 
-    def save_interrupted(self, trainer):
+    def save_interrupted(self, trainer: Trainer) -> str:
         """Write "last" from the Trainer's mid-epoch `resume_point`; returns its path."""
         return save_checkpoint(self.directory, trainer, "last",
                                partial=getattr(trainer, "resume_point", None))
-
-
-class handle_signals:
-    """Context manager: SIGINT and SIGTERM set `trainer.interrupt_signal`, so the Trainer
-    finishes its batch and raises TrainingInterrupted; a second signal interrupts at once.
-    Does nothing outside the main thread (signal handlers can only be set there)."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, trainer):
-        self.trainer = trainer
-        self._previous = {}
-
-    def _handler(self, signum, frame):
-        if self.trainer.interrupt_signal is not None:        # second signal: stop now
-            raise KeyboardInterrupt
-        self.trainer.interrupt_signal = signum
-
-    def __enter__(self):
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            for s in self.SIGNALS:
-                self._previous[s] = signal.signal(s, self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        for s, handler in self._previous.items():
-            signal.signal(s, handler)
-        self._previous.clear()
-        return False

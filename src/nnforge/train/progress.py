@@ -1,9 +1,9 @@
-"""Progress output (CATALOGUE K13–K14): a tqdm bar per epoch on a terminal, one plain line
+"""Progress output: a tqdm bar per epoch on a terminal, one plain line
 per epoch otherwise (CI logs stay readable), nothing with `verbose=0`.
 
 The plain line reads
     epoch 3/20  loss 0.1234  accuracy 0.9650  val_loss 0.1500  val_accuracy 0.9600  lr 1e-03  1.2s
-With `log_interval=N` the plain log also prints every N batches (K14), so a long epoch
+With `log_interval=N` the plain log also prints every N batches, so a long epoch
 written to a file or a CI log shows it is alive:
     epoch 3/20  [12800/54000 24%]  loss 0.3120
 The schedule bookkeeping (momentum, batch_size, updates, noise_scale) is in the History
@@ -12,8 +12,13 @@ epoch's value (a momentum schedule), and the other three from the first epoch th
 size differs (a batch-size schedule), so the usual line stays short.
 tqdm is imported only when a bar is actually drawn.
 """
+from __future__ import annotations
+
+import shutil
 import sys
 import time
+from collections.abc import Collection
+from typing import Any, TextIO
 
 from .callbacks import Callback
 
@@ -21,7 +26,7 @@ __all__ = ["ProgressBar", "ProgressLog", "IntervalProgressLog", "progress_callba
            "format_logs"]
 
 
-def _fmt_value(key, value):
+def _fmt_value(key: str, value: Any) -> str:
     if key == "lr":
         return f"{value:.0e}" if value != 0 else "0"
     if isinstance(value, float):
@@ -29,7 +34,8 @@ def _fmt_value(key, value):
     return str(value)
 
 
-def format_logs(logs, compact=False, hide=()):
+def format_logs(logs: dict[str, Any], compact: bool = False,
+                hide: Collection[str] = ()) -> str:
     """'loss 0.1234  val_loss 0.2000  lr 1e-03' for the numeric entries of an epoch's logs
     (train entries first, then validation, then lr; "epoch", "seconds" and `hide` left
     out). `compact` keeps only the train loss of the train entries (for a bar's short
@@ -45,40 +51,51 @@ def format_logs(logs, compact=False, hide=()):
 
 
 class _Progress(Callback):
-    def __init__(self, stream=None):
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
+        self._first: dict[str, Any] = {}
+        self._changed: set[str] = set()
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._first, self._changed = {}, set()
 
-    def on_train_begin(self, logs=None):
-        self._first, self._changed = {}, set()
-
-    def _hidden(self, logs):
+    def _hidden(self, logs: dict[str, Any]) -> tuple[str, ...]:
         """The bookkeeping keys not to print: momentum until it changes, batch size,
         updates and noise scale until the batch size changes."""
         for key in ("momentum", "batch_size"):
             if key in logs and logs[key] != self._first.setdefault(key, logs[key]):
                 self._changed.add(key)
-        hide = () if "momentum" in self._changed else ("momentum",)
+        hide: tuple[str, ...] = () if "momentum" in self._changed else ("momentum",)
         if "batch_size" not in self._changed:
             hide += ("batch_size", "updates", "noise_scale")
         return hide
 
-    def _out(self):
+    def _out(self) -> TextIO:
         return self.stream if self.stream is not None else sys.stderr
 
-    def _epochs(self):
+    def _epochs(self) -> Any:
         params = getattr(self.trainer, "params", None) or {}
         return params.get("epochs")
 
-    def _title(self, epoch):
+    def _title(self, epoch: int) -> str:
         total = self._epochs()
         return f"epoch {epoch + 1}/{total}" if total else f"epoch {epoch + 1}"
 
 
 class ProgressLog(_Progress):
-    """One line per epoch to `stream` (default stderr)."""
+    """One line per epoch to `stream` (default stderr).
 
-    def on_epoch_end(self, epoch, logs=None):
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> ProgressLog(out).on_epoch_end(0, {"epoch": 1, "loss": 0.25, "lr": 0.1,
+    ...                                   "seconds": 1.5})
+    >>> out.getvalue()
+    'epoch 1  loss 0.2500  lr 1e-01  1.5s\\n'
+    """
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         seconds = logs.get("seconds")
         tail = "" if seconds is None else f"  {seconds:.{2 if seconds < 1 else 1}f}s"
@@ -88,16 +105,28 @@ class ProgressLog(_Progress):
 
 class IntervalProgressLog(ProgressLog):
     """ProgressLog plus a line every `log_interval` batches: samples done of the epoch's
-    total, the percentage, and the mean training loss of the epoch so far (K14)."""
+    total, the percentage, and the mean training loss of the epoch so far.
 
-    def __init__(self, log_interval, stream=None):
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> log = IntervalProgressLog(2, out)
+    >>> log.on_epoch_begin(0)
+    >>> for batch in range(2):
+    ...     log.on_batch_end(batch, {"loss": 0.5, "size": 8})
+    >>> out.getvalue()
+    'epoch 1  [16]  loss 0.5000\\n'
+    """
+
+    def __init__(self, log_interval: int, stream: TextIO | None = None) -> None:
         super().__init__(stream)
         self.log_interval = int(log_interval)
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch, self._batches, self._seen, self._loss_sum = epoch, 0, 0, 0.0
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         n = int(logs.get("size", 1))
         self._batches += 1
@@ -114,16 +143,25 @@ class IntervalProgressLog(ProgressLog):
 
 
 class ProgressBar(_Progress):
-    """A tqdm bar per epoch with the running loss, then the epoch's metrics and lr."""
+    """A tqdm bar per epoch with the running loss, then the epoch's metrics and lr.
 
-    def __init__(self, stream=None, refresh_seconds=0.2):
+    Examples
+    --------
+    `progress_callback` picks it for ``verbose=1`` on a terminal, plain lines elsewhere:
+
+    >>> import io
+    >>> type(progress_callback(verbose=1, stream=io.StringIO())).__name__
+    'ProgressLog'
+    >>> ProgressBar(refresh_seconds=0.5).refresh_seconds
+    0.5
+    """
+
+    def __init__(self, stream: TextIO | None = None, refresh_seconds: float = 0.2) -> None:
         super().__init__(stream)
         self.refresh_seconds = refresh_seconds
         self._bar = None
 
-    def on_epoch_begin(self, epoch, logs=None):
-        import shutil
-
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from tqdm import tqdm
 
         params = getattr(self.trainer, "params", None) or {}
@@ -134,7 +172,7 @@ class ProgressBar(_Progress):
                          leave=True, ncols=size.columns, nrows=size.lines, unit="batch")
         self._loss_sum, self._count, self._last = 0.0, 0, 0.0
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         if self._bar is None:
             return
         logs = logs or {}
@@ -148,20 +186,21 @@ class ProgressBar(_Progress):
             self._bar.set_postfix_str(f"loss {self._loss_sum / max(self._count, 1):.4f}",
                                       refresh=False)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self._bar is None:
             return
         self._bar.set_postfix_str(format_logs(logs or {}, compact=True), refresh=False)
         self._bar.close()
         self._bar = None
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._bar is not None:          # stopped mid-epoch
             self._bar.close()
             self._bar = None
 
 
-def progress_callback(verbose=1, stream=None, log_interval=None):
+def progress_callback(verbose: int = 1, stream: TextIO | None = None,
+                      log_interval: int | None = None) -> Callback | None:
     """The progress callback for `verbose` (0: none, 1: bar on a TTY else lines, 2: lines)
     writing to `stream` (default stderr); None when silent. `log_interval` adds a line
     every that many batches to the plain lines (a bar already shows every batch)."""

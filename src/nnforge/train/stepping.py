@@ -4,27 +4,34 @@ momentum schedule, the batch-size schedule - and the record of what was used.
 
 Kept out of the loop in `trainer.py` so the loop still reads like the hand-written one:
 
-    for each micro-batch:   (loss * plan.share).backward()       # F15
+    for each micro-batch:   (loss * plan.share).backward()
     when a group is full:   plan.before_step()  -> clip (norm, then value)
                             optimizer.step(); plan.after_step()   # per-step schedulers
     after each epoch:       plan.end_epoch(logs)                  # per-epoch schedulers
 
-Gradient accumulation (F15) with ``accumulate_steps = k`` sums k micro-batch gradients
+Gradient accumulation with ``accumulate_steps = k`` sums k micro-batch gradients
 before one update. For a mean-reduced loss the big batch's gradient is the mean over all
 of its samples, so micro-batch i's loss is weighted by its share n_i / (n_1 + ... + n_k):
 four micro-batches of 8 then give exactly the gradient of one batch of 32 (to rounding),
 and a short last group (the epoch's remainder) is weighted by its own total. Layers that
 use batch statistics (BatchNorm) see micro-batches, so they are not equivalent.
 
-The batch-size schedule (G15, Smith et al. 2017) sets the loader's batch size per epoch;
-the SGD noise scale g = lr/(1 - momentum) * (N/B - 1) (G14) is logged per epoch with B the
+The batch-size schedule (Smith et al. 2017) sets the loader's batch size per epoch;
+the SGD noise scale g = lr/(1 - momentum) * (N/B - 1) is logged per epoch with B the
 samples per update (loader batch x accumulate_steps, at most N) and the group's "momentum"
 (SGD, RMSprop; 0 for optimizers without one - the "momentum" column shows Adam's beta1, but
 the formula is SGD's and does not use it).
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+
+from ..optim import clip_grad_norm_, clip_grad_value_, noise_scale
+from .callbacks import check_monitor
 
 __all__ = ["UpdatePlan", "batch_sizes", "accumulation_shares", "metric_interval_problem",
            "lr_scale_conflict", "cycles_momentum"]
@@ -96,7 +103,7 @@ def lr_scale_conflict(batch_size_schedule: object, epochs: int) -> bool:
     return lr_scale is not None and any(lr_scale(e) != 1.0 for e in range(int(epochs)))
 
 
-def batch_sizes(loader):
+def batch_sizes(loader: Any) -> list[int]:
     """Samples in each batch of one epoch of a `DataLoader` (before batch augmentation)."""
     n = len(loader.dataset)
     size = getattr(loader, "batch_size", None)
@@ -106,10 +113,11 @@ def batch_sizes(loader):
     return [size] * full + ([rest] if rest and not getattr(loader, "drop_last", False) else [])
 
 
-def accumulation_shares(sizes, accumulate_steps):
+def accumulation_shares(sizes: Sequence[int],
+                        accumulate_steps: int) -> list[tuple[float, bool]]:
     """(loss weight, step after this batch?) per batch: batches are taken in groups of
     `accumulate_steps`; each weight is the batch's share of its group's samples."""
-    out = []
+    out: list[tuple[float, bool]] = []
     for start in range(0, len(sizes), accumulate_steps):
         group = sizes[start:start + accumulate_steps]
         total = float(sum(group))
@@ -117,7 +125,7 @@ def accumulation_shares(sizes, accumulate_steps):
     return out
 
 
-def _momentum_of(group):
+def _momentum_of(group: dict[str, Any]) -> float:
     if "momentum" in group:
         return float(group["momentum"])
     if "betas" in group:
@@ -125,7 +133,7 @@ def _momentum_of(group):
     return math.nan
 
 
-def _positive(value, name, integer=False):
+def _positive(value: Any, name: str, integer: bool = False) -> Any:
     if value is None:
         return None
     kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
@@ -138,24 +146,45 @@ def _positive(value, name, integer=False):
 class UpdatePlan:
     """What happens around `optimizer.step()`; built by the Trainer from its arguments.
 
-    Args:
-        optimizer: the optimizer being stepped.
-        scheduler: an `optim.lr_scheduler` object or None.
-        interval: "epoch", "step" or None (the scheduler's own `interval` attribute).
-        monitor: the logged value a metric-driven scheduler (ReduceLROnPlateau) gets;
-            None: "val_loss" when there is validation data, else "loss".
-        momentum_scheduler: an `optim.MomentumScheduler` or None.
-        momentum_interval: "epoch" or "step".
-        batch_size_schedule: an `optim.BatchSizeSchedule` (or any `epoch -> size` callable
-            with optional `lr_scale(epoch)`), or None.
-        accumulate_steps: micro-batches per update (F15).
-        clip_grad_norm, clip_grad_value: clip by global 2-norm and/or by value (in that
-            order) after accumulation, before the step; None: no clipping.
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer being stepped.
+    scheduler : LRScheduler or None
+        An `optim.lr_scheduler` object.
+    interval : {"epoch", "step"} or None
+        None: the scheduler's own `interval` attribute.
+    monitor : str or None
+        The logged value a metric-driven scheduler (ReduceLROnPlateau) gets; None:
+        "val_loss" when there is validation data, else "loss".
+    momentum_scheduler : MomentumScheduler or None
+        A momentum schedule.
+    momentum_interval : {"epoch", "step"}
+        How often the momentum schedule steps.
+    batch_size_schedule : BatchSizeSchedule, callable or None
+        An `optim.BatchSizeSchedule` (or any ``epoch -> size`` callable with an optional
+        ``lr_scale(epoch)``).
+    accumulate_steps : int
+        Micro-batches per update.
+    clip_grad_norm, clip_grad_value : float or None
+        Clip by global 2-norm and/or by value (in that order) after accumulation, before
+        the step; None: no clipping.
+
+    Examples
+    --------
+    >>> from nnforge import nn, optim
+    >>> model = nn.Linear(2, 1)
+    >>> plan = UpdatePlan(optim.SGD(model.parameters(), lr=0.1), accumulate_steps=2)
+    >>> plan.begin_fit(epochs=1)
+    >>> accumulation_shares([8, 8, 8, 4], plan.accumulate_steps)
+    [(0.5, False), (0.5, True), (0.6666666666666666, False), (0.3333333333333333, True)]
     """
 
-    def __init__(self, optimizer, scheduler=None, interval=None, monitor=None,
-                 momentum_scheduler=None, momentum_interval="epoch", batch_size_schedule=None,
-                 accumulate_steps=1, clip_grad_norm=None, clip_grad_value=None):
+    def __init__(self, optimizer: Any, scheduler: Any = None, interval: str | None = None,
+                 monitor: str | None = None, momentum_scheduler: Any = None,
+                 momentum_interval: str = "epoch", batch_size_schedule: Any = None,
+                 accumulate_steps: int = 1, clip_grad_norm: float | None = None,
+                 clip_grad_value: float | None = None) -> None:
         if interval is None:
             interval = getattr(scheduler, "interval", "epoch")
         if interval not in _INTERVALS:
@@ -182,11 +211,11 @@ class UpdatePlan:
         self.accumulate_steps = int(_positive(accumulate_steps, "accumulate_steps", True))
         self.clip_grad_norm = _positive(clip_grad_norm, "clip_grad_norm")
         self.clip_grad_value = _positive(clip_grad_value, "clip_grad_value")
-        self.steps = {}
+        self.steps: dict[str, list[Any]] = {}
         self._lr_scale = 1.0
 
     # --- per fit / per epoch --------------------------------------------------------------
-    def begin_fit(self, epochs):
+    def begin_fit(self, epochs: int) -> None:
         """Reset the per-step record; refuse a capped batch schedule (which rescales the
         LR) together with an LR scheduler that would overwrite that rescaling."""
         self.steps = {"epoch": [], "lr": [], "momentum": [], "batch_size": []}
@@ -196,7 +225,24 @@ class UpdatePlan:
                              "scales the LR, which the LR scheduler would overwrite; raise "
                              "max_batch_size or drop one of the two schedules")
 
-    def batch_size(self, epoch, default):
+    def state_dict(self) -> dict[str, Any]:
+        """The per-update record, the LR scale applied by a capped batch-size schedule and
+        the momentum scheduler's state."""
+        momentum = self.momentum_scheduler
+        return {"steps": {k: list(v) for k, v in self.steps.items()},
+                "lr_scale": self._lr_scale,
+                "momentum_scheduler": (momentum.state_dict() if momentum is not None and
+                                       callable(getattr(momentum, "state_dict", None))
+                                       else None)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` saved."""
+        self.steps = state["steps"]
+        self._lr_scale = state["lr_scale"]
+        if state["momentum_scheduler"] is not None:
+            self.momentum_scheduler.load_state_dict(state["momentum_scheduler"])
+
+    def batch_size(self, epoch: int, default: int | None) -> int | None:
         """The loader batch size for `epoch` (0-based): the schedule's, else `default`."""
         if self.batch_size_schedule is None:
             return default
@@ -206,7 +252,7 @@ class UpdatePlan:
                              f"{size!r}, expected a positive integer")
         return int(size)
 
-    def begin_epoch(self, epoch):
+    def begin_epoch(self, epoch: int) -> None:
         """Apply the batch schedule's LR scale (only where it hits max_batch_size)."""
         lr_scale = getattr(self.batch_size_schedule, "lr_scale", None)
         if lr_scale is None:
@@ -218,37 +264,35 @@ class UpdatePlan:
                 group["lr"] = group["lr"] * ratio
             self._lr_scale = scale
 
-    def shares(self, loader):
+    def shares(self, loader: Any) -> list[tuple[float, bool]] | None:
         """(loss weight, step now?) per batch of this epoch."""
         if self.accumulate_steps == 1:
             return None
         return accumulation_shares(batch_sizes(loader), self.accumulate_steps)
 
-    def samples_per_update(self, loader):
+    def samples_per_update(self, loader: Any) -> int:
         n = len(loader.dataset)
         size = getattr(loader, "batch_size", None)
         return n if size is None else min(size * self.accumulate_steps, n)
 
-    def epoch_logs(self, loader, lr):
+    def epoch_logs(self, loader: Any, lr: float) -> dict[str, Any]:
         """lr, momentum, batch_size (samples per update), updates and noise_scale of the
         epoch about to run."""
         group = self.optimizer.param_groups[0]
         n, batch = len(loader.dataset), self.samples_per_update(loader)
         momentum = _momentum_of(group)
         sgd_momentum = float(group.get("momentum", 0.0))
-        from ..optim import noise_scale
         return {"lr": lr, "momentum": momentum, "batch_size": batch,
                 "updates": -(-len(loader) // self.accumulate_steps),
                 "noise_scale": noise_scale(lr, n, batch, sgd_momentum)}
 
     # --- per update ---------------------------------------------------------------------
-    def _params(self):
+    def _params(self) -> list[Any]:
         return [p for group in self.optimizer.param_groups for p in group["params"]]
 
-    def before_step(self, epoch, batch):
+    def before_step(self, epoch: int, batch: int) -> None:
         """Clip the accumulated gradients and record the LR/momentum of this update."""
         if self.clip_grad_norm is not None or self.clip_grad_value is not None:
-            from ..optim import clip_grad_norm_, clip_grad_value_
             params = self._params()
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(params, self.clip_grad_norm)
@@ -261,18 +305,17 @@ class UpdatePlan:
         steps["momentum"].append(_momentum_of(group))
         steps["batch_size"].append(batch)
 
-    def after_step(self):
+    def after_step(self) -> None:
         """Step the per-batch schedulers."""
         if self.scheduler is not None and self.interval == "step":
             self.scheduler.step()
         if self.momentum_scheduler is not None and self.momentum_interval == "step":
             self.momentum_scheduler.step()
 
-    def end_epoch(self, logs):
+    def end_epoch(self, logs: dict[str, Any]) -> None:
         """Step the per-epoch schedulers; a metric-driven one gets `logs[monitor]`."""
         if self.scheduler is not None and self.interval == "epoch":
             if self.needs_metric:
-                from .callbacks import check_monitor
                 monitor = self.monitor or ("val_loss" if "val_loss" in logs else "loss")
                 self.scheduler.step(check_monitor(type(self.scheduler).__name__, monitor,
                                                   logs))

@@ -1,6 +1,6 @@
 """`Trainer`: the training loop every nnforge run goes through (fit / evaluate / predict).
 
-One epoch (CATALOGUE F5, K13, K15) is the loop a PyTorch user writes by hand:
+One epoch is the loop a PyTorch user writes by hand:
 
     model.train()
     for X, y in loader:                 # shuffled with the run's Generator
@@ -13,100 +13,145 @@ plus what a careful user adds around it: the NaN/Inf guard between backward and 
 the mean loss and metrics per epoch (accumulated from outputs the loop already computed,
 not from a second pass), validation in eval mode without a graph, an optional learning-
 rate scheduler, callbacks at batch and epoch edges, and a `History`. `batch_size=None` is
-full-batch gradient descent (one update per epoch), `batch_size=1` is plain SGD (F2–F4).
+full-batch gradient descent (one update per epoch), `batch_size=1` is plain SGD.
 Gradient accumulation, clipping, per-batch or per-epoch scheduler steps, the momentum and
 batch-size schedules and their per-update record live in `train.stepping.UpdatePlan`
 (`trainer.plan`); the History gets lr, momentum, batch_size, updates and noise_scale per
 epoch and `history.steps` (epoch, lr, momentum, batch_size of every update).
+
+Subclass the Trainer to change one step, as in Keras and Lightning: `train_step(batch)`
+returns the loss to minimize on one training batch (and the output the metrics use), the
+loop backpropagates it and updates; `eval_step(batch)` does the same for evaluation. Where
+the loop stands (epoch, batch, the epoch's running sums) lives in one `TrainingCursor`,
+which a mid-epoch checkpoint saves and a resume restores.
 """
+from __future__ import annotations
+
+import contextlib
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
-from ..warnings_codes import new_run
+from ..data import DataLoader
+from ..mistake_warnings import new_run
+from ..nn.dropout import MCDropoutPrediction
+from ..random import resolve_generator
 from .callbacks import Callback, CallbackList
-from .checkpoint import TrainingInterrupted
-from .guards import NonFiniteGuard, TrainingDivergedError
+from .cursor import TrainingCursor
+from .divergence import NonFiniteGuard, TrainingDivergedError
 from .history import History
-from .mistake_guards import TrainingGuards
-from .metrics import LABEL_METRICS, get_metric, predicted_labels
+from .interrupts import TrainingInterrupted
+from .loaders import make_loader, positive_int, with_batch_size
+from .metrics import compute_metrics, resolve_metrics
+from .mistake_checks import TrainingGuards
+from .prediction import forward_in_chunks, mc_dropout_in_chunks, prediction_inputs
 from .progress import progress_callback
+from .stepping import UpdatePlan
 
-__all__ = ["Trainer"]
+if TYPE_CHECKING:
+    from .checkpoint import TrainingState
 
-def _arrays(data, where):
-    """(X, y) arrays from an (X, y) pair or an ArrayData; None for other datasets."""
-    from ..data import ArrayData
+__all__ = ["Trainer", "StepOutput"]
 
-    if isinstance(data, tuple) and len(data) == 2:
-        return np.asarray(data[0]), np.asarray(data[1])
-    if isinstance(data, ArrayData):
-        if data.y is None:
-            raise ValueError(f"{where}: {getattr(data, 'name', 'the data')} has no targets (y "
-                             "is None)")
-        return data.X, data.y
-    return None
+Batch = Sequence[Any]            # (inputs, targets, ...) as a DataLoader yields them
+Data = Any                       # an (X, y) pair, ArrayData, a Dataset or a DataLoader
 
+class StepOutput(NamedTuple):
+    """What `Trainer.train_step` and `Trainer.eval_step` return for one batch.
 
-def _check_finite(pair, where):
-    """Refuse NaN/Inf in the inputs or targets before training on them (one pass each)."""
-    for name, array in zip(("X", "y"), pair):
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            bad = np.argwhere(~np.isfinite(array))[0]
-            raise ValueError(f"{where}: the data contain NaN or Inf ({name}"
-                             f"[{', '.join(map(str, bad))}] = {array[tuple(bad)]}); clean or "
-                             "impute them before training")
+    Examples
+    --------
+    >>> from nnforge import tensor
+    >>> loss, output = StepOutput(tensor(0.5), tensor([[1.0, -1.0]]))
+    >>> float(loss.data), output.shape
+    (0.5, (1, 2))
+    """
+
+    loss: Tensor
+    """The scalar loss of the batch (the mean over its samples)."""
+    output: Tensor
+    """The model's output, from which the epoch's metrics are computed."""
 
 
 class Trainer:
     """Fits `model` with `optimizer` on `loss_fn`, reporting `metrics` each epoch.
 
-    Args:
-        model: an nnforge Module.
-        optimizer: an nnforge.optim optimizer over the model's parameters.
-        loss_fn: a loss module or function `loss_fn(output, target) -> scalar Tensor`.
-        metrics: metric names from `train.metrics` (or callables `fn(y_true, output)`);
-            reported for training ("accuracy") and validation ("val_accuracy").
-        callbacks: Callback instances (EarlyStopping, ...).
-        generator: numpy Generator or seed used to shuffle batches (None: library default).
-        scheduler: an `optim.lr_scheduler` object, stepped every epoch or every step.
-        scheduler_interval: "epoch", "step" or None (the scheduler's own `interval`:
-            per batch for CyclicLR/OneCycleLR, per epoch otherwise).
-        nan_guard: stop with TrainingDivergedError when the loss or a gradient is not finite.
-        guards: add `TrainingGuards` (dead ReLUs, exploding gradients, label layout; warnings
-            NF-GUARD-003/005/006, sampled every 50 steps) to the callbacks of every fit.
-        scheduler_monitor: the logged value ReduceLROnPlateau gets (default "val_loss", or
-            "loss" without validation data).
-        momentum_scheduler, momentum_interval: an `optim.MomentumScheduler` stepped per
-            "epoch" (default) or per "step".
-        batch_size_schedule: an `optim.BatchSizeSchedule`: the training batch size of each
-            epoch (G15), overriding fit's batch_size.
-        accumulate_steps: micro-batches whose gradients are summed before one update (F15).
-        clip_grad_norm, clip_grad_value: gradient clipping before each update.
-        See `train.stepping.UpdatePlan` for the order of these operations.
+    Parameters
+    ----------
+    model : Module
+        The nnforge model to train.
+    optimizer : Optimizer
+        An `nnforge.optim` optimizer over the model's parameters.
+    loss_fn : callable
+        A loss module or function ``loss_fn(output, target) -> scalar Tensor``.
+    metrics : sequence of str or callable
+        Metric names from `train.metrics` (or callables ``fn(y_true, output)``), reported
+        for training ("accuracy") and validation ("val_accuracy").
+    callbacks : sequence of Callback
+        EarlyStopping, Checkpoint, ... called at the edges of epochs and batches.
+    generator : numpy Generator, int or None
+        Shuffles the batches (None: the library's default generator).
+    scheduler : LRScheduler or None
+        An `optim.lr_scheduler` object, stepped every epoch or every update.
+    scheduler_interval : {"epoch", "step"} or None
+        None: the scheduler's own `interval` (per batch for CyclicLR/OneCycleLR).
+    nan_guard : bool
+        Stop with `TrainingDivergedError` when the loss or a gradient is not finite.
+    scheduler_monitor : str or None
+        The logged value ReduceLROnPlateau gets (default "val_loss", or "loss" without
+        validation data).
+    momentum_scheduler, momentum_interval : MomentumScheduler or None, str
+        A momentum schedule stepped per "epoch" (default) or per "step".
+    batch_size_schedule : BatchSizeSchedule or None
+        The training batch size of each epoch, overriding fit's `batch_size`.
+    accumulate_steps : int
+        Micro-batches whose gradients are summed before one update.
+    clip_grad_norm, clip_grad_value : float or None
+        Gradient clipping before each update (see `train.stepping.UpdatePlan`).
+    guards : bool
+        Add `TrainingGuards` (dead ReLUs, exploding gradients, label layout; warnings
+        NF-GUARD-003/005/006, sampled every 50 steps) to the callbacks of every fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge import nn, optim
+    >>> X = np.random.default_rng(0).normal(size=(32, 2)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> model = nn.Linear(2, 2, generator=np.random.default_rng(0))
+    >>> trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.5), nn.CrossEntropyLoss(),
+    ...                   generator=0)
+    >>> history = trainer.fit((X, y), epochs=3, batch_size=8, verbose=0)
+    >>> len(history), history.stop_reason
+    (3, 'completed 3 epochs')
+
+    A subclass changes one step; here a penalty on the weights joins the loss:
+
+    >>> class Penalized(Trainer):
+    ...     def train_step(self, batch):
+    ...         loss, output = super().train_step(batch)
+    ...         return StepOutput(loss + 0.01 * (self.model.weight ** 2).sum(), output)
+    >>> Penalized(model, optim.SGD(model.parameters(), lr=0.5), nn.CrossEntropyLoss(),
+    ...           generator=0).fit((X, y), epochs=1, verbose=0).epochs
+    1
     """
 
-    def __init__(self, model, optimizer, loss_fn, metrics=("accuracy",), callbacks=(),
-                 generator=None, scheduler=None, scheduler_interval=None, nan_guard=True, *,
-                 scheduler_monitor=None, momentum_scheduler=None, momentum_interval="epoch",
-                 batch_size_schedule=None, accumulate_steps=1, clip_grad_norm=None,
-                 clip_grad_value=None, guards=True):
-        from ..random import resolve_generator
-        from .stepping import UpdatePlan
-
+    def __init__(self, model: Any, optimizer: Any, loss_fn: Callable[..., Tensor],
+                 metrics: str | Iterable[str | Callable[..., Any]] | None = ("accuracy",),
+                 callbacks: Iterable[Callback] | None = (),
+                 generator: np.random.Generator | int | None = None, scheduler: Any = None,
+                 scheduler_interval: str | None = None, nan_guard: bool = True, *,
+                 scheduler_monitor: str | None = None, momentum_scheduler: Any = None,
+                 momentum_interval: str = "epoch", batch_size_schedule: Any = None,
+                 accumulate_steps: int = 1, clip_grad_norm: float | None = None,
+                 clip_grad_value: float | None = None, guards: bool = True) -> None:
         self.plan = UpdatePlan(optimizer, scheduler, scheduler_interval, scheduler_monitor,
                                momentum_scheduler, momentum_interval, batch_size_schedule,
                                accumulate_steps, clip_grad_norm, clip_grad_value)
-        scheduler_interval = self.plan.interval
-        if isinstance(metrics, str):
-            metrics = (metrics,)
-        self.metric_fns = {}
-        for m in metrics or ():
-            if callable(m):
-                self.metric_fns[getattr(m, "__name__", type(m).__name__)] = m
-            else:
-                self.metric_fns[m] = get_metric(m)
+        self.metric_fns = resolve_metrics(metrics)
         for cb in callbacks or ():
             if not isinstance(cb, Callback):
                 raise TypeError(f"Trainer(callbacks): expected Callback instances, got "
@@ -114,49 +159,45 @@ class Trainer:
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn
-        self.callbacks = list(callbacks or ())
+        self.callbacks: list[Callback] = list(callbacks or ())
         self.generator = resolve_generator(generator)
         self.scheduler = scheduler
-        self.scheduler_interval = scheduler_interval
+        self.scheduler_interval = self.plan.interval
         self.nan_guard = bool(nan_guard)
         self.guards = bool(guards)
-        self.history = None
-        self.params = {}
+        self.history: History | None = None
+        self.params: dict[str, Any] = {}
         self.stop_training = False
-        self.stop_reason = None
-        self.interrupt_signal = None             # set by checkpoint.handle_signals
-        self.resume_point = None
+        self.stop_reason: str | None = None
+        self.interrupt_signal: int | None = None        # set by interrupts.handle_signals
+        self.cursor = TrainingCursor()
+        self.resume_point: TrainingCursor | None = None  # the cursor when interrupted
         self.global_step = 0
+        self.train_loader: DataLoader | None = None
+        self._guard: NonFiniteGuard | None = None
+        self._progress: Callback | None = None
         self._dtype = np.dtype(np.float32)
         self._target_kind = getattr(loss_fn, "target_kind", None)     # None: not a _Loss
         self._logits = getattr(loss_fn, "expects", "logits") != "probabilities"
 
     # --- data ---------------------------------------------------------------------------
-    def _loader(self, data, batch_size, shuffle, where):
-        from ..data import DataLoader, TensorDataset
+    def _loader(self, data: Data, batch_size: int | None, shuffle: bool,
+                where: str) -> DataLoader:
+        return make_loader(data, batch_size, shuffle, where, self.generator, self.nan_guard)
 
-        if isinstance(data, DataLoader):
-            return data
-        pair = _arrays(data, where)
-        if pair is not None and self.nan_guard:
-            _check_finite(pair, where)
-        dataset = TensorDataset(*pair) if pair is not None else data
-        if batch_size is not None and (isinstance(batch_size, bool) or
-                                       not isinstance(batch_size, (int, np.integer)) or
-                                       batch_size < 1):
-            raise ValueError(f"{where}(batch_size): expected a positive integer or None, got "
-                             f"{batch_size!r}")
-        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
-                          generator=self.generator)
+    def _epoch_loader(self, loader: DataLoader, epoch: int) -> DataLoader:
+        """`loader`, or a copy with the batch size the batch-size schedule gives `epoch`."""
+        return with_batch_size(loader, self.plan.batch_size(epoch, getattr(loader, "batch_size",
+                                                                           None)))
 
-    def _input(self, xb):
+    def _input(self, xb: np.ndarray) -> Tensor:
         if xb.dtype.kind == "f" and xb.dtype != self._dtype:
             xb = xb.astype(self._dtype)
         # NOTE: Tensor(xb) would copy the batch; loaders hand out fresh arrays and no op
         # writes into its inputs, so wrap it as it is.
         return Tensor._make(np.asarray(xb), False, None)
 
-    def _target(self, yb, out):
+    def _target(self, yb: np.ndarray, out: Tensor) -> Tensor:
         # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
         # inside MSELoss; give it the output's trailing unit dimension instead. Integer 0/1
         # labels meet losses that need float targets (BCEWithLogitsLoss ...) as floats.
@@ -169,7 +210,7 @@ class Trainer:
                 yb = yb[..., None]
         return Tensor(yb)
 
-    def _model_dtype(self):
+    def _model_dtype(self) -> np.dtype:
         """The floating dtype of the model's parameters: inputs are cast to it."""
         for p in self.model.parameters():
             if p.data.dtype.kind == "f":
@@ -177,29 +218,44 @@ class Trainer:
         return np.dtype(np.float32)
 
     # --- metrics ------------------------------------------------------------------------
-    def _metrics(self, outputs, targets, prefix=""):
-        if not self.metric_fns:
-            return {}
-        output, target = np.concatenate(outputs), np.concatenate(targets)
-        labels = None
-        results = {}
-        for name, fn in self.metric_fns.items():
-            if name in LABEL_METRICS:
-                if labels is None:
-                    labels = predicted_labels(output, logits=self._logits)
-                results[prefix + name] = fn(target, labels)
-            else:
-                results[prefix + name] = float(fn(target, output))
-        return results
+    def _metrics(self, outputs: list[np.ndarray], targets: list[np.ndarray]) -> dict[str, float]:
+        return compute_metrics(self.metric_fns, outputs, targets, logits=self._logits)
 
-    def current_lr(self):
+    @property
+    def outputs_are_logits(self) -> bool:
+        """Whether the model outputs logits (rather than probabilities): how predicted
+        labels are read from its outputs."""
+        return self._logits
+
+    def current_lr(self) -> float:
         """Learning rate of the optimizer's first parameter group."""
         groups = getattr(self.optimizer, "param_groups", None)
         return float(groups[0]["lr"]) if groups else float("nan")
 
+    # --- the steps a subclass may override ----------------------------------------------
+    def train_step(self, batch: Batch) -> StepOutput:
+        """Forward pass and loss of one training batch (inputs ``batch[0]``, targets
+        ``batch[1]``); the loop then backpropagates the loss and updates the weights.
+        Override it to change what is minimized (add a penalty, a second loss, ...)."""
+        out = self.model(self._input(batch[0]))
+        return StepOutput(self.loss_fn(out, self._target(batch[1], out)), out)
+
+    def eval_step(self, batch: Batch) -> StepOutput:
+        """Forward pass and loss of one evaluation batch; runs in eval mode without a
+        graph. Its loss is the "val_loss" (or `evaluate`'s "loss")."""
+        out = self.model(self._input(batch[0]))
+        return StepOutput(self.loss_fn(out, self._target(batch[1], out)), out)
+
+    def fit_context(self) -> contextlib.AbstractContextManager[Any]:
+        """The context the whole fit runs in: the one place for process-wide switches a
+        fit turns on and restores afterwards (none yet)."""
+        return contextlib.nullcontext()
+
     # --- fit ----------------------------------------------------------------------------
-    def fit(self, train, val=None, epochs=1, batch_size=32, shuffle=True, verbose=1,
-            progress_stream=None, resume=None, log_interval=None):
+    def fit(self, train: Data, val: Data | None = None, epochs: int = 1,
+            batch_size: int | None = 32, shuffle: bool = True, verbose: int = 1,
+            progress_stream: Any = None, resume: TrainingState | None = None,
+            log_interval: int | None = None) -> History:
         """Train for `epochs` epochs and return the `History`.
 
         `train` and `val` are (X, y) array pairs, ArrayData, Datasets or DataLoaders.
@@ -207,141 +263,139 @@ class Trainer:
         `log_interval`: with plain lines, also print one every that many batches.
         `resume`: a `train.checkpoint.TrainingState` to continue from (same config), ending
         bit-identical to an uninterrupted fit. When `interrupt_signal` gets set (by
-        `checkpoint.handle_signals`), the current update finishes, `resume_point` holds the
+        `interrupts.handle_signals`), the current update finishes, `resume_point` holds the
         epoch's position and `TrainingInterrupted` is raised.
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"fit(epochs): expected a positive integer, got {epochs!r}")
+        loader, val_loader = self._fit_data(train, val, epochs, batch_size, shuffle)
+        callbacks = self._fit_callbacks(verbose, progress_stream, log_interval)
+        self._begin_fit(loader, int(epochs), batch_size)
+        callbacks.on_train_begin({})
+        if resume is not None:                   # after on_train_begin reset the callbacks
+            self.cursor = resume.restore(self)
+        with self.fit_context():
+            try:
+                for epoch in range(self.cursor.epoch, int(epochs)):
+                    if self.stop_training:       # resumed from the epoch that stopped it
+                        break
+                    start = time.perf_counter()
+                    loader = self._epoch_loader(loader, epoch)
+                    logs = self.train_epoch(epoch, loader, callbacks)
+                    if val_loader is not None:
+                        logs.update(self._validate(val_loader))
+                    self._end_epoch(epoch, logs, callbacks, start)
+                    if self.stop_training:
+                        break
+            except TrainingDivergedError as error:
+                self._set_stop_reason(f"diverged: {error}")
+                callbacks.on_train_end({})
+                raise
+            except TrainingInterrupted as error:  # no on_train_end: nothing restores weights
+                self._set_stop_reason(str(error))
+                if self._progress is not None:
+                    self._progress.on_train_end({})
+                raise
+        self._set_stop_reason(self.stop_reason or self._completed())
+        callbacks.on_train_end({})
+        return cast(History, self.history)
+
+    def train_epoch(self, epoch: int, loader: DataLoader, callbacks: CallbackList) -> dict:
+        """One epoch of updates over `loader` (the part of it not done yet, after a
+        mid-epoch resume); returns its logs: epoch, mean loss and training metrics."""
+        cursor, plan = self.cursor, self.plan
+        self.params.update(steps=len(loader), batch_size=loader.batch_size)
+        callbacks.on_epoch_begin(epoch, {})
+        plan.begin_epoch(epoch)
+        lr = self.current_lr()
+        schedule_logs = plan.epoch_logs(loader, lr)
+        shares = plan.shares(loader)
+        self.model.train()
+        cursor.begin_epoch(epoch, lr, schedule_logs, self.generator.bit_generator.state)
+        for b, batch in cursor.batches_to_do(loader, self.generator):
+            share, step_now = (1.0, True) if shares is None else shares[b]
+            self._train_batch(epoch, b, batch, share, step_now, callbacks)
+        logs = {"epoch": epoch + 1, "loss": cursor.mean_loss()}
+        logs.update(self._metrics(cursor.outputs, cursor.targets))
+        cursor.end_epoch()
+        return logs
+
+    # --- the pieces of fit --------------------------------------------------------------
+    def _fit_data(self, train: Data, val: Data | None, epochs: int, batch_size: int | None,
+                  shuffle: bool) -> tuple[DataLoader, DataLoader | None]:
+        positive_int(epochs, "fit(epochs)", "a positive integer")
         loader = self._loader(train, batch_size, shuffle, "fit")
         val_loader = None if val is None else self._loader(val, batch_size or 256, False, "fit")
-        if log_interval is not None and (isinstance(log_interval, bool) or not isinstance(
-                log_interval, (int, np.integer)) or log_interval < 1):
-            raise ValueError(f"fit(log_interval): expected a positive number of batches, "
-                             f"got {log_interval!r}")
-        progress = progress_callback(verbose, progress_stream,
-                                     None if log_interval is None else int(log_interval))
-        new_run()                                    # every guard may warn once per fit
-        self._fit_loader = loader
+        self.train_loader = loader
+        return loader, val_loader
+
+    def _fit_callbacks(self, verbose: int, progress_stream: Any,
+                       log_interval: int | None) -> CallbackList:
+        if log_interval is not None:
+            log_interval = positive_int(log_interval, "fit(log_interval)",
+                                         "a positive number of batches")
+        self._progress = progress_callback(verbose, progress_stream, log_interval)
         guards = [TrainingGuards()] if self.guards else []
-        callbacks = CallbackList(self.callbacks + guards + ([progress] if progress else []),
-                                 trainer=self)
-        guard = NonFiniteGuard(self.model) if self.nan_guard else None
-        self.history = history = History()
+        progress = [self._progress] if self._progress else []
+        return CallbackList(self.callbacks + guards + progress, trainer=self)
+
+    def _begin_fit(self, loader: DataLoader, epochs: int, batch_size: int | None) -> None:
+        new_run()                                    # every guard may warn once per fit
+        self._guard = NonFiniteGuard(self.model) if self.nan_guard else None
+        self.history = History()
         self.stop_training, self.stop_reason = False, None
-        self.params = {"epochs": int(epochs), "steps": len(loader),
+        self.cursor, self.resume_point = TrainingCursor(), None
+        self.params = {"epochs": epochs, "steps": len(loader),
                        "samples": len(loader.dataset), "batch_size": batch_size}
-        batch_hooks = callbacks.has_batch_hooks
-        model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
         self._dtype = self._model_dtype()
-        plan = self.plan
-        plan.begin_fit(epochs)
-        history.steps = plan.steps          # per update: epoch, lr, momentum, batch_size
+        self.plan.begin_fit(epochs)
+        self.history.steps = self.plan.steps     # per update: epoch, lr, momentum, batch_size
 
-        callbacks.on_train_begin({})
-        start_epoch, partial = 0, None
-        if resume is not None:                   # after on_train_begin reset the callbacks
-            start_epoch, partial = resume.restore(self)
-            history = self.history
-        try:
-            for epoch in range(start_epoch, int(epochs)):
-                if self.stop_training:           # resumed from the epoch that stopped it
-                    break
-                start = time.perf_counter()
-                size = plan.batch_size(epoch, getattr(loader, "batch_size", None))
-                loader = self._epoch_loader(loader, size)
-                self.params.update(steps=len(loader), batch_size=loader.batch_size)
-                callbacks.on_epoch_begin(epoch, {})
-                plan.begin_epoch(epoch)
-                lr = self.current_lr()
-                schedule_logs = plan.epoch_logs(loader, lr)
-                shares = plan.shares(loader)
-                model.train()
-                loss_sum, count, outputs, targets = 0.0, 0, [], []
-                epoch_rng, skip = self.generator.bit_generator.state, 0
-                if partial is not None:          # resumed mid-epoch
-                    lr, loss_sum, count = partial["lr"], partial["loss_sum"], partial["count"]
-                    outputs, targets, skip = partial["outputs"], partial["targets"], \
-                        partial["batch"]
-                    schedule_logs = partial.get("schedule_logs") or schedule_logs
-                for b, batch in enumerate(loader):
-                    if b < skip:                 # done before the interruption
-                        if b == skip - 1:
-                            self.generator.bit_generator.state = partial["rng"]
-                            partial = None
-                        continue
-                    xb, yb = batch[0], batch[1]
-                    if batch_hooks:
-                        callbacks.on_batch_begin(b, {"size": len(xb)})
-                    share, step_now = (1.0, True) if shares is None else shares[b]
-                    if shares is None or b % plan.accumulate_steps == 0:
-                        optimizer.zero_grad()
-                    out = model(self._input(xb))
-                    loss = loss_fn(out, self._target(yb, out))
-                    (loss if share == 1.0 else loss * share).backward()
-                    value = float(loss.data)
-                    if guard is not None:
-                        guard.check(value, epoch + 1, self.global_step + 1)
-                    if step_now:
-                        self.global_step += 1
-                        plan.before_step(epoch, schedule_logs["batch_size"])
-                        optimizer.step()
-                        plan.after_step()
-                    n = len(xb)
-                    loss_sum += value * n
-                    count += n
-                    if self.metric_fns:
-                        outputs.append(out.data)
-                        targets.append(yb)
-                    if batch_hooks:
-                        callbacks.on_batch_end(b, {"loss": value, "size": n})
-                    if self.interrupt_signal is not None and step_now:
-                        self.resume_point = {
-                            "epoch": epoch, "batch": b + 1, "lr": lr, "loss_sum": loss_sum,
-                            "count": count, "outputs": outputs, "targets": targets,
-                            "epoch_rng": epoch_rng, "rng": self.generator.bit_generator.state,
-                            "schedule_logs": schedule_logs}
-                        raise TrainingInterrupted(self.interrupt_signal, epoch + 1, b + 1)
-                logs = {"epoch": epoch + 1, "loss": loss_sum / count}
-                logs.update(self._metrics(outputs, targets))
-                del outputs, targets
-                if val_loader is not None:
-                    logs.update({"val_" + k: v for k, v in self._evaluate(val_loader).items()})
-                logs.update(schedule_logs)
-                plan.end_epoch(logs)
-                logs["seconds"] = time.perf_counter() - start
-                callbacks.on_epoch_end(epoch, logs)
-                history.append(logs)
-                if self.stop_training:
-                    break
-        except TrainingDivergedError as error:
-            self.stop_reason = history.stop_reason = f"diverged: {error}"
-            callbacks.on_train_end({})
-            raise
-        except TrainingInterrupted as error:     # no on_train_end: nothing restores weights
-            self.stop_reason = history.stop_reason = str(error)
-            if progress:
-                progress.on_train_end({})
-            raise
-        if self.stop_reason is None:
-            n = len(history)
-            self.stop_reason = (f"stopped by a callback after epoch {n}" if self.stop_training
-                                else f"completed {n} epoch{'s' if n != 1 else ''}")
-        history.stop_reason = self.stop_reason
-        callbacks.on_train_end({})
-        return history
+    def _train_batch(self, epoch: int, b: int, batch: Batch, share: float, step_now: bool,
+                     callbacks: CallbackList) -> None:
+        """One micro-batch: its loss backpropagated (weighted by its share of an
+        accumulation group), the guard, and the update when the group is complete."""
+        n = len(batch[0])
+        if callbacks.has_batch_hooks:
+            callbacks.on_batch_begin(b, {"size": n})
+        if b % self.plan.accumulate_steps == 0:
+            self.optimizer.zero_grad()
+        loss, out = self.train_step(batch)
+        (loss if share == 1.0 else loss * share).backward()
+        value = float(loss.data)
+        if self._guard is not None:
+            self._guard.check(value, epoch + 1, self.global_step + 1)
+        if step_now:
+            self.global_step += 1
+            self.plan.before_step(epoch, self.cursor.schedule_logs["batch_size"])
+            self.optimizer.step()
+            self.plan.after_step()
+        self.cursor.add(value, n, out.data if self.metric_fns else None, batch[1])
+        if callbacks.has_batch_hooks:
+            callbacks.on_batch_end(b, {"loss": value, "size": n})
+        if self.interrupt_signal is not None and step_now:
+            self.cursor.rng = self.generator.bit_generator.state
+            self.resume_point = self.cursor
+            raise TrainingInterrupted(self.interrupt_signal, epoch + 1, b + 1)
 
-    def _epoch_loader(self, loader, batch_size):
-        """`loader`, or a copy with a new batch size (the batch-size schedule, G15)."""
-        from ..data import DataLoader
+    def _end_epoch(self, epoch: int, logs: dict, callbacks: CallbackList,
+                   start: float) -> None:
+        """Schedule logs, per-epoch scheduler steps, the callbacks and the History row."""
+        logs.update(self.cursor.schedule_logs)
+        self.plan.end_epoch(logs)
+        logs["seconds"] = time.perf_counter() - start
+        callbacks.on_epoch_end(epoch, logs)
+        cast(History, self.history).append(logs)
 
-        if batch_size == loader.batch_size or not isinstance(loader, DataLoader):
-            return loader
-        return DataLoader(loader.dataset, batch_size=batch_size, shuffle=loader.shuffle,
-                          drop_last=loader.drop_last, generator=loader.generator,
-                          transform=loader.transform, prefetch=loader.prefetch)
+    def _completed(self) -> str:
+        n = len(cast(History, self.history))
+        if self.stop_training:
+            return f"stopped by a callback after epoch {n}"
+        return f"completed {n} epoch{'s' if n != 1 else ''}"
+
+    def _set_stop_reason(self, reason: str) -> None:
+        self.stop_reason = cast(History, self.history).stop_reason = reason
 
     # --- evaluation ---------------------------------------------------------------------
-    def _evaluate(self, loader):
+    def _evaluate(self, loader: Iterable[Batch]) -> dict[str, float]:
         model = self.model
         self._dtype = self._model_dtype()
         was_training = model.training
@@ -350,69 +404,47 @@ class Trainer:
         try:
             with no_grad():
                 for batch in loader:
-                    xb, yb = batch[0], batch[1]
-                    out = model(self._input(xb))
-                    loss = self.loss_fn(out, self._target(yb, out))
-                    loss_sum += float(loss.data) * len(xb)
-                    count += len(xb)
+                    loss, out = self.eval_step(batch)
+                    n = len(batch[0])
+                    loss_sum += float(loss.data) * n
+                    count += n
                     outputs.append(out.data)
-                    targets.append(yb)
+                    targets.append(batch[1])
         finally:
             model.train(was_training)
         results = {"loss": loss_sum / count}
         results.update(self._metrics(outputs, targets))
         return results
 
-    def evaluate(self, data, batch_size=256):
+    def _validate(self, loader: Iterable[Batch]) -> dict[str, float]:
+        return {"val_" + k: v for k, v in self._evaluate(loader).items()}
+
+    def evaluate(self, data: Data, batch_size: int | None = 256) -> dict[str, float]:
         """{"loss": mean loss, <metric>: value, ...} on `data`, in eval mode, no graph."""
         return self._evaluate(self._loader(data, batch_size, False, "evaluate"))
 
     # --- prediction ---------------------------------------------------------------------
-    def _forward_all(self, X, batch_size):
-        size = len(X) if batch_size is None else int(batch_size)
-        with no_grad():
-            return np.concatenate([self.model(self._input(np.asarray(X[i:i + size]))).data
-                                   for i in range(0, len(X), size)])
-
-    def predict(self, x, batch_size=256, mc_samples=None):
+    def predict(self, x: Any, batch_size: int | None = 256,
+                mc_samples: int | None = None) -> np.ndarray | MCDropoutPrediction:
         """Model outputs for inputs `x` (array, (X, y) pair or ArrayData) as an ndarray,
         always in eval mode and without building a graph.
 
         With `mc_samples=T`, Dropout layers stay active for T stochastic passes (Monte-Carlo
-        dropout, H11, via `nn.mc_dropout_predict`) and an `MCDropoutPrediction(mean, std,
+        dropout, via `nn.mc_dropout_predict`) and an `MCDropoutPrediction(mean, std,
         entropy)` is returned. Outputs become probabilities first: softmax after
         CrossEntropyLoss or NLLLoss (softmax of log-probabilities gives them back), sigmoid
         after BCEWithLogitsLoss; other losses keep raw outputs and entropy is None.
         """
-        pair = None
-        if not isinstance(x, np.ndarray):
-            from ..data import ArrayData
-            if isinstance(x, ArrayData):
-                pair = (x.X, x.y)
-            elif isinstance(x, tuple) and len(x) == 2:
-                pair = x
-        X = pair[0] if pair is not None else np.asarray(x)
+        X = prediction_inputs(x)
         self._dtype = self._model_dtype()
-        if mc_samples is None:
-            was_training = self.model.training
-            self.model.eval()
-            try:
-                return self._forward_all(X, batch_size)
-            finally:
-                self.model.train(was_training)
-        return self._mc_predict(X, batch_size, mc_samples)
-
-    def _mc_predict(self, X, batch_size, mc_samples):
-        from ..nn import mc_dropout_predict
-        from ..nn.dropout import MCDropoutPrediction
-
-        output = None if not self._logits else \
-            {"class": "softmax", "binary": "sigmoid"}.get(self._target_kind)
-        size = len(X) if batch_size is None else int(batch_size)
-        parts = [mc_dropout_predict(self.model, self._input(np.asarray(X[i:i + size])),
-                                    mc_samples=mc_samples, output=output)
-                 for i in range(0, len(X), size)]      # rows are independent: exact in chunks
-        mean = np.concatenate([p.mean for p in parts])
-        std = np.concatenate([p.std for p in parts])
-        entropy = None if output is None else np.concatenate([p.entropy for p in parts])
-        return MCDropoutPrediction(mean, std, entropy)
+        if mc_samples is not None:
+            output = None if not self._logits else \
+                {"class": "softmax", "binary": "sigmoid"}.get(self._target_kind)
+            return mc_dropout_in_chunks(self.model, X, batch_size, mc_samples, output,
+                                        self._input)
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            return forward_in_chunks(self.model, X, batch_size, self._input)
+        finally:
+            self.model.train(was_training)

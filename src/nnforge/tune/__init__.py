@@ -1,5 +1,5 @@
-"""Hyperparameter search (catalogue J, L8): search spaces from the `[tune]` TOML table
-(or the catalogue-L default space), strategies (grid, random, TPE, Hyperband / successive
+"""Hyperparameter search: search spaces from the `[tune]` TOML table
+(or the course recipe's default space), strategies (grid, random, TPE, Hyperband / successive
 halving, coarse-to-fine, one-factor-at-a-time), train/val or k-fold objectives, studies
 shared by worker processes through a journal file or PostgreSQL, and study reports.
 

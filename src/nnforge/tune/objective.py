@@ -18,7 +18,7 @@ import time
 from typing import Optional
 
 from ..train.callbacks import Callback, check_monitor
-from ..train.guards import TrainingDivergedError
+from ..train.divergence import TrainingDivergedError
 from .space import apply_params
 
 __all__ = ["ConfigObjective", "ReportToTrial", "default_train_fn"]

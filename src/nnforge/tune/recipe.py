@@ -1,13 +1,13 @@
-"""A default search space from the course's recipe (catalogue L), for `[tune] recipe =
-"default"`: search what matters most first (L13: learning rate, then batch size), on the
+"""A default search space from the course's recipe, for `[tune] recipe =
+"default"`: search what matters most first (learning rate, then batch size), on the
 scales the recipe names, around the recipe's defaults.
 
-- learning rate (L3, L8): log-uniform over two decades around 3e-4 for Adam/AdamW/RMSprop
-  and 1e-4 for SGD with momentum (1e-2 for plain SGD, S2's example);
-- batch size (L12): a power of two from 8 to 128;
-- dropout (L10): p in [0, 0.5] for every Dropout layer (0.2 input, 0.5 hidden are the
+- learning rate: log-uniform over two decades around 3e-4 for Adam/AdamW/RMSprop
+  and 1e-4 for SGD with momentum (1e-2 for plain SGD, the lecture's example);
+- batch size: a power of two from 8 to 128;
+- dropout: p in [0, 0.5] for every Dropout layer (0.2 input, 0.5 hidden are the
   recipe's end points);
-- momentum (L11): 0.5 ... 0.99 for SGD.
+- momentum: 0.5 ... 0.99 for SGD.
 
 Entries the config's own `[tune.params]` declares take precedence.
 """

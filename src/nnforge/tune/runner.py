@@ -11,9 +11,9 @@ direction = "maximize"
 strategy = "random"            # grid | random | tpe | hyperband | halving | coarse_to_fine | ofat
 trials = 20
 seed = 0                       # sampler seed; the training seed is the config's `seed`
-seed_per_trial = false         # J9: same training seed for every trial
+seed_per_trial = false         # same training seed for every trial
 cv = 5                         # optional: k-fold mean instead of the train/val split
-recipe = "default"             # optional: catalogue L's space (lr, batch size, dropout, ...)
+recipe = "default"             # optional: the course recipe's space (lr, batch size, dropout, ...)
 [tune.options]                 # strategy settings (per_round, shrink, reduction_factor, ...)
 [tune.params]
 "optimizer.lr" = {type = "loguniform", low = 1e-4, high = 1e-1}
@@ -21,9 +21,16 @@ recipe = "default"             # optional: catalogue L's space (lr, batch size, 
 """
 import copy
 import os
+import tomllib
 
+from ..config import parse_config
+from .objective import ConfigObjective
+from .recipe import default_params
 from .space import SearchSpace, SearchSpaceError, get_path
-from .strategies import STRATEGIES
+from .strategies import STRATEGIES, make_pruner, make_sampler, planned_points
+from .study import (create_or_load_study, default_storage, fail_stale_trials, open_storage,
+                    top_up)
+from .workers import run_workers
 
 __all__ = ["TuneConfig", "load_config", "tune"]
 
@@ -60,7 +67,7 @@ class TuneConfig:
 
     @classmethod
     def from_dict(cls, table, base_config=None):
-        """Validate a [tune] table; `recipe = "default"` adds the catalogue-L search space
+        """Validate a [tune] table; `recipe = "default"` adds the course recipe's search space
         for `base_config` (see nnforge.tune.recipe) under the table's own params."""
         if not isinstance(table, dict):
             raise SearchSpaceError("config: the [tune] table is missing")
@@ -73,7 +80,6 @@ class TuneConfig:
         if recipe not in (None, "default"):
             raise SearchSpaceError(f"tune.recipe: expected \"default\", got {recipe!r}")
         if recipe == "default":
-            from .recipe import default_params
             table["params"] = {**default_params(base_config or {}),
                                **table.get("params", {})}
         if "params" not in table:
@@ -84,7 +90,6 @@ class TuneConfig:
 
 def load_config(path):
     """(base config dict without [tune], TuneConfig) from a TOML file."""
-    import tomllib
     try:
         with open(path, "rb") as handle:
             config = tomllib.load(handle)
@@ -100,7 +105,6 @@ def load_config(path):
 
 def _default_validate():
     """nnforge.config.parse_config: the validation `nnforge train` applies."""
-    from ..config import parse_config
     return lambda config: parse_config(config, source="tune")
 
 
@@ -120,11 +124,6 @@ def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir=
         validate: config validator (default nnforge.config's; None: no validation).
     """
     import optuna
-    from .objective import ConfigObjective
-    from .strategies import make_pruner, make_sampler, planned_points
-    from .study import (create_or_load_study, default_storage, fail_stale_trials,
-                        open_storage, top_up)
-    from .workers import run_workers
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     if isinstance(config, (str, os.PathLike)):

@@ -1,15 +1,15 @@
-"""Search strategies: which points to try next (J2-J7).
+"""Search strategies: which points to try next.
 
-- `grid` (J3) and `ofat` (J2, one factor at a time) are *planned*: the full list of
+- `grid` and `ofat` (one factor at a time) are *planned*: the full list of
   points is known up front and enqueued in the study, so every worker pops a distinct one
   and the study visits exactly that list.
-- `random` (J4) draws each value from a generator seeded by (seed, trial number,
+- `random` draws each value from a generator seeded by (seed, trial number,
   parameter), so the points do not depend on which worker ran which trial; log-uniform
   parameters are drawn uniformly in log space.
-- `tpe` (J6) is Optuna's Tree-structured Parzen Estimator.
-- `hyperband` and `halving` (J7) are random search plus Optuna's Hyperband /
+- `tpe` is Optuna's Tree-structured Parzen Estimator.
+- `hyperband` and `halving` are random search plus Optuna's Hyperband /
   successive-halving pruner, fed the per-epoch validation metric.
-- `coarse_to_fine` (J5) is ours (no library ships it): rounds of random search, each
+- `coarse_to_fine` is ours (no library ships it): rounds of random search, each
   re-centring the window of every numeric parameter on the best trial so far and shrinking
   it, or widening it again when the best point lies on the window's edge.
 
@@ -100,7 +100,7 @@ class SeededRandomSampler(_base_sampler()):
 
 
 def refine_windows(windows, hard, best, top_values, shrink=0.5, edge=0.1):
-    """One coarse-to-fine step (J5) for every parameter.
+    """One coarse-to-fine step for every parameter.
 
     Args:
         windows: name -> (lo, hi) in internal coordinates (log for log-scale parameters),
@@ -141,7 +141,7 @@ def refine_windows(windows, hard, best, top_values, shrink=0.5, edge=0.1):
 
 
 class CoarseToFineSampler(_base_sampler()):
-    """Coarse-to-fine random search (J5) as an Optuna sampler.
+    """Coarse-to-fine random search as an Optuna sampler.
 
     Trial k belongs to round k // per_round. Round 0 samples the declared ranges; the
     windows of round r come from applying `refine_windows` to the finished trials of
@@ -212,7 +212,7 @@ class CoarseToFineSampler(_base_sampler()):
 
 
 def one_factor_at_a_time(space, base_config):
-    """Manual sweeps (J2): start from the base config's values (the middle grid value when
+    """Manual sweeps: start from the base config's values (the middle grid value when
     the config does not set a parameter) and vary one parameter at a time over its grid
     values, holding the others fixed. Returns a list of points without duplicates."""
     base = {}
@@ -265,7 +265,7 @@ def make_sampler(strategy, space, seed=0, options=None):
 
 
 def make_pruner(strategy, max_resource, options=None):
-    """Hyperband / successive halving (J7) over epochs; no pruning for other strategies."""
+    """Hyperband / successive halving over epochs; no pruning for other strategies."""
     import optuna
     options = dict(options or {})
     factor = int(options.get("reduction_factor", 3))

@@ -7,6 +7,7 @@ heartbeat, run the objective while a thread refreshes the heartbeat, and tell th
 the outcome (COMPLETE, PRUNED, or FAIL with the error recorded). Finished trials are in
 the storage the moment they are told, so killing a worker loses only its running trial.
 """
+import multiprocessing
 import os
 import socket
 import sys
@@ -146,7 +147,6 @@ def run_workers(storage_url, study_name, objective, n_workers=1, sampler=None, p
         raise ValueError(f"tune: --workers must be >= 1, got {n_workers}")
     if n_workers == 1:
         return run_worker(storage_url, study_name, objective, sampler, pruner, 0, **options)
-    import multiprocessing
     cores = os.cpu_count() or 1
     options["threads"] = max(1, cores // n_workers)
     context = multiprocessing.get_context("fork")

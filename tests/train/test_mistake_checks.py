@@ -8,8 +8,8 @@ import pytest
 import nnforge.nn as nn
 from nnforge import optim
 from nnforge.train import LambdaCallback, Trainer
-from nnforge.train.mistake_guards import TrainingGuards
-from nnforge.warnings_codes import DeadReLUWarning, GuardWarning, new_run
+from nnforge.train.mistake_checks import TrainingGuards
+from nnforge.mistake_warnings import DeadReLUWarning, GuardWarning, new_run
 
 
 @pytest.fixture(autouse=True)

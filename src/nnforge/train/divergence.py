@@ -1,4 +1,4 @@
-"""The NaN/Inf guard (CATALOGUE K6, K10): stop training the moment it diverges.
+"""The NaN/Inf guard: stop training the moment it diverges.
 
 Once the loss or a gradient is NaN or infinite, every later update spreads it through the
 whole network and the run silently trains on garbage. The guard checks each step after
@@ -10,6 +10,10 @@ The check is cheap: one BLAS dot product per gradient on the fast path (the squa
 of finite numbers can only be non-finite if some entry is, or if it overflows — then an
 exact elementwise test decides), so it can stay on for every run.
 """
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
 __all__ = ["TrainingDivergedError", "NonFiniteGuard"]
@@ -19,7 +23,8 @@ class TrainingDivergedError(RuntimeError):
     """Training produced a non-finite loss or gradient. Attributes: epoch (1-based), step
     (1-based global step), parameter (dotted name or None), layer (class name or None)."""
 
-    def __init__(self, message, epoch=None, step=None, parameter=None, layer=None):
+    def __init__(self, message: str, epoch: int | None = None, step: int | None = None,
+                 parameter: str | None = None, layer: str | None = None) -> None:
         super().__init__(message)
         self.epoch, self.step, self.parameter, self.layer = epoch, step, parameter, layer
 
@@ -34,9 +39,21 @@ def _finite(array):
 
 
 class NonFiniteGuard:
-    """Checks the loss and the gradients of `model`'s parameters after each backward."""
+    """Checks the loss and the gradients of `model`'s parameters after each backward.
 
-    def __init__(self, model):
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge import nn
+    >>> guard = NonFiniteGuard(nn.Linear(2, 1))
+    >>> guard.check(0.5, epoch=1, step=1)             # finite: nothing happens
+    >>> guard.check(float("nan"), epoch=1, step=2)    # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    nnforge.train.divergence.TrainingDivergedError: training diverged at epoch 1, step 2: ...
+    """
+
+    def __init__(self, model: Any) -> None:
         self.model = model
         self._named = list(model.named_parameters())
         self._params = [p for _, p in self._named]
@@ -47,7 +64,7 @@ class NonFiniteGuard:
         kind = self._layers.get(owner, type(self.model).__name__)
         return f"{owner or '<model>'} ({kind})"
 
-    def check(self, loss_value, epoch, step):
+    def check(self, loss_value: float, epoch: int, step: int) -> None:
         """Raise TrainingDivergedError if the loss or any gradient is not finite."""
         if np.isfinite(loss_value):
             for p in self._params:

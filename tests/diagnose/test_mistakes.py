@@ -12,10 +12,10 @@ from nnforge import optim
 from nnforge.diagnose import check_eval_mode, guard_codes
 from nnforge.optim import lr_scheduler
 from nnforge.train import Trainer
-from nnforge.warnings_codes import (DeadReLUWarning, ExplodingGradientWarning, GuardWarning,
-                                    LabelMismatchWarning, ProbabilitiesAsLogitsWarning,
-                                    SchedulerOrderWarning, TrainModeEvaluationWarning, new_run,
-                                    silence, silence_codes, unsilence_codes)
+from nnforge.mistake_warnings import (DeadReLUWarning, ExplodingGradientWarning, GuardWarning,
+                                      LabelMismatchWarning, ProbabilitiesAsLogitsWarning,
+                                      SchedulerOrderWarning, TrainModeEvaluationWarning, new_run,
+                                      silence, silence_codes, unsilence_codes)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 question a user (or a tool) asks before evaluating on held-out data.
 
 The guards themselves live where the mistakes happen (`nn.functional`, `nn.Module`,
-`optim.lr_scheduler`, `train.mistake_guards`, `data.leakage`) and warn through
-`nnforge.warnings_codes`; this module only describes them and adds the explicit check.
+`optim.lr_scheduler`, `train.mistake_checks`, `data.leakage`) and warn through
+`nnforge.mistake_warnings`; this module only describes them and adds the explicit check.
 
 What each guard can see (honestly):
 - NF-GUARD-001: the loss input was produced by Softmax/Sigmoid *with the graph on* (the
@@ -18,7 +18,7 @@ What each guard can see (honestly):
 - NF-GUARD-005 / 006: sampled every 50 steps during Trainer.fit (train.TrainingGuards).
 - NF-LEAK-001: a scaler fitted on rows tagged val/test or on a whole array that was split.
 """
-from ..warnings_codes import CODES, TrainModeEvaluationWarning, guard_warn
+from ..mistake_warnings import CODES, TrainModeEvaluationWarning, guard_warn
 
 __all__ = ["check_eval_mode", "guard_codes"]
 

@@ -15,18 +15,24 @@ are watched too) and then every `every` steps.
   gradient is compared across layers (first / last in forward order); a ratio above
   `ratio` warns.
 
-The warnings come from `nnforge.warnings_codes` (once per run, silenceable).
+The warnings come from `nnforge.mistake_warnings` (once per run, silenceable).
 """
-import numpy as np
+from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ..mistake_warnings import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
+                                guard_warn, would_warn)
 from ..nn import ReLU
-from ..warnings_codes import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
-                              guard_warn, would_warn)
 from .callbacks import Callback
 
 __all__ = ["TrainingGuards", "check_label_layout"]
 
-def check_label_layout(loss_fn, n_outputs, y):
+
+def check_label_layout(loss_fn: Any, n_outputs: int | None, y: ArrayLike) -> str | None:
     """NF-GUARD-003: warn when integer class labels `y` do not fit `n_outputs` output units of
     a model trained with a class-index loss (CrossEntropyLoss, NLLLoss); returns the message
     or None."""
@@ -54,15 +60,27 @@ def check_label_layout(loss_fn, n_outputs, y):
 class TrainingGuards(Callback):
     """Dead-ReLU, exploding-gradient and label-layout guards for `Trainer.fit`.
 
-    Args:
-        every: after the steps 1, 2, 4, ... below `every`, look at one step in `every`.
-        dead_fraction: warn when more than this fraction of a ReLU layer's units is dead.
-        min_samples: inputs to see before judging a unit dead (fewer when the training set
-            is smaller).
-        ratio: warn when first-layer / last-layer gradient RMS exceeds this.
+    Parameters
+    ----------
+    every : int
+        After the steps 1, 2, 4, ... below `every`, look at one step in `every`.
+    dead_fraction : float
+        Warn when more than this fraction of a ReLU layer's units is dead.
+    min_samples : int
+        Inputs to see before judging a unit dead (fewer when the training set is smaller).
+    ratio : float
+        Warn when first-layer / last-layer gradient RMS exceeds this.
+
+    Examples
+    --------
+    The Trainer adds one to every fit (``Trainer(..., guards=False)`` leaves it out):
+
+    >>> TrainingGuards(every=10)
+    TrainingGuards(every=10, dead_fraction=0.5, ratio=1000.0)
     """
 
-    def __init__(self, every=50, dead_fraction=0.5, min_samples=64, ratio=1e3):
+    def __init__(self, every: int = 50, dead_fraction: float = 0.5, min_samples: int = 64,
+                 ratio: float = 1e3) -> None:
         self.every, self.dead_fraction = int(every), float(dead_fraction)
         self.min_samples, self.ratio = int(min_samples), float(ratio)
 
@@ -84,7 +102,7 @@ class TrainingGuards(Callback):
         step = self._step
         return (step < self.every and step & (step - 1) == 0) or step % self.every == 0
 
-    def on_batch_begin(self, batch, logs=None):
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self._step += 1
         if self._step == 1:
             self._handles.append(self.trainer.model.register_forward_hook(self._record_output))
@@ -110,7 +128,7 @@ class TrainingGuards(Callback):
             self._seen[name] = self._seen.get(name, 0) + len(data)
         return hook
 
-    def on_batch_end(self, batch, logs=None):
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         for handle in self._handles:
             handle.remove()
         self._handles = []
@@ -125,7 +143,7 @@ class TrainingGuards(Callback):
         trainer = self.trainer
         if not would_warn(LabelMismatchWarning) or self._output_size is None:
             return
-        loader = getattr(trainer, "_fit_loader", None)
+        loader = getattr(trainer, "train_loader", None)
         arrays = getattr(getattr(loader, "dataset", None), "arrays", None)
         if arrays is not None and len(arrays) > 1:
             check_label_layout(trainer.loss_fn, self._output_size, arrays[1])
@@ -161,6 +179,6 @@ class TrainingGuards(Callback):
                        "the input; use a smaller initialization scale (Xavier/He), "
                        "normalization, or gradient clipping", stacklevel=3)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"TrainingGuards(every={self.every}, dead_fraction={self.dead_fraction}, "
                 f"ratio={self.ratio})")

@@ -1,9 +1,9 @@
-"""Guard warnings (CATALOGUE K11, K15): one class and one stable code per common mistake,
+"""Guard warnings: one class and one stable code per common mistake,
 emitted at most once per run and silenceable.
 
 This module sits at the very bottom of the package (it imports nothing of nnforge) so that
 `nn`, `optim` and `train` can warn about a mistake at the place where it happens without
-importing `diagnose` (DESIGN.md: nothing low imports anything high).
+importing `diagnose` (nothing low imports anything high).
 
 Codes (also listed in `CODES`):
 
@@ -23,7 +23,7 @@ Silence with the standard filter (`warnings.filterwarnings("ignore", category=
 GuardWarning)` or one subclass), with the context manager `silence("NF-GUARD-001", ...)`
 (no argument: every guard), or for a whole process with `silence_codes(...)`.
 Make them errors in a test suite with pytest's
-`filterwarnings = ["error::nnforge.warnings_codes.GuardWarning"]`.
+`filterwarnings = ["error::nnforge.mistake_warnings.GuardWarning"]`.
 """
 import contextlib
 import threading
@@ -82,8 +82,8 @@ CODES = {cls.code: cls for cls in (ProbabilitiesAsLogitsWarning, TrainModeEvalua
                                    DeadReLUWarning, ExplodingGradientWarning)}
 
 _state = threading.local()
-_emitted = set()            # codes (and keys) already reported in this run
-_process_silenced = set()   # codes silenced with silence_codes()
+_emitted: set = set()       # codes (and keys) already reported in this run
+_process_silenced: set = set()   # codes silenced with silence_codes()
 
 
 def _local_silenced():

@@ -1,0 +1,213 @@
+"""The package's imports run one way: no module imports, directly or through others, a
+module that imports it back at import time; and a bare `import nnforge` loads none of the
+heavy optional dependencies (they are imported inside the functions that need them)."""
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nnforge
+
+PACKAGE = Path(nnforge.__file__).resolve().parent
+HEAVY = ("matplotlib", "optuna", "sklearn", "tqdm", "pydantic")
+
+
+def module_names():
+    """{dotted module name: path} for every module of the package."""
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names[".".join(parts)] = path
+    return names
+
+
+def _type_checking_only(node):
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def module_level_imports(tree):
+    """The Import/ImportFrom nodes run when the module is imported: at top level, also
+    inside top-level if/try blocks, but not in functions, classes or TYPE_CHECKING blocks."""
+    found, todo = [], list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.append(node)
+        elif isinstance(node, ast.If) and not _type_checking_only(node):
+            todo += node.body + node.orelse
+        elif isinstance(node, ast.Try):
+            todo += node.body + node.orelse + node.finalbody
+            for handler in node.handlers:
+                todo += handler.body
+        elif isinstance(node, ast.With):
+            todo += node.body
+    return found
+
+
+def import_graph():
+    """{module: {nnforge modules it imports at import time}}; an import of `a.b.c` points at
+    the most specific nnforge module named (its parent packages are loaded first anyway)."""
+    names = module_names()
+    graph = {}
+    for name, path in names.items():
+        is_package = path.name == "__init__.py"
+        package = name if is_package else name.rpartition(".")[0]
+        targets = set()
+        for node in module_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                candidates = [alias.name for alias in node.names]
+            else:
+                if node.level:
+                    base = package.split(".")
+                    base = base[:len(base) - node.level + 1]
+                    base = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    base = node.module
+                candidates = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in names
+                              else base for alias in node.names]
+            targets.update(c for c in candidates if c in names and c != name)
+        graph[name] = targets
+    return graph
+
+
+def cycles(graph):
+    """Each strongly connected component with more than one module, as one cycle through
+    it (a list of module names that ends where it starts)."""
+    index, low, stack, on_stack, components = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                components.append(set(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return [_cycle_through(graph, sorted(c)[0], c) for c in components]
+
+
+def _cycle_through(graph, start, component):
+    """A shortest path start -> ... -> start inside `component` (breadth first)."""
+    previous, frontier = {start: None}, [start]
+    while frontier:
+        following = []
+        for v in frontier:
+            for w in sorted(graph[v] & component):
+                if w == start:
+                    path = [v]
+                    while previous[path[-1]] is not None:
+                        path.append(previous[path[-1]])
+                    return [start] + path[::-1][1:] + [start] if len(path) > 1 else \
+                        [start, start]
+                if w not in previous:
+                    previous[w] = v
+                    following.append(w)
+        frontier = following
+    return sorted(component)
+
+
+def test_the_graph_finds_a_planted_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_graph_resolves_relative_imports():
+    graph = import_graph()
+    assert "nnforge.train.callbacks" in graph["nnforge.train.trainer"]
+    assert "nnforge.autograd" in graph["nnforge.train.trainer"]
+    assert "nnforge.train.trainer" in graph["nnforge.train"]
+
+
+def test_no_import_cycles():
+    found = cycles(import_graph())
+    assert not found, "import cycles in nnforge:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+def test_import_nnforge_loads_no_heavy_optional_dependency():
+    code = ("import sys, nnforge; "
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent) + os.pathsep +
+               os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], f"`import nnforge` loaded {result.stdout.strip()}"
+
+
+@pytest.mark.parametrize("module", ["nnforge.train", "nnforge.optim", "nnforge.data",
+                                    "nnforge.diagnose", "nnforge.runs"])
+def test_layers_import_without_heavy_dependencies(module):
+    code = (f"import sys, {module}; "
+            f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE.parent) + os.pathsep +
+               os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [], f"`import {module}` loaded {result.stdout.strip()}"
+
+
+# Layers whose imports were moved to module level: an import inside a function there is
+# for an optional heavy dependency (or a module that loads one: nnforge.config loads
+# pydantic, tune's runner loads optuna and pydantic).
+MODULE_LEVEL_AREAS = ("nnforge.train", "nnforge.data", "nnforge.diagnose", "nnforge.report",
+                      "nnforge.runs", "nnforge.tune", "nnforge.optim.optimizer")
+NOT_YET = ("nnforge.diagnose.doctor_cli", "nnforge.tune.cli", "nnforge.tune.objective")
+OPTIONAL = HEAVY + ("threadpoolctl", "sqlalchemy", "nnforge.config", "nnforge.tune.runner")
+
+
+def function_level_imports(tree, package):
+    """Dotted names imported inside functions of a module in `package`."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import):
+                    names += [alias.name for alias in inner.names]
+                elif isinstance(inner, ast.ImportFrom):
+                    if inner.level:
+                        base = package.split(".")[:len(package.split(".")) - inner.level + 1]
+                        module = ".".join(base + ([inner.module] if inner.module else []))
+                        names += [f"{module}.{a.name}" if not inner.module else module
+                                  for a in inner.names]
+                    else:
+                        names.append(inner.module)
+    return names
+
+
+def test_imports_inside_functions_are_for_optional_dependencies():
+    found = []
+    for name, path in module_names().items():
+        if not any(name == a or name.startswith(a + ".") for a in MODULE_LEVEL_AREAS) or \
+                name in NOT_YET:
+            continue
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for imported in function_level_imports(ast.parse(path.read_text("utf-8")), package):
+            if not any(imported == o or imported.startswith(o + ".") for o in OPTIONAL):
+                found.append(f"{name} imports {imported} inside a function")
+    assert not found, "\n".join(found)
