@@ -144,6 +144,10 @@ plt.show()
 # generalization on average, for about four times the training time. On a real, bumpy
 # validation curve the later stop can be worth it; here, the first minimum was the best.
 #
+# The thresholds depend on the error measure. Prechelt's α values were tuned for squared
+# error; with the cross-entropy loss used here the training error keeps a large progress
+# value P for a long time, so PQ needs a much smaller α than his 0.5 to 3 to fire at all.
+#
 # Whichever rule stops training, the weights to keep are those of the **best** epoch, not of
 # the last one. nnforge's `EarlyStopping` restores them at the end whether or not the rule
 # fired.
