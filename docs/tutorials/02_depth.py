@@ -26,7 +26,7 @@ import nnforge as nf
 from nnforge import nn, optim
 from nnforge.data import make_sine
 
-nf.manual_seed(0)
+nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generator
 
 # %% [markdown]
 # ## 1. Stacked linear layers collapse to one

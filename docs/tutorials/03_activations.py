@@ -21,7 +21,7 @@ import nnforge as nf
 from nnforge import nn
 from nnforge.data import load_digits
 
-nf.manual_seed(0)
+nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generator
 
 # %% [markdown]
 # ## The activations and their slopes

@@ -26,7 +26,7 @@ from nnforge.data import StandardScaler, load_digits, train_test_split
 from nnforge.diagnose.playground import (SURFACES, Surface, hessian, plot_trajectories,
                                          run_optimizer)
 
-nf.manual_seed(0)
+nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generator
 
 # %% [markdown]
 # ## A narrow valley

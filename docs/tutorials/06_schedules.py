@@ -27,7 +27,7 @@ from nnforge.diagnose import lr_range_test
 from nnforge.optim import BatchSizeSchedule, lr_scheduler as L, noise_scale, schedules
 from nnforge.train import Trainer
 
-nf.manual_seed(0)
+nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generator
 
 # %% [markdown]
 # ## The shapes

@@ -23,7 +23,7 @@ from nnforge.data import StandardScaler, load_digits, train_val_test_split
 from nnforge.optim import l1_penalty, l2_penalty, regularized_param_groups
 from nnforge.train import Callback, Trainer
 
-nf.manual_seed(0)
+nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generator
 
 # %% [markdown]
 # ## L2 and L1 penalties
