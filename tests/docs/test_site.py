@@ -220,6 +220,22 @@ def test_page_renders_with_images_and_no_errors(browser, server, name):
     _check_not_blank(shot)
 
 
+TUTORIALS = sorted(p.stem for p in (ROOT / "docs" / "tutorials").glob("[0-9][0-9]_*.py"))
+
+
+@pytest.mark.parametrize("stem", TUTORIALS)
+def test_every_tutorial_page_ran_and_loads_cleanly(browser, server, stem):
+    browser.open(server + f"tutorials/{stem}/")
+    browser.poll("document.querySelector('article h1') !== null")
+    text = browser.evaluate("document.querySelector('article').innerText")
+    images = browser.evaluate(IMAGES)
+    time.sleep(0.3)
+    assert "Traceback (most recent call last)" not in text, stem
+    assert "In [1]:" in text or "In\u00a0[1]:" in text, f"{stem}: no executed cells"
+    assert not [i for i in images if not i["complete"] or i["width"] == 0], images
+    assert not browser.errors(), browser.errors()
+
+
 def test_search_finds_adam(browser, server):
     browser.open(server)
     browser.poll("document.querySelector('input.md-search__input') !== null")
