@@ -4,9 +4,10 @@ The site is the one `make docs` built into site/ when that is newer than every s
 it (docs/, src/, mkdocs.yml, bench/RESULTS.md); otherwise the test builds it itself, with
 `mkdocs build --strict`, into a temporary folder (which runs every tutorial). It is served on
 127.0.0.1 and opened in headless Chromium (Debian's `chromium`, installed in CI by
-.ci/chromium.sh), driven through the DevTools protocol: the home page, one API page and one
-tutorial must render, load every image, and log no console error or failed request; the
-site search must find "Adam". A screenshot of each page is saved under build/docs-test/.
+.ci/chromium.sh), driven through the DevTools protocol: the home page, one API page, one
+tutorial and the benchmarks page must render, load every image (the tutorial's executed
+plots, the benchmark charts), and log no console error or failed request; every other
+tutorial page must show executed cells; the site search must find "Adam". A screenshot of each page is saved under build/docs-test/.
 """
 import base64
 import functools
@@ -27,7 +28,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "build" / "docs-test"
-PAGES = {"home": "", "api": "api/optim/", "tutorial": "tutorials/05_optimizers/"}
+PAGES = {"home": "", "api": "api/optim/", "tutorial": "tutorials/05_optimizers/",
+         "benchmarks": "benchmarks/"}
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install -y chromium, "
@@ -214,6 +216,9 @@ def test_page_renders_with_images_and_no_errors(browser, server, name):
         assert len(images) >= 4, f"the tutorial should show its executed plots: {images}"
         assert all(i["src"].startswith("data:image/png") for i in images)
         assert "Traceback" not in browser.evaluate("document.body.innerText")
+    if name == "benchmarks":
+        charts = [i for i in images if "benchmark-plots/" in i["src"]]
+        assert len(charts) >= 5, f"the benchmark charts are missing: {images}"
     if name == "api":
         assert browser.evaluate("!!document.getElementById('nnforge.optim.Adam')"), \
             "the API page has no entry for nnforge.optim.Adam"
