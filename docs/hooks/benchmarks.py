@@ -70,7 +70,8 @@ def chart_columns(header):
 def draw(header, rows, columns, title):
     """A horizontal grouped bar chart of `columns`, one group per row; PNG bytes or None."""
     labels, values = [], []
-    label_cols = [i for i in range(len(header)) if i not in columns][:2]
+    derived = [i for i, h in enumerate(header) if "ratio" in h.lower() or " / " in h]
+    label_cols = [i for i in range(len(header)) if i not in columns and i not in derived][:2]
     for row in rows:
         if len(row) != len(header):
             continue
