@@ -23,6 +23,19 @@ run: $(VENV)/.installed
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
+# The documentation site (mkdocs.yml): API reference, executed tutorials, into site/.
+# --strict turns every warning (a broken link, a missing API object) into an error, and a
+# tutorial cell that raises fails the build. One BLAS thread: the tutorials' matrices are
+# small, and more threads only contend for the two cores.
+.PHONY: docs
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(PIP) -e ".[docs]"
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 OPENBLAS_NUM_THREADS=1 PYTHONPATH=$(CURDIR)/src \
+		$(BIN)/python -m mkdocs build --strict
+
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/mlp.py
 	$(BIN)/python bench/cnn.py
