@@ -2,85 +2,153 @@
 
 Arithmetic, reductions and shape methods here are thin doors into the ops in
 `elementwise`, `reductions`, `shapes`, `linalg` and `activations`; the maths lives there.
+In-place methods (`add_`, `+=`, `t[i] = v` ...) follow autograd's rules: they bump the
+tensor's version counter, so a backward that needs the old value fails loudly instead of
+computing a wrong gradient.
+
+Storage: `_data` is the NumPy array and `_grad` the gradient array. The PyTorch-facing
+`.data` and `.grad` are Tensors sharing that memory; `.grad` is cached, so reading it every
+step allocates nothing, and nnforge's own hot loops (optimizers, clipping, guards) read
+`_grad` directly.
 """
 import numpy as np
 
-_DEFAULT_FLOAT = np.float32
+from . import activations as _activations
+from . import dtypes as _dtypes
+from . import elementwise as _elementwise
+from . import engine as _engine
+from . import grad_mode as _grad_mode
+from . import inplace as _inplace
+from . import linalg as _linalg
+from . import reductions as _reductions
+from . import shapes as _shapes
+from .device import CPU as _CPU
+from .device import cpu_only_error, to_device
+from .function import TensorBase, _version_counter
+from .. import random as _random
+
+_FROM_NUMPY = _dtypes._FROM_NUMPY
 
 
 def _as_array(data, dtype=None):
-    """Convert user data to an ndarray with PyTorch's dtype rules: Python floats become
-    float32, Python ints int64, and NumPy arrays keep their dtype."""
-    if isinstance(data, Tensor):
-        data = data.data
+    """Convert user data to an ndarray with PyTorch's dtype rules: Python floats become the
+    default dtype (float32), Python ints int64, and NumPy arrays keep their dtype."""
+    if isinstance(data, TensorBase):
+        data = data._data
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
+        return np.array(data, dtype=_dtypes.to_numpy_dtype(dtype))
     if isinstance(data, np.ndarray):
         return data.copy()
     if isinstance(data, np.generic):
         return np.array(data)
     array = np.array(data)
     if array.dtype == np.float64:
-        return array.astype(_DEFAULT_FLOAT)
+        return array.astype(_dtypes.default_float())
     if array.dtype.kind == "O":
         raise TypeError(f"tensor(): cannot build a numeric tensor from {type(data).__name__} "
                         "data with ragged or non-numeric elements")
     return array
 
 
-class Tensor:
+def _array_of(x):
+    return x._data if isinstance(x, TensorBase) else x
+
+
+class _HookHandle:
+    """Returned by `register_hook`; `remove()` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor(TensorBase):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    `data` is the NumPy array; `grad` is None or an array of the same shape that
-    `backward()` fills in (and accumulates into, like PyTorch) for leaf tensors with
-    `requires_grad=True`.
+    `data` is a detached Tensor sharing this tensor's memory; `grad` is None or a Tensor of
+    the same shape that `backward()` fills in (and accumulates into, like PyTorch) for leaf
+    tensors with `requires_grad=True` and for tensors that called `retain_grad()`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retain_grad", "__weakref__")
+    __slots__ = ("_data", "_grad", "_grad_view", "requires_grad", "_ctx", "_version", "_base",
+                 "_hooks", "__weakref__")
     __array_priority__ = 1000  # so ndarray <op> Tensor dispatches to Tensor's reflected op
 
-    def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _as_array(data, dtype)
-        if requires_grad and self.data.dtype.kind not in "fc":
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        to_device(device)
+        array = _as_array(data, dtype)
+        if requires_grad and array.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, got dtype "
-                            f"{self.data.dtype}")
-        self.grad = None
-        self.requires_grad = bool(requires_grad)
-        self._ctx = None
-        self._retain_grad = False
+                            f"{_FROM_NUMPY.get(array.dtype, array.dtype)}")
+        self._init(array, bool(requires_grad))
 
-    @classmethod
-    def _make(cls, data, requires_grad, ctx):
+    def _init(self, array, requires_grad):
+        self._data = array
+        self._grad = None
+        self._grad_view = None
+        self.requires_grad = requires_grad
+        self._ctx = None
+        self._version = None
+        self._base = None
+        self._hooks = None
+
+    @staticmethod
+    def _make(data, requires_grad, ctx):
         """Wrap an op's output array without copying or validating it."""
-        t = object.__new__(cls)
-        t.data = data if isinstance(data, np.ndarray) else np.asarray(data)
-        t.grad = None
+        t = object.__new__(Tensor)
+        t._data = data if type(data) is np.ndarray else np.asarray(data)
+        t._grad = None
+        t._grad_view = None
         t.requires_grad = requires_grad
         t._ctx = ctx
-        t._retain_grad = False
+        t._version = None
+        t._base = None
+        t._hooks = None
         return t
 
-    # --- basic properties -------------------------------------------------------------
+    # --- storage, gradient and graph ---------------------------------------------------
     @property
-    def shape(self):
-        return self.data.shape
+    def data(self):
+        """This tensor's values as a Tensor outside the graph, sharing memory; changes made
+        through it are invisible to autograd (PyTorch's `.data`). Assigning replaces them."""
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, TensorBase) else np.asarray(value)
 
     @property
-    def dtype(self):
-        return self.data.dtype
+    def grad(self):
+        """The gradient (a Tensor, or None before the first backward)."""
+        g = self._grad
+        if g is None:
+            return None
+        view = self._grad_view
+        if view is None or view._data is not g:
+            view = self._grad_view = Tensor._make(g, False, None)
+        return view
 
-    @property
-    def ndim(self):
-        return self.data.ndim
-
-    def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
-
-    def dim(self):
-        return self.data.ndim
-
-    def numel(self):
-        return self.data.size
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = self._grad_view = None
+            return
+        array = value._data if isinstance(value, TensorBase) else value
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                            f"{type(value).__name__}")
+        if array.dtype != self._data.dtype:
+            raise RuntimeError(f"assigned grad has data of a different type "
+                               f"({_FROM_NUMPY.get(array.dtype, array.dtype)}, expected "
+                               f"{self.dtype})")
+        if array.shape != self._data.shape:
+            raise RuntimeError(f"assigned grad has data of a different size: shape "
+                               f"{array.shape}, expected {self._data.shape}")
+        self._grad = array
+        self._grad_view = value if isinstance(value, TensorBase) else None
 
     @property
     def is_leaf(self):
@@ -88,33 +156,41 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """The graph node that produced this tensor (None for a leaf)."""
         return self._ctx
 
     @property
-    def T(self):
-        return self.permute(*reversed(range(self.ndim)))
+    def _version_value(self):
+        return 0 if self._version is None else self._version[0]
 
     def numpy(self):
         """The underlying array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted to a "
-                             f"Python number, this one has shape {self.data.shape}")
-        return self.data.item()
+                             f"Python number, this one has shape {self._data.shape}")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self):
-        """A tensor sharing the data but cut from the graph."""
-        return Tensor._make(self.data, False, None)
+        """A tensor sharing the data (and the version counter) but cut from the graph."""
+        t = Tensor._make(self._data, False, None)
+        t._version = _version_counter(self)
+        return t
+
+    def detach_(self):
+        self._ctx = None
+        self.requires_grad = False
+        return self
 
     def clone(self):
         return _shapes.Clone.apply(self)
@@ -123,13 +199,45 @@ class Tensor:
         if not self.is_leaf:
             raise RuntimeError("requires_grad_(): only leaf tensors can change requires_grad; "
                                "use detach() first")
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"only Tensors of floating point dtype can require gradients, "
+                               f"got {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self):
         """Keep `.grad` on this non-leaf tensor after backward (for inspection)."""
-        self._retain_grad = True
+        if self._ctx is not None:
+            self._ctx.retained = self
         return self
+
+    @property
+    def retains_grad(self):
+        return self._ctx is not None and self._ctx.__dict__.get("retained") is self
+
+    def register_hook(self, hook):
+        """Call `hook(grad)` when this tensor's gradient is computed; a non-None return value
+        replaces the gradient. Returns a handle whose `remove()` undoes it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self._ctx is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            hooks = self._ctx.__dict__.setdefault("hooks", [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None,
+                 grad=None):
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `engine.backward`)."""
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True): nnforge does not build "
+                                      "graphs of the backward pass")
+        _engine.backward(self, gradient if gradient is not None else grad,
+                         bool(retain_graph))
 
     def graph(self, path=None, names=None, grads=True):
         """Graphviz DOT text of the graph that produced this tensor, values and gradients on
@@ -142,49 +250,60 @@ class Tensor:
             graphviz.render(dot, path)
         return dot
 
-    def zero_(self):
-        self.data[...] = 0
-        return self
+    # --- shape and printing -------------------------------------------------------------
+    @property
+    def shape(self):
+        return self._data.shape
 
-    def astype(self, dtype):
-        return Tensor._make(self.data.astype(dtype), False, None) if not self.requires_grad \
-            else _elementwise.Cast.apply(self, dtype=np.dtype(dtype))
+    @property
+    def ndim(self):
+        return self._data.ndim
 
-    def float(self):
-        return self.astype(np.float32)
+    def size(self, dim=None):
+        return self._data.shape if dim is None else self._data.shape[dim]
 
-    def double(self):
-        return self.astype(np.float64)
+    def dim(self):
+        return self._data.ndim
 
-    def long(self):
-        return Tensor._make(self.data.astype(np.int64), False, None)
+    def numel(self):
+        return self._data.size
 
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see `engine.backward`)."""
-        _engine.backward(self, grad, retain_graph)
+    nelement = numel
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (_dtypes.default_float(), np.int64, np.bool_):
+            extra += f", dtype={self.dtype}"
         if self._ctx is not None:
             extra += f", grad_fn={self._ctx!r}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__ "
+                            f"(only one-element tensors format like numbers)")
+        return repr(self)
+
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
 
     def __bool__(self):
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -192,9 +311,102 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.item())
+
     __hash__ = object.__hash__
 
-    # --- arithmetic -------------------------------------------------------------------
+    # --- dtype and device ----------------------------------------------------------------
+    @property
+    def dtype(self):
+        return _FROM_NUMPY[self._data.dtype]
+
+    @property
+    def device(self):
+        return _CPU
+
+    is_cuda = False
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def element_size(self):
+        return self._data.dtype.itemsize
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, **kwargs):
+        """Convert dtype and/or device: `to(dtype)`, `to("cpu")`, `to(device, dtype)`,
+        `to(other_tensor)`. Returns self when nothing changes (as PyTorch does)."""
+        for a in args:
+            if isinstance(a, TensorBase):
+                dtype = a.dtype
+            elif isinstance(a, str) or type(a).__name__ == "device":
+                device = a
+            elif isinstance(a, int) and not isinstance(a, bool):
+                raise cpu_only_error(f"cuda:{a}")
+            else:
+                dtype = a
+        to_device(device)
+        if dtype is None:
+            return self.clone() if copy else self
+        return self._cast(_dtypes.to_numpy_dtype(dtype), copy)
+
+    def _cast(self, target, copy=False):
+        if target == self._data.dtype and not copy:
+            return self
+        if self.requires_grad and target.kind in "fc" and _grad_mode.enabled:
+            return _elementwise.Cast.apply(self, dtype=target)
+        return Tensor._make(self._data.astype(target), False, None)
+
+    def type(self, dtype=None):
+        """Without an argument, the type name (`"nnforge.FloatTensor"`); with one, a copy in
+        that dtype."""
+        if dtype is None:
+            return f"nnforge.{_TYPE_NAMES.get(self._data.dtype.name, self._data.dtype.name)}"
+        return self._cast(_dtypes.to_numpy_dtype(dtype))
+
+    def type_as(self, other):
+        return self._cast(other._data.dtype)
+
+    def astype(self, dtype):
+        return self._cast(_dtypes.to_numpy_dtype(dtype))
+
+    def float(self):
+        return self._cast(np.dtype(np.float32))
+
+    def double(self):
+        return self._cast(np.dtype(np.float64))
+
+    def half(self):
+        return self._cast(np.dtype(np.float16))
+
+    def long(self):
+        return self._cast(np.dtype(np.int64))
+
+    def int(self):
+        return self._cast(np.dtype(np.int32))
+
+    def short(self):
+        return self._cast(np.dtype(np.int16))
+
+    def byte(self):
+        return self._cast(np.dtype(np.uint8))
+
+    def bool(self):
+        return self._cast(np.dtype(np.bool_))
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        raise cpu_only_error("cuda" if device is None else f"cuda:{device}")
+
+    def mps(self):
+        raise cpu_only_error("mps")
+
+    # --- arithmetic (PyTorch's type promotion happens inside the ops) ----------------------
     def __add__(self, other):
         return _elementwise.Add.apply(self, other)
 
@@ -242,8 +454,8 @@ class Tensor:
 
     # comparisons give boolean tensors outside the graph, like PyTorch
     def _compare(self, other, op):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._make(op(self.data, other), False, None)
+        x, y = _dtypes.promote_operands(self._data, _array_of(other))
+        return Tensor._make(op(x, y), False, None)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -263,11 +475,11 @@ class Tensor:
     def __ge__(self, other):
         return self._compare(other, np.greater_equal)
 
-    def add(self, other):
-        return self + other
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
 
-    def sub(self, other):
-        return self - other
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
 
     def mul(self, other):
         return self * other
@@ -297,10 +509,10 @@ class Tensor:
         return _elementwise.Abs.apply(self)
 
     def sign(self):
-        return Tensor._make(np.sign(self.data), False, None)
+        return Tensor._make(np.sign(self._data), False, None)
 
     def clamp(self, min=None, max=None):
-        return _elementwise.Clamp.apply(self, min=min, max=max)
+        return _elementwise.Clamp.apply(self, min=_array_of(min), max=_array_of(max))
 
     clip = clamp
 
@@ -309,6 +521,231 @@ class Tensor:
 
     def minimum(self, other):
         return _elementwise.Minimum.apply(self, other)
+
+    # --- in place (autograd's rules: see the module docstring) -----------------------------
+    def _bump(self):
+        counter = self._version
+        if counter is None:
+            self._version = [1]
+        else:
+            counter[0] += 1
+
+    def _check_inplace(self, recording):
+        """Refuse the in-place changes autograd cannot follow."""
+        if not _grad_mode.enabled:
+            return
+        if self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Change parameters inside `with nnforge.no_grad():` (or change `.data`).")
+        base = self._base
+        if base is not None and (recording or base.requires_grad):
+            if base.requires_grad and base._ctx is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation. Change it inside `with nnforge.no_grad():`.")
+            raise RuntimeError(
+                "nnforge cannot record an in-place change of a view (a slice, reshape or "
+                "transpose) of a tensor that is part of the graph; change the tensor itself "
+                "(t[index] = value) or clone() the view first.")
+
+    def _recording(self, *others):
+        if not _grad_mode.enabled:
+            return False
+        if self.requires_grad:
+            return True
+        return any(isinstance(o, TensorBase) and o.requires_grad for o in others)
+
+    def _record_inplace(self, op, *args, **kwargs):
+        """Run `op` out of place, write the result into this tensor's memory and make this
+        tensor the op's output in the graph (its old node becomes the op's input)."""
+        source = self
+        if op.saves_inputs:   # the op keeps the old values for backward: give it a copy
+            source = Tensor._make(self._data.copy(), self.requires_grad, self._ctx)
+        result = op.apply(source, *args, **kwargs)
+        self._write(result._data)
+        if result.requires_grad:
+            node = result._ctx
+            self._ctx = node
+            self.requires_grad = True
+            if op.saves_output:
+                node._output_version = (self._version, self._version[0])
+        return self
+
+    def _write(self, values):
+        if not _inplace.can_cast(values.dtype, self._data.dtype):
+            raise _inplace.cast_error(values.dtype, self._data.dtype)
+        np.copyto(self._data, values, casting="unsafe")
+        self._bump()
+
+    def _binary_(self, op, ufunc, other):
+        if self._recording(other):
+            self._check_inplace(True)
+            return self._record_inplace(op, other)
+        self._check_inplace(False)
+        data, value = self._data, _array_of(other)
+        if type(value) is not np.ndarray or value.dtype != data.dtype:
+            target = _dtypes.result_type(data, value)
+            if ufunc is np.true_divide and target.kind not in "fc":
+                target = _dtypes.default_float()
+            if not _inplace.can_cast(target, data.dtype):
+                raise _inplace.cast_error(target, data.dtype)
+        ufunc(data, value, out=data, casting="unsafe")
+        self._bump()
+        return self
+
+    def _unary_(self, op, compute, floating=False, **kwargs):
+        if self._recording():
+            self._check_inplace(True)
+            return self._record_inplace(op, **kwargs)
+        self._check_inplace(False)
+        if floating and self._data.dtype.kind not in "fc":
+            raise _inplace.cast_error(_dtypes.default_float(), self._data.dtype)
+        compute(self._data)
+        self._bump()
+        return self
+
+    def __iadd__(self, other):
+        return self._binary_(_elementwise.Add, np.add, other)
+
+    def __isub__(self, other):
+        return self._binary_(_elementwise.Sub, np.subtract, other)
+
+    def __imul__(self, other):
+        return self._binary_(_elementwise.Mul, np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._binary_(_elementwise.Div, np.true_divide, other)
+
+    def __ipow__(self, other):
+        return self._binary_(_elementwise.Pow, np.power, other)
+
+    def add_(self, other, alpha=1):
+        return self.__iadd__(other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return self.__isub__(other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self.__imul__(other)
+
+    def div_(self, other):
+        return self.__itruediv__(other)
+
+    def pow_(self, exponent):
+        return self.__ipow__(exponent)
+
+    def neg_(self):
+        return self._unary_(_elementwise.Neg, lambda a: np.negative(a, out=a))
+
+    def abs_(self):
+        return self._unary_(_elementwise.Abs, lambda a: np.abs(a, out=a))
+
+    def exp_(self):
+        return self._unary_(_elementwise.Exp, lambda a: np.exp(a, out=a), floating=True)
+
+    def log_(self):
+        return self._unary_(_elementwise.Log, lambda a: np.log(a, out=a), floating=True)
+
+    def sqrt_(self):
+        return self._unary_(_elementwise.Sqrt, lambda a: np.sqrt(a, out=a), floating=True)
+
+    def tanh_(self):
+        return self._unary_(_activations.Tanh, lambda a: np.tanh(a, out=a), floating=True)
+
+    def sigmoid_(self):
+        def compute(a):
+            a[...] = _activations.Sigmoid.forward(_inplace.Scratch(), a)
+        return self._unary_(_activations.Sigmoid, compute, floating=True)
+
+    def relu_(self):
+        return self._unary_(_activations.ReLU, lambda a: np.maximum(a, 0, out=a))
+
+    def clamp_(self, min=None, max=None):
+        low, high = _array_of(min), _array_of(max)
+        if low is None and high is None:
+            raise ValueError("clamp_(): at least one of min and max must be given")
+        return self._unary_(_elementwise.Clamp, lambda a: np.clip(a, low, high, out=a),
+                            min=low, max=high)
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        value = _array_of(value)
+        return self._unary_(_inplace.Fill, lambda a: a.fill(value), value=value)
+
+    def copy_(self, src, non_blocking=False):
+        """Copy `src`'s values (broadcast, cast to this dtype) into this tensor."""
+        if self._recording(src):
+            self._check_inplace(True)
+            return self._record_inplace(_inplace.CopyFrom, src)
+        self._check_inplace(False)
+        np.copyto(self._data, _array_of(src), casting="unsafe")
+        self._bump()
+        return self
+
+    def masked_fill_(self, mask, value):
+        mask = np.asarray(_array_of(mask), dtype=bool)
+        value = _array_of(value)
+        return self._unary_(_inplace.MaskedFill, lambda a: np.copyto(a, value, where=mask),
+                            mask=mask, value=value)
+
+    def masked_fill(self, mask, value):
+        return _inplace.MaskedFill.apply(self, mask=np.asarray(_array_of(mask), dtype=bool),
+                                         value=_array_of(value))
+
+    def fill_diagonal_(self, fill_value, wrap=False):
+        return self._unary_(_inplace.FillDiagonal,
+                            lambda a: np.fill_diagonal(a, fill_value, wrap=wrap),
+                            value=fill_value, wrap=wrap)
+
+    def _random_(self, draw):
+        if self._data.dtype.kind not in "fc":
+            raise TypeError(f"random fill of a tensor of dtype {self.dtype}: expected a "
+                            "floating-point tensor")
+        self._check_inplace(False)
+        self._data[...] = draw(self._data.shape)
+        self._bump()
+        if self._ctx is not None:   # new values that do not depend on the old ones
+            self.detach_()
+        return self
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        """Fill with draws from U(a, b) (the library's seeded generator by default)."""
+        rng = _random.resolve_generator(generator)
+        return self._random_(lambda shape: rng.uniform(a, b, shape))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        """Fill with draws from N(mean, std^2) (the library's seeded generator by default)."""
+        rng = _random.resolve_generator(generator)
+        return self._random_(lambda shape: rng.normal(mean, std, shape))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        rng = _random.resolve_generator(generator)
+        return self._random_(lambda shape: rng.random(shape) < p)
+
+    def exponential_(self, lambd=1.0, generator=None):
+        rng = _random.resolve_generator(generator)
+        return self._random_(lambda shape: rng.exponential(1.0 / lambd, shape))
+
+    def __setitem__(self, index, value):
+        index = _shapes._plain_index(index)
+        if self._recording(value):
+            self._check_inplace(True)
+            self._record_inplace(_inplace.SetItem, value, index=index)
+            return
+        self._check_inplace(False)
+        self._data[index] = _array_of(value)
+        self._bump()
 
     # --- activations ------------------------------------------------------------------
     def relu(self):
@@ -338,7 +775,7 @@ class Tensor:
     def var(self, dim=None, keepdim=False, *, unbiased=True, axis=None, keepdims=None):
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
         centred = self - self.mean(dim, keepdim=True)
-        count = self.data.size if dim is None else int(np.prod(
+        count = self._data.size if dim is None else int(np.prod(
             [self.shape[d] for d in np.atleast_1d(dim)]))
         return (centred * centred).sum(dim, keepdim=keepdim) / max(count - int(unbiased), 1)
 
@@ -351,13 +788,13 @@ class Tensor:
         return _reductions.Min.apply(self, dim=dim, keepdim=keepdim)
 
     def argmax(self, dim=None, keepdim=False):
-        out = np.argmax(self.data, axis=dim)
+        out = np.argmax(self._data, axis=dim)
         if keepdim and dim is not None:
             out = np.expand_dims(out, dim)
         return Tensor._make(np.asarray(out, dtype=np.int64), False, None)
 
     def argmin(self, dim=None, keepdim=False):
-        out = np.argmin(self.data, axis=dim)
+        out = np.argmin(self._data, axis=dim)
         if keepdim and dim is not None:
             out = np.expand_dims(out, dim)
         return Tensor._make(np.asarray(out, dtype=np.int64), False, None)
@@ -411,15 +848,11 @@ def _reduction_args(dim, axis, keepdim, keepdims):
     return dim, bool(keepdim)
 
 
-def tensor(data, requires_grad=False, dtype=None):
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Build a leaf tensor, copying `data` (PyTorch's `torch.tensor`)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-# Ops import Tensor from this module, so they are bound after the class exists.
-from . import activations as _activations  # noqa: E402
-from . import elementwise as _elementwise  # noqa: E402
-from . import engine as _engine  # noqa: E402
-from . import linalg as _linalg  # noqa: E402
-from . import reductions as _reductions  # noqa: E402
-from . import shapes as _shapes  # noqa: E402
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
