@@ -54,6 +54,9 @@ def _array_of(x):
     return x._data if isinstance(x, TensorBase) else x
 
 
+_OPERAND_TYPES = (np.ndarray, np.generic, int, float, complex, list, tuple)
+
+
 class _HookHandle:
     """Returned by `register_hook`; `remove()` unregisters the hook."""
 
@@ -171,6 +174,16 @@ class Tensor(TensorBase):
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data
+
+    def __dlpack__(self, **kwargs):
+        """Zero-copy exchange with other array libraries (`torch.tensor(nnforge_tensor)`)."""
+        data = self._data
+        if not data.flags.writeable:
+            data = data.copy()
+        return data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._data.__dlpack_device__()
 
     def item(self):
         if self._data.size != 1:
@@ -454,8 +467,39 @@ class Tensor(TensorBase):
 
     # comparisons give boolean tensors outside the graph, like PyTorch
     def _compare(self, other, op):
-        x, y = _dtypes.promote_operands(self._data, _array_of(other))
+        other = _array_of(other)
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented     # e.g. pytest.approx, which then compares itself
+        x, y = _dtypes.promote_operands(self._data, other)
         return Tensor._make(op(x, y), False, None)
+
+    def _logical(self, other, op):
+        other = _array_of(other)
+        if not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
+        x, y = _dtypes.promote_operands(self._data, other)
+        return Tensor._make(op(x, y), False, None)
+
+    def __and__(self, other):
+        return self._logical(other, np.bitwise_and)
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return self._logical(other, np.bitwise_or)
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._logical(other, np.bitwise_xor)
+
+    __rxor__ = __xor__
+
+    def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError(f"~ (bitwise not) is only defined for bool and integer tensors, "
+                            f"got {self.dtype}")
+        return Tensor._make(np.invert(self._data), False, None)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)

@@ -177,8 +177,8 @@ class Trainer:
     def _model_dtype(self):
         """The floating dtype of the model's parameters: inputs are cast to it."""
         for p in self.model.parameters():
-            if p.data.dtype.kind == "f":
-                return p.data.dtype
+            if p._data.dtype.kind == "f":
+                return p._data.dtype
         return np.dtype(np.float32)
 
     # --- metrics ------------------------------------------------------------------------
@@ -283,7 +283,7 @@ class Trainer:
                     out = model(self._input(xb))
                     loss = loss_fn(out, self._target(yb, out))
                     (loss if share == 1.0 else loss * share).backward()
-                    value = float(loss.data)
+                    value = float(loss._data)
                     if guard is not None:
                         guard.check(value, epoch + 1, self.global_step + 1)
                     if step_now:
@@ -295,7 +295,7 @@ class Trainer:
                     loss_sum += value * n
                     count += n
                     if self.metric_fns:
-                        outputs.append(out.data)
+                        outputs.append(out._data)
                         targets.append(yb)
                     if batch_hooks:
                         callbacks.on_batch_end(b, {"loss": value, "size": n})
@@ -358,9 +358,9 @@ class Trainer:
                     xb, yb = batch[0], batch[1]
                     out = model(self._input(xb))
                     loss = self.loss_fn(out, self._target(yb, out))
-                    loss_sum += float(loss.data) * len(xb)
+                    loss_sum += float(loss._data) * len(xb)
                     count += len(xb)
-                    outputs.append(out.data)
+                    outputs.append(out._data)
                     targets.append(yb)
         finally:
             model.train(was_training)
@@ -376,7 +376,7 @@ class Trainer:
     def _forward_all(self, X, batch_size):
         size = len(X) if batch_size is None else int(batch_size)
         with no_grad():
-            return np.concatenate([self.model(self._input(np.asarray(X[i:i + size]))).data
+            return np.concatenate([self.model(self._input(np.asarray(X[i:i + size])))._data
                                    for i in range(0, len(X), size)])
 
     def predict(self, x, batch_size=256, mc_samples=None):
