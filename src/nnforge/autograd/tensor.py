@@ -823,6 +823,9 @@ class Tensor(TensorBase):
             [self.shape[d] for d in np.atleast_1d(dim)]))
         return (centred * centred).sum(dim, keepdim=keepdim) / max(count - int(unbiased), 1)
 
+    def std(self, dim=None, keepdim=False, *, unbiased=True, axis=None, keepdims=None):
+        return self.var(dim, keepdim, unbiased=unbiased, axis=axis, keepdims=keepdims) ** 0.5
+
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
         return _reductions.Max.apply(self, dim=dim, keepdim=keepdim)
