@@ -183,6 +183,9 @@ def _promote(a, b):
         return b
     if b.kind == "b":
         return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:                    # integer with floating: the floating type, whatever its size
+        return a if ca > cb else b
     return np.promote_types(a, b)
 
 
@@ -205,8 +208,10 @@ _BOOL = np.dtype(np.bool_)
 
 def scalar_dtype(value):
     """The dtype a plain number takes part in promotion with (floats: the default dtype)."""
-    if isinstance(value, (_builtin_bool, np.bool_)):
+    if isinstance(value, _builtin_bool):
         return _BOOL
+    if isinstance(value, np.bool_):   # PyTorch reads a NumPy bool as a float number
+        return _default_float
     if isinstance(value, (_builtin_int, np.integer)):
         return _INT64
     if isinstance(value, (_builtin_float, np.floating)):

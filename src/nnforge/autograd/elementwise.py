@@ -15,6 +15,11 @@ def _shape(x):
     return np.shape(x)
 
 
+def _is_bool(x):
+    """A bool tensor's array or a Python bool (NumPy bools count as numbers, as in PyTorch)."""
+    return isinstance(x, bool) or isinstance(x, np.ndarray) and x.dtype.kind == "b"
+
+
 class Add(Function):
     """z = x + y."""
 
@@ -39,6 +44,9 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        if _is_bool(x) or _is_bool(y):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported; to invert a mask use `~` or logical_not()")
         x, y = promote_operands(x, y)
         ctx.shapes = (_shape(x), _shape(y))
         return np.subtract(x, y)
@@ -93,6 +101,12 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, x, y):
         x, y = promote_operands(x, y)
+        if _is_bool(x) and _is_bool(y):   # PyTorch: only a bool tensor ** a Python bool
+            if isinstance(y, np.ndarray):
+                raise NotImplementedError("pow is not implemented for bool tensors")
+            out = np.logical_or(x, not y)
+            ctx.save_for_backward(x, y, out)
+            return out
         out = np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
