@@ -20,7 +20,8 @@ def _is_freed(node):
 
 def _free(node):
     """Drop what the node saved for backward, keeping its edges (for `next_functions`)."""
-    kept = {k: node.__dict__[k] for k in ("parents", "_function") if k in node.__dict__}
+    kept = {k: node.__dict__[k] for k in ("parents", "_function", "retained")
+            if k in node.__dict__}
     node.__dict__.clear()
     node.__dict__.update(kept)
     node._freed = True
@@ -95,15 +96,15 @@ def _run(roots_and_grads, retain_graph, on_leaf, capture=None):
             on_leaf(node, g)
             continue
         node.check_versions()
-        retained = node.__dict__.get("retained")
-        if retained is not None:
-            _store_retained(retained, g)
         hooks = node.__dict__.get("hooks")
         if hooks:
             for hook in hooks:
                 replaced = hook(TensorBase._concrete._make(g, False, None))
                 if replaced is not None:
                     g = replaced._data if isinstance(replaced, TensorBase) else replaced
+        retained = node.__dict__.get("retained")
+        if retained is not None:   # after the hooks, as in PyTorch 2
+            _store_retained(retained, g)
         input_grads = type(node).backward(node, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
