@@ -155,6 +155,6 @@ class Function:
                 t = result
             saved.append(t)
         ctx._saved = tuple(saved)
-        ctx._saved_versions = tuple((_version_counter(t), _version_counter(t)[0])
-                                    for t in saved if t is not None)
+        ctx._saved_versions = tuple((t, _version_counter(t)[0]) for t in saved
+                                    if t is not None)
         return result

@@ -14,17 +14,17 @@ from .function import TensorBase
 __all__ = ["backward", "grad"]
 
 
-def _is_freed(node):
-    return getattr(node, "_freed", False)
-
-
 def _free(node):
-    """Drop what the node saved for backward, keeping its edges (for `next_functions`)."""
-    kept = {k: node.__dict__[k] for k in ("parents", "_function", "retained")
-            if k in node.__dict__}
-    node.__dict__.clear()
-    node.__dict__.update(kept)
-    node._freed = True
+    """Drop what the node saved for backward, keeping its edges (for `next_functions`),
+    the Function of a custom op and a retained tensor."""
+    state = node.__dict__
+    kept = state["parents"], state.get("_function"), state.get("retained")
+    state.clear()
+    state["parents"], state["_freed"] = kept[0], True
+    if kept[1] is not None:
+        state["_function"] = kept[1]
+    if kept[2] is not None:
+        state["retained"] = kept[2]
 
 
 def _freed_error():
@@ -51,7 +51,7 @@ def _topological_order(root):
         stack.append((node, True))
         if isinstance(node, TensorBase):
             continue
-        if _is_freed(node):
+        if node._freed:
             raise _freed_error()
         for parent in node.parents:
             if parent is not None and id(parent) not in visited:
@@ -95,14 +95,15 @@ def _run(roots_and_grads, retain_graph, on_leaf, capture=None):
         if isinstance(node, TensorBase):
             on_leaf(node, g)
             continue
-        node.check_versions()
-        hooks = node.__dict__.get("hooks")
+        if node._saved_versions or node._output_version is not None:
+            node.check_versions()
+        hooks = node.hooks
         if hooks:
             for hook in hooks:
                 replaced = hook(TensorBase._concrete._make(g, False, None))
                 if replaced is not None:
                     g = replaced._data if isinstance(replaced, TensorBase) else replaced
-        retained = node.__dict__.get("retained")
+        retained = node.retained
         if retained is not None:   # after the hooks, as in PyTorch 2
             _store_retained(retained, g)
         input_grads = type(node).backward(node, g)
@@ -111,8 +112,6 @@ def _run(roots_and_grads, retain_graph, on_leaf, capture=None):
         for parent, pg in zip(node.parents, input_grads):
             if pg is None or parent is None:
                 continue
-            if isinstance(pg, TensorBase):
-                pg = pg._data
             key = id(parent)
             previous = grads.get(key)
             grads[key] = pg if previous is None else previous + pg
@@ -129,6 +128,8 @@ def _merge(nodes):
 
 class _MergedRoots:
     """A stand-in node above several roots (never run, only ordered)."""
+
+    _freed = False
 
 
 def _store_retained(t, g):

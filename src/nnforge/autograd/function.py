@@ -83,6 +83,9 @@ class Function:
     is_view = False
     inputs = ()
     parents = ()
+    hooks = None
+    retained = None
+    _freed = False
     _saved_versions = ()
     _output_version = None
 
@@ -93,7 +96,8 @@ class Function:
         for a in args:
             if isinstance(a, TensorBase):
                 arrays.append(a._data)
-                requires_grad = requires_grad or a.requires_grad
+                if a.requires_grad:
+                    requires_grad = True
             else:
                 arrays.append(a)
         ctx = cls()
@@ -111,11 +115,19 @@ class Function:
     def record(self, args, result):
         """Remember the graph edges of this node and the versions backward will check."""
         self.inputs = args
-        self.parents = tuple(_edge(a) for a in args)
-        if self.saves_inputs:
-            self._saved_versions = tuple(
-                (counter, counter[0]) for counter in
-                (_version_counter(a) for a in args if isinstance(a, TensorBase)))
+        parents = []
+        saved = [] if self.saves_inputs else None
+        for a in args:
+            if isinstance(a, TensorBase):
+                parents.append((a if a._ctx is None else a._ctx) if a.requires_grad else None)
+                if saved is not None:
+                    counter = a._version
+                    saved.append((a, 0 if counter is None else counter[0]))
+            else:
+                parents.append(None)
+        self.parents = tuple(parents)
+        if saved:
+            self._saved_versions = saved
         if self.saves_output:
             self._output_version = (_version_counter(result), 0)
 
@@ -128,8 +140,9 @@ class Function:
 
     def check_versions(self):
         """Raise when a value saved for backward was changed in place after the forward."""
-        for counter, expected in self._saved_versions:
-            if counter[0] != expected:
+        for tensor, expected in self._saved_versions:
+            counter = tensor._version
+            if counter is not None and counter[0] != expected:
                 raise _modified_error(self, "an input", counter[0], expected)
         if self._output_version is not None:
             counter, expected = self._output_version

@@ -7,6 +7,7 @@ place and writes the result back into the tensor's memory (see `Tensor._record_i
 """
 import numpy as np
 
+from .dtypes import from_numpy_dtype
 from .function import Function, unbroadcast
 
 __all__ = ["Fill", "CopyFrom", "MaskedFill", "FillDiagonal", "SetItem", "can_cast",
@@ -25,8 +26,6 @@ def can_cast(source, target):
 
 
 def cast_error(source, target):
-    from .dtypes import from_numpy_dtype
-
     return RuntimeError(f"result type {from_numpy_dtype(source)} can't be cast to the desired "
                         f"output type {from_numpy_dtype(target)} of an in-place operation")
 

@@ -18,6 +18,7 @@ from . import dtypes as _dtypes
 from . import elementwise as _elementwise
 from . import engine as _engine
 from . import grad_mode as _grad_mode
+from . import graphviz as _graphviz
 from . import inplace as _inplace
 from . import linalg as _linalg
 from . import reductions as _reductions
@@ -226,7 +227,7 @@ class Tensor(TensorBase):
 
     @property
     def retains_grad(self):
-        return self._ctx is not None and self._ctx.__dict__.get("retained") is self
+        return self._ctx is not None and self._ctx.retained is self
 
     def register_hook(self, hook):
         """Call `hook(grad)` when this tensor's gradient is computed; a non-None return value
@@ -239,7 +240,9 @@ class Tensor(TensorBase):
                 self._hooks = []
             hooks = self._hooks
         else:
-            hooks = self._ctx.__dict__.setdefault("hooks", [])
+            if self._ctx.hooks is None:
+                self._ctx.hooks = []
+            hooks = self._ctx.hooks
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
@@ -256,11 +259,9 @@ class Tensor(TensorBase):
         """Graphviz DOT text of the graph that produced this tensor, values and gradients on
         the nodes (see `autograd.graphviz`); with `path`, also write it (PNG when the `dot`
         program is installed, else the .dot text). Call before backward()."""
-        from . import graphviz
-
-        dot = graphviz.to_dot(self, names=names, grads=grads)
+        dot = _graphviz.to_dot(self, names=names, grads=grads)
         if path is not None:
-            graphviz.render(dot, path)
+            _graphviz.render(dot, path)
         return dot
 
     # --- shape and printing -------------------------------------------------------------
