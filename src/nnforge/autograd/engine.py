@@ -5,7 +5,8 @@ the node that produced each input, or to the input itself when it is a leaf that
 grad. The walk is iterative (a 10,000-deep chain needs no recursion), every node's gradient
 is the sum over its uses, and leaf gradients accumulate across calls as in PyTorch. Unless
 `retain_graph` is set, each node drops its saved arrays as soon as it has been used, so the
-memory of a forward pass is released by the backward pass.
+memory of a forward pass is released by the backward pass (PyTorch keeps the emptied
+nodes; nnforge drops them too, so a kept loss holds no graph).
 """
 import numpy as np
 
@@ -15,16 +16,16 @@ __all__ = ["backward", "grad"]
 
 
 def _free(node):
-    """Drop what the node saved for backward, keeping its edges (for `next_functions`),
-    the Function of a custom op and a retained tensor."""
+    """Drop what the node saved for backward and its edges, so the graph above it can be
+    released; keep only what names it (a custom op's Function) and a retained tensor."""
     state = node.__dict__
-    kept = state["parents"], state.get("_function"), state.get("retained")
+    kept = state.get("_function"), state.get("retained")
     state.clear()
-    state["parents"], state["_freed"] = kept[0], True
+    state["_freed"] = True
+    if kept[0] is not None:
+        state["_function"] = kept[0]
     if kept[1] is not None:
-        state["_function"] = kept[1]
-    if kept[2] is not None:
-        state["retained"] = kept[2]
+        state["retained"] = kept[1]
 
 
 def _freed_error():
