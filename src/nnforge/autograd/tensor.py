@@ -86,7 +86,7 @@ class Tensor(TensorBase):
         array = _as_array(data, dtype)
         if requires_grad and array.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients, got dtype "
-                            f"{_FROM_NUMPY.get(array.dtype, array.dtype)}")
+                            f"{array.dtype}")
         self._init(array, bool(requires_grad))
 
     def _init(self, array, requires_grad):
