@@ -222,3 +222,19 @@ def test_float32_trajectories_equal_torch_float32(name, options):
     assert ours.data.dtype == np.float32
     np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-4, atol=1e-5)
     assert np.abs(ours.data - w0).max() > 1e-2
+
+
+def test_step_between_forward_and_backward_is_caught_like_torch():
+    import nnforge as nf
+
+    layer = nf.nn.Linear(3, 2)
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+    x = nf.randn(4, 3)
+    layer(x).sum().backward()
+    loss = layer(x).sum()                     # saved the weights of this version
+    opt.step()                                # changes them in place
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+    opt.zero_grad()
+    layer(x).sum().backward()                 # a fresh graph is fine
+    opt.step()

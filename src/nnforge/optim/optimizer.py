@@ -189,6 +189,7 @@ class Optimizer:
                 if self.decoupled_weight_decay and group.get("weight_decay", 0):
                     p._data *= 1.0 - group["lr"] * group["weight_decay"]
                 self.update(p, self._effective_grad(p, grad, group), state, group)
+                p._bump()   # a graph that saved the old values now refuses to backward
 
     @staticmethod
     def grad_of(p):
