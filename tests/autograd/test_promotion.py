@@ -125,3 +125,12 @@ def test_default_dtype_decides_python_floats():
     assert nf.tensor([1.0]).dtype == nf.float32
     with pytest.raises(TypeError, match="floating-point"):
         nf.set_default_dtype(nf.int64)
+
+
+def test_integer_to_a_negative_integer_power_fails_like_torch():
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]) ** -1
+    with pytest.raises((RuntimeError, ValueError), match="negative integer powers"):
+        nf.tensor([1, 2]) ** -1
+    assert (nf.tensor([1, 2]) ** -1.0).dtype == nf.float32
+    assert (nf.tensor([1, 2]) ** 2).dtype == nf.int64
