@@ -38,7 +38,8 @@ def test_empty_factories_match_torch_in_shape_and_dtype(call):
 
 
 @pytest.mark.parametrize("call", [
-    lambda lib: lib.rand(3, 4), lambda lib: lib.randn((2, 5)), lambda lib: lib.randn(3, dtype=lib.float64),
+    lambda lib: lib.rand(3, 4), lambda lib: lib.randn((2, 5)),
+    lambda lib: lib.randn(3, dtype=lib.float64),
     lambda lib: lib.randint(0, 10, (4,)), lambda lib: lib.randint(5, (2, 2)),
     lambda lib: lib.randperm(6), lambda lib: lib.normal(0.0, 1.0, size=(3,)),
     lambda lib: lib.normal(lib.zeros(4), lib.ones(4)), lambda lib: lib.rand_like(lib.zeros(2, 2)),

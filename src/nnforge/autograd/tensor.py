@@ -2,9 +2,9 @@
 
 Arithmetic, reductions and shape methods here are thin doors into the ops in
 `elementwise`, `reductions`, `shapes`, `linalg` and `activations`; the maths lives there.
-In-place methods (`add_`, `+=`, `t[i] = v` ...) follow autograd's rules: they bump the
-tensor's version counter, so a backward that needs the old value fails loudly instead of
-computing a wrong gradient.
+In-place methods (`add_`, `+=`, `t[i] = v` ...) live in `inplace.InPlaceMethods` and follow
+autograd's rules: they bump the tensor's version counter, so a backward that needs the old
+value fails loudly instead of computing a wrong gradient.
 
 Storage: `_data` is the NumPy array and `_grad` the gradient array. The PyTorch-facing
 `.data` and `.grad` are Tensors sharing that memory; `.grad` is cached, so reading it every
@@ -19,14 +19,13 @@ from . import elementwise as _elementwise
 from . import engine as _engine
 from . import grad_mode as _grad_mode
 from . import graphviz as _graphviz
-from . import inplace as _inplace
 from . import linalg as _linalg
 from . import reductions as _reductions
 from . import shapes as _shapes
 from .device import CPU as _CPU
 from .device import cpu_only_error, to_device
 from .function import TensorBase, _version_counter
-from .. import random as _random
+from .inplace import InPlaceMethods
 
 _FROM_NUMPY = _dtypes._FROM_NUMPY
 
@@ -69,7 +68,7 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(TensorBase):
+class Tensor(TensorBase, InPlaceMethods):
     """An n-dimensional array with reverse-mode automatic differentiation.
 
     `data` is a detached Tensor sharing this tensor's memory; `grad` is None or a Tensor of
@@ -566,231 +565,6 @@ class Tensor(TensorBase):
 
     def minimum(self, other):
         return _elementwise.Minimum.apply(self, other)
-
-    # --- in place (autograd's rules: see the module docstring) -----------------------------
-    def _bump(self):
-        counter = self._version
-        if counter is None:
-            self._version = [1]
-        else:
-            counter[0] += 1
-
-    def _check_inplace(self, recording):
-        """Refuse the in-place changes autograd cannot follow."""
-        if not _grad_mode.enabled:
-            return
-        if self.requires_grad and self._ctx is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation. "
-                "Change parameters inside `with nnforge.no_grad():` (or change `.data`).")
-        base = self._base
-        if base is not None and (recording or base.requires_grad):
-            if base.requires_grad and base._ctx is None:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place "
-                    "operation. Change it inside `with nnforge.no_grad():`.")
-            raise RuntimeError(
-                "nnforge cannot record an in-place change of a view (a slice, reshape or "
-                "transpose) of a tensor that is part of the graph; change the tensor itself "
-                "(t[index] = value) or clone() the view first.")
-
-    def _recording(self, *others):
-        if not _grad_mode.enabled:
-            return False
-        if self.requires_grad:
-            return True
-        return any(isinstance(o, TensorBase) and o.requires_grad for o in others)
-
-    def _record_inplace(self, op, *args, **kwargs):
-        """Run `op` out of place, write the result into this tensor's memory and make this
-        tensor the op's output in the graph (its old node becomes the op's input)."""
-        source = self
-        if op.saves_inputs:   # the op keeps the old values for backward: give it a copy
-            source = Tensor._make(self._data.copy(), self.requires_grad, self._ctx)
-        result = op.apply(source, *args, **kwargs)
-        self._write(result._data)
-        if result.requires_grad:
-            node = result._ctx
-            self._ctx = node
-            self.requires_grad = True
-            if op.saves_output:
-                node._output_version = (self._version, self._version[0])
-        return self
-
-    def _write(self, values):
-        if not _inplace.can_cast(values.dtype, self._data.dtype):
-            raise _inplace.cast_error(values.dtype, self._data.dtype)
-        np.copyto(self._data, values, casting="unsafe")
-        self._bump()
-
-    def _binary_(self, op, ufunc, other):
-        if self._recording(other):
-            self._check_inplace(True)
-            return self._record_inplace(op, other)
-        self._check_inplace(False)
-        data, value = self._data, _array_of(other)
-        if type(value) is not np.ndarray or value.dtype != data.dtype:
-            target = _dtypes.result_type(data, value)
-            if ufunc is np.true_divide and target.kind not in "fc":
-                target = _dtypes.default_float()
-            if not _inplace.can_cast(target, data.dtype):
-                raise _inplace.cast_error(target, data.dtype)
-        ufunc(data, value, out=data, casting="unsafe")
-        self._bump()
-        return self
-
-    def _unary_(self, op, compute, floating=False, **kwargs):
-        if self._recording():
-            self._check_inplace(True)
-            return self._record_inplace(op, **kwargs)
-        self._check_inplace(False)
-        if floating and self._data.dtype.kind not in "fc":
-            raise _inplace.cast_error(_dtypes.default_float(), self._data.dtype)
-        compute(self._data)
-        self._bump()
-        return self
-
-    def __iadd__(self, other):
-        return self._binary_(_elementwise.Add, np.add, other)
-
-    def __isub__(self, other):
-        return self._binary_(_elementwise.Sub, np.subtract, other)
-
-    def __imul__(self, other):
-        return self._binary_(_elementwise.Mul, np.multiply, other)
-
-    def __itruediv__(self, other):
-        return self._binary_(_elementwise.Div, np.true_divide, other)
-
-    def __ipow__(self, other):
-        return self._binary_(_elementwise.Pow, np.power, other)
-
-    def add_(self, other, alpha=1):
-        return self.__iadd__(other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return self.__isub__(other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
-        return self.__imul__(other)
-
-    def div_(self, other):
-        return self.__itruediv__(other)
-
-    def pow_(self, exponent):
-        return self.__ipow__(exponent)
-
-    def neg_(self):
-        return self._unary_(_elementwise.Neg, lambda a: np.negative(a, out=a))
-
-    def abs_(self):
-        return self._unary_(_elementwise.Abs, lambda a: np.abs(a, out=a))
-
-    def exp_(self):
-        return self._unary_(_elementwise.Exp, lambda a: np.exp(a, out=a), floating=True)
-
-    def log_(self):
-        return self._unary_(_elementwise.Log, lambda a: np.log(a, out=a), floating=True)
-
-    def sqrt_(self):
-        return self._unary_(_elementwise.Sqrt, lambda a: np.sqrt(a, out=a), floating=True)
-
-    def tanh_(self):
-        return self._unary_(_activations.Tanh, lambda a: np.tanh(a, out=a), floating=True)
-
-    def sigmoid_(self):
-        def compute(a):
-            a[...] = _activations.Sigmoid.forward(_inplace.Scratch(), a)
-        return self._unary_(_activations.Sigmoid, compute, floating=True)
-
-    def relu_(self):
-        return self._unary_(_activations.ReLU, lambda a: np.maximum(a, 0, out=a))
-
-    def clamp_(self, min=None, max=None):
-        low, high = _array_of(min), _array_of(max)
-        if low is None and high is None:
-            raise ValueError("clamp_(): at least one of min and max must be given")
-        return self._unary_(_elementwise.Clamp, lambda a: np.clip(a, low, high, out=a),
-                            min=low, max=high)
-
-    clip_ = clamp_
-
-    def clamp_min_(self, min):
-        return self.clamp_(min=min)
-
-    def clamp_max_(self, max):
-        return self.clamp_(max=max)
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def fill_(self, value):
-        value = _array_of(value)
-        return self._unary_(_inplace.Fill, lambda a: a.fill(value), value=value)
-
-    def copy_(self, src, non_blocking=False):
-        """Copy `src`'s values (broadcast, cast to this dtype) into this tensor."""
-        if self._recording(src):
-            self._check_inplace(True)
-            return self._record_inplace(_inplace.CopyFrom, src)
-        self._check_inplace(False)
-        np.copyto(self._data, _array_of(src), casting="unsafe")
-        self._bump()
-        return self
-
-    def masked_fill_(self, mask, value):
-        mask = np.asarray(_array_of(mask), dtype=bool)
-        value = _array_of(value)
-        return self._unary_(_inplace.MaskedFill, lambda a: np.copyto(a, value, where=mask),
-                            mask=mask, value=value)
-
-    def masked_fill(self, mask, value):
-        return _inplace.MaskedFill.apply(self, mask=np.asarray(_array_of(mask), dtype=bool),
-                                         value=_array_of(value))
-
-    def fill_diagonal_(self, fill_value, wrap=False):
-        return self._unary_(_inplace.FillDiagonal,
-                            lambda a: np.fill_diagonal(a, fill_value, wrap=wrap),
-                            value=fill_value, wrap=wrap)
-
-    def _random_(self, draw):
-        if self._data.dtype.kind not in "fc":
-            raise TypeError(f"random fill of a tensor of dtype {self.dtype}: expected a "
-                            "floating-point tensor")
-        self._check_inplace(False)
-        self._data[...] = draw(self._data.shape)
-        self._bump()
-        if self._ctx is not None:   # new values that do not depend on the old ones
-            self.detach_()
-        return self
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        """Fill with draws from U(a, b) (the library's seeded generator by default)."""
-        rng = _random.resolve_generator(generator)
-        return self._random_(lambda shape: rng.uniform(a, b, shape))
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        """Fill with draws from N(mean, std^2) (the library's seeded generator by default)."""
-        rng = _random.resolve_generator(generator)
-        return self._random_(lambda shape: rng.normal(mean, std, shape))
-
-    def bernoulli_(self, p=0.5, generator=None):
-        rng = _random.resolve_generator(generator)
-        return self._random_(lambda shape: rng.random(shape) < p)
-
-    def exponential_(self, lambd=1.0, generator=None):
-        rng = _random.resolve_generator(generator)
-        return self._random_(lambda shape: rng.exponential(1.0 / lambd, shape))
-
-    def __setitem__(self, index, value):
-        index = _shapes._plain_index(index)
-        if self._recording(value):
-            self._check_inplace(True)
-            self._record_inplace(_inplace.SetItem, value, index=index)
-            return
-        self._check_inplace(False)
-        self._data[index] = _array_of(value)
-        self._bump()
 
     # --- activations ------------------------------------------------------------------
     def relu(self):

@@ -237,7 +237,8 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement init_state(p, group)")
 
     def update(self, p, g, state, group):
-        """Apply the rule to ``p._data`` (the parameter's array) in place, given the effective gradient ``g``."""
+        """Apply the rule to ``p._data`` (the parameter's array) in place, given the effective
+        gradient ``g``."""
         raise NotImplementedError(f"{type(self).__name__} must implement update(p, g, state, "
                                   "group)")
 
