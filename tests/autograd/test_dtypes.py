@@ -78,3 +78,26 @@ def test_item_tolist_and_format_like_torch():
     assert nf.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
     assert isinstance(nf.tensor([2.5]).item(), float)
     assert list(range(nf.tensor(3))) == [0, 1, 2]
+
+
+def test_new_factories_take_this_tensors_dtype_like_torch():
+    ours, theirs = nf.ones(2, dtype=nf.float64), torch.ones(2, dtype=torch.float64)
+    for call in (lambda t: t.new_zeros(2, 3), lambda t: t.new_ones((4,)),
+                 lambda t: t.new_full((2,), 7), lambda t: t.new_tensor([1, 2]),
+                 lambda t: t.new_zeros(2, dtype=t.new_tensor([1]).long().dtype)):
+        a, b = call(ours), call(theirs)
+        assert a.shape == tuple(b.shape)
+        assert str(a.dtype).split(".")[1] == str(b.dtype).split(".")[1]
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert ours.new_empty(3).shape == (3,)
+    assert ours.new_zeros(2, requires_grad=True).requires_grad
+
+
+def test_variable_is_the_tensor_itself():
+    from nnforge.autograd import Variable
+
+    x = nf.tensor([1.0, 2.0])
+    assert Variable(x) is x
+    v = Variable(nf.tensor([3.0]), requires_grad=True)
+    (v * 2).sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), [2.0])

@@ -16,6 +16,13 @@ from .shapes import cat, stack
 from .tensor import Tensor, tensor
 
 
+def Variable(data, requires_grad=False):
+    """What old PyTorch code wraps tensors in: since PyTorch 0.4 simply the tensor itself
+    (with `requires_grad` set when asked)."""
+    t = data if isinstance(data, Tensor) else Tensor(data)
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def where(condition, x, y):
     """Elementwise choice: x where `condition` is true, else y (PyTorch's dtype promotion
     between x and y)."""
@@ -26,4 +33,4 @@ def where(condition, x, y):
 __all__ = ["ArrayFunction", "Function", "FunctionCtx", "GradcheckError", "Tensor", "cat",
            "device", "dtypes", "enable_grad", "grad", "gradcheck", "inference_mode",
            "is_grad_enabled", "no_grad", "set_grad_enabled", "stack", "tensor",
-           "unbroadcast", "where"]
+           "unbroadcast", "Variable", "where"]

@@ -54,6 +54,13 @@ def _array_of(x):
     return x._data if isinstance(x, TensorBase) else x
 
 
+def _sizes(size):
+    """`f(2, 3)` and `f((2, 3))` both mean shape (2, 3)."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(n) for n in size)
+
+
 _OPERAND_TYPES = (np.ndarray, np.generic, int, float, complex, list, tuple)
 
 
@@ -409,6 +416,33 @@ class Tensor(TensorBase, InPlaceMethods):
 
     def bool(self):
         return self._cast(np.dtype(np.bool_))
+
+    def _new(self, array, dtype, requires_grad):
+        target = self._data.dtype if dtype is None else _dtypes.to_numpy_dtype(dtype)
+        t = Tensor._make(np.asarray(array, dtype=target), False, None)
+        return t.requires_grad_(True) if requires_grad else t
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of the given size with this tensor's dtype (PyTorch's `new_zeros`)."""
+        to_device(device)
+        return self._new(np.zeros(_sizes(size)), dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        to_device(device)
+        return self._new(np.ones(_sizes(size)), dtype, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        to_device(device)
+        return self._new(np.full(_sizes((size,)), fill_value), dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        to_device(device)
+        return self._new(np.empty(_sizes(size)), dtype, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        """A copy of `data` with this tensor's dtype (unless `dtype` is given)."""
+        to_device(device)
+        return self._new(np.array(_array_of(data)), dtype, requires_grad)
 
     def cpu(self):
         return self
