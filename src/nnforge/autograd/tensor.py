@@ -180,7 +180,7 @@ class Tensor(TensorBase, InPlaceMethods):
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
-        return self._data
+        return self._data.copy() if copy else self._data
 
     def __dlpack__(self, **kwargs):
         """Zero-copy exchange with other array libraries (`torch.tensor(nnforge_tensor)`)."""
