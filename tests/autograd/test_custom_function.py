@@ -132,3 +132,46 @@ def test_autograd_grad_returns_gradients_without_touching_dot_grad():
     np.testing.assert_allclose(g_x.numpy(), 8 * x.detach().numpy())
     with pytest.raises(RuntimeError, match="not used"):
         nf.autograd.grad((x * 2).sum(), [x, nf.tensor([1.0], requires_grad=True)])
+
+
+def _define_two_outputs(lib):
+    class SortWithIndices(lib.autograd.Function):
+        """Two outputs, one of them not differentiable (like torch.sort)."""
+
+        @staticmethod
+        def forward(ctx, x):
+            order = lib.tensor(np.argsort(x.detach().numpy(), kind="stable"))
+            values = x[order]
+            scaled = values * 2
+            ctx.mark_non_differentiable(order)
+            ctx.save_for_backward(order)
+            return values, scaled, order
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_scaled, grad_order):
+            order, = ctx.saved_tensors
+            grad = lib.zeros_like(grad_values)
+            grad[order] = grad_values + 2 * grad_scaled
+            return grad
+
+    return SortWithIndices
+
+
+def test_custom_function_with_several_outputs_matches_torch():
+    x = np.array([0.3, -1.2, 2.5, 0.7])
+    results = []
+    for lib in (nf, torch):
+        t = lib.tensor(x, requires_grad=True)
+        values, scaled, order = _define_two_outputs(lib).apply(t)
+        assert not order.requires_grad and values.requires_grad
+        (values * lib.tensor([1.0, 2.0, 3.0, 4.0], dtype=lib.float64)).sum().backward(
+            retain_graph=True)
+        first = t.grad.numpy().copy()
+        t.grad = None
+        (scaled ** 2).sum().backward()
+        results.append((values.detach().numpy(), first, t.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs)
+    x = nf.tensor(x, requires_grad=True)
+    fn = _define_two_outputs(nf)
+    assert gradcheck(lambda x: fn.apply(x)[:2], x)

@@ -28,6 +28,43 @@ from .function import TensorBase, _version_counter
 __all__ = ["Function", "FunctionCtx"]
 
 
+class _Packet:
+    """Gradients of several outputs of one node on their way to it: {output index: array}.
+    The engine adds up the gradients reaching a node with `+`, which merges packets."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def __add__(self, other):
+        parts = dict(self.parts)
+        for i, g in other.parts.items():
+            parts[i] = parts[i] + g if i in parts else g
+        return _Packet(parts)
+
+
+class _OutputSlot(_ArrayFunction):
+    """The graph node of output `index` of a custom Function with several outputs: it hands
+    its gradient on to the Function's node, labelled with the output's index."""
+
+    saves_inputs = False
+
+    def __init__(self, node, index):
+        self.parents = (node,)
+        self.index = index
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (_Packet({ctx.index: grad}),)
+
+    def name(self):
+        return self.parents[0].name() if self.parents else "OutputSlot"
+
+    def __repr__(self):
+        return f"<{self.name()} output {self.index}>" if not self._freed else "<freed>"
+
+
 class FunctionCtx(_ArrayFunction):
     """The `ctx` a custom Function's forward and backward receive; it is also the graph node
     (`grad_fn`) of the outputs."""
@@ -65,8 +102,14 @@ class FunctionCtx(_ArrayFunction):
     def backward(ctx, grad):
         """Engine entry: call the user's backward with Tensors, return arrays."""
         make = TensorBase._concrete._make
+        if isinstance(grad, _Packet):          # several outputs: one gradient each
+            grads_out = [make(grad.parts[i] if i in grad.parts else np.zeros(shape, dtype),
+                              False, None)
+                         for i, (shape, dtype) in enumerate(ctx._output_layout)]
+        else:
+            grads_out = [make(grad, False, None)]
         with grad_mode.no_grad():
-            result = ctx._function.backward(ctx, make(grad, False, None))
+            result = ctx._function.backward(ctx, *grads_out)
         if not isinstance(result, tuple):
             result = (result,)
         if len(result) != len(ctx.parents):
@@ -102,9 +145,9 @@ class Function:
     """Base class of custom differentiable ops: subclass it with static
     ``forward(ctx, *args)`` and ``backward(ctx, *grads)`` and call ``YourOp.apply(...)``.
 
-    `forward` runs with gradient recording off and returns one Tensor. `backward` receives
-    the gradient of that output and returns one gradient per argument of forward (None for
-    arguments that need none). The ctx offers `save_for_backward`, `saved_tensors`,
+    `forward` runs with gradient recording off and returns a Tensor or a tuple of Tensors.
+    `backward` receives one gradient per output (zeros for outputs that got none) and returns
+    one gradient per argument of forward (None for arguments that need none). The ctx offers `save_for_backward`, `saved_tensors`,
     `needs_input_grad` and `mark_non_differentiable`.
     """
 
@@ -131,30 +174,35 @@ class Function:
                                   for a in args)
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args)
-        if isinstance(out, (tuple, list)):
-            raise NotImplementedError(f"{cls.__name__}.forward returned {len(out)} outputs; "
-                                      f"nnforge's custom Functions support one output Tensor")
-        if not isinstance(out, TensorBase):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, got "
-                            f"{type(out).__name__}")
+        multiple = isinstance(out, (tuple, list))
+        outputs = tuple(out) if multiple else (out,)
+        for o in outputs:
+            if not isinstance(o, TensorBase):
+                raise TypeError(f"{cls.__name__}.forward must return Tensors, got "
+                                f"{type(o).__name__}")
+        skip = getattr(ctx, "_non_differentiable", ())
         recording = grad_mode.enabled and any(p is not None for p in ctx.parents)
-        if recording and id(out) in getattr(ctx, "_non_differentiable", ()):
-            recording = False
         to_save = ctx.__dict__.pop("_to_save", ())
-        if not recording:
+        if not recording or all(id(o) in skip for o in outputs):
             ctx._saved = to_save
-            return out if not out.requires_grad else out.detach()
-        # the output is a fresh Tensor on the same memory, so the user's tensor objects
+            results = tuple(o.detach() if o.requires_grad else o for o in outputs)
+            return results if multiple else results[0]
+        # each output is a fresh Tensor on the same memory, so the user's tensor objects
         # (possibly an input returned as is) keep their own place in the graph
-        result = TensorBase._concrete._make(out._data, True, ctx)
-        result._version = _version_counter(out)
+        make = TensorBase._concrete._make
+        ctx._output_layout = tuple((o.shape, o._data.dtype) for o in outputs)
+        results = []
+        for i, o in enumerate(outputs):
+            if id(o) in skip:
+                results.append(o.detach())
+                continue
+            result = make(o._data, True, _OutputSlot(ctx, i) if multiple else ctx)
+            result._version = _version_counter(o)
+            results.append(result)
         ctx.inputs = args
-        saved = []
-        for t in to_save:
-            if t is out:
-                t = result
-            saved.append(t)
-        ctx._saved = tuple(saved)
+        replaced = {id(o): r for o, r in zip(outputs, results)}
+        saved = tuple(None if t is None else replaced.get(id(t), t) for t in to_save)
+        ctx._saved = saved
         ctx._saved_versions = tuple((t, _version_counter(t)[0]) for t in saved
                                     if t is not None)
-        return result
+        return tuple(results) if multiple else results[0]
