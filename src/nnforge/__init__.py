@@ -28,6 +28,24 @@ __version__ = "0.1.0"
 _tune_allocator()          # see nnforge.allocator: no page-fault churn between steps
 
 
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "train", "tune", "diagnose", "report",
+                "sklearn")
+
+
+def __getattr__(name):
+    """Sub-packages load on first use (`nnforge.nn`, `nnforge.optim` ...), so that
+    `import nnforge as torch; torch.nn.Linear` works without importing them all up front."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module 'nnforge' has no attribute {name!r}")
+
+
 def is_tensor(obj):
     """True for nnforge Tensors (and Parameters)."""
     return isinstance(obj, Tensor)
