@@ -7,7 +7,7 @@ the NumPy spellings of the same type (`t.dtype == np.float32`).
 """
 import numpy as np
 
-__all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double", "bfloat16",
+__all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double",
            "int8", "int16", "int32", "int64", "short", "int", "long", "uint8", "bool",
            "get_default_dtype", "set_default_dtype", "result_type", "promote_types",
            "to_numpy_dtype", "from_numpy_dtype"]
@@ -89,7 +89,6 @@ uint8 = dtype("uint8", np.uint8)
 bool = dtype("bool", np.bool_)
 complex64 = dtype("complex64", np.complex64)
 complex128 = dtype("complex128", np.complex128)
-bfloat16 = None  # NumPy has no bfloat16; kept out of the table on purpose
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64,
         complex128)
@@ -98,8 +97,6 @@ _FROM_NUMPY = {d.dtype: d for d in _ALL}
 _FROM_NUMPY.update({np.dtype(np.uint16): dtype("uint16", np.uint16),
                     np.dtype(np.uint32): dtype("uint32", np.uint32),
                     np.dtype(np.uint64): dtype("uint64", np.uint64)})
-del bfloat16
-__all__.remove("bfloat16")
 
 _default_float = np.dtype(np.float32)
 
