@@ -54,7 +54,7 @@ def train(make_optimizer, X_train, y_train, X_val, y_val):
             total += float(loss) * len(index)
         losses.append(total / len(X_train))
     with nnforge.no_grad():
-        predictions = model(nnforge.tensor(X_val)).data.argmax(axis=1)
+        predictions = model(nnforge.tensor(X_val)).numpy().argmax(axis=1)
     return losses, float((predictions == y_val).mean())
 
 

@@ -81,7 +81,7 @@ def test_hand_written_loop_with_epoch_scheduler_and_manual_evaluation(digits):
         scheduler.step()
         model.eval()
         with nnforge.no_grad():
-            accuracy = (model(nnforge.tensor(X_val)).data.argmax(1) == y_val).mean()
+            accuracy = (model(nnforge.tensor(X_val)).numpy().argmax(1) == y_val).mean()
     assert accuracy > 0.85
 
 

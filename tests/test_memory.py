@@ -96,7 +96,7 @@ class Probe(nn.Module):
 
     def forward(self, x):
         self.refs.append(weakref.ref(x))
-        self.refs.append(weakref.ref(x.data))
+        self.refs.append(weakref.ref(x.numpy()))
         if x.grad_fn is not None:
             self.refs.append(weakref.ref(x.grad_fn))
         return x

@@ -3,18 +3,69 @@
 `import nnforge` loads NumPy only; plotting, configs and other optional features load
 their dependencies when first used. It also sets glibc malloc's thresholds so that
 training steps reuse freed memory (`nnforge.allocator`; NNFORGE_MALLOC_TUNING=0 opts out).
+
+PyTorch code should need only `import nnforge as torch`: the names below mirror torch's
+top level (tensor factories, dtypes, devices, grad modes), and the sub-packages `nn`,
+`optim`, `autograd`, `cuda`, `backends` and `accelerator` are reachable as attributes.
 """
 from .allocator import tune_from_environment as _tune_allocator
-from .autograd import (Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor,
-                       where)
-from .random import manual_seed
+from . import autograd
+from .autograd import (Tensor, cat, enable_grad, inference_mode, is_grad_enabled, no_grad,
+                       set_grad_enabled, stack, where)
+from .autograd.device import device
+from .autograd.dtypes import (bool, complex64, complex128, double, dtype, float, float16,
+                              float32, float64, get_default_dtype, half, int, int8, int16,
+                              int32, int64, long, promote_types, set_default_dtype, short,
+                              uint8)
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, logspace, normal, ones, ones_like, rand, rand_like, randint,
+                       randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .random import Generator, manual_seed
+from . import accelerator, backends, cuda
 
 __version__ = "0.1.0"
 
 _tune_allocator()          # see nnforge.allocator: no page-fault churn between steps
 
-__all__ = ["Tensor", "cat", "enable_grad", "is_grad_enabled", "load", "manual_seed",
-           "no_grad", "save", "stack", "tensor", "where", "__version__"]
+
+_SUBPACKAGES = ("nn", "optim", "utils", "data", "train", "tune", "diagnose", "report",
+                "sklearn")
+
+
+def __getattr__(name):
+    """Sub-packages load on first use (`nnforge.nn`, `nnforge.optim` ...), so that
+    `import nnforge as torch; torch.nn.Linear` works without importing them all up front."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module 'nnforge' has no attribute {name!r}")
+
+
+def is_tensor(obj):
+    """True for nnforge Tensors (and Parameters)."""
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(t):
+    return t.is_floating_point()
+
+
+def numel(t):
+    return t.numel()
+
+
+def result_type(a, b):
+    """The dtype PyTorch's promotion gives `a op b` (tensors or numbers)."""
+    from .autograd.dtypes import from_numpy_dtype, result_type as _result_type
+
+    def operand(x):
+        return x._data if isinstance(x, Tensor) else x
+    return from_numpy_dtype(_result_type(operand(a), operand(b)))
 
 
 def save(state_dict, path, metadata=None):
@@ -27,3 +78,16 @@ def load(path):
     """Read a safetensors file written by `save` (or by PyTorch) into a dict of arrays."""
     from .serialization import load as _load
     return _load(path)
+
+
+__all__ = ["Generator", "Tensor", "accelerator", "arange", "as_tensor", "autograd", "backends",
+           "bool", "cat", "complex64", "complex128", "cuda", "device", "double", "dtype",
+           "empty", "empty_like", "enable_grad", "eye", "float", "float16", "float32",
+           "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half",
+           "inference_mode", "int", "int8", "int16", "int32", "int64", "is_floating_point",
+           "is_grad_enabled", "is_tensor", "linspace", "load", "logspace", "long",
+           "manual_seed", "no_grad", "normal", "numel", "ones", "ones_like",
+           "promote_types", "rand", "rand_like", "randint", "randint_like", "randn",
+           "randn_like", "randperm", "result_type", "save", "set_default_dtype",
+           "set_grad_enabled", "short", "stack", "tensor", "uint8", "where", "zeros",
+           "zeros_like", "__version__"]

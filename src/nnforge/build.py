@@ -307,7 +307,7 @@ def _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session, st
     resume_state = session.attach(run)
     summary = {"name": config.name, "seed": config.seed, "nnforge_version": __version__,
                "data": run.data_info,
-               "parameters": int(sum(p.data.size for p in run.model.parameters()))}
+               "parameters": int(sum(p._data.size for p in run.model.parameters()))}
     try:
         with handle_signals(run.trainer):
             history = fit_run(run, verbose=0 if quiet else 1, progress_stream=progress_stream,

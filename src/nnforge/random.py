@@ -29,7 +29,30 @@ def resolve_generator(generator=None):
         return _default
     if isinstance(generator, np.random.Generator):
         return generator
+    if isinstance(generator, Generator):
+        return generator.numpy_generator
     if isinstance(generator, (int, np.integer)):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"expected a numpy.random.Generator, an int seed or None, got "
+    raise TypeError(f"expected a numpy.random.Generator, an nnforge.Generator, an int seed or "
+                    f"None, got "
                     f"{type(generator).__name__}")
+
+
+class Generator:
+    """A random generator of its own (PyTorch's `torch.Generator`), for `generator=`
+    arguments; `manual_seed(seed)` restarts it."""
+
+    def __init__(self, device="cpu"):
+        if str(device).split(":")[0] != "cpu":
+            raise RuntimeError(f"nnforge runs on the CPU only; device {device!r} is not "
+                               "available")
+        self.numpy_generator = np.random.default_rng()
+        self._seed = None
+
+    def manual_seed(self, seed):
+        self._seed = int(seed)
+        self.numpy_generator = np.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self):
+        return self._seed

@@ -22,7 +22,7 @@ def _as_array(name, value):
         value = value.detach().cpu().numpy()
     elif not isinstance(value, np.ndarray) and isinstance(getattr(value, "data", None),
                                                           np.ndarray):
-        value = value.data                                      # nnforge Tensor / Parameter
+        value = value._data                                      # nnforge Tensor / Parameter
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"save(): entry {name!r} has dtype {array.dtype}; only bool, integer "

@@ -64,7 +64,7 @@ def test_max_pool_ties_route_like_pytorch(kernel, stride, padding):
     x = np.concatenate([x, -x, np.zeros_like(x)], axis=1)      # (1, 3, 5, 6)
     ours = Tensor(x, requires_grad=True)
     out = MaxPool2d.apply(ours, kernel_size=kernel, stride=stride, padding=padding)
-    grad = np.arange(1.0, out.data.size + 1).reshape(out.shape)
+    grad = np.arange(1.0, out.numpy().size + 1).reshape(out.shape)
     out.backward(grad)
     theirs = torch.tensor(x, requires_grad=True)
     ref = torch.nn.functional.max_pool2d(theirs, kernel, stride, padding)

@@ -188,7 +188,7 @@ def _grads(fn_ours, fn_torch, *arrays):
     ours = [nf.tensor(a, requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, ref = fn_ours(*ours), fn_torch(*theirs)
-    g = np.arange(1, out.data.size + 1, dtype=np.float64).reshape(out.shape)
+    g = np.arange(1, out.numpy().size + 1, dtype=np.float64).reshape(out.shape)
     out.backward(g)
     ref.backward(torch.from_numpy(g))
     np.testing.assert_allclose(out.data, ref.detach().numpy())

@@ -50,7 +50,7 @@ def test_range_test_uses_copies_of_the_real_optimizer():
     model = nn.Sequential(nn.Linear(5, 16, generator=rng), nn.ReLU(),
                           nn.Linear(16, 2, generator=rng))
     opt = optim.SGD(model.parameters(), lr=0.123, momentum=0.9)
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.numpy().copy() for p in model.parameters()]
     result = lr_range_test(model, opt, nn.CrossEntropyLoss(), X, y, num_steps=60)
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))
     assert opt.param_groups[0]["lr"] == 0.123 and opt.steps_taken == 0

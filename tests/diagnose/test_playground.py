@@ -14,12 +14,12 @@ from nnforge.diagnose.playground import SURFACES, gradient, hessian, plot_trajec
 def manual_loop(cls, fn, start, steps, **kw):
     p = nnforge.tensor(np.array(start, dtype=np.float64), requires_grad=True)
     opt = cls([p], **kw)
-    points = [p.data.copy()]
+    points = [p.numpy().copy()]
     for _ in range(steps):
         opt.zero_grad()
         fn(p).backward()
         opt.step()
-        points.append(p.data.copy())
+        points.append(p.numpy().copy())
     return np.array(points)
 
 

@@ -60,15 +60,15 @@ def test_default_init_is_pytorch_kaiming_uniform():
 def test_named_initializer():
     conv = Conv2d(20, 30, 3, generator=0, init="he_normal")
     std = np.sqrt(2 / (20 * 9))
-    assert abs(conv.weight.data.std() - std) < 0.03 * std
+    assert abs(conv.weight.numpy().std() - std) < 0.03 * std
     np.testing.assert_array_equal(conv.bias.data, 0)
 
 
 def test_weight_sharing_parameter_counts():
     # weight sharing: one unit on a 5x5 patch of a 3-channel image needs 75 weights, three
     # such filters 225, however large the image is
-    assert Conv2d(3, 1, 5, bias=False).weight.data.size == 75
-    assert Conv2d(3, 3, 5, bias=False).weight.data.size == 225
+    assert Conv2d(3, 1, 5, bias=False).weight.numpy().size == 75
+    assert Conv2d(3, 3, 5, bias=False).weight.numpy().size == 225
 
 
 def test_generator_makes_init_repeatable():

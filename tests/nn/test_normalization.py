@@ -77,7 +77,7 @@ def test_running_update_uses_unbiased_variance(rng):
     np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(0))
     np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * x.var(0, ddof=1))
     # ...while the output is normalized with the biased variance
-    out = bn(Tensor(x)).data
+    out = bn(Tensor(x)).numpy()
     np.testing.assert_allclose(out.var(0), x.var(0) / (x.var(0) + 1e-5), rtol=1e-9)
 
 

@@ -57,7 +57,7 @@ def run_nnforge(cls, options, steps=30, groups=None, params=None, optimizer=None
         opt.zero_grad()
         nn_loss(params).backward()
         opt.step()
-        trajectory.append([p.data.copy() for p in params])
+        trajectory.append([p.numpy().copy() for p in params])
     return trajectory, params, opt
 
 
@@ -146,7 +146,7 @@ def minimize(optimizer_factory, problem, steps):
             loss = (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
         loss.backward()
         opt.step()
-    return p.data.copy()
+    return p.numpy().copy()
 
 
 @pytest.fixture

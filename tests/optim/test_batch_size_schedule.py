@@ -70,7 +70,7 @@ def test_growing_batch_matches_lr_decay_with_fewer_updates():
                 opt.step()
                 updates += 1
         with nnforge.no_grad():
-            accuracy = float((model(nnforge.tensor(X[val])).data.argmax(1) == y[val]).mean())
+            accuracy = float((model(nnforge.tensor(X[val])).numpy().argmax(1) == y[val]).mean())
         return accuracy, updates
 
     decay_accuracy, decay_updates = run(optim.schedules.multistep(0.05, [10, 20], 0.2),

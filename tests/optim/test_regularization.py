@@ -67,7 +67,7 @@ def test_exempt_parameters_are_untouched_by_decay(cls, options):
     checks movement, not shrinkage)."""
     model = _model()
     opt = cls(optim.regularized_param_groups(model, weight_decay=0.5, l1=0.1), **options)
-    before = {n: p.data.copy() for n, p in model.named_parameters()}
+    before = {n: p.numpy().copy() for n, p in model.named_parameters()}
     for _ in range(3):
         for p in model.parameters():
             p.grad = np.zeros_like(p.data)

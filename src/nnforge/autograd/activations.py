@@ -14,6 +14,9 @@ from .function import Function, unbroadcast
 class ReLU(Function):
     """max(0, x); the gradient at exactly 0 is 0 (PyTorch's convention)."""
 
+    saves_inputs = False
+    saves_output = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.maximum(x, 0)
@@ -40,6 +43,9 @@ def _sigmoid(x):
 class Sigmoid(Function):
     """1 / (1 + e^-x); d/dx = s (1 - s)."""
 
+    saves_inputs = False
+    saves_output = True
+
     @staticmethod
     def forward(ctx, x):
         out = _sigmoid(np.asarray(x))
@@ -54,6 +60,9 @@ class Sigmoid(Function):
 
 class Tanh(Function):
     """tanh x; d/dx = 1 - tanh^2 x."""
+
+    saves_inputs = False
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -76,6 +85,9 @@ def _log_softmax(x, axis):
 class Softmax(Function):
     """e^x_i / sum_j e^x_j along `dim`, computed after subtracting the max."""
 
+    saves_inputs = False
+    saves_output = True
+
     @staticmethod
     def forward(ctx, x, dim=-1):
         with np.errstate(over="ignore"):
@@ -92,6 +104,9 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """x_i - log sum_j e^x_j along `dim`, via log-sum-exp (finite for any finite x)."""
+
+    saves_inputs = False
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim=-1):

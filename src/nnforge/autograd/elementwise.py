@@ -1,10 +1,13 @@
 """Elementwise arithmetic with NumPy broadcasting: + - * / ** and the unary maths functions.
 
 Any argument may be a Python or NumPy scalar or array instead of a Tensor; it is then a
-constant and gets no gradient.
+constant and gets no gradient. Binary ops first bring their operands to PyTorch's result
+dtype (`dtypes.promote_operands`): a float32 tensor stays float32 next to an int64 tensor,
+a NumPy float64 scalar or a 0-d float64 tensor.
 """
 import numpy as np
 
+from .dtypes import default_float, promote_operands
 from .function import Function, unbroadcast
 
 
@@ -12,11 +15,19 @@ def _shape(x):
     return np.shape(x)
 
 
+def _is_bool(x):
+    """A bool tensor's array or a Python bool (NumPy bools count as numbers, as in PyTorch)."""
+    return isinstance(x, bool) or isinstance(x, np.ndarray) and x.dtype.kind == "b"
+
+
 class Add(Function):
     """z = x + y."""
 
+    saves_inputs = False
+
     @staticmethod
     def forward(ctx, x, y):
+        x, y = promote_operands(x, y)
         ctx.shapes = (_shape(x), _shape(y))
         return np.add(x, y)
 
@@ -29,8 +40,14 @@ class Add(Function):
 class Sub(Function):
     """z = x - y."""
 
+    saves_inputs = False
+
     @staticmethod
     def forward(ctx, x, y):
+        if _is_bool(x) or _is_bool(y):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported; to invert a mask use `~` or logical_not()")
+        x, y = promote_operands(x, y)
         ctx.shapes = (_shape(x), _shape(y))
         return np.subtract(x, y)
 
@@ -45,6 +62,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        x, y = promote_operands(x, y)
         ctx.save_for_backward(x, y)
         return np.multiply(x, y)
 
@@ -62,6 +80,9 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        x, y = promote_operands(x, y)
+        if np.result_type(x, y).kind not in "fc":   # integer division gives the default float
+            x, y = np.asarray(x, dtype=default_float()), np.asarray(y, dtype=default_float())
         ctx.save_for_backward(x, y)
         return np.true_divide(x, y)
 
@@ -79,6 +100,13 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, y):
+        x, y = promote_operands(x, y)
+        if _is_bool(x) and _is_bool(y):   # PyTorch: only a bool tensor ** a Python bool
+            if isinstance(y, np.ndarray):
+                raise NotImplementedError("pow is not implemented for bool tensors")
+            out = np.logical_or(x, not y)
+            ctx.save_for_backward(x, y, out)
+            return out
         out = np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
@@ -104,6 +132,8 @@ class Pow(Function):
 class Neg(Function):
     """z = -x."""
 
+    saves_inputs = False
+
     @staticmethod
     def forward(ctx, x):
         return np.negative(x)
@@ -115,6 +145,9 @@ class Neg(Function):
 
 class Exp(Function):
     """z = e^x; the derivative is the output itself, so the output is saved."""
+
+    saves_inputs = False
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -142,6 +175,9 @@ class Log(Function):
 
 class Sqrt(Function):
     """z = sqrt(x); dz/dx = 1 / (2 z)."""
+
+    saves_inputs = False
+    saves_output = True
 
     @staticmethod
     def forward(ctx, x):
@@ -199,6 +235,7 @@ class _Pick(Function):
 
     @classmethod
     def forward(cls, ctx, x, y):
+        x, y = promote_operands(x, y)
         ctx.save_for_backward(x, y)
         return cls.pick(x, y)
 
@@ -226,8 +263,11 @@ class Minimum(_Pick):
 class Where(Function):
     """z = x where condition else y."""
 
+    saves_inputs = False
+
     @staticmethod
     def forward(ctx, condition, x, y):
+        x, y = promote_operands(x, y)
         condition = np.asarray(condition, dtype=bool)
         ctx.condition, ctx.shapes = condition, (_shape(x), _shape(y))
         return np.where(condition, x, y)
@@ -243,6 +283,8 @@ class Where(Function):
 
 class Cast(Function):
     """Change the dtype; the gradient is cast back."""
+
+    saves_inputs = False
 
     @staticmethod
     def forward(ctx, x, dtype):

@@ -1,111 +1,215 @@
 """Reverse-mode differentiation: walk the recorded graph backwards once, in topological order.
 
-The walk is iterative (a 10,000-deep chain needs no recursion), every node's gradient is
-the sum over its uses, and leaf gradients accumulate across calls as in PyTorch. Unless
-`retain_graph` is set, each node drops its saved arrays as soon as it has been used, so
-the memory of a forward pass is released by the backward pass.
+The graph's nodes are the ops' contexts (`Function` instances); an edge leads from a node to
+the node that produced each input, or to the input itself when it is a leaf that requires
+grad. The walk is iterative (a 10,000-deep chain needs no recursion), every node's gradient
+is the sum over its uses, and leaf gradients accumulate across calls as in PyTorch. Unless
+`retain_graph` is set, each node drops its saved arrays as soon as it has been used, so the
+memory of a forward pass is released by the backward pass (PyTorch keeps the emptied
+nodes; nnforge drops them too, so a kept loss holds no graph).
 """
 import numpy as np
 
-from .tensor import Tensor
+from .function import TensorBase
+
+__all__ = ["backward", "grad"]
 
 
-class _FreedNode:
-    """Stands in for a graph node whose buffers were released by a previous backward."""
+def _free(node):
+    """Drop what the node saved for backward and its edges, so the graph above it can be
+    released; keep only what names it (a custom op's Function) and a retained tensor."""
+    state = node.__dict__
+    kept = state.get("_function"), state.get("retained")
+    state.clear()
+    state["_freed"] = True
+    if kept[0] is not None:
+        state["_function"] = kept[0]
+    if kept[1] is not None:
+        state["retained"] = kept[1]
 
-    inputs = ()
 
-    def __repr__(self):
-        return "<FreedBackward>"
-
-
-_FREED = _FreedNode()
+def _freed_error():
+    return RuntimeError(
+        "backward(): trying to backward through the graph a second time; its saved values "
+        "were freed after the first backward. Pass retain_graph=True to the first call if "
+        "you need to call backward twice.")
 
 
 def _topological_order(root):
-    """Nodes that need a gradient, the root first and every node before its inputs."""
+    """Nodes reachable from `root` (graph nodes and leaf tensors), root first and every
+    node before the nodes of its inputs."""
     order = []
     visited = set()
     stack = [(root, False)]
     while stack:
-        t, children_done = stack.pop()
+        node, children_done = stack.pop()
         if children_done:
-            order.append(t)
+            order.append(node)
             continue
-        if id(t) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(t))
-        stack.append((t, True))
-        ctx = t._ctx
-        if ctx is _FREED:
-            raise RuntimeError(
-                "backward(): trying to backward through the graph a second time; its saved "
-                "values were freed after the first backward. Pass retain_graph=True to the "
-                "first call if you need to call backward twice.")
-        if ctx is not None:
-            for parent in ctx.inputs:
-                if isinstance(parent, Tensor) and parent.requires_grad \
-                        and id(parent) not in visited:
-                    stack.append((parent, False))
+        visited.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, TensorBase):
+            continue
+        if node._freed:
+            raise _freed_error()
+        for parent in node.parents:
+            if parent is not None and id(parent) not in visited:
+                stack.append((parent, False))
     order.reverse()
     return order
 
 
-def _store_leaf_grad(leaf, grad, owned):
-    """Accumulate into `leaf.grad`, copying any array that another leaf might share."""
-    if not isinstance(grad, np.ndarray):  # ops on 0-d arrays can return NumPy scalars
-        grad = np.asarray(grad)
-    if grad.dtype != leaf.data.dtype:
-        grad = grad.astype(leaf.data.dtype)
-    elif grad.base is not None or id(grad) in owned or not grad.flags.writeable:
-        grad = grad.copy()
-    if grad.shape != leaf.data.shape:
-        grad = np.broadcast_to(grad, leaf.data.shape).copy()
-    if leaf.grad is None:
-        leaf.grad = grad
-        owned.add(id(grad))
-    else:
-        leaf.grad = leaf.grad + grad
-
-
-def backward(root, grad=None, retain_graph=False):
-    """Compute d(root)/d(leaf) for every leaf of root's graph that requires grad."""
-    if not root.requires_grad:
-        raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn "
-                           "(did you build it inside no_grad() or from detached tensors?)")
+def _as_root_grad(root, grad):
     if grad is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(f"backward(): grad can be implicitly created only for a tensor "
                                f"with one element; this one has shape {root.shape}. Pass "
                                f"grad= of the same shape.")
-        grad = np.ones_like(root.data)
-    else:
-        grad = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.dtype)
-        if grad.shape != root.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, expected the tensor's "
-                             f"shape {root.shape}")
+        return np.ones_like(root._data)
+    grad = np.array(grad._data if isinstance(grad, TensorBase) else grad,
+                    dtype=root._data.dtype)
+    if grad.shape != root.shape:
+        raise ValueError(f"backward(): grad has shape {grad.shape}, expected the tensor's "
+                         f"shape {root.shape}")
+    return grad
 
-    order = _topological_order(root)
-    grads = {id(root): grad}
-    owned = set()
-    for t in order:
-        g = grads.pop(id(t), None)
+
+def _run(roots_and_grads, retain_graph, on_leaf, capture=None):
+    """Propagate gradients from the roots; `on_leaf(leaf, grad)` receives each leaf's total.
+    With `capture` ({id(node or leaf): None}), the totals reaching those are stored there."""
+    grads = {}
+    roots = []
+    for root, g in roots_and_grads:
+        node = root._ctx if root._ctx is not None else root
+        key = id(node)
+        grads[key] = g if key not in grads else grads[key] + g
+        roots.append(node)
+    order = _topological_order(roots[0]) if len(roots) == 1 else _merge(roots)
+    for node in order:
+        g = grads.pop(id(node), None)
         if g is None:
             continue
-        ctx = t._ctx
-        if ctx is None:
-            _store_leaf_grad(t, g, owned)
+        if capture is not None and id(node) in capture:
+            capture[id(node)] = g
+        if isinstance(node, TensorBase):
+            on_leaf(node, g)
             continue
-        if t._retain_grad:
-            t.grad = g.copy() if t.grad is None else t.grad + g
-        input_grads = type(ctx).backward(ctx, g)
+        if node._saved_versions or node._output_version is not None:
+            node.check_versions()
+        hooks = node.hooks
+        if hooks:
+            for hook in hooks:
+                replaced = hook(TensorBase._concrete._make(g, False, None))
+                if replaced is not None:
+                    g = replaced._data if isinstance(replaced, TensorBase) else replaced
+        retained = node.retained
+        if retained is not None:   # after the hooks, as in PyTorch 2
+            _store_retained(retained, g)
+        input_grads = type(node).backward(node, g)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
-        for parent, pg in zip(ctx.inputs, input_grads):
-            if pg is None or not isinstance(parent, Tensor) or not parent.requires_grad:
+        for parent, pg in zip(node.parents, input_grads):
+            if pg is None or parent is None:
                 continue
             key = id(parent)
             previous = grads.get(key)
             grads[key] = pg if previous is None else previous + pg
         if not retain_graph:
-            t._ctx = _FREED
+            _free(node)
+
+
+def _merge(nodes):
+    """Topological order of the graph above a virtual node whose inputs are `nodes`."""
+    root = _MergedRoots()
+    root.parents = tuple(nodes)
+    return [n for n in _topological_order(root) if n is not root]
+
+
+class _MergedRoots:
+    """A stand-in node above several roots (never run, only ordered)."""
+
+    _freed = False
+
+
+def _store_retained(t, g):
+    g = np.array(g, dtype=t._data.dtype)
+    if t._grad is None:
+        t._grad = g
+    else:
+        t._grad = t._grad + g
+
+
+def _store_leaf_grad(leaf, grad, owned):
+    """Accumulate into the leaf's gradient, copying any array another leaf might share."""
+    if not isinstance(grad, np.ndarray):  # ops on 0-d arrays can return NumPy scalars
+        grad = np.asarray(grad)
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            replaced = hook(TensorBase._concrete._make(grad, False, None))
+            if replaced is not None:
+                grad = np.asarray(replaced._data if isinstance(replaced, TensorBase)
+                                  else replaced)
+    if grad.dtype != leaf._data.dtype:
+        grad = grad.astype(leaf._data.dtype)
+    elif grad.base is not None or id(grad) in owned or not grad.flags.writeable:
+        grad = grad.copy()
+    if grad.shape != leaf._data.shape:
+        grad = np.broadcast_to(grad, leaf._data.shape).copy()
+    if leaf._grad is None:
+        leaf._grad = grad
+        owned.add(id(grad))
+    else:
+        leaf._grad += grad   # in place, as PyTorch accumulates: `.grad` stays the same tensor
+
+
+def backward(root, grad=None, retain_graph=False):
+    """Compute d(root)/d(leaf) for every leaf of root's graph that requires grad, and add it
+    to the leaf's `.grad`."""
+    if not root.requires_grad:
+        raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn "
+                           "(did you build it inside no_grad() or from detached tensors?)")
+    owned = set()
+    _run([(root, _as_root_grad(root, grad))], retain_graph,
+         lambda leaf, g: _store_leaf_grad(leaf, g, owned))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """The gradients of `outputs` with respect to `inputs`, returned as a tuple of Tensors
+    instead of being added to `.grad` (PyTorch's `torch.autograd.grad`). Gradients of
+    gradients (`create_graph=True`) are not supported."""
+    if create_graph:
+        raise NotImplementedError("autograd.grad(create_graph=True): nnforge does not build "
+                                  "graphs of the backward pass (no higher-order gradients)")
+    single = isinstance(outputs, TensorBase)
+    outputs = [outputs] if single else list(outputs)
+    inputs_list = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, TensorBase):
+        grad_outputs = [grad_outputs]
+    for o in outputs:
+        if not o.requires_grad:
+            raise RuntimeError("autograd.grad(): an output does not require grad and has no "
+                               "grad_fn")
+    capture = {}
+    for x in inputs_list:
+        if not x.requires_grad:
+            raise RuntimeError("autograd.grad(): one of the inputs does not require grad")
+        capture[id(x._ctx if x._ctx is not None else x)] = None
+    roots = [(o, _as_root_grad(o, g)) for o, g in zip(outputs, grad_outputs)]
+    _run(roots, bool(retain_graph), lambda leaf, g: None, capture)
+    result = []
+    for x in inputs_list:
+        g = capture[id(x._ctx if x._ctx is not None else x)]
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("autograd.grad(): one of the inputs was not used to compute "
+                                   "the outputs (pass allow_unused=True to get None for it)")
+            result.append(None)
+            continue
+        g = np.array(np.broadcast_to(g, x.shape), dtype=x._data.dtype)
+        result.append(TensorBase._concrete._make(g, False, None))
+    return tuple(result)

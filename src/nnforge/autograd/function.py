@@ -1,13 +1,64 @@
-"""The `Function` base class: one differentiable op, forward and backward side by side.
+"""The `Function` base class of nnforge's own ops: forward and backward side by side, on
+plain NumPy arrays.
 
-A Function instance is also the graph node (the "context"): `apply` runs `forward` on plain
-NumPy arrays, and when any input requires grad it records the inputs on the node so that
-the engine can call `backward` later.
+A Function instance is also the graph node (the "context"): `apply` runs `forward` on the
+inputs' arrays and, when any input requires grad, records on the node the edges to the
+nodes that produced its inputs (`next_functions`) and the versions of the inputs it saved,
+so that `backward` can refuse to use a value changed in place since (see `Tensor._bump`).
+
+Courses write custom ops against Tensors instead: that is `nnforge.autograd.Function`
+(`autograd/custom.py`), built on this class.
 """
 import numpy as np
 
 from . import grad_mode
-from .tensor import Tensor
+
+__all__ = ["Function", "TensorBase", "AccumulateGrad", "unbroadcast", "normalize_dims"]
+
+
+class TensorBase:
+    """What every Tensor is an instance of. It lets the ops recognise and build Tensors
+    without importing the module that defines `Tensor` (which imports the ops), so imports
+    point one way: tensor -> ops -> function."""
+
+    __slots__ = ()
+    _concrete = None   # the Tensor class, recorded when it is defined
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if TensorBase._concrete is None:
+            TensorBase._concrete = cls
+
+
+def _version_counter(t):
+    """The tensor's version counter (a one-element list shared by views), created on demand."""
+    counter = t._version
+    if counter is None:
+        counter = t._version = [0]
+    return counter
+
+
+class AccumulateGrad:
+    """The graph node that stores a gradient into a leaf tensor's `.grad` (in
+    `next_functions`, as in PyTorch; `variable` is the leaf)."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
 class Function:
@@ -20,26 +71,83 @@ class Function:
     - ``backward(ctx, grad) -> grad or tuple of grads`` returns one gradient per positional
       argument of ``forward`` (``None`` for arguments without one), already reduced to that
       argument's shape.
+
+    Class flags tell the version check what backward reads: ``saves_inputs`` (default True:
+    changing an input in place before backward is an error) and ``saves_output`` (changing
+    the output in place is). ``is_view`` marks ops whose output may share the input's memory
+    (reshape, indexing, transpose): the output then shares the input's version counter.
     """
 
+    saves_inputs = True
+    saves_output = False
+    is_view = False
     inputs = ()
+    parents = ()
+    hooks = None
+    retained = None
+    _freed = False
+    _saved_versions = ()
+    _output_version = None
 
     @classmethod
     def apply(cls, *args, **kwargs):
         arrays = []
         requires_grad = False
         for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                requires_grad = requires_grad or a.requires_grad
+            if isinstance(a, TensorBase):
+                arrays.append(a._data)
+                if a.requires_grad:
+                    requires_grad = True
             else:
                 arrays.append(a)
         ctx = cls()
         out = cls.forward(ctx, *arrays, **kwargs)
+        make = TensorBase._concrete._make
         if requires_grad and grad_mode.enabled:
-            ctx.inputs = args
-            return Tensor._make(out, True, ctx)
-        return Tensor._make(out, False, None)
+            result = make(out, True, ctx)
+            ctx.record(args, result)
+        else:
+            result = make(out, False, None)
+        if cls.is_view:
+            ctx.share_view(args[0], result)
+        return result
+
+    def record(self, args, result):
+        """Remember the graph edges of this node and the versions backward will check."""
+        self.inputs = args
+        parents = []
+        saved = [] if self.saves_inputs else None
+        for a in args:
+            if isinstance(a, TensorBase):
+                parents.append((a if a._ctx is None else a._ctx) if a.requires_grad else None)
+                if saved is not None:
+                    counter = a._version
+                    saved.append((a, 0 if counter is None else counter[0]))
+            else:
+                parents.append(None)
+        self.parents = tuple(parents)
+        if saved:
+            self._saved_versions = saved
+        if self.saves_output:
+            self._output_version = (_version_counter(result), 0)
+
+    @staticmethod
+    def share_view(source, result):
+        """Let a view output share its input's version counter (and remember its base)."""
+        if isinstance(source, TensorBase) and np.may_share_memory(result._data, source._data):
+            result._version = _version_counter(source)
+            result._base = source if source._base is None else source._base
+
+    def check_versions(self):
+        """Raise when a value saved for backward was changed in place after the forward."""
+        for tensor, expected in self._saved_versions:
+            counter = tensor._version
+            if counter is not None and counter[0] != expected:
+                raise _modified_error(self, "an input", counter[0], expected)
+        if self._output_version is not None:
+            counter, expected = self._output_version
+            if counter[0] != expected:
+                raise _modified_error(self, "its output", counter[0], expected)
 
     @staticmethod
     def forward(ctx, *args, **kwargs):  # pragma: no cover - abstract
@@ -52,13 +160,39 @@ class Function:
     @property
     def needs_input_grad(self):
         """Which positional inputs of this node want a gradient."""
-        return tuple(isinstance(a, Tensor) and a.requires_grad for a in self.inputs)
+        return tuple(p is not None for p in self.parents)
+
+    @property
+    def next_functions(self):
+        """One ``(node, 0)`` pair per input: the node that produced it, an `AccumulateGrad`
+        for a leaf that requires grad, or None (PyTorch's layout)."""
+        return tuple((AccumulateGrad(p) if isinstance(p, TensorBase) else p, 0)
+                     for p in self.parents)
 
     def save_for_backward(self, *values):
         self.saved = values
 
+    def name(self):
+        return f"{type(self).__name__}Backward0"
+
     def __repr__(self):
         return f"<{type(self).__name__}Backward>"
+
+
+def _edge(a):
+    """The graph edge for an input: its node, itself when it is a leaf requiring grad,
+    or None when no gradient flows to it."""
+    if isinstance(a, TensorBase) and a.requires_grad:
+        return a if a._ctx is None else a._ctx
+    return None
+
+
+def _modified_error(node, what, version, expected):
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {what} of {node.name()} is at version {version}; expected "
+        f"version {expected} instead. Use an out-of-place operation (or clone() the tensor "
+        f"before changing it in place).")
 
 
 def unbroadcast(grad, shape):

@@ -41,3 +41,31 @@ class enable_grad(_GradMode):
     """Context manager (or decorator) that turns graph recording back on inside `no_grad`."""
 
     _mode = True
+
+
+class inference_mode(_GradMode):
+    """PyTorch's faster cousin of `no_grad`; in nnforge the two are the same."""
+
+    _mode = False
+
+    def __init__(self, mode=True):
+        self._mode = not mode
+
+
+class set_grad_enabled(_GradMode):
+    """Switch recording on or off: as a function call, or as a context manager that restores
+    the previous mode on exit."""
+
+    def __init__(self, mode):
+        global enabled
+        self._mode = bool(mode)
+        self._previous = enabled
+        enabled = self._mode
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        global enabled
+        enabled = self._previous
+        return False

@@ -12,7 +12,7 @@ class GradcheckError(AssertionError):
 def _projected_output(fn, inputs, weights):
     out = fn(*inputs)
     outputs = out if isinstance(out, (tuple, list)) else (out,)
-    return sum(float(np.sum(o.data * w)) for o, w in zip(outputs, weights))
+    return sum(float(np.sum(o._data * w)) for o, w in zip(outputs, weights))
 
 
 def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
@@ -20,9 +20,12 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
 
     Each output is projected on a fixed random tensor (so one backward checks a whole
     vector-Jacobian product), then every element of every input that requires grad is
-    nudged by +-eps. Inputs should be float64 Tensors. Returns True, or raises
+    nudged by +-eps. Inputs should be float64 Tensors, given one by one or, as in PyTorch,
+    as one tuple. Returns True, or raises
     `GradcheckError` naming the input, the element and both values.
     """
+    if len(inputs) == 1 and isinstance(inputs[0], (tuple, list)):   # PyTorch's (fn, inputs)
+        inputs = tuple(inputs[0])
     tensors = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     if not tensors:
         raise ValueError("gradcheck(): no input requires grad")
@@ -42,9 +45,9 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         raise GradcheckError("gradcheck(): no output depends on an input that requires grad")
     total.backward()
     for index, x in enumerate(tensors):
-        analytic = np.zeros_like(x.data) if x.grad is None else x.grad
-        numeric = np.zeros_like(x.data)
-        flat = x.data.reshape(-1)
+        analytic = np.zeros_like(x._data) if x._grad is None else x._grad
+        numeric = np.zeros_like(x._data)
+        flat = x._data.reshape(-1)
         with no_grad():
             for i in range(flat.size):
                 original = flat[i]

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import _FREED, _topological_order
-from .tensor import Tensor
+from .function import TensorBase as Tensor
 
 __all__ = ["to_dot", "node_gradients", "render"]
 
@@ -32,7 +31,7 @@ def _walk(root):
             continue
         seen.add(id(t))
         order.append(t)
-        if t._ctx is _FREED:
+        if t._ctx is not None and getattr(t._ctx, "_freed", False):
             raise RuntimeError("graph(): the graph was freed by backward(); draw it before "
                                "calling backward(), or call backward(retain_graph=True)")
         if t._ctx is not None:
@@ -40,14 +39,35 @@ def _walk(root):
     return order
 
 
+def _tensor_order(root):
+    """Tensors of root's graph that need a gradient, each before the tensors it came from."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        t, children_done = stack.pop()
+        if children_done:
+            order.append(t)
+            continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
+        stack.append((t, True))
+        if t._ctx is not None:
+            for parent in t._ctx.inputs:
+                if isinstance(parent, Tensor) and parent.requires_grad \
+                        and id(parent) not in visited:
+                    stack.append((parent, False))
+    order.reverse()
+    return order
+
+
 def node_gradients(root):
     """{id(tensor): d root / d tensor} for every tensor of root's graph that needs one,
     computed without touching any `.grad` (root must hold one element)."""
-    if not root.requires_grad or root.data.size != 1:
+    if not root.requires_grad or root._data.size != 1:
         return {}
     _walk(root)                                  # raises on a freed graph
-    grads, out = {id(root): np.ones_like(root.data)}, {}
-    for t in _topological_order(root):
+    grads, out = {id(root): np.ones_like(root._data)}, {}
+    for t in _tensor_order(root):
         g = grads.pop(id(t), None)
         if g is None:
             continue
@@ -90,7 +110,7 @@ def to_dot(root, names=None, grads=True, precision=4):
              '  node [fontname="Helvetica", fontsize=10];']
     for t in tensors:
         parts = [labels.get(id(t), "")] if id(t) in labels else []
-        parts.append(f"value {_fmt(t.data, precision)}")
+        parts.append(f"value {_fmt(t._data, precision)}")
         if id(t) in gradients:
             parts.append(f"grad {_fmt(gradients[id(t)], precision)}")
         fill = ', style=filled, fillcolor="#dbe9f6"' if t._ctx is None else ""

@@ -14,6 +14,8 @@ def _expand_back(grad, shape, axes, keepdim):
 class Sum(Function):
     """z = sum of x over `dim` (all dimensions when None)."""
 
+    saves_inputs = False
+
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):
         axes = normalize_dims(dim, x.ndim)
@@ -28,6 +30,8 @@ class Sum(Function):
 
 class Mean(Function):
     """z = mean of x over `dim` (all dimensions when None)."""
+
+    saves_inputs = False
 
     @staticmethod
     def forward(ctx, x, dim=None, keepdim=False):

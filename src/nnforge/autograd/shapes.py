@@ -5,12 +5,14 @@ the inputs' values came from.
 """
 import numpy as np
 
-from .function import Function, normalize_dims, unbroadcast
-from .tensor import Tensor
+from .function import Function, TensorBase, normalize_dims, unbroadcast
 
 
 class Reshape(Function):
     """View x with a new shape (one dimension may be -1)."""
+
+    saves_inputs = False
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, shape):
@@ -29,6 +31,9 @@ class Reshape(Function):
 class Permute(Function):
     """Reorder dimensions; transpose(d0, d1) is the two-dimension special case."""
 
+    saves_inputs = False
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, axes):
         if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
@@ -45,6 +50,9 @@ class Permute(Function):
 class Expand(Function):
     """Broadcast x to a larger shape without copying."""
 
+    saves_inputs = False
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -57,6 +65,8 @@ class Expand(Function):
 
 class Clone(Function):
     """A copy of x that stays in the graph."""
+
+    saves_inputs = False
 
     @staticmethod
     def forward(ctx, x):
@@ -76,10 +86,10 @@ def _is_basic_index(index):
 
 def _plain_index(index):
     """Replace Tensors inside an index by their arrays."""
-    if isinstance(index, Tensor):
-        return index.data
+    if isinstance(index, TensorBase):
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, TensorBase) else i for i in index)
     if isinstance(index, list):
         return np.asarray(index)
     return index
@@ -88,6 +98,9 @@ def _plain_index(index):
 class GetItem(Function):
     """x[index] with NumPy semantics: ints, slices, None, Ellipsis, boolean masks and
     integer arrays (repeated indices accumulate their gradients)."""
+
+    saves_inputs = False
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, index):
@@ -112,6 +125,8 @@ class GetItem(Function):
 class Cat(Function):
     """Join tensors along an existing dimension."""
 
+    saves_inputs = False
+
     @staticmethod
     def forward(ctx, *xs, dim=0):
         if not xs:
@@ -132,6 +147,8 @@ class Cat(Function):
 
 class Stack(Function):
     """Join same-shaped tensors along a new dimension."""
+
+    saves_inputs = False
 
     @staticmethod
     def forward(ctx, *xs, dim=0):

@@ -89,7 +89,7 @@ class Patient:
 
 
 def _dtype(model):
-    return next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
+    return next((p._data.dtype for p in model.parameters()), np.dtype(np.float32))
 
 
 def _input(model, X):
@@ -246,7 +246,7 @@ def check_initial_loss(patient):
     name = "initial loss"
     model, _, loss_fn = patient.copies()
     X, y = patient.rows(1024)
-    loss = float(_loss(model, loss_fn, X, y)[0].data)
+    loss = float(_loss(model, loss_fn, X, y)[0]._data)
     expected, lowest, description = expected_initial_loss(patient.loss_fn, patient.y,
                                                           _output_size(patient))
     details = {"loss": loss, "expected": expected, "lowest": lowest}
@@ -265,7 +265,7 @@ def check_initial_loss(patient):
 
 
 def _named_weights(model):
-    return [(n, p) for n, p in model.named_parameters() if p.data.ndim >= 2]
+    return [(n, p) for n, p in model.named_parameters() if p._data.ndim >= 2]
 
 
 def check_gradient_flow(patient):
@@ -276,15 +276,15 @@ def check_gradient_flow(patient):
     loss.backward()
     rows = []
     for pname, p in _named_weights(model):
-        g = np.zeros_like(p.data) if p.grad is None else p.grad
-        rows.append((pname, float(np.linalg.norm(p.data)), float(np.linalg.norm(g)),
+        g = np.zeros_like(p._data) if p._grad is None else p._grad
+        rows.append((pname, float(np.linalg.norm(p._data)), float(np.linalg.norm(g)),
                      float(np.sqrt(np.mean(np.square(g, dtype=np.float64))))))
     details = {"layers": rows}
     if not rows:
         return CheckResult(name, PASS, "no weight matrices", details=details)
     table = ", ".join(f"{n}: |W| {w:.3g} |g| {g:.3g}" for n, w, g, _ in rows)
     constant = [n for n, p in _named_weights(model)
-                if p.data.shape[0] > 1 and np.ptp(p.data, axis=0).max() == 0]
+                if p._data.shape[0] > 1 and np.ptp(p._data, axis=0).max() == 0]
     if constant:
         return CheckResult(name, FAIL, f"every unit of {', '.join(constant)} has the same "
                            "weights (zero/constant init: symmetry is never broken)",
@@ -319,7 +319,7 @@ def check_dead_relus(patient):
 
     def hook_for(layer):
         def hook(module, args, output):
-            data = output.data
+            data = output._data
             axes = (0,) + tuple(range(2, data.ndim))
             alive[layer] = (data > 0).any(axis=axes) if data.ndim > 1 else data > 0
         return hook
@@ -361,13 +361,13 @@ def check_gradients_numerically(patient, n_params=3, n_entries=4, eps=1e-6):
     chosen = [params[i] for i in np.linspace(0, len(params) - 1, min(n_params, len(params)),
                                              dtype=int)]
     for pname, p in chosen:
-        flat, grad = p.data.reshape(-1), p.grad.reshape(-1)
+        flat, grad = p._data.reshape(-1), p._grad.reshape(-1)
         for i in rng.choice(flat.size, min(n_entries, flat.size), replace=False):
             old = flat[i]
             flat[i] = old + eps
-            up = float(_loss(model, loss_fn, X, y)[0].data)
+            up = float(_loss(model, loss_fn, X, y)[0]._data)
             flat[i] = old - eps
-            down = float(_loss(model, loss_fn, X, y)[0].data)
+            down = float(_loss(model, loss_fn, X, y)[0]._data)
             flat[i] = old
             numeric = (up - down) / (2 * eps)
             error = abs(numeric - grad[i]) / max(1e-8, abs(numeric) + abs(grad[i]))
@@ -384,23 +384,23 @@ def check_gradients_numerically(patient, n_params=3, n_entries=4, eps=1e-6):
 def _overfit(patient, n, steps, name):
     model, optimizer, loss_fn = patient.copies()
     X, y = patient.rows(n)
-    first = float(_loss(model, loss_fn, X, y)[0].data)
+    first = float(_loss(model, loss_fn, X, y)[0]._data)
     losses = []
     for _ in range(steps):
         optimizer.zero_grad()
         loss, _ = _loss(model, loss_fn, X, y, graph=True)
-        value = float(loss.data)
+        value = float(loss._data)
         losses.append(value)
         if not np.isfinite(value):
             break
         loss.backward()
         optimizer.step()
     final, out = _loss(model, loss_fn, X, y)
-    final = float(final.data)
+    final = float(final._data)
     details = {"initial": first, "final": final, "losses": losses}
     detail = f"{len(X)} samples, {len(losses)} steps: loss {first:.4g} -> {final:.4g}"
     if _target_kind(patient.loss_fn) == "class":
-        accuracy = float((out.data.argmax(axis=1) == y).mean())
+        accuracy = float((out._data.argmax(axis=1) == y).mean())
         details["accuracy"] = accuracy
         detail += f", accuracy {accuracy:.0%}"
     if not np.isfinite(final):

@@ -209,7 +209,7 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
         raise ValueError(f"lr_range_test(num_steps={num_steps}): need at least 8 steps")
     model, optimizer = copy.deepcopy((model, optimizer))
     rng = resolve_generator(generator if generator is not None else 0)
-    dtype = next((p.data.dtype for p in model.parameters()), np.dtype(np.float32))
+    dtype = next((p._data.dtype for p in model.parameters()), np.dtype(np.float32))
     X, y = np.asarray(X), np.asarray(y)
     lrs = lr_sweep(start_lr, end_lr, num_steps, mode)
     losses = np.full(num_steps, np.nan)
@@ -243,7 +243,7 @@ def _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size, dtype, b
         xb = X[rows].astype(dtype, copy=False) if X.dtype.kind == "f" else X[rows]
         out = model(Tensor(xb))
         loss = loss_fn(out, _prepare_target(y[rows], out, target_kind, dtype))
-        value = float(loss.data)
+        value = float(loss._data)
         losses[i] = value
         if not np.isfinite(value):
             return i + 1, True

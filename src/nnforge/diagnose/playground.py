@@ -58,7 +58,7 @@ class Surface:
         x1 = np.linspace(self.box[0], self.box[1], n)
         x2 = np.linspace(self.box[2], self.box[3], n)
         X1, X2 = np.meshgrid(x1, x2)
-        values = self.fn(Tensor(np.stack([X1, X2]))).data
+        values = self.fn(Tensor(np.stack([X1, X2])))._data
         return X1, X2, values
 
 
@@ -89,12 +89,12 @@ def run_optimizer(optimizer_cls, surface, start=None, steps=100, **hyperparamete
                    requires_grad=True)
     optimizer = optimizer_cls([point], **hyperparameters)
     path = np.empty((steps + 1, 2))
-    path[0] = point.data
+    path[0] = point._data
     for i in range(steps):
         optimizer.zero_grad()
         surface(point).backward()
         optimizer.step()
-        path[i + 1] = point.data
+        path[i + 1] = point._data
     return path
 
 
@@ -102,7 +102,7 @@ def gradient(surface, x):
     """Autograd gradient of `surface` at x (float64 (2,) array)."""
     point = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
     _surface(surface)(point).backward()
-    return point.grad.copy()
+    return point._grad.copy()
 
 
 def hessian(surface, x, eps=1e-5):

@@ -52,7 +52,7 @@ def activation_statistics(model, x, kinds=ACTIVATIONS, bins=50, value_range=None
     module whose class name is in `kinds` (the activation layers by default), in order."""
     outputs = []
     handles = [m.register_forward_hook(
-        lambda module, args, out, name=name: outputs.append((name, out.data.copy())))
+        lambda module, args, out, name=name: outputs.append((name, out._data.copy())))
         for name, m in _activation_layers(model, kinds)]
     try:
         with no_grad():
@@ -65,8 +65,8 @@ def activation_statistics(model, x, kinds=ACTIVATIONS, bins=50, value_range=None
 
 def gradient_statistics(model, bins=50):
     """One `LayerStats` per parameter that has a gradient (after `backward`)."""
-    return [LayerStats(name, p.grad, bins) for name, p in model.named_parameters()
-            if p.grad is not None]
+    return [LayerStats(name, p._grad, bins) for name, p in model.named_parameters()
+            if p._grad is not None]
 
 
 class StatisticsRecorder(Callback):

@@ -81,7 +81,7 @@ class PReLU(Module):
         self.weight = Parameter(np.full(self.num_parameters, init, dtype=dtype))
 
     def reset_parameters(self):
-        self.weight.data[...] = self.init
+        self.weight._data[...] = self.init
 
     def forward(self, input):
         if self.num_parameters > 1:
@@ -123,7 +123,7 @@ class Swish(Module):
         return F.swish(input, self.beta)
 
     def extra_repr(self):
-        beta = float(self.beta.data[0]) if self.learnable else self.beta
+        beta = float(self.beta._data[0]) if self.learnable else self.beta
         return f"beta={beta}, learnable={self.learnable}"
 
 

@@ -92,11 +92,11 @@ def mc_dropout_predict(model, input, mc_samples=20, output="softmax"):
             draws = []
             for _ in range(int(mc_samples)):
                 out = model(input)
-                out = out.data if isinstance(out, Tensor) else np.asarray(out)
+                out = out._data if isinstance(out, Tensor) else np.asarray(out)
                 if output == "softmax":
-                    out = F.softmax(out, dim=-1).data
+                    out = F.softmax(out, dim=-1)._data
                 elif output == "sigmoid":
-                    out = F.sigmoid(out).data
+                    out = F.sigmoid(out)._data
                 draws.append(out)
     finally:
         for m, training in modes:

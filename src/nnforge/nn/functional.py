@@ -19,7 +19,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 # --- helpers ------------------------------------------------------------------------------
 def _array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _check_reduction(reduction, name):

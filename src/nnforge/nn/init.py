@@ -120,7 +120,7 @@ def _truncated_normal(rng, shape, std):
 
 # --- in-place fillers ---------------------------------------------------------------------
 def _target(tensor):
-    array = tensor.data if isinstance(tensor, Tensor) else tensor
+    array = tensor._data if isinstance(tensor, Tensor) else tensor
     if not isinstance(array, np.ndarray):
         raise TypeError(f"init: expected a Tensor, Parameter or ndarray to fill, got "
                         f"{type(tensor).__name__}")

@@ -108,7 +108,7 @@ class Module:
     def register_buffer(self, name, array):
         """Register a non-trainable array (e.g. running statistics) saved in the state dict."""
         if array is not None:
-            array = np.asarray(array.data if isinstance(array, Tensor) else array)
+            array = np.asarray(array._data if isinstance(array, Tensor) else array)
         self._buffers[name] = array
         object.__setattr__(self, name, array)
 
@@ -219,7 +219,7 @@ class Module:
     def _collect_state(self, state, prefix):
         for name, p in self._parameters.items():
             if p is not None:
-                state[prefix + name] = p.data
+                state[prefix + name] = p._data
         for name, b in self._buffers.items():
             if b is not None:
                 state[prefix + name] = b
@@ -255,7 +255,7 @@ class Module:
             value = incoming[key]
             if kind == "param":
                 param = module._parameters[name]
-                param.data[...] = value.astype(param.data.dtype, copy=False)
+                param._data[...] = value.astype(param._data.dtype, copy=False)
             else:
                 buffer = module._buffers[name]
                 if buffer.shape == () or not buffer.flags.writeable:
@@ -288,10 +288,10 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
-            if set_to_none or p.grad is None:
+            if set_to_none or p._grad is None:
                 p.grad = None
             else:
-                p.grad[...] = 0
+                p._grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
@@ -304,24 +304,53 @@ class Module:
             fn(m)
         return self
 
-    def to(self, dtype):
-        """Cast every floating parameter and buffer to `dtype` in place (e.g. np.float64)."""
-        dtype = np.dtype(dtype)
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """Move to a device (only the CPU exists) and/or cast every floating parameter and
+        buffer to `dtype` in place: `to("cpu")`, `to(nnforge.float64)`, `to(device, dtype)`,
+        `to(tensor)`. Returns self."""
+        from ..autograd.device import to_device
+        from ..autograd.dtypes import to_numpy_dtype
+
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) or type(a).__name__ == "device":
+                device = a
+            else:
+                dtype = a
+        to_device(device)
+        if dtype is None:
+            return self
+        dtype = to_numpy_dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{type(self).__name__}.to(): modules can only be cast to a "
+                            f"floating-point dtype, got {dtype}")
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None:
-                    p.data = p.data.astype(dtype)
+                if p is not None and p._data.dtype != dtype:
+                    p._data = p._data.astype(dtype)
                     p.grad = None
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f":
                     m.register_buffer(name, b.astype(dtype))
         return self
 
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        from ..autograd.device import cpu_only_error
+
+        raise cpu_only_error("cuda" if device is None else f"cuda:{device}")
+
     def double(self):
         return self.to(np.float64)
 
     def float(self):
         return self.to(np.float32)
+
+    def half(self):
+        return self.to(np.float16)
 
     # --- printing -----------------------------------------------------------------------
     def extra_repr(self):
@@ -344,7 +373,7 @@ class Module:
 def _to_numpy(value):
     """Arrays from NumPy, nnforge tensors, and anything with .numpy() (torch tensors)."""
     if isinstance(value, Tensor):
-        return value.data
+        return value._data
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach") and hasattr(value, "numpy"):

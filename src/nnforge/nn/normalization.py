@@ -35,7 +35,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _array_or_none(value):
     if value is None:
         return None
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 class _BatchNorm(Module):
@@ -102,8 +102,8 @@ class _BatchNorm(Module):
     def reset_parameters(self):
         self.reset_running_stats()
         if self.affine:
-            self.weight.data[...] = 1
-            self.bias.data[...] = 0
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
 
     def _check_input(self, shape):
         if len(shape) not in self._allowed_ndims:

@@ -22,5 +22,5 @@ def num_parameters(model, trainable_only=False):
         if id(p) in seen or (trainable_only and not getattr(p, "requires_grad", True)):
             continue
         seen.add(id(p))
-        total += int(np.size(p.data if isinstance(p, Tensor) else p))
+        total += int(np.size(p._data if isinstance(p, Tensor) else p))
     return total

@@ -53,14 +53,14 @@ class Perceptron(Module):
         self.bias = Parameter(np.zeros(1, dtype=np.float64), requires_grad=False)
 
     def _check_inputs(self, X):
-        X = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
+        X = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.in_features:
             raise ValueError(f"Perceptron(in_features={self.in_features}): X must have shape "
                              f"(n_samples, {self.in_features}), got {X.shape}")
         return X
 
     def _encode(self, y, n):
-        y = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        y = np.asarray(y._data if isinstance(y, Tensor) else y).reshape(-1)
         if y.shape[0] != n:
             raise ValueError(f"Perceptron.fit: X has {n} samples but y has {y.shape[0]}")
         labels = set(np.unique(y).tolist())
@@ -100,8 +100,8 @@ class Perceptron(Module):
                 self.converged_ = True
                 break
         self.n_epochs_ = len(self.errors_)
-        self.weight.data[...] = w[:-1]
-        self.bias.data[...] = w[-1]
+        self.weight._data[...] = w[:-1]
+        self.bias._data[...] = w[-1]
         if not self.converged_:
             self.message_ = (f"Perceptron did not converge in {self.max_epochs} epochs: the "
                              f"last epoch still made {self.errors_[-1]} mistake(s) on "
@@ -115,7 +115,7 @@ class Perceptron(Module):
     def decision_function(self, X):
         """w . x + b for each sample (a NumPy array)."""
         X = self._check_inputs(X)
-        return X @ self.weight.data[0] + self.bias.data[0]
+        return X @ self.weight._data[0] + self.bias._data[0]
 
     def predict(self, X):
         """Labels in the coding given to `fit` (-1/+1 or 0/1); a score of exactly 0

@@ -39,8 +39,8 @@ class Adadelta(Optimizer):
         self._check_unit_interval(group, "rho", closed=True)
 
     def init_state(self, p, group):
-        return {"step": 0, "square_avg": np.zeros_like(p.data),
-                "acc_delta": np.zeros_like(p.data)}
+        return {"step": 0, "square_avg": np.zeros_like(p._data),
+                "acc_delta": np.zeros_like(p._data)}
 
     def update(self, p, g, state, group):
         rho, eps = group["rho"], group["eps"]
@@ -53,4 +53,4 @@ class Adadelta(Optimizer):
         delta *= g
         ema_square_(state["acc_delta"], delta, rho, work)
         delta *= -group["lr"]
-        p.data += delta
+        p._data += delta

@@ -42,7 +42,7 @@ class Adagrad(Optimizer):
 
     def init_state(self, p, group):
         return {"step": 0,
-                "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+                "sum": np.full_like(p._data, group["initial_accumulator_value"])}
 
     def update(self, p, g, state, group):
         work = self.scratch(p, 1)
@@ -54,4 +54,4 @@ class Adagrad(Optimizer):
         work += group["eps"]
         np.divide(g, work, out=work)
         work *= -clr
-        p.data += work
+        p._data += work

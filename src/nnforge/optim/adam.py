@@ -66,11 +66,11 @@ class Adam(Optimizer):
 
     def init_state(self, p, group):
         beta1, beta2 = group["betas"]
-        state = {"step": 0, "grad_sum": np.zeros_like(p.data),
-                 "sq_grad_sum": np.zeros_like(p.data), "scale1": 1.0 - beta1,
+        state = {"step": 0, "grad_sum": np.zeros_like(p._data),
+                 "sq_grad_sum": np.zeros_like(p._data), "scale1": 1.0 - beta1,
                  "scale2": 1.0 - beta2}
         if group["amsgrad"]:
-            state["max_sq_grad_sum"] = np.zeros_like(p.data)
+            state["max_sq_grad_sum"] = np.zeros_like(p._data)
         return state
 
     def update(self, p, g, state, group):
@@ -83,7 +83,7 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             second = state.get("max_sq_grad_sum")
             if second is None:   # amsgrad switched on after the first step
-                second = state["max_sq_grad_sum"] = np.zeros_like(p.data)
+                second = state["max_sq_grad_sum"] = np.zeros_like(p._data)
             elif old2 != scale2:
                 second *= old2 / scale2
         state["scale1"], state["scale2"] = scale1, scale2
@@ -94,7 +94,7 @@ class Adam(Optimizer):
                         beta2 if old2 == scale2 else beta2 * old2 / scale2,
                         group["eps"] / k,
                         -group["lr"] * scale1 / (bias_correction(beta1, step) * k))
-        arrays = (p.data, g, state["grad_sum"], state["sq_grad_sum"], second,
+        arrays = (p._data, g, state["grad_sum"], state["sq_grad_sum"], second,
                   self.scratch(p, 1))
         for part in cache_sized_parts(arrays):
             _adam_kernel(*part, *coefficients)

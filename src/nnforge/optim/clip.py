@@ -20,8 +20,8 @@ def _grads(parameters, caller):
         if not isinstance(p, Tensor):
             raise TypeError(f"{caller}: parameters must be Tensors, but item {i} is a "
                             f"{type(p).__name__}")
-        if p.grad is not None:
-            grads.append(p.grad)
+        if p._grad is not None:
+            grads.append(p._grad)
     return grads
 
 

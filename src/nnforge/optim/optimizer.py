@@ -103,9 +103,9 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{type(self).__name__}: can only optimize Tensors, but "
                                 f"params[{i}] is a {type(p).__name__}")
-            if p.data.dtype.kind != "f":
+            if p._data.dtype.kind != "f":
                 raise TypeError(f"{type(self).__name__}: can only optimize floating-point tensors, "
-                                f"params[{i}] has dtype {p.data.dtype}")
+                                f"params[{i}] has dtype {p._data.dtype}")
         group = dict(param_group)
         group["params"] = params
         for name, default in self.defaults.items():
@@ -152,12 +152,12 @@ class Optimizer:
         """Clear every parameter's gradient: set it to None (default) or fill it with 0."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.fill(0)
+                    p._grad.fill(0)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; returns the closure's loss, if any.
@@ -177,23 +177,30 @@ class Optimizer:
     def _update_all(self):
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                grad = self.grad_of(p)
+                if grad is None:
                     continue
-                if p.grad.shape != p.data.shape:
+                if grad.shape != p._data.shape:
                     raise ValueError(f"{type(self).__name__}.step: a parameter of shape "
-                                     f"{p.data.shape} has a gradient of shape {p.grad.shape}")
+                                     f"{p._data.shape} has a gradient of shape {grad.shape}")
                 state = self.state.get(p)
                 if state is None:
                     state = self.init_state(p, group)
                     self.state[p] = state
                 if self.decoupled_weight_decay and group.get("weight_decay", 0):
-                    p.data *= 1.0 - group["lr"] * group["weight_decay"]
-                self.update(p, self._effective_grad(p, group), state, group)
+                    p._data *= 1.0 - group["lr"] * group["weight_decay"]
+                self.update(p, self._effective_grad(p, grad, group), state, group)
+                p._bump()   # a graph that saved the old values now refuses to backward
 
-    def _effective_grad(self, p, group):
+    @staticmethod
+    def grad_of(p):
+        """The parameter's gradient as the NumPy array the update rules work on (None when
+        it has none): the one place optimizers read gradients."""
+        return p._grad
+
+    def _effective_grad(self, p, grad, group):
         """``±grad + weight_decay * w + l1 * sign(w)`` (written into a scratch array when it
         differs from ``p.grad``; ``p.grad`` itself is never modified)."""
-        grad = p.grad
         maximize = group.get("maximize", False)
         weight_decay = 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
         l1 = group.get("l1", 0.0)
@@ -201,7 +208,7 @@ class Optimizer:
             return grad
         g = self.scratch(p, 0)
         if weight_decay:
-            np.multiply(p.data, weight_decay, out=g)
+            np.multiply(p._data, weight_decay, out=g)
             if maximize:
                 g -= grad
             else:
@@ -212,7 +219,7 @@ class Optimizer:
             np.copyto(g, grad)
         if l1:
             sign = self.scratch(p, 1)
-            np.sign(p.data, out=sign)
+            np.sign(p._data, out=sign)
             sign *= l1
             g += sign
         return g
@@ -221,8 +228,8 @@ class Optimizer:
         """Reusable work array number ``index`` (0 holds the effective gradient) shaped like
         ``p``; contents are undefined on entry."""
         arrays = self._scratch.get(id(p))
-        if arrays is None or arrays[0].shape != p.data.shape or arrays[0].dtype != p.data.dtype:
-            arrays = [np.empty_like(p.data) for _ in range(self.scratch_arrays + 1)]
+        if arrays is None or arrays[0].shape != p._data.shape or arrays[0].dtype != p._data.dtype:
+            arrays = [np.empty_like(p._data) for _ in range(self.scratch_arrays + 1)]
             self._scratch[id(p)] = arrays
         return arrays[index]
 
@@ -231,7 +238,8 @@ class Optimizer:
         raise NotImplementedError(f"{type(self).__name__} must implement init_state(p, group)")
 
     def update(self, p, g, state, group):
-        """Apply the rule to ``p.data`` in place, given the effective gradient ``g``."""
+        """Apply the rule to ``p._data`` (the parameter's array) in place, given the effective
+        gradient ``g``."""
         raise NotImplementedError(f"{type(self).__name__} must implement update(p, g, state, "
                                   "group)")
 
@@ -329,7 +337,7 @@ class Optimizer:
 def _restore(value, p):
     """A saved state entry back in memory: arrays (or lists) become arrays of p's dtype."""
     if isinstance(value, (np.ndarray, list)):
-        return np.array(value, dtype=p.data.dtype)
+        return np.array(value, dtype=p._data.dtype)
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -39,11 +39,11 @@ class RMSprop(Optimizer):
         self._check_nonnegative(group, "alpha")
 
     def init_state(self, p, group):
-        state = {"step": 0, "square_avg": np.zeros_like(p.data)}
+        state = {"step": 0, "square_avg": np.zeros_like(p._data)}
         if group["momentum"] > 0:
-            state["momentum_buffer"] = np.zeros_like(p.data)
+            state["momentum_buffer"] = np.zeros_like(p._data)
         if group["centered"]:
-            state["grad_avg"] = np.zeros_like(p.data)
+            state["grad_avg"] = np.zeros_like(p._data)
         return state
 
     def update(self, p, g, state, group):
@@ -53,7 +53,7 @@ class RMSprop(Optimizer):
         square_avg = ema_square_(state["square_avg"], g, alpha, work)
         if group["centered"]:
             if "grad_avg" not in state:
-                state["grad_avg"] = np.zeros_like(p.data)
+                state["grad_avg"] = np.zeros_like(p._data)
             grad_avg = state["grad_avg"]
             ema_(grad_avg, g, alpha, work)
             np.multiply(grad_avg, grad_avg, out=work)
@@ -65,11 +65,11 @@ class RMSprop(Optimizer):
         np.divide(g, work, out=work)
         if momentum > 0:
             if "momentum_buffer" not in state:   # momentum switched on after the first step
-                state["momentum_buffer"] = np.zeros_like(p.data)
+                state["momentum_buffer"] = np.zeros_like(p._data)
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += work
             np.multiply(buf, -group["lr"], out=work)
         else:
             work *= -group["lr"]
-        p.data += work
+        p._data += work

@@ -89,4 +89,4 @@ class SGD(Optimizer):
             else:
                 direction = buf
         np.multiply(direction, -lr, out=work)
-        p.data += work
+        p._data += work

@@ -211,7 +211,7 @@ class _NeuralNetBase(BaseEstimator):
         model.eval()
         try:
             with no_grad():
-                outputs = [model(Tensor(X[i:i + batch_size])).data
+                outputs = [model(Tensor(X[i:i + batch_size]))._data
                            for i in range(0, len(X), batch_size)]
         finally:
             model.train(was_training)

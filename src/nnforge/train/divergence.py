@@ -68,7 +68,7 @@ class NonFiniteGuard:
         """Raise TrainingDivergedError if the loss or any gradient is not finite."""
         if np.isfinite(loss_value):
             for p in self._params:
-                if p.grad is not None and not _finite(p.grad):
+                if p._grad is not None and not _finite(p._grad):
                     break
             else:
                 return
@@ -76,9 +76,9 @@ class NonFiniteGuard:
 
     def _raise(self, loss_value, epoch, step):
         where = f"epoch {epoch}, step {step}"
-        bad_weight = next((n for n, p in self._named if not np.isfinite(p.data).all()), None)
+        bad_weight = next((n for n, p in self._named if not np.isfinite(p._data).all()), None)
         bad_grad = next((n for n, p in self._named
-                         if p.grad is not None and not np.isfinite(p.grad).all()), None)
+                         if p._grad is not None and not np.isfinite(p._grad).all()), None)
         culprit = bad_weight or bad_grad
         parts = [f"training diverged at {where}: loss is {loss_value:.6g}"
                  if not np.isfinite(loss_value) else

@@ -53,8 +53,8 @@ class GradNormRecorder(Callback):
             self._sums = None
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        named = [(n, p) for n, p in self.trainer.model.named_parameters() if p.grad is not None]
-        norms = {n: float(np.sqrt(np.add.reduce(np.square(p.grad, dtype=np.float64),
+        named = [(n, p) for n, p in self.trainer.model.named_parameters() if p._grad is not None]
+        norms = {n: float(np.sqrt(np.add.reduce(np.square(p._grad, dtype=np.float64),
                                                 axis=None))) for n, p in named}
         if self._sums is None:
             self._sums = dict.fromkeys(norms, 0.0)

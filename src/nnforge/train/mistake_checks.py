@@ -95,7 +95,7 @@ class TrainingGuards(Callback):
         model = self.trainer.model
         self._relus = [(name, m) for name, m in model.named_modules()
                        if isinstance(m, ReLU)]
-        self._weights = [(name, p) for name, p in model.named_parameters() if p.data.ndim >= 2]
+        self._weights = [(name, p) for name, p in model.named_parameters() if p._data.ndim >= 2]
 
     def _sampling(self):
         """Steps 1, 2, 4, 8, ... below `every`, then every `every`-th step."""
@@ -117,7 +117,7 @@ class TrainingGuards(Callback):
 
     def _relu_hook(self, name):
         def hook(module, args, output):
-            data = output.data
+            data = output._data
             if data.ndim < 2:
                 return
             axes = (0,) + tuple(range(2, data.ndim))
@@ -167,8 +167,8 @@ class TrainingGuards(Callback):
     def _check_gradients(self):
         if len(self._weights) < 2 or not would_warn(ExplodingGradientWarning):
             return
-        rms = [float(np.sqrt(np.mean(np.square(p.grad, dtype=np.float64))))
-               for _, p in self._weights if p.grad is not None]
+        rms = [float(np.sqrt(np.mean(np.square(p._grad, dtype=np.float64))))
+               for _, p in self._weights if p._grad is not None]
         if len(rms) < 2 or not all(np.isfinite(rms)) or rms[-1] == 0.0:
             return
         ratio = rms[0] / rms[-1]

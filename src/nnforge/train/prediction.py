@@ -47,7 +47,7 @@ def forward_in_chunks(model: Any, X: np.ndarray, batch_size: int | None,
     [0.0, 1.0, 2.0, 3.0, 4.0]
     """
     with no_grad():
-        return np.concatenate([model(to_input(chunk)).data for chunk in _chunks(X, batch_size)])
+        return np.concatenate([model(to_input(chunk))._data for chunk in _chunks(X, batch_size)])
 
 
 def mc_dropout_in_chunks(model: Any, X: np.ndarray, batch_size: int | None, mc_samples: int,

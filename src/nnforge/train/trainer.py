@@ -213,8 +213,8 @@ class Trainer:
     def _model_dtype(self) -> np.dtype:
         """The floating dtype of the model's parameters: inputs are cast to it."""
         for p in self.model.parameters():
-            if p.data.dtype.kind == "f":
-                return p.data.dtype
+            if p._data.dtype.kind == "f":
+                return p._data.dtype
         return np.dtype(np.float32)
 
     # --- metrics ------------------------------------------------------------------------
@@ -360,7 +360,7 @@ class Trainer:
             self.optimizer.zero_grad()
         loss, out = self.train_step(batch)
         (loss if share == 1.0 else loss * share).backward()
-        value = float(loss.data)
+        value = float(loss._data)
         if self._guard is not None:
             self._guard.check(value, epoch + 1, self.global_step + 1)
         if step_now:
@@ -368,7 +368,7 @@ class Trainer:
             self.plan.before_step(epoch, self.cursor.schedule_logs["batch_size"])
             self.optimizer.step()
             self.plan.after_step()
-        self.cursor.add(value, n, out.data if self.metric_fns else None, batch[1])
+        self.cursor.add(value, n, out._data if self.metric_fns else None, batch[1])
         if callbacks.has_batch_hooks:
             callbacks.on_batch_end(b, {"loss": value, "size": n})
         if self.interrupt_signal is not None and step_now:
@@ -406,9 +406,9 @@ class Trainer:
                 for batch in loader:
                     loss, out = self.eval_step(batch)
                     n = len(batch[0])
-                    loss_sum += float(loss.data) * n
+                    loss_sum += float(loss._data) * n
                     count += n
-                    outputs.append(out.data)
+                    outputs.append(out._data)
                     targets.append(batch[1])
         finally:
             model.train(was_training)

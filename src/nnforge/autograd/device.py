@@ -1,0 +1,77 @@
+"""Devices, honestly: nnforge computes on the CPU only.
+
+`device("cpu")` exists so that PyTorch code which names its device runs unchanged; asking
+for any other device ("cuda", "mps" ...) raises one clear error.
+"""
+
+__all__ = ["device", "CPU", "to_device", "cpu_only_error"]
+
+
+def cpu_only_error(requested):
+    """The error for a request of a device other than the CPU."""
+    return RuntimeError(f"nnforge runs on the CPU only; device {requested!r} is not available "
+                        f"(use 'cpu', or check nnforge.cuda.is_available(), which is False)")
+
+
+class device:
+    """A compute device: always the CPU (`device("cpu")`, `device("cpu:0")`,
+    `device("cpu", 0)`)."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        if not isinstance(type, str):
+            raise TypeError(f"device(): expected a string such as 'cpu', got "
+                            f"{type.__class__.__name__}")
+        name, _, number = type.partition(":")
+        if name != "cpu":
+            raise cpu_only_error(type if index is None else f"{type}:{index}")
+        if number:
+            if not number.isdigit():
+                raise ValueError(f"device(): invalid device string {type!r}")
+            index = int(number)
+        if index not in (None, 0):
+            raise RuntimeError(f"nnforge has a single CPU device; device index {index} does "
+                               "not exist")
+        self.type = "cpu"
+        self.index = index
+
+    def __repr__(self):
+        return "device(type='cpu')" if self.index is None else \
+            f"device(type='cpu', index={self.index})"
+
+    def __str__(self):
+        return "cpu" if self.index is None else f"cpu:{self.index}"
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, ValueError):
+                return False
+        return isinstance(other, device) and other.index == self.index
+
+    def __hash__(self):
+        return hash(("cpu", self.index))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+CPU = device("cpu")
+
+
+def to_device(value):
+    """Validate a `device=` argument (None, a string, an int index or a device)."""
+    if value is None or isinstance(value, device):
+        return CPU
+    if isinstance(value, str):
+        return device(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise cpu_only_error(f"cuda:{value}")
+    raise TypeError(f"expected a device such as 'cpu', got {type(value).__name__}")
