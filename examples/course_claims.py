@@ -29,13 +29,13 @@ from nnforge import nn, optim
 def collapse(layers):
     """The single Linear layer equal to a stack of Linear layers:
     W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2), applied layer after layer."""
-    weight, bias = layers[0].weight.data, layers[0].bias.data
+    weight, bias = layers[0].weight.numpy(), layers[0].bias.numpy()
     for layer in layers[1:]:
-        weight = layer.weight.data @ weight
-        bias = layer.weight.data @ bias + layer.bias.data
+        weight = layer.weight.numpy() @ weight
+        bias = layer.weight.numpy() @ bias + layer.bias.numpy()
     single = nn.Linear(weight.shape[1], weight.shape[0]).to(weight.dtype)
-    single.weight.data[...] = weight
-    single.bias.data[...] = bias
+    single.weight.numpy()[...] = weight
+    single.bias.numpy()[...] = bias
     return single
 
 
@@ -48,7 +48,7 @@ def linear_collapse(sizes=(3, 8, 16, 8, 2), seed=0):
     stack = nn.Sequential(*layers)
     single = collapse(layers)
     x = nf.tensor(g.standard_normal((64, sizes[0])))
-    difference = float(np.abs(stack(x).data - single(x).data).max())
+    difference = float(np.abs(stack(x).numpy() - single(x).numpy()).max())
     return {"max_difference": difference, "stack_parameters": stack.num_parameters(),
             "single_parameters": single.num_parameters(), "stack": stack, "single": single}
 
@@ -68,16 +68,16 @@ def universal_approximation(widths=(1, 2, 4, 8, 16, 32), points=400):
         centres = np.linspace(-np.pi, np.pi, width + 2)[1:-1]
         slope = (width + 1) / (2 * np.pi) * 2.0
         hidden = nn.Linear(1, width).double()
-        hidden.weight.data[:, 0] = slope
-        hidden.bias.data[...] = -slope * centres
-        features = nn.Tanh()(hidden(nf.tensor(x))).data
+        hidden.weight.numpy()[:, 0] = slope
+        hidden.bias.numpy()[...] = -slope * centres
+        features = nn.Tanh()(hidden(nf.tensor(x))).numpy()
         design = np.hstack([features, np.ones((points, 1))])
         coefficients = np.linalg.lstsq(design, target, rcond=None)[0]
         output = nn.Linear(width, 1).double()
-        output.weight.data[...] = coefficients[:-1].T
-        output.bias.data[...] = coefficients[-1]
+        output.weight.numpy()[...] = coefficients[:-1].T
+        output.bias.numpy()[...] = coefficients[-1]
         net = nn.Sequential(hidden, nn.Tanh(), output)
-        error = net(nf.tensor(x)).data - target
+        error = net(nf.tensor(x)).numpy() - target
         results["max_error"].append(float(np.abs(error).max()))
         results["rms_error"].append(float(np.sqrt(np.mean(error ** 2))))
     return results
@@ -88,7 +88,7 @@ def train_sine(width=16, steps=1500, lr=0.02, seed=0, points=200):
     weights; returns the maximum error on the training grid."""
     g = np.random.default_rng(seed)
     x = nf.tensor(np.linspace(-np.pi, np.pi, points)[:, None].astype(np.float32))
-    y = nf.tensor(np.sin(x.data))
+    y = nf.tensor(np.sin(x.numpy()))
     net = nn.Sequential(nn.Linear(1, width, generator=g), nn.Tanh(),
                         nn.Linear(width, 1, generator=g))
     opt = optim.Adam(net.parameters(), lr=lr)
@@ -98,7 +98,7 @@ def train_sine(width=16, steps=1500, lr=0.02, seed=0, points=200):
         loss_fn(net(x), y).backward()
         opt.step()
     with nf.no_grad():
-        return {"max_error": float(np.abs(net(x).data - y.data).max()), "net": net}
+        return {"max_error": float(np.abs(net(x).numpy() - y.numpy()).max()), "net": net}
 
 
 # --- 3. depth against width -----------------------------------------------------------------
@@ -114,17 +114,17 @@ def deep_sawtooth_net(k):
     """A ReLU net with k hidden layers of 2 units computing sawtooth(x, k) exactly:
     t(x) = 2 relu(x) - 4 relu(x - 1/2) on [0, 1], composed k times. 6k + 1 parameters."""
     first = nn.Linear(1, 2).double()
-    first.weight.data[...] = [[1.0], [1.0]]
-    first.bias.data[...] = [0.0, -0.5]
+    first.weight.numpy()[...] = [[1.0], [1.0]]
+    first.bias.numpy()[...] = [0.0, -0.5]
     layers = [first, nn.ReLU()]
     for _ in range(k - 1):
         middle = nn.Linear(2, 2).double()
-        middle.weight.data[...] = [[2.0, -4.0], [2.0, -4.0]]
-        middle.bias.data[...] = [0.0, -0.5]
+        middle.weight.numpy()[...] = [[2.0, -4.0], [2.0, -4.0]]
+        middle.bias.numpy()[...] = [0.0, -0.5]
         layers += [middle, nn.ReLU()]
     last = nn.Linear(2, 1).double()
-    last.weight.data[...] = [[2.0, -4.0]]
-    last.bias.data[...] = [0.0]
+    last.weight.numpy()[...] = [[2.0, -4.0]]
+    last.bias.numpy()[...] = [0.0]
     return nn.Sequential(*layers, last)
 
 
@@ -136,24 +136,24 @@ def _fit(net, x, y, steps, lr):
         loss_fn(net(x), y).backward()
         opt.step()
     with nf.no_grad():
-        return float(loss_fn(net(x), y).data)
+        return float(loss_fn(net(x), y).numpy())
 
 
 def shallow_relu_fit(grid, target, knots):
     """The one-hidden-layer ReLU net relu(x - knot_i) with least-squares output weights:
     the best shallow net with those hidden units. Returns (net, max error, MSE)."""
     hidden = nn.Linear(1, len(knots)).double()
-    hidden.weight.data[...] = 1.0
-    hidden.bias.data[...] = -np.asarray(knots)
-    features = nn.ReLU()(hidden(nf.tensor(grid))).data
+    hidden.weight.numpy()[...] = 1.0
+    hidden.bias.numpy()[...] = -np.asarray(knots)
+    features = nn.ReLU()(hidden(nf.tensor(grid))).numpy()
     design = np.hstack([features, np.ones((len(grid), 1))])
     coefficients = np.linalg.lstsq(design, target, rcond=None)[0]
     output = nn.Linear(len(knots), 1).double()
-    output.weight.data[...] = coefficients[:-1].T
-    output.bias.data[...] = coefficients[-1]
+    output.weight.numpy()[...] = coefficients[:-1].T
+    output.bias.numpy()[...] = coefficients[-1]
     net = nn.Sequential(hidden, nn.ReLU(), output)
     with nf.no_grad():
-        error = net(nf.tensor(grid)).data - target
+        error = net(nf.tensor(grid)).numpy() - target
     return net, float(np.abs(error).max()), float(np.mean(error ** 2))
 
 
@@ -174,7 +174,7 @@ def depth_vs_width(k=4, steps=800, lr=0.01, seed=0, points=257):
     x, y = nf.tensor(grid), nf.tensor(target)
     deep = deep_sawtooth_net(k)
     with nf.no_grad():
-        exact_error = float(np.abs(deep(x).data - y.data).max())
+        exact_error = float(np.abs(deep(x).numpy() - y.numpy()).max())
     equal = np.linspace(0, 1, 2 * k + 1)[:-1]
     equal_net, equal_max, equal_mse = shallow_relu_fit(grid, target, equal)
     corners = np.arange(2 ** k) / 2 ** k
@@ -193,7 +193,7 @@ def depth_vs_width(k=4, steps=800, lr=0.01, seed=0, points=257):
             "shallow_exact_max_error": exact_shallow_error,
             "shallow_trained_mse": _fit(shallow, x, y, steps, lr),
             "deep_trained_mse": _fit(trained_deep, x, y, steps, lr),
-            "variance": float(np.var(y.data))}
+            "variance": float(np.var(y.numpy()))}
 
 
 # --- 4. no guarantee of the global minimum --------------------------------------------------
@@ -214,7 +214,7 @@ def local_minima(starts=(2.0, -2.0), lr=0.01, steps=500):
             opt.zero_grad()
             double_well(x).backward()
             opt.step()
-        end = float(x.data)
+        end = float(x.numpy())
         runs.append({"start": start, "end": end, "value": float(double_well(end)),
                      "gradient": 4 * end ** 3 - 6 * end + 1, "curvature": 12 * end ** 2 - 6})
     return runs
@@ -226,8 +226,8 @@ def sigmoid_chain(weights, biases, x=0.5, dtype=np.float64):
     layers = []
     for w, b in zip(weights, biases):
         linear = nn.Linear(1, 1).to(dtype)
-        linear.weight.data[...] = w
-        linear.bias.data[...] = b
+        linear.weight.numpy()[...] = w
+        linear.bias.numpy()[...] = b
         layers += [linear, nn.Sigmoid()]
     return nn.Sequential(*layers), nf.tensor(np.full((1, 1), x, dtype=dtype))
 
@@ -252,7 +252,7 @@ def sigmoid_vanishing(layers=11, seed=None):
         h, z = x, []
         for linear in linears:
             pre = linear(h)
-            z.append(float(pre.data.reshape(-1)[0]))
+            z.append(float(pre.numpy().reshape(-1)[0]))
             h = pre.sigmoid()
     z = np.array(z)
     slope = 1 / (1 + np.exp(-z)) * (1 - 1 / (1 + np.exp(-z)))
@@ -278,7 +278,7 @@ def _digits_split(train_size=300, seed=0):
 def _loss_accuracy(model, X, y, loss_fn):
     with nf.no_grad():
         out = model(nf.tensor(X))
-    return float(loss_fn(out, nf.tensor(y)).data), float(np.mean(out.data.argmax(1) == y))
+    return float(loss_fn(out, nf.tensor(y)).numpy()), float(np.mean(out.numpy().argmax(1) == y))
 
 
 def batch_size_generalization(batch_sizes=(10, None), target_loss=0.02, lr=0.005, seed=0,
@@ -371,7 +371,7 @@ def learned_feature_transform(hidden=8, steps=600, lr=0.05, seed=0):
         loss_fn(net(inputs), targets).backward()
         opt.step()
     with nf.no_grad():
-        feature = net(inputs).data[:, 0]
+        feature = net(inputs).numpy()[:, 0]
     angles = np.linspace(0, np.pi, 360, endpoint=False)
     linear = max(best_threshold_accuracy(X @ np.array([np.cos(a), np.sin(a)]), y)
                  for a in angles)

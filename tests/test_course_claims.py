@@ -27,18 +27,18 @@ def test_stacked_linear_layers_collapse_to_one(claims):
     # the collapsed weight is the product W4 W3 W2 W1; torch's stack gives the same outputs
     torch = pytest.importorskip("torch")
     layers = [m for m in result["stack"] if isinstance(m, nn.Linear)]
-    product = layers[3].weight.data @ layers[2].weight.data @ layers[1].weight.data \
-        @ layers[0].weight.data
-    np.testing.assert_allclose(result["single"].weight.data, product, rtol=1e-12)
+    product = layers[3].weight.numpy() @ layers[2].weight.numpy() @ layers[1].weight.numpy() \
+        @ layers[0].weight.numpy()
+    np.testing.assert_allclose(result["single"].weight.numpy(), product, rtol=1e-12)
     theirs = torch.nn.Sequential(*[torch.nn.Linear(m.in_features, m.out_features).double()
                                    for m in layers])
     with torch.no_grad():
         for t, m in zip(theirs, layers):
-            t.weight.copy_(torch.from_numpy(m.weight.data))
-            t.bias.copy_(torch.from_numpy(m.bias.data))
+            t.weight.copy_(torch.from_numpy(m.weight.numpy()))
+            t.bias.copy_(torch.from_numpy(m.bias.numpy()))
     x = np.random.default_rng(1).standard_normal((10, 3))
     np.testing.assert_allclose(theirs(torch.from_numpy(x)).detach().numpy(),
-                               result["single"](nf.tensor(x)).data, rtol=1e-10, atol=1e-12)
+                               result["single"](nf.tensor(x)).numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_a_linear_stack_still_cannot_solve_xor(claims):
@@ -52,7 +52,7 @@ def test_a_linear_stack_still_cannot_solve_xor(claims):
         opt.zero_grad()
         nn.BCEWithLogitsLoss()(stack(X), y).backward()
         opt.step()
-    correct = ((stack(X).data[:, 0] > 0) == claims.XOR_LABELS).sum()
+    correct = ((stack(X).numpy()[:, 0] > 0) == claims.XOR_LABELS).sum()
     assert correct <= 3                                    # a line gets at most 3 of 4
 
 

@@ -21,7 +21,7 @@ def model():
 
 
 def weight_norm(m):
-    return float(sum(np.sum(p.data.astype(np.float64) ** 2) for p in m.parameters()))
+    return float(sum(np.sum(p.numpy().astype(np.float64) ** 2) for p in m.parameters()))
 
 
 class CountingPenalized(Trainer):
@@ -63,7 +63,7 @@ def test_penalty_of_zero_reproduces_the_plain_trainer_exactly():
     CountingPenalized(b, optim.SGD(b.parameters(), lr=0.2), nn.CrossEntropyLoss(),
                       generator=0, strength=0.0).fit((X, y), epochs=2, batch_size=12, verbose=0)
     for pa, pb in zip(a.parameters(), b.parameters()):
-        np.testing.assert_array_equal(pa.data, pb.data)
+        np.testing.assert_array_equal(pa.numpy(), pb.numpy())
 
 
 class DoubledEval(Trainer):

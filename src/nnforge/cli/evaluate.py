@@ -75,17 +75,6 @@ def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> 
                      "file")
 
 
-def _evaluate(args):
-    run_dir = _run_dir(args)
-    config, model, scaler, labels = load_run_model(run_dir)
-    X, y, source = _evaluation_data(args, config, labels)
-    results = _trainer(config, model).evaluate((_prepare(X, config, scaler), y),
-                                               batch_size=config.train.eval_batch_size)
-    print(f"{os.path.basename(os.path.abspath(run_dir))} on {source}: {len(X)} samples")
-    print(format_table(["metric", "value"], sorted(results.items())))
-    return 0
-
-
 def _evaluate(args: argparse.Namespace) -> int:
     folder = run_dir(args)
     config, model, scaler, labels = load_run_model(folder)

@@ -25,15 +25,26 @@ class TimeStopping(Callback):
     """Stop training once `seconds` of wall-clock time have been used (the name of
     TensorFlow Addons' callback).
 
-    Args:
-        seconds: the budget, counted from the start of `fit`.
-        predict_next: also stop when the next epoch, taking as long as the longest epoch so
-            far, would end past the budget, so the run stays within it (default False:
-            stop after the epoch during which the budget ran out).
-        clock: a function returning seconds (default `time.perf_counter`).
+    Parameters
+    ----------
+    seconds : float
+        The budget, counted from the start of `fit`.
+    predict_next : bool
+        Also stop when the next epoch, taking as long as the longest epoch so far, would
+        end past the budget, so the run stays within it (default False: stop after the
+        epoch during which the budget ran out).
+    clock : callable
+        A function returning seconds (default `time.perf_counter`).
 
     After training, `stopped_epoch` is the 1-based epoch after which it stopped (None when
     the budget was never reached) and `elapsed` the seconds used until then.
+
+    Examples
+    --------
+    A minute of training at most, ``Trainer(..., callbacks=[TimeStopping(60)])``:
+
+    >>> TimeStopping(60)
+    TimeStopping(seconds=60, predict_next=False)
     """
 
     def __init__(self, seconds, predict_next=False, clock=time.perf_counter):
@@ -84,14 +95,25 @@ class ThresholdStopping(Callback):
     falls to it (monitor "loss", the default) or a training accuracy climbs to it
     (monitor "accuracy", threshold 0.99).
 
-    Args:
-        monitor: key of the epoch logs ("loss", "accuracy", "val_loss", ...).
-        threshold: the value to reach.
-        mode: "min" (stop when monitor <= threshold), "max" (monitor >= threshold) or
-            "auto" (max for accuracy-like metrics, min otherwise, as EarlyStopping).
+    Parameters
+    ----------
+    monitor : str
+        Key of the epoch logs ("loss", "accuracy", "val_loss", ...).
+    threshold : float
+        The value to reach.
+    mode : {"auto", "min", "max"}
+        "min" stops when monitor <= threshold, "max" when monitor >= threshold, "auto"
+        takes max for accuracy-like metrics and min otherwise, as EarlyStopping does.
 
     After training, `stopped_epoch` is the 1-based epoch where the threshold was reached
     (None if never) and `value` the monitored value there.
+
+    Examples
+    --------
+    Stop once the training accuracy reaches 99 %:
+
+    >>> ThresholdStopping(monitor="accuracy", threshold=0.99)
+    ThresholdStopping(monitor='accuracy', threshold=0.99, mode='auto')
     """
 
     def __init__(self, monitor="loss", threshold=None, mode="auto"):

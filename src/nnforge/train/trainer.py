@@ -439,7 +439,7 @@ class Trainer:
         self._dtype = self._model_dtype()
         if mc_samples is not None:
             output = None if not self._logits else \
-                {"class": "softmax", "binary": "sigmoid"}.get(self._target_kind)
+                {"class": "softmax", "binary": "sigmoid"}.get(str(self._target_kind))
             return mc_dropout_in_chunks(self.model, X, batch_size, mc_samples, output,
                                         self._input)
         was_training = self.model.training

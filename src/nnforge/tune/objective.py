@@ -33,7 +33,7 @@ class ReportToTrial(Callback):
         self.trial, self.monitor, self.report = trial, monitor, report
         self.pruned = False
         self.epochs = 0
-        self.values = []
+        self.values: list[float] = []
 
     def on_train_begin(self, logs=None):
         self.pruned, self.epochs, self.values = False, 0, []
