@@ -8,13 +8,15 @@ from .allocator import tune_from_environment as _tune_allocator
 from .autograd import (Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor,
                        where)
 from .random import manual_seed
+from .functions import *  # noqa: F401,F403 - torch's function forms and sub-packages
+from .functions import __all__ as _functions_all
 
 __version__ = "0.1.0"
 
 _tune_allocator()          # see nnforge.allocator: no page-fault churn between steps
 
 __all__ = ["Tensor", "cat", "enable_grad", "is_grad_enabled", "load", "manual_seed",
-           "no_grad", "save", "stack", "tensor", "where", "__version__"]
+           "no_grad", "save", "stack", "tensor", "where", "__version__"] + _functions_all
 
 
 def save(state_dict, path, metadata=None):

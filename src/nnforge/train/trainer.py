@@ -53,6 +53,14 @@ def _arrays(data, where):
     return None
 
 
+def _batch_arrays(batch):
+    """(X, y) of a loader batch as arrays; DataLoader yields Tensors, which are unwrapped
+    without copying."""
+    xb, yb = batch[0], batch[1]
+    return (xb.data if isinstance(xb, Tensor) else xb), (yb.data if isinstance(yb, Tensor)
+                                                         else yb)
+
+
 def _check_finite(pair, where):
     """Refuse NaN/Inf in the inputs or targets before training on them (one pass each)."""
     for name, array in zip(("X", "y"), pair):
@@ -274,7 +282,7 @@ class Trainer:
                             self.generator.bit_generator.state = partial["rng"]
                             partial = None
                         continue
-                    xb, yb = batch[0], batch[1]
+                    xb, yb = _batch_arrays(batch)
                     if batch_hooks:
                         callbacks.on_batch_begin(b, {"size": len(xb)})
                     share, step_now = (1.0, True) if shares is None else shares[b]
@@ -355,7 +363,7 @@ class Trainer:
         try:
             with no_grad():
                 for batch in loader:
-                    xb, yb = batch[0], batch[1]
+                    xb, yb = _batch_arrays(batch)
                     out = model(self._input(xb))
                     loss = self.loss_fn(out, self._target(yb, out))
                     loss_sum += float(loss.data) * len(xb)
