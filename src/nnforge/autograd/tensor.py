@@ -343,12 +343,14 @@ class Tensor:
         return (centred * centred).sum(dim, keepdim=keepdim) / max(count - int(unbiased), 1)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """The largest value; with one `dim`, the named pair (values, indices) like PyTorch;
-        with a tensor, the elementwise maximum."""
+        """The largest value; with one `dim`, the named pair (values, indices) like PyTorch
+        (NumPy's `axis=` spelling gives the values alone); with a tensor, the elementwise
+        maximum."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
+        numpy_spelling = axis is not None
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
-        if isinstance(dim, (int, np.integer)):
+        if isinstance(dim, (int, np.integer)) and not numpy_spelling:
             return _indexing.extremum(self, dim, keepdim, largest=True)
         return _reductions.Max.apply(self, dim=dim, keepdim=keepdim)
 
@@ -357,8 +359,9 @@ class Tensor:
         with a tensor, the elementwise minimum."""
         if isinstance(dim, Tensor):
             return self.minimum(dim)
+        numpy_spelling = axis is not None
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
-        if isinstance(dim, (int, np.integer)):
+        if isinstance(dim, (int, np.integer)) and not numpy_spelling:
             return _indexing.extremum(self, dim, keepdim, largest=False)
         return _reductions.Min.apply(self, dim=dim, keepdim=keepdim)
 
