@@ -19,13 +19,16 @@ __all__ = ["Tensor", "cat", "enable_grad", "is_grad_enabled", "load", "manual_se
            "no_grad", "save", "stack", "tensor", "where", "__version__"] + _functions_all
 
 
-def save(state_dict, path, metadata=None):
-    """Write a state dict (name -> array) as a safetensors file PyTorch can read."""
-    from .serialization import save as _save
-    return _save(state_dict, path, metadata)
+def save(obj, path, metadata=None):
+    """Write a Tensor, an array, a state dict or a nested checkpoint (dicts, lists and tuples
+    of them with numbers and strings) to `path`: safetensors plus a JSON description of the
+    structure, never pickle. A state dict stays a plain safetensors file PyTorch can read."""
+    from .serialization import save_object
+    return save_object(obj, path, metadata)
 
 
 def load(path):
-    """Read a safetensors file written by `save` (or by PyTorch) into a dict of arrays."""
-    from .serialization import load as _load
-    return _load(path)
+    """Read a file written by `save` (or a safetensors file written by PyTorch); a state
+    dict comes back as name -> Tensor."""
+    from .serialization import load_object
+    return load_object(path)
