@@ -180,3 +180,14 @@ def test_sample_structure_is_kept_and_python_numbers_become_tensors_like_torch()
     assert isinstance(xb, Tensor) and xb.shape == (2, 3) and yb.tolist() == [0, 1]
     single = next(iter(DataLoader(Records("single"), batch_size=4)))
     assert isinstance(single, Tensor) and single.shape == (4, 2)
+
+
+def test_collate_fn_and_accepted_pytorch_arguments():
+    def pairs(samples):
+        return [s[1] for s in samples]
+
+    loader = DataLoader(dataset(5), batch_size=2, collate_fn=pairs, num_workers=2,
+                        pin_memory=True)
+    assert [list(map(int, b)) for b in loader] == [[0, 1], [2, 3], [4]]
+    with pytest.raises(TypeError, match="collate_fn"):
+        DataLoader(dataset(5), collate_fn=3)

@@ -105,11 +105,15 @@ class DataLoader:
     arrays gives batches of that structure, like PyTorch.
 
     PyTorch's `sampler` (an iterable of indices, e.g. `utils.data.RandomSampler`) and
-    `batch_sampler` (an iterable of index lists) replace `shuffle` and `batch_size`.
+    `batch_sampler` (an iterable of index lists) replace `shuffle` and `batch_size`;
+    `collate_fn(list of samples)` replaces the default stacking. `num_workers` and
+    `pin_memory` are accepted for PyTorch code, but batches are always made in this
+    process (there is no device memory to pin).
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 transform=None, prefetch=False, *, sampler=None, batch_sampler=None):
+                 transform=None, prefetch=False, *, sampler=None, batch_sampler=None,
+                 collate_fn=None, num_workers=0, pin_memory=False):
         if isinstance(dataset, ArrayData):
             dataset = dataset.to_dataset()
         try:
@@ -148,6 +152,13 @@ class DataLoader:
             raise ValueError("DataLoader: batch_sampler is exclusive with batch_size, "
                              "shuffle, sampler and drop_last")
         self.sampler, self.batch_sampler = sampler, batch_sampler
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader(collate_fn): expected a callable, got "
+                            f"{type(collate_fn).__name__}")
+        if collate_fn is not None and transform is not None:
+            raise ValueError("DataLoader: collate_fn and transform are exclusive; apply the "
+                             "transform inside collate_fn")
+        self.collate_fn, self.num_workers = collate_fn, int(num_workers)
         self._single = False     # set by the first stacked batch: samples are not tuples
         self._batched = getattr(dataset, "supports_batch_indexing", False)
         source, self._rows = dataset, None
@@ -190,6 +201,8 @@ class DataLoader:
         return out
 
     def _fetch(self, idx):
+        if self.collate_fn is not None:
+            return self.collate_fn([self.dataset[int(i)] for i in idx])
         if self._mmaps and self.shuffle:
             # random rows: no read-ahead or fault-around of neighbouring pages
             _advise(self._mmaps, getattr(mmap, "MADV_RANDOM", None))
