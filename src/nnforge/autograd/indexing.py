@@ -299,7 +299,7 @@ class Norm(Function):
     def forward(ctx, x, p=2.0, dim=None, keepdim=False):
         if not (np.isfinite(p) and p > 0):
             raise ValueError(f"norm(): p must be a positive finite number here, got {p!r} "
-                             f"(use abs().amax() style reductions for p = inf)")
+                             f"(for p = inf use x.abs().max())")
         axes = normalize_dims(dim, x.ndim)
         ctx.x, ctx.p, ctx.axes, ctx.keepdim = x, float(p), axes, keepdim
         absx = np.abs(x)
