@@ -67,3 +67,21 @@ def test_runs_under_pytorch_and_prints_numbers(script):
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 def test_nnforge_prints_pytorchs_numbers(script):
     compare(torch_output(script), run("nnforge", script), script.name)
+
+
+def test_launcher_binds_every_torch_path_to_nnforge(tmp_path):
+    script = tmp_path / "paths.py"
+    script.write_text(
+        "import torch\n"
+        "import torch.nn as nn\n"
+        "import torch.nn.functional as F\n"
+        "from torch import optim\n"
+        "from torch.optim.lr_scheduler import StepLR\n"
+        "from torch.utils.data import DataLoader\n"
+        "from torch.nn import init\n"
+        "from torch.nn.utils import clip_grad_norm_\n"
+        "from torch.autograd import Function\n"
+        "for obj in (torch, nn, F, optim, StepLR, DataLoader, init, clip_grad_norm_, Function):\n"
+        "    print(getattr(obj, '__module__', None) or obj.__name__)\n")
+    printed = run("nnforge", script).split()
+    assert len(printed) == 9 and all(name.startswith("nnforge") for name in printed), printed
