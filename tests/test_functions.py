@@ -67,7 +67,7 @@ def test_function_form_matches_torch(name, args, kwargs):
     assert len(ours) == len(theirs)
     for o, t in zip(ours, theirs):
         assert tuple(o.shape) == tuple(t.shape)
-        np.testing.assert_allclose(np.asarray(o.data), t.numpy(), rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(np.asarray(o), t.numpy(), rtol=1e-7, atol=1e-12)
 
 
 def test_predicates_and_counts():

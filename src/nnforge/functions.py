@@ -37,7 +37,7 @@ def is_tensor(obj):
 
 def numel(input):
     """Number of elements."""
-    return int(_t(input).data.size)
+    return int(_t(input).numpy().size)
 
 
 # --- arithmetic and elementwise maths -----------------------------------------------------
@@ -252,7 +252,7 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 def where(condition, input=None, other=None):
     """`input` where `condition` holds, else `other` (either may be a number); with the
     condition alone, the tuple of index tensors of its true entries."""
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = np.asarray(condition)
     if input is None and other is None:
         return tuple(Tensor._make(i.astype(np.int64), False, None)
                      for i in np.nonzero(condition))

@@ -196,7 +196,7 @@ def _describe(obj, where, arrays):
         return {"value": obj.item()}
     if _is_array(obj):
         name = str(len(arrays))
-        array = obj.data if isinstance(obj, Tensor) else obj
+        array = obj.numpy() if isinstance(obj, Tensor) else obj
         arrays[name] = _as_array(where, array)
         if isinstance(obj, np.ndarray):
             return {"ndarray": name}

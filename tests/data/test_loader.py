@@ -146,7 +146,8 @@ def test_batches_are_tensors_wrapping_the_gathered_arrays():
     loader = DataLoader(TensorDataset(X, np.arange(6, dtype=np.int64)), batch_size=4)
     xb, yb = next(iter(loader))
     assert isinstance(xb, Tensor) and isinstance(yb, Tensor)
-    assert xb.dtype == np.float64 and yb.dtype == np.int64 and not xb.requires_grad
+    assert xb.numpy().dtype == np.float64 and yb.numpy().dtype == np.int64
+    assert not xb.requires_grad
     np.testing.assert_array_equal(xb.numpy(), X[:4])
     assert not np.shares_memory(xb.numpy(), X)             # a batch, not a view of the data
 
@@ -173,9 +174,9 @@ def test_sample_structure_is_kept_and_python_numbers_become_tensors_like_torch()
 
     batch = next(iter(DataLoader(Records("dict"), batch_size=3)))
     assert set(batch) == {"x", "label", "weight"}
-    assert batch["x"].shape == (3, 2) and batch["x"].dtype == np.float32
-    assert batch["label"].dtype == np.int64 and batch["label"].tolist() == [0, 1, 2]
-    assert batch["weight"].dtype == np.float64                       # torch: float64 too
+    assert batch["x"].shape == (3, 2) and batch["x"].numpy().dtype == np.float32
+    assert batch["label"].numpy().dtype == np.int64 and batch["label"].tolist() == [0, 1, 2]
+    assert batch["weight"].numpy().dtype == np.float64                      # torch: float64 too
     xb, yb = next(iter(DataLoader(Records("list"), batch_size=2)))
     assert isinstance(xb, Tensor) and xb.shape == (2, 3) and yb.tolist() == [0, 1]
     single = next(iter(DataLoader(Records("single"), batch_size=4)))

@@ -28,7 +28,7 @@ def _axis(dim, ndim, name):
 
 
 def _index_array(index, name):
-    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    index = np.asarray(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{name}(): index must hold integers, got dtype {index.dtype}")
     return index.astype(np.int64, copy=False)
@@ -137,7 +137,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     axis = _axis(dim, x.ndim, "sort")
     if not x.ndim:
         return ValuesIndices(x.clone(), Tensor._make(np.zeros((), np.int64), False, None))
-    keys = x.data
+    keys = x.numpy()
     if keys.dtype.kind in "bu":
         keys = keys.astype(np.int64)
     # NOTE: a stable sort of -x keeps equal values in their original order when descending
@@ -155,7 +155,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         raise ValueError(f"topk(): k must be an int in [0, {size}] for dimension {dim} of "
                          f"size {size}, got {k!r}")
     _, order = sort(x, axis, descending=largest)
-    picked = order.data[(slice(None),) * axis + (slice(0, int(k)),)] if x.ndim else order.data
+    picked = order.numpy()[(slice(None),) * axis + (slice(0, int(k)),)] if x.ndim \
+        else order.numpy()
     return ValuesIndices(gather(x, axis, picked) if x.ndim else x.clone(),
                          Tensor._make(np.ascontiguousarray(picked), False, None))
 
@@ -170,7 +171,7 @@ def extremum(input, dim, keepdim, largest):
     if not axis:                                  # a 0-d tensor: the value itself, index 0
         return ValuesIndices(values, Tensor._make(np.zeros((), np.int64), False, None))
     pick = np.argmax if largest else np.argmin
-    indices = pick(x.data, axis=axis[0], keepdims=keepdim).astype(np.int64)
+    indices = pick(x.numpy(), axis=axis[0], keepdims=keepdim).astype(np.int64)
     return ValuesIndices(values, Tensor._make(indices, False, None))
 
 

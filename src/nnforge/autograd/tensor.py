@@ -459,25 +459,25 @@ class Tensor:
 
     def equal(self, other):
         """True when both tensors have the same shape and values."""
-        other = other.data if isinstance(other, Tensor) else np.asarray(other)
-        return self.data.shape == other.shape and bool(np.array_equal(self.data, other))
+        mine, other = self.numpy(), np.asarray(other)
+        return mine.shape == other.shape and bool(np.array_equal(mine, other))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        other = other.data if isinstance(other, Tensor) else other
-        return bool(np.allclose(self.data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return bool(np.allclose(self.numpy(), np.asarray(other), rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(np.asarray(np.all(self.data, axis=dim, keepdims=keepdim)),
+        return Tensor._make(np.asarray(np.all(self.numpy(), axis=dim, keepdims=keepdim)),
                             False, None)
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(np.asarray(np.any(self.data, axis=dim, keepdims=keepdim)),
+        return Tensor._make(np.asarray(np.any(self.numpy(), axis=dim, keepdims=keepdim)),
                             False, None)
 
     def round(self, decimals=0):
         """Round half to even, like PyTorch; no gradient flows (it is zero almost
         everywhere)."""
-        return Tensor._make(np.round(self.data, decimals), False, None)
+        return Tensor._make(np.round(self.numpy(), decimals), False, None)
 
     def std(self, dim=None, keepdim=False, *, unbiased=True, correction=None):
         if correction is not None:
@@ -524,11 +524,11 @@ class Tensor:
 
     def masked_fill(self, mask, value):
         """A copy with `value` wherever `mask` (broadcast to this shape) is true."""
-        mask = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        mask = np.asarray(mask)
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_fill(): mask must be a bool tensor, got dtype {mask.dtype}")
         if not isinstance(value, Tensor):
-            value = np.asarray(value, dtype=self.data.dtype)
+            value = np.asarray(value, dtype=self.numpy().dtype)
         return _elementwise.Where.apply(mask, value, self)
 
     def view_as(self, other):
@@ -560,7 +560,7 @@ def _reduction_args(dim, axis, keepdim, keepdims):
 
 
 def _check_ndim(name, tensors, ndim):
-    shapes = [tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors]
+    shapes = [np.shape(t) for t in tensors]
     for shape in shapes:
         if len(shape) != ndim:
             raise ValueError(f"{name}(): expects {ndim}-D tensors, got shapes {shapes}")

@@ -56,16 +56,17 @@ class Embedding(Module):
     def reset_parameters(self, generator=None):
         """N(0, 1) entries, and a zero padding row."""
         rng = resolve_generator(generator)
-        self.weight.data[...] = rng.standard_normal(self.weight.shape)
+        table = self.weight.numpy()
+        table[...] = rng.standard_normal(table.shape)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            table[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0):
         """An Embedding whose table is `embeddings` (2-D, copied); `freeze` keeps it
         fixed during training (weight.requires_grad = False)."""
-        array = np.array(getattr(embeddings, "data", embeddings))
+        array = np.array(embeddings)
         if array.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
                              f"{array.shape}")

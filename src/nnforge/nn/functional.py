@@ -394,7 +394,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     if beta == 0:
         return _reduce(size, reduction)
     quadratic = diff * diff * (0.5 / beta)
-    return _reduce(_where(size.data < beta, quadratic, size - 0.5 * beta), reduction)
+    return _reduce(_where(_array(size) < beta, quadratic, size - 0.5 * beta), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
@@ -404,7 +404,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise ValueError(f"huber_loss: delta must be > 0, got {delta!r}")
     diff = _regression_difference(input, target, "huber_loss", reduction)
     size = diff.abs()
-    return _reduce(_where(size.data < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta),
+    return _reduce(_where(_array(size) < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta),
                    reduction)
 
 

@@ -57,8 +57,8 @@ def _batch_arrays(batch):
     """(X, y) of a loader batch as arrays; DataLoader yields Tensors, which are unwrapped
     without copying."""
     xb, yb = batch[0], batch[1]
-    return (xb.data if isinstance(xb, Tensor) else xb), (yb.data if isinstance(yb, Tensor)
-                                                         else yb)
+    return (xb.numpy() if isinstance(xb, Tensor) else xb), (yb.numpy() if isinstance(yb, Tensor)
+                                                             else yb)
 
 
 def _check_finite(pair, where):

@@ -86,7 +86,7 @@ class WeightedRandomSampler(Sampler):
     (e.g. inverse class frequencies, to balance classes)."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        weights = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        weights = np.asarray(weights, dtype=np.float64)
         if weights.ndim != 1 or weights.size == 0 or (weights < 0).any() \
                 or not np.isfinite(weights).all() or weights.sum() == 0:
             raise ValueError("WeightedRandomSampler: weights must be a non-empty 1-d sequence "
