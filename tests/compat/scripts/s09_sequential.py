@@ -26,4 +26,5 @@ first = model[0]
 print("first layer features:", first.in_features, first.out_features)
 hidden = model[1](model[0](x))
 print("after tanh in range:", bool((hidden.abs() <= 1).all()))
-print("softmax rows sum to one:", [round(v, 5) for v in torch.softmax(out, dim=1).sum(dim=1).tolist()])
+row_sums = torch.softmax(out, dim=1).sum(dim=1)
+print("softmax rows sum to one:", [round(v, 5) for v in row_sums.tolist()])

@@ -28,4 +28,5 @@ for epoch in range(40):
 smooth = nn.CrossEntropyLoss(label_smoothing=0.1)(model(inputs), labels)
 print("label smoothing:", f"{smooth.item():.6f}")
 log_probs = torch.log_softmax(model(inputs), dim=1)
-print("nll equals ce:", abs(nn.NLLLoss()(log_probs, labels).item() - loss_fn(model(inputs), labels).item()) < 1e-5)
+nll = nn.NLLLoss()(log_probs, labels).item()
+print("nll equals ce:", abs(nll - loss_fn(model(inputs), labels).item()) < 1e-5)
