@@ -56,7 +56,7 @@ def time_pipeline(X, y, batches=300):
         start = time.perf_counter()
         next(plain)
         fetch_times.append(time.perf_counter() - start)
-    assert xb.shape == (128, 1, 28, 28) and xb.dtype == np.float32
+    assert xb.shape == (128, 1, 28, 28) and xb.numpy().dtype == np.float32
     return times, fetch_times
 
 
@@ -129,6 +129,7 @@ loader = DataLoader(TensorDataset(X), batch_size=128, shuffle=True, generator=0)
 start = time.perf_counter()
 rows = 0
 for (xb,) in loader:
+    xb = xb.numpy()                      # the loader yields Tensors; time the array maths
     np.maximum(xb @ w, 0).sum()
     rows += len(xb)
 print(f"{start_rss:.0f} {status('VmHWM'):.0f} {status('VmRSS'):.0f} {rows} "

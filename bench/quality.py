@@ -147,7 +147,7 @@ def train_torch(config, recipe, loader, val, epochs, interval="epoch"):
         net.train()
         loss_sum, correct, count = 0.0, 0, 0
         for xb, yb in loader:
-            xb, yb = torch.from_numpy(xb), torch.from_numpy(yb)
+            xb, yb = torch.from_numpy(xb.numpy()), torch.from_numpy(yb.numpy())
             optimizer.zero_grad()
             out = net(xb)
             loss = loss_fn(out, yb)

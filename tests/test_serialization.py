@@ -8,7 +8,8 @@ from safetensors.torch import load_file as torch_load_file
 from safetensors.torch import save_file as torch_save_file
 
 import nnforge
-from nnforge import nn
+import nnforge.serialization
+from nnforge import nn, optim
 from nnforge.serialization import load_metadata
 
 
@@ -93,7 +94,11 @@ def test_truncated_and_corrupted_files(tmp_path):
 
 def test_save_rejects_bad_input(tmp_path):
     with pytest.raises(TypeError, match="mapping"):
-        nnforge.save([np.ones(2)], tmp_path / "x.safetensors")
+        nnforge.serialization.save([np.ones(2)], tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match=r"cannot store a set at obj\['optimizer'\]\['x'\]"):
+        nnforge.save({"optimizer": {"x": {1, 2}}}, tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match=r"dict key of type tuple at obj\[1\]"):
+        nnforge.save([0, {(1, 2): 3}], tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="entry 'x' has dtype <U1"):
         nnforge.save({"x": np.array(["a"])}, tmp_path / "x.safetensors")
 
@@ -108,3 +113,47 @@ def test_identical_state_gives_identical_bytes(tmp_path):
     assert load_metadata(tmp_path / "a.safetensors") == meta
     torch_state = torch_load_file(str(tmp_path / "a.safetensors"))          # still valid
     np.testing.assert_array_equal(torch_state["w"].numpy(), state["w"])
+
+
+def test_checkpoint_round_trip_keeps_structure_and_types(tmp_path):
+    model = _mlp(np.random.default_rng(0))
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    model(nnforge.tensor(np.ones((2, 6), np.float32))).sum().backward()
+    optimizer.step()
+    weight = nnforge.tensor(np.arange(3.0), requires_grad=True)
+    checkpoint = {"epoch": 4, "loss": 0.25, "name": "mlp", "done": False, "note": None,
+                  "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                  "history": [1.5, (2, "x")], "w": weight, "mask": np.array([True, False]),
+                  "scale": np.float32(0.5)}
+    path = tmp_path / "ckpt.pt"
+    nnforge.save(checkpoint, path)
+    back = nnforge.load(path)
+    assert (back["epoch"], back["loss"], back["name"], back["done"], back["note"]) == \
+        (4, 0.25, "mlp", False, None)
+    assert back["history"] == [1.5, (2, "x")] and back["scale"] == 0.5
+    assert isinstance(back["w"], nnforge.Tensor) and back["w"].requires_grad
+    np.testing.assert_array_equal(back["w"].numpy(), weight.numpy())
+    assert isinstance(back["mask"], np.ndarray) and back["mask"].dtype == np.bool_
+    assert list(back["model"]) == list(checkpoint["model"])
+    assert list(back["optimizer"]["state"]) == [0, 1, 2, 3]          # int keys stay ints
+    fresh = _mlp(np.random.default_rng(5))
+    fresh.load_state_dict(back["model"])
+    fresh_optimizer = optim.Adam(fresh.parameters(), lr=0.5)
+    fresh_optimizer.load_state_dict(back["optimizer"])
+    assert fresh_optimizer.param_groups[0]["lr"] == 0.01
+    x = nnforge.tensor(np.ones((1, 6), np.float32))
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_single_tensor_and_flat_state_dict(tmp_path):
+    t = nnforge.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    nnforge.save(t, tmp_path / "t.pt")
+    back = nnforge.load(tmp_path / "t.pt")
+    assert isinstance(back, nnforge.Tensor) and back.shape == (2, 3)
+    np.testing.assert_array_equal(back.numpy(), t.numpy())
+    model = _mlp(np.random.default_rng(0))
+    nnforge.save(model.state_dict(), tmp_path / "m.safetensors")
+    assert load_metadata(tmp_path / "m.safetensors") == {}            # a plain file
+    state = nnforge.load(tmp_path / "m.safetensors")
+    assert all(isinstance(v, nnforge.Tensor) for v in state.values())
+    _mlp(np.random.default_rng(1)).load_state_dict(state)

@@ -22,6 +22,8 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .random import Generator, manual_seed
 from . import accelerator, backends, cuda
+from .functions import *  # noqa: F401,F403 - torch's function forms and sub-packages
+from .functions import __all__ as _functions_all
 
 __version__ = "0.1.0"
 
@@ -68,16 +70,19 @@ def result_type(a, b):
     return from_numpy_dtype(_result_type(operand(a), operand(b)))
 
 
-def save(state_dict, path, metadata=None):
-    """Write a state dict (name -> array) as a safetensors file PyTorch can read."""
-    from .serialization import save as _save
-    return _save(state_dict, path, metadata)
+def save(obj, path, metadata=None):
+    """Write a Tensor, an array, a state dict or a nested checkpoint (dicts, lists and tuples
+    of them with numbers and strings) to `path`: safetensors plus a JSON description of the
+    structure, never pickle. A state dict stays a plain safetensors file PyTorch can read."""
+    from .serialization import save_object
+    return save_object(obj, path, metadata)
 
 
 def load(path):
-    """Read a safetensors file written by `save` (or by PyTorch) into a dict of arrays."""
-    from .serialization import load as _load
-    return _load(path)
+    """Read a file written by `save` (or a safetensors file written by PyTorch); a state
+    dict comes back as name -> Tensor."""
+    from .serialization import load_object
+    return load_object(path)
 
 
 __all__ = ["Generator", "Tensor", "accelerator", "arange", "as_tensor", "autograd", "backends",
@@ -91,3 +96,4 @@ __all__ = ["Generator", "Tensor", "accelerator", "arange", "as_tensor", "autogra
            "randn_like", "randperm", "result_type", "save", "set_default_dtype",
            "set_grad_enabled", "short", "stack", "tensor", "uint8", "where", "zeros",
            "zeros_like", "__version__"]
+__all__ += [name for name in _functions_all if name not in __all__]

@@ -164,3 +164,117 @@ def load_metadata(path):
     except ValueError as exc:
         raise ValueError(f"{path}: corrupt safetensors header ({exc})") from None
     return dict(header.get("__metadata__") or {})
+
+
+# --- whole objects: checkpoints as tutorials write them with torch.save -------------------
+_STRUCTURE_KEY = "nnforge.structure"
+_SCALARS = (bool, int, float, str, type(None))
+
+
+def _is_flat_state_dict(obj):
+    """A mapping of str -> array-like: stored as a plain safetensors file, as before."""
+    return (hasattr(obj, "items") and len(obj) > 0
+            and all(isinstance(k, str) for k in obj)
+            and all(_is_array(v) for v in obj.values()))
+
+
+def _is_array(value):
+    from .autograd import Tensor
+
+    return (isinstance(value, (np.ndarray, Tensor))
+            or (hasattr(value, "detach") and hasattr(value, "cpu")))      # a torch tensor
+
+
+def _describe(obj, where, arrays):
+    """The JSON-able description of `obj`; arrays are appended to `arrays` and named by
+    their position there."""
+    from .autograd import Tensor
+
+    if isinstance(obj, _SCALARS):
+        return {"value": obj}
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+        return {"value": obj.item()}
+    if _is_array(obj):
+        name = str(len(arrays))
+        array = obj.numpy() if isinstance(obj, Tensor) else obj
+        arrays[name] = _as_array(where, array)
+        if isinstance(obj, np.ndarray):
+            return {"ndarray": name}
+        return {"tensor": name, "requires_grad": bool(getattr(obj, "requires_grad", False))}
+    if isinstance(obj, dict):
+        items = []
+        for key, value in obj.items():
+            if not isinstance(key, _SCALARS):
+                raise TypeError(f"save(): cannot store a dict key of type "
+                                f"{type(key).__name__} at {where} (keys must be str, int, "
+                                f"float, bool or None)")
+            items.append([key, _describe(value, f"{where}[{key!r}]", arrays)])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        kind = "tuple" if isinstance(obj, tuple) else "list"
+        return {kind: [_describe(v, f"{where}[{i}]", arrays) for i, v in enumerate(obj)]}
+    raise TypeError(f"save(): cannot store a {type(obj).__name__} at {where}; only Tensors, "
+                    f"NumPy arrays, numbers, strings, bools, None and dicts, lists and tuples "
+                    f"of them can be saved (no pickle)")
+
+
+def save_object(obj, path, metadata=None):
+    """Write a Tensor, an array, or nested dicts/lists/tuples of them with numbers,
+    strings, bools and None (e.g. a checkpoint {"epoch": 3, "model": model.state_dict(),
+    "optimizer": optimizer.state_dict()}) to `path`.
+
+    The arrays go into a safetensors file; the structure is a JSON description in its
+    metadata, so nothing is pickled. A flat name -> array mapping (a state dict) is
+    written exactly as `save` writes it, a plain safetensors file PyTorch can read.
+    Anything else raises TypeError naming the type and where it sits in `obj`.
+    """
+    import json
+
+    from safetensors.numpy import save as _serialize
+
+    if _is_flat_state_dict(obj):
+        return save(obj, path, metadata)
+    arrays = {}
+    structure = _describe(obj, "obj", arrays)
+    header = {str(k): str(v) for k, v in (metadata or {}).items()}
+    header[_STRUCTURE_KEY] = json.dumps(structure, separators=(",", ":"))
+    atomic_write_bytes(path, _sorted_metadata(_serialize(arrays, metadata=header)))
+
+
+def _rebuild(node, arrays):
+    from .autograd import Tensor
+
+    if "value" in node:
+        return node["value"]
+    if "ndarray" in node:
+        return arrays[node["ndarray"]]
+    if "tensor" in node:
+        return Tensor._make(arrays[node["tensor"]], bool(node.get("requires_grad")), None)
+    if "dict" in node:
+        return {key: _rebuild(value, arrays) for key, value in node["dict"]}
+    if "list" in node:
+        return [_rebuild(v, arrays) for v in node["list"]]
+    if "tuple" in node:
+        return tuple(_rebuild(v, arrays) for v in node["tuple"])
+    raise ValueError(f"load(): unknown entry {sorted(node)} in the stored structure")
+
+
+def load_object(path):
+    """Read what `save_object` wrote: the saved structure with Tensors where Tensors were
+    saved and arrays where arrays were. A plain safetensors file (a state dict written by
+    `save`, or by PyTorch) comes back as an OrderedDict name -> Tensor, as torch.load
+    gives a state dict of tensors."""
+    import json
+
+    from .autograd import Tensor
+
+    arrays = load(path)
+    metadata = load_metadata(path)
+    if _STRUCTURE_KEY not in metadata:
+        return OrderedDict((k, Tensor._make(v, False, None)) for k, v in arrays.items())
+    try:
+        structure = json.loads(metadata[_STRUCTURE_KEY])
+        return _rebuild(structure, arrays)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{os.fspath(path)}: corrupt structure description in the "
+                         f"safetensors metadata ({exc})") from None

@@ -85,7 +85,7 @@ OPS = [
 
 
 def _values(result):
-    """torch.max(dim) returns (values, indices); nnforge returns values."""
+    """max(dim) returns (values, indices) in both libraries."""
     return result.values if hasattr(result, "values") else result
 
 

@@ -137,3 +137,58 @@ def test_memmap_gather_in_chunks_and_subset(tmp_path, monkeypatch):
     for xb, yb in got:
         np.testing.assert_array_equal(xb, X[yb])
     np.testing.assert_array_equal(np.sort(np.concatenate([b[1] for b in got])), np.sort(rows))
+
+
+def test_batches_are_tensors_wrapping_the_gathered_arrays():
+    from nnforge import Tensor
+
+    X = np.arange(12, dtype=np.float64).reshape(6, 2)
+    loader = DataLoader(TensorDataset(X, np.arange(6, dtype=np.int64)), batch_size=4)
+    xb, yb = next(iter(loader))
+    assert isinstance(xb, Tensor) and isinstance(yb, Tensor)
+    assert xb.numpy().dtype == np.float64 and yb.numpy().dtype == np.int64
+    assert not xb.requires_grad
+    np.testing.assert_array_equal(xb.numpy(), X[:4])
+    assert not np.shares_memory(xb.numpy(), X)             # a batch, not a view of the data
+
+
+class Records(Dataset):
+    """Samples as a dict, as a list, or a single value, with Python numbers."""
+
+    def __init__(self, kind):
+        self.kind = kind
+
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        if self.kind == "dict":
+            return {"x": np.full(2, i, dtype=np.float32), "label": i, "weight": 0.5 * i}
+        if self.kind == "list":
+            return [np.full(3, i, dtype=np.float32), i]
+        return np.full(2, i, dtype=np.float32)
+
+
+def test_sample_structure_is_kept_and_python_numbers_become_tensors_like_torch():
+    from nnforge import Tensor
+
+    batch = next(iter(DataLoader(Records("dict"), batch_size=3)))
+    assert set(batch) == {"x", "label", "weight"}
+    assert batch["x"].shape == (3, 2) and batch["x"].numpy().dtype == np.float32
+    assert batch["label"].numpy().dtype == np.int64 and batch["label"].tolist() == [0, 1, 2]
+    assert batch["weight"].numpy().dtype == np.float64                      # torch: float64 too
+    xb, yb = next(iter(DataLoader(Records("list"), batch_size=2)))
+    assert isinstance(xb, Tensor) and xb.shape == (2, 3) and yb.tolist() == [0, 1]
+    single = next(iter(DataLoader(Records("single"), batch_size=4)))
+    assert isinstance(single, Tensor) and single.shape == (4, 2)
+
+
+def test_collate_fn_and_accepted_pytorch_arguments():
+    def pairs(samples):
+        return [s[1] for s in samples]
+
+    loader = DataLoader(dataset(5), batch_size=2, collate_fn=pairs, num_workers=2,
+                        pin_memory=True)
+    assert [list(map(int, b)) for b in loader] == [[0, 1], [2, 3], [4]]
+    with pytest.raises(TypeError, match="collate_fn"):
+        DataLoader(dataset(5), collate_fn=3)

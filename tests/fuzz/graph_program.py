@@ -93,7 +93,10 @@ class NnforgeLib:
 
     @staticmethod
     def extremum(x, kind, dim, keepdim):
-        return getattr(x, kind)(dim, keepdim=keepdim) if dim is not None else getattr(x, kind)()
+        if dim is None:
+            return getattr(x, kind)()
+        result = getattr(x, kind)(dim, keepdim=keepdim)
+        return result.values if isinstance(dim, int) else result     # (values, indices)
 
     @staticmethod
     def var(x, dim, keepdim):

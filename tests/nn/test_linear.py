@@ -95,7 +95,7 @@ def test_maxout_gradcheck():
     layer = nn.Maxout(3, 2, pieces=3, generator=1).double()
     x = nf.tensor(RNG.standard_normal((4, 3)), requires_grad=True)
     assert gradcheck(lambda x, w, b: nn.functional.linear(x, w, b)
-                     .reshape(4, 2, 3).max(dim=-1), x, layer.weight, layer.bias)
+                     .reshape(4, 2, 3).max(dim=-1).values, x, layer.weight, layer.bias)
     assert gradcheck(lambda x: layer(x), x)
     out = layer(x)
     out.sum().backward()

@@ -18,10 +18,12 @@ from . import dtypes as _dtypes
 from . import elementwise as _elementwise
 from . import engine as _engine
 from . import grad_mode as _grad_mode
+from . import indexing as _indexing
 from . import graphviz as _graphviz
 from . import linalg as _linalg
 from . import reductions as _reductions
 from . import shapes as _shapes
+from . import trig as _trig
 from .device import CPU as _CPU
 from .device import cpu_only_error, to_device
 from .function import TensorBase, _version_counter
@@ -636,11 +638,26 @@ class Tensor(TensorBase, InPlaceMethods):
         return self.var(dim, keepdim, unbiased=unbiased, axis=axis, keepdims=keepdims) ** 0.5
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest value; with one `dim`, the named pair (values, indices) like PyTorch
+        (NumPy's `axis=` spelling gives the values alone); with a tensor, the elementwise
+        maximum."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        numpy_spelling = axis is not None
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+        if isinstance(dim, (int, np.integer)) and not numpy_spelling:
+            return _indexing.extremum(self, dim, keepdim, largest=True)
         return _reductions.Max.apply(self, dim=dim, keepdim=keepdim)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The smallest value; with one `dim`, the named pair (values, indices) like PyTorch;
+        with a tensor, the elementwise minimum."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        numpy_spelling = axis is not None
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+        if isinstance(dim, (int, np.integer)) and not numpy_spelling:
+            return _indexing.extremum(self, dim, keepdim, largest=False)
         return _reductions.Min.apply(self, dim=dim, keepdim=keepdim)
 
     def argmax(self, dim=None, keepdim=False):
@@ -692,6 +709,123 @@ class Tensor(TensorBase, InPlaceMethods):
     def __getitem__(self, index):
         return _shapes.GetItem.apply(self, index=index)
 
+    # --- PyTorch surface: more everyday ops (function forms in nnforge.functions) ------
+    def sin(self):
+        return _trig.Sin.apply(self)
+
+    def cos(self):
+        return _trig.Cos.apply(self)
+
+    def tan(self):
+        return _trig.Tan.apply(self)
+
+    def square(self):
+        return self * self
+
+    def mm(self, other):
+        """Matrix product of two 2-D tensors (no broadcasting, unlike matmul)."""
+        _check_ndim("mm", (self, other), 2)
+        return _linalg.MatMul.apply(self, other)
+
+    def bmm(self, other):
+        """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p)."""
+        _check_ndim("bmm", (self, other), 3)
+        if self.shape[0] != np.shape(other)[0]:
+            raise ValueError(f"bmm(): batch sizes differ: {self.shape} and {np.shape(other)}")
+        return _linalg.MatMul.apply(self, other)
+
+    def eq(self, other):
+        return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def equal(self, other):
+        """True when both tensors have the same shape and values."""
+        mine, other = self.numpy(), np.asarray(other)
+        return mine.shape == other.shape and bool(np.array_equal(mine, other))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self.numpy(), np.asarray(other), rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._make(np.asarray(np.all(self.numpy(), axis=dim, keepdims=keepdim)),
+                            False, None)
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._make(np.asarray(np.any(self.numpy(), axis=dim, keepdims=keepdim)),
+                            False, None)
+
+    def round(self, decimals=0):
+        """Round half to even, like PyTorch; no gradient flows (it is zero almost
+        everywhere)."""
+        return Tensor._make(np.round(self.numpy(), decimals), False, None)
+
+    def prod(self, dim=None, keepdim=False):
+        return _indexing.Prod.apply(self, dim=dim, keepdim=keepdim)
+
+    def cumsum(self, dim):
+        return _indexing.Cumsum.apply(self, dim=dim)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        if p == "fro":
+            p = 2
+        return _indexing.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
+
+    def gather(self, dim, index):
+        return _indexing.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        if src is not None and not isinstance(src, Tensor) and np.ndim(src) == 0:
+            src, value = None, src
+        return _indexing.scatter(self, dim, index, src, value=value)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _indexing.sort(self, dim, descending)
+
+    def argsort(self, dim=-1, descending=False):
+        return _indexing.sort(self, dim, descending).indices
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _indexing.topk(self, k, dim, largest, sorted)
+
+    def split(self, split_size, dim=0):
+        return _indexing.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return _indexing.chunk(self, chunks, dim)
+
+    def repeat(self, *sizes):
+        sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+        return _indexing.Repeat.apply(self, repeats=tuple(int(s) for s in sizes))
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    # --- end of the PyTorch surface block ----------------------------------------------
+
 
 def _reduction_args(dim, axis, keepdim, keepdims):
     """Accept both PyTorch (`dim`, `keepdim`) and NumPy (`axis`, `keepdims`) spellings."""
@@ -702,6 +836,13 @@ def _reduction_args(dim, axis, keepdim, keepdims):
     if keepdims is not None:
         keepdim = keepdims
     return dim, bool(keepdim)
+
+
+def _check_ndim(name, tensors, ndim):
+    shapes = [np.shape(t) for t in tensors]
+    for shape in shapes:
+        if len(shape) != ndim:
+            raise ValueError(f"{name}(): expects {ndim}-D tensors, got shapes {shapes}")
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",

@@ -12,6 +12,7 @@ import threading
 
 import numpy as np
 
+from ..autograd.tensor import Tensor
 from ..random import resolve_generator
 from .dataset import ArrayData, Subset, TensorDataset
 
@@ -50,8 +51,36 @@ def _release(handles):
     _advise(handles, getattr(mmap, "MADV_DONTNEED", None))
 
 
+def _as_tensors(batch):
+    """A batch with every array wrapped as a Tensor, without copying (PyTorch's loader
+    yields tensors); tuples, lists and dicts keep their structure."""
+    if isinstance(batch, Tensor):
+        return batch
+    if isinstance(batch, np.ndarray):
+        return Tensor._make(batch, False, None)
+    if isinstance(batch, dict):
+        return {k: _as_tensors(v) for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_as_tensors(b) for b in batch)
+    return batch
+
+
+def _collate(samples):
+    """Stack a list of samples (arrays, numbers, or tuples/lists/dicts of them) into one
+    batch of the same structure, as PyTorch's default collation does: Python ints become
+    int64, Python floats float64, arrays keep their dtype."""
+    first = samples[0]
+    if isinstance(first, dict):
+        return {k: _collate([s[k] for s in samples]) for k in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_collate([s[k] for s in samples]) for k in range(len(first)))
+    if isinstance(first, str):
+        return list(samples)
+    return np.stack([np.asarray(s) for s in samples])
+
+
 class DataLoader:
-    """Iterate over `dataset` in mini-batches of NumPy arrays.
+    """Iterate over `dataset` in mini-batches of Tensors (wrapping NumPy arrays).
 
     Args:
         dataset: a `Dataset` (e.g. `TensorDataset(X, y)`) or an `ArrayData`.
@@ -70,12 +99,21 @@ class DataLoader:
             while you train, so do not share that Generator with other code (dropout,
             init) when prefetching.
 
-    `len(loader)` is the number of batches per epoch. Each batch is a tuple of arrays, one
-    per dataset array, e.g. `for X, y in loader`.
+    `len(loader)` is the number of batches per epoch. Each batch is a tuple of Tensors, one
+    per dataset array, e.g. `for X, y in loader` (the Tensors wrap the gathered arrays, no
+    copy; `.numpy()` gives them back). A dataset whose samples are dicts, lists or single
+    arrays gives batches of that structure, like PyTorch.
+
+    PyTorch's `sampler` (an iterable of indices, e.g. `utils.data.RandomSampler`) and
+    `batch_sampler` (an iterable of index lists) replace `shuffle` and `batch_size`;
+    `collate_fn(list of samples)` replaces the default stacking. `num_workers` and
+    `pin_memory` are accepted for PyTorch code, but batches are always made in this
+    process (there is no device memory to pin).
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 transform=None, prefetch=False):
+                 transform=None, prefetch=False, *, sampler=None, batch_sampler=None,
+                 collate_fn=None, num_workers=0, pin_memory=False):
         if isinstance(dataset, ArrayData):
             dataset = dataset.to_dataset()
         try:
@@ -106,6 +144,22 @@ class DataLoader:
         self.generator = resolve_generator(generator)
         self.transform = transform
         self.prefetch = bool(prefetch)
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True are exclusive (the "
+                             "sampler decides the order)")
+        if batch_sampler is not None and (sampler is not None or shuffle or drop_last
+                                          or batch_size not in (1, None)):
+            raise ValueError("DataLoader: batch_sampler is exclusive with batch_size, "
+                             "shuffle, sampler and drop_last")
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"DataLoader(collate_fn): expected a callable, got "
+                            f"{type(collate_fn).__name__}")
+        if collate_fn is not None and transform is not None:
+            raise ValueError("DataLoader: collate_fn and transform are exclusive; apply the "
+                             "transform inside collate_fn")
+        self.collate_fn, self.num_workers = collate_fn, int(num_workers)
+        self._single = False     # set by the first stacked batch: samples are not tuples
         self._batched = getattr(dataset, "supports_batch_indexing", False)
         source, self._rows = dataset, None
         if isinstance(dataset, Subset) and isinstance(dataset.dataset, TensorDataset):
@@ -114,15 +168,23 @@ class DataLoader:
         self._mmaps = _memmap_bases(self._arrays)
 
     def __len__(self):
-        n = len(self.dataset)
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         if self.batch_size is None:
             return 1
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def _batch_indices(self):
         """The index array of each batch of one epoch."""
-        n = len(self.dataset)
-        order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        if self.batch_sampler is not None:
+            return [np.asarray(list(b), dtype=np.int64) for b in self.batch_sampler]
+        if self.sampler is not None:
+            order = np.fromiter(iter(self.sampler), dtype=np.int64)
+        else:
+            n = len(self.dataset)
+            order = self.generator.permutation(n) if self.shuffle else np.arange(n)
+        n = len(order)
         size = n if self.batch_size is None else self.batch_size
         stops = range(size, n + 1, size) if self.drop_last else range(size, n + size, size)
         return [order[stop - size:min(stop, n)] for stop in stops]
@@ -139,6 +201,8 @@ class DataLoader:
         return out
 
     def _fetch(self, idx):
+        if self.collate_fn is not None:
+            return self.collate_fn([self.dataset[int(i)] for i in idx])
         if self._mmaps and self.shuffle:
             # random rows: no read-ahead or fault-around of neighbouring pages
             _advise(self._mmaps, getattr(mmap, "MADV_RANDOM", None))
@@ -151,10 +215,9 @@ class DataLoader:
             batch = tuple(np.asarray(b) for b in (batch if isinstance(batch, tuple) else (batch,)))
         else:
             samples = [self.dataset[int(i)] for i in idx]
-            if not isinstance(samples[0], tuple):
-                samples = [(s,) for s in samples]
-            batch = tuple(np.stack([np.asarray(s[k]) for s in samples])
-                          for k in range(len(samples[0])))
+            batch = _collate(samples)
+            if not isinstance(batch, tuple):
+                self._single, batch = True, (batch,)
         if self._mmaps and self.shuffle:
             _advise(self._mmaps, getattr(mmap, "MADV_NORMAL", None))
         if self.transform is not None:
@@ -166,7 +229,9 @@ class DataLoader:
                 batch = (X, y) + batch[2:]
             else:
                 batch = (self.transform(batch[0], self.generator),) + batch[1:]
-        return batch
+        if self._single:
+            return _as_tensors(batch[0])
+        return _as_tensors(batch)
 
     def __iter__(self):
         batches = self._batch_indices()

@@ -11,19 +11,10 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd.conv import Conv2d as _Conv2dFn
 from ..autograd.conv import _pair
+from .functional import conv2d  # noqa: F401 - the functional form, also reachable here
 from .linear import reset_affine
 from .module import Module
 from .parameter import Parameter
-
-
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    """2-D cross-correlation of `input` (N, C_in, H, W) or (C_in, H, W) with `weight`
-    (C_out, C_in, kH, kW), plus `bias` (C_out,). Output size per spatial dim:
-    floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1."""
-    name = "conv2d"
-    return _Conv2dFn.apply(input, weight, bias, stride=_pair(stride, "stride", name, 1),
-                           padding=_pair(padding, "padding", name, 0),
-                           dilation=_pair(dilation, "dilation", name, 1), layer=name)
 
 
 class Conv2d(Module):

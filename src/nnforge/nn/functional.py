@@ -1,6 +1,7 @@
 """Stateless forms of every layer, activation and loss (PyTorch's `torch.nn.functional`).
 
-Modules hold parameters and call one function here. Each function is either one fused
+Modules hold parameters and call one function here; this module depends on the autograd
+ops only, never on a layer module. Each function is either one fused
 `Function` from `nnforge.autograd` (where fusing buys stability, memory or speed; the
 Function's docstring says which) or a short composition of existing ops. Inputs may be
 Tensors or NumPy arrays; targets of losses may also be lists.
@@ -10,7 +11,13 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd import activations as _act
 from ..autograd import losses as _losses
+from ..autograd import pooling as _pool
+from ..autograd.conv import Conv2d as _Conv2dFn
+from ..autograd.conv import _pair
+from ..autograd.elementwise import Where as _Where
+from ..autograd.embedding import Embedding as _Embedding
 from ..autograd.linalg import Linear as _Linear
+from ..autograd.normalization import BatchNorm as _BatchNormFn
 from ..random import resolve_generator
 from ..mistake_warnings import LabelMismatchWarning, ProbabilitiesAsLogitsWarning, guard_warn
 
@@ -371,7 +378,151 @@ def soft_margin_loss(input, target, reduction="mean"):
     return _reduce(softplus(-(input * target), threshold=np.inf), reduction)
 
 
-# Spatial ops live beside their layers; re-exported so `F.conv2d` etc. work as in PyTorch.
-from .conv import conv2d  # noqa: E402
-from .normalization import batch_norm  # noqa: E402
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402
+def _regression_difference(input, target, name, reduction):
+    input, target = _regression_pair(input, target, name, reduction)
+    return input - target
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target):
+    quadratic near zero, linear for outliers (Girshick's Fast R-CNN loss). beta = 0 is
+    the L1 loss."""
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta!r}")
+    diff = _regression_difference(input, target, "smooth_l1_loss", reduction)
+    size = diff.abs()
+    if beta == 0:
+        return _reduce(size, reduction)
+    quadratic = diff * diff * (0.5 / beta)
+    return _reduce(_where(_array(size) < beta, quadratic, size - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (Huber, 1964): the
+    smooth L1 loss times delta."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta!r}")
+    diff = _regression_difference(input, target, "huber_loss", reduction)
+    size = diff.abs()
+    return _reduce(_where(_array(size) < delta, diff * diff * 0.5, (size - 0.5 * delta) * delta),
+                   reduction)
+
+
+def _where(condition, x, y):
+    return _Where.apply(condition, x, y)
+
+
+# --- embeddings ---------------------------------------------------------------------------
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0):
+    """Rows of `weight` (num_embeddings, embedding_dim) picked by the integer `input`
+    (any shape): output shape input.shape + (embedding_dim,).
+
+    `padding_idx`: that row gets no gradient. `max_norm`: rows about to be read whose
+    `norm_type`-norm exceeds it are first rescaled in place to that norm (as PyTorch does).
+    """
+    indices = _array(input)
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for "
+                             f"{rows} embeddings")
+        padding_idx = padding_idx % rows
+    if max_norm is not None:
+        _renorm_rows(weight, indices, max_norm, norm_type)
+    return _Embedding.apply(indices, weight, padding_idx=padding_idx)
+
+
+def _renorm_rows(weight, indices, max_norm, norm_type):
+    table = _array(weight)
+    used = np.unique(indices)
+    used = used[(used >= 0) & (used < table.shape[0])]
+    norms = np.linalg.norm(table[used], ord=norm_type, axis=1)
+    too_long = norms > max_norm
+    scale = (max_norm / (norms[too_long] + 1e-7)).astype(table.dtype)
+    table[used[too_long]] *= scale[:, None]
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot rows: shape tensor.shape + (num_classes,); -1 uses max + 1."""
+    labels = _array(tensor)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expects integer class indices, got dtype {labels.dtype}")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got range "
+                         f"[{labels.min()}, {labels.max()}]")
+    return Tensor._make(np.eye(num_classes, dtype=np.int64)[labels], False, None)
+
+
+# --- convolution --------------------------------------------------------------------------
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D cross-correlation of `input` (N, C_in, H, W) or (C_in, H, W) with `weight`
+    (C_out, C_in, kH, kW), plus `bias` (C_out,). Output size per spatial dim:
+    floor((H + 2*padding - dilation*(kH - 1) - 1) / stride) + 1."""
+    name = "conv2d"
+    return _Conv2dFn.apply(input, weight, bias, stride=_pair(stride, "stride", name, 1),
+                           padding=_pair(padding, "padding", name, 0),
+                           dilation=_pair(dilation, "dilation", name, 1), layer=name)
+
+
+# --- pooling ------------------------------------------------------------------------------
+def _geometry(layer, kernel_size, stride, padding, dilation=1):
+    kernel = _pair(kernel_size, "kernel_size", layer, 1)
+    stride = kernel if stride is None or stride == () else _pair(stride, "stride", layer, 1)
+    return kernel, stride, _pair(padding, "padding", layer, 0), _pair(dilation, "dilation",
+                                                                       layer, 1)
+
+
+def _output_size(output_size, layer):
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        output_size = (output_size, output_size)
+    if not (isinstance(output_size, (tuple, list)) and len(output_size) == 2
+            and all(v is None or (isinstance(v, (int, np.integer)) and v >= 1)
+                    for v in output_size)):
+        raise ValueError(f"{layer}: output_size must be a positive int or a pair of positive "
+                         f"ints (or None to keep that size), got {output_size!r}")
+    return tuple(None if v is None else int(v) for v in output_size)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
+    """Max over each kH x kW window (stride defaults to kernel_size, padding is -inf)."""
+    kernel, stride, padding, dilation = _geometry("max_pool2d", kernel_size, stride, padding,
+                                                  dilation)
+    return _pool.MaxPool2d.apply(input, kernel_size=kernel, stride=stride, padding=padding,
+                                 dilation=dilation, layer="max_pool2d")
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
+    """Mean over each kH x kW window (stride defaults to kernel_size, zero padding)."""
+    kernel, stride, padding, _ = _geometry("avg_pool2d", kernel_size, stride, padding)
+    return _pool.AvgPool2d.apply(input, kernel_size=kernel, stride=stride, padding=padding,
+                                 count_include_pad=bool(count_include_pad), layer="avg_pool2d")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling to a fixed output size (PyTorch's window rule)."""
+    size = _output_size(output_size, "adaptive_avg_pool2d")
+    return _pool.AdaptiveAvgPool2d.apply(input, output_size=size, layer="adaptive_avg_pool2d")
+
+
+# --- normalization ------------------------------------------------------------------------
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Functional batch norm with PyTorch's signature.
+
+    In training mode (or when running statistics are None) the batch statistics normalize
+    and the given running arrays are updated in place with `momentum`; otherwise the
+    running statistics normalize.
+    """
+    running_mean = _array_or_none(running_mean)
+    running_var = _array_or_none(running_var)
+    return _BatchNormFn.apply(input, weight, bias, running_mean=running_mean,
+                              running_var=running_var, training=bool(training),
+                              momentum=momentum, eps=eps, layer="batch_norm")
+
+
+def _array_or_none(value):
+    if value is None:
+        return None
+    return value._data if isinstance(value, Tensor) else value

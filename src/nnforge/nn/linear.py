@@ -158,7 +158,7 @@ class Maxout(Module):
                              f"expected {self.in_features} (input shape {shape})")
         z = F.linear(input, self.weight, self.bias)
         z = z.reshape(tuple(z.shape[:-1]) + (self.out_features, self.pieces))
-        return z.max(dim=-1)
+        return z.max(dim=-1).values
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

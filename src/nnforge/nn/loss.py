@@ -156,3 +156,31 @@ class NLLLoss(_WeightedLoss):
         if self.ignore_index != -100:
             parts.append(f"ignore_index={self.ignore_index}")
         return ", ".join(parts)
+
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1 loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input -
+    target); less sensitive to outliers than MSELoss. beta: 1.0."""
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        if beta < 0:
+            raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta!r}")
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); quadratic near
+    zero and linear for outliers. delta: 1.0 (then it equals SmoothL1Loss)."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        if not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be > 0, got {delta!r}")
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)

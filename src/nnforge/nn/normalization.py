@@ -13,29 +13,9 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd.normalization import BatchNorm as _BatchNormFn
 from ..autograd.normalization import check_batch_statistics
+from .functional import batch_norm  # noqa: F401 - the functional form, also reachable here
 from .module import Module
 from .parameter import Parameter
-
-
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
-    """Functional batch norm with PyTorch's signature.
-
-    In training mode (or when running statistics are None) the batch statistics normalize
-    and the given running arrays are updated in place with `momentum`; otherwise the
-    running statistics normalize.
-    """
-    running_mean = _array_or_none(running_mean)
-    running_var = _array_or_none(running_var)
-    return _BatchNormFn.apply(input, weight, bias, running_mean=running_mean,
-                              running_var=running_var, training=bool(training),
-                              momentum=momentum, eps=eps, layer="batch_norm")
-
-
-def _array_or_none(value):
-    if value is None:
-        return None
-    return value._data if isinstance(value, Tensor) else value
 
 
 class _BatchNorm(Module):

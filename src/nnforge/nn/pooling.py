@@ -9,47 +9,9 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import pooling as _pool
-from ..autograd.conv import _pair
+from .functional import (_geometry, _output_size, adaptive_avg_pool2d,  # noqa: F401
+                         avg_pool2d, max_pool2d)
 from .module import Module
-
-
-def _geometry(layer, kernel_size, stride, padding, dilation=1):
-    kernel = _pair(kernel_size, "kernel_size", layer, 1)
-    stride = kernel if stride is None or stride == () else _pair(stride, "stride", layer, 1)
-    return kernel, stride, _pair(padding, "padding", layer, 0), _pair(dilation, "dilation",
-                                                                       layer, 1)
-
-
-def _output_size(output_size, layer):
-    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
-        output_size = (output_size, output_size)
-    if not (isinstance(output_size, (tuple, list)) and len(output_size) == 2
-            and all(v is None or (isinstance(v, (int, np.integer)) and v >= 1)
-                    for v in output_size)):
-        raise ValueError(f"{layer}: output_size must be a positive int or a pair of positive "
-                         f"ints (or None to keep that size), got {output_size!r}")
-    return tuple(None if v is None else int(v) for v in output_size)
-
-
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1):
-    """Max over each kH x kW window (stride defaults to kernel_size, padding is -inf)."""
-    kernel, stride, padding, dilation = _geometry("max_pool2d", kernel_size, stride, padding,
-                                                  dilation)
-    return _pool.MaxPool2d.apply(input, kernel_size=kernel, stride=stride, padding=padding,
-                                 dilation=dilation, layer="max_pool2d")
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0, count_include_pad=True):
-    """Mean over each kH x kW window (stride defaults to kernel_size, zero padding)."""
-    kernel, stride, padding, _ = _geometry("avg_pool2d", kernel_size, stride, padding)
-    return _pool.AvgPool2d.apply(input, kernel_size=kernel, stride=stride, padding=padding,
-                                 count_include_pad=bool(count_include_pad), layer="avg_pool2d")
-
-
-def adaptive_avg_pool2d(input, output_size):
-    """Average pooling to a fixed output size (PyTorch's window rule)."""
-    size = _output_size(output_size, "adaptive_avg_pool2d")
-    return _pool.AdaptiveAvgPool2d.apply(input, output_size=size, layer="adaptive_avg_pool2d")
 
 
 def _as_tensor(x):

@@ -76,6 +76,12 @@ class StepOutput(NamedTuple):
     """The model's output, from which the epoch's metrics are computed."""
 
 
+def _array(batch_part: Any) -> np.ndarray:
+    """A batch's inputs or targets as an array: a DataLoader's Tensors are unwrapped
+    without copying."""
+    return batch_part._data if isinstance(batch_part, Tensor) else np.asarray(batch_part)
+
+
 class Trainer:
     """Fits `model` with `optimizer` on `loss_fn`, reporting `metrics` each epoch.
 
@@ -190,14 +196,16 @@ class Trainer:
         return with_batch_size(loader, self.plan.batch_size(epoch, getattr(loader, "batch_size",
                                                                            None)))
 
-    def _input(self, xb: np.ndarray) -> Tensor:
+    def _input(self, xb: np.ndarray | Tensor) -> Tensor:
+        xb = _array(xb)
         if xb.dtype.kind == "f" and xb.dtype != self._dtype:
             xb = xb.astype(self._dtype)
         # NOTE: Tensor(xb) would copy the batch; loaders hand out fresh arrays and no op
         # writes into its inputs, so wrap it as it is.
         return Tensor._make(np.asarray(xb), False, None)
 
-    def _target(self, yb: np.ndarray, out: Tensor) -> Tensor:
+    def _target(self, yb: np.ndarray | Tensor, out: Tensor) -> Tensor:
+        yb = _array(yb)
         # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
         # inside MSELoss; give it the output's trailing unit dimension instead. Integer 0/1
         # labels meet losses that need float targets (BCEWithLogitsLoss ...) as floats.
@@ -368,7 +376,7 @@ class Trainer:
             self.plan.before_step(epoch, self.cursor.schedule_logs["batch_size"])
             self.optimizer.step()
             self.plan.after_step()
-        self.cursor.add(value, n, out._data if self.metric_fns else None, batch[1])
+        self.cursor.add(value, n, out._data if self.metric_fns else None, _array(batch[1]))
         if callbacks.has_batch_hooks:
             callbacks.on_batch_end(b, {"loss": value, "size": n})
         if self.interrupt_signal is not None and step_now:
@@ -409,7 +417,7 @@ class Trainer:
                     loss_sum += float(loss._data) * n
                     count += n
                     outputs.append(out._data)
-                    targets.append(batch[1])
+                    targets.append(_array(batch[1]))
         finally:
             model.train(was_training)
         results = {"loss": loss_sum / count}

@@ -1,0 +1,327 @@
+"""Ops that pick, place or rearrange values by index: gather, scatter, sort, topk, the
+(values, indices) form of max/min, split and chunk, repeat, masked_fill.
+
+Their backward moves each gradient value back to the position its value came from;
+where one input position feeds several outputs (gather with repeated indices, repeat),
+the gradients add up.
+"""
+from collections import namedtuple
+
+import numpy as np
+
+from .function import Function, TensorBase, normalize_dims
+
+# PyTorch returns these named pairs from max(dim), min(dim), sort and topk.
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _axis(dim, ndim, name):
+    """One dimension as a non-negative axis, with an error naming the op."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): dim must be an int, got {type(dim).__name__}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"{name}(): dim {dim} is out of range for a tensor with {ndim} "
+                         f"dimension(s)")
+    return int(dim) % size
+
+
+def _index_array(index, name):
+    index = np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{name}(): index must hold integers, got dtype {index.dtype}")
+    return index.astype(np.int64, copy=False)
+
+
+def _full_index(index, axis):
+    """The tuple of integer arrays that addresses, for each element of `index`, the input
+    position it names along `axis` (its own position along every other axis)."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)
+
+
+def _check_gather_index(x_shape, index, axis, name):
+    if index.ndim != len(x_shape):
+        raise ValueError(f"{name}(): index must have as many dimensions as the input "
+                         f"({len(x_shape)}), got shape {index.shape}")
+    for d, (n, m) in enumerate(zip(x_shape, index.shape)):
+        if d != axis and m > n:
+            raise ValueError(f"{name}(): index shape {index.shape} is larger than the input "
+                             f"shape {x_shape} at dimension {d}")
+    if index.size and (index.min() < -x_shape[axis] or index.max() >= x_shape[axis]):
+        raise IndexError(f"{name}(): index values must lie in [0, {x_shape[axis]}) along "
+                         f"dimension {axis}, got range [{index.min()}, {index.max()}]")
+
+
+class Gather(Function):
+    """out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1 (PyTorch's `gather`).
+
+    `index` has the input's number of dimensions and may be smaller in every dimension
+    but `dim`; repeated indices add their gradients.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        axis = _axis(dim, x.ndim, "gather")
+        index = _index_array(index, "gather")
+        _check_gather_index(x.shape, index, axis, "gather")
+        ctx.shape, ctx.where = x.shape, _full_index(index, axis)
+        return x[ctx.where]
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.add.at(out, ctx.where, grad)
+        return out, None, None
+
+
+class Scatter(Function):
+    """A copy of x with out[i][index[i][j]] = src[i][j] for dim = 1 (PyTorch's
+    `scatter`); `src` may be a tensor or a number.
+
+    x's gradient is zero where a value was overwritten; src's gradient is the output
+    gradient read back at the positions it was written to.
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        axis = _axis(dim, x.ndim, "scatter")
+        index = _index_array(index, "scatter")
+        _check_gather_index(x.shape, index, axis, "scatter")
+        where = _full_index(index, axis)
+        ctx.where, ctx.src_is_array = where, isinstance(src, np.ndarray) and src.ndim > 0
+        out = x.copy()
+        if ctx.src_is_array:
+            src = src[tuple(slice(0, n) for n in index.shape)]
+        out[where] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        gx = grad.copy()
+        gx[ctx.where] = 0
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            src_shape = ctx.inputs[3].shape
+            gsrc = np.zeros(src_shape, dtype=grad.dtype)
+            if ctx.src_is_array:
+                region = tuple(slice(0, n) for n in np.broadcast(*ctx.where).shape)
+                gsrc[region] = grad[ctx.where]
+            else:
+                gsrc = np.asarray(grad[ctx.where].sum(), dtype=grad.dtype).reshape(src_shape)
+        return gx, None, None, gsrc
+
+
+def gather(input, dim, index):
+    """Values of `input` at `index` along `dim` (PyTorch's `torch.gather`)."""
+    return Gather.apply(input, dim, index)
+
+
+def scatter(input, dim, index, src=None, *, value=None):
+    """A copy of `input` with `src` (a tensor, or `value`) written at `index` along `dim`
+    (PyTorch's `torch.scatter`)."""
+    if (src is None) == (value is None):
+        raise TypeError("scatter(): give exactly one of src and value")
+    return Scatter.apply(input, dim, index, value if src is None else src)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) of `input` sorted along `dim`; equal values keep their order.
+
+    The values are a `gather` of the input, so gradients flow back to where each sorted
+    value came from.
+    """
+    x = _as_tensor(input)
+    axis = _axis(dim, x.ndim, "sort")
+    if not x.ndim:
+        return ValuesIndices(x.clone(), _make(np.zeros((), np.int64), False, None))
+    keys = x.numpy()
+    if keys.dtype.kind in "bu":
+        keys = keys.astype(np.int64)
+    # NOTE: a stable sort of -x keeps equal values in their original order when descending
+    order = np.argsort(-keys if descending else keys, axis=axis, kind="stable")
+    return ValuesIndices(Gather.apply(x, axis, order),
+                         _make(order.astype(np.int64), False, None))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """(values, indices) of the `k` largest (or smallest) entries along `dim`."""
+    x = _as_tensor(input)
+    axis = _axis(dim, x.ndim, "topk")
+    size = x.shape[axis] if x.ndim else 1
+    if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
+        raise ValueError(f"topk(): k must be an int in [0, {size}] for dimension {dim} of "
+                         f"size {size}, got {k!r}")
+    _, order = sort(x, axis, descending=largest)
+    picked = order.numpy()[(slice(None),) * axis + (slice(0, int(k)),)] if x.ndim \
+        else order.numpy()
+    return ValuesIndices(gather(x, axis, picked) if x.ndim else x.clone(),
+                         _make(np.ascontiguousarray(picked), False, None))
+
+
+def extremum(input, dim, keepdim, largest):
+    """max(dim) / min(dim): (values, indices) of the first extreme entry along `dim`."""
+    from .reductions import Max, Min
+
+    x = _as_tensor(input)
+    axis = normalize_dims(dim, x.ndim)
+    values = (Max if largest else Min).apply(x, dim=dim, keepdim=keepdim)
+    if not axis:                                  # a 0-d tensor: the value itself, index 0
+        return ValuesIndices(values, _make(np.zeros((), np.int64), False, None))
+    pick = np.argmax if largest else np.argmin
+    indices = pick(x.numpy(), axis=axis[0], keepdims=keepdim).astype(np.int64)
+    return ValuesIndices(values, _make(indices, False, None))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of `tensor` along `dim`: of size `split_size_or_sections` each (the last may
+    be smaller), or of the listed sizes (PyTorch's `torch.split`)."""
+    x = _as_tensor(tensor)
+    axis = _axis(dim, x.ndim, "split")
+    size = x.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split(): split_size must be positive, got {step}")
+        sizes = [min(step, size - start) for start in range(0, size, step)] or [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != size:
+            raise ValueError(f"split(): sizes {sizes} add up to {sum(sizes)}, but dimension "
+                             f"{dim} has size {size}")
+    pieces, start = [], 0
+    for n in sizes:
+        pieces.append(x[(slice(None),) * axis + (slice(start, start + n),)])
+        start += n
+    return tuple(pieces)
+
+
+def chunk(input, chunks, dim=0):
+    """`chunks` pieces of (nearly) equal size along `dim`; as in PyTorch, each piece has
+    ceil(size / chunks) entries, so fewer pieces may come back."""
+    x = _as_tensor(input)
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk(): chunks must be a positive int, got {chunks!r}")
+    size = x.shape[_axis(dim, x.ndim, "chunk")]
+    return split(x, max(-(-size // int(chunks)), 1), dim)
+
+
+class Repeat(Function):
+    """Tile x `repeats[d]` times along each dimension (PyTorch's `Tensor.repeat`); extra
+    leading repeats add new dimensions."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        if len(repeats) < x.ndim:
+            raise ValueError(f"repeat(): got {len(repeats)} repeat counts for a tensor with "
+                             f"{x.ndim} dimensions; give at least one per dimension")
+        shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        ctx.shape, ctx.full, ctx.repeats = x.shape, shape, repeats
+        return np.tile(x.reshape(shape), repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        split_shape = []
+        for r, n in zip(ctx.repeats, ctx.full):
+            split_shape += [r, n]
+        summed = grad.reshape(split_shape).sum(axis=tuple(range(0, len(split_shape), 2)))
+        return summed.reshape(ctx.shape)
+
+
+class Cumsum(Function):
+    """Running sum along `dim`; the gradient is the running sum of the gradient taken
+    from the other end."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        axis = _axis(dim, x.ndim, "cumsum")
+        ctx.axis = axis
+        return np.cumsum(x, axis=axis) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad.ndim == 0:
+            return grad
+        flipped = np.flip(grad, ctx.axis)
+        return np.flip(np.cumsum(flipped, axis=ctx.axis), ctx.axis)
+
+
+class Prod(Function):
+    """Product over `dim` (all entries when None).
+
+    d(prod)/dx_i is the product of all the other entries, formed from running products
+    from the left and from the right, so it is right even where some x_j = 0 (dividing
+    the product by x_i would give nan there).
+    """
+
+    @staticmethod
+    def forward(ctx, x, dim=None, keepdim=False):
+        ctx.shape, ctx.dim, ctx.keepdim, ctx.x = x.shape, dim, keepdim, x
+        if dim is None:
+            return np.asarray(np.prod(x))
+        axis = _axis(dim, x.ndim, "prod")
+        ctx.axis = axis
+        return np.prod(x, axis=axis, keepdims=keepdim) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.x
+        if ctx.dim is None:
+            flat = x.reshape(-1)
+            return (grad * _others_product(flat, 0)).reshape(ctx.shape)
+        if x.ndim == 0:
+            return grad
+        if not ctx.keepdim:
+            grad = np.expand_dims(grad, ctx.axis)
+        return grad * _others_product(x, ctx.axis)
+
+
+def _others_product(x, axis):
+    """For each entry, the product of the other entries along `axis`."""
+    ones = np.ones_like(np.take(x, [0], axis=axis))
+    left = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
+    left = np.delete(left, -1, axis=axis)
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, axis)], axis=axis),
+                               axis=axis), axis)
+    right = np.delete(right, 0, axis=axis)
+    return left * right
+
+
+class Norm(Function):
+    """The p-norm (sum |x|^p)^(1/p) over `dim` (all entries when None), for p > 0 finite.
+
+    A primitive rather than a composition of pow, sum and sqrt: at a zero vector the
+    composed gradient would be nan, while PyTorch (and the subgradient) gives 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p=2.0, dim=None, keepdim=False):
+        if not (np.isfinite(p) and p > 0):
+            raise ValueError(f"norm(): p must be a positive finite number here, got {p!r} "
+                             f"(for p = inf use x.abs().max())")
+        axes = normalize_dims(dim, x.ndim)
+        ctx.x, ctx.p, ctx.axes, ctx.keepdim = x, float(p), axes, keepdim
+        absx = np.abs(x)
+        out = np.sum(absx ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        ctx.out = out
+        return out if keepdim else np.squeeze(out, axes) if axes else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, p, out = ctx.x, ctx.p, ctx.out
+        if not ctx.keepdim and ctx.axes:
+            grad = np.expand_dims(grad, ctx.axes)
+        safe = np.where(out == 0, 1, out)
+        scale = np.abs(x) ** (p - 1) * np.sign(x) / safe ** (p - 1)
+        return np.where(out == 0, 0, grad * scale).astype(x.dtype, copy=False)
+
+
+def _as_tensor(x):
+    return x if isinstance(x, TensorBase) else _make(np.asarray(x), False, None)
+
+
+def _make(data, requires_grad, ctx):
+    """A Tensor around `data` (the ops module cannot import the Tensor class: see
+    `function.TensorBase`)."""
+    return TensorBase._concrete._make(data, requires_grad, ctx)

@@ -1,0 +1,48 @@
+"""Trigonometric functions: sin, cos, tan.
+
+Courses meet them first when fitting a polynomial to sin(x); each is one elementwise op
+whose derivative is another trigonometric function of the input.
+"""
+import numpy as np
+
+from .function import Function
+
+
+class Sin(Function):
+    """z = sin x; dz/dx = cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * np.cos(ctx.x)
+
+
+class Cos(Function):
+    """z = cos x; dz/dx = -sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.x = x
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad * np.sin(ctx.x)
+
+
+class Tan(Function):
+    """z = tan x; dz/dx = 1 + tan^2 x, so the output is saved rather than the input."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tan(x)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (1 + ctx.out * ctx.out)

@@ -1,0 +1,90 @@
+"""`Embedding`: a learned lookup table from integer ids (words, items, categories) to
+dense vectors, trained like any other weight.
+
+A one-hot vector times a weight matrix picks one row; the lookup does the same without
+building the one-hot matrix.
+"""
+import numpy as np
+
+from ..random import resolve_generator
+from . import functional as F
+from .module import Module
+from .parameter import Parameter
+
+
+class Embedding(Module):
+    """A table of `num_embeddings` vectors of size `embedding_dim` (PyTorch's `nn.Embedding`).
+
+    Args:
+        num_embeddings: size of the vocabulary (valid ids are 0 .. num_embeddings - 1).
+        embedding_dim: length of each vector.
+        padding_idx: this row starts at zero and never receives a gradient (for padding
+            tokens); negative values count from the end.
+        max_norm: rows read in a forward pass whose `norm_type`-norm exceeds it are first
+            rescaled in place to that norm.
+        norm_type: the p of that norm (2.0).
+        generator: numpy Generator / seed for the initial weights (default: the library's).
+        dtype: float32 by default.
+
+    Parameters: `weight` (num_embeddings, embedding_dim), initialised N(0, 1) like PyTorch.
+    Shape: integer ids of any shape (*) -> (*, embedding_dim).
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, *, generator=None, dtype=np.float32, _weight=None):
+        super().__init__()
+        for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+                raise ValueError(f"Embedding: {arg} must be a positive integer, got {value!r}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        if padding_idx is not None:
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"Embedding: padding_idx must be within num_embeddings "
+                                 f"({self.num_embeddings}), got {padding_idx}")
+            padding_idx = int(padding_idx) % self.num_embeddings
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        if _weight is None:
+            self.weight = Parameter(np.empty((self.num_embeddings, self.embedding_dim),
+                                             dtype=dtype))
+            self.reset_parameters(generator)
+        else:
+            if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(f"Embedding: weight shape {tuple(_weight.shape)} does not "
+                                 f"match ({self.num_embeddings}, {self.embedding_dim})")
+            self.weight = Parameter(_weight)
+
+    def reset_parameters(self, generator=None):
+        """N(0, 1) entries, and a zero padding row."""
+        rng = resolve_generator(generator)
+        table = self.weight.numpy()
+        table[...] = rng.standard_normal(table.shape)
+        if self.padding_idx is not None:
+            table[self.padding_idx] = 0
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0):
+        """An Embedding whose table is `embeddings` (2-D, copied); `freeze` keeps it
+        fixed during training (weight.requires_grad = False)."""
+        array = np.array(embeddings)
+        if array.ndim != 2:
+            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape "
+                             f"{array.shape}")
+        if array.dtype.kind != "f":
+            array = array.astype(np.float32)
+        layer = cls(array.shape[0], array.shape[1], padding_idx, max_norm, norm_type,
+                    _weight=array)
+        layer.weight.requires_grad = not freeze
+        return layer
+
+    def forward(self, input):
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
+                           self.norm_type)
+
+    def extra_repr(self):
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        return s
