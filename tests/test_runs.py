@@ -331,7 +331,7 @@ def test_predict_applies_the_scaler_and_class_names(store, tmp_path, capsys):
     from nnforge.cli.saved_run import load_run_model
     cfg, model, scaler, labels = load_run_model(store / "first")
     import nnforge
-    logits = model(nnforge.tensor(scaler.transform(data.X[:7]).astype(np.float32))).data
+    logits = model(nnforge.tensor(scaler.transform(data.X[:7]).astype(np.float32))).numpy()
     expected = np.exp(logits - logits.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
     got = np.array([[float(r[f"p_{n}"]) for n in data.class_names] for r in rows])

@@ -1,27 +1,26 @@
 """The function forms of Tensor methods at the top level (`nnforge.sin(x)`,
-`nnforge.max(x, dim=1)` ...), and the sub-packages reachable as attributes, so that code
-written as `import torch` runs after `import nnforge as torch`.
+`nnforge.max(x, dim=1)` ...), so that code written as `import torch` runs after
+`import nnforge as torch` (the sub-packages load on first use, see `nnforge.__getattr__`).
 
 Each function accepts a Tensor (or anything array-like, which becomes a constant tensor)
 and calls the Tensor method of the same name, so there is one implementation per op.
 """
 import numpy as np
 
-from . import autograd, nn, optim, utils  # noqa: F401 - sub-packages as attributes
 from .autograd import Tensor
 from .autograd import indexing as _indexing
 from .autograd.elementwise import Where as _Where
 from .autograd.shapes import cat, stack
 
 __all__ = [
-    "abs", "add", "all", "allclose", "any", "argmax", "argmin", "argsort", "autograd",
+    "abs", "add", "all", "allclose", "any", "argmax", "argmin", "argsort",
     "bmm", "cat", "chunk", "clamp", "clip", "concat", "cos", "cumsum", "div", "eq",
     "equal", "exp", "flatten", "gather", "ge", "gt", "is_tensor", "le", "log",
     "log_softmax", "lt", "masked_fill", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mm", "mul", "ne", "neg", "nn", "norm", "numel", "optim", "permute", "pow",
+    "minimum", "mm", "mul", "ne", "neg", "norm", "numel", "permute", "pow",
     "prod", "relu", "reshape", "round", "scatter", "sigmoid", "sign", "sin", "softmax",
     "sort", "split", "sqrt", "square", "squeeze", "stack", "std", "sub", "sum", "t", "tan",
-    "tanh", "topk", "transpose", "unsqueeze", "utils", "var", "where",
+    "tanh", "topk", "transpose", "unsqueeze", "var", "where",
 ]
 
 

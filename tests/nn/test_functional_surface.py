@@ -12,7 +12,7 @@ import torch.nn.functional as TF
 from nnforge import nn
 from nnforge.nn import functional as F
 
-ALLOWED = {"autograd", "random", "warnings_codes"}    # nnforge modules F may import
+ALLOWED = {"autograd", "random", "mistake_warnings"}    # nnforge modules F may import
 
 
 def test_functional_imports_no_layer_module():

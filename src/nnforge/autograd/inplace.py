@@ -317,14 +317,14 @@ class InPlaceMethods:
         return self
 
     def masked_fill_(self, mask, value):
-        mask = np.asarray(_array_of(mask), dtype=bool)
+        mask = _bool_mask(mask, "masked_fill_")
         value = _array_of(value)
         return self._unary_(MaskedFill, lambda a: np.copyto(a, value, where=mask),
                             mask=mask, value=value)
 
     def masked_fill(self, mask, value):
-        return MaskedFill.apply(self, mask=np.asarray(_array_of(mask), dtype=bool),
-                                         value=_array_of(value))
+        return MaskedFill.apply(self, mask=_bool_mask(mask, "masked_fill"),
+                                value=_array_of(value))
 
     def fill_diagonal_(self, fill_value, wrap=False):
         return self._unary_(FillDiagonal,
@@ -369,3 +369,11 @@ class InPlaceMethods:
         self._check_inplace(False)
         self._data[index] = _array_of(value)
         self._bump()
+
+
+def _bool_mask(mask, owner):
+    """The mask as a bool array; like PyTorch, other dtypes are refused rather than cast."""
+    mask = np.asarray(_array_of(mask))
+    if mask.dtype != np.bool_:
+        raise TypeError(f"{owner}(): mask must be a bool tensor, got dtype {mask.dtype}")
+    return mask

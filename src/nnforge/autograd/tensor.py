@@ -619,43 +619,48 @@ class Tensor(TensorBase, InPlaceMethods):
         return _activations.LogSoftmax.apply(self, dim=dim)
 
     # --- reductions -------------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         return _reductions.Sum.apply(self, dim=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         return _reductions.Mean.apply(self, dim=dim, keepdim=keepdim)
 
-    def var(self, dim=None, keepdim=False, *, unbiased=True, axis=None, keepdims=None):
-        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+    def var(self, dim=None, keepdim=False, *, unbiased=True, correction=None, axis=None,
+            keepdims=None, out=None):
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
+        if correction is not None:
+            unbiased = bool(correction)
         centred = self - self.mean(dim, keepdim=True)
         count = self._data.size if dim is None else int(np.prod(
             [self.shape[d] for d in np.atleast_1d(dim)]))
         return (centred * centred).sum(dim, keepdim=keepdim) / max(count - int(unbiased), 1)
 
-    def std(self, dim=None, keepdim=False, *, unbiased=True, axis=None, keepdims=None):
-        return self.var(dim, keepdim, unbiased=unbiased, axis=axis, keepdims=keepdims) ** 0.5
+    def std(self, dim=None, keepdim=False, *, unbiased=True, correction=None, axis=None,
+            keepdims=None, out=None):
+        return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis,
+                        keepdims=keepdims, out=out) ** 0.5
 
-    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
         """The largest value; with one `dim`, the named pair (values, indices) like PyTorch
         (NumPy's `axis=` spelling gives the values alone); with a tensor, the elementwise
         maximum."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
         numpy_spelling = axis is not None
-        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         if isinstance(dim, (int, np.integer)) and not numpy_spelling:
             return _indexing.extremum(self, dim, keepdim, largest=True)
         return _reductions.Max.apply(self, dim=dim, keepdim=keepdim)
 
-    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
         """The smallest value; with one `dim`, the named pair (values, indices) like PyTorch;
         with a tensor, the elementwise minimum."""
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         numpy_spelling = axis is not None
-        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims)
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         if isinstance(dim, (int, np.integer)) and not numpy_spelling:
             return _indexing.extremum(self, dim, keepdim, largest=False)
         return _reductions.Min.apply(self, dim=dim, keepdim=keepdim)
@@ -761,11 +766,13 @@ class Tensor(TensorBase, InPlaceMethods):
         return bool(np.allclose(self.numpy(), np.asarray(other), rtol=rtol, atol=atol,
                                 equal_nan=equal_nan))
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         return Tensor._make(np.asarray(np.all(self.numpy(), axis=dim, keepdims=keepdim)),
                             False, None)
 
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim=None, keepdim=False, *, axis=None, keepdims=None, out=None):
+        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         return Tensor._make(np.asarray(np.any(self.numpy(), axis=dim, keepdims=keepdim)),
                             False, None)
 
@@ -827,8 +834,11 @@ class Tensor(TensorBase, InPlaceMethods):
     # --- end of the PyTorch surface block ----------------------------------------------
 
 
-def _reduction_args(dim, axis, keepdim, keepdims):
-    """Accept both PyTorch (`dim`, `keepdim`) and NumPy (`axis`, `keepdims`) spellings."""
+def _reduction_args(dim, axis, keepdim, keepdims, out=None):
+    """Accept both PyTorch (`dim`, `keepdim`) and NumPy (`axis`, `keepdims`) spellings
+    (NumPy's `np.sum(t)` and friends call the method with `out=None`)."""
+    if out is not None:
+        raise TypeError("out= is not supported: reductions return a new tensor")
     if axis is not None:
         if dim is not None:
             raise TypeError("pass either dim= or axis=, not both")
