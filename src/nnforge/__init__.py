@@ -1,20 +1,21 @@
 """nnforge: neural networks from first principles on NumPy.
 
-`import nnforge` loads NumPy only; plotting, configs and other optional features load
-their dependencies when first used. It also sets glibc malloc's thresholds so that
-training steps reuse freed memory (`nnforge.allocator`; NNFORGE_MALLOC_TUNING=0 opts out).
+`import nnforge` loads NumPy only and changes no state of the process; plotting, configs
+and other optional features load their dependencies when first used, the compiled kernels
+(numba) when the first hot op runs. `set_backend` chooses between the NumPy reference ops
+and the compiled kernels (`nnforge.backend`); `nnforge.perf` holds the process-wide speed
+switches that the CLI and the Trainer turn on.
 """
-from .allocator import tune_from_environment as _tune_allocator
 from .autograd import (Tensor, cat, enable_grad, is_grad_enabled, no_grad, stack, tensor,
                        where)
+from .backend import get_backend, set_backend
 from .random import manual_seed
 
 __version__ = "0.1.0"
 
-_tune_allocator()          # see nnforge.allocator: no page-fault churn between steps
-
-__all__ = ["Tensor", "cat", "enable_grad", "is_grad_enabled", "load", "manual_seed",
-           "no_grad", "save", "stack", "tensor", "where", "__version__"]
+__all__ = ["Tensor", "cat", "enable_grad", "get_backend", "is_grad_enabled", "load",
+           "manual_seed", "no_grad", "save", "set_backend", "stack", "tensor", "where",
+           "__version__"]
 
 
 def save(state_dict, path, metadata=None):

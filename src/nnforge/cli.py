@@ -60,8 +60,11 @@ def _format_metrics(summary):
 
 
 def _train(args):
+    from . import perf
     from .build import run_experiment
     from .config import ConfigError, load_config
+
+    perf.enable()                          # malloc thresholds, flush-to-zero in updates
 
     config = load_config(args.config)
     if args.resume is not None and args.out is not None:

@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from .. import perf
 from ..autograd import Tensor, no_grad
 from ..warnings_codes import new_run
 from .callbacks import Callback, CallbackList
@@ -225,6 +226,7 @@ class Trainer:
                              f"got {log_interval!r}")
         progress = progress_callback(verbose, progress_stream,
                                      None if log_interval is None else int(log_interval))
+        perf.enable()                                # malloc thresholds, flush-to-zero
         new_run()                                    # every guard may warn once per fit
         self._fit_loader = loader
         guards = [TrainingGuards()] if self.guards else []
