@@ -8,6 +8,7 @@ composition would overflow, and PyTorch's exact gradient conventions at the kink
 """
 import numpy as np
 
+from ..backend import dispatch
 from .function import Function, unbroadcast
 
 
@@ -16,18 +17,26 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        out = relu(x)
         ctx.out = out
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        # NOTE: a mask from the output, not np.maximum's derivative, keeps 0 at x == 0. It is
-        # converted to the gradient's dtype first: a float * bool product runs NumPy's slow
-        # casting loop (25% slower overall, bench/cnn.py --layers).
-        mask = (ctx.out > 0).astype(grad.dtype)
-        mask *= grad
-        return mask
+        return relu_backward(grad, ctx.out)
+
+
+@dispatch("relu")
+def relu(x):
+    """max(0, x) elementwise."""
+    return np.maximum(x, 0)
+
+
+@dispatch("relu_backward")
+def relu_backward(grad, out):
+    """grad where the output is positive, else 0 (so 0 at x == 0)."""
+    # NOTE: the mask is cast first: NumPy's float * bool product runs a slow casting loop
+    return grad * (out > 0).astype(grad.dtype)
 
 
 def _sigmoid(x):
