@@ -1,0 +1,23 @@
+"""Compiled kernels: the numba backend of the hot ops (`nnforge.set_backend("numba")`).
+
+Each kernel has the name and the contract of a reference function marked
+``@dispatch(name)`` elsewhere in nnforge, equals it on random inputs (tests/kernels), and
+returns NotImplemented for inputs it was not compiled for, so the reference runs instead.
+Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
+"""
+from .activations import relu, relu_backward
+from .conv import col2im, im2col
+from .optim import adam_step, rmsprop_step, sgd_step
+from .pooling import max_pool2d, max_pool2d_backward
+
+OPS = {
+    "im2col": im2col,
+    "col2im": col2im,
+    "max_pool2d": max_pool2d,
+    "max_pool2d_backward": max_pool2d_backward,
+    "relu": relu,
+    "relu_backward": relu_backward,
+    "adam_step": adam_step,
+    "sgd_step": sgd_step,
+    "rmsprop_step": rmsprop_step,
+}

@@ -1,0 +1,84 @@
+"""Max pooling as compiled loops (the references are in nnforge.autograd.pooling).
+
+What they save: the reference pads the input with -inf into a new array and makes, per
+kernel tap, a comparison, a select and a masked write over the whole output (about five
+passes per tap); the kernel visits each window once, keeps the running maximum in a
+register and writes the output and its switch once. The backward adds each gradient to
+the one input its switch names, instead of one masked pass over the output per tap.
+"""
+import numpy as np
+
+from ..autograd.conv import conv_output_size
+from ..autograd.pooling import switch_dtype
+from ._compile import kernel, same_float_arrays
+
+
+@kernel
+def _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw):
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    neg_inf = -np.inf
+    for n in range(N):
+        for c in range(C):
+            image = x[n, c]
+            for oh in range(OH):
+                for ow in range(OW):
+                    best = image[0, 0]
+                    arg = 0
+                    for i in range(kH):
+                        ih = oh * sh - ph + i * dh
+                        for j in range(kW):
+                            iw = ow * sw - pw + j * dw
+                            if 0 <= ih < H and 0 <= iw < W:
+                                value = image[ih, iw]
+                            else:
+                                value = neg_inf              # padding is never chosen
+                            t = i * kW + j
+                            # tap 0 starts the maximum; later taps win only when larger
+                            # (ties keep the first) or NaN (PyTorch's rule)
+                            if t == 0 or value > best or value != value:
+                                best = value
+                                arg = t
+                    out[n, c, oh, ow] = best
+                    switches[n, c, oh, ow] = arg
+
+
+@kernel
+def _max_pool_backward(grad, switches, dx, kW, sh, sw, ph, pw, dh, dw):
+    N, C, H, W = dx.shape
+    OH, OW = grad.shape[2], grad.shape[3]
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    t = switches[n, c, oh, ow]
+                    ih = oh * sh - ph + (t // kW) * dh
+                    iw = ow * sw - pw + (t % kW) * dw
+                    if 0 <= ih < H and 0 <= iw < W:
+                        dx[n, c, ih, iw] += grad[n, c, oh, ow]
+
+
+def max_pool2d(x, kernel_size, stride, padding, dilation):
+    """Same contract as nnforge.autograd.pooling.max_pool2d."""
+    if not same_float_arrays(x):
+        x = np.ascontiguousarray(x)
+        if not same_float_arrays(x):
+            return NotImplemented
+    N, C, H, W = x.shape
+    (kH, kW), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    OH = conv_output_size(H, kH, sh, ph, dh)
+    OW = conv_output_size(W, kW, sw, pw, dw)
+    out = np.empty((N, C, OH, OW), dtype=x.dtype)
+    switches = np.empty((N, C, OH, OW), dtype=switch_dtype(kH * kW))
+    _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw)
+    return out, switches
+
+
+def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, dilation):
+    """Same contract as nnforge.autograd.pooling.max_pool2d_backward."""
+    grad = np.ascontiguousarray(grad)
+    if not same_float_arrays(grad) or not switches.flags.c_contiguous:
+        return NotImplemented
+    dx = np.zeros(x_shape, dtype=grad.dtype)
+    _max_pool_backward(grad, switches, dx, kernel_size[1], *stride, *padding, *dilation)
+    return dx
