@@ -1,0 +1,38 @@
+"""im2col and col2im kernels equal their NumPy references (nnforge.autograd.conv)."""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from nnforge import kernels
+from nnforge.autograd.conv import col2im, im2col
+from kernel_strategies import DTYPES, RTOL, arrays, window_geometries
+
+
+@settings(max_examples=60, deadline=None)
+@given(window_geometries(), DTYPES, st.integers(0, 2**31))
+def test_im2col_equals_reference(geometry, dtype, seed):
+    x_shape, *rest = geometry
+    x = arrays(seed, x_shape, dtype)
+    ours = kernels.im2col(x, *rest)
+    reference = im2col.reference(x, *rest)
+    assert ours.dtype == reference.dtype == dtype
+    assert ours.shape == reference.shape
+    assert np.array_equal(ours, reference)       # a copy: exactly equal
+
+
+@settings(max_examples=60, deadline=None)
+@given(window_geometries(), DTYPES, st.integers(0, 2**31))
+def test_col2im_equals_reference(geometry, dtype, seed):
+    x_shape, *rest = geometry
+    cols_shape = im2col.reference(np.zeros(x_shape, dtype), *rest).shape
+    cols = arrays(seed, cols_shape, dtype)
+    ours = kernels.col2im(cols, x_shape, *rest)
+    reference = col2im.reference(cols, x_shape, *rest)
+    assert ours.dtype == reference.dtype == dtype and ours.shape == reference.shape == x_shape
+    np.testing.assert_allclose(ours, reference, rtol=RTOL[dtype], atol=RTOL[dtype])
+
+
+def test_non_contiguous_input_is_copied_and_integers_fall_back():
+    x = np.arange(2 * 3 * 4 * 5, dtype=np.float64).reshape(2, 3, 4, 5).transpose(0, 1, 3, 2)
+    args = ((2, 2), (1, 1), (1, 1), (1, 1))
+    assert np.array_equal(kernels.im2col(x, *args), im2col.reference(x, *args))
+    assert kernels.im2col(x.astype(np.int64), *args) is NotImplemented
