@@ -16,8 +16,12 @@ SLOW_COMPILE = 5.0
 
 
 def kernel(function):
-    """Compile `function` with numba (nopython, cached on disk, releasing the GIL)."""
-    compiled = numba.njit(cache=True, nogil=True)(function)
+    """Compile `function` with numba (nopython, cached on disk, releasing the GIL).
+
+    NumPy's error model: a float division by zero gives inf or nan as in NumPy instead of
+    raising, which removes a branch from every division and lets LLVM vectorize the loops
+    (the fused Adam update took 2.4x as long with Python's error model)."""
+    compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(function)
 
     def call(*args):
         known = len(compiled.signatures)
@@ -32,6 +36,11 @@ def kernel(function):
 
     call.__name__, call.__doc__, call.compiled = function.__name__, function.__doc__, compiled
     return call
+
+
+def helper(function):
+    """Compile a function that kernels call (not called from Python)."""
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
 
 
 def same_float_arrays(*arrays):

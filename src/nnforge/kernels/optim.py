@@ -11,6 +11,8 @@ float32 parameters are updated in float32 arithmetic, as the reference does.
 """
 import math
 
+import numpy as np
+
 from ._compile import kernel, same_float_arrays
 
 
@@ -64,11 +66,19 @@ def _flat(*arrays):
     return [a.reshape(-1) for a in arrays]
 
 
+def _placeholder(like):
+    """A one-element array for a state the update does not use (no amsgrad maximum, no
+    momentum buffer). It must not be one of the real arrays: LLVM vectorizes these loops
+    only after checking at run time that the arrays do not overlap, and an alias of the
+    parameter would send every update down the scalar path (2.2x slower, measured)."""
+    return np.zeros(1, dtype=like.dtype)
+
+
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, work, *, lr, beta1, beta2,
               eps, step):
     """Same contract as nnforge.optim.adam.adam_step (`work` is not needed)."""
     amsgrad = max_exp_avg_sq is not None
-    maximum = max_exp_avg_sq if amsgrad else exp_avg_sq
+    maximum = max_exp_avg_sq if amsgrad else _placeholder(param)
     if not same_float_arrays(param, grad, exp_avg, exp_avg_sq, maximum):
         return NotImplemented
     f = param.dtype.type
@@ -81,7 +91,7 @@ def sgd_step(param, grad, momentum_buffer, work, *, lr, momentum, dampening, nes
              first):
     """Same contract as nnforge.optim.sgd.sgd_step (`work` is not needed)."""
     has_buffer = momentum_buffer is not None
-    buf = momentum_buffer if has_buffer else param
+    buf = momentum_buffer if has_buffer else _placeholder(param)
     if not same_float_arrays(param, grad, buf):
         return NotImplemented
     f = param.dtype.type
@@ -93,8 +103,8 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, work, *, lr
                  momentum):
     """Same contract as nnforge.optim.rmsprop.rmsprop_step (`work` is not needed)."""
     centered, has_buffer = grad_avg is not None, momentum_buffer is not None
-    c = grad_avg if centered else square_avg
-    b = momentum_buffer if has_buffer else square_avg
+    c = grad_avg if centered else _placeholder(param)
+    b = momentum_buffer if has_buffer else _placeholder(param)
     if not same_float_arrays(param, grad, square_avg, c, b):
         return NotImplemented
     f = param.dtype.type
