@@ -47,3 +47,29 @@ def test_max_pool_backward_equals_reference(geometry, dtype, seed):
 def test_integer_input_falls_back_to_the_reference():
     x = np.arange(16, dtype=np.int32).reshape(1, 1, 4, 4)
     assert kernels.max_pool2d(x, (2, 2), (2, 2), (0, 0), (1, 1)) is NotImplemented
+
+
+@st.composite
+def tiled_geometries(draw):
+    """MaxPool2d(k) as networks use it: stride = kernel, no padding (the kernels' fast
+    path), with sizes that do and do not divide the image."""
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 4)),
+             draw(st.integers(k[0], 9)), draw(st.integers(k[1], 9)))
+    return shape, k, k, (0, 0), (1, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tiled_geometries(), DTYPES, st.integers(0, 2**31),
+       st.sampled_from(["random", "ties", "nan"]))
+def test_tiled_windows_equal_reference(geometry, dtype, seed, style):
+    x_shape, *rest = geometry
+    x = _input(seed, x_shape, dtype, style)
+    out, switches = kernels.max_pool2d(x, *rest)
+    ref_out, ref_switches = max_pool2d.reference(x, *rest)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(switches, ref_switches)
+    grad = arrays(seed + 1, out.shape, dtype)
+    np.testing.assert_array_equal(
+        kernels.max_pool2d_backward(grad, switches, x_shape, *rest),
+        max_pool2d_backward.reference(grad, switches, x_shape, *rest))

@@ -24,10 +24,10 @@ def kernel(function):
     compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(function)
 
     def call(*args):
-        known = len(compiled.signatures)
+        known = len(compiled.overloads)     # (not .signatures: that builds a list each time)
         start = time.perf_counter()
         result = compiled(*args)
-        if len(compiled.signatures) != known:            # compiled or loaded just now
+        if len(compiled.overloads) != known:             # compiled or loaded just now
             seconds = time.perf_counter() - start
             if seconds > SLOW_COMPILE:
                 print(f"nnforge: compiled the numba kernel {function.__name__} in "

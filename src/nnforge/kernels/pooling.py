@@ -44,6 +44,53 @@ def _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw):
 
 
 @kernel
+def _max_pool_tiled(x, out, switches, kH, kW):
+    """Windows that tile the image (stride = kernel, no padding, no dilation): no bounds
+    checks, and flat unsigned indices so the loops carry no negative-index checks."""
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    xf = x.reshape(-1)
+    of = out.reshape(-1)
+    sf = switches.reshape(-1)
+    rows = np.uint64(W)
+    for plane in range(N * C):
+        image = np.uint64(plane * H * W)
+        for oh in range(OH):
+            target = np.uint64((plane * OH + oh) * OW)
+            for ow in range(OW):
+                corner = image + np.uint64(oh * kH) * rows + np.uint64(ow * kW)
+                best = xf[corner]
+                arg = 0
+                for i in range(kH):
+                    for j in range(kW):
+                        value = xf[corner + np.uint64(i) * rows + np.uint64(j)]
+                        if value > best or value != value:       # see _max_pool
+                            best = value
+                            arg = i * kW + j
+                of[target + np.uint64(ow)] = best
+                sf[target + np.uint64(ow)] = arg
+
+
+@kernel
+def _max_pool_tiled_backward(grad, switches, dx, kH, kW):
+    N, C, H, W = dx.shape
+    OH, OW = grad.shape[2], grad.shape[3]
+    gf = grad.reshape(-1)
+    sf = switches.reshape(-1)
+    dxf = dx.reshape(-1)
+    rows = np.uint64(W)
+    for plane in range(N * C):
+        image = np.uint64(plane * H * W)
+        for oh in range(OH):
+            source = np.uint64((plane * OH + oh) * OW)
+            for ow in range(OW):
+                t = sf[source + np.uint64(ow)]
+                corner = image + np.uint64(oh * kH) * rows + np.uint64(ow * kW)
+                dxf[corner + np.uint64(t // kW) * rows + np.uint64(t % kW)] = \
+                    gf[source + np.uint64(ow)]
+
+
+@kernel
 def _max_pool_backward(grad, switches, dx, kW, sh, sw, ph, pw, dh, dw):
     N, C, H, W = dx.shape
     OH, OW = grad.shape[2], grad.shape[3]
@@ -70,7 +117,10 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     OW = conv_output_size(W, kW, sw, pw, dw)
     out = np.empty((N, C, OH, OW), dtype=x.dtype)
     switches = np.empty((N, C, OH, OW), dtype=switch_dtype(kH * kW))
-    _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw)
+    if _tiles(kernel_size, stride, padding, dilation):
+        _max_pool_tiled(x, out, switches, kH, kW)
+    else:
+        _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw)
     return out, switches
 
 
@@ -80,5 +130,14 @@ def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, d
     if not same_float_arrays(grad) or not switches.flags.c_contiguous:
         return NotImplemented
     dx = np.zeros(x_shape, dtype=grad.dtype)
-    _max_pool_backward(grad, switches, dx, kernel_size[1], *stride, *padding, *dilation)
+    if _tiles(kernel_size, stride, padding, dilation):
+        _max_pool_tiled_backward(grad, switches, dx, *kernel_size)
+    else:
+        _max_pool_backward(grad, switches, dx, kernel_size[1], *stride, *padding, *dilation)
     return dx
+
+
+def _tiles(kernel_size, stride, padding, dilation):
+    """Windows side by side without gaps or overlap (the usual MaxPool2d(2))."""
+    return (tuple(kernel_size) == tuple(stride) and tuple(padding) == (0, 0)
+            and tuple(dilation) == (1, 1))
