@@ -72,6 +72,42 @@ def _max_pool_tiled(x, out, switches, kH, kW):
 
 
 @kernel
+def _max_pool_2x2(x, out, switches):
+    """MaxPool2d(2), the common case, written out: four loads and three compare-selects
+    per output, which LLVM vectorizes across outputs (0.54 ms instead of 3.1 ms for the
+    general tiled loop on 64x32x28x28)."""
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    xf = x.reshape(-1)
+    of = out.reshape(-1)
+    sf = switches.reshape(-1)
+    one = np.uint64(1)
+    for plane in range(N * C):
+        for oh in range(OH):
+            top = np.uint64((plane * H + 2 * oh) * W)
+            bottom = top + np.uint64(W)
+            target = np.uint64((plane * OH + oh) * OW)
+            for ow in range(OW):
+                u = np.uint64(2 * ow)
+                best = xf[top + u]
+                arg = 0
+                value = xf[top + u + one]
+                if value > best or value != value:              # see _max_pool
+                    best = value
+                    arg = 1
+                value = xf[bottom + u]
+                if value > best or value != value:
+                    best = value
+                    arg = 2
+                value = xf[bottom + u + one]
+                if value > best or value != value:
+                    best = value
+                    arg = 3
+                of[target + np.uint64(ow)] = best
+                sf[target + np.uint64(ow)] = arg
+
+
+@kernel
 def _max_pool_tiled_backward(grad, switches, dx, kH, kW):
     N, C, H, W = dx.shape
     OH, OW = grad.shape[2], grad.shape[3]
@@ -117,7 +153,9 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     OW = conv_output_size(W, kW, sw, pw, dw)
     out = np.empty((N, C, OH, OW), dtype=x.dtype)
     switches = np.empty((N, C, OH, OW), dtype=switch_dtype(kH * kW))
-    if _tiles(kernel_size, stride, padding, dilation):
+    if _tiles(kernel_size, stride, padding, dilation) and (kH, kW) == (2, 2):
+        _max_pool_2x2(x, out, switches)
+    elif _tiles(kernel_size, stride, padding, dilation):
         _max_pool_tiled(x, out, switches, kH, kW)
     else:
         _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw)
