@@ -59,13 +59,14 @@ def gemm_peak(threads=None):
     return _last_json(done.stdout, "the GEMM peak probe")["gflops"]
 
 
-def run_worker(script, library, worker_args, threads=None):
-    """Run `script --worker library worker_args` in a fresh process; its JSON result."""
+def run_worker(script, library, worker_args, threads=None, env=None):
+    """Run `script --worker library worker_args` in a fresh process (with `env` added to
+    the environment); its JSON result."""
     command = [sys.executable, script, "--worker", library, *map(str, worker_args)]
     if threads:
         command += ["--threads", str(threads)]
     done = subprocess.run(command, capture_output=True, text=True,
-                          env=_environment(threads))
+                          env=dict(_environment(threads), **(env or {})))
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
     return _last_json(done.stdout, " ".join(command))
