@@ -53,7 +53,10 @@ def _im2col(x, cols, kH, kW, sh, sw, ph, pw, dh, dw):
                         first = base + top * OW + lo
                         last = base + (bottom - 1) * OW + hi
                         shift = image + (i * dh - ph) * W + offset - base
-                        cf[first:last] = xf[first + shift:last + shift]
+                        source = np.uint64(first + shift)
+                        for k in range(last - first):
+                            u = np.uint64(k)
+                            cf[np.uint64(first) + u] = xf[source + u]
                         for oh in range(top, bottom):
                             row = base + oh * OW
                             for k in range(row, row + lo):
