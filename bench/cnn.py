@@ -162,9 +162,12 @@ def worker(args):
     batches = make_batches(X, y, rng, args.warmup + args.steps, args.batch_size)
     if library == "nnforge":
         import nnforge
-        nnforge.set_backend(backend)
-        import nnforge.perf
-        nnforge.perf.enable()
+        if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
+            import nnforge.perf
+            nnforge.set_backend(backend)
+            nnforge.perf.enable()
+        else:
+            backend = f"version at {nnforge.__file__}"
         harness.set_threads(args.threads)
         state, _ = build(seed=0, torch_model=False)
         run, label = nnforge_steps, f"nnforge ({backend})"

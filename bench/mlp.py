@@ -160,9 +160,12 @@ def worker(args):
     order = rng.permutation(len(X))
     if library == "nnforge":
         import nnforge
-        import nnforge.perf
-        nnforge.set_backend(backend)
-        nnforge.perf.enable()
+        if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
+            import nnforge.perf
+            nnforge.set_backend(backend)
+            nnforge.perf.enable()
+        else:
+            backend = f"version at {nnforge.__file__}"
         harness.set_threads(args.threads)
         state, _ = build(seed=0, torch_model=False)
 
