@@ -1,5 +1,8 @@
 """Flush-to-zero during optimizer steps: off unless switched on (`nnforge.perf`); when on,
 active inside the context and the step only, restored after."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -11,6 +14,14 @@ TINY = np.float32(1e-38)   # below float32's smallest normal number, 1.18e-38: a
 
 needs_support = pytest.mark.skipif(not denormals.supported(),
                                    reason="flush-to-zero needs x86-64 Linux with glibc")
+
+
+@pytest.fixture(autouse=True)
+def switched_off():
+    """Start from the default, off (a Trainer.fit earlier in the session turns it on)."""
+    previous = denormals.set_flush_denormal(False)
+    yield
+    denormals.set_flush_denormal(previous)
 
 
 @pytest.fixture
@@ -29,10 +40,27 @@ def test_denormals_flush_inside_the_context_only(switched_on):
 
 
 @needs_support
-def test_off_by_default_gives_ieee_arithmetic():
+def test_off_gives_ieee_arithmetic():
     assert not denormals.flushing() and not perf.status()["flush_denormals"]
     with denormals.flush_denormals():
         assert TINY * np.float32(0.5) > 0
+
+
+def test_import_leaves_flush_to_zero_off():
+    code = "import nnforge, nnforge.optim, nnforge.denormals as d; print(d.flushing())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
+
+
+def test_trainer_fit_turns_the_switches_on():
+    from nnforge import nn, optim
+    from nnforge.train import Trainer
+    model = nn.Linear(3, 1)
+    trainer = Trainer(model, optim.SGD(model.parameters(), lr=0.1), nn.MSELoss())
+    x = np.ones((4, 3), dtype=np.float32)
+    trainer.fit((x, np.zeros((4, 1), dtype=np.float32)), epochs=1, batch_size=4, verbose=0)
+    assert denormals.flushing() == denormals.supported()
 
 
 @needs_support
