@@ -25,7 +25,7 @@ def fastest_cpu_ms(fn, repeats):
 def cases():
     from nnforge import kernels
     from nnforge.autograd.activations import relu, relu_backward
-    from nnforge.autograd.conv import col2im, im2col
+    from nnforge.autograd.conv import col2im, columns_to_images, im2col, images_to_columns
     from nnforge.autograd.pooling import max_pool2d, max_pool2d_backward
     from nnforge.optim.adam import adam_step
     from nnforge.optim.sgd import sgd_step
@@ -38,6 +38,8 @@ def cases():
     pool = ((2, 2), (2, 2), (0, 0), (1, 1))
     out, switches = max_pool2d.reference(x1, *pool)
     grad = np.ones_like(out)
+    gemm_out = rng.standard_normal((32, 64 * 28 * 28)).astype(np.float32)  # conv1's GEMM
+    bias = rng.standard_normal(32).astype(np.float32)
     n = 235_146                                                       # the MLP's parameters
     p, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
     m, v, work = np.zeros_like(p), np.zeros_like(p), np.empty_like(p)
@@ -48,6 +50,11 @@ def cases():
          lambda: kernels.im2col(x2, *conv)),
         ("col2im, conv2", lambda: col2im.reference(cols, x2.shape, *conv),
          lambda: kernels.col2im(cols, x2.shape, *conv)),
+        ("GEMM columns + bias -> NCHW, conv1 (32 x 64*28*28)",
+         lambda: columns_to_images.reference(gemm_out, bias, x1.shape),
+         lambda: kernels.columns_to_images(gemm_out, bias, x1.shape)),
+        ("NCHW -> GEMM columns, conv1's gradient", lambda: images_to_columns.reference(x1),
+         lambda: kernels.images_to_columns(x1)),
         ("max pool 2x2 forward (64x32x28x28)", lambda: max_pool2d.reference(x1, *pool),
          lambda: kernels.max_pool2d(x1, *pool)),
         ("max pool 2x2 backward", lambda: max_pool2d_backward.reference(

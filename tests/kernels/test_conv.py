@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from nnforge import kernels
-from nnforge.autograd.conv import col2im, im2col
+from nnforge.autograd.conv import col2im, columns_to_images, im2col, images_to_columns
 from kernel_strategies import DTYPES, RTOL, arrays, window_geometries
 
 
@@ -36,3 +36,30 @@ def test_non_contiguous_input_is_copied_and_integers_fall_back():
     args = ((2, 2), (1, 1), (1, 1), (1, 1))
     assert np.array_equal(kernels.im2col(x, *args), im2col.reference(x, *args))
     assert kernels.im2col(x.astype(np.int64), *args) is NotImplemented
+
+
+@st.composite
+def image_shapes(draw):
+    return tuple(draw(st.integers(1, 5)) for _ in range(4))
+
+
+@settings(max_examples=50, deadline=None)
+@given(image_shapes(), DTYPES, st.integers(0, 2**31), st.booleans())
+def test_columns_to_images_equals_reference(shape, dtype, seed, with_bias):
+    N, C, H, W = shape
+    columns = arrays(seed, (C, N * H * W), dtype)
+    bias = arrays(seed + 1, (C,), dtype) if with_bias else None
+    ours = kernels.columns_to_images(columns, bias, shape)
+    reference = columns_to_images.reference(columns, bias, shape)
+    assert ours.dtype == reference.dtype == dtype and ours.flags.c_contiguous
+    np.testing.assert_array_equal(ours, reference)
+
+
+@settings(max_examples=50, deadline=None)
+@given(image_shapes(), DTYPES, st.integers(0, 2**31))
+def test_images_to_columns_equals_reference(shape, dtype, seed):
+    images = arrays(seed, shape, dtype)
+    ours = kernels.images_to_columns(images)
+    reference = images_to_columns.reference(images)
+    assert ours.dtype == reference.dtype == dtype and ours.shape == reference.shape
+    np.testing.assert_array_equal(ours, reference)

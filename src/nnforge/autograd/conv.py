@@ -78,6 +78,23 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     return dxp[:, :, ph:ph + H, pw:pw + W]
 
 
+@dispatch("columns_to_images")
+def columns_to_images(columns, bias, shape):
+    """The GEMM's (C_out, N*OH*OW) result plus the bias -> images (N, C_out, OH, OW)."""
+    N, C_out, OH, OW = shape
+    images = np.empty(shape, dtype=columns.dtype)
+    np.copyto(images, columns.reshape(C_out, N, OH, OW).transpose(1, 0, 2, 3))
+    if bias is not None:
+        images += bias[:, None, None]
+    return images
+
+
+@dispatch("images_to_columns")
+def images_to_columns(images):
+    """(N, C, H, W) -> (C, N*H*W), the layout the GEMMs work in."""
+    return images.transpose(1, 0, 2, 3).reshape(images.shape[1], -1)
+
+
 def check_conv_input(x_shape, w_shape, stride, padding, dilation, layer):
     """Raise a clear error for an input a convolution with this weight cannot take."""
     ndim = len(x_shape)
@@ -129,10 +146,7 @@ class Conv2d(Function):
         OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
         cols = im2col(x, kernel_size, stride, padding, dilation)   # (K, N*OH*OW)
         w2 = weight.reshape(C_out, -1)                             # (C_out, K)
-        out = w2 @ cols                                            # (C_out, N*OH*OW)
-        if bias is not None:
-            out += bias[:, None]
-        out = np.ascontiguousarray(out.reshape(C_out, len(x), OH, OW).transpose(1, 0, 2, 3))
+        out = columns_to_images(w2 @ cols, bias, (len(x), C_out, OH, OW))
         ctx.cols, ctx.w2, ctx.x_shape = cols, w2, x.shape
         ctx.geometry = (kernel_size, stride, padding, dilation)
         return out[0] if ctx.unbatched else out
@@ -144,7 +158,7 @@ class Conv2d(Function):
         if ctx.unbatched:
             grad = grad[None]
         C_out = grad.shape[1]
-        g2 = grad.transpose(1, 0, 2, 3).reshape(C_out, -1)         # (C_out, N*OH*OW)
+        g2 = images_to_columns(grad)                               # (C_out, N*OH*OW)
         gx = gw = gb = None
         if needs[1]:
             gw = (g2 @ cols.T).reshape((C_out,) + ctx.x_shape[1:2] + ctx.geometry[0])

@@ -6,13 +6,15 @@ returns NotImplemented for inputs it was not compiled for, so the reference runs
 Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
 """
 from .activations import relu, relu_backward
-from .conv import col2im, im2col
+from .conv import col2im, columns_to_images, im2col, images_to_columns
 from .optim import adam_step, rmsprop_step, sgd_step
 from .pooling import max_pool2d, max_pool2d_backward
 
 OPS = {
     "im2col": im2col,
     "col2im": col2im,
+    "columns_to_images": columns_to_images,
+    "images_to_columns": images_to_columns,
     "max_pool2d": max_pool2d,
     "max_pool2d_backward": max_pool2d_backward,
     "relu": relu,

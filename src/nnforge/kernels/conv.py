@@ -105,6 +105,59 @@ def _col2im(cols, dx, kH, kW, sh, sw, ph, pw, dh, dw):
                             dxf[dst + u * step] += cf[src + u]
 
 
+@kernel
+def _columns_to_images(columns, bias, has_bias, images):
+    N, C, OH, OW = images.shape
+    L = OH * OW
+    cf = columns.reshape(-1)
+    of = images.reshape(-1)
+    for c in range(C):
+        b = bias[c] if has_bias else 0
+        for n in range(N):
+            src = np.uint64((c * N + n) * L)                 # unsigned: see _im2col
+            dst = np.uint64((n * C + c) * L)
+            for k in range(L):
+                u = np.uint64(k)
+                of[dst + u] = cf[src + u] + b
+
+
+@kernel
+def _images_to_columns(images, columns):
+    N, C, H, W = images.shape
+    L = H * W
+    xf = images.reshape(-1)
+    cf = columns.reshape(-1)
+    for c in range(C):
+        for n in range(N):
+            src = np.uint64((n * C + c) * L)
+            dst = np.uint64((c * N + n) * L)
+            for k in range(L):
+                u = np.uint64(k)
+                cf[dst + u] = xf[src + u]
+
+
+def columns_to_images(columns, bias, shape):
+    """Same contract as nnforge.autograd.conv.columns_to_images; the bias is added during
+    the re-layout instead of in a pass of its own."""
+    has_bias = bias is not None
+    bias = np.ascontiguousarray(bias) if has_bias else np.zeros(1, dtype=columns.dtype)
+    if not same_float_arrays(columns, bias):
+        return NotImplemented
+    images = np.empty(shape, dtype=columns.dtype)
+    _columns_to_images(columns, bias, has_bias, images)
+    return images
+
+
+def images_to_columns(images):
+    """Same contract as nnforge.autograd.conv.images_to_columns."""
+    if not same_float_arrays(images):
+        return NotImplemented
+    N, C, H, W = images.shape
+    columns = np.empty((C, N * H * W), dtype=images.dtype)
+    _images_to_columns(images, columns)
+    return columns
+
+
 def _sizes(x_shape, kernel_size, stride, padding, dilation):
     (_, _, H, W), (kH, kW) = x_shape, kernel_size
     return (conv_output_size(H, kH, stride[0], padding[0], dilation[0]),
