@@ -25,6 +25,7 @@ def fastest_cpu_ms(fn, repeats):
 def cases():
     from nnforge import kernels
     from nnforge.autograd.activations import relu, relu_backward
+    from nnforge.autograd.normalization import batch_norm_backward, batch_statistics, normalize
     from nnforge.autograd.conv import col2im, columns_to_images, im2col, images_to_columns
     from nnforge.autograd.pooling import max_pool2d, max_pool2d_backward
     from nnforge.optim.adam import adam_step
@@ -40,6 +41,7 @@ def cases():
     grad = np.ones_like(out)
     gemm_out = rng.standard_normal((32, 64 * 28 * 28)).astype(np.float32)  # conv1's GEMM
     bias = rng.standard_normal(32).astype(np.float32)
+    mean, scale = bias + 1, np.abs(bias) + 0.5
     n = 235_146                                                       # the MLP's parameters
     p, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
     m, v, work = np.zeros_like(p), np.zeros_like(p), np.empty_like(p)
@@ -60,6 +62,13 @@ def cases():
         ("max pool 2x2 backward", lambda: max_pool2d_backward.reference(
             grad, switches, x1.shape, *pool),
          lambda: kernels.max_pool2d_backward(grad, switches, x1.shape, *pool)),
+        ("batch norm statistics (64x32x28x28)", lambda: batch_statistics.reference(x1),
+         lambda: kernels.batch_statistics(x1)),
+        ("batch norm normalize", lambda: normalize.reference(x1, mean, scale, bias),
+         lambda: kernels.normalize(x1, mean, scale, bias)),
+        ("batch norm backward", lambda: batch_norm_backward.reference(
+            x1, x1, scale, scale, True), lambda: kernels.batch_norm_backward(
+            x1, x1, scale, scale, True)),
         ("ReLU forward (64x32x28x28)", lambda: relu.reference(x1), lambda: kernels.relu(x1)),
         ("ReLU backward", lambda: relu_backward.reference(x1, x1),
          lambda: kernels.relu_backward(x1, x1)),

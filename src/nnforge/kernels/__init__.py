@@ -7,6 +7,7 @@ Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for w
 """
 from .activations import relu, relu_backward
 from .conv import col2im, columns_to_images, im2col, images_to_columns
+from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
 from .pooling import max_pool2d, max_pool2d_backward
 
@@ -17,6 +18,9 @@ OPS = {
     "images_to_columns": images_to_columns,
     "max_pool2d": max_pool2d,
     "max_pool2d_backward": max_pool2d_backward,
+    "batch_statistics": batch_statistics,
+    "batch_norm_normalize": normalize,
+    "batch_norm_backward": batch_norm_backward,
     "relu": relu,
     "relu_backward": relu_backward,
     "adam_step": adam_step,

@@ -15,13 +15,19 @@ import numba
 SLOW_COMPILE = 5.0
 
 
-def kernel(function):
+def kernel(function=None, *, reassociate=False):
     """Compile `function` with numba (nopython, cached on disk, releasing the GIL).
 
     NumPy's error model: a float division by zero gives inf or nan as in NumPy instead of
     raising, which removes a branch from every division and lets LLVM vectorize the loops
-    (the fused Adam update took 2.4x as long with Python's error model)."""
-    compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+    (the fused Adam update took 2.4x as long with Python's error model).
+    `reassociate=True` lets LLVM reorder the additions of a sum so it can vectorize it
+    (the sums' rounding then differs from a left-to-right loop, as NumPy's pairwise sums
+    do too); used only by kernels whose sums are tested with a tolerance."""
+    if function is None:
+        return lambda f: kernel(f, reassociate=reassociate)
+    options = {"fastmath": {"reassoc"}} if reassociate else {}
+    compiled = numba.njit(cache=True, nogil=True, error_model="numpy", **options)(function)
 
     def call(*args):
         known = len(compiled.overloads)     # (not .signatures: that builds a list each time)
