@@ -3,7 +3,8 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from nnforge import kernels
-from nnforge.autograd.conv import col2im, columns_to_images, im2col, images_to_columns
+from nnforge.autograd.conv import (col2im, columns_to_images, im2col, images_to_columns,
+                                   weight_grad)
 from kernel_strategies import DTYPES, RTOL, arrays, window_geometries
 
 
@@ -63,3 +64,18 @@ def test_images_to_columns_equals_reference(shape, dtype, seed):
     reference = images_to_columns.reference(images)
     assert ours.dtype == reference.dtype == dtype and ours.shape == reference.shape
     np.testing.assert_array_equal(ours, reference)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 20), st.integers(1, 50), DTYPES,
+       st.integers(0, 2**31))
+def test_weight_grad_equals_reference(c_out, k, columns, dtype, seed):
+    g2, cols = arrays(seed, (c_out, columns), dtype), arrays(seed + 1, (k, columns), dtype)
+    ours = kernels.weight_grad(g2, cols)
+    reference = weight_grad.reference(g2, cols)
+    if ours is NotImplemented:
+        assert k < c_out
+        return
+    assert ours.dtype == reference.dtype == dtype and ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, rtol=1e-4 if dtype == np.float32 else 1e-12,
+                               atol=1e-4 if dtype == np.float32 else 1e-12)

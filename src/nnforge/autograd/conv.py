@@ -95,6 +95,12 @@ def images_to_columns(images):
     return images.transpose(1, 0, 2, 3).reshape(images.shape[1], -1)
 
 
+@dispatch("conv_weight_grad")
+def weight_grad(g2, cols):
+    """dW as a (C_out, C_in*kH*kW) matrix: the output gradient times the columns."""
+    return g2 @ cols.T
+
+
 def check_conv_input(x_shape, w_shape, stride, padding, dilation, layer):
     """Raise a clear error for an input a convolution with this weight cannot take."""
     ndim = len(x_shape)
@@ -161,7 +167,7 @@ class Conv2d(Function):
         g2 = images_to_columns(grad)                               # (C_out, N*OH*OW)
         gx = gw = gb = None
         if needs[1]:
-            gw = (g2 @ cols.T).reshape((C_out,) + ctx.x_shape[1:2] + ctx.geometry[0])
+            gw = weight_grad(g2, cols).reshape((C_out,) + ctx.x_shape[1:2] + ctx.geometry[0])
         if len(needs) > 2 and needs[2]:
             gb = grad.sum(axis=(0, 2, 3))
         if needs[0]:

@@ -6,7 +6,7 @@ returns NotImplemented for inputs it was not compiled for, so the reference runs
 Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
 """
 from .activations import relu, relu_backward
-from .conv import col2im, columns_to_images, im2col, images_to_columns
+from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
 from .pooling import max_pool2d, max_pool2d_backward
@@ -16,6 +16,7 @@ OPS = {
     "col2im": col2im,
     "columns_to_images": columns_to_images,
     "images_to_columns": images_to_columns,
+    "conv_weight_grad": weight_grad,
     "max_pool2d": max_pool2d,
     "max_pool2d_backward": max_pool2d_backward,
     "batch_statistics": batch_statistics,
