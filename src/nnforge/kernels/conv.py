@@ -1,4 +1,6 @@
-"""im2col and col2im as compiled loops (the references are in nnforge.autograd.conv).
+"""The convolution's kernels (the references are in nnforge.autograd.conv): im2col and
+col2im, the re-layouts between the GEMMs' (C, N*H*W) columns and NCHW images, and the
+weight gradient's GEMM orientation.
 
 What they save over the NumPy references: the reference pads the input into a new array
 and then copies one strided view per kernel tap; the kernel writes each column entry once,
