@@ -122,13 +122,26 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
-        positive = x > 0
-        ctx.positive, ctx.slope = positive, negative_slope
-        return np.where(positive, x, x * x.dtype.type(negative_slope))
+        out, ctx.positive = leaky_relu(x, negative_slope)
+        ctx.slope = negative_slope
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.positive, grad, grad * grad.dtype.type(ctx.slope))
+        return leaky_relu_backward(grad, ctx.positive, ctx.slope)
+
+
+@dispatch("leaky_relu")
+def leaky_relu(x, negative_slope):
+    """(out, positive): x where x > 0, else negative_slope * x; and the mask x > 0."""
+    positive = x > 0
+    return np.where(positive, x, x * x.dtype.type(negative_slope)), positive
+
+
+@dispatch("leaky_relu_backward")
+def leaky_relu_backward(grad, positive, negative_slope):
+    """grad where the input was positive, else negative_slope * grad."""
+    return np.where(positive, grad, grad * grad.dtype.type(negative_slope))
 
 
 class ELU(Function):

@@ -5,7 +5,7 @@ Each kernel has the name and the contract of a reference function marked
 returns NotImplemented for inputs it was not compiled for, so the reference runs instead.
 Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
 """
-from .activations import relu, relu_backward
+from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
@@ -24,6 +24,8 @@ OPS = {
     "batch_norm_backward": batch_norm_backward,
     "relu": relu,
     "relu_backward": relu_backward,
+    "leaky_relu": leaky_relu,
+    "leaky_relu_backward": leaky_relu_backward,
     "adam_step": adam_step,
     "sgd_step": sgd_step,
     "rmsprop_step": rmsprop_step,
