@@ -79,3 +79,27 @@ def test_weight_grad_equals_reference(c_out, k, columns, dtype, seed):
     assert ours.dtype == reference.dtype == dtype and ours.shape == reference.shape
     np.testing.assert_allclose(ours, reference, rtol=1e-4 if dtype == np.float32 else 1e-12,
                                atol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+@st.composite
+def same_size_geometries(draw):
+    """Stride-1 "same" convolutions (output as large as the input), the layers of most
+    CNNs and the im2col kernel's long-run path: odd kernels, padding = dilation*(k-1)/2."""
+    kernel = (draw(st.sampled_from([1, 3, 5])), draw(st.sampled_from([1, 3, 5])))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = tuple(d * (k - 1) // 2 for d, k in zip(dilation, kernel))
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 9)),
+             draw(st.integers(1, 9)))
+    return shape, kernel, (1, 1), padding, dilation
+
+
+@settings(max_examples=60, deadline=None)
+@given(same_size_geometries(), DTYPES, st.integers(0, 2**31))
+def test_same_size_convolutions_equal_reference(geometry, dtype, seed):
+    x_shape, *rest = geometry
+    x = arrays(seed, x_shape, dtype)
+    cols = kernels.im2col(x, *rest)
+    assert np.array_equal(cols, im2col.reference(x, *rest))
+    np.testing.assert_allclose(kernels.col2im(cols, x_shape, *rest),
+                               col2im.reference(cols, x_shape, *rest),
+                               rtol=RTOL[dtype], atol=RTOL[dtype])
