@@ -35,3 +35,9 @@ def pytest_runtest_makereport(item, call):
         crash = getattr(report.longrepr, "reprcrash", None)
         if crash is not None:
             crash.message = f"[{backend} backend] {crash.message}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The header is hidden under -q (the project's default): name the backend at the end."""
+    from nnforge import get_backend
+    terminalreporter.write_line(f"nnforge backend: {get_backend()}")
