@@ -1,8 +1,9 @@
 """Shared in-place pieces of the adaptive optimizers (optax style): exponential moving
 averages of the gradient and of its square, and Adam's bias correction.
 
-Adam, RMSprop and Adadelta are built from them, so each formula is written once. Every helper writes into arrays it is
-given (``avg`` and a scratch array) and allocates nothing of the parameter's size.
+Adam, RMSprop and Adadelta are built from them, so each formula is written once. Every
+helper writes into arrays it is given (``avg`` and a scratch array) and allocates nothing
+of the parameter's size.
 """
 import numpy as np
 
