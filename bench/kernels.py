@@ -27,7 +27,8 @@ def cases():
     from nnforge.autograd.activations import relu, relu_backward
     from nnforge.autograd.normalization import batch_norm_backward, batch_statistics, normalize
     from nnforge.autograd.conv import col2im, columns_to_images, im2col, images_to_columns
-    from nnforge.autograd.pooling import max_pool2d, max_pool2d_backward
+    from nnforge.autograd.pooling import (avg_pool2d, avg_pool2d_backward, max_pool2d,
+                                          max_pool2d_backward)
     from nnforge.optim.adam import adam_step
     from nnforge.optim.sgd import sgd_step
 
@@ -62,6 +63,9 @@ def cases():
         ("max pool 2x2 backward", lambda: max_pool2d_backward.reference(
             grad, switches, x1.shape, *pool),
          lambda: kernels.max_pool2d_backward(grad, switches, x1.shape, *pool)),
+        ("avg pool 3x3 stride 1 pad 1 forward (64x32x28x28)",
+         lambda: avg_pool2d.reference(x1, (3, 3), (1, 1), (1, 1), True),
+         lambda: kernels.avg_pool2d(x1, (3, 3), (1, 1), (1, 1), True)),
         ("batch norm statistics (64x32x28x28)", lambda: batch_statistics.reference(x1),
          lambda: kernels.batch_statistics(x1)),
         ("batch norm normalize", lambda: normalize.reference(x1, mean, scale, bias),

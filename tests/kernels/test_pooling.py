@@ -1,10 +1,11 @@
-"""Max pooling kernels equal their NumPy references (nnforge.autograd.pooling), including
-ties (first tap wins), NaN (propagates) and -inf padding."""
+"""Max and average pooling kernels equal their NumPy references (nnforge.autograd.pooling);
+max pooling including ties (first tap wins), NaN (propagates) and -inf padding."""
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from nnforge import kernels
-from nnforge.autograd.pooling import max_pool2d, max_pool2d_backward
+from nnforge.autograd.pooling import (avg_pool2d, avg_pool2d_backward, max_pool2d,
+                                      max_pool2d_backward)
 from kernel_strategies import DTYPES, RTOL, arrays, window_geometries
 
 
@@ -73,3 +74,21 @@ def test_tiled_windows_equal_reference(geometry, dtype, seed, style):
     np.testing.assert_array_equal(
         kernels.max_pool2d_backward(grad, switches, x_shape, *rest),
         max_pool2d_backward.reference(grad, switches, x_shape, *rest))
+
+
+@settings(max_examples=60, deadline=None)
+@given(window_geometries(max_padding_half_kernel=True), DTYPES, st.integers(0, 2**31),
+       st.booleans())
+def test_avg_pool_equals_reference(geometry, dtype, seed, count_include_pad):
+    x_shape, kernel, stride, padding, _ = geometry          # average pooling: no dilation
+    x = arrays(seed, x_shape, dtype)
+    out, scale = kernels.avg_pool2d(x, kernel, stride, padding, count_include_pad)
+    ref_out, ref_scale = avg_pool2d.reference(x, kernel, stride, padding, count_include_pad)
+    assert out.dtype == ref_out.dtype == dtype and out.shape == ref_out.shape
+    np.testing.assert_array_equal(scale, ref_scale)
+    np.testing.assert_allclose(out, ref_out, rtol=RTOL[dtype], atol=RTOL[dtype])
+    grad = arrays(seed + 1, out.shape, dtype)
+    ours = kernels.avg_pool2d_backward(grad, scale, x_shape, kernel, stride, padding)
+    reference = avg_pool2d_backward.reference(grad, scale, x_shape, kernel, stride, padding)
+    assert ours.dtype == reference.dtype == dtype and ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, rtol=RTOL[dtype], atol=RTOL[dtype])

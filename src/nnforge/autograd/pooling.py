@@ -3,7 +3,7 @@
 Every op is a loop over the kH*kW kernel taps, each tap being one strided view of the
 (padded) input with the output's shape, so the work is a handful of whole-array NumPy
 operations per tap and never a loop over samples or pixels. With the numba backend, max
-pooling runs as compiled loops (`nnforge.kernels.pooling`).
+and average pooling run as compiled loops (`nnforge.kernels.pooling`).
 
 Max pooling keeps, for every output, which tap held the maximum (the "switches" of A11/B14)
 and its backward sends the upstream gradient to that input only. Like PyTorch, the first
@@ -132,30 +132,47 @@ class AvgPool2d(Function):
     def forward(ctx, x, *, kernel_size, stride, padding=(0, 0), count_include_pad=True,
                 layer="avg_pool2d"):
         x, ctx.unbatched = _batched(x)
-        g = _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), layer)
-        xp = g.layout(x, 0)
-        total = g.tap(xp, 0, 0).copy()
-        for _, i, j in g.taps()[1:]:
-            total += g.tap(xp, i, j)
-        if count_include_pad or (g.ph == 0 and g.pw == 0):
-            scale = np.asarray(1.0 / (g.kH * g.kW), dtype=x.dtype)
-        else:
-            scale = (1.0 / _window_counts(g)).astype(x.dtype)
-        out = total * scale
-        ctx.g, ctx.scale = g, scale
+        _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), layer)    # checks
+        out, ctx.scale = avg_pool2d(x, kernel_size, stride, padding, count_include_pad)
+        ctx.x_shape, ctx.geometry = x.shape, (kernel_size, stride, padding)
         return out[0] if ctx.unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        g = ctx.g
         if ctx.unbatched:
             grad = grad[None]
-        share = grad * ctx.scale
-        dxp = g.zeros_like_layout(grad.dtype)
-        for _, i, j in g.taps():
-            g.tap(dxp, i, j)[...] += share
-        dx = g.unlayout(dxp)
+        dx = avg_pool2d_backward(grad, ctx.scale, ctx.x_shape, *ctx.geometry)
         return dx[0] if ctx.unbatched else dx
+
+
+def average_scale(g, count_include_pad, dtype):
+    """1/|N| for every output: a scalar, or an (OH, OW) array when padding is not counted."""
+    if count_include_pad or (g.ph == 0 and g.pw == 0):
+        return np.asarray(1.0 / (g.kH * g.kW), dtype=dtype)
+    return (1.0 / _window_counts(g)).astype(dtype)
+
+
+@dispatch("avg_pool2d")
+def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
+    """(out, scale): each window's sum times its 1/|N| (`average_scale`)."""
+    g = _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
+    xp = g.layout(x, 0)
+    total = g.tap(xp, 0, 0).copy()
+    for _, i, j in g.taps()[1:]:
+        total += g.tap(xp, i, j)
+    scale = average_scale(g, count_include_pad, x.dtype)
+    return total * scale, scale
+
+
+@dispatch("avg_pool2d_backward")
+def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
+    """Every input of a window gets the window's gradient times its 1/|N|."""
+    g = _PoolGeometry(x_shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
+    share = grad * scale
+    dxp = g.zeros_like_layout(grad.dtype)
+    for _, i, j in g.taps():
+        g.tap(dxp, i, j)[...] += share
+    return g.unlayout(dxp)
 
 
 def _window_counts(g):

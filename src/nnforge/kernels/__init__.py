@@ -9,7 +9,7 @@ from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
-from .pooling import max_pool2d, max_pool2d_backward
+from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 
 OPS = {
     "im2col": im2col,
@@ -19,6 +19,8 @@ OPS = {
     "conv_weight_grad": weight_grad,
     "max_pool2d": max_pool2d,
     "max_pool2d_backward": max_pool2d_backward,
+    "avg_pool2d": avg_pool2d,
+    "avg_pool2d_backward": avg_pool2d_backward,
     "batch_statistics": batch_statistics,
     "batch_norm_normalize": normalize,
     "batch_norm_backward": batch_norm_backward,

@@ -1,4 +1,5 @@
-"""Max pooling as compiled loops (the references are in nnforge.autograd.pooling).
+"""Max and average pooling as compiled loops (the references are in
+nnforge.autograd.pooling).
 
 What they save: the reference pads the input with -inf into a new array and makes, per
 kernel tap, a comparison, a select and a masked write over the whole output (about five
@@ -9,7 +10,7 @@ the one input its switch names, instead of one masked pass over the output per t
 import numpy as np
 
 from ..autograd.conv import conv_output_size
-from ..autograd.pooling import switch_dtype
+from ..autograd.pooling import _PoolGeometry, average_scale, switch_dtype
 from ._compile import kernel, same_float_arrays
 
 
@@ -172,6 +173,68 @@ def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, d
         _max_pool_tiled_backward(grad, switches, dx, *kernel_size)
     else:
         _max_pool_backward(grad, switches, dx, kernel_size[1], *stride, *padding, *dilation)
+    return dx
+
+
+@kernel
+def _avg_pool(x, scale, out, kH, kW, sh, sw, ph, pw):
+    N, C, H, W = x.shape
+    OH, OW = out.shape[2], out.shape[3]
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    total = x[n, c, 0, 0] * 0          # a zero of the input's dtype
+                    for i in range(kH):
+                        ih = oh * sh - ph + i
+                        for j in range(kW):
+                            iw = ow * sw - pw + j
+                            if 0 <= ih < H and 0 <= iw < W:
+                                total += x[n, c, ih, iw]
+                    out[n, c, oh, ow] = total * scale[oh, ow]
+
+
+@kernel
+def _avg_pool_backward(grad, scale, dx, kH, kW, sh, sw, ph, pw):
+    N, C, H, W = dx.shape
+    OH, OW = grad.shape[2], grad.shape[3]
+    for n in range(N):
+        for c in range(C):
+            for oh in range(OH):
+                for ow in range(OW):
+                    share = grad[n, c, oh, ow] * scale[oh, ow]
+                    for i in range(kH):
+                        ih = oh * sh - ph + i
+                        for j in range(kW):
+                            iw = ow * sw - pw + j
+                            if 0 <= ih < H and 0 <= iw < W:
+                                dx[n, c, ih, iw] += share
+
+
+def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
+    """Same contract as nnforge.autograd.pooling.avg_pool2d: one pass over the input,
+    where the reference pads it and makes one pass per kernel tap."""
+    if not same_float_arrays(x):
+        x = np.ascontiguousarray(x)
+        if not same_float_arrays(x):
+            return NotImplemented
+    g = _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
+    scale = average_scale(g, count_include_pad, x.dtype)
+    out = np.empty((g.N, g.C, g.OH, g.OW), dtype=x.dtype)
+    _avg_pool(x, np.ascontiguousarray(np.broadcast_to(scale, (g.OH, g.OW))), out,
+              g.kH, g.kW, g.sh, g.sw, g.ph, g.pw)
+    return out, scale
+
+
+def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
+    """Same contract as nnforge.autograd.pooling.avg_pool2d_backward."""
+    grad = np.ascontiguousarray(grad)
+    if not same_float_arrays(grad) or np.asarray(scale).dtype != grad.dtype:
+        return NotImplemented
+    g = _PoolGeometry(x_shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
+    dx = np.zeros(x_shape, dtype=grad.dtype)
+    _avg_pool_backward(grad, np.ascontiguousarray(np.broadcast_to(scale, (g.OH, g.OW))), dx,
+                       g.kH, g.kW, g.sh, g.sw, g.ph, g.pw)
     return dx
 
 
