@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd.conv import conv_output_size
 from ..autograd.pooling import _PoolGeometry, average_scale, switch_dtype
 from ._compile import kernel, same_float_arrays
+from .conv import _row_range
 
 
 @kernel
@@ -178,37 +179,58 @@ def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, d
 
 @kernel
 def _avg_pool(x, scale, out, kH, kW, sh, sw, ph, pw):
+    """Window sums tap by tap, as the reference adds them (so the sums are the same), but
+    each tap over only the outputs it reaches inside the image, with unsigned indices so
+    the rows vectorize (see kernels/conv.py)."""
     N, C, H, W = x.shape
     OH, OW = out.shape[2], out.shape[3]
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                for ow in range(OW):
-                    total = x[n, c, 0, 0] * 0          # a zero of the input's dtype
-                    for i in range(kH):
-                        ih = oh * sh - ph + i
-                        for j in range(kW):
-                            iw = ow * sw - pw + j
-                            if 0 <= ih < H and 0 <= iw < W:
-                                total += x[n, c, ih, iw]
-                    out[n, c, oh, ow] = total * scale[oh, ow]
+    xf = x.reshape(-1)
+    of = out.reshape(-1)
+    sf = scale.reshape(-1)
+    step = np.uint64(sw)
+    for plane in range(N * C):
+        image = plane * H * W
+        target = plane * OH * OW
+        for k in range(target, target + OH * OW):
+            of[k] = 0
+        for i in range(kH):
+            top, bottom = _row_range(i, OH, H, sh, ph, 1)
+            for j in range(kW):
+                lo, hi = _row_range(j, OW, W, sw, pw, 1)
+                for oh in range(top, bottom):
+                    src = np.uint64(image + (oh * sh - ph + i) * W + j - pw)
+                    dst = np.uint64(target + oh * OW)
+                    for ow in range(lo, hi):
+                        u = np.uint64(ow)
+                        of[dst + u] += xf[src + u * step]
+        for k in range(OH * OW):
+            of[target + k] *= sf[k]
 
 
 @kernel
 def _avg_pool_backward(grad, scale, dx, kH, kW, sh, sw, ph, pw):
     N, C, H, W = dx.shape
     OH, OW = grad.shape[2], grad.shape[3]
-    for n in range(N):
-        for c in range(C):
-            for oh in range(OH):
-                for ow in range(OW):
-                    share = grad[n, c, oh, ow] * scale[oh, ow]
-                    for i in range(kH):
-                        ih = oh * sh - ph + i
-                        for j in range(kW):
-                            iw = ow * sw - pw + j
-                            if 0 <= ih < H and 0 <= iw < W:
-                                dx[n, c, ih, iw] += share
+    gf = grad.reshape(-1)
+    sf = scale.reshape(-1)
+    dxf = dx.reshape(-1)
+    share = np.empty(OH * OW, dtype=grad.dtype)
+    step = np.uint64(sw)
+    for plane in range(N * C):
+        image = plane * H * W
+        source = plane * OH * OW
+        for k in range(OH * OW):
+            share[k] = gf[source + k] * sf[k]
+        for i in range(kH):
+            top, bottom = _row_range(i, OH, H, sh, ph, 1)
+            for j in range(kW):
+                lo, hi = _row_range(j, OW, W, sw, pw, 1)
+                for oh in range(top, bottom):
+                    dst = np.uint64(image + (oh * sh - ph + i) * W + j - pw)
+                    row = np.uint64(oh * OW)
+                    for ow in range(lo, hi):
+                        u = np.uint64(ow)
+                        dxf[dst + u * step] += share[row + u]
 
 
 def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
