@@ -20,8 +20,12 @@ $(VENV)/.test-installed: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/nnforge train examples/digits_mlp.toml --out runs/digits_mlp
 
+# The suite runs twice: on the NumPy reference ops and on the numba kernels; both must pass.
 test: $(VENV)/.test-installed
-	$(BIN)/python -m pytest
+	@status=0; \
+	NNFORGE_BACKEND=numpy $(BIN)/python -m pytest || status=1; \
+	NNFORGE_BACKEND=numba $(BIN)/python -m pytest || status=1; \
+	exit $$status
 
 # The documentation site (mkdocs.yml): API reference, executed tutorials, into site/.
 # --strict turns every warning (a broken link, a missing API object) into an error, and a

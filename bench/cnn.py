@@ -1,25 +1,32 @@
-"""CNN training speed, nnforge vs PyTorch eager, measured in one run.
+"""CNN training speed, nnforge vs PyTorch eager, each library in its own process.
 
 Conv2d(1,32,3,p=1)-ReLU-MaxPool2d(2)-Conv2d(32,64,3,p=1)-ReLU-MaxPool2d(2)-Flatten-
 Linear(3136,128)-ReLU-Linear(128,10), Adam (lr 1e-3), batch 64, float32, cross-entropy, on
 28x28 Fashion-MNIST images (Debian's dataset-fashion-mnist; seeded random data of the same
-shape when it is absent). Both models start from the same weights. Each round trains
-`--steps` steps with each library, interleaved and alternating which goes first; the median
-ms/step over the rounds is reported with the ratio nnforge/PyTorch. Both use the same
-number of threads (numpy's BLAS via threadpoolctl, torch.set_num_threads).
+shape when it is absent). Both models start from the same weights and see the same
+batches. Each round starts one fresh process per contestant (nnforge on each backend asked
+for, PyTorch), alternating which goes first; a process trains `--warmup` steps untimed
+(numba's first compile, caches) and then `--steps` timed steps. Reported: median ms/step
+over the rounds, the ratio to PyTorch and the share of the machine's GEMM peak
+(bench/harness.py says how and why).
 
-    .venv/bin/python bench/cnn.py [--rounds 7] [--steps 40] [--threads 2] [--profile]
-                                  [--layers]
+    .venv/bin/python bench/cnn.py [--rounds 5] [--steps 30] [--backends numba numpy]
+                                  [--threads N] [--profile] [--layers]
 
 `--profile` instead runs cProfile (CPU time) over nnforge steps and prints where the time
-goes; `--layers` times each layer alone, forward and forward+backward, in both libraries.
+goes; `--layers` times each layer alone, forward and forward+backward, in both libraries
+(one process: a diagnostic, not a speed figure).
 """
 import argparse
-import statistics
+import json
+import os
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 
 def load_data(rng):
@@ -34,9 +41,7 @@ def load_data(rng):
         return X, y, "random"
 
 
-def build(seed):
-    import torch
-
+def build(seed, torch_model=True):
     import nnforge as nf
     from nnforge import nn, optim
     from nnforge.nn.conv import Conv2d
@@ -46,6 +51,10 @@ def build(seed):
     ours = nn.Sequential(Conv2d(1, 32, 3, padding=1), nn.ReLU(), MaxPool2d(2),
                          Conv2d(32, 64, 3, padding=1), nn.ReLU(), MaxPool2d(2), nn.Flatten(),
                          nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
+    mine = (ours, optim.Adam(ours.parameters(), lr=1e-3), nn.CrossEntropyLoss())
+    if not torch_model:
+        return mine, None
+    import torch
     tnn = torch.nn
     theirs = tnn.Sequential(tnn.Conv2d(1, 32, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
                             tnn.Conv2d(32, 64, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
@@ -53,9 +62,8 @@ def build(seed):
                             tnn.Linear(128, 10))
     theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in
                             ours.state_dict().items()})
-    return ((ours, optim.Adam(ours.parameters(), lr=1e-3), nn.CrossEntropyLoss()),
-            (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
-             tnn.CrossEntropyLoss()))
+    return mine, (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
+                  tnn.CrossEntropyLoss())
 
 
 def nnforge_steps(batches, state):
@@ -137,52 +145,86 @@ def layer_times(ours, theirs, rng):
         print(f"{index}: {type(mine).__name__:20s}" + "".join(f"{v:11.2f}" for v in row))
 
 
+def flops_per_step(batch):
+    """Multiply-adds x 2 of one training step: forward, then dW and dX of every layer
+    (no dX for the first convolution, whose input needs no gradient)."""
+    layers = [  # (multiply-adds per sample, backward needs dX)
+        (32 * 28 * 28 * 1 * 9, False), (64 * 14 * 14 * 32 * 9, True),
+        (3136 * 128, True), (128 * 10, True)]
+    return sum(2 * batch * macs * (1 + 1 + needs_dx) for macs, needs_dx in layers)
+
+
+def worker(args):
+    """One contestant in this process; prints {"seconds_per_step": ...} as JSON."""
+    library, backend = (args.worker.split("-") + [None])[:2]
+    rng = np.random.default_rng(0)
+    X, y, source = load_data(rng)
+    batches = make_batches(X, y, rng, args.warmup + args.steps, args.batch_size)
+    if library == "nnforge":
+        import nnforge
+        if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
+            import nnforge.perf
+            nnforge.set_backend(backend)
+            nnforge.perf.enable()
+        else:
+            backend = f"version at {nnforge.__file__}"
+        harness.set_threads(args.threads)
+        state, _ = build(seed=0, torch_model=False)
+        run, label = nnforge_steps, f"nnforge ({backend})"
+    else:
+        import torch
+        harness.set_threads(args.threads)
+        _, state = build(seed=0)
+        batches = [(torch.from_numpy(xb), torch.from_numpy(yb)) for xb, yb in batches]
+        run, label = torch_steps, f"PyTorch {torch.__version__}"
+    run(batches[:args.warmup], state)
+    start, cpu = time.perf_counter(), time.process_time()
+    loss = run(batches[args.warmup:], state)
+    seconds = (time.perf_counter() - start) / args.steps
+    print(json.dumps({"seconds_per_step": seconds, "loss": loss, "label": label,
+                      "cpu_seconds_per_step": (time.process_time() - cpu) / args.steps,
+                      "data": source}))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--steps", type=int, default=40, help="training steps per round")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per process")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="pin both libraries to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--backends", nargs="+", default=["numba"],
+                        choices=["numba", "numpy"], help="nnforge backends to time")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--layers", action="store_true")
     args = parser.parse_args(argv)
-
-    import torch
-    from threadpoolctl import threadpool_limits
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-
-    rng = np.random.default_rng(0)
-    X, y, source = load_data(rng)
-    ours, theirs = build(seed=0)
-    if args.profile:
-        return profile(X, y, rng, args, ours)
-    if args.layers:
+    if args.worker:
+        return worker(args)
+    if args.profile or args.layers:
+        import torch
+        harness.set_threads(args.threads)
+        rng = np.random.default_rng(0)
+        X, y, _ = load_data(rng)
+        ours, theirs = build(seed=0)
+        if args.profile:
+            return profile(X, y, rng, args, ours)
         return layer_times(ours, theirs, rng)
-    times = {"nnforge": [], "pytorch": []}
-    losses = {}
-    for r in range(args.rounds + 1):  # round 0 warms both up and is not counted
-        batches = make_batches(X, y, rng, args.steps, args.batch_size)
-        batches_t = [(torch.from_numpy(xb), torch.from_numpy(yb)) for xb, yb in batches]
-        runs = [("nnforge", lambda: nnforge_steps(batches, ours)),
-                ("pytorch", lambda: torch_steps(batches_t, theirs))]
-        if r % 2:
-            runs.reverse()
-        for name, fn in runs:
-            start = time.perf_counter()
-            losses[name] = fn()
-            elapsed = time.perf_counter() - start
-            if r:
-                times[name].append(1000 * elapsed / args.steps)
-    ours_ms = statistics.median(times["nnforge"])
-    theirs_ms = statistics.median(times["pytorch"])
-    print(f"CNN conv32-pool-conv64-pool-fc128-fc10, Adam, batch {args.batch_size}, float32, "
-          f"{source}, {args.threads} threads, median of {args.rounds} rounds x {args.steps} "
-          f"steps")
-    print(f"  nnforge  {ours_ms:7.2f} ms/step   (last loss {losses['nnforge']:.4f})")
-    print(f"  pytorch  {theirs_ms:7.2f} ms/step   (last loss {losses['pytorch']:.4f})")
-    print(f"  ratio nnforge/pytorch = {ours_ms / theirs_ms:.2f}")
-    return ours_ms / theirs_ms
+
+    load = os.getloadavg()[0]
+    peak = harness.gemm_peak(args.threads)
+    contestants = [f"nnforge-{b}" for b in args.backends] + ["pytorch"]
+    results = harness.alternate(__file__, contestants, args.rounds,
+                                ["--steps", args.steps, "--warmup", args.warmup,
+                                 "--batch-size", args.batch_size], args.threads)
+    title = (f"CNN conv32-pool-conv64-pool-fc128-fc10, Adam, batch {args.batch_size}, "
+             f"float32, {results['pytorch'][0]['data']}, threads "
+             f"{args.threads or 'default'}, median of {args.rounds} rounds x {args.steps} "
+             f"steps, one process per library per round; load average at start "
+             f"{load:.2f} on {os.cpu_count()} CPUs")
+    print(harness.report(title, results, flops_per_step(args.batch_size), peak))
+    return results
 
 
 if __name__ == "__main__":

@@ -1,22 +1,29 @@
-"""MLP training speed, nnforge vs PyTorch eager, measured in one run.
+"""MLP training speed, nnforge vs PyTorch eager, each library in its own process.
 
 784-256-128-10 with ReLU, Adam (lr 1e-3), batch 128, float32, cross-entropy; one epoch
 over Fashion-MNIST's 60,000 training images (Debian's dataset-fashion-mnist; random data
-of the same shape when it is absent). The two libraries run interleaved, alternating which
-goes first, and the median epoch time of each is reported with the ratio.
+of the same shape when it is absent), after a warm-up of `--warmup` steps. Each round
+starts one fresh process per contestant (nnforge on each backend asked for, PyTorch, and
+with `--numpy` the hand-written loop), alternating the order; reported are the median
+ms/step, the ratio to PyTorch and the share of the machine's GEMM peak (bench/harness.py).
 
-    .venv/bin/python bench/mlp.py [--rounds 5] [--threads 2] [--numpy]
+    .venv/bin/python bench/mlp.py [--rounds 5] [--backends numba numpy] [--threads N]
+                                  [--numpy]
 
 `--numpy` adds a third contestant: the same network trained by a hand-written NumPy loop
 (no autograd, no framework; the textbook Adam of 12 in-place passes), the reference for
 what plain NumPy reaches on this machine.
 """
 import argparse
-import statistics
+import json
+import os
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 
 
 def load_data(rng):
@@ -117,75 +124,109 @@ def numpy_epoch(X, y, order, batch_size, model):
     return float(loss)
 
 
-def build(seed):
-    import torch
-
+def build(seed, torch_model=True):
     import nnforge as nf
     from nnforge import nn, optim
 
     nf.manual_seed(seed)
     ours = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
                          nn.Linear(128, 10))
+    mine = (ours, optim.Adam(ours.parameters(), lr=1e-3), nn.CrossEntropyLoss())
+    if not torch_model:
+        return mine, None
+    import torch
     torch.manual_seed(seed)
     theirs = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
                                  torch.nn.Linear(256, 128), torch.nn.ReLU(),
                                  torch.nn.Linear(128, 10))
     theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in
                             ours.state_dict().items()})
-    return ((ours, optim.Adam(ours.parameters(), lr=1e-3), nn.CrossEntropyLoss()),
-            (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
-             torch.nn.CrossEntropyLoss()))
+    return mine, (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
+                  torch.nn.CrossEntropyLoss())
+
+
+def flops_per_step(batch):
+    """2 x multiply-adds of one step: forward, dW of every layer, dX of all but the first."""
+    sizes = [(784, 256, False), (256, 128, True), (128, 10, True)]
+    return sum(2 * batch * n_in * n_out * (2 + needs_dx) for n_in, n_out, needs_dx in sizes)
+
+
+def worker(args):
+    """One contestant in this process; prints {"seconds_per_step": ...} as JSON."""
+    library, backend = (args.worker.split("-") + [None])[:2]
+    rng = np.random.default_rng(0)
+    X, y, source = load_data(rng)
+    warm = rng.permutation(len(X))[:args.warmup * args.batch_size]
+    order = rng.permutation(len(X))
+    if library == "nnforge":
+        import nnforge
+        if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
+            import nnforge.perf
+            nnforge.set_backend(backend)
+            nnforge.perf.enable()
+        else:
+            backend = f"version at {nnforge.__file__}"
+        harness.set_threads(args.threads)
+        state, _ = build(seed=0, torch_model=False)
+
+        def epoch(o):
+            return nnforge_epoch(X, y, o, args.batch_size, state)
+        label = f"nnforge ({backend})"
+    elif library == "pytorch":
+        import torch
+        harness.set_threads(args.threads)
+        _, state = build(seed=0)
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+
+        def epoch(o):
+            return torch_epoch(Xt, yt, torch.from_numpy(o), args.batch_size, state)
+        label = f"PyTorch {torch.__version__}"
+    else:
+        harness.set_threads(args.threads)
+        ours, _ = build(seed=0, torch_model=False)
+        hand = HandWrittenMLP(ours[0].state_dict())
+
+        def epoch(o):
+            return numpy_epoch(X, y, o, args.batch_size, hand)
+        label = "hand-written NumPy loop"
+    epoch(warm)
+    start, cpu = time.perf_counter(), time.process_time()
+    loss = epoch(order)
+    steps = -(-len(order) // args.batch_size)
+    print(json.dumps({"seconds_per_step": (time.perf_counter() - start) / steps,
+                      "cpu_seconds_per_step": (time.process_time() - cpu) / steps,
+                      "loss": loss, "label": label, "data": source}))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=20, help="untimed steps first")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="pin every contestant to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--backends", nargs="+", default=["numba"],
+                        choices=["numba", "numpy"], help="nnforge backends to time")
     parser.add_argument("--numpy", action="store_true",
                         help="also time a hand-written NumPy loop of the same network")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker:
+        return worker(args)
 
-    import torch
-    from threadpoolctl import threadpool_limits
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
-
-    rng = np.random.default_rng(0)
-    X, y, source = load_data(rng)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    ours, theirs = build(seed=0)
-    hand = HandWrittenMLP(ours[0].state_dict()) if args.numpy else None
-    times = {"nnforge": [], "pytorch": [], "numpy": []}
-    losses = {}
-    for r in range(args.rounds + 1):  # round 0 warms both up and is not counted
-        order = rng.permutation(len(X))
-        order_t = torch.from_numpy(order)
-        runs = [("nnforge", lambda: nnforge_epoch(X, y, order, args.batch_size, ours)),
-                ("pytorch", lambda: torch_epoch(Xt, yt, order_t, args.batch_size, theirs))]
-        if hand is not None:
-            runs.append(("numpy", lambda: numpy_epoch(X, y, order, args.batch_size, hand)))
-        if r % 2:
-            runs.reverse()
-        for name, fn in runs:
-            start = time.perf_counter()
-            losses[name] = fn()
-            elapsed = time.perf_counter() - start
-            if r:
-                times[name].append(elapsed)
-    ours_s = statistics.median(times["nnforge"])
-    theirs_s = statistics.median(times["pytorch"])
-    print(f"MLP 784-256-128-10, Adam, batch {args.batch_size}, float32, {source}, "
-          f"{args.threads} threads, median of {args.rounds} epochs")
-    print(f"  nnforge  {ours_s:7.3f} s/epoch   (last loss {losses['nnforge']:.4f})")
-    print(f"  pytorch  {theirs_s:7.3f} s/epoch   (last loss {losses['pytorch']:.4f})")
-    if hand is not None:
-        hand_s = statistics.median(times["numpy"])
-        print(f"  numpy    {hand_s:7.3f} s/epoch   (last loss {losses['numpy']:.4f}; "
-              f"hand-written loop)")
-        print(f"  ratio numpy/pytorch = {hand_s / theirs_s:.2f}")
-    print(f"  ratio nnforge/pytorch = {ours_s / theirs_s:.2f}")
-    return ours_s / theirs_s
+    load = os.getloadavg()[0]
+    peak = harness.gemm_peak(args.threads)
+    contestants = ([f"nnforge-{b}" for b in args.backends] + ["pytorch"]
+                   + (["numpy"] if args.numpy else []))
+    results = harness.alternate(__file__, contestants, args.rounds,
+                                ["--warmup", args.warmup, "--batch-size", args.batch_size],
+                                args.threads)
+    title = (f"MLP 784-256-128-10, Adam, batch {args.batch_size}, float32, "
+             f"{results['pytorch'][0]['data']}, threads {args.threads or 'default'}, one "
+             f"epoch per process, median of {args.rounds} rounds; load average at start "
+             f"{load:.2f} on {os.cpu_count()} CPUs")
+    print(harness.report(title, results, flops_per_step(args.batch_size), peak))
+    return results
 
 
 if __name__ == "__main__":

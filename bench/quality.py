@@ -1,4 +1,5 @@
-"""Fashion-MNIST quality: each shipped config trained with nnforge and with PyTorch in one run.
+"""Fashion-MNIST quality: each shipped config trained with nnforge and with PyTorch, each
+library in its own process.
 
 For every config in examples/ (fashion_mlp, fashion_cnn, fashion_cnn_aug) the script builds
 the run exactly as `nnforge train` does (`nnforge.build.build_run`: data splits, scaler,
@@ -11,7 +12,12 @@ PyTorch 2.13 and trains both:
   identically (same permutation and same random flips/crops every epoch);
 - same epochs and stopping rule: the PyTorch loop is driven by the same nnforge
   `EarlyStopping` object type (weights restored from the best epoch in both);
-- same threads: numpy's BLAS (threadpoolctl) and torch both use `--threads`.
+- same threads: numpy's BLAS (threadpoolctl) and torch both use `--threads`;
+- own processes: every (config, library) pair trains in a fresh process (the order of the
+  two libraries alternates from config to config), so neither library's threads or
+  process-wide settings touch the other's run. nnforge trains through `Trainer.fit`, which
+  turns on `nnforge.perf` as `nnforge train` does; the PyTorch process uses nnforge only to
+  build the same data, loaders and initial weights, which changes no process state.
 
 Dropout masks differ (each library draws its own). Reported per config and library: test
 accuracy, wall time of training (including the per-epoch validation pass) and epochs, next
@@ -189,10 +195,9 @@ def _cut(part, n):
     return None if part is None else part.subset(np.arange(min(n, len(part))))
 
 
-def run_config(name, path, fast=False, seed=0):
-    """Train `path`'s recipe with nnforge and PyTorch; returns two result rows."""
-    import torch
-
+def run_library(name, path, library, fast=False, seed=0):
+    """Train `path`'s recipe with one library ("nnforge" or "pytorch") in this process;
+    returns its result row."""
     from nnforge.build import build_run
     from nnforge.config import load_config
     from nnforge.data import DataLoader
@@ -206,35 +211,53 @@ def run_config(name, path, fast=False, seed=0):
         n_train, n_val, n_test = FAST_ROWS[kind]
         run.train, run.val, run.test = (_cut(run.train, n_train), _cut(run.val, n_val),
                                         _cut(run.test, n_test))
-    recipe = torch_recipe(config, run.model)          # before either trains: same weights
     cfg = config.train
-
-    def loader():
-        return DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
-                          shuffle=cfg.shuffle, generator=np.random.default_rng(seed + 1),
-                          transform=run.transform)
-
+    loader = DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
+                        shuffle=cfg.shuffle, generator=np.random.default_rng(seed + 1),
+                        transform=run.transform)
     val = None if run.val is None else (run.val.X, run.val.y)
-    start = time.perf_counter()
-    history = run.trainer.fit(loader(), val, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                              verbose=0)
-    ours_seconds = time.perf_counter() - start
-    ours_acc = run.trainer.evaluate(run.test, cfg.eval_batch_size)["accuracy"]
-
-    torch.manual_seed(seed)
-    theirs_seconds, theirs_history = train_torch(config, recipe, loader(), val, cfg.epochs,
-                                                 run.trainer.scheduler_interval or "epoch")
-    _, theirs_acc = _torch_evaluate(recipe[0], recipe[1], run.test.X, run.test.y)
     common = {"config": name, "train_rows": len(run.train),
               "test_rows": len(run.test), "max_epochs": cfg.epochs}
-    return [dict(common, library="nnforge", test_accuracy=ours_acc, seconds=ours_seconds,
-                 epochs=len(history), stop_reason=history.stop_reason,
-                 final_lr=run.optimizer.param_groups[0]["lr"],
-                 val_loss=history["val_loss"] if "val_loss" in history else None),
-            dict(common, library=f"PyTorch {torch.__version__}", test_accuracy=theirs_acc,
-                 seconds=theirs_seconds, epochs=len(theirs_history),
-                 final_lr=recipe[2].param_groups[0]["lr"],
-                 val_loss=[logs.get("val_loss") for logs in theirs_history])]
+    if library == "nnforge":
+        import nnforge
+        start = time.perf_counter()
+        history = run.trainer.fit(loader, val, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                                  verbose=0)
+        seconds = time.perf_counter() - start
+        accuracy = run.trainer.evaluate(run.test, cfg.eval_batch_size)["accuracy"]
+        return dict(common, library=f"nnforge ({nnforge.get_backend()})",
+                    test_accuracy=accuracy, seconds=seconds, epochs=len(history),
+                    stop_reason=history.stop_reason,
+                    final_lr=run.optimizer.param_groups[0]["lr"],
+                    val_loss=history["val_loss"] if "val_loss" in history else None)
+    import torch
+
+    recipe = torch_recipe(config, run.model)          # the untrained nnforge weights
+    torch.manual_seed(seed)
+    seconds, history = train_torch(config, recipe, loader, val, cfg.epochs,
+                                   run.trainer.scheduler_interval or "epoch")
+    _, accuracy = _torch_evaluate(recipe[0], recipe[1], run.test.X, run.test.y)
+    return dict(common, library=f"PyTorch {torch.__version__}", test_accuracy=accuracy,
+                seconds=seconds, epochs=len(history),
+                final_lr=recipe[2].param_groups[0]["lr"],
+                val_loss=[logs.get("val_loss") for logs in history])
+
+
+def run_config(name, fast=False, seed=0, threads=2, pytorch_first=False):
+    """Both libraries on one config, each in its own process; rows nnforge first."""
+    import subprocess
+
+    rows = {}
+    order = ["pytorch", "nnforge"] if pytorch_first else ["nnforge", "pytorch"]
+    for library in order:
+        command = [sys.executable, os.path.abspath(__file__), "--worker", library,
+                   "--configs", name, "--seed", str(seed), "--threads", str(threads)]
+        command += ["--fast"] if fast else []
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
+        rows[library] = json.loads(done.stdout.strip().splitlines()[-1])
+    return [rows["nnforge"], rows["pytorch"]]
 
 
 def run_sklearn_mlp(fast=False):
@@ -287,18 +310,25 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="data-order seed")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--worker", choices=["nnforge", "pytorch"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(args.threads)
-    threadpool_limits(args.threads)
+    if args.worker:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(args.threads)
+        if args.worker == "pytorch":
+            import torch
+            torch.set_num_threads(args.threads)
+        (name,) = args.configs
+        row = run_library(name, CONFIGS[name], args.worker, fast=args.fast, seed=args.seed)
+        print(json.dumps(row))
+        return row
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     rows = []
-    for name in args.configs:
+    for k, name in enumerate(args.configs):
         print(f"[quality] {name} ...", file=sys.stderr, flush=True)
-        rows.extend(run_config(name, CONFIGS[name], fast=args.fast, seed=args.seed))
+        rows.extend(run_config(name, fast=args.fast, seed=args.seed, threads=args.threads,
+                               pytorch_first=k % 2 == 1))
     if args.sklearn:
         rows.append(run_sklearn_mlp(fast=args.fast))
     print(f"load average at start: {load:.2f} on {os.cpu_count()} CPUs; threads "

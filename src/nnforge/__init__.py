@@ -1,18 +1,20 @@
 """nnforge: neural networks from first principles on NumPy.
 
-`import nnforge` loads NumPy only; plotting, configs and other optional features load
-their dependencies when first used. It also sets glibc malloc's thresholds so that
-training steps reuse freed memory (`nnforge.allocator`; NNFORGE_MALLOC_TUNING=0 opts out).
+`import nnforge` loads NumPy only and changes no state of the process; plotting, configs
+and other optional features load their dependencies when first used, the compiled kernels
+(numba) when the first hot op runs. `set_backend` chooses between the NumPy reference ops
+and the compiled kernels (`nnforge.backend`); `nnforge.perf` holds the process-wide speed
+switches that the CLI and the Trainer turn on.
 
 PyTorch code should need only `import nnforge as torch`: the names below mirror torch's
 top level (tensor factories, dtypes, devices, grad modes), and the sub-packages `nn`,
 `optim`, `autograd`, `cuda`, `backends` and `accelerator` are reachable as attributes.
 """
-from .allocator import tune_from_environment as _tune_allocator
 from . import autograd
 from .autograd import (Tensor, cat, enable_grad, inference_mode, is_grad_enabled, no_grad,
                        set_grad_enabled, stack, where)
 from .autograd.device import device
+from .backend import get_backend, set_backend
 from .autograd.dtypes import (bool, complex64, complex128, double, dtype, float, float16,
                               float32, float64, get_default_dtype, half, int, int8, int16,
                               int32, int64, long, promote_types, set_default_dtype, short,
@@ -27,11 +29,9 @@ from .functions import __all__ as _functions_all
 
 __version__ = "0.1.0"
 
-_tune_allocator()          # see nnforge.allocator: no page-fault churn between steps
-
 
 _SUBPACKAGES = ("nn", "optim", "utils", "data", "train", "tune", "diagnose", "report",
-                "sklearn")
+                "sklearn", "perf")
 
 
 def __getattr__(name):
@@ -85,7 +85,7 @@ def load(path):
     return load_object(path)
 
 
-__all__ = ["Generator", "Tensor", "accelerator", "arange", "as_tensor", "autograd", "backends",
+__all__ = ["Generator", "Tensor", "accelerator", "get_backend", "set_backend", "arange", "as_tensor", "autograd", "backends",
            "bool", "cat", "complex64", "complex128", "cuda", "device", "double", "dtype",
            "empty", "empty_like", "enable_grad", "eye", "float", "float16", "float32",
            "float64", "from_numpy", "full", "full_like", "get_default_dtype", "half",

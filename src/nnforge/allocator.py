@@ -11,16 +11,18 @@ have allocated) about a tenth (bench/RESULTS.md, "Allocator").
 
 `tune()` fixes the thresholds through glibc's ``mallopt``: blocks up to 32 MiB come from
 the heap, the heap keeps up to 2 GiB of free memory at its top, and it grows in steps of
-64 MiB. The cost is that a process's resident memory stays near its peak. `import nnforge`
-calls `tune()` unless the environment sets ``NNFORGE_MALLOC_TUNING=0``. Elsewhere than
-Linux with glibc it does nothing, and `supported()` is False.
+64 MiB. The cost is that a process's resident memory stays near its peak, and the setting
+lasts for the life of the process. `import nnforge` does not call it: `nnforge.perf.enable()`
+does (the CLI and `Trainer.fit` call that), unless the environment sets
+``NNFORGE_MALLOC_TUNING=0``. Elsewhere than Linux with glibc it does nothing, and
+`supported()` is False.
 """
 import ctypes
 import os
 import platform
 import sys
 
-__all__ = ["tune", "supported", "tuned"]
+__all__ = ["tune", "supported", "tuned", "opted_out"]
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 MMAP_THRESHOLD = 32 << 20          # glibc's largest allowed value on 64-bit
@@ -56,7 +58,6 @@ def tune():
     return _tuned
 
 
-def tune_from_environment():
-    """`tune()` unless NNFORGE_MALLOC_TUNING is "0" (what `import nnforge` runs)."""
-    if os.environ.get("NNFORGE_MALLOC_TUNING", "1").strip() != "0":
-        tune()
+def opted_out():
+    """True when the environment sets NNFORGE_MALLOC_TUNING=0."""
+    return os.environ.get("NNFORGE_MALLOC_TUNING", "1").strip() == "0"

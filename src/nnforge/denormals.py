@@ -9,25 +9,26 @@ of Adam's ``exp_avg`` entries are denormal and the update takes half as long aga
 
 TensorFlow sets the CPU's flush-to-zero (FTZ) and denormals-are-zero (DAZ) modes on its
 worker threads; PyTorch leaves them off unless ``torch.set_flush_denormal(True)`` is called.
-nnforge sets them only for the duration of `Optimizer.step` (see `flush_denormals`), so code
-outside an update sees the machine's usual arithmetic. What changes in the numbers: inside
-an update, values below 1.2e-38 (2.2e-308 in float64) count as zero — far below anything
-that moves a weight.
+nnforge leaves them off unless switched on (`set_flush_denormal(True)`, which
+`nnforge.perf.enable()` calls for the CLI and `Trainer.fit`); then it sets them only for the
+duration of `Optimizer.step` (see `flush_denormals`), so code outside an update sees the
+machine's usual arithmetic. What changes in the numbers: inside an update, values below
+1.2e-38 (2.2e-308 in float64) count as zero — far below anything that moves a weight.
 
 Available on x86-64 Linux with glibc, where the modes live in the thread's MXCSR register
 and ``fegetenv``/``fesetenv`` read and write it; elsewhere `flush_denormals` does nothing
-and `supported()` is False. `set_flush_denormal(False)` switches the behaviour off.
+and `supported()` is False.
 """
 import contextlib
 import ctypes
 import platform
 import sys
 
-__all__ = ["flush_denormals", "set_flush_denormal", "supported"]
+__all__ = ["flush_denormals", "set_flush_denormal", "flushing", "supported"]
 
 _FTZ_DAZ = 0x8040          # MXCSR bit 15 (flush to zero) and bit 6 (denormals are zero)
 _MXCSR_INDEX = 7           # glibc's x86-64 fenv_t: x87 environment (28 bytes), then mxcsr
-_enabled = True
+_enabled = False
 _libm = None               # loaded on first use; False when unsupported
 
 
@@ -50,7 +51,7 @@ def supported():
 
 
 def set_flush_denormal(enabled):
-    """Turn flush-to-zero during optimizer steps on (the default) or off; returns the
+    """Turn flush-to-zero during optimizer steps on or off (the default); returns the
     previous setting. Off gives bit-for-bit IEEE arithmetic at the cost of slow updates
     once moving averages decay into the denormal range."""
     global _enabled
@@ -58,10 +59,16 @@ def set_flush_denormal(enabled):
     return previous
 
 
+def flushing():
+    """True when optimizer steps flush denormals (switched on and supported here)."""
+    return _enabled and supported()
+
+
 @contextlib.contextmanager
 def flush_denormals():
-    """Within the block, this thread's float arithmetic flushes denormals to zero; the
-    previous floating-point environment is restored on exit."""
+    """Within the block, this thread's float arithmetic flushes denormals to zero when
+    switched on (`set_flush_denormal`); the previous floating-point environment is restored
+    on exit. Switched off, the block changes nothing."""
     libm = _load() if _enabled else False
     if not libm:
         yield

@@ -1,25 +1,23 @@
-"""The Conv2d kernel (autograd/conv.py): float64 gradchecks on both column layouts (flat rows
-for stride 1, (OH, OW) otherwise), float64 and float32 parity with torch.nn.functional.conv2d,
-and input validation."""
+"""The Conv2d op (autograd/conv.py): float64 gradchecks, float64 and float32 parity with
+torch.nn.functional.conv2d, im2col/col2im as adjoints, and input validation."""
 import numpy as np
 import pytest
 import torch
 
 from nnforge.autograd import Tensor, gradcheck
-from nnforge.autograd import conv as conv_module
-from nnforge.autograd.conv import Conv2d, _Geometry
+from nnforge.autograd.conv import Conv2d, col2im, im2col
 
 # x shape, weight shape, stride, padding, dilation
 CASES = [
-    ((2, 3, 5, 6), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1)),     # flat rows, "same" padding
+    ((2, 3, 5, 6), (4, 3, 3, 3), (1, 1), (1, 1), (1, 1)),     # "same" padding
     ((2, 2, 6, 5), (3, 2, 2, 3), (2, 1), (1, 0), (1, 2)),     # strided, dilated, non-square
     ((1, 2, 7, 7), (2, 2, 3, 3), (2, 2), (0, 0), (1, 1)),     # no padding, stride 2
-    ((2, 1, 5, 4), (2, 1, 4, 4), (1, 1), (0, 0), (1, 1)),     # stride 1, large kernel: (OH, OW)
+    ((2, 1, 5, 4), (2, 1, 4, 4), (1, 1), (0, 0), (1, 1)),     # stride 1, large kernel
     ((2, 2, 5, 5), (3, 2, 1, 1), (1, 1), (0, 0), (1, 1)),     # 1x1 kernel
     ((1, 2, 6, 7), (2, 2, 3, 2), (3, 2), (2, 1), (2, 1)),     # odd sizes, stride 3
-    ((2, 2, 6, 7), (2, 2, 3, 3), (1, 1), (2, 1), (2, 2)),     # flat rows, dilated, pad (2, 1)
-    ((2, 2, 5, 6), (3, 2, 1, 2), (1, 1), (1, 1), (1, 1)),     # flat rows, padding > kernel reach
-    ((2, 3, 7, 8), (2, 3, 3, 3), (1, 1), (0, 0), (1, 1)),     # flat rows without padding
+    ((2, 2, 6, 7), (2, 2, 3, 3), (1, 1), (2, 1), (2, 2)),     # dilated, pad (2, 1)
+    ((2, 2, 5, 6), (3, 2, 1, 2), (1, 1), (1, 1), (1, 1)),     # padding > kernel reach
+    ((2, 3, 7, 8), (2, 3, 3, 3), (1, 1), (0, 0), (1, 1)),     # stride 1 without padding
 ]
 
 
@@ -31,9 +29,15 @@ def _inputs(rng, x_shape, w_shape, dtype=np.float64, bias=True):
     return x, w, b
 
 
-def test_cases_cover_both_layouts():
-    layouts = {_Geometry(x, w, s, p, d).flat for x, w, s, p, d in CASES}
-    assert layouts == {True, False}
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CASES)
+def test_col2im_is_the_adjoint_of_im2col(rng, x_shape, w_shape, stride, padding, dilation):
+    """<im2col(x), c> = <x, col2im(c)> for random x and c: what makes dX correct."""
+    x = rng.standard_normal(x_shape)
+    cols = im2col(x, w_shape[2:], stride, padding, dilation)
+    c = rng.standard_normal(cols.shape)
+    back = col2im(c, x_shape, w_shape[2:], stride, padding, dilation)
+    assert back.shape == x_shape
+    assert np.vdot(cols, c) == pytest.approx(np.vdot(x, back), rel=1e-12)
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CASES)
@@ -57,18 +61,9 @@ def _torch_reference(x, w, b, stride, padding, dilation, grad):
     return out.detach().numpy(), tx.grad.numpy(), tw.grad.numpy(), tb.grad.numpy()
 
 
-@pytest.fixture(params=["batched", "one_gemm"])
-def forward_path(request, monkeypatch):
-    """Run a test through both forward GEMM strategies (small products: a batched matmul;
-    large ones: one GEMM and a transposing copy)."""
-    if request.param == "one_gemm":
-        monkeypatch.setattr(conv_module, "_SMALL_GEMM", 0)
-    return request.param
-
-
 @pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-6), (np.float32, 1e-4)])
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CASES)
-def test_matches_torch(rng, forward_path, dtype, tol, x_shape, w_shape, stride, padding,
+def test_matches_torch(rng, dtype, tol, x_shape, w_shape, stride, padding,
                        dilation):
     x, w, b = _inputs(rng, x_shape, w_shape, dtype)
     out = Conv2d.apply(x, w, b, stride=stride, padding=padding, dilation=dilation)
@@ -83,10 +78,8 @@ def test_matches_torch(rng, forward_path, dtype, tol, x_shape, w_shape, stride, 
         np.testing.assert_allclose(ours, ref, atol=tol, rtol=tol)
 
 
-def test_large_layer_uses_one_gemm_and_matches_torch(rng):
+def test_large_layer_matches_torch(rng):
     x, w, b = _inputs(rng, (2, 32, 8, 8), (64, 32, 3, 3), np.float32)
-    g = _Geometry(x.shape, w.shape, (1, 1), (1, 1), (1, 1))
-    assert g.C_out * g.K * g.L > conv_module._SMALL_GEMM
     out = Conv2d.apply(x, w, b, padding=(1, 1))
     grad = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(grad)

@@ -131,17 +131,6 @@ def test_betas_changed_between_steps_follow_torch(problem, amsgrad):
                                            atol=1e-14)
 
 
-@pytest.mark.parametrize("options", [dict(lr=0.01), dict(lr=0.02, amsgrad=True,
-                                                          weight_decay=0.05)], ids=str)
-def test_update_in_cache_sized_parts_equals_torch(problem, options, monkeypatch):
-    """Large parameters are updated slice by slice; with tiny parts every problem parameter
-    takes that path (parts of 3 split the 5x4 weight unevenly)."""
-    from nnforge.optim import _moments
-    monkeypatch.setattr(_moments, "PART_SIZE", 3)
-    problem.check_against_torch(optim.Adam, torch.optim.Adam, options)
-    problem.check_against_torch(optim.AdamW, torch.optim.AdamW, options)
-
-
 def test_loading_another_optimizers_state_names_the_missing_keys():
     p = Parameter(np.ones(3))
     sgd = optim.SGD([p], lr=0.1, momentum=0.9)
@@ -155,7 +144,7 @@ def test_loading_another_optimizers_state_names_the_missing_keys():
 
 
 def test_native_state_dict_resumes_bit_for_bit_in_float32(problem):
-    """PyTorch's form rescales the sums (not exact in float32); the native form is exact."""
+    """The state is kept in PyTorch's form, so both forms of state_dict resume exactly."""
     rng = np.random.default_rng(0)
     grads = [[rng.standard_normal(problem.INIT[k].shape).astype(np.float32)
               for k in problem.NAMES] for _ in range(20)]
@@ -172,9 +161,24 @@ def test_native_state_dict_resumes_bit_for_bit_in_float32(problem):
     full, _ = run(grads)
     half, opt = run(grads[:10])
     saved = problem.json_round_trip(opt.state_dict(native=True))
-    assert "grad_sum" in saved["state"]["0"] and "exp_avg" not in saved["state"]["0"]
+    assert {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"} == set(saved["state"]["0"])
     fresh = optim.Adam(half, lr=0.01, amsgrad=True)
     fresh.load_state_dict(saved)
     rest, _ = run(grads[10:], optimizer=fresh, params=half)
     for a, b in zip(full, rest):
         assert np.array_equal(a.data, b.data)
+
+
+def test_checkpoints_with_discounted_sums_still_load(problem):
+    """Earlier versions kept exp_avg / (1 - beta1) and exp_avg_sq / (1 - beta2)."""
+    p = Parameter(np.ones(3))
+    opt = optim.Adam([p], betas=(0.8, 0.99), amsgrad=True)
+    m, v = np.array([0.1, 0.2, 0.3]), np.array([0.01, 0.02, 0.03])
+    legacy = {"step": 4, "grad_sum": m / 0.2, "sq_grad_sum": v / 0.01,
+              "max_sq_grad_sum": v / 0.01, "scale1": 0.2, "scale2": 0.01}
+    opt.load_state_dict({"state": {0: legacy}, "param_groups": opt.state_dict()["param_groups"]})
+    state = opt.state[p]
+    assert state["step"] == 4
+    np.testing.assert_allclose(state["exp_avg"], m, rtol=1e-12)
+    np.testing.assert_allclose(state["exp_avg_sq"], v, rtol=1e-12)
+    np.testing.assert_allclose(state["max_exp_avg_sq"], v, rtol=1e-12)

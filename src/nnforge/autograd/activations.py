@@ -8,6 +8,7 @@ composition would overflow, and PyTorch's exact gradient conventions at the kink
 """
 import numpy as np
 
+from ..backend import dispatch
 from .function import Function, unbroadcast
 
 
@@ -19,18 +20,26 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        out = relu(x)
         ctx.out = out
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        # NOTE: a mask from the output, not np.maximum's derivative, keeps 0 at x == 0. It is
-        # converted to the gradient's dtype first: a float * bool product runs NumPy's slow
-        # casting loop (25% slower overall, bench/cnn.py --layers).
-        mask = (ctx.out > 0).astype(grad.dtype)
-        mask *= grad
-        return mask
+        return relu_backward(grad, ctx.out)
+
+
+@dispatch("relu")
+def relu(x):
+    """max(0, x) elementwise."""
+    return np.maximum(x, 0)
+
+
+@dispatch("relu_backward")
+def relu_backward(grad, out):
+    """grad where the output is positive, else 0 (so 0 at x == 0)."""
+    # NOTE: the mask is cast first: NumPy's float * bool product runs a slow casting loop
+    return grad * (out > 0).astype(grad.dtype)
 
 
 def _sigmoid(x):
@@ -128,13 +137,26 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope=0.01):
-        positive = x > 0
-        ctx.positive, ctx.slope = positive, negative_slope
-        return np.where(positive, x, x * x.dtype.type(negative_slope))
+        out, ctx.positive = leaky_relu(x, negative_slope)
+        ctx.slope = negative_slope
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        return np.where(ctx.positive, grad, grad * grad.dtype.type(ctx.slope))
+        return leaky_relu_backward(grad, ctx.positive, ctx.slope)
+
+
+@dispatch("leaky_relu")
+def leaky_relu(x, negative_slope):
+    """(out, positive): x where x > 0, else negative_slope * x; and the mask x > 0."""
+    positive = x > 0
+    return np.where(positive, x, x * x.dtype.type(negative_slope)), positive
+
+
+@dispatch("leaky_relu_backward")
+def leaky_relu_backward(grad, positive, negative_slope):
+    """grad where the input was positive, else negative_slope * grad."""
+    return np.where(positive, grad, grad * grad.dtype.type(negative_slope))
 
 
 class ELU(Function):

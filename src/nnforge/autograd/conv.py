@@ -1,28 +1,17 @@
-"""2-D convolution (cross-correlation, NCHW) as im2col on a strided view plus one GEMM.
+"""2-D convolution (cross-correlation, NCHW) as im2col plus one matrix product.
 
-Forward: the zero-padded input is viewed (no copy) as every kernel offset's shifted copy of
-the image with `as_strided`, that view is copied once into a contiguous column matrix
-`cols` of shape (C_in*kH*kW, N*L), and one `matmul` with the (C_out, C_in*kH*kW) weight
-gives the output. Backward: dW is one GEMM of the gradient with the saved `cols`, and dX is
-one GEMM with the weight followed by col2im, which adds the columns back with a loop over
-the kH*kW kernel offsets only (never over samples or pixels).
-
-Stride-1 convolutions use a "flat rows" layout: the padded image is flattened per channel,
-so each kernel offset is one contiguous slice of length OH*pitch, where the pitch is the
-distance between image rows (W + pw: the zeros between two rows serve as the right padding
-of one and the left padding of the next). The pitch - OW extra columns per output row are
-computed and dropped (about 4% extra GEMM work for a 3x3 kernel with padding 1 on 28x28),
-but the im2col copy and the col2im adds then run over long contiguous rows instead of rows
-of OW elements, which is what makes them cheap (measured with bench/cnn.py).
-Other strides use the ordinary (OH, OW) layout.
+Forward: `im2col` copies every receptive field of the zero-padded input into one column of
+a matrix `cols` (C_in*kH*kW rows, one column per sample and output pixel), and one GEMM
+with the (C_out, C_in*kH*kW) weight matrix gives every output at once. Backward: dW is the
+product of the output gradient with `cols`, and dX is the product with the weight followed
+by `col2im`, which adds each column back onto the pixels it came from (the adjoint of
+im2col). im2col and col2im loop over the kH*kW kernel taps only, never over samples or
+pixels; with the numba backend they are compiled loops (`nnforge.kernels.conv`).
 """
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
+from ..backend import dispatch
 from .function import Function
-
-# Multiply-adds per sample below which the forward uses a batched matmul (see Conv2d).
-_SMALL_GEMM = 2 ** 20
 
 
 def _pair(value, name, layer, minimum):
@@ -44,54 +33,72 @@ def conv_output_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-class _Geometry:
-    """Sizes of one convolution call and the strided views that implement it."""
+def _output_shape(x_shape, kernel_size, stride, padding, dilation):
+    (_, _, H, W), (kH, kW) = x_shape, kernel_size
+    return (conv_output_size(H, kH, stride[0], padding[0], dilation[0]),
+            conv_output_size(W, kW, stride[1], padding[1], dilation[1]))
 
-    def __init__(self, x_shape, w_shape, stride, padding, dilation):
-        self.N, self.C, self.H, self.W = x_shape
-        self.C_out, _, self.kH, self.kW = w_shape
-        (self.sh, self.sw), (self.ph, self.pw), (self.dh, self.dw) = stride, padding, dilation
-        self.Hp, self.Wp = self.H + 2 * self.ph, self.W + 2 * self.pw
-        self.OH = conv_output_size(self.H, self.kH, self.sh, self.ph, self.dh)
-        self.OW = conv_output_size(self.W, self.kW, self.sw, self.pw, self.dw)
-        # Flat rows: consecutive image rows sit `pitch` apart in one flat buffer. The right
-        # padding of a row and the left padding of the next can be the same zeros, so the
-        # pitch is W + pw rather than W + 2*pw (the taps overhang a row by at most pw on
-        # either side). They pay (pitch / OW - 1) extra GEMM work; use them when it is small.
-        pitch = max(self.W + self.pw, self.OW)
-        self.flat = stride == (1, 1) and pitch <= 2 * self.OW
-        self.pitch = pitch if self.flat else self.Wp      # row length of the padded buffer
-        self.row = self.pitch if self.flat else self.OW   # output row length in `cols`
-        self.L = self.OH * self.row                       # columns per sample
-        self.K = self.C * self.kH * self.kW
 
-    def padded_buffer_shape(self):
-        """Shape holding the padded input, the image at [ph:ph+H, pw:pw+W]; flat rows need
-        one spare row because the last kernel taps read up to (kW-1)*dw elements past it."""
-        rows = self.Hp + (1 if self.flat and self.kW > 1 else 0)
-        return (self.N, self.C, rows, self.pitch)
+def _tap(i, j, out_hw, stride, dilation):
+    """Rows and columns of the padded input that kernel tap (i, j) sees, one per output."""
+    (OH, OW), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    return (slice(i * dh, i * dh + sh * (OH - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
 
-    def padded_buffer(self, dtype):
-        return np.zeros(self.padded_buffer_shape(), dtype=dtype)
 
-    def window_view(self, xp):
-        """View of the padded input with shape (C, kH, kW, N, OH, row) (flat: (C, kH, kW,
-        N, L)): element [c, i, j, n, ...] is the input pixel that kernel tap (i, j) sees."""
-        sN, sC, sH, sW = xp.strides
-        if self.flat:
-            shape = (self.C, self.kH, self.kW, self.N, self.L)
-            strides = (sC, self.dh * sH, self.dw * sW, sN, sW)
-        else:
-            shape = (self.C, self.kH, self.kW, self.N, self.OH, self.OW)
-            strides = (sC, self.dh * sH, self.dw * sW, sN, self.sh * sH, self.sw * sW)
-        return as_strided(xp, shape, strides, writeable=False)
+@dispatch("im2col")
+def im2col(x, kernel_size, stride, padding, dilation):
+    """(N, C, H, W) -> cols (C*kH*kW, N*OH*OW): row (c, i, j) holds, for every sample and
+    output pixel, the input value that kernel tap (i, j) of channel c multiplies."""
+    N, C = x.shape[:2]
+    (kH, kW), (ph, pw) = kernel_size, padding
+    OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((C, kH, kW, N, OH, OW), dtype=x.dtype)
+    for i in range(kH):
+        for j in range(kW):
+            rows, columns = _tap(i, j, (OH, OW), stride, dilation)
+            cols[:, i, j] = xp[:, :, rows, columns].transpose(1, 0, 2, 3)
+    return cols.reshape(C * kH * kW, N * OH * OW)
 
-    def tap_slices(self, i, j):
-        """Index of the padded-input region that kernel tap (i, j) covers, for col2im."""
-        r0, c0 = i * self.dh, j * self.dw
-        return (slice(None), slice(None),
-                slice(r0, r0 + self.sh * (self.OH - 1) + 1, self.sh),
-                slice(c0, c0 + self.sw * (self.OW - 1) + 1, self.sw))
+
+@dispatch("col2im")
+def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+    """The adjoint of `im2col`: (C*kH*kW, N*OH*OW) -> (N, C, H, W), each entry of `cols`
+    added onto the input pixel it was copied from."""
+    N, C, H, W = x_shape
+    (kH, kW), (ph, pw) = kernel_size, padding
+    OH, OW = _output_shape(x_shape, kernel_size, stride, padding, dilation)
+    cols = cols.reshape(C, kH, kW, N, OH, OW)
+    dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
+    for i in range(kH):
+        for j in range(kW):
+            rows, columns = _tap(i, j, (OH, OW), stride, dilation)
+            dxp[:, :, rows, columns] += cols[:, i, j].transpose(1, 0, 2, 3)
+    return dxp[:, :, ph:ph + H, pw:pw + W]
+
+
+@dispatch("columns_to_images")
+def columns_to_images(columns, bias, shape):
+    """The GEMM's (C_out, N*OH*OW) result plus the bias -> images (N, C_out, OH, OW)."""
+    N, C_out, OH, OW = shape
+    images = np.empty(shape, dtype=columns.dtype)
+    np.copyto(images, columns.reshape(C_out, N, OH, OW).transpose(1, 0, 2, 3))
+    if bias is not None:
+        images += bias[:, None, None]
+    return images
+
+
+@dispatch("images_to_columns")
+def images_to_columns(images):
+    """(N, C, H, W) -> (C, N*H*W), the layout the GEMMs work in."""
+    return images.transpose(1, 0, 2, 3).reshape(images.shape[1], -1)
+
+
+@dispatch("conv_weight_grad")
+def weight_grad(g2, cols):
+    """dW as a (C_out, C_in*kH*kW) matrix: the output gradient times the columns."""
+    return g2 @ cols.T
 
 
 def check_conv_input(x_shape, w_shape, stride, padding, dilation, layer):
@@ -141,75 +148,30 @@ class Conv2d(Function):
             raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
                             f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
                             f" or the model (model.to(np.{x.dtype}))")
-        g = _Geometry(x.shape, weight.shape, stride, padding, dilation)
-        if g.flat or g.ph or g.pw:
-            xp = g.padded_buffer(x.dtype)
-            xp[:, :, g.ph:g.ph + g.H, g.pw:g.pw + g.W] = x
-        else:
-            xp = x
-        cols = g.window_view(xp).reshape(g.K, g.N * g.L)       # the one im2col copy
-        w2 = weight.reshape(g.C_out, g.K)
-        ctx.g, ctx.cols, ctx.w2 = g, cols, w2
-        if g.C_out * g.K * g.L <= _SMALL_GEMM:
-            # per-sample products this small run single-threaded in OpenBLAS: a batched
-            # matmul (one BLAS call per sample) writes NCHW directly, with no transposing pass
-            out = np.matmul(w2, cols.reshape(g.K, g.N, g.L).transpose(1, 0, 2))
-            if bias is not None:
-                out += bias[:, None]
-            out = out.reshape(g.N, g.C_out, g.OH, g.row)[..., :g.OW]
-        else:
-            # one GEMM call (a batched matmul would be N calls, each a BLAS thread hand-off),
-            # then one transposing copy to NCHW that also drops the wrap-around columns
-            out_cols = w2 @ cols                               # (C_out, N*L)
-            if bias is not None:
-                out_cols += bias[:, None]
-            view = out_cols.reshape(g.C_out, g.N, g.OH, g.row)[..., :g.OW]
-            out = np.empty((g.N, g.C_out, g.OH, g.OW), dtype=x.dtype)
-            np.copyto(out, view.transpose(1, 0, 2, 3))
+        C_out, kernel_size = weight.shape[0], weight.shape[2:]
+        OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
+        cols = im2col(x, kernel_size, stride, padding, dilation)   # (K, N*OH*OW)
+        w2 = weight.reshape(C_out, -1)                             # (C_out, K)
+        out = columns_to_images(w2 @ cols, bias, (len(x), C_out, OH, OW))
+        ctx.cols, ctx.w2, ctx.x_shape = cols, w2, x.shape
+        ctx.geometry = (kernel_size, stride, padding, dilation)
         return out[0] if ctx.unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        g, cols, w2 = ctx.g, ctx.cols, ctx.w2
+        cols, w2 = ctx.cols, ctx.w2
         needs = ctx.needs_input_grad
         if ctx.unbatched:
             grad = grad[None]
-        # gradient as (C_out, N*L), zero in the wrap-around columns so they contribute nothing
-        g2 = np.zeros((g.C_out, g.N, g.OH, g.row), dtype=grad.dtype)
-        g2[..., :g.OW] = grad.transpose(1, 0, 2, 3)
-        g2 = g2.reshape(g.C_out, g.N * g.L)
+        C_out = grad.shape[1]
+        g2 = images_to_columns(grad)                               # (C_out, N*OH*OW)
         gx = gw = gb = None
         if needs[1]:
-            # (cols @ g2^T)^T and g2 @ cols^T are the same product; OpenBLAS runs the first
-            # ~1.3x faster when K >= C_out (conv2 of bench/cnn.py), the second when K is small
-            if g.K >= g.C_out:
-                gw = (cols @ g2.T).T.reshape(g.C_out, g.C, g.kH, g.kW)
-            else:
-                gw = (g2 @ cols.T).reshape(g.C_out, g.C, g.kH, g.kW)
+            gw = weight_grad(g2, cols).reshape((C_out,) + ctx.x_shape[1:2] + ctx.geometry[0])
         if len(needs) > 2 and needs[2]:
             gb = grad.sum(axis=(0, 2, 3))
         if needs[0]:
-            dcols = (w2.T @ g2).reshape(g.C, g.kH, g.kW, g.N, g.L)
-            gx = _col2im(dcols, g, grad.dtype)
+            gx = col2im(w2.T @ g2, ctx.x_shape, *ctx.geometry)
             if ctx.unbatched:
                 gx = gx[0]
         return gx, gw, gb
-
-
-def _col2im(dcols, g, dtype):
-    """Sum the column gradients back onto the input: one strided add per kernel tap.
-
-    The sums run in a channel-major (C, N, ...) buffer, so every add reads and writes
-    whole contiguous rows; the result is returned as an (N, C, H, W) view of it."""
-    dxp = np.zeros((g.C, g.N) + g.padded_buffer_shape()[2:], dtype=dtype)
-    if g.flat:
-        flat = dxp.reshape(g.C, g.N, -1)
-        for i in range(g.kH):
-            for j in range(g.kW):
-                start = i * g.dh * g.pitch + j * g.dw
-                flat[:, :, start:start + g.L] += dcols[:, i, j]
-    else:
-        for i in range(g.kH):
-            for j in range(g.kW):
-                dxp[g.tap_slices(i, j)] += dcols[:, i, j].reshape(g.C, g.N, g.OH, g.OW)
-    return dxp[:, :, g.ph:g.ph + g.H, g.pw:g.pw + g.W].transpose(1, 0, 2, 3)

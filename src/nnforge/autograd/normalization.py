@@ -8,10 +8,13 @@ temporaries; fused, the forward keeps one (x - mean) and the backward is the clo
 
 with sums over the m = N*L (or N*H*W) values of each channel; x_hat = (x - mean) /
 sqrt(var + eps) is folded into per-channel factors rather than stored. In evaluation mode the
-statistics are constants, so dx = dy * gamma / sqrt(running_var + eps).
+statistics are constants, so dx = dy * gamma / sqrt(running_var + eps). With the numba
+backend the three steps (`batch_statistics`, `normalize`, `batch_norm_backward`) run as
+compiled loops over each channel (`nnforge.kernels.normalization`).
 """
 import numpy as np
 
+from ..backend import dispatch
 from .function import Function
 
 
@@ -67,12 +70,9 @@ class BatchNorm(Function):
                             f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
                             f" or the model (model.to(np.{x.dtype}))")
         use_batch = training or running_mean is None or running_var is None
-        nd = x.ndim
         if use_batch:
             m = check_batch_statistics(x.shape, layer)
-            mean = (_channel_sums(x) / m).astype(x.dtype)
-            centered = x - _per_channel(mean, nd)
-            var = (_channel_dots(centered, centered) / m).astype(x.dtype)   # biased
+            mean, var = batch_statistics(x)                         # var: biased
             if training and running_mean is not None and running_var is not None:
                 running_mean *= 1 - momentum
                 running_mean += (momentum * mean).astype(running_mean.dtype)
@@ -80,37 +80,58 @@ class BatchNorm(Function):
                 running_var += (momentum * m / (m - 1) * var).astype(running_var.dtype)
         else:
             mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-            centered = x - _per_channel(mean, nd)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype)
         # out = gamma * x_hat + beta with x_hat = centered * invstd never materialized: the
         # backward works from `centered` too (two passes fewer than building x_hat)
         scale = invstd if weight is None else (weight * invstd).astype(x.dtype)
-        out = np.multiply(centered, _per_channel(scale, nd))
-        if bias is not None:
-            out += _per_channel(bias, nd)
+        out, centered = normalize(x, mean, scale, bias)
         ctx.centered, ctx.invstd, ctx.scale, ctx.batch_stats = centered, invstd, scale, use_batch
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        centered, invstd, scale = ctx.centered, ctx.invstd, ctx.scale
         needs = ctx.needs_input_grad
-        nd = grad.ndim
-        sum_dy = _channel_sums(grad)
-        sum_dy_xhat = (_channel_dots(grad, centered) * invstd).astype(grad.dtype)
-        gx = gw = gb = None
-        if needs[0]:
-            if ctx.batch_stats:
-                m = grad.size // grad.shape[1]
-                # dx = scale * (dy - sum dy / m - centered * invstd * sum(dy * x_hat) / m)
-                gx = np.multiply(centered, _per_channel(-invstd * sum_dy_xhat / m, nd))
-                gx += grad
-                gx -= _per_channel((sum_dy / m).astype(grad.dtype), nd)
-                gx *= _per_channel(scale, nd)
-            else:
-                gx = grad * _per_channel(scale, nd)
-        if len(needs) > 1 and needs[1]:
-            gw = sum_dy_xhat
-        if len(needs) > 2 and needs[2]:
-            gb = sum_dy.astype(grad.dtype)
+        gx, sum_dy, sum_dy_xhat = batch_norm_backward(grad, ctx.centered, ctx.invstd,
+                                                      ctx.scale, ctx.batch_stats, needs[0])
+        gw = sum_dy_xhat if len(needs) > 1 and needs[1] else None
+        gb = sum_dy if len(needs) > 2 and needs[2] else None
         return gx, gw, gb
+
+
+@dispatch("batch_statistics")
+def batch_statistics(x):
+    """Per-channel mean and biased variance of an (N, C, ...) input."""
+    m = x.size // x.shape[1]
+    mean = (_channel_sums(x) / m).astype(x.dtype)
+    centered = x - _per_channel(mean, x.ndim)
+    return mean, (_channel_dots(centered, centered) / m).astype(x.dtype)
+
+
+@dispatch("batch_norm_normalize")
+def normalize(x, mean, scale, bias):
+    """(out, centered): centered = x - mean, out = centered * scale + bias per channel
+    (bias may be None)."""
+    centered = x - _per_channel(mean, x.ndim)
+    out = centered * _per_channel(scale, x.ndim)
+    if bias is not None:
+        out += _per_channel(bias, x.ndim)
+    return out, centered
+
+
+@dispatch("batch_norm_backward")
+def batch_norm_backward(grad, centered, invstd, scale, batch_stats, input_grad=True):
+    """(dx or None, sum dy, sum dy * x_hat) per channel (see the module docstring)."""
+    nd = grad.ndim
+    sum_dy = _channel_sums(grad).astype(grad.dtype)
+    sum_dy_xhat = (_channel_dots(grad, centered) * invstd).astype(grad.dtype)
+    gx = None
+    if input_grad and batch_stats:
+        m = grad.size // grad.shape[1]
+        # dx = scale * (dy - sum dy / m - centered * invstd * sum(dy * x_hat) / m)
+        gx = np.multiply(centered, _per_channel(-invstd * sum_dy_xhat / m, nd))
+        gx += grad
+        gx -= _per_channel((sum_dy / m).astype(grad.dtype), nd)
+        gx *= _per_channel(scale, nd)
+    elif input_grad:
+        gx = grad * _per_channel(scale, nd)
+    return gx, sum_dy, sum_dy_xhat

@@ -1,8 +1,9 @@
 """2-D pooling ops: max pooling with "switches", average and adaptive average.
 
-Every kernel is a loop over the kH*kW kernel taps, each tap being one strided view of the
+Every op is a loop over the kH*kW kernel taps, each tap being one strided view of the
 (padded) input with the output's shape, so the work is a handful of whole-array NumPy
-operations per tap and never a loop over samples or pixels.
+operations per tap and never a loop over samples or pixels. With the numba backend, max
+and average pooling run as compiled loops (`nnforge.kernels.pooling`).
 
 Max pooling keeps, for every output, which tap held the maximum (the "switches" of max pooling)
 and its backward sends the upstream gradient to that input only. Like PyTorch, the first
@@ -13,6 +14,7 @@ of the |N| inputs of a window.
 """
 import numpy as np
 
+from ..backend import dispatch
 from .function import Function
 from .conv import conv_output_size
 
@@ -37,8 +39,6 @@ class _PoolGeometry:
                              f"{kernel} with padding {padding} and dilation {dilation} "
                              f"(output would be {self.OH}x{self.OW})")
         self.Hp, self.Wp = self.H + 2 * self.ph, self.W + 2 * self.pw
-        # non-overlapping windows that tile the input: taps are views of one reshape
-        self.tiled = (stride == kernel and padding == (0, 0) and dilation == (1, 1))
 
     def taps(self):
         """(tap number, i, j) for each kernel tap in row-major window order."""
@@ -46,17 +46,12 @@ class _PoolGeometry:
 
     def tap(self, xp, i, j):
         """The (N, C, OH, OW) view of the padded input that kernel tap (i, j) sees."""
-        if self.tiled:
-            return xp[:, :, :, i, :, j]
         r0, c0 = i * self.dh, j * self.dw
         return xp[:, :, r0:r0 + self.sh * (self.OH - 1) + 1:self.sh,
                   c0:c0 + self.sw * (self.OW - 1) + 1:self.sw]
 
     def layout(self, x, fill):
-        """The input arranged for `tap`: tiled (N, C, OH, kH, OW, kW), else padded NCHW."""
-        if self.tiled:
-            x = x[:, :, :self.OH * self.kH, :self.OW * self.kW]
-            return x.reshape(self.N, self.C, self.OH, self.kH, self.OW, self.kW)
+        """The input padded with `fill`, arranged for `tap`."""
         if self.ph == 0 and self.pw == 0:
             return x
         xp = np.full((self.N, self.C, self.Hp, self.Wp), fill, dtype=x.dtype)
@@ -64,19 +59,10 @@ class _PoolGeometry:
         return xp
 
     def zeros_like_layout(self, dtype):
-        if self.tiled:
-            return np.zeros((self.N, self.C, self.OH, self.kH, self.OW, self.kW), dtype=dtype)
         return np.zeros((self.N, self.C, self.Hp, self.Wp), dtype=dtype)
 
     def unlayout(self, dxp):
         """Inverse of `layout` for a gradient buffer: back to (N, C, H, W)."""
-        if self.tiled:
-            dx = dxp.reshape(self.N, self.C, self.OH * self.kH, self.OW * self.kW)
-            if dx.shape[2:] != (self.H, self.W):     # rows/columns no window covered
-                full = np.zeros((self.N, self.C, self.H, self.W), dtype=dx.dtype)
-                full[:, :, :dx.shape[2], :dx.shape[3]] = dx
-                dx = full
-            return dx
         return dxp[:, :, self.ph:self.ph + self.H, self.pw:self.pw + self.W]
 
 
@@ -92,96 +78,51 @@ class MaxPool2d(Function):
     def forward(ctx, x, *, kernel_size, stride, padding=(0, 0), dilation=(1, 1),
                 layer="max_pool2d"):
         x, ctx.unbatched = _batched(x)
-        g = _PoolGeometry(x.shape, kernel_size, stride, padding, dilation, layer)
-        ctx.g = g
-        if g.tiled:
-            out, ctx.switches = _tiled_max(x, g)
-        else:
-            out, ctx.switches = _window_max(x, g)
+        _PoolGeometry(x.shape, kernel_size, stride, padding, dilation, layer)   # checks
+        out, ctx.switches = max_pool2d(x, kernel_size, stride, padding, dilation)
+        ctx.x_shape, ctx.geometry = x.shape, (kernel_size, stride, padding, dilation)
         return out[0] if ctx.unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        g = ctx.g
         if ctx.unbatched:
             grad = grad[None]
-        if g.tiled:
-            dx = _tiled_max_backward(grad, ctx.switches, g)
-        else:
-            dxp = g.zeros_like_layout(grad.dtype)
-            for t, i, j in g.taps():
-                # NOTE: multiply by the mask; ufuncs with where= are ~10x slower on random masks
-                g.tap(dxp, i, j)[...] += grad * (ctx.switches == t)
-            dx = g.unlayout(dxp)
+        dx = max_pool2d_backward(grad, ctx.switches, ctx.x_shape, *ctx.geometry)
         return dx[0] if ctx.unbatched else dx
 
 
-def _running_max(views):
-    """Elementwise max over `views` and the index of the first view holding it.
-
-    NOTE: strict > keeps the first maximum on ties (PyTorch's rule); np.maximum lets a NaN
-    through to the output."""
-    if len(views) == 2:                     # the common 2-wide case: no copies, no masked writes
-        return np.maximum(views[0], views[1]), (views[1] > views[0]).view(np.int8)
-    best = views[0].copy()
-    index = np.zeros(best.shape, dtype=np.int8 if len(views) < 128 else np.int32)
-    for t, v in enumerate(views[1:], start=1):
-        better = v > best
-        index *= ~better                    # masked arithmetic: where= is slow on random masks
-        index += better * np.int8(t) if index.dtype == np.int8 else better * t
-        np.maximum(best, v, out=best)
-    return best, index
+def switch_dtype(taps):
+    """The integer type that holds a tap number: int8 (a quarter of the memory traffic of
+    int32) for windows of up to 127 taps."""
+    return np.int8 if taps < 128 else np.int32
 
 
-def _window_max(x, g):
-    """General windows (overlap, padding, dilation): one running max over the kernel taps,
-    each tap a strided (N, C, OH, OW) view of the -inf padded input."""
+@dispatch("max_pool2d")
+def max_pool2d(x, kernel_size, stride, padding, dilation):
+    """(out, switches): the maximum of each window, and which tap (row-major number in the
+    window) held it. Padding is -inf, so it is never chosen; on ties the first tap wins,
+    and a NaN wins over any number (PyTorch's rules)."""
+    g = _PoolGeometry(x.shape, kernel_size, stride, padding, dilation, "max_pool2d")
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = g.layout(x, fill)
-    return _running_max([g.tap(xp, i, j) for _, i, j in g.taps()])
+    out = g.tap(xp, 0, 0).copy()
+    switches = np.zeros(out.shape, dtype=switch_dtype(g.kH * g.kW))
+    for t, i, j in g.taps()[1:]:
+        value = g.tap(xp, i, j)
+        better = (value > out) | (value != value)      # value != value: a NaN
+        out = np.where(better, value, out)
+        switches[better] = t
+    return out, switches
 
 
-def _tiled_max(x, g):
-    """Non-overlapping windows (kernel == stride): max along each row's kW-wide groups,
-    then along kH rows. Each stage reads long 1-D strided runs, which NumPy does several
-    times faster than the short (OW-long) rows of a 2-D window view."""
-    N, C = g.N, g.C
-    x = x[:, :, :g.OH * g.kH, :g.OW * g.kW]
-    rows = np.ascontiguousarray(x).reshape(-1, g.kW)               # (N*C*OH*kH*OW, kW)
-    row_max, col = _running_max([rows[:, j] for j in range(g.kW)])
-    stacked = row_max.reshape(-1, g.kH, g.OW)                       # (N*C*OH, kH, OW)
-    out, row = _running_max([stacked[:, i] for i in range(g.kH)])
-    return out.reshape(N, C, g.OH, g.OW), (row, col)
-
-
-def _route(values, switch, outputs):
-    """outputs[t] = values where switch == t, else 0.
-
-    Masks are converted to the values' dtype before multiplying (a float * bool product
-    runs NumPy's slow casting loop); with two taps the second output is values - first."""
-    dtype = values.dtype
-    if len(outputs) == 2:
-        np.multiply(values, switch.astype(dtype), out=outputs[1])
-        np.subtract(values, outputs[1], out=outputs[0])
-        return
-    for t, out in enumerate(outputs):
-        np.multiply(values, (switch == t).astype(dtype), out=out)
-
-
-def _tiled_max_backward(grad, switches, g):
-    row, col = switches
-    flat = grad.reshape(-1, g.OW)
-    rows = np.empty((flat.shape[0], g.kH, g.OW), dtype=grad.dtype)
-    _route(flat, row, [rows[:, i] for i in range(g.kH)])
-    rows = rows.reshape(-1)
-    dx = np.empty((rows.size, g.kW), dtype=grad.dtype)
-    _route(rows, col, [dx[:, j] for j in range(g.kW)])
-    dx = dx.reshape(g.N, g.C, g.OH * g.kH, g.OW * g.kW)
-    if dx.shape[2:] != (g.H, g.W):                      # rows/columns no window covered
-        full = np.zeros((g.N, g.C, g.H, g.W), dtype=dx.dtype)
-        full[:, :, :dx.shape[2], :dx.shape[3]] = dx
-        dx = full
-    return dx
+@dispatch("max_pool2d_backward")
+def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, dilation):
+    """Each output's gradient goes to the input its switch names; the rest get 0."""
+    g = _PoolGeometry(x_shape, kernel_size, stride, padding, dilation, "max_pool2d")
+    dxp = g.zeros_like_layout(grad.dtype)
+    for t, i, j in g.taps():
+        g.tap(dxp, i, j)[...] += np.where(switches == t, grad, 0)
+    return g.unlayout(dxp)
 
 
 class AvgPool2d(Function):
@@ -191,30 +132,47 @@ class AvgPool2d(Function):
     def forward(ctx, x, *, kernel_size, stride, padding=(0, 0), count_include_pad=True,
                 layer="avg_pool2d"):
         x, ctx.unbatched = _batched(x)
-        g = _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), layer)
-        xp = g.layout(x, 0)
-        total = g.tap(xp, 0, 0).copy()
-        for _, i, j in g.taps()[1:]:
-            total += g.tap(xp, i, j)
-        if count_include_pad or (g.ph == 0 and g.pw == 0):
-            scale = np.asarray(1.0 / (g.kH * g.kW), dtype=x.dtype)
-        else:
-            scale = (1.0 / _window_counts(g)).astype(x.dtype)
-        out = total * scale
-        ctx.g, ctx.scale = g, scale
+        _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), layer)    # checks
+        out, ctx.scale = avg_pool2d(x, kernel_size, stride, padding, count_include_pad)
+        ctx.x_shape, ctx.geometry = x.shape, (kernel_size, stride, padding)
         return out[0] if ctx.unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        g = ctx.g
         if ctx.unbatched:
             grad = grad[None]
-        share = grad * ctx.scale
-        dxp = g.zeros_like_layout(grad.dtype)
-        for _, i, j in g.taps():
-            g.tap(dxp, i, j)[...] += share
-        dx = g.unlayout(dxp)
+        dx = avg_pool2d_backward(grad, ctx.scale, ctx.x_shape, *ctx.geometry)
         return dx[0] if ctx.unbatched else dx
+
+
+def average_scale(g, count_include_pad, dtype):
+    """1/|N| for every output: a scalar, or an (OH, OW) array when padding is not counted."""
+    if count_include_pad or (g.ph == 0 and g.pw == 0):
+        return np.asarray(1.0 / (g.kH * g.kW), dtype=dtype)
+    return (1.0 / _window_counts(g)).astype(dtype)
+
+
+@dispatch("avg_pool2d")
+def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
+    """(out, scale): each window's sum times its 1/|N| (`average_scale`)."""
+    g = _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
+    xp = g.layout(x, 0)
+    total = g.tap(xp, 0, 0).copy()
+    for _, i, j in g.taps()[1:]:
+        total += g.tap(xp, i, j)
+    scale = average_scale(g, count_include_pad, x.dtype)
+    return total * scale, scale
+
+
+@dispatch("avg_pool2d_backward")
+def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
+    """Every input of a window gets the window's gradient times its 1/|N|."""
+    g = _PoolGeometry(x_shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
+    share = grad * scale
+    dxp = g.zeros_like_layout(grad.dtype)
+    for _, i, j in g.taps():
+        g.tap(dxp, i, j)[...] += share
+    return g.unlayout(dxp)
 
 
 def _window_counts(g):

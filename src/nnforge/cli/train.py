@@ -2,6 +2,7 @@
 config describes and write its run folder (`nnforge.build.run_experiment`)."""
 import argparse
 import sys
+from .. import perf
 
 __all__ = ["add_subparser", "format_metrics"]
 
@@ -67,11 +68,10 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None and args.out is not None:
         raise ValueError("nnforge train: give --out or --resume, not both (a resumed run "
                          "stays in its folder)")
-    # Process-wide switches for the training run (e.g. compiled kernels) are entered here,
-    # around run_experiment.
     try:
-        summary = run_experiment(config, out_dir=args.resume or args.out, quiet=args.quiet,
-                                 resume=args.resume is not None)
+        with perf.enabled():               # malloc thresholds, flush-to-zero in updates
+            summary = run_experiment(config, out_dir=args.resume or args.out,
+                                     quiet=args.quiet, resume=args.resume is not None)
     except ConfigError as exc:             # raised while building: name the file too
         raise exc.in_file(args.config) from None
     if not args.quiet:

@@ -1,13 +1,12 @@
 """`Adam` and `AdamW`: adaptive moment estimation, with coupled or decoupled weight decay."""
-import math
-
 import numpy as np
 
+from ..backend import dispatch
 from ..errors import ArgumentError
-from ._moments import bias_correction, cache_sized_parts
+from ._moments import bias_correction, ema_, ema_square_
 from .optimizer import Optimizer
 
-__all__ = ["Adam", "AdamW"]
+__all__ = ["Adam", "AdamW", "adam_step"]
 
 
 class Adam(Optimizer):
@@ -32,15 +31,9 @@ class Adam(Optimizer):
     * ``weight_decay`` here is L2 added to the gradient, which the adaptive scaling then
       distorts — use `AdamW` for decoupled decay.
 
-    How the state is kept: as the discounted sums ``u = sum_k b1**(t-k) g_k = m/(1 - b1)``
-    and ``s = sum_k b2**(t-k) g_k**2 = v/(1 - b2)`` (keys ``grad_sum`` and ``sq_grad_sum``).
-    Updating a sum is ``u <- b1*u + g``, one multiply and one add where the average needs a
-    third pass for the ``(1 - b1)`` factor; with the constants folded into ``eps`` and the
-    step size a whole update makes ten passes over the parameter's memory instead of
-    thirteen, which is most of its cost (bench/RESULTS.md). `state_dict` converts to
-    PyTorch's ``exp_avg``/``exp_avg_sq`` (``state_dict(native=True)``, which checkpoints
-    use, keeps the sums so a resumed run is bit-identical), and betas changed between steps (a one-cycle
-    schedule) rescale the sums so the result is still PyTorch's recurrence.
+    The state has PyTorch's keys (``step``, ``exp_avg``, ``exp_avg_sq``, and
+    ``max_exp_avg_sq`` with amsgrad), so `state_dict` is PyTorch's as it is. The update is
+    `adam_step`; with the numba backend it runs as one fused compiled loop.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -65,47 +58,21 @@ class Adam(Optimizer):
                                     f"must be in [0, 1), got {beta!r}")
 
     def init_state(self, p, group):
-        beta1, beta2 = group["betas"]
-        state = {"step": 0, "grad_sum": np.zeros_like(p._data),
-                 "sq_grad_sum": np.zeros_like(p._data), "scale1": 1.0 - beta1,
-                 "scale2": 1.0 - beta2}
+        state = {"step": 0, "exp_avg": np.zeros_like(p._data),
+                 "exp_avg_sq": np.zeros_like(p._data)}
         if group["amsgrad"]:
-            state["max_sq_grad_sum"] = np.zeros_like(p._data)
+            state["max_exp_avg_sq"] = np.zeros_like(p._data)
         return state
 
     def update(self, p, g, state, group):
         beta1, beta2 = group["betas"]
         state["step"] += 1
-        step = state["step"]
-        scale1, scale2 = 1.0 - beta1, 1.0 - beta2
-        old1, old2 = state["scale1"], state["scale2"]
-        second = None
-        if group["amsgrad"]:
-            second = state.get("max_sq_grad_sum")
-            if second is None:   # amsgrad switched on after the first step
-                second = state["max_sq_grad_sum"] = np.zeros_like(p._data)
-            elif old2 != scale2:
-                second *= old2 / scale2
-        state["scale1"], state["scale2"] = scale1, scale2
-        # sqrt(v_hat) = k * sqrt(w) with k = sqrt((1 - b2) / (1 - b2**t)); k moves into eps
-        # and the step size, so the update costs four passes after the square root.
-        k = math.sqrt(scale2 / bias_correction(beta2, step))
-        coefficients = (beta1 if old1 == scale1 else beta1 * old1 / scale1,
-                        beta2 if old2 == scale2 else beta2 * old2 / scale2,
-                        group["eps"] / k,
-                        -group["lr"] * scale1 / (bias_correction(beta1, step) * k))
-        arrays = (p._data, g, state["grad_sum"], state["sq_grad_sum"], second,
-                  self.scratch(p, 1))
-        for part in cache_sized_parts(arrays):
-            _adam_kernel(*part, *coefficients)
-
-    def export_state(self, state, group):
-        scale1, scale2 = state["scale1"], state["scale2"]
-        saved = {"step": state["step"], "exp_avg": state["grad_sum"] * scale1,
-                 "exp_avg_sq": state["sq_grad_sum"] * scale2}
-        if "max_sq_grad_sum" in state:
-            saved["max_exp_avg_sq"] = state["max_sq_grad_sum"] * scale2
-        return saved
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:   # switched on after step 1
+            state["max_exp_avg_sq"] = np.zeros_like(p._data)
+        adam_step(p._data, g, state["exp_avg"], state["exp_avg_sq"],
+                  state.get("max_exp_avg_sq") if group["amsgrad"] else None,
+                  self.scratch(p, 1), lr=group["lr"], beta1=beta1, beta2=beta2,
+                  eps=group["eps"], step=state["step"])
 
     def import_options(self, saved):
         """Saved options back in memory: `betas` is saved as a list and used as a pair."""
@@ -114,37 +81,37 @@ class Adam(Optimizer):
         return saved
 
     def import_state(self, saved, p, group):
-        if {"grad_sum", "sq_grad_sum", "scale1", "scale2"} <= set(saved):   # native form
-            return dict(saved, step=int(saved["step"]))
+        if {"grad_sum", "sq_grad_sum", "scale1", "scale2"} <= set(saved):
+            # checkpoints of earlier versions kept exp_avg / (1 - beta1) and
+            # exp_avg_sq / (1 - beta2) ("discounted sums")
+            state = {"step": int(saved["step"]), "exp_avg": saved["grad_sum"] * saved["scale1"],
+                     "exp_avg_sq": saved["sq_grad_sum"] * saved["scale2"]}
+            if "max_sq_grad_sum" in saved:
+                state["max_exp_avg_sq"] = saved["max_sq_grad_sum"] * saved["scale2"]
+            return state
         missing = sorted({"step", "exp_avg", "exp_avg_sq"} - set(saved))
         if missing:
             raise ValueError(f"{type(self).__name__}.load_state_dict: a parameter's saved state "
                              f"lacks {missing} (has {sorted(saved)}); was it saved by another "
                              "optimizer?")
-        beta1, beta2 = group["betas"]
-        scale1, scale2 = 1.0 - beta1, 1.0 - beta2
-        state = {"step": int(saved["step"]), "grad_sum": saved["exp_avg"] / scale1,
-                 "sq_grad_sum": saved["exp_avg_sq"] / scale2, "scale1": scale1,
-                 "scale2": scale2}
-        if "max_exp_avg_sq" in saved:
-            state["max_sq_grad_sum"] = saved["max_exp_avg_sq"] / scale2
-        return state
+        return dict(saved, step=int(saved["step"]))
 
 
-def _adam_kernel(param, g, u, w, w_max, work, decay1, decay2, eps, step_size):
-    """The ten passes of one update, on whole arrays or on matching slices of them."""
-    u *= decay1
-    u += g
-    w *= decay2
-    np.multiply(g, g, out=work)
-    w += work
-    if w_max is not None:
-        np.maximum(w_max, w, out=w_max)
-        w = w_max
-    np.sqrt(w, out=work)
+@dispatch("adam_step")
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, work, *, lr, beta1, beta2,
+              eps, step):
+    """One Adam update of `param` in place (`work`: a scratch array shaped like it)."""
+    ema_(exp_avg, grad, beta1, work)                 # m <- b1*m + (1 - b1)*g
+    ema_square_(exp_avg_sq, grad, beta2, work)       # v <- b2*v + (1 - b2)*g**2
+    v = exp_avg_sq
+    if max_exp_avg_sq is not None:                   # amsgrad: the largest v so far
+        v = np.maximum(max_exp_avg_sq, v, out=max_exp_avg_sq)
+    # w <- w - lr * m_hat / (sqrt(v_hat) + eps), m_hat = m/(1 - b1**t), v_hat = v/(1 - b2**t)
+    np.divide(v, bias_correction(beta2, step), out=work)
+    np.sqrt(work, out=work)
     work += eps
-    np.divide(u, work, out=work)
-    work *= step_size
+    np.divide(exp_avg, work, out=work)
+    work *= -lr / bias_correction(beta1, step)
     param += work
 
 

@@ -2,9 +2,10 @@
 import numpy as np
 
 from ._moments import ema_, ema_square_
+from ..backend import dispatch
 from .optimizer import Optimizer
 
-__all__ = ["RMSprop"]
+__all__ = ["RMSprop", "rmsprop_step"]
 
 
 class RMSprop(Optimizer):
@@ -47,29 +48,36 @@ class RMSprop(Optimizer):
         return state
 
     def update(self, p, g, state, group):
-        alpha, momentum = group["alpha"], group["momentum"]
-        work = self.scratch(p, 1)
         state["step"] += 1
-        square_avg = ema_square_(state["square_avg"], g, alpha, work)
-        if group["centered"]:
-            if "grad_avg" not in state:
-                state["grad_avg"] = np.zeros_like(p._data)
-            grad_avg = state["grad_avg"]
-            ema_(grad_avg, g, alpha, work)
-            np.multiply(grad_avg, grad_avg, out=work)
-            np.subtract(square_avg, work, out=work)
-            np.sqrt(work, out=work)
-        else:
-            np.sqrt(square_avg, out=work)
-        work += group["eps"]
-        np.divide(g, work, out=work)
-        if momentum > 0:
-            if "momentum_buffer" not in state:   # momentum switched on after the first step
-                state["momentum_buffer"] = np.zeros_like(p._data)
-            buf = state["momentum_buffer"]
-            buf *= momentum
-            buf += work
-            np.multiply(buf, -group["lr"], out=work)
-        else:
-            work *= -group["lr"]
-        p._data += work
+        if group["centered"] and "grad_avg" not in state:
+            state["grad_avg"] = np.zeros_like(p._data)
+        if group["momentum"] > 0 and "momentum_buffer" not in state:   # switched on later
+            state["momentum_buffer"] = np.zeros_like(p._data)
+        rmsprop_step(p._data, g, state["square_avg"],
+                     state["grad_avg"] if group["centered"] else None,
+                     state["momentum_buffer"] if group["momentum"] > 0 else None,
+                     self.scratch(p, 1), lr=group["lr"], alpha=group["alpha"],
+                     eps=group["eps"], momentum=group["momentum"])
+
+
+@dispatch("rmsprop_step")
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, work, *, lr, alpha, eps,
+                 momentum):
+    """One RMSprop update of `param` in place (centered when `grad_avg` is given)."""
+    ema_square_(square_avg, grad, alpha, work)       # v <- alpha*v + (1 - alpha)*g**2
+    if grad_avg is not None:                         # s <- sqrt(v - c**2)
+        ema_(grad_avg, grad, alpha, work)            # c <- alpha*c + (1 - alpha)*g
+        np.multiply(grad_avg, grad_avg, out=work)
+        np.subtract(square_avg, work, out=work)
+        np.sqrt(work, out=work)
+    else:                                            # s <- sqrt(v)
+        np.sqrt(square_avg, out=work)
+    work += eps
+    np.divide(grad, work, out=work)                  # g / (s + eps)
+    if momentum_buffer is not None:                  # b <- momentum*b + g/(s + eps)
+        momentum_buffer *= momentum
+        momentum_buffer += work
+        np.multiply(momentum_buffer, -lr, out=work)
+    else:
+        work *= -lr
+    param += work                                    # w <- w - lr*(b or g/(s + eps))

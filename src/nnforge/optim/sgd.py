@@ -5,10 +5,11 @@ what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in
 """
 import numpy as np
 
+from ..backend import dispatch
 from ..errors import ArgumentError
 from .optimizer import Optimizer
 
-__all__ = ["SGD"]
+__all__ = ["SGD", "sgd_step"]
 
 
 class SGD(Optimizer):
@@ -67,26 +68,34 @@ class SGD(Optimizer):
         return {}  # the momentum buffer is created from the first gradient, as in PyTorch
 
     def update(self, p, g, state, group):
-        momentum, lr = group["momentum"], group["lr"]
-        work = self.scratch(p, 1)
-        direction = g
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.copy()
-            else:
-                buf *= momentum
-                dampening = group["dampening"]
-                if dampening != 0:
-                    np.multiply(g, 1.0 - dampening, out=work)
-                    buf += work
-                else:
-                    buf += g
-            if group["nesterov"]:
-                np.multiply(buf, momentum, out=work)
-                work += g
-                direction = work
-            else:
-                direction = buf
-        np.multiply(direction, -lr, out=work)
-        p._data += work
+        momentum = group["momentum"]
+        buf = state.get("momentum_buffer")
+        first = momentum != 0 and buf is None
+        if first:
+            buf = state["momentum_buffer"] = np.empty_like(p._data)
+        sgd_step(p._data, g, buf if momentum != 0 else None, self.scratch(p, 1),
+                 lr=group["lr"], momentum=momentum, dampening=group["dampening"],
+                 nesterov=group["nesterov"], first=first)
+
+
+@dispatch("sgd_step")
+def sgd_step(param, grad, momentum_buffer, work, *, lr, momentum, dampening, nesterov,
+             first):
+    """One SGD update of `param` in place; `first`: the buffer is new (it becomes g)."""
+    direction = grad
+    if momentum_buffer is not None:
+        buf = momentum_buffer
+        if first:
+            np.copyto(buf, grad)                     # b <- g
+        else:                                        # b <- momentum*b + (1 - dampening)*g
+            buf *= momentum
+            np.multiply(grad, 1.0 - dampening, out=work)
+            buf += work
+        if nesterov:                                 # d <- g + momentum*b
+            np.multiply(buf, momentum, out=work)
+            work += grad
+            direction = work
+        else:
+            direction = buf
+    np.multiply(direction, -lr, out=work)            # w <- w - lr*d
+    param += work

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 
+from .. import perf
 from ..autograd import Tensor, no_grad
 from ..data import DataLoader
 from ..mistake_warnings import new_run
@@ -256,8 +257,9 @@ class Trainer:
 
     def fit_context(self) -> contextlib.AbstractContextManager[Any]:
         """The context the whole fit runs in: the one place for process-wide switches a
-        fit turns on and restores afterwards (none yet)."""
-        return contextlib.nullcontext()
+        fit turns on and restores afterwards (`nnforge.perf`: malloc thresholds, and
+        flush-to-zero inside optimizer steps, back to its previous setting after fit)."""
+        return perf.enabled()
 
     # --- fit ----------------------------------------------------------------------------
     def fit(self, train: Data, val: Data | None = None, epochs: int = 1,

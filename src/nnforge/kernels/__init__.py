@@ -1,0 +1,34 @@
+"""Compiled kernels: the numba backend of the hot ops (`nnforge.set_backend("numba")`).
+
+Each kernel has the name and the contract of a reference function marked
+``@dispatch(name)`` elsewhere in nnforge, equals it on random inputs (tests/kernels), and
+returns NotImplemented for inputs it was not compiled for, so the reference runs instead.
+Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
+"""
+from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
+from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
+from .normalization import batch_norm_backward, batch_statistics, normalize
+from .optim import adam_step, rmsprop_step, sgd_step
+from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+
+OPS = {
+    "im2col": im2col,
+    "col2im": col2im,
+    "columns_to_images": columns_to_images,
+    "images_to_columns": images_to_columns,
+    "conv_weight_grad": weight_grad,
+    "max_pool2d": max_pool2d,
+    "max_pool2d_backward": max_pool2d_backward,
+    "avg_pool2d": avg_pool2d,
+    "avg_pool2d_backward": avg_pool2d_backward,
+    "batch_statistics": batch_statistics,
+    "batch_norm_normalize": normalize,
+    "batch_norm_backward": batch_norm_backward,
+    "relu": relu,
+    "relu_backward": relu_backward,
+    "leaky_relu": leaky_relu,
+    "leaky_relu_backward": leaky_relu_backward,
+    "adam_step": adam_step,
+    "sgd_step": sgd_step,
+    "rmsprop_step": rmsprop_step,
+}

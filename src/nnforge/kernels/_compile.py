@@ -1,0 +1,57 @@
+"""`kernel`: numba's njit with the on-disk cache, and a note when compiling is slow.
+
+numba compiles a kernel for each new combination of argument types (float32 and float64
+arrays, say) on its first call, and with ``cache=True`` stores the machine code beside the
+source (``__pycache__``) or, where that folder is not writable (a read-only site-packages),
+in the user's cache folder (``~/.cache/numba`` or ``$NUMBA_CACHE_DIR``). A later process
+loads it in milliseconds. A first compile takes a second or two per kernel; only when one
+takes longer than `SLOW_COMPILE` seconds does nnforge say so on stderr, once.
+"""
+import sys
+import time
+
+import numba
+
+SLOW_COMPILE = 5.0
+
+
+def kernel(function=None, *, reassociate=False):
+    """Compile `function` with numba (nopython, cached on disk, releasing the GIL).
+
+    NumPy's error model: a float division by zero gives inf or nan as in NumPy instead of
+    raising, which removes a branch from every division and lets LLVM vectorize the loops
+    (the fused Adam update took 2.4x as long with Python's error model).
+    `reassociate=True` lets LLVM reorder the additions of a sum so it can vectorize it
+    (the sums' rounding then differs from a left-to-right loop, as NumPy's pairwise sums
+    do too); used only by kernels whose sums are tested with a tolerance."""
+    if function is None:
+        return lambda f: kernel(f, reassociate=reassociate)
+    options = {"fastmath": {"reassoc"}} if reassociate else {}
+    compiled = numba.njit(cache=True, nogil=True, error_model="numpy", **options)(function)
+
+    def call(*args):
+        known = len(compiled.overloads)     # (not .signatures: that builds a list each time)
+        start = time.perf_counter()
+        result = compiled(*args)
+        if len(compiled.overloads) != known:             # compiled or loaded just now
+            seconds = time.perf_counter() - start
+            if seconds > SLOW_COMPILE:
+                print(f"nnforge: compiled the numba kernel {function.__name__} in "
+                      f"{seconds:.0f} s (kept on disk for later runs)", file=sys.stderr)
+        return result
+
+    call.__name__, call.__doc__, call.compiled = function.__name__, function.__doc__, compiled
+    return call
+
+
+def helper(function):
+    """Compile a function that kernels call (not called from Python)."""
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+
+
+def same_float_arrays(*arrays):
+    """True when every array is C-contiguous and all share one float dtype (float32 or
+    float64): the inputs the kernels are compiled for."""
+    dtype = arrays[0].dtype
+    return dtype.kind == "f" and dtype.itemsize in (4, 8) and all(
+        a.dtype == dtype and a.flags.c_contiguous for a in arrays)

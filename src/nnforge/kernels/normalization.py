@@ -1,0 +1,120 @@
+"""Batch normalization as compiled loops over each channel (the references are
+`batch_statistics`, `normalize` and `batch_norm_backward` in nnforge.autograd.normalization).
+
+What they save: the references make a NumPy pass for every operation (statistics: four
+passes and a full-size temporary; normalize: three passes; backward: seven); the kernels
+read a channel's values twice for the statistics (mean, then the squared deviations),
+once to write centered and out, and twice for the backward (the two sums, then dx). Sums
+are accumulated in float64, so float32 statistics are at least as exact as NumPy's
+pairwise sums.
+"""
+import numpy as np
+
+from ._compile import kernel, same_float_arrays
+
+
+@kernel(reassociate=True)
+def _statistics(x, mean, var):
+    N, C, L = x.shape
+    m = N * L
+    for c in range(C):
+        total = 0.0
+        for n in range(N):
+            for k in range(L):
+                total += x[n, c, k]
+        mu = total / m
+        squares = 0.0
+        for n in range(N):
+            for k in range(L):
+                d = x[n, c, k] - mu
+                squares += d * d
+        mean[c] = mu
+        var[c] = squares / m
+
+
+@kernel
+def _normalize(x, mean, scale, bias, has_bias, out, centered):
+    N, C, L = x.shape
+    for n in range(N):
+        for c in range(C):
+            mu, s = mean[c], scale[c]
+            b = bias[c] if has_bias else 0
+            for k in range(L):
+                d = x[n, c, k] - mu
+                centered[n, c, k] = d
+                out[n, c, k] = d * s + b
+
+
+@kernel(reassociate=True)
+def _backward(grad, centered, invstd, scale, batch_stats, input_grad, gx, sum_dy,
+              sum_dy_xhat):
+    N, C, L = grad.shape
+    m = N * L
+    for c in range(C):
+        total = 0.0
+        dot = 0.0
+        for n in range(N):
+            for k in range(L):
+                g = grad[n, c, k]
+                total += g
+                dot += g * centered[n, c, k]
+        sum_dy[c] = total
+        sum_dy_xhat[c] = dot * invstd[c]
+        if not input_grad:
+            continue
+        s = scale[c]
+        if batch_stats:
+            # dx = scale * (dy - sum dy / m - centered * invstd * sum(dy * x_hat) / m)
+            k_centered = -invstd[c] * sum_dy_xhat[c] / m
+            mean_dy = sum_dy[c] / m
+            for n in range(N):
+                for k in range(L):
+                    gx[n, c, k] = (centered[n, c, k] * k_centered + grad[n, c, k]
+                                   - mean_dy) * s
+        else:
+            for n in range(N):
+                for k in range(L):
+                    gx[n, c, k] = grad[n, c, k] * s
+
+
+def _channels(x):
+    """(N, C, rest) view of an (N, C, ...) array."""
+    return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+def batch_statistics(x):
+    """Same contract as nnforge.autograd.normalization.batch_statistics."""
+    if x.ndim < 2 or not same_float_arrays(x):
+        return NotImplemented
+    mean = np.empty(x.shape[1], dtype=x.dtype)
+    var = np.empty(x.shape[1], dtype=x.dtype)
+    _statistics(_channels(x), mean, var)
+    return mean, var
+
+
+def normalize(x, mean, scale, bias):
+    """Same contract as nnforge.autograd.normalization.normalize."""
+    has_bias = bias is not None
+    bias = np.ascontiguousarray(bias) if has_bias else np.zeros(1, dtype=x.dtype)
+    if x.ndim < 2 or not same_float_arrays(x, np.ascontiguousarray(mean),
+                                           np.ascontiguousarray(scale), bias):
+        return NotImplemented
+    out = np.empty_like(x)
+    centered = np.empty_like(x)
+    _normalize(_channels(x), np.ascontiguousarray(mean), np.ascontiguousarray(scale), bias,
+               has_bias, _channels(out), _channels(centered))
+    return out, centered
+
+
+def batch_norm_backward(grad, centered, invstd, scale, batch_stats, input_grad=True):
+    """Same contract as nnforge.autograd.normalization.batch_norm_backward."""
+    grad = np.ascontiguousarray(grad)
+    if grad.ndim < 2 or not same_float_arrays(grad, centered, invstd, scale):
+        return NotImplemented
+    C = grad.shape[1]
+    gx = np.empty_like(grad) if input_grad else np.empty((1, 1, 1), dtype=grad.dtype)
+    sum_dy = np.empty(C, dtype=grad.dtype)
+    sum_dy_xhat = np.empty(C, dtype=grad.dtype)
+    _backward(_channels(grad), _channels(centered), invstd, scale, bool(batch_stats),
+              bool(input_grad), _channels(gx), sum_dy, sum_dy_xhat)
+    return (gx if input_grad else None), sum_dy, sum_dy_xhat

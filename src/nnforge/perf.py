@@ -1,0 +1,56 @@
+"""Process-wide speed switches, off until asked for.
+
+`import nnforge` changes no state of the process. Two settings make training measurably
+faster but reach beyond nnforge, so they are explicit; `nnforge train` and `Trainer.fit`
+turn them on, and a script with its own loop can call `enable()`:
+
+* **allocator** (`nnforge.allocator`): fixes glibc malloc's mmap and trim thresholds so the
+  large arrays a training step frees are reused by the next step instead of being returned
+  to the kernel and faulted in again (about 7,000 page faults per fashion_cnn step without
+  it). Lasts for the life of the process, which keeps its resident memory near its peak;
+  ``NNFORGE_MALLOC_TUNING=0`` in the environment opts out.
+* **flush_denormals** (`nnforge.denormals`): during `Optimizer.step` only, the CPU flushes
+  denormal floats to zero; decayed moving averages otherwise turn denormal and slow Adam by
+  half. Values below 1.2e-38 (float32) count as zero inside an update.
+
+``with nnforge.perf.enabled():`` scopes the flush-to-zero switch to a block (the allocator
+setting cannot be undone).
+"""
+import contextlib
+
+from . import allocator, denormals
+
+__all__ = ["enable", "disable", "enabled", "status"]
+
+
+def enable(allocator_tuning=True, flush_denormals=True):
+    """Turn the switches on (each when its argument is true); returns `status()`."""
+    if allocator_tuning and not allocator.opted_out():
+        allocator.tune()
+    if flush_denormals:
+        denormals.set_flush_denormal(True)
+    return status()
+
+
+def disable():
+    """Turn flush-to-zero off again (malloc's thresholds stay as set); returns `status()`."""
+    denormals.set_flush_denormal(False)
+    return status()
+
+
+@contextlib.contextmanager
+def enabled(allocator_tuning=True, flush_denormals=True):
+    """`enable()` for the duration of a block; flush-to-zero returns to its previous
+    setting afterwards."""
+    previous = denormals.set_flush_denormal(denormals.flushing())
+    try:
+        enable(allocator_tuning, flush_denormals)
+        yield status()
+    finally:
+        denormals.set_flush_denormal(previous)
+
+
+def status():
+    """{"allocator": thresholds set, "flush_denormals": optimizer steps flush} for this
+    process."""
+    return {"allocator": allocator.tuned(), "flush_denormals": denormals.flushing()}
