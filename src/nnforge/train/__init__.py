@@ -7,6 +7,7 @@ from .early_stopping import EarlyStopping, generalization_loss, training_progres
 from .grad_norms import GradNormRecorder
 from .guards import NonFiniteGuard, TrainingDivergedError
 from .history import History
+from .max_norm import MaxNormConstraint
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
                       precision, r2, recall, top_k_accuracy)
 from .progress import IntervalProgressLog, ProgressBar, ProgressLog
@@ -20,4 +21,4 @@ __all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlySt
            "TrainingDivergedError", "accuracy", "confusion_matrix", "f1",
            "generalization_loss", "get_metric", "mae", "metric_names", "mse", "precision",
            "r2", "recall", "top_k_accuracy", "training_progress", "ThresholdStopping",
-           "TimeStopping"]
+           "TimeStopping", "MaxNormConstraint"]
