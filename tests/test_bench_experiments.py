@@ -140,3 +140,9 @@ def test_cyclical_main_runs_every_policy(clr, tmp_path, capsys):
     assert data["curves"]["fixed"]["lr"] == [0.05] * 3
     out = capsys.readouterr().out
     assert "| fixed |" in out and "| exp_range |" in out
+
+
+def test_default_recipe_still_uses_adam_and_cosine(ablation, capsys):
+    rows = ablation.main(["--epochs", "1", "--width", "8", "--seeds", "0", "--threads", "1"])
+    assert len(rows) == 3 and all(0 <= r["test_errors"] <= 40 for r in rows)
+    assert "Adam lr 0.001 + cosine" in capsys.readouterr().out
