@@ -75,7 +75,7 @@ def test_recipe_main_writes_rows_and_merges(ablation, tmp_path, capsys):
         assert [r["variant"] for r in rows] == [v[0] for v in ablation.VARIANTS]
         assert all(0 <= r["test_errors"] <= 40 and 0 <= r["train_errors"] <= 80 for r in rows)
         paths.append(str(path))
-    assert json.loads(Path(paths[0]).read_text())["args"]["lr"] == 0.1   # the recipe's lr
+    assert json.loads(Path(paths[0]).read_text())["args"]["lr"] == 0.02  # the recipe's lr
     capsys.readouterr()
     ablation.main(["--merge", *paths])
     out = capsys.readouterr().out.splitlines()
