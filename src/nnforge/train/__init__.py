@@ -9,6 +9,7 @@ from .divergence import NonFiniteGuard, TrainingDivergedError
 from .early_stopping import EarlyStopping, generalization_loss, training_progress
 from .grad_norms import GradNormRecorder
 from .history import History
+from .max_norm import MaxNormConstraint
 from .metrics import (accuracy, confusion_matrix, f1, get_metric, mae, metric_names, mse,
                       precision, r2, recall, top_k_accuracy)
 from .progress import IntervalProgressLog, ProgressBar, ProgressLog
@@ -17,8 +18,8 @@ from .trainer import StepOutput, Trainer
 
 __all__ = ["Callback", "CallbackList", "Checkpoint", "CheckpointError", "EarlyStopping",
            "GradNormRecorder", "History", "IntervalProgressLog", "LambdaCallback",
-           "NonFiniteGuard", "ProgressBar", "ProgressLog", "StepOutput", "ThresholdStopping",
-           "TimeStopping", "Trainer", "TrainingCursor", "TrainingDivergedError",
-           "TrainingInterrupted", "accuracy", "confusion_matrix", "f1", "generalization_loss",
-           "get_metric", "load_checkpoint", "mae", "metric_names", "mse", "precision", "r2",
-           "recall", "top_k_accuracy", "training_progress"]
+           "MaxNormConstraint", "NonFiniteGuard", "ProgressBar", "ProgressLog", "StepOutput",
+           "ThresholdStopping", "TimeStopping", "Trainer", "TrainingCursor",
+           "TrainingDivergedError", "TrainingInterrupted", "accuracy", "confusion_matrix", "f1",
+           "generalization_loss", "get_metric", "load_checkpoint", "mae", "metric_names", "mse",
+           "precision", "r2", "recall", "top_k_accuracy", "training_progress"]
