@@ -146,7 +146,7 @@ def fit_regression(model, X, y, steps=1500, lr=0.01):
 
 
 sine = make_sine(n_samples=200, noise=0.0, seed=0)
-grid_x = np.linspace(-np.pi, np.pi, 300, dtype=np.float32)[:, None]
+grid_x = nf.linspace(-np.pi, np.pi, 300).unsqueeze(1)     # a column: 300 samples, 1 feature
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(sine.X.ravel(), sine.y, "k.", ms=3, label="sin(x)")
 for width in (1, 2, 4, 16):
@@ -154,8 +154,8 @@ for width in (1, 2, 4, 16):
     net = nn.Sequential(nn.Linear(1, width), nn.Tanh(), nn.Linear(width, 1))
     mse = fit_regression(net, sine.X, sine.y)
     with nf.no_grad():
-        curve = net(nf.from_numpy(grid_x)).numpy().ravel()
-    ax.plot(grid_x.ravel(), curve, label=f"{width} units (MSE {mse:.1e})")
+        curve = net(grid_x)
+    ax.plot(grid_x.numpy().ravel(), curve.numpy().ravel(), label=f"{width} units (MSE {mse:.1e})")
     print(f"{width:3d} hidden units: MSE {mse:.2e}")
 ax.legend()
 ax.set_title("One hidden tanh layer approximating sin(x)")
@@ -202,10 +202,10 @@ for name, build in (("shallow, 1 x 69 units", lambda: shallow(69)),
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(target.X.ravel(), target.y, "k.", ms=2, label="sin(3x)")
-wide_x = np.linspace(-np.pi, np.pi, 400, dtype=np.float32)[:, None]
+wide_x = nf.linspace(-np.pi, np.pi, 400).unsqueeze(1)
 for name, (_, _, net) in results.items():
     with nf.no_grad():
-        ax.plot(wide_x.ravel(), net(nf.from_numpy(wide_x)).numpy().ravel(), label=name)
+        ax.plot(wide_x.numpy().ravel(), net(wide_x).numpy().ravel(), label=name)
 ax.legend()
 ax.set_title("Same parameter budget, different shapes")
 plt.show()

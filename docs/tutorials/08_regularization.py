@@ -34,8 +34,8 @@ nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generat
 # 0.2), spread over all five.
 
 # %%
-W1 = nf.tensor([0.0, 0.55, 0.45, 0.0, 0.0], dtype=np.float64)
-W2 = nf.tensor([0.15, 0.25, 0.25, 0.15, 0.2], dtype=np.float64)
+W1 = nf.tensor([0.0, 0.55, 0.45, 0.0, 0.0], dtype=nf.float64)
+W2 = nf.tensor([0.15, 0.25, 0.25, 0.15, 0.2], dtype=nf.float64)
 for name, w in (("W1", W1), ("W2", W2)):
     print(f"{name}: L1 = {l1_penalty([w]).item():.4f}, L2 = {l2_penalty([w]).item():.4f}")
 
