@@ -25,6 +25,7 @@ import nnforge as nf
 from nnforge.autograd import Function, gradcheck
 
 np.set_printoptions(precision=6, suppress=True)
+nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generator
 
 # %% [markdown]
 # ## A three-node graph
@@ -53,10 +54,10 @@ print(f"by hand:  f = {f},  df/dx = {df_dx},  df/dy = {df_dy},  df/dz = {df_dz}"
 # `.grad`.
 
 # %%
-xt, yt, zt = (nf.tensor(v, requires_grad=True, dtype=np.float64) for v in (x, y, z))
+xt, yt, zt = (nf.tensor(v, requires_grad=True, dtype=nf.float64) for v in (x, y, z))
 ft = (xt + yt) * zt
 ft.backward()
-print("autograd: f =", ft.item(), " grads:", [float(np.asarray(t.grad)) for t in (xt, yt, zt)])
+print("autograd: f =", ft.item(), " grads:", [t.grad.item() for t in (xt, yt, zt)])
 
 # %% [markdown]
 # ## A 3-2-1 sigmoid network, one step of gradient descent
@@ -122,20 +123,21 @@ print(f"output after the step: {new_out:.6f} (error {new_out - target:.6f}, was 
 # forward computation above with Tensors; nothing about the backward pass is written by us.
 
 # %%
-Wh = nf.tensor(W_hidden, requires_grad=True, dtype=np.float64)
-wo = nf.tensor(w_out, requires_grad=True, dtype=np.float64)
-x_t = nf.tensor(inputs, dtype=np.float64)
+Wh = nf.tensor(W_hidden, requires_grad=True)    # float64, like the NumPy array it copies
+wo = nf.tensor(w_out, requires_grad=True)
+x_t = nf.from_numpy(inputs)                      # shares the array's memory, no gradient
+one = nf.ones(1, dtype=nf.float64)               # the constant input of the bias weight
 
 hidden = (Wh @ x_t).sigmoid()
-a_t = nf.cat([nf.tensor([1.0], dtype=np.float64), hidden])
+a_t = nf.cat([one, hidden])
 out = (wo @ a_t).sigmoid()
 loss = 0.5 * (out - target) ** 2
 loss.backward()
 
-print("autograd output-weight gradients:", np.asarray(wo.grad))
+print("autograd output-weight gradients:", wo.grad)
 print("by-hand  output-weight gradients:", grad_out)
 print("largest difference in the hidden gradients:",
-      np.abs(np.asarray(Wh.grad) - grad_hidden).max())
+      (Wh.grad - nf.from_numpy(grad_hidden)).abs().max().item())
 
 # %% [markdown]
 # They agree to the last digit of float64. The optimizer step is then the same one-liner
@@ -151,10 +153,12 @@ print("SGD step, output weights:", wo.data)
 # %% [markdown]
 # ## Writing a Function of our own
 #
-# Every op in nnforge is a small `Function` with its forward and backward side by side.
-# `forward` receives plain NumPy arrays and may save what backward will need on the context
-# `ctx`; `backward` receives the gradient of the loss with respect to the op's output and
-# returns the gradient with respect to each input.
+# Every op in nnforge is a small `Function` with its forward and backward side by side,
+# and we can write our own exactly as in PyTorch. `forward` receives Tensors, computes with
+# ordinary Tensor operations (gradient recording is off inside it) and may save what
+# backward will need with `ctx.save_for_backward`; `backward` receives the gradient of the
+# loss with respect to the op's output, as a Tensor, and returns the gradient with respect
+# to each input.
 #
 # Here is the sigmoid written that way. Saving the *output* is enough, because
 # σ'(z) = σ(z)(1 − σ(z)).
@@ -163,22 +167,23 @@ print("SGD step, output weights:", wo.data)
 class MySigmoid(Function):
     @staticmethod
     def forward(ctx, z):
-        s = 1.0 / (1.0 + np.exp(-z))
+        s = 1.0 / (1.0 + (-z).exp())
         ctx.save_for_backward(s)
         return s
 
     @staticmethod
     def backward(ctx, grad):
-        (s,) = ctx.saved
+        (s,) = ctx.saved_tensors
         return grad * s * (1.0 - s)
 
 
-Wh2 = nf.tensor(W_hidden, requires_grad=True, dtype=np.float64)
-wo2 = nf.tensor(w_out, requires_grad=True, dtype=np.float64)
+Wh2 = nf.tensor(W_hidden, requires_grad=True)
+wo2 = nf.tensor(w_out, requires_grad=True)
 hidden2 = MySigmoid.apply(Wh2 @ x_t)
-out2 = MySigmoid.apply(wo2 @ nf.cat([nf.tensor([1.0], dtype=np.float64), hidden2]))
+out2 = MySigmoid.apply(wo2 @ nf.cat([one, hidden2]))
 (0.5 * (out2 - target) ** 2).backward()
-print("custom Function, output-weight gradients:", np.asarray(wo2.grad))
+print("custom Function, output-weight gradients:", wo2.grad)
+print("largest difference from the built-in sigmoid's:", (wo2.grad - wo.grad).abs().max().item())
 
 # %% [markdown]
 # A hand-written backward is easy to get subtly wrong, so always check it numerically.
@@ -186,8 +191,7 @@ print("custom Function, output-weight gradients:", np.asarray(wo2.grad))
 # differences) and compares with what `backward` returned.
 
 # %%
-z_test = nf.tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True,
-                   dtype=np.float64)
+z_test = nf.randn(4, 3, dtype=nf.float64, requires_grad=True)
 print("gradcheck passes:", gradcheck(MySigmoid.apply, z_test))
 
 
@@ -198,7 +202,7 @@ print("gradcheck passes:", gradcheck(MySigmoid.apply, z_test))
 class BrokenSigmoid(MySigmoid):
     @staticmethod
     def backward(ctx, grad):
-        (s,) = ctx.saved
+        (s,) = ctx.saved_tensors
         return grad * s
 
 

@@ -38,12 +38,14 @@ nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generat
 # %%
 deep_linear = nn.Sequential(nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1))
 l1, l2, l3 = deep_linear[0], deep_linear[1], deep_linear[2]
-W = l3.weight.data @ l2.weight.data @ l1.weight.data
-b = l3.weight.data @ (l2.weight.data @ l1.bias.data + l2.bias.data) + l3.bias.data
-
-x = np.random.default_rng(1).normal(size=(5, 2)).astype(np.float32)
-print("three layers:", deep_linear(nf.tensor(x)).data.ravel())
-print("one layer:   ", (x @ W.T + b).ravel())
+with nf.no_grad():                     # we only evaluate here, no gradients needed
+    W = l3.weight @ l2.weight @ l1.weight
+    b = l3.weight @ (l2.weight @ l1.bias + l2.bias) + l3.bias
+    x = nf.randn(5, 2)
+    print("three layers:", deep_linear(x).flatten())
+    print("one layer:   ", (x @ W.T + b).flatten())
+print(f"parameters: {deep_linear.num_parameters()} in the stack, {W.numel() + b.numel()} "
+      f"in the single layer it equals")
 
 # %% [markdown]
 # Same numbers: the extra layers added parameters but no expressive power. A linear model
@@ -89,7 +91,8 @@ exact[0].weight.data[...] = [[1, 1], [1, 1]]
 exact[0].bias.data[...] = [0, -1]
 exact[2].weight.data[...] = [[1, -2]]
 exact[2].bias.data[...] = [0]
-print("hand-made ReLU network on XOR:", exact(nf.tensor(X_xor.astype(np.float32))).data.ravel())
+with nf.no_grad():
+    print("hand-made ReLU network on XOR:", exact(nf.tensor(X_xor, dtype=nf.float32)).flatten())
 
 # %% [markdown]
 # Another way to see what the hidden layer does: it maps the 2-D inputs to new features in
@@ -110,13 +113,15 @@ print("z =", z_feature, " u =", u_feature, " u > 0.75:", (u_feature > 0.75).asty
 model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
 opt = optim.Adam(model.parameters(), lr=0.05)
 loss_fn = nn.BCEWithLogitsLoss()
-xt, yt = nf.tensor(X_xor.astype(np.float32)), nf.tensor(y_xor[:, None].astype(np.float32))
+xt = nf.tensor(X_xor, dtype=nf.float32)
+yt = nf.tensor(y_xor[:, None], dtype=nf.float32)
 for step in range(300):
     opt.zero_grad()
     loss = loss_fn(model(xt), yt)
     loss.backward()
     opt.step()
-print(f"loss {loss.item():.4f}; predictions:", (model(xt).data.ravel() > 0).astype(int))
+with nf.no_grad():
+    print(f"loss {loss.item():.4f}; predictions:", (model(xt).flatten() > 0).long())
 
 # %% [markdown]
 # ## 3. Universal approximation: one hidden layer can fit a sine
@@ -141,14 +146,16 @@ def fit_regression(model, X, y, steps=1500, lr=0.01):
 
 
 sine = make_sine(n_samples=200, noise=0.0, seed=0)
-grid_x = np.linspace(-np.pi, np.pi, 300, dtype=np.float32)[:, None]
+grid_x = nf.linspace(-np.pi, np.pi, 300).unsqueeze(1)     # a column: 300 samples, 1 feature
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(sine.X.ravel(), sine.y, "k.", ms=3, label="sin(x)")
 for width in (1, 2, 4, 16):
     nf.manual_seed(0)
     net = nn.Sequential(nn.Linear(1, width), nn.Tanh(), nn.Linear(width, 1))
     mse = fit_regression(net, sine.X, sine.y)
-    ax.plot(grid_x.ravel(), net(nf.tensor(grid_x)).data.ravel(), label=f"{width} units (MSE {mse:.1e})")
+    with nf.no_grad():
+        curve = net(grid_x)
+    ax.plot(grid_x.numpy().ravel(), curve.numpy().ravel(), label=f"{width} units (MSE {mse:.1e})")
     print(f"{width:3d} hidden units: MSE {mse:.2e}")
 ax.legend()
 ax.set_title("One hidden tanh layer approximating sin(x)")
@@ -172,10 +179,6 @@ plt.show()
 target = make_sine(n_samples=400, noise=0.0, frequency=3.0, seed=0)
 
 
-def count(model):
-    return sum(p.data.size for p in model.parameters())
-
-
 def shallow(width):
     return nn.Sequential(nn.Linear(1, width), nn.ReLU(), nn.Linear(width, 1))
 
@@ -193,15 +196,16 @@ for name, build in (("shallow, 1 x 69 units", lambda: shallow(69)),
         nf.manual_seed(seed)
         net = build()
         losses.append(fit_regression(net, target.X, target.y, steps=2000, lr=0.01))
-    results[name] = (count(net), losses, net)
-    print(f"{name:<22} {count(net):4d} parameters, MSE per seed:",
+    results[name] = (net.num_parameters(), losses, net)
+    print(f"{name:<22} {net.num_parameters():4d} parameters, MSE per seed:",
           ", ".join(f"{v:.4f}" for v in losses), f"| median {np.median(losses):.4f}")
 
 fig, ax = plt.subplots(figsize=(7, 4))
 ax.plot(target.X.ravel(), target.y, "k.", ms=2, label="sin(3x)")
-wide_x = np.linspace(-np.pi, np.pi, 400, dtype=np.float32)[:, None]
+wide_x = nf.linspace(-np.pi, np.pi, 400).unsqueeze(1)
 for name, (_, _, net) in results.items():
-    ax.plot(wide_x.ravel(), net(nf.tensor(wide_x)).data.ravel(), label=name)
+    with nf.no_grad():
+        ax.plot(wide_x.numpy().ravel(), net(wide_x).numpy().ravel(), label=name)
 ax.legend()
 ax.set_title("Same parameter budget, different shapes")
 plt.show()

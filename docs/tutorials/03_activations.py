@@ -33,14 +33,13 @@ nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generat
 # %%
 activations = {"sigmoid": nn.Sigmoid(), "tanh": nn.Tanh(), "ReLU": nn.ReLU(),
                "leaky ReLU (0.1)": nn.LeakyReLU(0.1), "ELU": nn.ELU(), "SiLU / swish": nn.SiLU()}
-z = np.linspace(-5, 5, 401)
 fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 4))
 for name, act in activations.items():
-    zt = nf.tensor(z, requires_grad=True, dtype=np.float64)
-    out = act(zt)
+    z = nf.linspace(-5, 5, 401, dtype=nf.float64, requires_grad=True)
+    out = act(z)
     out.sum().backward()
-    ax_f.plot(z, out.data, label=name)
-    ax_d.plot(z, np.asarray(zt.grad), label=name)
+    ax_f.plot(z.detach().numpy(), out.detach().numpy(), label=name)
+    ax_d.plot(z.detach().numpy(), z.grad.numpy(), label=name)
 ax_f.set_title("activation")
 ax_d.set_title("derivative (from autograd)")
 ax_f.set_ylim(-1.5, 3)
@@ -56,9 +55,9 @@ plt.show()
 # slope on the negative side so that a unit can never get stuck at zero for good.
 
 # %%
-zt = nf.tensor(np.array([0.0]), requires_grad=True, dtype=np.float64)
-nn.Sigmoid()(zt).sum().backward()
-print("sigmoid'(0) =", float(np.asarray(zt.grad)[0]))
+z0 = nf.zeros(1, dtype=nf.float64, requires_grad=True)
+nn.Sigmoid()(z0).sum().backward()
+print("sigmoid'(0) =", z0.grad.item())
 
 # %% [markdown]
 # ## The 0.25^r factor, measured
@@ -70,13 +69,13 @@ print("sigmoid'(0) =", float(np.asarray(zt.grad)[0]))
 
 # %%
 def chain_gradient(r):
-    x = nf.tensor(np.array([0.0]), requires_grad=True, dtype=np.float64)
+    x = nf.zeros(1, dtype=nf.float64, requires_grad=True)
     h, bias = x, 0.0
     for _ in range(r):
         h = (h * 1.0 + bias).sigmoid()
         bias = -0.5                     # the next unit receives 0.5; this brings it back to 0
     h.sum().backward()
-    return float(np.asarray(x.grad)[0])
+    return x.grad.item()
 
 
 print(" r   measured d(out)/d(x)   0.25^r")
@@ -108,8 +107,7 @@ def layer_gradients(activation, depth=8, width=32):
         size = width
     model = nn.Sequential(*layers, nn.Linear(size, 10))
     nn.CrossEntropyLoss()(model(nf.tensor(X)), y).backward()
-    return [np.sqrt(np.mean(np.asarray(m.weight.grad) ** 2))
-            for m in model if isinstance(m, nn.Linear)]
+    return [(m.weight.grad ** 2).mean().sqrt().item() for m in model if isinstance(m, nn.Linear)]
 
 
 fig, ax = plt.subplots(figsize=(7, 4))
@@ -142,8 +140,9 @@ plt.show()
 # %%
 nf.manual_seed(0)
 layer = nn.Linear(64, 32)
-layer.bias.data[...] = -3.0                        # pushes every pre-activation negative
-active = (nn.ReLU()(layer(nf.tensor(X))).data > 0).mean(axis=0)
+with nf.no_grad():
+    layer.bias.fill_(-3.0)                         # pushes every pre-activation negative
+    active = (nn.ReLU()(layer(nf.tensor(X))) > 0).float().mean(dim=0)
 print(f"units that never fire on this batch: {(active == 0).sum()} of 32")
 
 # %% [markdown]

@@ -41,10 +41,10 @@ rng = np.random.default_rng(0)
 model = nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 1))
 for p in model.parameters():
     init.constant_(p, 0.5)
-x = nf.tensor(rng.normal(size=(8, 4)).astype(np.float32))
-target = nf.tensor(rng.normal(size=(8, 1)).astype(np.float32))
+x = nf.tensor(rng.normal(size=(8, 4)), dtype=nf.float32)
+target = nf.tensor(rng.normal(size=(8, 1)), dtype=nf.float32)
 nn.MSELoss()(model(x), target).backward()
-print("gradient of the hidden weights, one row per unit:\n", np.asarray(model[0].weight.grad))
+print("gradient of the hidden weights, one row per unit:\n", model[0].weight.grad)
 
 # %% [markdown]
 # All rows are equal, and they stay equal after every update. Random initialization breaks
@@ -101,9 +101,9 @@ plt.show()
 # watch the three formulas in a deep tanh network with narrower, unequal layers.
 
 # %%
-w = nf.tensor(np.empty((300, 700), dtype=np.float32))
+w = nf.empty(300, 700)
 init.xavier_normal_(w, generator=np.random.default_rng(0))
-print(f"xavier_normal_ on a 700 -> 300 layer: variance {w.data.var():.6f}, "
+print(f"xavier_normal_ on a 700 -> 300 layer: variance {w.var().item():.6f}, "
       f"2 / (700 + 300) = {2 / 1000:.6f}")
 
 

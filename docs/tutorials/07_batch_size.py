@@ -54,7 +54,7 @@ loss_fn = nn.CrossEntropyLoss()
 def weight_gradient(rows):
     model.zero_grad()
     loss_fn(model(nf.tensor(X_train[rows])), y_train[rows]).backward()
-    return np.asarray(model[0].weight.grad).copy()
+    return model[0].weight.grad.numpy().copy()      # the next call overwrites .grad
 
 
 full = weight_gradient(np.arange(N))
@@ -104,7 +104,7 @@ def train_until_fit(batch_size, lr, seed, threshold=0.01, max_epochs=600):
         if train_loss < threshold:
             break
     with nf.no_grad():
-        accuracy = float((model(nf.tensor(X_test)).data.argmax(1) == y_test).mean())
+        accuracy = float((model(nf.tensor(X_test)).argmax(1).numpy() == y_test).mean())
     return dict(epochs=epoch, updates=updates, train_loss=train_loss, test_accuracy=accuracy)
 
 

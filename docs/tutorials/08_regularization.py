@@ -34,8 +34,8 @@ nf.manual_seed(0);  # the semicolon keeps the notebook from printing the generat
 # 0.2), spread over all five.
 
 # %%
-W1 = nf.tensor([0.0, 0.55, 0.45, 0.0, 0.0], dtype=np.float64)
-W2 = nf.tensor([0.15, 0.25, 0.25, 0.15, 0.2], dtype=np.float64)
+W1 = nf.tensor([0.0, 0.55, 0.45, 0.0, 0.0], dtype=nf.float64)
+W2 = nf.tensor([0.15, 0.25, 0.25, 0.15, 0.2], dtype=nf.float64)
 for name, w in (("W1", W1), ("W2", W2)):
     print(f"{name}: L1 = {l1_penalty([w]).item():.4f}, L2 = {l2_penalty([w]).item():.4f}")
 
@@ -71,6 +71,10 @@ def make_model(p_in=0.0, p_hidden=0.0):
                          nn.Linear(256, 10))
 
 
+print(f"parameters: {make_model().num_parameters():,}, about "
+      f"{make_model().num_parameters() // len(train_idx)} per training example")
+
+
 class MaxNorm(Callback):
     """After every update, rescale each unit's incoming weight vector to norm <= c."""
 
@@ -80,8 +84,9 @@ class MaxNorm(Callback):
     def on_batch_end(self, batch, logs=None):
         for m in self.trainer.model.modules():
             if isinstance(m, nn.Linear):
-                norms = np.linalg.norm(m.weight.data, axis=1, keepdims=True)
-                m.weight.data *= np.minimum(1.0, self.c / np.maximum(norms, 1e-12))
+                with nf.no_grad():        # a constraint on the weights, not part of the graph
+                    norms = (m.weight ** 2).sum(dim=1, keepdim=True).sqrt()
+                    m.weight.mul_((self.c / norms.clamp(min=1e-12)).clamp(max=1.0))
 
 
 def fit(model, weight_decay=0.0, l1=0.0, callbacks=(), epochs=60):
@@ -137,10 +142,10 @@ plt.show()
 
 # %%
 drop = nn.Dropout(0.5)
-x = nf.tensor(np.ones((2, 8), dtype=np.float32))
-print("training mode:\n", drop(x).data)
+x = nf.ones(2, 8)
+print("training mode:\n", drop(x))
 drop.eval()
-print("eval mode:\n", drop(x).data)
+print("eval mode:\n", drop(x))
 
 # %% [markdown]
 # Leaving dropout *on* at test time and averaging many stochastic passes gives a prediction
@@ -149,7 +154,7 @@ print("eval mode:\n", drop(x).data)
 # %%
 model = make_model(p_hidden=0.5)
 fit(model, epochs=10)
-mc = nn.mc_dropout_predict(model, nf.tensor(val[0][:5].astype(np.float32)), mc_samples=30)
+mc = nn.mc_dropout_predict(model, nf.tensor(val[0][:5], dtype=nf.float32), mc_samples=30)
 print("predicted classes:", mc.mean.argmax(1), " true:", val[1][:5])
 print("probability of the predicted class ± spread:",
       [f"{m:.2f}±{s:.2f}" for m, s in zip(mc.mean.max(1), mc.std[np.arange(5), mc.mean.argmax(1)])])

@@ -25,7 +25,8 @@ import numpy as np
 import nnforge as nf
 from nnforge import nn, optim
 from nnforge.data import StandardScaler, load_digits, train_val_test_split
-from nnforge.train import EarlyStopping, Trainer, generalization_loss, training_progress
+from nnforge.train import (EarlyStopping, ThresholdStopping, TimeStopping, Trainer,
+                           generalization_loss, training_progress)
 
 # %% [markdown]
 # ## A run that overfits
@@ -167,9 +168,38 @@ print(f"trained {len(history)} epochs; stopped at {stopper.stopped_epoch}, "
 print("test accuracy with the restored weights:", trainer.evaluate(test)["accuracy"])
 
 # %% [markdown]
-# Two more stopping conditions are common in practice: a **time budget** (stop after a
-# given number of seconds) and a **training-error threshold** (stop once the training error
-# is low enough), the classic loop condition of batch gradient descent.
+# Two more stopping conditions are common in practice: a **training-error threshold** (stop
+# once the training error is low enough), the classic loop condition of batch gradient
+# descent, and a **time budget** (stop after a given number of seconds). `ThresholdStopping`
+# watches any logged quantity; here the training accuracy, which on these noisy labels
+# cannot go much past 80 % without memorizing wrong ones.
+
+# %%
+model = make_model()
+enough = ThresholdStopping(monitor="accuracy", threshold=0.8)
+trainer = Trainer(model, optim.Adam(model.parameters(), lr=3e-3), nn.CrossEntropyLoss(),
+                  callbacks=[enough], generator=0)
+history = trainer.fit(train, val, epochs=60, batch_size=32, verbose=0)
+print(f"training accuracy {enough.value:.3f} reached at epoch {enough.stopped_epoch}; "
+      f"validation accuracy there {history['val_accuracy'][-1]:.3f}")
+
+# %% [markdown]
+# `TimeStopping` ends the run once its budget is spent; with `predict_next=True` it also
+# stops when the next epoch, as long as the longest so far, would overrun the budget.
+# Here a quarter of a second for a run of 60 epochs. (The epoch it stops at depends on the
+# machine's speed, so this cell's numbers vary from build to build.) Callbacks combine:
+# `callbacks=[EarlyStopping(...), TimeStopping(...)]` stops at whichever fires first.
+
+# %%
+model = make_model()
+budget = TimeStopping(seconds=0.25, predict_next=True)
+trainer = Trainer(model, optim.Adam(model.parameters(), lr=3e-3), nn.CrossEntropyLoss(),
+                  callbacks=[budget], generator=0)
+history = trainer.fit(train, val, epochs=60, batch_size=32, verbose=0)
+print(f"trained {len(history)} of 60 epochs in {budget.elapsed:.2f} s "
+      f"(stopped by the budget: {budget.stopped_epoch is not None})")
+
+# %% [markdown]
 #
 # ## What to take away
 #

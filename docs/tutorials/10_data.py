@@ -22,9 +22,9 @@ import numpy as np
 
 import nnforge as nf
 from nnforge import nn, optim
-from nnforge.data import (Compose, DataLeakageWarning, KFold, MinMaxScaler, RandomRotation,
-                          RandomShift, StandardScaler, StratifiedKFold, load_digits, load_iris,
-                          time_series_split, train_val_test_split)
+from nnforge.data import (Compose, MinMaxScaler, PCAWhitening, RandomRotation, RandomShift,
+                          StandardScaler, StratifiedKFold, ZCAWhitening, expand_dataset,
+                          load_digits, load_iris, time_series_split, train_val_test_split)
 from nnforge.train import Trainer
 
 # %% [markdown]
@@ -113,35 +113,50 @@ print(f"{len(caught)} warning(s); the second mistake is invisible to the guard")
 #   whitening transforms it stays closest to the original data, so whitened images still
 #   look like images (with edges enhanced).
 #
-# We write both out in NumPy, fitted on the training rows only, like any scaler. The small
-# ε keeps directions of almost no variance (pixels that are nearly always blank) from being
-# blown up into noise; the price is that those directions are not fully whitened.
+# `PCAWhitening` and `ZCAWhitening` are scalers like the others: `fit` on the training
+# rows, `transform` everywhere. The small ε (`eps`) keeps directions of almost no variance
+# (pixels that are nearly always blank) from being blown up into noise; the price is that
+# those directions are not fully whitened.
 
 # %%
 digits = load_digits()
 d_train, d_val, d_test = train_val_test_split(digits.y, seed=0, stratify=True)
 X = digits.X / 16.0
-mu = X[d_train].mean(0)
-C = np.cov(X[d_train] - mu, rowvar=False)
-lam, U = np.linalg.eigh(C)
-eps = 1e-2
-pca = lambda A: (A - mu) @ U / np.sqrt(lam + eps)
-zca = lambda A: pca(A) @ U.T
+pca = PCAWhitening(eps=1e-2).fit(X, rows=d_train)
+zca = ZCAWhitening(eps=1e-2).fit(X, rows=d_train)
+standard = StandardScaler().fit(X, rows=d_train)
 
 varying = X[d_train].std(0) > 0                           # a few border pixels are always 0
-for name, fn in (("standardized", lambda A: StandardScaler().fit(X[d_train]).transform(A)),
-                 ("PCA-whitened", pca), ("ZCA-whitened", zca)):
-    Z = fn(X[d_train])
-    R = np.corrcoef(Z[:, varying] if name != "PCA-whitened" else Z[:, lam > 1e-8], rowvar=False)
+kept = pca.explained_variance_ > 1e-8                     # PCA directions with any variance
+for name, scaler, columns in (("standardized", standard, varying), ("PCA-whitened", pca, kept),
+                              ("ZCA-whitened", zca, varying)):
+    Z = scaler.transform(X[d_train])
+    R = np.corrcoef(Z[:, columns], rowvar=False)
     off = np.abs(R - np.eye(len(R))).mean()
     print(f"{name:13s} mean |correlation| between different features: {off:.3f}")
+
+# %% [markdown]
+# The formulas above, written out in NumPy, give the same numbers; and a whitening fitted on
+# validation rows trips the same leakage guard as any other scaler.
+
+# %%
+mu = X[d_train].mean(0)
+lam, U = np.linalg.eigh(np.cov(X[d_train], rowvar=False, bias=True))
+zca_by_hand = (X[d_val] - mu) @ U @ np.diag(1 / np.sqrt(lam + 1e-2)) @ U.T
+print(f"largest difference from the NumPy formula: "
+      f"{np.abs(zca.transform(X[d_val]) - zca_by_hand).max():.1e} (the digits are float32)")
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    ZCAWhitening(eps=1e-2).fit(X, rows=d_val)
+print(f"{caught[0].category.__name__}: {caught[0].message}" if caught else "no warning")
 
 fig, axes = plt.subplots(2, 6, figsize=(9, 3.2))
 for i, ax in enumerate(axes[0]):
     ax.imshow(X[d_val][i].reshape(8, 8), cmap="gray")
     ax.set_axis_off()
 for i, ax in enumerate(axes[1]):
-    ax.imshow(zca(X[d_val][i:i + 1]).reshape(8, 8), cmap="gray")
+    ax.imshow(zca.transform(X[d_val][i:i + 1]).reshape(8, 8), cmap="gray")
     ax.set_axis_off()
 axes[0][0].set_title("original", fontsize=8, loc="left")
 axes[1][0].set_title("ZCA-whitened", fontsize=8, loc="left")
@@ -174,17 +189,19 @@ plt.show()
 # %% [markdown]
 # Augmentation can run *online* (a fresh random transformation every time a batch is drawn,
 # as above) or *offline*: expand the training set once to k times its size, keeping the
-# originals. Here is the offline version, ×5 with random rotations of up to 12°, and its
-# effect on a small network trained on a deliberately small training set of 150 digits.
+# originals. `expand_dataset` does that: the originals first, then `factor - 1` randomly
+# transformed copies, the labels repeated block by block. Here is the offline version, ×5
+# with random rotations of up to 12°, and its effect on a small network trained on a
+# deliberately small training set of 150 digits.
 
 # %%
 small = d_train[:150]
 X_small, y_small = images[small], digits.y[small]
-rotate = RandomRotation(12)
-copies = [X_small] + [rotate(X_small, generator=k) for k in range(1, 5)]
-X_expanded = np.concatenate(copies)
-y_expanded = np.tile(y_small, 5)
-print("training set:", X_small.shape, "->", X_expanded.shape)
+X_expanded, y_expanded = expand_dataset(X_small, y_small, RandomRotation(12), factor=5,
+                                        generator=1)
+print("training set:", X_small.shape, "->", X_expanded.shape,
+      "| originals kept:", np.array_equal(X_expanded[:150], X_small),
+      "| labels:", np.array_equal(y_expanded, np.tile(y_small, 5)))
 
 val_data = (images[d_val].reshape(len(d_val), -1), digits.y[d_val])
 

@@ -153,7 +153,7 @@ loss_fn = nn.CrossEntropyLoss()
 xb, yb = nf.tensor(X[:32]), y[:32]
 for step in range(3):
     loss_fn(model(xb), yb).backward()                     # no zero_grad() here
-    print(f"after backward {step + 1}: gradient norm {np.linalg.norm(np.asarray(model[0].weight.grad)):.4f}")
+    print(f"after backward {step + 1}: gradient norm {np.linalg.norm(model[0].weight.grad.numpy()):.4f}")
 
 # %% [markdown]
 # **Evaluating in training mode.** Dropout and batch normalization behave differently in

@@ -50,3 +50,17 @@ def test_tutorials_are_percent_scripts_with_prose():
         code_cells = text.count("\n# %%\n")
         assert text.count("# %% [markdown]") >= 4 and code_cells >= 3, path.name
         assert len(prose) > 40, f"{path.name}: a tutorial teaches in prose, not only code"
+
+
+def test_every_page_is_in_the_nav_or_excluded():
+    """A page that is neither in the nav nor excluded is built but unreachable from the
+    menu; mkdocs reports that only as INFO, so --strict does not catch it."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    excluded = re.search(r"exclude_docs: \|\n((?:  .*\n)+)", config)
+    excluded = excluded.group(1).split() if excluded else []
+    nav = config[config.index("\nnav:"):]
+    for page in sorted(DOCS.rglob("*.md")):
+        name = page.relative_to(DOCS).as_posix()
+        if any(name == e or name.startswith(e) for e in excluded):
+            continue
+        assert f" {name}" in nav or f"- {name}" in nav, f"{name} is neither in the nav nor excluded"
