@@ -101,7 +101,7 @@ def accuracy(model, X, y, batch_size=2000):
 
     model.eval()
     with no_grad():
-        labels = np.concatenate([model(tensor(X[i:i + batch_size])).data.argmax(axis=1)
+        labels = np.concatenate([model(tensor(X[i:i + batch_size])).numpy().argmax(axis=1)
                                  for i in range(0, len(X), batch_size)])
     model.train()
     return float((labels == y).mean())

@@ -93,7 +93,7 @@ def predict_labels(model, X, batch_size=1000):
     from nnforge.autograd import no_grad, tensor
 
     with no_grad():
-        return np.concatenate([model(tensor(X[i:i + batch_size])).data.argmax(axis=1)
+        return np.concatenate([model(tensor(X[i:i + batch_size])).numpy().argmax(axis=1)
                                for i in range(0, len(X), batch_size)])
 
 

@@ -34,7 +34,7 @@ def unit_norms(weight, dim=0):
     """The Euclidean norm of each unit's weight vector: one value per index along `dim`,
     taken over all the other axes (row norms of a Linear weight, filter norms of a Conv
     weight)."""
-    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    array = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
     if array.ndim == 0:
         return np.abs(array).reshape(1)
     axis = dim % array.ndim
@@ -46,7 +46,7 @@ def constrained_weights(module):
     """The parameters a max-norm constraint applies to in `module`: every weight with two
     or more axes (Linear, Conv, RNN matrices), not the biases nor normalization scales."""
     return [p for name, p in module.named_parameters()
-            if p.data.ndim >= 2 and name.rsplit(".", 1)[-1].startswith("weight")]
+            if p._data.ndim >= 2 and name.rsplit(".", 1)[-1].startswith("weight")]
 
 
 def _parameters(parameters, caller):
@@ -88,7 +88,7 @@ def max_norm_(parameters, max_value=3.0, dim=0):
     max_value, dim = _check(max_value, dim, "max_norm_")
     largest = 0.0
     for p in _parameters(parameters, "max_norm_"):
-        array = p.data
+        array = p._data
         if array.ndim == 0 or array.size == 0:
             continue
         if not -array.ndim <= dim < array.ndim:
