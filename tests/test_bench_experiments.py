@@ -50,7 +50,7 @@ def test_build_mlp_places_dropout_as_asked(ablation):
     assert [m.p for m in model if isinstance(m, nn.Dropout)] == [0.2, 0.5, 0.5]
     plain = ablation.build_mlp(12, 8, 10, hidden=0.0, inputs=0.0, seed=0)
     assert not any(isinstance(m, nn.Dropout) for m in plain)
-    np.testing.assert_array_equal(plain[0].weight.data, model[1].weight.data)   # same seed
+    np.testing.assert_array_equal(plain[0].weight.numpy(), model[1].weight.numpy())   # same seed
 
 
 def test_recipe_keeps_units_in_the_max_norm_ball(ablation):

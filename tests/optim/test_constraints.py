@@ -30,8 +30,8 @@ def test_max_norm_equals_torch_renorm(shape, dim, max_value, dtype, tol):
     p = Parameter(w.copy())
     max_norm_(p, max_value, dim=dim)
     expected = torch.renorm(torch.from_numpy(w), 2, dim, max_value).numpy()
-    np.testing.assert_allclose(p.data, expected, rtol=tol, atol=tol)
-    assert p.data.dtype == dtype
+    np.testing.assert_allclose(p.numpy(), expected, rtol=tol, atol=tol)
+    assert p.numpy().dtype == dtype
 
 
 @pytest.mark.parametrize("max_value", [0.5, 2.0, 6.0])
@@ -45,10 +45,10 @@ def test_linear_weight_rows_match_keras_formula(max_value):
     n = np.sqrt((w ** 2).sum(axis=1))
     inside = n <= max_value
     assert inside.any() and (~inside).any()                 # both cases are exercised
-    np.testing.assert_allclose(p.data[~inside], keras[~inside], rtol=1e-12)
+    np.testing.assert_allclose(p.numpy()[~inside], keras[~inside], rtol=1e-12)
     # inside the ball Keras still multiplies by n / (n + 1e-7); we leave the unit untouched
-    np.testing.assert_array_equal(p.data[inside], w[inside])
-    np.testing.assert_allclose(p.data[inside],
+    np.testing.assert_array_equal(p.numpy()[inside], w[inside])
+    np.testing.assert_allclose(p.numpy()[inside],
                                keras[inside] * ((n + 1e-7) / n)[inside, None], rtol=1e-12)
     assert np.all(unit_norms(p) <= max_value * (1 + 1e-12))
 
@@ -59,24 +59,24 @@ def test_conv_filters_match_keras_formula():
     MaxNorm(4.0)(p)
     keras_kernel = w.transpose(2, 3, 1, 0)                    # Keras: (kh, kw, in, out)
     expected = _keras_max_norm(keras_kernel, 4.0, axis=(0, 1, 2)).transpose(3, 2, 0, 1)
-    np.testing.assert_allclose(p.data, expected, rtol=1e-6)   # all filters are outside
+    np.testing.assert_allclose(p.numpy(), expected, rtol=1e-6)   # all filters are outside
 
 
 def test_module_constrains_weight_matrices_only_and_in_place():
     model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.BatchNorm1d(6), nn.Linear(6, 3))
     for p in model.parameters():
-        p.data[...] = _weights(p.data.shape, p.data.dtype, seed=p.data.size, scale=5.0)
-    before = {name: p.data.copy() for name, p in model.named_parameters()}
-    arrays = {name: p.data for name, p in model.named_parameters()}
+        p.numpy()[...] = _weights(p.numpy().shape, p.numpy().dtype, seed=p.numpy().size, scale=5.0)
+    before = {name: p.numpy().copy() for name, p in model.named_parameters()}
+    arrays = {name: p.numpy() for name, p in model.named_parameters()}
     largest = max_norm_(model, 1.5)
-    assert [p.data.shape for p in constrained_weights(model)] == [(6, 4), (3, 6)]
+    assert [p.numpy().shape for p in constrained_weights(model)] == [(6, 4), (3, 6)]
     for name, p in model.named_parameters():
-        assert p.data is arrays[name]                          # optimizers keep their arrays
+        assert p.numpy() is arrays[name]                          # optimizers keep their arrays
         if name in ("0.weight", "3.weight"):
             expected = torch.renorm(torch.from_numpy(before[name]), 2, 0, 1.5).numpy()
-            np.testing.assert_allclose(p.data, expected, rtol=1e-6)
+            np.testing.assert_allclose(p.numpy(), expected, rtol=1e-6)
         else:
-            np.testing.assert_array_equal(p.data, before[name])
+            np.testing.assert_array_equal(p.numpy(), before[name])
     assert largest == pytest.approx(max(unit_norms(before[k]).max()
                                         for k in ("0.weight", "3.weight")), rel=1e-6)
 
@@ -84,10 +84,10 @@ def test_module_constrains_weight_matrices_only_and_in_place():
 def test_max_norm_is_idempotent_and_returns_largest_norm_before():
     p = Parameter(np.array([[3.0, 4.0], [0.3, 0.4]]))
     assert max_norm_([p], 2.0) == pytest.approx(5.0)
-    np.testing.assert_allclose(p.data, [[1.2, 1.6], [0.3, 0.4]], rtol=1e-6)
-    once = p.data.copy()
+    np.testing.assert_allclose(p.numpy(), [[1.2, 1.6], [0.3, 0.4]], rtol=1e-6)
+    once = p.numpy().copy()
     assert max_norm_([p], 2.0) == pytest.approx(2.0, rel=1e-6)
-    np.testing.assert_array_equal(p.data, once)
+    np.testing.assert_array_equal(p.numpy(), once)
 
 
 @pytest.mark.parametrize("kwargs, error", [({"max_value": 0}, ValueError),
