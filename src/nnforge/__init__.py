@@ -48,17 +48,10 @@ def __getattr__(name):
     raise AttributeError(f"module 'nnforge' has no attribute {name!r}")
 
 
-def is_tensor(obj):
-    """True for nnforge Tensors (and Parameters)."""
-    return isinstance(obj, Tensor)
-
 
 def is_floating_point(t):
     return t.is_floating_point()
 
-
-def numel(t):
-    return t.numel()
 
 
 def result_type(a, b):
