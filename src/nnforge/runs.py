@@ -336,8 +336,15 @@ class RunSession:
     def finished(self, run, summary, quiet=True):
         """Labels, confusion matrix, gradient norms, index row, plots and report.html."""
         self._write_history(run)
+        target = run.config.data.target
+        if isinstance(target, int) and not isinstance(target, bool):
+            from .build import _target_column      # an index: the column's name
+            target = _target_column(run.config.data.path, target)
         labels = {"task": run.train.task, "class_names": run.train.class_names,
-                  "scaler": None if run.scaler is None else type(run.scaler).__name__}
+                  "scaler": None if run.scaler is None else type(run.scaler).__name__,
+                  "feature_names": run.train.feature_names,
+                  "target": None if target is None else str(target),
+                  "input_shape": [int(d) for d in run.train.X.shape[1:]]}
         _write_json(os.path.join(self.out_dir, "labels.json"), labels)
         if run.test is not None and run.train.task == "classification":
             output = run.trainer.predict(run.test.X, batch_size=run.config.train.eval_batch_size)
