@@ -34,6 +34,7 @@ from .config.factory import build_model, build_training
 from .runs import RunSession
 from .serialization import atomic_write_bytes
 from .train import TrainingDivergedError
+from .train.divergence import ExplosionGuard
 from .train.checkpoint import TrainingInterrupted, handle_signals
 from .train.history import History
 from .mistake_warnings import silence
@@ -193,6 +194,15 @@ def build_data(cfg: Any, seed: int) -> tuple:
 
 
 # --- the run ------------------------------------------------------------------------------
+def _chance(train: D.ArrayData) -> Optional[float]:
+    """The accuracy of always predicting the most frequent training class (None for a
+    regression)."""
+    if train.task != "classification" or train.y is None or np.ndim(train.y) != 1:
+        return None
+    counts = np.bincount(np.asarray(train.y, dtype=np.int64).clip(min=0))
+    return float(counts.max() / counts.sum()) if counts.sum() else None
+
+
 def build_run(config: Config) -> Run:
     """Seed, then build the data splits and, through `config.factory`, the model, loss,
     optimizer (l1/l2 through `optim.regularized_param_groups`), LR scheduler, momentum and
@@ -219,6 +229,8 @@ def build_run(config: Config) -> Run:
         parts = build_training(config, model, len(train), val is not None, generator)
     except ConfigError as exc:
         raise exc.in_file(config.source) from None
+    if config.train.nan_guard:
+        parts.trainer.callbacks.append(ExplosionGuard(chance=_chance(train)))
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
