@@ -310,6 +310,13 @@ def check_new_run_folder(path: str, overwrite: bool = False) -> None:
     if os.path.lexists(path) and not os.path.isdir(path):
         raise FileExistsError(f"--out {path}: is a file, not a run folder; give the path of "
                               "a new folder")
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent and parent != os.path.dirname(parent):
+        if os.path.isfile(os.path.join(parent, "config.json")) and \
+                os.path.isdir(os.path.join(parent, "checkpoints")):
+            raise FileExistsError(f"--out {path}: is inside the run folder {parent}; give a "
+                                  "folder outside it")
+        parent = os.path.dirname(parent)
     if not os.path.isdir(path) or not os.listdir(path):
         return
     if not os.path.isfile(os.path.join(path, "config.json")):

@@ -182,6 +182,23 @@ class RunIndex:
         return _row(found)
 
 
+def check_no_links(folder):
+    """Refuse a run folder holding symbolic links where nnforge writes (the folder's own
+    files, checkpoints/, plots/): writing through a link would change a file elsewhere."""
+    for sub in ("", "checkpoints", "plots"):
+        where = os.path.join(folder, sub) if sub else folder
+        if sub and os.path.islink(where):
+            raise CheckpointError(f"{where}: is a symbolic link; a run folder must hold its "
+                                  "own files (refusing to write through it)")
+        if not os.path.isdir(where):
+            continue
+        for name in sorted(os.listdir(where)):
+            if os.path.islink(os.path.join(where, name)):
+                raise CheckpointError(f"{os.path.join(where, name)}: is a symbolic link; a "
+                                      "run folder must hold its own files (refusing to write "
+                                      "through it)")
+
+
 def _index_error(path, exc):
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -275,6 +292,7 @@ class RunSession:
         from .config import ConfigError     # nnforge.config loads pydantic
 
         saved_config = os.path.join(self.out_dir, "config.json")
+        check_no_links(self.out_dir)
         if not os.path.isdir(self.out_dir) or not os.path.isfile(saved_config):
             raise CheckpointError(f"{self.out_dir}: not a run folder (no config.json); "
                                   "--resume takes the folder of an earlier run")

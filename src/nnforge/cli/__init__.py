@@ -124,6 +124,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "
                   f"`nnforge train CONFIG --resume {run_dir}`)", file=sys.stderr)
             return 128 + int(exc.signum)
+        if isinstance(exc, MemoryError) and not args.traceback:
+            print("nnforge: error: out of memory (a size in the config or the data is too "
+                  "large for this machine); use smaller sizes", file=sys.stderr)
+            return EXIT_USER_ERROR
         if args.traceback or not isinstance(exc, _user_errors()):
             raise
         print(f"nnforge: error: {_one_line(exc)}", file=sys.stderr)

@@ -178,10 +178,13 @@ def _check_data(config: Config) -> None:
     section = config.data
     loader = loader_function(section.dataset)
     allowed, _, var_kw = _signature_keys(loader, LOADER_ARGUMENTS)
+    defaults = {p.name: p.default for p in inspect.signature(loader).parameters.values()}
     for key in section.options:
         if key not in allowed and not var_kw:
             names = ", ".join(allowed) or f"none: {loader.__name__} takes none"
             raise ConfigError(f"data.options.{key}: unknown key (allowed: {names})")
+        _check_value(section.options[key], f"data.options.{key}",
+                     defaults.get(key, inspect.Parameter.empty))
     for i, spec in enumerate(section.augmentation):
         path = f"data.augmentation.{i}"
         _check_args(lookup("transform", spec.type, path), spec.args, path)
