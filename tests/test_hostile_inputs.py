@@ -22,12 +22,14 @@ import math
 import os
 import random
 import shutil
+import warnings
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import nnforge.report
 import nnforge.runs
 from nnforge.cli import main
 from nnforge.runs import STATUSES, RunIndex
@@ -135,7 +137,9 @@ def mutate(config, action, path, value):
 def run_cli(*argv):
     """(exit status, stderr lines) of `nnforge ARGV`, in process."""
     err, out = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # guard warnings are advice, not failures
         try:
             code = main([str(a) for a in argv])
         except SystemExit as exc:                 # argparse
@@ -169,6 +173,13 @@ def check_outcome(code, lines, world):
     assert RunIndex(world["runs"]).get("base")["status"] == "finished"
 
 
+class World(dict):
+    """The suite's folders (short repr: hypothesis prints it with a failing case)."""
+
+    def __repr__(self):
+        return f"World({self['root']})"
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """runs/base (an earlier finished run), an outside folder with a sentinel file, and the
@@ -181,6 +192,7 @@ def world(tmp_path_factory):
                 f.write("<html></html>\n")
             return path
         patch.setattr(nnforge.runs, "write_report", report)
+        patch.setattr(nnforge.report, "write_report", report)
         patch.setattr(nnforge.runs, "git_commit", lambda *a, **k: None)
         patch.setattr(os, "fsync", lambda fd: None)
         outside = root / "outside"
@@ -193,9 +205,9 @@ def world(tmp_path_factory):
         X = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
         np.save(root / "x.npy", X)
         np.save(root / "xy.npy", np.column_stack([X, np.arange(5) % 3]).astype(np.float32))
-        yield {"root": root, "runs": runs, "base": runs / "base", "outside": outside,
+        yield World({"root": root, "runs": runs, "base": runs / "base", "outside": outside,
                "outside_files": snapshot(outside), "base_files": snapshot(runs / "base"),
-               "count": iter(range(10**9)), "X": X}
+               "count": iter(range(10**9)), "X": X})
 
 
 # --- configs ----------------------------------------------------------------------------------
@@ -230,7 +242,7 @@ def csv_text(world, columns, rows):
     return "\n".join([",".join(columns)] + [",".join(r) for r in rows]) + "\n"
 
 
-@settings(max_examples=300, **CASES)
+@settings(max_examples=400, **CASES)
 @given(order=st.permutations(["0", "1"]), extra=st.sampled_from([[], ["2"], ["target"],
                                                                   ["0"]]),
        drop=st.booleans(), cell=st.sampled_from(["1.5", "", "nan", "inf", "x", "1e999",
@@ -314,7 +326,7 @@ def damage(path, how, key, value, rng, world):
             json.dump(payload, f)
 
 
-@settings(max_examples=320, **CASES)
+@settings(max_examples=400, **CASES)
 @given(file=st.sampled_from(FILES),
        how=st.sampled_from(["set", "set", "set", "pop", "truncate", "flip", "delete",
                             "directory", "link"]),

@@ -153,8 +153,10 @@ def load_npy(path: str) -> np.ndarray:
                              "does not load (that would need pickle); save a numeric array"
                              ) from None
         raise ValueError(f"{path}: not a readable .npy file ({exc})") from None
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{path}: not a readable .npy file ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - NumPy parses a damaged header in many ways
+        text = " ".join(str(exc).split())[:200]
+        raise ValueError(f"{path}: not a readable .npy file ({type(exc).__name__}: "
+                         f"{text})") from None
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf" or array.ndim < 1:
         raise ValueError(f"{path}: expected a numeric array, got dtype "
                          f"{getattr(array, 'dtype', type(array).__name__)} with shape "

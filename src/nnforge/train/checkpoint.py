@@ -284,6 +284,18 @@ class TrainingState:
         return history
 
     def restore(self, trainer: Trainer) -> TrainingCursor:
+        try:
+            return self._restore(trainer)
+        except CheckpointError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError,
+                OverflowError) as exc:    # a sidecar edited by hand: one line, no traceback
+            text = " ".join(str(exc).split())[:200]
+            raise CheckpointError(f"{self.path}: damaged checkpoint: a value does not fit "
+                                  f"({type(exc).__name__}: {text}); resume from another "
+                                  "checkpoint or start the run again") from None
+
+    def _restore(self, trainer: Trainer) -> TrainingCursor:
         where = f"checkpoint {self.path}"
         model_state = self.model_state()
         expected = trainer.model.state_dict()
