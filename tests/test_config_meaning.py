@@ -95,7 +95,7 @@ def test_scheduler_constructors_check_their_arguments():
 
 def test_a_dataset_too_small_for_its_split_is_refused():
     config = parse_config(raw(data={"options": {"n_samples": 1, "centers": 1}}))
-    with pytest.raises(ConfigError, match=r"data\.split: .* has 1 rows, too few for the split "
+    with pytest.raises(ConfigError, match=r"data\.split: .* has 1 row, too few for the split "
                                           r"\[0\.6, 0\.2, 0\.2\]: the validation part would "
                                           r"be empty"):
         build_run(config)

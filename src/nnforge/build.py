@@ -103,7 +103,8 @@ def _check_split_sizes(n: int, fractions: Sequence[float], parts: Sequence[Any],
     """Every part of `data.split` with a positive fraction got at least one row."""
     for label, fraction, part in zip(("train", "validation", "test"), fractions, parts):
         if fraction > 0 and part is None:
-            raise ConfigError(f"data.split: {name} has {n} rows, too few for the split "
+            raise ConfigError(f"data.split: {name} has {n} row{'s' if n != 1 else ''}, too "
+                              f"few for the split "
                               f"{[round(f, 4) for f in fractions]}: the {label} part would be "
                               "empty; use more data or set its fraction to 0")
 
@@ -223,8 +224,8 @@ def build_run(config: Config) -> Run:
         A value a constructor refuses, naming the config's file and dotted key.
     """
     generator = manual_seed(config.seed)
-    train, val, test, scaler = build_data(config.data, config.seed)
     try:
+        train, val, test, scaler = build_data(config.data, config.seed)
         model = build_model(config.model, generator)
         parts = build_training(config, model, len(train), val is not None, generator)
     except ConfigError as exc:

@@ -65,7 +65,7 @@ def read_run_json(path):
         raise ValueError(f"{path}: not a text file (damaged?); re-create the run or restore "
                          "the file") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: damaged JSON ({exc.msg} at line {exc.lineno}, column "
+        raise ValueError(f"{path}: damaged JSON ({exc.msg}: line {exc.lineno}, column "
                          f"{exc.colno}); re-create the run or restore the file") from None
 
 
