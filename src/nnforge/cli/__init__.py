@@ -11,8 +11,9 @@
 
 Each module has ``add_subparser(commands)``, which registers its parser and handler.
 User mistakes (a bad config, a missing or corrupt file, labels that do not fit the model,
-a diverging run) print one line `nnforge: error: ...` on stderr and exit with status 2 —
-never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
+a diverging run) and failures of the environment (a full disk, a read-only folder, a
+corrupt or locked run index) print one line `nnforge: error: ...` naming the path and
+what to do on stderr and exit with status 2 — never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
 IndexError) for bad input, so a bug of ours can look like a user error: `nnforge
 --traceback COMMAND ...` re-raises instead, to show where it came from. Library imports
 happen inside the commands, so `nnforge --help` is instant.
