@@ -179,3 +179,8 @@ batch_size = 8
     code = main(["train", str(toml), "--out", str(tmp_path / "runs" / "r"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "training diverged" in err
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/b", "..", ""])
+def test_a_run_name_cannot_leave_the_runs_folder(name):
+    refused(raw(name=name), r"name: .* cannot name a run folder")

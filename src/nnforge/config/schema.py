@@ -288,6 +288,15 @@ class Config(_Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
     _source: Optional[str] = PrivateAttr(default=None)
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value):
+        if not value or value in (".", "..") or "/" in value or "\\" in value or \
+                "\0" in value or len(value) > 200:
+            raise ValueError(f"{value!r} cannot name a run folder: use letters, digits, "
+                             "'-', '_' and '.', without '/', at most 200 characters")
+        return value
+
     @property
     def source(self) -> Optional[str]:
         """The file (or other origin) this config was read from; build errors name it."""
