@@ -379,3 +379,24 @@ def test_a_locked_run_index_is_one_line(plants, tmp_path, capsys):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_out_below_a_file_is_one_line(plants, tmp_path, capsys):
+    (tmp_path / "afile").write_text("keep")
+    code, _, err = cli(capsys, "train", plants["toml"], "--out", tmp_path / "afile" / "run")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert str(tmp_path / "afile") in err and "is a file, not a folder" in err
+    assert (tmp_path / "afile").read_text() == "keep"
+
+
+def test_out_inside_another_run_is_refused(plants, capsys):
+    before = snapshot(plants["run"])
+    code, _, err = cli(capsys, "train", plants["toml"], "--out", plants["run"] / "inner")
+    assert code == 2 and f"is inside the run folder {plants['run']}" in err
+    assert snapshot(plants["run"]) == before
+
+
+def test_a_run_index_that_is_a_folder_is_one_line(plants, tmp_path, capsys):
+    (tmp_path / "runs" / "runs.db").mkdir(parents=True)
+    code, _, err = cli(capsys, "train", plants["toml"], "--out", tmp_path / "runs" / "r")
+    assert code == 2 and "runs.db: is a folder, but the run index must be a file" in err

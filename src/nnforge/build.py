@@ -313,6 +313,9 @@ def check_new_run_folder(path: str, overwrite: bool = False) -> None:
                               "a new folder")
     parent = os.path.dirname(os.path.abspath(path))
     while parent and parent != os.path.dirname(parent):
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            raise FileExistsError(f"--out {path}: {parent} is a file, not a folder; give a "
+                                  "path made of folders")
         if os.path.isfile(os.path.join(parent, "config.json")) and \
                 os.path.isdir(os.path.join(parent, "checkpoints")):
             raise FileExistsError(f"--out {path}: is inside the run folder {parent}; give a "

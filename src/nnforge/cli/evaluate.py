@@ -39,7 +39,7 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
 
 
 def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> tuple:
-    from ..config import load_config
+    from ..config import ConfigError, load_config
 
     path = args.data
     ext = os.path.splitext(path)[1].lower()
@@ -47,7 +47,10 @@ def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> 
         from ..build import split_data
 
         other = load_config(path)
-        _, _, test = split_data(other.data, other.seed)
+        try:
+            _, _, test = split_data(other.data, other.seed)
+        except ConfigError as exc:
+            raise exc.in_file(path) from None
         if test is None:
             raise ValueError(f"{path}: its data.split has no test part to evaluate on")
         return check_width(test.X, labels, path), test.y, f"{path} (test split)"
