@@ -7,9 +7,10 @@ Whatever the input, the command must:
 - print one line on stderr when it refuses (no traceback without --traceback);
 - touch no file outside the case's own folder (a sentinel file and an earlier run are
   compared byte for byte);
-- leave the run index consistent (every row has a known, final status and a folder).
+- leave the run index consistent (every row has a known, final status and a folder);
+- with --overwrite, leave the old run as it was unless the new one finished.
 
-Speed (over 1,000 cases in well under two minutes on two cores): the CLI is called as
+Speed (1,400 cases in about a minute on two cores): the CLI is called as
 `nnforge.cli.main(argv)` with tiny data (60 blob points, one epoch of a Linear layer), and
 three slow parts that no hostile input reaches are replaced for the suite: the report's
 plots (matplotlib), fsync (crash safety is tested in test_crash_safety.py) and the git
@@ -350,3 +351,28 @@ def test_mutated_run_folders(world, file, how, key, value, seed, command):
             "show": ["runs", "show", f"copy{n}", "--root", world["runs"]]}[command]
     code, lines = run_cli(*argv)
     check_outcome(code, lines, world)
+
+
+# --- --overwrite: a refused or failed replacement leaves the old run as it was -----------------
+@settings(max_examples=150, **CASES)
+@given(mutations=st.lists(mutation, min_size=0, max_size=2))
+def test_overwrite_replaces_only_with_a_finished_run(world, mutations):
+    victim = world["runs"] / "victim"
+    if not victim.exists():
+        assert run_cli("train", world["root"] / "base.toml", "--out", victim, "--quiet")[0] == 0
+    before = snapshot(victim)
+    config = json.loads(json.dumps(BASE))
+    for action, path, value in mutations:
+        mutate(config, action, path, json.loads(json.dumps(value)) if not isinstance(
+            value, float) else value)
+    n = next(world["count"])
+    toml = world["root"] / f"o{n}.toml"
+    toml.write_text(to_toml(config))
+    code, lines = run_cli("train", toml, "--out", victim, "--overwrite", "--quiet")
+    check_outcome(code, lines, world)
+    if code != 0:
+        assert snapshot(victim) == before, "a refused or failed overwrite changed the old run"
+    else:
+        assert json.loads((victim / "metrics.json").read_text())["status"] == "finished"
+        assert RunIndex(world["runs"]).get("victim")["path"] == str(victim.resolve())
+    assert not [p for p in world["runs"].iterdir() if ".replaced-" in p.name]

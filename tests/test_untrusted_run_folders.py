@@ -400,3 +400,12 @@ def test_a_run_index_that_is_a_folder_is_one_line(plants, tmp_path, capsys):
     (tmp_path / "runs" / "runs.db").mkdir(parents=True)
     code, _, err = cli(capsys, "train", plants["toml"], "--out", tmp_path / "runs" / "r")
     assert code == 2 and "runs.db: is a folder, but the run index must be a file" in err
+
+
+def test_traceback_still_shows_everything(plants, tmp_path):
+    from nnforge.runs import RunIndexError
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "runs.db").write_bytes(b"not a database" * 100)
+    with pytest.raises(RunIndexError, match="runs.db: the run index cannot be used"):
+        main(["--traceback", "train", str(plants["toml"]), "--out", str(runs / "r")])
