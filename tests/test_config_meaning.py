@@ -184,3 +184,24 @@ batch_size = 8
 @pytest.mark.parametrize("name", ["../escape", "a/b", "..", ""])
 def test_a_run_name_cannot_leave_the_runs_folder(name):
     refused(raw(name=name), r"name: .* cannot name a run folder")
+
+
+@pytest.mark.parametrize("options, match", [
+    ({"delimiter": ""}, r"the delimiter must be one character, got ''"),
+    ({"delimiter": "ab"}, r"the delimiter must be one character, got 'ab'"),
+])
+def test_a_bad_csv_delimiter_is_refused(tmp_path, options, match):
+    (tmp_path / "t.csv").write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'pq'[i % 2]}\n"
+                                                         for i in range(20)))
+    config = raw(data={"dataset": "csv", "path": str(tmp_path / "t.csv"), "target": "y",
+                       "options": options})
+    with pytest.raises(ValueError, match=match):
+        build_run(parse_config(config))
+
+
+@pytest.mark.parametrize("X", [np.array(["a"] * 20), np.ones((20, 2), dtype=np.complex64)])
+def test_non_numeric_arrays_are_refused_naming_the_file(tmp_path, X):
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(20) % 2)
+    config = raw(data={"dataset": "npz", "path": str(tmp_path / "d.npz"), "options": {}})
+    with pytest.raises(ValueError, match=r"d\.npz: X has dtype .*; expected numbers"):
+        build_run(parse_config(config))
