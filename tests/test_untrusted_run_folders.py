@@ -409,3 +409,8 @@ def test_traceback_still_shows_everything(plants, tmp_path):
     (runs / "runs.db").write_bytes(b"not a database" * 100)
     with pytest.raises(RunIndexError, match="runs.db: the run index cannot be used"):
         main(["--traceback", "train", str(plants["toml"]), "--out", str(runs / "r")])
+
+
+def test_tune_refuses_an_absurd_number_of_workers(plants, capsys):
+    code, _, err = cli(capsys, "tune", plants["toml"], "--workers", "100000")
+    assert code == 2 and "--workers must be at most" in err and "got 100000" in err
