@@ -17,6 +17,7 @@ Generator is handed to every layer (initialization, dropout) and to the Trainer 
 order), so the same config gives bit-identical weights after training.
 """
 import contextlib
+import csv
 import json
 import os
 import shutil
@@ -62,6 +63,8 @@ class Run:
     data_info: str = ""
     momentum_scheduler: object = None
     batch_size_schedule: object = None
+    target: Optional[str] = None      # the name of a CSV's target column
+    feature_names: Optional[list] = None  # the columns' names, when the data names them
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -80,11 +83,10 @@ def _load_dataset(cfg: Any, seed: int) -> Any:
     return load(**options)
 
 
-def _target_column(path: str, target: Any) -> str:
+def _target_column(path: Any, target: Any) -> Any:
     """The CSV's target column: `data.target` is its name, or its 0-based index."""
     if not isinstance(target, int) or isinstance(target, bool):
         return target
-    import csv
 
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
@@ -230,14 +232,22 @@ def build_run(config: Config) -> Run:
         parts = build_training(config, model, len(train), val is not None, generator)
     except ConfigError as exc:
         raise exc.in_file(config.source) from None
-    if config.train.nan_guard:
+    if config.train.nan_guard and parts.trainer is not None:
         parts.trainer.callbacks.append(ExplosionGuard(chance=_chance(train)))
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
+    target = None
+    if config.data.dataset == "csv":
+        target = str(_target_column(config.data.path, config.data.target))
+    # generated toy data names positions (x1, x2, ...), not features: matched by position
+    generated = loader_function(config.data.dataset).__name__.startswith("make_")
+    names = None if generated or train.feature_names is None else \
+        [str(n) for n in train.feature_names]
     return Run(config, model, parts.loss_fn, parts.optimizer, parts.scheduler,
                parts.callbacks, parts.trainer, train, val, test, scaler, parts.transform,
-               generator, info, parts.momentum_scheduler, parts.batch_size_schedule)
+               generator, info, parts.momentum_scheduler, parts.batch_size_schedule, target,
+               names)
 
 
 def fit_run(run: Run, verbose: int = 1, progress_stream: Any = None,

@@ -354,13 +354,10 @@ class RunSession:
     def finished(self, run, summary, quiet=True):
         """Labels, confusion matrix, gradient norms, index row, plots and report.html."""
         self._write_history(run)
-        target = run.config.data.target
-        if isinstance(target, int) and not isinstance(target, bool):
-            from .build import _target_column      # an index: the column's name
-            target = _target_column(run.config.data.path, target)
+        target = getattr(run, "target", None)      # the CSV's target column, by name
         labels = {"task": run.train.task, "class_names": run.train.class_names,
                   "scaler": None if run.scaler is None else type(run.scaler).__name__,
-                  "feature_names": _real_feature_names(run),
+                  "feature_names": getattr(run, "feature_names", None),
                   "target": None if target is None else str(target),
                   "input_shape": [int(d) for d in run.train.X.shape[1:]]}
         _write_json(os.path.join(self.out_dir, "labels.json"), labels)
@@ -374,17 +371,6 @@ class RunSession:
                          "matrix": matrix.tolist()})
         self._end("finished", summary)
         return write_report(self.out_dir)
-
-
-def _real_feature_names(run):
-    """The training columns' names when they come from the data (a CSV header, a named
-    dataset); None for generated toy data, whose x1, x2, ... name positions, not features."""
-    from .config import loader_function
-
-    if loader_function(run.config.data.dataset).__name__.startswith("make_"):
-        return None
-    names = run.train.feature_names
-    return None if names is None else [str(n) for n in names]
 
 
 def _differing_keys(a, b, prefix=""):

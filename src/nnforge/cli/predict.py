@@ -4,6 +4,7 @@ import argparse
 import csv
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
     return predict
 
 
-def _read_input(path: str, config: object, labels: dict) -> np.ndarray:
+def _read_input(path: str, config: Any, labels: dict) -> np.ndarray:
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npy":
         X = load_npy(path)

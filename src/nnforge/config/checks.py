@@ -89,7 +89,7 @@ def _check_args(cls: type, args: dict, path: str, skip: Sequence[str] = ("genera
         if key not in allowed and not var_kw:
             raise ConfigError(f"{path}.{key}: unknown key (allowed: "
                               f"{', '.join(['type', *allowed])})")
-    defaults = {p.name: p.default for p in inspect.signature(cls.__init__).parameters.values()}
+    defaults = {p.name: p.default for p in inspect.signature(cls).parameters.values()}
     for key, value in args.items():
         _check_value(value, f"{path}.{key}", defaults.get(key, inspect.Parameter.empty))
     missing = [k for k in required if k not in args]
