@@ -19,6 +19,7 @@ import pytest
 import nnforge as nf
 from nnforge import data as D
 from nnforge import nn, optim
+from nnforge.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "errors.md"
@@ -106,6 +107,115 @@ _X = np.linspace(0, 1, 80, dtype=np.float32).reshape(20, 4)
 _Y = np.arange(20) % 3
 _NAN_X = _X.copy()
 _NAN_X[3, 2] = np.nan
+
+# --- run folders, prediction inputs and values checked against their meaning -------------------
+_BLOBS = {"seed": 0, "data": {"dataset": "blobs", "options": {"n_samples": 60, "centers": 3}},
+          "model": {"layers": [{"type": "Linear", "in_features": 2, "out_features": 3}]},
+          "optimizer": {"type": "SGD", "lr": 0.1}, "train": {"epochs": 1, "batch_size": 16}}
+
+
+def _blobs(**sections):
+    import json
+    raw = json.loads(json.dumps(_BLOBS))
+    for section, values in sections.items():
+        if isinstance(values, dict) and isinstance(raw.get(section), dict):
+            raw[section].update(values)
+        else:
+            raw[section] = values
+    return raw
+
+
+def _parse(**sections):
+    from nnforge.config import parse_config
+    return parse_config(_blobs(**sections), source="config.toml")
+
+
+def _build(**sections):
+    from nnforge.build import build_run
+    return build_run(_parse(**sections))
+
+
+def _crafted_sidecar(tmp):
+    from nnforge.train import Trainer
+    from nnforge.train.checkpoint import save_checkpoint
+    (tmp / "victim.txt").write_text("precious")
+    (tmp / "checkpoints").mkdir()
+    (tmp / "checkpoints" / "last.json").write_text('{"weights": "../victim.txt"}')
+    model = nn.Linear(2, 2)
+    save_checkpoint(tmp / "checkpoints", Trainer(model, optim.SGD(model.parameters(), lr=0.1),
+                                                 nn.CrossEntropyLoss()), "last")
+
+
+def _victim_intact(tmp):
+    assert (tmp / "victim.txt").read_text() == "precious"
+
+
+def _existing_run(tmp):
+    (tmp / "run").mkdir()
+    (tmp / "run" / "config.json").write_text("{}")
+    from nnforge.build import check_new_run_folder
+    check_new_run_folder(str(tmp / "run"))
+
+
+def _out_is_file(tmp):
+    from nnforge.build import check_new_run_folder
+    check_new_run_folder(str(_write(tmp, "notes.txt", "keep")))
+
+
+def _resume_before_checkpoint(tmp):
+    from nnforge.train.checkpoint import load_checkpoint
+    (tmp / "config.json").write_text("{}")
+    load_checkpoint(tmp)
+
+
+def _damaged_run_json(tmp):
+    from nnforge.runs import read_run_json
+    read_run_json(_write(tmp, "config.json", '{"name": "run", "seed'))
+
+
+def _corrupt_index(tmp):
+    from nnforge.runs import RunIndex
+    _write_bytes(tmp, "runs.db", b"not a database" * 100)
+    RunIndex(tmp).rows()
+
+
+def _missing_run_folder(tmp):
+    from nnforge.runs import resolve_run
+    resolve_run(str(tmp / "nope"), str(tmp))
+
+
+def _columns(tmp):
+    from nnforge.cli.saved_run import match_columns
+    match_columns(["sepal", "petal", "leaf"], np.zeros((2, 3)),
+                  {"feature_names": ["petal", "sepal", "stem"]}, f"{tmp}/x.csv")
+
+
+def _width(tmp):
+    from nnforge.cli.saved_run import check_width
+    check_width(np.zeros((2, 5)), {"input_shape": [4]}, f"{tmp}/x.npy")
+
+
+def _object_npy(tmp):
+    from nnforge.cli.saved_run import load_npy
+    np.save(tmp / "o.npy", np.array([{}, None], dtype=object), allow_pickle=True)
+    load_npy(str(tmp / "o.npy"))
+
+
+def _exploded(tmp):
+    from nnforge.train.divergence import ExplosionGuard
+    guard = ExplosionGuard(patience=2)
+    guard.on_batch_end(0, {"loss": 1.1})
+    for epoch in range(2):
+        guard.on_epoch_end(epoch, {"loss": 7e19})
+
+
+def _at_chance(tmp):
+    from nnforge.train.divergence import ExplosionGuard
+    guard = ExplosionGuard(chance=0.34, patience=3, warmup=5)
+    guard.on_batch_end(0, {"loss": 1.1})
+    for epoch in range(7):
+        guard.on_epoch_end(epoch, {"loss": 2.5, "accuracy": 0.34})
+
 
 VALID_CONFIG = """
 seed = 0
@@ -340,6 +450,52 @@ MISTAKES = [
     Mistake("config", "config-unknown-layer", "a layer type that does not exist",
             lambda t: _cli(t, VALID_CONFIG.replace('type = "Linear"', 'type = "Dense"')),
             CLIError, None, intact=_no_run_folder),
+    Mistake("config", "config-bool-integer", "a boolean where a count belongs",
+            lambda t: _parse(train={"epochs": True}), ConfigError, None),
+    Mistake("config", "config-over-limit", "an absurd number of epochs",
+            lambda t: _parse(train={"epochs": 10**12}), ConfigError, None),
+    Mistake("config", "config-infinite-rate", "an infinite learning rate",
+            lambda t: _parse(optimizer={"type": "SGD", "lr": float("inf")}), ConfigError,
+            None),
+    Mistake("config", "config-huge-seed", "a seed beyond 2^64",
+            lambda t: _parse(seed=2**64 + 1), ConfigError, None),
+    Mistake("config", "config-not-a-scheduler", "an optimizer named as the scheduler",
+            lambda t: _parse(scheduler={"type": "Optimizer"}), ConfigError, None),
+    Mistake("config", "config-negative-gamma", "a negative ExponentialLR gamma",
+            lambda t: _build(scheduler={"type": "ExponentialLR", "gamma": -0.5}),
+            ConfigError, None),
+    Mistake("config", "config-cosine-t-max", "a CosineAnnealingLR of zero length",
+            lambda t: _build(scheduler={"type": "CosineAnnealingLR", "T_max": 0}),
+            ConfigError, None),
+    Mistake("config", "config-split-too-small", "a dataset too small for its split",
+            lambda t: _build(data={"options": {"n_samples": 1, "centers": 1}}), ConfigError,
+            None),
+    Mistake("config", "config-accumulation", "accumulating more batches than an epoch has",
+            lambda t: _build(train={"accumulate_steps": 1000}), ConfigError, None),
+    # --- run folders, prediction inputs, divergence ---------------------------------------------
+    Mistake("runs", "run-path-outside", "a checkpoint sidecar naming a file outside its folder",
+            _crafted_sidecar, ValueError, None, intact=_victim_intact),
+    Mistake("runs", "run-exists", "training into an existing run folder",
+            _existing_run, FileExistsError, None),
+    Mistake("runs", "run-out-is-file", "--out naming an existing file", _out_is_file,
+            FileExistsError, None),
+    Mistake("runs", "run-no-checkpoint", "resuming a run killed before its first checkpoint",
+            _resume_before_checkpoint, ValueError, None),
+    Mistake("runs", "run-damaged-json", "a truncated config.json in a run folder",
+            _damaged_run_json, ValueError, None),
+    Mistake("runs", "run-index-corrupt", "a corrupt run index", _corrupt_index,
+            RuntimeError, None),
+    Mistake("runs", "run-folder-missing", "a run folder that does not exist",
+            _missing_run_folder, FileNotFoundError, None),
+    Mistake("runs", "predict-columns", "prediction columns that are not the training ones",
+            _columns, ValueError, None),
+    Mistake("runs", "predict-width", "an array of the wrong width", _width, ValueError, None),
+    Mistake("runs", "predict-object-npy", "an .npy of Python objects", _object_npy,
+            ValueError, None),
+    Mistake("runs", "diverged-finite", "a loss that explodes without NaN", _exploded,
+            RuntimeError, None),
+    Mistake("runs", "diverged-at-chance", "accuracy at chance after the warm-up", _at_chance,
+            RuntimeError, None),
 ]
 
 

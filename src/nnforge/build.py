@@ -17,8 +17,10 @@ Generator is handed to every layer (initialization, dropout) and to the Trainer 
 order), so the same config gives bit-identical weights after training.
 """
 import contextlib
+import csv
 import json
 import os
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ from .config.factory import build_model, build_training
 from .runs import RunSession
 from .serialization import atomic_write_bytes
 from .train import TrainingDivergedError
+from .train.divergence import ExplosionGuard
 from .train.checkpoint import TrainingInterrupted, handle_signals
 from .train.history import History
 from .mistake_warnings import silence
@@ -60,6 +63,8 @@ class Run:
     data_info: str = ""
     momentum_scheduler: object = None
     batch_size_schedule: object = None
+    target: Optional[str] = None      # the name of a CSV's target column
+    feature_names: Optional[list] = None  # the columns' names, when the data names them
 
 
 # --- data ---------------------------------------------------------------------------------
@@ -70,12 +75,40 @@ def _load_dataset(cfg: Any, seed: int) -> Any:
     if name in ("fashion_mnist", "mnist"):
         return load(cfg.path, **options)
     if name == "csv":
-        return load(cfg.path, cfg.target, task=cfg.task, **options)
+        return load(cfg.path, _target_column(cfg.path, cfg.target), task=cfg.task, **options)
     if name == "npz":
         return load(cfg.path, x_key=cfg.x_key, y_key=cfg.y_key, task=cfg.task, **options)
     if load.__name__.startswith("make_"):
         options.setdefault("seed", seed)                   # toy data: drawn from the seed
     return load(**options)
+
+
+def _target_column(path: Any, target: Any) -> Any:
+    """The CSV's target column: `data.target` is its name, or its 0-based index."""
+    if not isinstance(target, int) or isinstance(target, bool):
+        return target
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next((row for row in csv.reader(f) if any(c.strip() for c in row)), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return str(target)                  # load_csv reports the unreadable file
+    header = [h.strip() for h in header]
+    if not -len(header) <= target < len(header):
+        raise ConfigError(f"data.target: column index {target} is out of range for {path} "
+                          f"({len(header)} columns: 0 to {len(header) - 1})")
+    return header[target]
+
+
+def _check_split_sizes(n: int, fractions: Sequence[float], parts: Sequence[Any],
+                       name: str) -> None:
+    """Every part of `data.split` with a positive fraction got at least one row."""
+    for label, fraction, part in zip(("train", "validation", "test"), fractions, parts):
+        if fraction > 0 and part is None:
+            raise ConfigError(f"data.split: {name} has {n} row{'s' if n != 1 else ''}, too "
+                              f"few for the split "
+                              f"{[round(f, 4) for f in fractions]}: the {label} part would be "
+                              "empty; use more data or set its fraction to 0")
 
 
 def _scale(scaler: Any, X: np.ndarray) -> np.ndarray:
@@ -129,6 +162,7 @@ def split_data(cfg: Any, seed: int) -> tuple:
                                                           seed=split_seed, stratify=stratify)
     train, val, test = (data.subset(i) if len(i) else None
                         for i in (train_idx, val_idx, test_idx))
+    _check_split_sizes(len(data.y), fractions, (train, val, test), data.name)
     if official_test is not None:
         test = official_test
     return train, val, test
@@ -163,6 +197,15 @@ def build_data(cfg: Any, seed: int) -> tuple:
 
 
 # --- the run ------------------------------------------------------------------------------
+def _chance(train: D.ArrayData) -> Optional[float]:
+    """The accuracy of always predicting the most frequent training class (None for a
+    regression)."""
+    if train.task != "classification" or train.y is None or np.ndim(train.y) != 1:
+        return None
+    counts = np.bincount(np.asarray(train.y, dtype=np.int64).clip(min=0))
+    return float(counts.max() / counts.sum()) if counts.sum() else None
+
+
 def build_run(config: Config) -> Run:
     """Seed, then build the data splits and, through `config.factory`, the model, loss,
     optimizer (l1/l2 through `optim.regularized_param_groups`), LR scheduler, momentum and
@@ -183,18 +226,28 @@ def build_run(config: Config) -> Run:
         A value a constructor refuses, naming the config's file and dotted key.
     """
     generator = manual_seed(config.seed)
-    train, val, test, scaler = build_data(config.data, config.seed)
     try:
+        train, val, test, scaler = build_data(config.data, config.seed)
         model = build_model(config.model, generator)
         parts = build_training(config, model, len(train), val is not None, generator)
     except ConfigError as exc:
         raise exc.in_file(config.source) from None
+    if config.train.nan_guard and parts.trainer is not None:
+        parts.trainer.callbacks.append(ExplosionGuard(chance=_chance(train)))
     info = (f"{train.name.split('[')[0]}: {len(train)} train / {0 if val is None else len(val)}"
             f" val / {0 if test is None else len(test)} test, X {tuple(train.X.shape[1:])}, "
             f"{train.task}")
+    target = None
+    if config.data.dataset == "csv":
+        target = str(_target_column(config.data.path, config.data.target))
+    # generated toy data names positions (x1, x2, ...), not features: matched by position
+    generated = loader_function(config.data.dataset).__name__.startswith("make_")
+    names = None if generated or train.feature_names is None else \
+        [str(n) for n in train.feature_names]
     return Run(config, model, parts.loss_fn, parts.optimizer, parts.scheduler,
                parts.callbacks, parts.trainer, train, val, test, scaler, parts.transform,
-               generator, info, parts.momentum_scheduler, parts.batch_size_schedule)
+               generator, info, parts.momentum_scheduler, parts.batch_size_schedule, target,
+               names)
 
 
 def fit_run(run: Run, verbose: int = 1, progress_stream: Any = None,
@@ -255,9 +308,73 @@ def _json_default(value):
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+def check_new_run_folder(path: str, overwrite: bool = False) -> None:
+    """Refuse to write a new run into `path` when that would destroy something: an
+    existing file, an existing run folder (unless `overwrite`) or a non-empty folder that
+    is not a run.
+
+    Raises
+    ------
+    FileExistsError
+        One line naming the path and the options.
+    """
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise FileExistsError(f"--out {path}: is a file, not a run folder; give the path of "
+                              "a new folder")
+    parent = os.path.dirname(os.path.abspath(path))
+    while parent and parent != os.path.dirname(parent):
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            raise FileExistsError(f"--out {path}: {parent} is a file, not a folder; give a "
+                                  "path made of folders")
+        if os.path.isfile(os.path.join(parent, "config.json")) and \
+                os.path.isdir(os.path.join(parent, "checkpoints")):
+            raise FileExistsError(f"--out {path}: is inside the run folder {parent}; give a "
+                                  "folder outside it")
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(path) or not os.listdir(path):
+        return
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        raise FileExistsError(f"--out {path}: the folder exists and is not an nnforge run "
+                              "folder; give the path of a new folder")
+    if not overwrite:
+        raise FileExistsError(f"--out {path}: a run folder already exists there; give a new "
+                              f"folder, continue it with `--resume {path}`, or replace it "
+                              "with `--overwrite`")
+
+
+def _staging_dir(final_dir: str) -> str:
+    """A fresh folder beside `final_dir` where a run that replaces it is built."""
+    final_dir = os.path.normpath(final_dir)
+    base = f"{final_dir}.overwrite-{os.getpid()}"
+    path, k = base, 1
+    while os.path.lexists(path):
+        k += 1
+        path = f"{base}-{k}"
+    return path
+
+
+def _swap_in(work_dir: str, final_dir: str, session: RunSession) -> None:
+    """Replace the run in `final_dir` with the finished run in `work_dir`."""
+    old = _staging_dir(final_dir).replace(".overwrite-", ".replaced-")
+    os.rename(final_dir, old)
+    try:
+        os.rename(work_dir, final_dir)
+    except OSError:
+        os.rename(old, final_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+    report = os.path.join(final_dir, "report.html")
+    if os.path.isfile(report):        # the report names its folder
+        with open(report, encoding="utf-8") as f:
+            text = f.read()
+        atomic_write_bytes(report, text.replace(os.path.abspath(work_dir),
+                                                os.path.abspath(final_dir)).encode("utf-8"))
+    session.index.rename(session.id, os.path.basename(os.path.abspath(final_dir)), final_dir)
+
+
 def run_experiment(config: Config, out_dir: Optional[str] = None, quiet: bool = False,
                    progress_stream: Any = None, callbacks: Sequence = (),
-                   resume: bool = False) -> dict:
+                   resume: bool = False, overwrite: bool = False) -> dict:
     """Build, fit, test and write the run folder.
 
     A diverged run still writes its history and a metrics.json with status "diverged"
@@ -277,6 +394,10 @@ def run_experiment(config: Config, out_dir: Optional[str] = None, quiet: bool = 
         Added to the Trainer's (the tuner reports and prunes through one).
     resume : bool
         Continue the run in `out_dir` from its last checkpoint.
+    overwrite : bool
+        Replace the run folder `out_dir`: the new run is built beside it and swapped in
+        only when it finished, so a failed, diverged or interrupted run leaves the old one
+        as it was. Without it an existing run folder is refused.
 
     Returns
     -------
@@ -284,20 +405,33 @@ def run_experiment(config: Config, out_dir: Optional[str] = None, quiet: bool = 
         The metrics (test_*, val_*, epochs, seconds, best_epoch, stop_reason, status),
         with the folder's path under "run_dir".
     """
-    out_dir = out_dir or default_out_dir(config)
+    final_dir = out_dir = os.fspath(out_dir or default_out_dir(config))
+    if not resume:
+        check_new_run_folder(final_dir, overwrite)
+        if os.path.isdir(final_dir) and os.listdir(final_dir):
+            out_dir = _staging_dir(final_dir)       # replaced only once the new run finished
     start = time.perf_counter()
     run = None if resume else build_run(config)     # a refused config leaves no run folder
     session = RunSession(out_dir, config, resume=resume)       # checks a resumed run first
-    os.makedirs(out_dir, exist_ok=True)
-    _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
     try:
+        os.makedirs(out_dir, exist_ok=True)
+        _write_json(os.path.join(out_dir, "config.json"), config.model_dump(mode="json"))
         run = run or build_run(config)
-        return _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session,
-                               start)
+        summary = _run_in_session(run, out_dir, quiet, progress_stream, callbacks, session,
+                                  start)
+        if out_dir != final_dir:
+            _swap_in(out_dir, final_dir, session)
+            summary["run_dir"] = final_dir
+            summary["report"] = os.path.join(final_dir, os.path.basename(summary["report"]))
+        return summary
     except (TrainingDivergedError, TrainingInterrupted):
         raise
     except BaseException as exc:
-        session.failed("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in reason:
+            reason = f"{exc.filename}: {reason}"
+        session.failed("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed",
+                       reason=reason)
         raise
 
 

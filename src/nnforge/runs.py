@@ -29,23 +29,44 @@ import subprocess
 from . import __version__
 from .report import write_report
 from .serialization import atomic_write_bytes
-from .train.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from .train.checkpoint import (Checkpoint, CheckpointError, load_checkpoint,
+                               remove_temp_files)
 from .train.early_stopping import EarlyStopping
 from .train.grad_norms import GradNormRecorder
 from .train.metrics import confusion_matrix, higher_is_better, predicted_labels
 
-__all__ = ["RunIndex", "RunSession", "config_hash", "git_commit", "STATUSES", "INDEX_NAME",
-           "resolve_run"]
+__all__ = ["RunIndex", "RunIndexError", "RunSession", "config_hash", "git_commit", "STATUSES",
+           "INDEX_NAME", "resolve_run", "read_run_json"]
 
 INDEX_NAME = "runs.db"
 STATUSES = ("running", "finished", "diverged", "interrupted", "failed", "lost")
 _COLUMNS = ("id", "name", "path", "config_hash", "seed", "nnforge_version", "git_commit",
-            "started", "ended", "status", "metrics", "host", "pid")
+            "started", "ended", "status", "metrics", "host", "pid", "reason")
 _SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY, name TEXT, path TEXT, config_hash TEXT, seed INTEGER,
     nnforge_version TEXT, git_commit TEXT, started TEXT, ended TEXT, status TEXT,
-    metrics TEXT, host TEXT, pid INTEGER)"""
-_ADDED_COLUMNS = {"host": "TEXT", "pid": "INTEGER"}     # missing from older indexes
+    metrics TEXT, host TEXT, pid INTEGER, reason TEXT)"""
+# missing from older indexes
+_ADDED_COLUMNS = {"host": "TEXT", "pid": "INTEGER", "reason": "TEXT"}
+
+
+class RunIndexError(RuntimeError):
+    """The run index cannot be used (corrupt, locked, unwritable); one line naming it and
+    what to do."""
+
+
+def read_run_json(path):
+    """The JSON value in file `path` of a run folder; a damaged file raises ValueError
+    naming it (run folders are untrusted input)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (damaged?); re-create the run or restore "
+                         "the file") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: damaged JSON ({exc.msg}: line {exc.lineno}, column "
+                         f"{exc.colno}); re-create the run or restore the file") from None
 
 
 def _now():
@@ -83,6 +104,15 @@ class RunIndex:
             raise FileNotFoundError(f"{self.path}: no run index here (train a run into "
                                     f"{self.root}/ first, or pass --root)")
         os.makedirs(self.root, exist_ok=True)
+        if os.path.isdir(self.path):
+            raise RunIndexError(f"{self.path}: is a folder, but the run index must be a file; "
+                                "move the folder away")
+        try:
+            return self._open()
+        except sqlite3.Error as exc:
+            raise _index_error(self.path, exc) from None
+
+    def _open(self):
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
@@ -106,34 +136,81 @@ class RunIndex:
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
         sql = (f"INSERT INTO runs ({', '.join(names)}) VALUES "
                f"({', '.join('?' for _ in names)}) ON CONFLICT(id) DO UPDATE SET {updates}")
+        self._write([(sql, [fields[n] for n in names])])
+
+    def _write(self, statements):
+        """Run `statements` [(sql, parameters)] in one short write transaction."""
         conn = self._connect()
         try:
             with conn:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.execute(sql, [fields[n] for n in names])
+                for sql, parameters in statements:
+                    conn.execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise _index_error(self.path, exc) from None
         finally:
             conn.close()
+
+    def _read(self, sql, parameters=()):
+        conn = self._connect(create=False)
+        try:
+            return conn.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise _index_error(self.path, exc) from None
+        finally:
+            conn.close()
+
+    def rename(self, old_id, new_id, path):
+        """Give run `old_id`'s row the id `new_id` and folder `path`, replacing any row
+        `new_id` had (a run built beside the one it replaces, then swapped in)."""
+        self._write([("DELETE FROM runs WHERE id = ?", [new_id]),
+                     ("UPDATE runs SET id = ?, path = ? WHERE id = ?",
+                      [new_id, os.path.abspath(path), old_id])])
 
     def rows(self):
         """Every run as a dict (metrics decoded), oldest first."""
-        conn = self._connect(create=False)
-        try:
-            found = conn.execute("SELECT * FROM runs ORDER BY started, id").fetchall()
-        finally:
-            conn.close()
+        found = self._read("SELECT * FROM runs ORDER BY started, id")
         return [_row(r) for r in found]
 
     def get(self, run_id):
-        conn = self._connect(create=False)
-        try:
-            found = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        finally:
-            conn.close()
+        found = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
+        found = found[0] if found else None
         if found is None:
             known = [r["id"] for r in self.rows()]
             raise KeyError(f"{self.path}: no run {run_id!r} (known: "
                            f"{', '.join(known[-10:]) or 'none'})")
         return _row(found)
+
+
+def check_no_links(folder):
+    """Refuse a run folder holding symbolic links where nnforge writes (the folder's own
+    files, checkpoints/, plots/): writing through a link would change a file elsewhere."""
+    for sub in ("", "checkpoints", "plots"):
+        where = os.path.join(folder, sub) if sub else folder
+        if sub and os.path.islink(where):
+            raise CheckpointError(f"{where}: is a symbolic link; a run folder must hold its "
+                                  "own files (refusing to write through it)")
+        if not os.path.isdir(where):
+            continue
+        for name in sorted(os.listdir(where)):
+            if os.path.islink(os.path.join(where, name)):
+                raise CheckpointError(f"{os.path.join(where, name)}: is a symbolic link; a "
+                                      "run folder must hold its own files (refusing to write "
+                                      "through it)")
+
+
+def _index_error(path, exc):
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        hint = "another process holds it; wait for it to finish and retry"
+    elif "readonly" in text or "read-only" in text or "unable to open" in text:
+        hint = "make the folder and the file writable, or pass another --out/--root"
+    elif "disk" in text and "full" in text:
+        hint = "free some disk space and retry"
+    else:
+        hint = ("move it aside (it is re-created empty on the next run) or restore it "
+                "from a backup")
+    return RunIndexError(f"{path}: the run index cannot be used ({text}); {hint}")
 
 
 def _row(record):
@@ -167,7 +244,14 @@ def resolve_run(run, root="runs"):
     path = os.fspath(run)
     if os.path.isdir(path):
         return path, RunIndex(os.path.dirname(os.path.abspath(path)))
+    if os.path.exists(path):
+        raise NotADirectoryError(f"{path}: is a file, expected a run folder or a run id")
     index = RunIndex(root)
+    looks_like_path = os.sep in path or (os.altsep or os.sep) in path or \
+        not os.path.exists(index.path)
+    if looks_like_path:
+        raise FileNotFoundError(f"{path}: no such run folder (give the folder `nnforge train "
+                                "--out` wrote, or a run id listed by `nnforge runs list`)")
     row = index.get(path)
     return row["path"], index
 
@@ -178,6 +262,9 @@ class RunSession:
 
     def __init__(self, out_dir, config, resume=False):
         self.out_dir = os.fspath(out_dir)
+        if resume:              # what a process killed while saving left behind
+            for folder in (self.out_dir, os.path.join(self.out_dir, "plots")):
+                remove_temp_files(folder)
         self.config = config
         self.id = os.path.basename(os.path.abspath(self.out_dir))
         self.index = RunIndex(os.path.dirname(os.path.abspath(self.out_dir)))
@@ -205,11 +292,11 @@ class RunSession:
         from .config import ConfigError     # nnforge.config loads pydantic
 
         saved_config = os.path.join(self.out_dir, "config.json")
+        check_no_links(self.out_dir)
         if not os.path.isdir(self.out_dir) or not os.path.isfile(saved_config):
             raise CheckpointError(f"{self.out_dir}: not a run folder (no config.json); "
                                   "--resume takes the folder of an earlier run")
-        with open(saved_config, encoding="utf-8") as f:
-            saved = json.load(f)
+        saved = read_run_json(saved_config)
         if config_hash(saved) != config_hash(self.config.model_dump(mode="json")):
             keys = _differing_keys(saved, self.config.model_dump(mode="json"))
             raise ConfigError(f"{self.out_dir}: the config differs from the run's config.json "
@@ -228,8 +315,8 @@ class RunSession:
         run.trainer.callbacks.extend([self.grad_norms, self.checkpoint])
         return self.resume_state
 
-    def _end(self, status, summary=None):
-        self.index.upsert(id=self.id, status=status, ended=_now(),
+    def _end(self, status, summary=None, reason=None):
+        self.index.upsert(id=self.id, status=status, ended=_now(), reason=reason,
                           metrics={k: v for k, v in (summary or {}).items()
                                    if isinstance(v, (int, float)) and not isinstance(v, bool)})
 
@@ -244,10 +331,15 @@ class RunSession:
         return summary
 
     def diverged(self, summary):
-        self._end("diverged", summary)
+        self._end("diverged", summary, reason=summary.get("stop_reason"))
 
-    def failed(self, status="failed"):
-        self._end(status)
+    def failed(self, status="failed", reason=None):
+        """Mark the run failed (or interrupted) with `reason`; if the index itself cannot
+        be written (full disk, read-only folder), the original error is what matters."""
+        try:
+            self._end(status, reason=reason)
+        except (RunIndexError, OSError):
+            pass
 
     def _write_history(self, run):
         history = run.trainer.history
@@ -262,8 +354,12 @@ class RunSession:
     def finished(self, run, summary, quiet=True):
         """Labels, confusion matrix, gradient norms, index row, plots and report.html."""
         self._write_history(run)
+        target = getattr(run, "target", None)      # the CSV's target column, by name
         labels = {"task": run.train.task, "class_names": run.train.class_names,
-                  "scaler": None if run.scaler is None else type(run.scaler).__name__}
+                  "scaler": None if run.scaler is None else type(run.scaler).__name__,
+                  "feature_names": getattr(run, "feature_names", None),
+                  "target": None if target is None else str(target),
+                  "input_shape": [int(d) for d in run.train.X.shape[1:]]}
         _write_json(os.path.join(self.out_dir, "labels.json"), labels)
         if run.test is not None and run.train.task == "classification":
             output = run.trainer.predict(run.test.X, batch_size=run.config.train.eval_batch_size)

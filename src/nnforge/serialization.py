@@ -45,9 +45,11 @@ def atomic_write_bytes(path, data):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = path                     # a full disk: say which file
         raise
     try:                                   # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)

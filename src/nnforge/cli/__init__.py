@@ -11,14 +11,17 @@
 
 Each module has ``add_subparser(commands)``, which registers its parser and handler.
 User mistakes (a bad config, a missing or corrupt file, labels that do not fit the model,
-a diverging run) print one line `nnforge: error: ...` on stderr and exit with status 2 —
-never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
+a diverging run) and failures of the environment (a full disk, a read-only folder, a
+corrupt or locked run index) print one line `nnforge: error: ...` naming the path and
+what to do on stderr and exit with status 2 — never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
 IndexError) for bad input, so a bug of ours can look like a user error: `nnforge
 --traceback COMMAND ...` re-raises instead, to show where it came from. Library imports
 happen inside the commands, so `nnforge --help` is instant.
 """
 import argparse
+import errno
 import os
+import sqlite3
 import sys
 from typing import Optional, Sequence
 
@@ -58,15 +61,36 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_errors() -> tuple:
     """Exception types that are the user's to fix (reported in one line, exit 2)."""
     from ..config import ConfigError
+    from ..runs import RunIndexError
     from ..train.divergence import TrainingDivergedError
 
-    # IndexError: class targets outside the model's output range (PyTorch's type for it)
-    return (ConfigError, FileNotFoundError, IsADirectoryError, PermissionError, ValueError,
-            KeyError, IndexError, TrainingDivergedError)
+    # IndexError: class targets outside the model's output range (PyTorch's type for it);
+    # OSError: the environment (full disk, read-only or missing folder, permissions)
+    return (ConfigError, OSError, ValueError, KeyError, IndexError, TrainingDivergedError,
+            RunIndexError, sqlite3.Error)
+
+
+#: what to do about an environment error, by errno
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run again",
+    errno.EROFS: "the file system is read-only; choose a writable folder",
+    errno.EACCES: "permission denied; make it accessible or choose another path",
+    errno.EPERM: "operation not permitted; make it accessible or choose another path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
+    errno.EISDIR: "is a folder, expected a file; check the path",
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.EEXIST: "already exists; choose another path",
+    errno.ENAMETOOLONG: "the name is too long; choose a shorter path",
+    errno.EIO: "input/output error; check the disk",
+}
 
 
 def _one_line(exc: BaseException) -> str:
     text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    if isinstance(exc, OSError) and exc.errno in _OS_HINTS and \
+            (exc.strerror and str(exc).startswith(f"[Errno {exc.errno}]") or not str(exc)):
+        text = _OS_HINTS[exc.errno]           # an error raised by the OS, not one of ours
     text = " ".join(str(text).split())
     if isinstance(exc, OSError) and exc.filename and str(exc.filename) not in text:
         text = f"{exc.filename}: {text}"
@@ -101,6 +125,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "
                   f"`nnforge train CONFIG --resume {run_dir}`)", file=sys.stderr)
             return 128 + int(exc.signum)
+        if isinstance(exc, MemoryError) and not args.traceback:
+            print("nnforge: error: out of memory (a size in the config or the data is too "
+                  "large for this machine); use smaller sizes", file=sys.stderr)
+            return EXIT_USER_ERROR
         if args.traceback or not isinstance(exc, _user_errors()):
             raise
         print(f"nnforge: error: {_one_line(exc)}", file=sys.stderr)

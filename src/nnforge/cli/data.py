@@ -58,11 +58,15 @@ def describe_config(config: object, scaled: bool = False, max_features: int = 12
     str
     """
     from ..build import build_data, split_data     # pydantic: loaded only by the command
+    from ..config import ConfigError
 
-    if scaled:
-        train, val, test, _ = build_data(config.data, config.seed)
-    else:
-        train, val, test = split_data(config.data, config.seed)
+    try:
+        if scaled:
+            train, val, test, _ = build_data(config.data, config.seed)
+        else:
+            train, val, test = split_data(config.data, config.seed)
+    except ConfigError as exc:                      # data.split, data.target: name the file
+        raise exc.in_file(getattr(config, "source", None)) from None
     sizes = {"train": train, "val": val, "test": test}
     total = sum(len(part) for part in sizes.values() if part is not None)
     scaler = config.data.scaler

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import data as D
 from .runs import format_table
-from .saved_run import evaluation_trainer, load_run_model, prepare, run_dir
+from .saved_run import (check_width, evaluation_trainer, load_npy, load_run_model,
+                        match_columns, prepare, run_dir)
 
 __all__ = ["add_subparser"]
 
@@ -38,7 +39,7 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
 
 
 def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> tuple:
-    from ..config import load_config
+    from ..config import ConfigError, load_config
 
     path = args.data
     ext = os.path.splitext(path)[1].lower()
@@ -46,31 +47,34 @@ def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> 
         from ..build import split_data
 
         other = load_config(path)
-        _, _, test = split_data(other.data, other.seed)
+        try:
+            _, _, test = split_data(other.data, other.seed)
+        except ConfigError as exc:
+            raise exc.in_file(path) from None
         if test is None:
             raise ValueError(f"{path}: its data.split has no test part to evaluate on")
-        return test.X, test.y, f"{path} (test split)"
+        return check_width(test.X, labels, path), test.y, f"{path} (test split)"
     if ext == ".csv":
-        target = args.target or config.data.target
+        target = args.target or labels.get("target") or config.data.target
         if target is None:
             raise ValueError(f"{path}: give --target, the CSV's label column (the run was "
                              "not trained on a CSV)")
-        data = D.load_csv(path, target, task=labels.get("task"),
+        data = D.load_csv(path, str(target), task=labels.get("task"),
                           class_names=labels.get("class_names"))
-        return data.X, data.y, path
+        return match_columns(list(data.feature_names), data.X, labels, path), data.y, path
     if ext == ".npz":
         data = D.load_arrays(path, x_key=config.data.x_key, y_key=config.data.y_key,
                              mmap=False, task=labels.get("task"))
-        return data.X, data.y, path
+        return check_width(data.X, labels, path), data.y, path
     if ext == ".npy":
-        array = np.load(path, allow_pickle=False)
+        array = load_npy(path)
         if array.ndim != 2 or array.shape[1] < 2:
             raise ValueError(f"{path}: expected a 2-D array whose last column is the target, "
                              f"got shape {array.shape}")
         y = array[:, -1]
         y = y.astype(np.int64) if labels.get("task") == "classification" else \
             y.astype(np.float32)
-        return array[:, :-1], y, path
+        return check_width(array[:, :-1], labels, path), y, path
     raise ValueError(f"--data {path}: expected a .toml config, a .csv, an .npz or an .npy "
                      "file")
 

@@ -4,10 +4,12 @@ import argparse
 import csv
 import os
 import sys
+from typing import Any
 
 import numpy as np
 
-from .saved_run import evaluation_trainer, load_run_model, prepare, run_dir
+from .saved_run import (check_width, evaluation_trainer, load_npy, load_run_model,
+                        match_columns, prepare, run_dir)
 
 __all__ = ["add_subparser", "probabilities"]
 
@@ -33,22 +35,35 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
     return predict
 
 
-def _read_input(path: str, config) -> np.ndarray:
+def _read_input(path: str, config: Any, labels: dict) -> np.ndarray:
     ext = os.path.splitext(path)[1].lower()
     if ext == ".npy":
-        return np.load(path, allow_pickle=False)
+        X = load_npy(path)
+        return check_width(X if X.ndim > 1 else X[:, None], labels, path)
     if ext != ".csv":
         raise ValueError(f"--input {path}: expected a .csv or .npy file")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path}: not a readable text CSV ({exc})") from None
     if len(rows) < 2:
         raise ValueError(f"{path}: expected a header row and at least one data row")
-    header, body = rows[0], rows[1:]
-    keep = [i for i, h in enumerate(header) if h != str(config.data.target)]
+    header, body = [h.strip() for h in rows[0]], rows[1:]
+    target = labels.get("target") or (None if config.data.target is None
+                                      else str(config.data.target))
+    keep = [i for i, h in enumerate(header) if h != target]
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{path}, data row {line - 1}: {len(row)} fields but the header "
+                             f"has {len(header)}")
     try:
-        return np.array([[float(r[i]) for i in keep] for r in body], dtype=np.float32)
-    except (ValueError, IndexError) as exc:
+        X = np.array([[float(r[i]) for i in keep] for r in body], dtype=np.float32)
+    except ValueError as exc:
         raise ValueError(f"{path}: every feature cell must be a number ({exc})") from None
+    if not np.isfinite(X).all():
+        raise ValueError(f"{path}: the features contain NaN or Inf; clean them first")
+    return match_columns([header[i] for i in keep], X, labels, path)
 
 
 def probabilities(output: np.ndarray, expects: str) -> np.ndarray:
@@ -81,7 +96,7 @@ def _predict(args: argparse.Namespace) -> int:
     from ..config.registry import lookup
 
     config, model, scaler, labels = load_run_model(run_dir(args))
-    X = prepare(_read_input(args.input, config), config, scaler)
+    X = prepare(_read_input(args.input, config, labels), config, scaler)
     output = np.asarray(evaluation_trainer(config, model).predict(X), dtype=np.float64)
     names = labels.get("class_names")
     with open(args.out, "w", newline="", encoding="utf-8") as f:

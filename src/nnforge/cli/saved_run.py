@@ -6,18 +6,18 @@ loaded from model.safetensors; the saved scaler and class names are applied, so 
 goes through exactly the training preprocessing.
 """
 import argparse
-import json
 import os
 
 import numpy as np
 
 from .. import data as D
 from .. import optim
-from ..runs import resolve_run
+from ..runs import read_run_json, resolve_run
 from ..serialization import load_metadata
 from ..train import Trainer
 
-__all__ = ["run_dir", "load_run_model", "prepare", "evaluation_trainer"]
+__all__ = ["run_dir", "load_run_model", "prepare", "evaluation_trainer", "match_columns",
+           "check_width", "load_npy"]
 
 
 def run_dir(args: argparse.Namespace) -> str:
@@ -48,8 +48,7 @@ def load_run_model(folder: str) -> tuple:
     from ..config.factory import build_model
 
     config_path = os.path.join(folder, "config.json")
-    with open(config_path, encoding="utf-8") as f:
-        config = parse_config(json.load(f), source=config_path)
+    config = parse_config(read_run_json(config_path), source=config_path)
     weights = os.path.join(folder, "model.safetensors")
     if not os.path.isfile(weights):
         raise FileNotFoundError(f"{weights}: the run has no trained weights (did it finish?)")
@@ -59,13 +58,20 @@ def load_run_model(folder: str) -> tuple:
     labels_path = os.path.join(folder, "labels.json")
     labels = {"task": None, "class_names": None, "scaler": None}
     if os.path.isfile(labels_path):
-        with open(labels_path, encoding="utf-8") as f:
-            labels.update(json.load(f))
+        saved = read_run_json(labels_path)
+        if not isinstance(saved, dict):
+            raise ValueError(f"{labels_path}: expected a JSON object; re-create the run or "
+                             "restore the file")
+        labels.update(saved)
     scaler = None
     scaler_path = os.path.join(folder, "scaler.safetensors")
     if os.path.isfile(scaler_path):
         kind = load_metadata(scaler_path).get("scaler") or labels.get("scaler")
-        scaler = {s.__name__: s for s in D.SCALERS.values()}[kind]()
+        known = {s.__name__: s for s in D.SCALERS.values()}
+        if kind not in known:
+            raise ValueError(f"{scaler_path}: unknown scaler {kind!r} in its metadata "
+                             f"(known: {', '.join(sorted(known))})")
+        scaler = known[kind]()
         scaler.load_state_dict(nnforge.load(scaler_path))
     return config, model, scaler, labels
 
@@ -89,3 +95,70 @@ def evaluation_trainer(config: object, model: object) -> Trainer:
                    metrics=tuple(config.train.metrics))
 
 
+
+
+def match_columns(header: list, X: np.ndarray, labels: dict, path: str) -> np.ndarray:
+    """The feature columns `X` (named by `header`) in the order the run was trained on.
+
+    Columns are matched by name when the run saved its feature names: a missing or an
+    unknown column is refused, naming them, because matching by position would silently
+    feed one feature into another's weights.
+    """
+    names = labels.get("feature_names")
+    if not names:
+        return check_width(X, labels, path)
+    names = [str(n) for n in names]
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise ValueError(f"{path}: column(s) {', '.join(map(repr, duplicated))} appear more "
+                         "than once in the header")
+    missing = [n for n in names if n not in header]
+    unknown = [h for h in header if h not in names]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(map(repr, missing))}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(map(repr, unknown))}")
+        raise ValueError(f"{path}: {' and '.join(parts)}; the run was trained on the columns "
+                         f"{', '.join(map(repr, names))} (matched by name, in any order)")
+    return X[:, [header.index(n) for n in names]]
+
+
+def check_width(X: np.ndarray, labels: dict, path: str) -> np.ndarray:
+    """`X` if each row has the shape the run was trained on, else ValueError naming it."""
+    expected = labels.get("input_shape")
+    if expected is None:
+        return X
+    expected = tuple(int(d) for d in expected)
+    got = tuple(X.shape[1:])
+    if got != expected and not (len(expected) == 1 and int(np.prod(got)) == expected[0]
+                                and len(got) > 1):
+        width = (f"{expected[0]} feature columns" if len(expected) == 1 else
+                 f"rows of shape {expected}")
+        raise ValueError(f"{path}: expected {width} per sample (what the run was trained "
+                         f"on), got shape {tuple(X.shape)}")
+    return X
+
+
+def load_npy(path: str) -> np.ndarray:
+    """A numeric array from an .npy file; one line naming the file for anything else."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    try:
+        array = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ValueError(f"{path}: holds Python objects (an object array), which nnforge "
+                             "does not load (that would need pickle); save a numeric array"
+                             ) from None
+        raise ValueError(f"{path}: not a readable .npy file ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 - NumPy parses a damaged header in many ways
+        text = " ".join(str(exc).split())[:200]
+        raise ValueError(f"{path}: not a readable .npy file ({type(exc).__name__}: "
+                         f"{text})") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf" or array.ndim < 1:
+        raise ValueError(f"{path}: expected a numeric array, got dtype "
+                         f"{getattr(array, 'dtype', type(array).__name__)} with shape "
+                         f"{getattr(array, 'shape', '?')}")
+    return array

@@ -29,6 +29,9 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
                         help="no progress output; print only the final metrics")
     parser.add_argument("--resume", metavar="RUN_DIR", default=None,
                         help="continue the run in RUN_DIR from its last checkpoint")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run folder --out names; the new run is built "
+                             "beside it and swapped in only when it finished")
     parser.set_defaults(handler=run)
     return parser
 
@@ -68,10 +71,16 @@ def run(args: argparse.Namespace) -> int:
     if args.resume is not None and args.out is not None:
         raise ValueError("nnforge train: give --out or --resume, not both (a resumed run "
                          "stays in its folder)")
+    if args.resume is not None and args.overwrite:
+        raise ValueError("nnforge train: give --resume or --overwrite, not both (--overwrite "
+                         "starts the run again from scratch)")
+    if args.overwrite and args.out is None:
+        raise ValueError("nnforge train: --overwrite needs --out, the run folder to replace")
     try:
         with perf.enabled():               # malloc thresholds, flush-to-zero in updates
             summary = run_experiment(config, out_dir=args.resume or args.out,
-                                     quiet=args.quiet, resume=args.resume is not None)
+                                     quiet=args.quiet, resume=args.resume is not None,
+                                     overwrite=args.overwrite)
     except ConfigError as exc:             # raised while building: name the file too
         raise exc.in_file(args.config) from None
     if not args.quiet:

@@ -90,6 +90,10 @@ def _tune(args: argparse.Namespace) -> int:
         raise ValueError(f"expected one CONFIG file, got {' '.join(args.target)}")
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    most = 4 * (os.cpu_count() or 1)               # more worker processes only thrash
+    if args.workers > most:
+        raise ValueError(f"--workers must be at most {most} (4 per CPU core), got "
+                         f"{args.workers}")
     if args.trials is not None and args.trials < 1:
         raise ValueError(f"--trials must be >= 1, got {args.trials}")
     study = tune(args.target[0], trials=args.trials, workers=args.workers,

@@ -6,6 +6,7 @@ Nothing is built here: values a constructor refuses (a negative lr) are reported
 `config.factory` builds the run, with the same one-line form.
 """
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -88,9 +89,37 @@ def _check_args(cls: type, args: dict, path: str, skip: Sequence[str] = ("genera
         if key not in allowed and not var_kw:
             raise ConfigError(f"{path}.{key}: unknown key (allowed: "
                               f"{', '.join(['type', *allowed])})")
+    defaults = {p.name: p.default for p in inspect.signature(cls).parameters.values()}
+    for key, value in args.items():
+        _check_value(value, f"{path}.{key}", defaults.get(key, inspect.Parameter.empty))
     missing = [k for k in required if k not in args]
     if missing:
         raise ConfigError(f"{path}: {cls.__name__} needs {', '.join(missing)}")
+
+
+
+
+def _check_value(value: Any, path: str, default: Any) -> None:
+    """Numbers a constructor gets are finite, within bounds, and not booleans where the
+    argument is a number."""
+    from .schema import limit
+
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{path}: must be a finite number, got {value}")
+    if isinstance(value, bool):
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            raise ConfigError(f"{path}: expected a number, got {str(value).lower()} (a "
+                              "boolean)")
+        return
+    if isinstance(value, int) and abs(value) > limit("size"):
+        raise ConfigError(f"{path}: {value} is beyond the limit of {limit('size')}; if you "
+                          "mean it, lift it with the environment variable NNFORGE_MAX_SIZE")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_value(item, f"{path}.{i}", None)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(item, f"{path}.{key}", None)
 
 
 def _check_layers(layers: list, path: str) -> None:
@@ -149,10 +178,13 @@ def _check_data(config: Config) -> None:
     section = config.data
     loader = loader_function(section.dataset)
     allowed, _, var_kw = _signature_keys(loader, LOADER_ARGUMENTS)
+    defaults = {p.name: p.default for p in inspect.signature(loader).parameters.values()}
     for key in section.options:
         if key not in allowed and not var_kw:
             names = ", ".join(allowed) or f"none: {loader.__name__} takes none"
             raise ConfigError(f"data.options.{key}: unknown key (allowed: {names})")
+        _check_value(section.options[key], f"data.options.{key}",
+                     defaults.get(key, inspect.Parameter.empty))
     for i, spec in enumerate(section.augmentation):
         path = f"data.augmentation.{i}"
         _check_args(lookup("transform", spec.type, path), spec.args, path)

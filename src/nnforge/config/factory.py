@@ -340,6 +340,13 @@ def build_training(config: "Config", model: Module, n_train: int, has_val: bool,
     -------
     Training
     """
+    tc = config.train
+    batches = 1 if tc.batch_size is None else -(-n_train // tc.batch_size)
+    if tc.accumulate_steps > batches:
+        raise ConfigError(f"train.accumulate_steps: {tc.accumulate_steps} is more than the "
+                          f"{batches} batch{'es' if batches > 1 else ''} of an epoch "
+                          f"({n_train} training rows, batch_size {tc.batch_size or 'full'}); "
+                          f"use at most {batches}")
     loss_fn = build_loss(config.loss, generator)
     optimizer = build_optimizer(config.optimizer, model)
     scheduler, momentum, batch_schedule = _schedules(config, optimizer, n_train)

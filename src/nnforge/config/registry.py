@@ -158,10 +158,33 @@ def lookup(kind: str, name: str, path: str) -> type:
     table = classes(kind)
     cls = table.get(name) if isinstance(name, str) else None
     if cls is None:
+        other = _kind_named(name)
+        if other is not None and other != kind:
+            raise ConfigError(f"{path}.type: {name!r} is {_article(other)} {other}, not "
+                              f"{_article(kind)} {kind} (available: "
+                              f"{', '.join(sorted(table))})")
         close = suggest(name, sorted(table))
         hint = f" (did you mean {close!r}?)" if close else ""
         raise ConfigError(f"{path}.type: unknown {kind} {name!r}{hint}")
     return cls
+
+
+def _kind_named(name: object) -> Optional[str]:
+    """The kind of the registered class or base class called `name`, if any."""
+    for kind in KINDS:
+        if name in classes(kind):
+            return kind
+    for base in _BASES:
+        if base.__name__ == name:
+            try:
+                return kind_of(base)
+            except TypeError:
+                return None
+    return None
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _load_builtins() -> None:

@@ -53,11 +53,11 @@ Training-loop options (see `train.stepping`):
     augmentation = [{type = "RandomCrop", size = 8, padding = 1}]
     batch_augment = 2              # two augmented copies of each sample per batch
 """
-from typing import Any, Literal, Optional, Union
+import os
+from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt,
-                      PositiveFloat, PositiveInt, PrivateAttr, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      PrivateAttr, field_validator, model_validator)
 
 from ..train.early_stopping import EarlyStopping
 from ..train.stop_conditions import ThresholdStopping
@@ -65,10 +65,54 @@ from ..mistake_warnings import CODES
 
 __all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "EarlyStoppingConfig",
            "ComponentSpec", "LossSpec", "OptimizerSpec", "SchedulerSpec",
-           "MomentumScheduleConfig", "BatchSizeScheduleConfig", "DATASETS"]
+           "MomentumScheduleConfig", "BatchSizeScheduleConfig", "DATASETS", "LIMITS",
+           "limit"]
 
 DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
             "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
+
+#: Upper bounds of counts and sizes. A value beyond one is almost surely a typo (10^12
+#: epochs would run for ever); the environment variable NNFORGE_MAX_<KIND> lifts one.
+LIMITS = {"epochs": 100_000, "steps": 10_000_000, "size": 10_000_000}
+
+#: the largest seed: the run index stores it as a signed 64-bit integer
+MAX_SEED = 2**63 - 1
+
+
+def limit(kind: str) -> int:
+    """The upper bound of `kind` ("epochs", "steps", "size"), NNFORGE_MAX_<KIND> if set."""
+    text = os.environ.get(f"NNFORGE_MAX_{kind.upper()}", "")
+    return int(text) if text.strip().isdigit() else LIMITS[kind]
+
+
+def _at_most(kind: str) -> AfterValidator:
+    def check(value):
+        bound = limit(kind)
+        if value is not None and value > bound:
+            raise ValueError(f"{value} is above the limit of {bound} {kind}; if you mean it, "
+                             f"lift the limit with the environment variable "
+                             f"NNFORGE_MAX_{kind.upper()}")
+        return value
+    return AfterValidator(check)
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()} (a boolean)")
+    return value
+
+
+# integers are never booleans, and counts and sizes have bounds
+Epochs = Annotated[int, BeforeValidator(_not_bool), Field(gt=0), _at_most("epochs")]
+Steps = Annotated[int, BeforeValidator(_not_bool), Field(gt=0), _at_most("steps")]
+StepsOrZero = Annotated[int, BeforeValidator(_not_bool), Field(ge=0), _at_most("steps")]
+Size = Annotated[int, BeforeValidator(_not_bool), Field(gt=0), _at_most("size")]
+Seed = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_SEED)]
+# rates and factors are finite numbers, never booleans
+PositiveFloat = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, BeforeValidator(_not_bool),
+                             Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, BeforeValidator(_not_bool), Field(ge=0, lt=1, allow_inf_nan=False)]
 
 
 class _Section(BaseModel):
@@ -113,11 +157,11 @@ class MomentumScheduleConfig(_Section):
     """Momentum (SGD, RMSprop) or beta1 (Adam) per epoch: a linear ramp start -> end over
     `total_steps` steps, or `values[i]` from `milestones[i-1]` on."""
 
-    start: float = Field(0.5, ge=0, lt=1)
-    end: float = Field(0.9, ge=0, lt=1)
-    total_steps: NonNegativeInt = 10
-    values: Optional[list[float]] = None
-    milestones: Optional[list[NonNegativeInt]] = None
+    start: Fraction = 0.5
+    end: Fraction = 0.9
+    total_steps: StepsOrZero = 10
+    values: Optional[list[Fraction]] = None
+    milestones: Optional[list[StepsOrZero]] = None
     interval: Literal["epoch", "step"] = "epoch"
 
 
@@ -125,10 +169,11 @@ class BatchSizeScheduleConfig(_Section):
     """Batch size `initial` (default train.batch_size) times `factor` at each milestone
     epoch, at most `max_batch_size` (then the LR shrinks instead)."""
 
-    initial: Optional[PositiveInt] = None
-    milestones: list[NonNegativeInt]
-    factor: float = Field(2.0, ge=1)
-    max_batch_size: Optional[PositiveInt] = None
+    initial: Optional[Size] = None
+    milestones: list[StepsOrZero]
+    factor: Annotated[float, BeforeValidator(_not_bool),
+                      Field(ge=1, allow_inf_nan=False)] = 2.0
+    max_batch_size: Optional[Size] = None
 
 
 class DataConfig(_Section):
@@ -138,14 +183,14 @@ class DataConfig(_Section):
     task: Optional[Literal["classification", "regression"]] = None
     x_key: str = "X"
     y_key: str = "y"
-    split: list[float] = Field(default_factory=lambda: [0.6, 0.2, 0.2])
-    split_seed: Optional[NonNegativeInt] = None
+    split: list[NonNegativeFloat] = Field(default_factory=lambda: [0.6, 0.2, 0.2])
+    split_seed: Optional[Seed] = None
     stratify: bool = True
     scaler: Literal["standard", "minmax", "pca", "zca", "none"] = "standard"
     flatten: bool = False
     options: dict[str, Any] = Field(default_factory=dict)
     augmentation: list[ComponentSpec] = Field(default_factory=list)
-    batch_augment: Optional[PositiveInt] = None
+    batch_augment: Optional[Annotated[int, BeforeValidator(_not_bool), Field(gt=0, le=1000)]] = None
 
     @field_validator("split")
     @classmethod
@@ -172,14 +217,14 @@ class ModelConfig(_Section):
 
 class EarlyStoppingConfig(_Section):
     monitor: str = "val_loss"
-    patience: NonNegativeInt = 0
+    patience: StepsOrZero = 0
     min_delta: NonNegativeFloat = 0.0
     mode: Literal["auto", "min", "max"] = "auto"
     restore_best_weights: bool = True
     criterion: Literal["patience", "GL", "PQ", "UP", "none"] = "patience"
     alpha: Optional[NonNegativeFloat] = None
-    strip: PositiveInt = 5
-    s: Optional[PositiveInt] = None
+    strip: Steps = 5
+    s: Optional[Steps] = None
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -188,17 +233,17 @@ class EarlyStoppingConfig(_Section):
 
 
 class TrainConfig(_Section):
-    epochs: PositiveInt = 10
-    batch_size: Optional[PositiveInt] = 32
+    epochs: Epochs = 10
+    batch_size: Optional[Size] = 32
     shuffle: bool = True
     metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
     early_stopping: Optional[EarlyStoppingConfig] = None
     nan_guard: bool = True
     guards: bool = True                 # dead-ReLU / exploding-gradient / label guards
     silence: list[str] = Field(default_factory=list)   # guard codes silenced during fit
-    eval_batch_size: PositiveInt = 256
-    log_interval: Optional[PositiveInt] = None      # a progress line every N batches
-    accumulate_steps: PositiveInt = 1
+    eval_batch_size: Size = 256
+    log_interval: Optional[Steps] = None      # a progress line every N batches
+    accumulate_steps: Steps = 1
     clip_grad_norm: Optional[PositiveFloat] = None
     clip_grad_value: Optional[PositiveFloat] = None
     time_budget: Optional[PositiveFloat] = None     # seconds: stop after the epoch using it up
@@ -232,7 +277,7 @@ class Config(_Section):
     """A whole experiment: data, model, loss, optimizer, schedules and training loop."""
 
     name: str = "run"
-    seed: NonNegativeInt = 0
+    seed: Seed = 0
     data: DataConfig = Field(default_factory=DataConfig)
     model: ModelConfig
     loss: LossSpec = Field(default_factory=LossSpec)
@@ -242,6 +287,15 @@ class Config(_Section):
     batch_size_schedule: Optional[BatchSizeScheduleConfig] = None
     train: TrainConfig = Field(default_factory=TrainConfig)
     _source: Optional[str] = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value):
+        if not value or value in (".", "..") or "/" in value or "\\" in value or \
+                "\0" in value or len(value) > 200:
+            raise ValueError(f"{value!r} cannot name a run folder: use letters, digits, "
+                             "'-', '_' and '.', without '/', at most 200 characters")
+        return value
 
     @property
     def source(self) -> Optional[str]:

@@ -115,6 +115,9 @@ def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=No
         X, y = loaded[x_key], loaded.get(y_key)
     if X.ndim < 1:
         raise ArrayFileError(f"array file {path}: X is a 0-d array; expected (N, ...)")
+    if X.dtype.kind not in "biuf":
+        raise ArrayFileError(f"array file {path}: X has dtype {X.dtype}; expected numbers "
+                             "(bool, integer or floating point)")
     if y is None:
         return ArrayData(X, None, None, task or "regression", name)
     y = np.array(y)                               # targets are small: bring them into RAM

@@ -61,6 +61,9 @@ def load_csv(path, target, delimiter=",", task=None, class_names=None, name=None
         classification.
     """
     path = os.fspath(path)
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise CSVFormatError(f"CSV file {path}: the delimiter must be one character, got "
+                             f"{delimiter!r}")
     if task is not None and task not in TASKS:
         raise ValueError(f"load_csv(task): expected one of {TASKS} or None, got {task!r}")
     try:

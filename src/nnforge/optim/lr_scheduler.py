@@ -43,6 +43,24 @@ def _per_group(name, optimizer, value):
     return [value] * len(optimizer.param_groups)
 
 
+def _positive_int(owner, name, value):
+    """`value` if it is a positive integer (not a bool), else ArgumentError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ArgumentError(name, f"{owner}({name}={value!r}): {name} must be a positive "
+                                  "integer")
+    return int(value)
+
+
+def _decay_factor(owner, name, value):
+    """`value` if it is a finite number >= 0 (a negative factor would flip the learning
+    rate's sign, i.e. gradient ascent), else ArgumentError naming it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
+            not np.isfinite(value) or value < 0:
+        raise ArgumentError(name, f"{owner}({name}={value!r}): {name} must be a finite number "
+                                  ">= 0 (a negative factor makes the learning rate negative)")
+    return value
+
+
 def _check_step_order(scheduler):
     """NF-GUARD-004 (PyTorch warns the same): the first step() after construction came
     before any optimizer.step(), so the first LR of the schedule is skipped."""
@@ -187,7 +205,7 @@ class StepLR(LRScheduler):
             raise ArgumentError("step_size",
                                 f"StepLR(step_size={step_size!r}): step_size must be a positive "
                                 "integer")
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size, self.gamma = step_size, _decay_factor("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self, base_lr, index):
@@ -198,7 +216,8 @@ class MultiStepLR(LRScheduler):
     """lr = base_lr * gamma ** (milestones passed)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones, self.gamma = sorted(milestones), gamma
+        self.milestones = sorted(milestones)
+        self.gamma = _decay_factor("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self, base_lr, index):
@@ -244,7 +263,7 @@ class ExponentialLR(LRScheduler):
     """lr = base_lr * gamma ** epoch (the lecture's exp(-k t) is gamma = exp(-k))."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _decay_factor("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self, base_lr, index):
@@ -273,7 +292,8 @@ class PolynomialLR(LRScheduler):
     """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        self.total_iters, self.power = total_iters, power
+        self.total_iters = _positive_int("PolynomialLR", "total_iters", total_iters)
+        self.power = _decay_factor("PolynomialLR", "power", power)
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self, base_lr, index):
@@ -289,7 +309,8 @@ class CosineAnnealingLR(LRScheduler):
     length_argument = "T_max"
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = _positive_int("CosineAnnealingLR", "T_max", T_max)
+        self.eta_min = _decay_factor("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def _schedule(self, base_lr, index):

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Checkpoint", "CheckpointError", "TrainingInterrupted", "TrainingState",
            "capture_state", "save_checkpoint", "load_checkpoint", "checkpoint_path",
-           "handle_signals", "remove_orphans"]
+           "handle_signals", "remove_orphans", "remove_temp_files", "inside"]
 
 FORMAT = "nnforge-checkpoint"
 VERSION = 1
@@ -49,6 +49,51 @@ VERSION = 1
 
 class CheckpointError(ValueError):
     """A checkpoint that is missing, damaged or does not fit the run (one-line message)."""
+
+
+def inside(folder: str, name: Any, source: str, key: str) -> str:
+    """The path of file `name`, read from key `key` of file `source`, inside `folder`.
+
+    A run folder is untrusted input: its JSON files may have been edited or crafted, and a
+    path read from them must never lead nnforge to read, overwrite or delete a file
+    elsewhere. Only a plain file name (no folder part, no "..", not absolute) whose
+    resolved path stays inside `folder` is accepted; anything else raises CheckpointError
+    naming the file and the key.
+    """
+    if not isinstance(name, str) or not name or name in (".", "..") or \
+            os.path.basename(name) != name or "/" in name or "\\" in name or "\0" in name:
+        raise CheckpointError(f"{source}: key {key!r} must name a file inside "
+                              f"{folder} (got {name!r}); refusing to use it")
+    path = os.path.join(folder, name)
+    real_folder = os.path.realpath(folder)
+    if os.path.dirname(os.path.realpath(path)) != real_folder:
+        raise CheckpointError(f"{source}: key {key!r} names {name!r}, which resolves outside "
+                              f"{folder}; refusing to use it")
+    return path
+
+
+def _is_temp_name(name: str) -> bool:
+    """Whether `name` is a temporary file of an atomic write (".<file>.<random>.tmp")."""
+    return name.startswith(".") and name.endswith(".tmp") and name.count(".") >= 3
+
+
+def remove_temp_files(directory: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files an interrupted atomic write left in `directory` (not
+    below it); returns the removed names. Only one process writes a run folder, so any
+    such file is a leftover."""
+    directory = os.fspath(directory)
+    if not os.path.isdir(directory):
+        return []
+    removed = []
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if _is_temp_name(name) and os.path.isfile(path) and not os.path.islink(path):
+            try:
+                os.unlink(path)
+                removed.append(name)
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 # --- encoding: nested values with arrays -> JSON + a flat dict of arrays ----------------------
@@ -142,6 +187,9 @@ def save_checkpoint(directory: str | os.PathLike[str], trainer: Trainer, kind: s
     arrays, meta = capture_state(trainer, pending_row, partial)
     sidecar = checkpoint_path(directory, kind)
     previous = _referenced_file(sidecar)
+    if previous is not None:
+        inside(directory, previous, sidecar, "weights")   # never delete outside the folder
+    remove_temp_files(directory)
     tag = "p" if partial is not None else "e"
     weights = f"{kind}-{tag}{meta['epoch']:04d}-s{meta['global_step']:06d}.safetensors"
     if weights == previous:                       # same point saved again: keep the old pair
@@ -149,7 +197,8 @@ def save_checkpoint(directory: str | os.PathLike[str], trainer: Trainer, kind: s
     save(arrays, os.path.join(directory, weights), metadata={"format": FORMAT})
     meta.update(kind=kind, weights=weights, sha256=_sha256(os.path.join(directory, weights)))
     atomic_write_bytes(sidecar, (json.dumps(meta, indent=1) + "\n").encode("utf-8"))
-    if previous and previous != weights:
+    if previous and previous != weights and not os.path.islink(
+            os.path.join(directory, previous)):
         try:
             os.unlink(os.path.join(directory, previous))
         except FileNotFoundError:
@@ -157,7 +206,8 @@ def save_checkpoint(directory: str | os.PathLike[str], trainer: Trainer, kind: s
     return sidecar
 
 
-def _referenced_file(sidecar: str) -> str | None:
+def _referenced_file(sidecar: str) -> Any:
+    """The `weights` value of a sidecar (unchecked), or None if it has none."""
     try:
         with open(sidecar, encoding="utf-8") as f:
             return json.load(f).get("weights")
@@ -174,8 +224,9 @@ def remove_orphans(directory: str | os.PathLike[str]) -> list[str]:
     keep = {_referenced_file(os.path.join(directory, n)) for n in names if n.endswith(".json")}
     removed = []
     for name in names:
-        if (name.startswith(".") and name.endswith(".tmp")) or \
-                (name.endswith(".safetensors") and name not in keep):
+        if os.path.islink(os.path.join(directory, name)):
+            continue
+        if _is_temp_name(name) or (name.endswith(".safetensors") and name not in keep):
             try:
                 os.unlink(os.path.join(directory, name))
                 removed.append(name)
@@ -233,6 +284,18 @@ class TrainingState:
         return history
 
     def restore(self, trainer: Trainer) -> TrainingCursor:
+        try:
+            return self._restore(trainer)
+        except CheckpointError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError,
+                OverflowError) as exc:    # a sidecar edited by hand: one line, no traceback
+            text = " ".join(str(exc).split())[:200]
+            raise CheckpointError(f"{self.path}: damaged checkpoint: a value does not fit "
+                                  f"({type(exc).__name__}: {text}); resume from another "
+                                  "checkpoint or start the run again") from None
+
+    def _restore(self, trainer: Trainer) -> TrainingCursor:
         where = f"checkpoint {self.path}"
         model_state = self.model_state()
         expected = trainer.model.state_dict()
@@ -278,10 +341,14 @@ def load_checkpoint(path: str | os.PathLike[str]) -> TrainingState:
     path = os.fspath(path)
     if os.path.isdir(path):
         inner = os.path.join(path, "checkpoints")
-        path = checkpoint_path(inner if os.path.isdir(inner) else path, "last")
+        if os.path.isdir(inner) or os.path.isfile(os.path.join(path, "config.json")):
+            path = checkpoint_path(inner, "last")          # a run folder
+        else:
+            path = checkpoint_path(path, "last")            # a checkpoints folder
     if not os.path.isfile(path):
-        raise CheckpointError(f"{path}: no checkpoint here (expected a run folder with "
-                              "checkpoints/last.json)")
+        raise CheckpointError(f"{path}: no checkpoint here (the run stopped before its first "
+                              "checkpoint, or this is not a run folder); start the run again "
+                              "instead of resuming it")
     try:
         with open(path, encoding="utf-8") as f:
             meta = json.load(f)
@@ -293,7 +360,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> TrainingState:
     if meta.get("version") != VERSION:
         raise CheckpointError(f"{path}: checkpoint version {meta.get('version')!r} is not "
                               f"supported (expected {VERSION})")
-    weights = os.path.join(os.path.dirname(path), str(meta.get("weights")))
+    weights = inside(os.path.dirname(path) or ".", meta.get("weights"), path, "weights")
     if not os.path.isfile(weights):
         raise CheckpointError(f"{path}: corrupted checkpoint: its array file "
                               f"{os.path.basename(weights)} is missing")

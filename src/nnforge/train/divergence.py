@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TrainingDivergedError", "NonFiniteGuard"]
+from .callbacks import Callback
+
+__all__ = ["TrainingDivergedError", "NonFiniteGuard", "ExplosionGuard"]
 
 
 class TrainingDivergedError(RuntimeError):
@@ -98,3 +100,75 @@ class NonFiniteGuard:
         layer = None if culprit is None else self._layers.get(culprit.rpartition(".")[0])
         raise TrainingDivergedError("; ".join(parts), epoch=epoch, step=step,
                                     parameter=culprit, layer=layer)
+
+
+class ExplosionGuard(Callback):
+    """Stops a run that diverged without ever producing NaN or Inf.
+
+    A too-large learning rate often keeps every number finite: the loss sits at 1e19, or
+    the weights bounce so far that the model predicts one class for everything. Two signs
+    stop the run with `TrainingDivergedError`:
+
+    - the epoch's loss stays above `factor` times the loss of the first batch (before any
+      update; at least 0.01, so a near-perfect start does not make the bound tiny) for
+      `patience` epochs in a row;
+    - from epoch `warmup` on, the training accuracy stays at chance (at most `chance` +
+      0.01, `chance` being the share of the most frequent class) for `patience` epochs in
+      a row while the loss is no lower than at the start: the model learned nothing.
+
+    Healthy runs are never this far off, so the guard stays on for every run.
+
+    Parameters
+    ----------
+    factor : float
+        How many times the initial loss counts as an explosion.
+    patience : int
+        Epochs in a row the sign must persist.
+    chance : float or None
+        Accuracy of always predicting the most frequent class; None: no accuracy check.
+    warmup : int
+        Epochs before the accuracy check starts.
+    """
+
+    def __init__(self, factor: float = 1e3, patience: int = 3, chance: float | None = None,
+                 warmup: int = 5) -> None:
+        self.factor, self.patience, self.chance, self.warmup = factor, patience, chance, warmup
+        self.initial: float | None = None
+        self.high = 0
+        self.flat = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"initial": self.initial, "high": self.high, "flat": self.flat}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.initial, self.high, self.flat = state["initial"], state["high"], state["flat"]
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.initial is None and logs and "loss" in logs and np.isfinite(logs["loss"]):
+            self.initial = float(logs["loss"])
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        loss = logs.get("loss")
+        if self.initial is None or loss is None or not np.isfinite(loss):
+            return
+        bound = self.factor * max(abs(self.initial), 0.01)
+        self.high = self.high + 1 if loss > bound else 0
+        if self.high >= self.patience:
+            self._stop(epoch, f"the loss has stayed above {self.factor:g} times its initial "
+                              f"value {self.initial:.4g} for {self.high} epochs (now "
+                              f"{loss:.4g})")
+        accuracy = logs.get("accuracy")
+        if self.chance is None or accuracy is None or epoch + 1 < self.warmup:
+            return
+        at_chance = accuracy <= self.chance + 0.01 and loss >= self.initial
+        self.flat = self.flat + 1 if at_chance else 0
+        if self.flat >= self.patience:
+            self._stop(epoch, f"the training accuracy has stayed at chance ({accuracy:.4f}, "
+                              f"the most frequent class is {self.chance:.4f}) for {self.flat} "
+                              f"epochs and the loss {loss:.4g} is no lower than at the start")
+
+    def _stop(self, epoch: int, why: str) -> None:
+        raise TrainingDivergedError(f"training diverged at epoch {epoch + 1}: {why}; try a "
+                                    "smaller learning rate or gradient clipping",
+                                    epoch=epoch + 1)
