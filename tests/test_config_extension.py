@@ -78,8 +78,17 @@ class HalveWhenWorse(LRScheduler):
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
-for cls in (FocalLoss, GaussianNoiseLayer, HalveWhenWorse):
-    nnforge.config.register(cls)
+@pytest.fixture(autouse=True, scope="module")
+def registered():
+    """Register the three outside classes for this module's tests only, so the names they
+    add do not show up in other tests' lists of choices."""
+    from nnforge.config import registry
+
+    for cls in (FocalLoss, GaussianNoiseLayer, HalveWhenWorse):
+        nnforge.config.register(cls)
+    yield
+    for cls in (FocalLoss, GaussianNoiseLayer, HalveWhenWorse):
+        registry._TABLE[registry.kind_of(cls)].pop(cls.__name__, None)
 
 CONFIG = """
 seed = 0

@@ -310,8 +310,9 @@ def _json_default(value):
 
 def check_new_run_folder(path: str, overwrite: bool = False) -> None:
     """Refuse to write a new run into `path` when that would destroy something: an
-    existing file, an existing run folder (unless `overwrite`) or a non-empty folder that
-    is not a run.
+    existing file, an existing run folder with results (unless `overwrite`; a run killed
+    before its first checkpoint may start again in place) or a non-empty folder that is not
+    a run.
 
     Raises
     ------
@@ -336,10 +337,18 @@ def check_new_run_folder(path: str, overwrite: bool = False) -> None:
     if not os.path.isfile(os.path.join(path, "config.json")):
         raise FileExistsError(f"--out {path}: the folder exists and is not an nnforge run "
                               "folder; give the path of a new folder")
-    if not overwrite:
+    if not overwrite and not _nothing_to_lose(path):
         raise FileExistsError(f"--out {path}: a run folder already exists there; give a new "
                               f"folder, continue it with `--resume {path}`, or replace it "
                               "with `--overwrite`")
+
+
+def _nothing_to_lose(run_dir: str) -> bool:
+    """Whether a run folder holds no result yet: no weights, no checkpoint, no metrics (a
+    run killed before its first checkpoint), so a new run may start there again."""
+    kept = ("model.safetensors", "metrics.json", os.path.join("checkpoints", "last.json"),
+            os.path.join("checkpoints", "best.json"))
+    return not any(os.path.lexists(os.path.join(run_dir, name)) for name in kept)
 
 
 def _staging_dir(final_dir: str) -> str:

@@ -128,6 +128,14 @@ class ExplosionGuard(Callback):
         Accuracy of always predicting the most frequent class; None: no accuracy check.
     warmup : int
         Epochs before the accuracy check starts.
+
+    Examples
+    --------
+    `nnforge train` adds one to every run whose ``nan_guard`` is on:
+
+    >>> guard = ExplosionGuard(patience=3)
+    >>> guard.factor, guard.patience
+    (1000.0, 3)
     """
 
     def __init__(self, factor: float = 1e3, patience: int = 3, chance: float | None = None,
