@@ -177,7 +177,7 @@ def test_layers_import_without_heavy_dependencies(module):
 # pydantic, tune's runner loads optuna and pydantic).
 MODULE_LEVEL_AREAS = ("nnforge.train", "nnforge.data", "nnforge.diagnose", "nnforge.report",
                       "nnforge.runs", "nnforge.tune", "nnforge.optim.optimizer")
-NOT_YET = ("nnforge.diagnose.doctor_cli", "nnforge.tune.cli", "nnforge.tune.objective")
+NOT_YET = ("nnforge.tune.objective",)
 OPTIONAL = HEAVY + ("threadpoolctl", "sqlalchemy", "nnforge.config", "nnforge.tune.runner")
 
 
