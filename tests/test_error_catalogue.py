@@ -153,6 +153,7 @@ def _victim_intact(tmp):
 def _existing_run(tmp):
     (tmp / "run").mkdir()
     (tmp / "run" / "config.json").write_text("{}")
+    (tmp / "run" / "metrics.json").write_text("{}")      # a run with results
     from nnforge.build import check_new_run_folder
     check_new_run_folder(str(tmp / "run"))
 
