@@ -134,8 +134,24 @@ def render(text):
     return "\n".join(out) + "\n", images
 
 
+IMAGE = re.compile(r"!\[([^\]]*)\]\((?!https?:)([^)\s]+\.png)\)")
+
+
+def bench_images(page, images):
+    """The page with its own image links (PNGs saved by the bench scripts beside
+    RESULTS.md) pointing at copies published with the charts."""
+    def publish(match):
+        source = RESULTS.parent / match.group(2)
+        if not source.is_file():
+            return match.group(0)
+        images[source.name] = source.read_bytes()
+        return f"![{match.group(1)}]({PLOTS}/{source.name})"
+    return IMAGE.sub(publish, page)
+
+
 def on_files(files, config):
     page, images = render(RESULTS.read_text(encoding="utf-8"))
+    page = bench_images(page, images)
     files.append(File.generated(config, PAGE, content=page))
     for name, png in images.items():
         files.append(File.generated(config, f"{PLOTS}/{name}", content=png))
