@@ -18,7 +18,7 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	touch $@
 
 run: $(VENV)/.installed
-	$(BIN)/nnforge train examples/digits_mlp.toml --out runs/digits_mlp
+	$(BIN)/nnforge train examples/digits_mlp.toml --out runs/digits_mlp --overwrite
 
 # The suite runs twice: on the NumPy reference ops and on the numba kernels; both must pass.
 test: $(VENV)/.test-installed
