@@ -12,7 +12,7 @@ top level (tensor factories, dtypes, devices, grad modes), and the sub-packages 
 """
 from . import autograd
 from .autograd import (Tensor, cat, enable_grad, inference_mode, is_grad_enabled, no_grad,
-                       set_grad_enabled, stack, where)
+                       set_grad_enabled, stack)
 from .autograd.device import device
 from .backend import get_backend, set_backend
 from .autograd.dtypes import (bool, complex64, complex128, double, dtype, float, float16,

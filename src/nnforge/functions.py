@@ -9,7 +9,7 @@ import numpy as np
 
 from .autograd import Tensor
 from .autograd import indexing as _indexing
-from .autograd.elementwise import Where as _Where
+from .autograd import where as _autograd_where
 from .autograd.shapes import cat, stack
 
 __all__ = [
@@ -257,7 +257,7 @@ def where(condition, input=None, other=None):
                      for i in np.nonzero(condition))
     if input is None or other is None:
         raise TypeError("where(): give both input and other, or neither")
-    return _Where.apply(condition, input, other)
+    return _autograd_where(condition, input, other)
 
 
 # --- shapes and indexing ------------------------------------------------------------------
