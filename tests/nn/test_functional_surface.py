@@ -2,7 +2,9 @@
 the reverse), every layer has its functional form under PyTorch's name, and the spatial,
 normalization, dropout and embedding forms agree with torch.nn.functional."""
 import ast
+import importlib
 import inspect
+import pkgutil
 
 import numpy as np
 import pytest
@@ -15,15 +17,34 @@ from nnforge.nn import functional as F
 ALLOWED = {"autograd", "random", "mistake_warnings"}    # nnforge modules F may import
 
 
+def _functional_sources():
+    """(dotted name, is a package, source) of nn.functional and each of its modules."""
+    yield F.__name__, hasattr(F, "__path__"), inspect.getsource(F)
+    for info in pkgutil.iter_modules(getattr(F, "__path__", []), F.__name__ + "."):
+        module = importlib.import_module(info.name)
+        yield module.__name__, info.ispkg, inspect.getsource(module)
+
+
+def _imported_module(node, importer, is_package):
+    """The dotted name a relative `from ... import` in module `importer` reads from."""
+    parts = importer.split(".") if is_package else importer.split(".")[:-1]
+    parts = parts[:len(parts) - node.level + 1]
+    return ".".join(parts + ([node.module] if node.module else []))
+
+
 def test_functional_imports_no_layer_module():
-    tree = ast.parse(inspect.getsource(F))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            assert node.level == 2, f"nn.functional imports .{node.module} (a sibling in nn)"
-            top = (node.module or "").split(".")[0]
-            assert top in ALLOWED, f"nn.functional imports ..{node.module}"
-        if isinstance(node, ast.Import):
-            assert not any(a.name.startswith("nnforge") for a in node.names)
+    allowed = tuple(f"nnforge.{name}" for name in ALLOWED) + (F.__name__,)
+    for name, is_package, source in _functional_sources():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom):
+                target = _imported_module(node, name, is_package) if node.level else \
+                    node.module
+                inside = any(target == a or target.startswith(a + ".") for a in allowed)
+                assert inside or not target.startswith("nnforge"), \
+                    f"{name} imports {target}: nn.functional may import only autograd, " \
+                    f"random, mistake_warnings and its own modules, never a layer module"
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("nnforge") for a in node.names)
 
 
 # layer -> its functional form (PyTorch's names); layers without one in PyTorch are absent

@@ -16,6 +16,7 @@ import numpy as np
 from ..autograd import Tensor, no_grad
 from ..random import resolve_generator
 from . import functional as F
+from .functional._inputs import _as_tensor
 from .module import Module
 
 
@@ -49,7 +50,7 @@ class Dropout(Module):
         # NOTE: an array-like becomes a Tensor (no copy) in every mode, so switching to
         # eval() does not change what kind of object comes back; a Tensor in eval mode is
         # returned as the very same object, as in PyTorch.
-        return F.dropout(F._as_tensor(input), self.p, self.training, self.generator)
+        return F.dropout(_as_tensor(input), self.p, self.training, self.generator)
 
     def extra_repr(self):
         return f"p={self.p}"

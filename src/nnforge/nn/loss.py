@@ -7,6 +7,8 @@ Each holds its configuration (reduction, class weights...) and calls one functio
 import numpy as np
 
 from . import functional as F
+from .functional._inputs import _check_reduction
+from .functional.class_losses import _cross_entropy, _nll_loss
 from .module import Module, _to_numpy
 
 
@@ -33,7 +35,7 @@ class _Loss(Module):
 
     def __init__(self, reduction="mean"):
         super().__init__()
-        F._check_reduction(reduction, type(self).__name__)
+        _check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def extra_repr(self):
@@ -124,7 +126,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return F._cross_entropy(input, target, self.weight, self.ignore_index,
+        return _cross_entropy(input, target, self.weight, self.ignore_index,
                                 self.reduction, self.label_smoothing, "CrossEntropyLoss")
 
     def extra_repr(self):
@@ -148,7 +150,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input, target):
-        return F._nll_loss(input, target, self.weight, self.ignore_index, self.reduction,
+        return _nll_loss(input, target, self.weight, self.ignore_index, self.reduction,
                            "NLLLoss")
 
     def extra_repr(self):

@@ -9,8 +9,8 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import pooling as _pool
-from .functional import (_geometry, _output_size, adaptive_avg_pool2d,  # noqa: F401
-                         avg_pool2d, max_pool2d)
+from .functional import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from .functional.pooling import _geometry, _output_size
 from .module import Module
 
 

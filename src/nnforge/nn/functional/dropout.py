@@ -1,0 +1,42 @@
+"""Inverted dropout and the random keep-mask it draws."""
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+from ...autograd import Tensor
+from ...random import Generator, resolve_generator
+from ._inputs import TensorLike, _array, _as_tensor
+
+
+def dropout(input: TensorLike, p: float = 0.5, training: bool = True,
+            generator: Union[None, int, np.random.Generator, Generator] = None) -> TensorLike:
+    """Inverted dropout: in training zero each element with probability `p` and
+    scale the kept ones by 1 / (1 - p); otherwise return the input unchanged.
+
+    Draws come from `generator` (a numpy Generator, or None for the library default), so
+    a seeded run is repeatable; an int seed makes a fresh Generator, i.e. the same mask
+    on every call.
+    """
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p (the probability of dropping an element) must be in "
+                         f"[0, 1), got {p!r}")
+    if not training or p == 0:
+        return input
+    data = _array(input)
+    dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float32)
+    mask = keep_mask(data.shape, p, resolve_generator(generator)).astype(dtype)
+    mask *= dtype.type(1.0 / (1.0 - p))
+    return _as_tensor(input) * mask
+
+
+def keep_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> np.ndarray:
+    """Boolean array of `shape`, each entry False with probability p (rounded to a multiple
+    of 2**-16, so the kept fraction is exact to 1.5e-5).
+
+    Each entry is 16 raw bits of the generator, four entries per 64-bit draw, rather than a
+    float per entry: drawing the random numbers was most of dropout's cost."""
+    size = int(np.prod(shape))
+    bits = rng.bit_generator.random_raw(-(-size // 4)).view(np.uint16)[:size]
+    return (bits >= np.uint16(min(round(p * 65536), 65535))).reshape(shape)
