@@ -3,10 +3,16 @@
 (`set_default_dtype`); the random ones draw from nnforge's seeded generator
 (`nnforge.manual_seed`), or from `generator=` when given.
 """
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
 import numpy as np
+import numpy.typing as npt
 
 from .autograd import Tensor
 from .autograd import dtypes as _dtypes
+from .autograd.device import device as Device
 from .autograd.device import to_device
 from .random import Generator, resolve_generator
 
@@ -16,7 +22,18 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty"
            "randint_like", "Generator"]
 
 
-def _sizes(size):
+DTypeLike = Optional[npt.DTypeLike]
+"""An nnforge dtype (`nnforge.float32`), a NumPy dtype or its name; None for the default."""
+DeviceLike = Union[None, str, Device]
+"""'cpu', a device object, or None (the CPU): the only device there is."""
+GeneratorLike = Union[None, int, np.random.Generator, Generator]
+"""Where random draws come from: None (the seeded default), a seed or a generator."""
+Size = Union[int, Tensor, Sequence[Union[int, Tensor]]]
+"""One dimension's size, or a tuple or list of them."""
+Real = Union[int, float]
+
+
+def _sizes(size: Sequence[Size]) -> tuple[int, ...]:
     """`f(2, 3)`, `f((2, 3))` and `f([2, 3])` all mean shape (2, 3)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
@@ -32,11 +49,11 @@ def _sizes(size):
     return tuple(shape)
 
 
-def _float_dtype(dtype):
+def _float_dtype(dtype: DTypeLike) -> np.dtype:
     return _dtypes.default_float() if dtype is None else _dtypes.to_numpy_dtype(dtype)
 
 
-def _leaf(array, requires_grad=False, device=None):
+def _leaf(array: np.ndarray, requires_grad: bool = False, device: DeviceLike = None) -> Tensor:
     to_device(device)
     t = Tensor._make(array, False, None)
     if requires_grad:
@@ -44,12 +61,15 @@ def _leaf(array, requires_grad=False, device=None):
     return t
 
 
-def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data: Union[Tensor, npt.ArrayLike], *, dtype: DTypeLike = None,
+           device: DeviceLike = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of `data` (PyTorch's `torch.tensor`)."""
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Union[Tensor, npt.ArrayLike], dtype: DTypeLike = None,
+              device: DeviceLike = None) -> Tensor:
     """`data` as a tensor, sharing memory when it already is an array or tensor of the
     requested dtype (PyTorch's `torch.as_tensor`)."""
     to_device(device)
@@ -61,7 +81,7 @@ def as_tensor(data, dtype=None, device=None):
     return Tensor(data, dtype=dtype)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing `array`'s memory and dtype: changes to one show in the other."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy(): expected a numpy.ndarray, got {type(array).__name__}")
@@ -69,19 +89,23 @@ def from_numpy(array):
     return Tensor._make(array, False, None)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None,
+          requires_grad: bool = False, out: None = None) -> Tensor:
     return _leaf(np.zeros(_sizes(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None,
+         requires_grad: bool = False, out: None = None) -> Tensor:
     return _leaf(np.ones(_sizes(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
+def empty(*size: Size, dtype: DTypeLike = None, device: DeviceLike = None,
+          requires_grad: bool = False, out: None = None) -> Tensor:
     return _leaf(np.empty(_sizes(size), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full(size: Size, fill_value: Union[Real, bool, Tensor], *, dtype: DTypeLike = None,
+         device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Shape `size` filled with `fill_value`; the dtype follows the value (bool, int64 or
     the default float) unless given."""
     if isinstance(fill_value, Tensor):
@@ -92,12 +116,15 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
                  requires_grad, device)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: Optional[int] = None, *, dtype: DTypeLike = None, device: DeviceLike = None,
+        requires_grad: bool = False) -> Tensor:
     return _leaf(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad,
                  device)
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start: Union[Real, Tensor], end: Union[None, Real, Tensor] = None,
+           step: Union[Real, Tensor] = 1, *, dtype: DTypeLike = None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from `start` (default 0) up to but excluding `end`; int64 when all bounds are
     integers, else the default float dtype."""
     if end is None:
@@ -110,36 +137,42 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     if bounds[2] == 0:
         raise ValueError("arange(): step must be nonzero")
     count = max(int(np.ceil((bounds[1] - bounds[0]) / bounds[2])), 0)
-    values = bounds[0] + bounds[2] * np.arange(count, dtype=np.float64 if target.kind == "f"
-                                               else np.int64)
+    offsets: np.ndarray = np.arange(count, dtype=np.float64 if target.kind == "f" else np.int64)
+    values = bounds[0] + bounds[2] * offsets
     return _leaf(values.astype(target), requires_grad, device)
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start: Real, end: Real, steps: int, *, dtype: DTypeLike = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _leaf(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad,
                  device)
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start: Real, end: Real, steps: int, base: float = 10.0, *, dtype: DTypeLike = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     return _leaf(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)),
                  requires_grad, device)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size: Size, generator: GeneratorLike = None, dtype: DTypeLike = None,
+         device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Uniform draws from [0, 1)."""
     rng = resolve_generator(generator)
     return _leaf(rng.random(_sizes(size)).astype(_float_dtype(dtype)), requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size: Size, generator: GeneratorLike = None, dtype: DTypeLike = None,
+          device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws."""
     rng = resolve_generator(generator)
     return _leaf(rng.standard_normal(_sizes(size)).astype(_float_dtype(dtype)), requires_grad,
                  device)
 
 
-def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
+def randint(low: int, high: Union[None, int, Sequence[int]] = None,
+            size: Optional[Size] = None, *, generator: GeneratorLike = None,
+            dtype: DTypeLike = None, device: DeviceLike = None,
+            requires_grad: bool = False) -> Tensor:
     """Integers in [low, high) (`randint(high, size)` starts at 0), int64 by default."""
     if size is None:
         if not isinstance(high, (tuple, list)):
@@ -154,15 +187,18 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
                  device)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n: int, *, generator: GeneratorLike = None, dtype: DTypeLike = None,
+             device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64 by default)."""
     rng = resolve_generator(generator)
     target = np.dtype(np.int64) if dtype is None else _dtypes.to_numpy_dtype(dtype)
     return _leaf(rng.permutation(n).astype(target), requires_grad, device)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False):
+def normal(mean: Union[Real, Tensor], std: Union[Real, Tensor] = 1.0,
+           size: Optional[Size] = None, *, generator: GeneratorLike = None,
+           dtype: DTypeLike = None, device: DeviceLike = None,
+           requires_grad: bool = False) -> Tensor:
     """Normal draws: element-wise from tensors `mean`/`std`, or of shape `size` from two
     numbers."""
     rng = resolve_generator(generator)
@@ -182,45 +218,55 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     return _leaf(np.asarray(values).astype(target), requires_grad, device)
 
 
-def _like(t, dtype):
+def _like(t: Union[Tensor, npt.ArrayLike], dtype: DTypeLike) -> tuple[tuple[int, ...], np.dtype]:
     array = t._data if isinstance(t, Tensor) else np.asarray(t)
     return array.shape, (array.dtype if dtype is None else _dtypes.to_numpy_dtype(dtype))
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+def zeros_like(input: Union[Tensor, npt.ArrayLike], *, dtype: DTypeLike = None,
+               device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     return _leaf(np.zeros(shape, target), requires_grad, device)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+def ones_like(input: Union[Tensor, npt.ArrayLike], *, dtype: DTypeLike = None,
+              device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     return _leaf(np.ones(shape, target), requires_grad, device)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False):
+def empty_like(input: Union[Tensor, npt.ArrayLike], *, dtype: DTypeLike = None,
+               device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     return _leaf(np.empty(shape, target), requires_grad, device)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full_like(input: Union[Tensor, npt.ArrayLike], fill_value: Union[Real, bool], *,
+              dtype: DTypeLike = None, device: DeviceLike = None,
+              requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     return _leaf(np.full(shape, fill_value, target), requires_grad, device)
 
 
-def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+def rand_like(input: Union[Tensor, npt.ArrayLike], *, generator: GeneratorLike = None,
+              dtype: DTypeLike = None, device: DeviceLike = None,
+              requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     rng = resolve_generator(generator)
     return _leaf(rng.random(shape).astype(target), requires_grad, device)
 
 
-def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad=False):
+def randn_like(input: Union[Tensor, npt.ArrayLike], *, generator: GeneratorLike = None,
+               dtype: DTypeLike = None, device: DeviceLike = None,
+               requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     rng = resolve_generator(generator)
     return _leaf(rng.standard_normal(shape).astype(target), requires_grad, device)
 
 
-def randint_like(input, low, high=None, *, generator=None, dtype=None, device=None,
-                 requires_grad=False):
+def randint_like(input: Union[Tensor, npt.ArrayLike], low: int, high: Optional[int] = None, *,
+                 generator: GeneratorLike = None, dtype: DTypeLike = None,
+                 device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     shape, target = _like(input, dtype)
     if high is None:
         low, high = 0, low

@@ -5,7 +5,12 @@
 Each function accepts a Tensor (or anything array-like, which becomes a constant tensor)
 and calls the Tensor method of the same name, so there is one implementation per op.
 """
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union, overload
+
 import numpy as np
+import numpy.typing as npt
 
 from .autograd import Tensor
 from .autograd import indexing as _indexing
@@ -24,231 +29,281 @@ __all__ = [
 ]
 
 
-def _t(x):
+Dims = Union[None, int, Sequence[int]]
+"""One dimension, several, or None for all of them."""
+Number = Union[int, float, bool]
+Operand = Union[Tensor, npt.ArrayLike]
+"""A Tensor, an array or a number: the second operand of an arithmetic op."""
+
+
+def _t(x: Operand) -> Tensor:
     """`x` as a Tensor: Tensors pass through, anything else becomes a constant."""
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), False, None)
 
 
-def is_tensor(obj):
+def is_tensor(obj: object) -> bool:
     """True for an nnforge Tensor (or Parameter)."""
     return isinstance(obj, Tensor)
 
 
-def numel(input):
+def numel(input: Operand) -> int:
     """Number of elements."""
     return int(_t(input).numpy().size)
 
 
 # --- arithmetic and elementwise maths -----------------------------------------------------
-def add(input, other, *, alpha=1):
-    return _t(input) + (other if alpha == 1 else other * alpha)
+def _times(other: Operand, alpha: Number) -> Operand:
+    """`other` scaled by `alpha`; a number stays a number, a list becomes an array."""
+    if alpha == 1:
+        return other
+    if isinstance(other, (Tensor, np.ndarray, int, float)):
+        return other * alpha
+    return np.asarray(other) * alpha
 
 
-def sub(input, other, *, alpha=1):
-    return _t(input) - (other if alpha == 1 else other * alpha)
+def add(input: Operand, other: Operand, *, alpha: Number = 1) -> Tensor:
+    """input + alpha * other."""
+    return _t(input) + _times(other, alpha)
 
 
-def mul(input, other):
+def sub(input: Operand, other: Operand, *, alpha: Number = 1) -> Tensor:
+    """input - alpha * other."""
+    return _t(input) - _times(other, alpha)
+
+
+def mul(input: Operand, other: Operand) -> Tensor:
     return _t(input) * other
 
 
-def div(input, other):
+def div(input: Operand, other: Operand) -> Tensor:
     return _t(input) / other
 
 
-def neg(input):
+def neg(input: Operand) -> Tensor:
     return -_t(input)
 
 
-def pow(input, exponent):
+def pow(input: Operand, exponent: Operand) -> Tensor:
     """input ** exponent; either may be a number."""
     if not isinstance(input, Tensor) and isinstance(exponent, Tensor):
         return input ** exponent
     return _t(input) ** exponent
 
 
-def square(input):
+def square(input: Operand) -> Tensor:
     return _t(input).square()
 
 
-def sqrt(input):
+def sqrt(input: Operand) -> Tensor:
     return _t(input).sqrt()
 
 
-def exp(input):
+def exp(input: Operand) -> Tensor:
     return _t(input).exp()
 
 
-def log(input):
+def log(input: Operand) -> Tensor:
     return _t(input).log()
 
 
-def abs(input):
+def abs(input: Operand) -> Tensor:
     return _t(input).abs()
 
 
-def sign(input):
+def sign(input: Operand) -> Tensor:
     return _t(input).sign()
 
 
-def round(input, *, decimals=0):
+def round(input: Operand, *, decimals: int = 0) -> Tensor:
     return _t(input).round(decimals)
 
 
-def sin(input):
+def sin(input: Operand) -> Tensor:
     return _t(input).sin()
 
 
-def cos(input):
+def cos(input: Operand) -> Tensor:
     return _t(input).cos()
 
 
-def tan(input):
+def tan(input: Operand) -> Tensor:
     return _t(input).tan()
 
 
-def clamp(input, min=None, max=None):
+def clamp(input: Operand, min: Optional[Operand] = None,
+          max: Optional[Operand] = None) -> Tensor:
     return _t(input).clamp(min, max)
 
 
 clip = clamp
 
 
-def maximum(input, other):
+def maximum(input: Operand, other: Operand) -> Tensor:
     return _t(input).maximum(other)
 
 
-def minimum(input, other):
+def minimum(input: Operand, other: Operand) -> Tensor:
     return _t(input).minimum(other)
 
 
-def relu(input):
+def relu(input: Operand) -> Tensor:
     return _t(input).relu()
 
 
-def sigmoid(input):
+def sigmoid(input: Operand) -> Tensor:
     return _t(input).sigmoid()
 
 
-def tanh(input):
+def tanh(input: Operand) -> Tensor:
     return _t(input).tanh()
 
 
-def softmax(input, dim):
+def softmax(input: Operand, dim: int) -> Tensor:
     return _t(input).softmax(dim)
 
 
-def log_softmax(input, dim):
+def log_softmax(input: Operand, dim: int) -> Tensor:
     return _t(input).log_softmax(dim)
 
 
 # --- matrix products ----------------------------------------------------------------------
-def matmul(input, other):
+def matmul(input: Operand, other: Operand) -> Tensor:
     return _t(input) @ other
 
 
-def mm(input, mat2):
+def mm(input: Operand, mat2: Operand) -> Tensor:
     return _t(input).mm(mat2)
 
 
-def bmm(input, mat2):
+def bmm(input: Operand, mat2: Operand) -> Tensor:
     return _t(input).bmm(mat2)
 
 
 # --- reductions ---------------------------------------------------------------------------
-def sum(input, dim=None, keepdim=False):
+def sum(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).sum(dim, keepdim)
 
 
-def mean(input, dim=None, keepdim=False):
+def mean(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).mean(dim, keepdim)
 
 
-def prod(input, dim=None, keepdim=False):
+def prod(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).prod(dim, keepdim)
 
 
-def var(input, dim=None, keepdim=False, *, unbiased=True, correction=None):
+def var(input: Operand, dim: Dims = None, keepdim: bool = False, *, unbiased: bool = True,
+        correction: Optional[int] = None) -> Tensor:
     if correction is not None:
         unbiased = bool(correction)
     return _t(input).var(dim, keepdim, unbiased=unbiased)
 
 
-def std(input, dim=None, keepdim=False, *, unbiased=True, correction=None):
+def std(input: Operand, dim: Dims = None, keepdim: bool = False, *, unbiased: bool = True,
+        correction: Optional[int] = None) -> Tensor:
     return _t(input).std(dim, keepdim, unbiased=unbiased, correction=correction)
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
+def norm(input: Operand, p: Union[str, float] = "fro", dim: Dims = None,
+         keepdim: bool = False) -> Tensor:
     return _t(input).norm(p, dim, keepdim)
 
 
-def cumsum(input, dim):
+def cumsum(input: Operand, dim: int) -> Tensor:
     return _t(input).cumsum(dim)
 
 
-def max(input, dim=None, keepdim=False):
+@overload
+def max(input: Operand) -> Tensor: ...
+
+
+@overload
+def max(input: Operand, dim: Tensor) -> Tensor: ...
+
+
+@overload
+def max(input: Operand, dim: int, keepdim: bool = ...) -> _indexing.ValuesIndices: ...
+
+
+def max(input: Operand, dim: Union[None, int, Tensor] = None,
+        keepdim: bool = False) -> Union[Tensor, _indexing.ValuesIndices]:
     """The largest value; `max(x, dim)` gives (values, indices); `max(x, y)` with a tensor
     `y` is the elementwise maximum, all as in PyTorch."""
     return _t(input).max(dim, keepdim)
 
 
-def min(input, dim=None, keepdim=False):
+@overload
+def min(input: Operand) -> Tensor: ...
+
+
+@overload
+def min(input: Operand, dim: Tensor) -> Tensor: ...
+
+
+@overload
+def min(input: Operand, dim: int, keepdim: bool = ...) -> _indexing.ValuesIndices: ...
+
+
+def min(input: Operand, dim: Union[None, int, Tensor] = None,
+        keepdim: bool = False) -> Union[Tensor, _indexing.ValuesIndices]:
     """The smallest value; `min(x, dim)` gives (values, indices); `min(x, y)` with a tensor
     `y` is the elementwise minimum."""
     return _t(input).min(dim, keepdim)
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input: Operand, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     return _t(input).argmax(dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input: Operand, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     return _t(input).argmin(dim, keepdim)
 
 
-def all(input, dim=None, keepdim=False):
+def all(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).all(dim, keepdim)
 
 
-def any(input, dim=None, keepdim=False):
+def any(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).any(dim, keepdim)
 
 
 # --- comparisons --------------------------------------------------------------------------
-def eq(input, other):
+def eq(input: Operand, other: Operand) -> Tensor:
     return _t(input) == other
 
 
-def ne(input, other):
+def ne(input: Operand, other: Operand) -> Tensor:
     return _t(input) != other
 
 
-def lt(input, other):
+def lt(input: Operand, other: Operand) -> Tensor:
     return _t(input) < other
 
 
-def le(input, other):
+def le(input: Operand, other: Operand) -> Tensor:
     return _t(input) <= other
 
 
-def gt(input, other):
+def gt(input: Operand, other: Operand) -> Tensor:
     return _t(input) > other
 
 
-def ge(input, other):
+def ge(input: Operand, other: Operand) -> Tensor:
     return _t(input) >= other
 
 
-def equal(input, other):
+def equal(input: Operand, other: Operand) -> bool:
     """True when both have the same shape and the same values."""
     return _t(input).equal(other)
 
 
-def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(input: Operand, other: Operand, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
     return _t(input).allclose(other, rtol, atol, equal_nan)
 
 
-def where(condition, input=None, other=None):
+def where(condition: Operand, input: Optional[Operand] = None,
+          other: Optional[Operand] = None) -> Union[Tensor, tuple[Tensor, ...]]:
     """`input` where `condition` holds, else `other` (either may be a number); with the
     condition alone, the tuple of index tensors of its true entries."""
     condition = np.asarray(condition)
@@ -264,61 +319,65 @@ def where(condition, input=None, other=None):
 concat = cat
 
 
-def reshape(input, shape):
+def reshape(input: Operand, shape: Sequence[int]) -> Tensor:
     return _t(input).reshape(shape)
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: Operand, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _t(input).flatten(start_dim, end_dim)
 
 
-def squeeze(input, dim=None):
+def squeeze(input: Operand, dim: Dims = None) -> Tensor:
     return _t(input).squeeze(dim)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input: Operand, dim: int) -> Tensor:
     return _t(input).unsqueeze(dim)
 
 
-def permute(input, dims):
+def permute(input: Operand, dims: Sequence[int]) -> Tensor:
     return _t(input).permute(dims)
 
 
-def transpose(input, dim0, dim1):
+def transpose(input: Operand, dim0: int, dim1: int) -> Tensor:
     return _t(input).transpose(dim0, dim1)
 
 
-def t(input):
+def t(input: Operand) -> Tensor:
     return _t(input).t()
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor: Operand, split_size_or_sections: Union[int, Sequence[int]],
+          dim: int = 0) -> tuple[Tensor, ...]:
     return _indexing.split(tensor, split_size_or_sections, dim)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input: Operand, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return _indexing.chunk(input, chunks, dim)
 
 
-def gather(input, dim, index):
+def gather(input: Operand, dim: int, index: Operand) -> Tensor:
     return _indexing.gather(input, dim, index)
 
 
-def scatter(input, dim, index, src=None, *, value=None):
+def scatter(input: Operand, dim: int, index: Operand, src: Optional[Operand] = None, *,
+            value: Optional[Number] = None) -> Tensor:
     return _t(input).scatter(dim, index, src, value=value)
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input: Operand, dim: int = -1, descending: bool = False,
+         stable: bool = False) -> _indexing.ValuesIndices:
     return _indexing.sort(input, dim, descending)
 
 
-def argsort(input, dim=-1, descending=False):
+def argsort(input: Operand, dim: int = -1, descending: bool = False) -> Tensor:
     return _indexing.sort(input, dim, descending).indices
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input: Operand, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> _indexing.ValuesIndices:
     return _indexing.topk(input, k, dim, largest, sorted)
 
 
-def masked_fill(input, mask, value):
+def masked_fill(input: Operand, mask: Operand, value: Number) -> Tensor:
     return _t(input).masked_fill(mask, value)

@@ -3,12 +3,17 @@
 Children are registered under "0", "1", ..., so parameter names match PyTorch's
 ("0.weight", "2.bias") and state dicts load into the equivalent torch model.
 """
+from __future__ import annotations
+
 from collections import OrderedDict
+from typing import Any, Iterable, Iterator, Optional, TypeVar, Union, overload
 
 from .module import Module
 
+_IndexedT = TypeVar("_IndexedT", bound="_IndexedModules")
 
-def _check_module(owner, value, index):
+
+def _check_module(owner: str, value: object, index: Union[int, str]) -> Module:
     if not isinstance(value, Module):
         raise TypeError(f"{owner}: item {index} must be a Module, got {type(value).__name__}")
     return value
@@ -17,38 +22,47 @@ def _check_module(owner, value, index):
 class _IndexedModules(Module):
     """Shared list behaviour: integer and slice indexing, len, iteration, append."""
 
-    def _index(self, index):
+    def _index(self, index: int) -> int:
         n = len(self._modules)
         if not -n <= index < n:
             raise IndexError(f"{type(self).__name__}: index {index} is out of range for "
                              f"{n} modules")
         return index % n
 
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+
+    @overload
+    def __getitem__(self: _IndexedT, index: slice) -> _IndexedT: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Module:
         if isinstance(index, slice):
-            items = list(self._modules.items())[index]
-            if isinstance(self, Sequential):  # keeps the children's names, like PyTorch
-                return Sequential(OrderedDict(items))
-            return type(self)(m for _, m in items)
+            return self._from_items(list(self._modules.items())[index])
         return list(self._modules.values())[self._index(index)]
 
-    def __setitem__(self, index, module):
+    @classmethod
+    def _from_items(cls: type[_IndexedT], items: list[tuple[str, Module]]) -> _IndexedT:
+        """A new container of the same kind holding `items` (a slice of this one)."""
+        raise NotImplementedError
+
+    def __setitem__(self, index: int, module: Module) -> None:
         key = list(self._modules)[self._index(index)]
         setattr(self, key, _check_module(type(self).__name__, module, index))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def append(self, module):
+    def append(self: _IndexedT, module: Module) -> _IndexedT:
         """Add `module` at the end, named by its position."""
         self.add_module(str(len(self._modules)), _check_module(type(self).__name__, module,
                                                                len(self._modules)))
         return self
 
-    def extend(self, modules):
+    def extend(self: _IndexedT, modules: Iterable[Module]) -> _IndexedT:
+        """Append each of `modules` in order."""
         for m in modules:
             self.append(m)
         return self
@@ -61,16 +75,20 @@ class Sequential(_IndexedModules):
     `append` work as on a list.
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Union[Module, OrderedDict[str, Module]]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, m in modules[0].items():
                 self.add_module(name, _check_module("Sequential", m, name))
         else:
-            for i, m in enumerate(modules):
-                self.add_module(str(i), _check_module("Sequential", m, i))
+            for i, item in enumerate(modules):
+                self.add_module(str(i), _check_module("Sequential", item, i))
 
-    def forward(self, input):
+    @classmethod
+    def _from_items(cls, items: list[tuple[str, Module]]) -> Sequential:
+        return Sequential(OrderedDict(items))   # keeps the names, like PyTorch
+
+    def forward(self, input: Any) -> Any:
         for module in self._modules.values():
             input = module(input)
         return input
@@ -79,18 +97,23 @@ class Sequential(_IndexedModules):
 class ModuleList(_IndexedModules):
     """A list of modules whose parameters the owner registers (it has no forward)."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Optional[Iterable[Module]] = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
 
-    def insert(self, index, module):
+    @classmethod
+    def _from_items(cls, items: list[tuple[str, Module]]) -> ModuleList:
+        return cls(m for _, m in items)
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put `module` before position `index`, renumbering the ones after it."""
         items = list(self._modules.values())
         items.insert(index, _check_module("ModuleList", module, index))
         self._modules.clear()
         for i, m in enumerate(items):
             self.add_module(str(i), m)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward(); iterate over it and call "
                                   "its modules")

@@ -6,12 +6,19 @@ weights whatever the image size. Like every framework, the op is cross-correlati
 kernel is not flipped). The kernel itself is `autograd.conv.Conv2d`: im2col on a strided
 view and one GEMM.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
+import numpy.typing as npt
 
 from ..autograd import Tensor
 from ..autograd.conv import Conv2d as _Conv2dFn
 from ..autograd.conv import _pair
 from .functional import conv2d  # noqa: F401 - the functional form, also reachable here
+from .functional.argument_types import GeneratorLike, IntOrPair
+from .init import Initializer
 from .linear import reset_affine
 from .module import Module
 from .parameter import Parameter
@@ -41,9 +48,13 @@ class Conv2d(Module):
     H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, bias=True, *, generator=None, dtype=np.float32, init=None,
-                 bias_init=None):
+    bias: Optional[Parameter]
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair,
+                 stride: IntOrPair = 1, padding: IntOrPair = 0, dilation: IntOrPair = 1,
+                 bias: bool = True, *, generator: GeneratorLike = None,
+                 dtype: npt.DTypeLike = np.float32, init: Optional[Initializer] = None,
+                 bias_init: Optional[Initializer] = None) -> None:
         super().__init__()
         layer = f"Conv2d(in_channels={in_channels})"
         for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -58,28 +69,28 @@ class Conv2d(Module):
         self.padding = _pair(padding, "padding", layer, 0)
         self.dilation = _pair(dilation, "dilation", layer, 1)
         self.init, self.bias_init = init, bias_init
-        dtype = np.dtype(dtype)
+        float_dtype = np.dtype(dtype)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dtype))
+        self.weight = Parameter(np.empty(shape, dtype=float_dtype))
         if bias:
-            self.bias = Parameter(np.empty(self.out_channels, dtype=dtype))
+            self.bias = Parameter(np.empty(self.out_channels, dtype=float_dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator=generator)
 
-    def reset_parameters(self, generator=None):
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
         """Draw the initial weight and bias (PyTorch's U(+-1/sqrt(fan_in)) by default)."""
         fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
         reset_affine(self.weight, self.bias, fan_in, self.init, self.bias_init, generator)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x))
         return _Conv2dFn.apply(x, self.weight, self.bias, stride=self.stride,
                                padding=self.padding, dilation=self.dilation,
                                layer=f"Conv2d(in_channels={self.in_channels})")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0, 0):

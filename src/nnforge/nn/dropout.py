@@ -9,7 +9,9 @@ test time: with a mask m ~ Bernoulli(q), E[m x / q] = x (inverted) and E[m x] = 
 (classic, matched at test time by q x). Inverted dropout needs no change to the weights
 and leaves the evaluation network untouched, so a trained model can be exported as is.
 """
-from collections import namedtuple
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from ..autograd import Tensor, no_grad
 from ..random import resolve_generator
 from . import functional as F
 from .functional._inputs import _as_tensor
+from .functional.argument_types import GeneratorLike, TensorLike
 from .module import Module
 
 
@@ -36,7 +39,7 @@ class Dropout(Module):
 
     mode_dependent = True
 
-    def __init__(self, p=0.5, *, generator=None):
+    def __init__(self, p: float = 0.5, *, generator: GeneratorLike = None) -> None:
         super().__init__()
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
             raise ValueError(f"Dropout: p (the probability of dropping a unit) must be a "
@@ -46,25 +49,31 @@ class Dropout(Module):
         # None stays None so the library default (nnforge.manual_seed) is used at call time.
         self.generator = None if generator is None else resolve_generator(generator)
 
-    def forward(self, input):
+    def forward(self, input: TensorLike) -> Tensor:
         # NOTE: an array-like becomes a Tensor (no copy) in every mode, so switching to
         # eval() does not change what kind of object comes back; a Tensor in eval mode is
         # returned as the very same object, as in PyTorch.
         return F.dropout(_as_tensor(input), self.p, self.training, self.generator)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}"
 
 
-MCDropoutPrediction = namedtuple("MCDropoutPrediction", ["mean", "std", "entropy"])
-MCDropoutPrediction.__doc__ = """Monte-Carlo dropout summary: `mean` and `std` of the
-outputs over the stochastic passes, and the predictive `entropy` of the mean
-distribution (None when the outputs are not probabilities)."""
+class MCDropoutPrediction(NamedTuple):
+    """Monte-Carlo dropout summary: `mean` and `std` of the outputs over the stochastic
+    passes, and the predictive `entropy` of the mean distribution (None when the outputs
+    are not probabilities)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    entropy: Optional[np.ndarray]
+
 
 _OUTPUTS = ("softmax", "sigmoid", None)
 
 
-def mc_dropout_predict(model, input, mc_samples=20, output="softmax"):
+def mc_dropout_predict(model: Module, input: TensorLike, mc_samples: int = 20,
+                       output: Optional[str] = "softmax") -> MCDropoutPrediction:
     """Monte-Carlo dropout (Gal & Ghahramani 2016): keep dropout on at test time, run
     `mc_samples` stochastic forward passes and summarize their spread.
 
@@ -86,11 +95,11 @@ def mc_dropout_predict(model, input, mc_samples=20, output="softmax"):
         raise ValueError(f"mc_dropout_predict: {type(model).__name__} has no Dropout layer, "
                          f"so every pass would give the same prediction")
     model.eval()
-    for m in dropouts:
-        m.training = True
+    for layer in dropouts:
+        layer.training = True
     try:
         with no_grad():
-            draws = []
+            draws: list[np.ndarray] = []
             for _ in range(int(mc_samples)):
                 out = model(input)
                 out = out._data if isinstance(out, Tensor) else np.asarray(out)
@@ -100,10 +109,10 @@ def mc_dropout_predict(model, input, mc_samples=20, output="softmax"):
                     out = F.sigmoid(out)._data
                 draws.append(out)
     finally:
-        for m, training in modes:
-            m.training = training
-    draws = np.stack(draws)
-    mean, std = draws.mean(axis=0), draws.std(axis=0)
+        for module, training in modes:
+            module.training = training
+    stacked = np.stack(draws)
+    mean, std = stacked.mean(axis=0), stacked.std(axis=0)
     entropy = None
     if output is not None:
         tiny = np.finfo(mean.dtype).tiny

@@ -4,10 +4,17 @@ dense vectors, trained like any other weight.
 A one-hot vector times a weight matrix picks one row; the lookup does the same without
 building the one-hot matrix.
 """
-import numpy as np
+from __future__ import annotations
 
+from typing import Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from ..autograd import Tensor
 from ..random import resolve_generator
 from . import functional as F
+from .functional.argument_types import GeneratorLike
 from .module import Module
 from .parameter import Parameter
 
@@ -30,8 +37,11 @@ class Embedding(Module):
     Shape: integer ids of any shape (*) -> (*, embedding_dim).
     """
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
-                 norm_type=2.0, *, generator=None, dtype=np.float32, _weight=None):
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
+                 norm_type: float = 2.0, *, generator: GeneratorLike = None,
+                 dtype: npt.DTypeLike = np.float32,
+                 _weight: Optional[np.ndarray] = None) -> None:
         super().__init__()
         for arg, value in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -53,7 +63,7 @@ class Embedding(Module):
                                  f"match ({self.num_embeddings}, {self.embedding_dim})")
             self.weight = Parameter(_weight)
 
-    def reset_parameters(self, generator=None):
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
         """N(0, 1) entries, and a zero padding row."""
         rng = resolve_generator(generator)
         table = self.weight.numpy()
@@ -62,8 +72,9 @@ class Embedding(Module):
             table[self.padding_idx] = 0
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
-                        norm_type=2.0):
+    def from_pretrained(cls, embeddings: npt.ArrayLike, freeze: bool = True,
+                        padding_idx: Optional[int] = None, max_norm: Optional[float] = None,
+                        norm_type: float = 2.0) -> Embedding:
         """An Embedding whose table is `embeddings` (2-D, copied); `freeze` keeps it
         fixed during training (weight.requires_grad = False)."""
         array = np.array(embeddings)
@@ -77,11 +88,11 @@ class Embedding(Module):
         layer.weight.requires_grad = not freeze
         return layer
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
                            self.norm_type)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"

@@ -20,35 +20,46 @@ Where the lectures disagree, these are the definitions used:
 - Biases: zero by default; `small_positive` = 0.01 for ReLU layers, so every
   unit starts active.
 """
+from __future__ import annotations
+
 import math
 from functools import partial
+from typing import Callable, Optional, Sequence, TypeVar, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from ..autograd import Tensor
 from ..random import resolve_generator
+from .functional.argument_types import GeneratorLike
+
+Initializer = Union[str, Callable[..., object]]
+"""An initializer's name (`"he_normal"`) or a function `fn(tensor, generator=None)` that
+fills `tensor` in place."""
+
+_Filled = TypeVar("_Filled", bound=Union[Tensor, np.ndarray])
 
 _MODES = ("fan_in", "fan_out", "fan_avg")
 _DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
 
 
-def _calculate_fan_in_and_fan_out(shape):
+def _calculate_fan_in_and_fan_out(shape: Sequence[int]) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight shape.
 
     Dense (out, in): fan_in = in, fan_out = out. Conv (C_out, C_in, kH, kW, ...):
     fan_in = C_in kH kW, fan_out = C_out kH kW. 1-D shapes (a bias) use their length for
     both, so they can still be scaled.
     """
-    shape = tuple(shape)
-    if len(shape) == 0:
+    dims = tuple(shape)
+    if len(dims) == 0:
         raise ValueError("init: cannot compute fans of a 0-d (scalar) tensor")
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    receptive_field = math.prod(shape[2:])
-    return shape[1] * receptive_field, shape[0] * receptive_field
+    if len(dims) == 1:
+        return dims[0], dims[0]
+    receptive_field = math.prod(dims[2:])
+    return dims[1] * receptive_field, dims[0] * receptive_field
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     """The recommended std multiplier for a nonlinearity (PyTorch's table).
 
     linear/conv/sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu with slope a:
@@ -76,8 +87,9 @@ def calculate_gain(nonlinearity, param=None):
                      f"one of linear, sigmoid, tanh, relu, leaky_relu, selu, conv1d/2d/3d")
 
 
-def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="normal",
-                     generator=None, dtype=np.float32):
+def variance_scaling(shape: Sequence[int], scale: float = 1.0, mode: str = "fan_in",
+                     distribution: str = "normal", generator: GeneratorLike = None,
+                     dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """A new array of `shape` with zero mean and variance scale / n (Keras' rule).
 
     n is fan_in, fan_out or (fan_in + fan_out) / 2 for `mode` 'fan_in', 'fan_out',
@@ -109,7 +121,8 @@ def variance_scaling(shape, scale=1.0, mode="fan_in", distribution="normal",
     return values.astype(dtype)
 
 
-def _truncated_normal(rng, shape, std):
+def _truncated_normal(rng: np.random.Generator, shape: Sequence[int],
+                      std: float) -> np.ndarray:
     values = rng.standard_normal(size=shape)
     outside = np.abs(values) > 2
     while outside.any():  # redraw only the few (~4.6%) values beyond two std
@@ -119,7 +132,7 @@ def _truncated_normal(rng, shape, std):
 
 
 # --- in-place fillers ---------------------------------------------------------------------
-def _target(tensor):
+def _target(tensor: Union[Tensor, np.ndarray]) -> np.ndarray:
     array = tensor._data if isinstance(tensor, Tensor) else tensor
     if not isinstance(array, np.ndarray):
         raise TypeError(f"init: expected a Tensor, Parameter or ndarray to fill, got "
@@ -127,61 +140,67 @@ def _target(tensor):
     return array
 
 
-def _fill(tensor, values):
+def _fill(tensor: _Filled, values: npt.ArrayLike) -> _Filled:
     array = _target(tensor)
     array[...] = values
     return tensor
 
 
-def _scaled(tensor, scale, mode, distribution, generator):
+def _scaled(tensor: _Filled, scale: float, mode: str, distribution: str,
+            generator: GeneratorLike) -> _Filled:
     array = _target(tensor)
     return _fill(tensor, variance_scaling(array.shape, scale, mode, distribution, generator,
                                           array.dtype))
 
 
-def zeros_(tensor):
+def zeros_(tensor: _Filled) -> _Filled:
     """Fill with 0. Fine for biases; for weights it is bad: every unit of the layer
     computes the same function, gets the same gradient and stays identical."""
     return _fill(tensor, 0)
 
 
-def ones_(tensor):
+def ones_(tensor: _Filled) -> _Filled:
     """Fill with 1 (constant: same symmetry problem as zeros for weights)."""
     return _fill(tensor, 1)
 
 
-def constant_(tensor, val):
+def constant_(tensor: _Filled, val: float) -> _Filled:
     """Fill with `val` (constant: same symmetry problem as zeros for weights)."""
     return _fill(tensor, val)
 
 
-def normal_(tensor, mean=0.0, std=1.0, *, generator=None):
+def normal_(tensor: _Filled, mean: float = 0.0, std: float = 1.0, *,
+            generator: GeneratorLike = None) -> _Filled:
     """Draw from N(mean, std^2). PyTorch's default std is 1, which saturates deep tanh
     networks; std = 0.01 makes activations vanish layer by layer."""
     array = _target(tensor)
     return _fill(tensor, resolve_generator(generator).normal(mean, std, size=array.shape))
 
 
-def uniform_(tensor, a=0.0, b=1.0, *, generator=None):
+def uniform_(tensor: _Filled, a: float = 0.0, b: float = 1.0, *,
+             generator: GeneratorLike = None) -> _Filled:
     """Draw from U(a, b)."""
     array = _target(tensor)
     return _fill(tensor, resolve_generator(generator).uniform(a, b, size=array.shape))
 
 
-def xavier_uniform_(tensor, gain=1.0, *, generator=None):
+def xavier_uniform_(tensor: _Filled, gain: float = 1.0, *,
+                    generator: GeneratorLike = None) -> _Filled:
     """Glorot uniform: U(-a, a), a = gain sqrt(6 / (fan_in + fan_out)) (Keras'
     default `glorot_uniform`). For sigmoid/tanh layers."""
     return _scaled(tensor, gain ** 2, "fan_avg", "uniform", generator)
 
 
-def xavier_normal_(tensor, gain=1.0, *, generator=None):
+def xavier_normal_(tensor: _Filled, gain: float = 1.0, *,
+                   generator: GeneratorLike = None) -> _Filled:
     """Glorot normal: N(0, gain^2 2 / (fan_in + fan_out)). One lecture's
     1 / (d_in + d_out) is half this variance (an error); another's "Xavier" is He."""
     return _scaled(tensor, gain ** 2, "fan_avg", "normal", generator)
 
 
-def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
-                     generator=None):
+def kaiming_uniform_(tensor: _Filled, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu", *,
+                     generator: GeneratorLike = None) -> _Filled:
     """He uniform: U(-b, b), b = gain sqrt(3 / fan), gain = calculate_gain(nonlinearity,
     a). With a = sqrt(5) this is PyTorch's default Linear/Conv2d weight init,
     U(+-1/sqrt(fan_in))."""
@@ -189,8 +208,9 @@ def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
     return _scaled(tensor, gain ** 2, mode, "uniform", generator)
 
 
-def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
-                    generator=None):
+def kaiming_normal_(tensor: _Filled, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu", *,
+                    generator: GeneratorLike = None) -> _Filled:
     """He normal: N(0, gain^2 / fan) — Var = 2 / fan_in for ReLU (a = 0). mode
     'fan_in' preserves the forward activations' variance, 'fan_out' the backward
     gradients'. Keras' `he_normal` truncates the normal; PyTorch (and nnforge) do not."""
@@ -198,23 +218,23 @@ def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *,
     return _scaled(tensor, gain ** 2, mode, "normal", generator)
 
 
-def lecun_normal_(tensor, *, generator=None):
+def lecun_normal_(tensor: _Filled, *, generator: GeneratorLike = None) -> _Filled:
     """LeCun normal: N(0, 1 / fan_in), the fan-in-only Xavier variant."""
     return _scaled(tensor, 1.0, "fan_in", "normal", generator)
 
 
-def lecun_uniform_(tensor, *, generator=None):
+def lecun_uniform_(tensor: _Filled, *, generator: GeneratorLike = None) -> _Filled:
     """LeCun uniform: U(+-sqrt(3 / fan_in)), variance 1 / fan_in."""
     return _scaled(tensor, 1.0, "fan_in", "uniform", generator)
 
 
-def small_positive_(tensor, val=0.01):
+def small_positive_(tensor: _Filled, val: float = 0.01) -> _Filled:
     """Fill with a small positive constant, 0.01 by default: the bias preset for ReLU
     layers so every unit starts active (other lectures use zero biases)."""
     return _fill(tensor, val)
 
 
-_REGISTRY = {
+_REGISTRY: dict[str, Callable[..., object]] = {
     "zeros": zeros_,
     "ones": ones_,
     "constant": constant_,
@@ -238,12 +258,12 @@ _TAKES_GENERATOR = {"normal", "uniform", "xavier_uniform", "glorot_uniform", "xa
                     "he_normal", "lecun_normal", "lecun_uniform"}
 
 
-def initializer_names():
+def initializer_names() -> list[str]:
     """The names `get_initializer` accepts."""
     return sorted(_REGISTRY)
 
 
-def get_initializer(name, **kwargs):
+def get_initializer(name: Initializer, **kwargs: object) -> Callable[..., object]:
     """The in-place initializer called `name`, as `fn(tensor, generator=None)`.
 
     Extra keyword arguments are bound to it (e.g. `get_initializer("normal", std=0.01)`,
@@ -263,7 +283,8 @@ def get_initializer(name, **kwargs):
     if name in _TAKES_GENERATOR:
         return fn
 
-    def constant_fill(tensor, generator=None):  # generator accepted for a uniform call
+    def constant_fill(tensor: _Filled, generator: GeneratorLike = None) -> object:
+        # generator accepted (and unused) so every initializer is called the same way
         return fn(tensor)
     if name == "constant" and "val" not in kwargs:
         raise ValueError("get_initializer('constant') needs val=, e.g. "

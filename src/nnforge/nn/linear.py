@@ -3,23 +3,32 @@
 Linear is the fully connected layer of an MLP; Maxout is k affine maps
 followed by their maximum, a learned piecewise-linear activation.
 """
+from __future__ import annotations
+
 import math
+from typing import NoReturn, Optional
 
 import numpy as np
+import numpy.typing as npt
 
+from ..autograd import Tensor
 from . import functional as F
 from . import init as _init
+from .functional.argument_types import GeneratorLike
+from .init import Initializer
 from .module import Module
 from .parameter import Parameter
 
 
-def _check_features(layer, name, value):
+def _check_features(layer: str, name: str, value: int) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def reset_affine(weight, bias, fan_in, init, bias_init, generator):
+def reset_affine(weight: Parameter, bias: Optional[Parameter], fan_in: int,
+                 init: Optional[Initializer], bias_init: Optional[Initializer],
+                 generator: GeneratorLike) -> None:
     """Initialize an affine layer's weight and bias (shared by Linear-like layers).
 
     With `init=None` PyTorch's default: weight kaiming_uniform_(a=sqrt(5)), i.e.
@@ -46,10 +55,10 @@ class Identity(Module):
     """Returns its input unchanged (a placeholder layer, and the linear activation).
     Accepts and ignores any constructor arguments, like PyTorch's."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__()
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input
 
 
@@ -59,14 +68,14 @@ class Flatten(Module):
     Shape: (N, *dims) -> (N, prod(dims)) with the defaults.
     """
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.flatten(input, self.start_dim, self.end_dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -81,8 +90,12 @@ class Linear(Module):
     Shape: (*, in_features) -> (*, out_features).
     """
 
-    def __init__(self, in_features, out_features, bias=True, *, generator=None,
-                 dtype=np.float32, init=None, bias_init=None):
+    bias: Optional[Parameter]
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
+                 generator: GeneratorLike = None, dtype: npt.DTypeLike = np.float32,
+                 init: Optional[Initializer] = None,
+                 bias_init: Optional[Initializer] = None) -> None:
         super().__init__()
         self.in_features = _check_features("Linear", "in_features", in_features)
         self.out_features = _check_features("Linear", "out_features", out_features)
@@ -94,16 +107,16 @@ class Linear(Module):
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
 
-    def reset_parameters(self, generator=None):
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
         reset_affine(self.weight, self.bias, self.in_features, self.init, self.bias_init,
                      generator)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.shape[-1:] != (self.in_features,):
             self._wrong_features(input)
         return F.linear(input, self.weight, self.bias)
 
-    def _wrong_features(self, input):
+    def _wrong_features(self, input: Tensor) -> NoReturn:
         shape = tuple(np.shape(input))
         if not shape:
             raise ValueError(f"{self._name()}: input is a 0-d scalar, expected shape "
@@ -111,10 +124,10 @@ class Linear(Module):
         raise ValueError(f"{self._name()}: input has {shape[-1]} features in its last "
                          f"dimension, expected {self.in_features} (input shape {shape})")
 
-    def _name(self):
+    def _name(self) -> str:
         return f"Linear(in_features={self.in_features}, out_features={self.out_features})"
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
@@ -130,8 +143,12 @@ class Maxout(Module):
     Shape: (*, in_features) -> (*, out_features).
     """
 
-    def __init__(self, in_features, out_features, pieces, bias=True, *, generator=None,
-                 dtype=np.float32, init=None, bias_init=None):
+    bias: Optional[Parameter]
+
+    def __init__(self, in_features: int, out_features: int, pieces: int, bias: bool = True,
+                 *, generator: GeneratorLike = None, dtype: npt.DTypeLike = np.float32,
+                 init: Optional[Initializer] = None,
+                 bias_init: Optional[Initializer] = None) -> None:
         super().__init__()
         self.in_features = _check_features("Maxout", "in_features", in_features)
         self.out_features = _check_features("Maxout", "out_features", out_features)
@@ -145,11 +162,11 @@ class Maxout(Module):
             self.register_parameter("bias", None)
         self.reset_parameters(generator)
 
-    def reset_parameters(self, generator=None):
+    def reset_parameters(self, generator: GeneratorLike = None) -> None:
         reset_affine(self.weight, self.bias, self.in_features, self.init, self.bias_init,
                      generator)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input.shape[-1:] != (self.in_features,):
             shape = tuple(np.shape(input))
             raise ValueError(f"Maxout(in_features={self.in_features}, out_features="
@@ -160,7 +177,7 @@ class Maxout(Module):
         z = z.reshape(tuple(z.shape[:-1]) + (self.out_features, self.pieces))
         return z.max(dim=-1).values
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"pieces={self.pieces}, bias={self.bias is not None}")
 

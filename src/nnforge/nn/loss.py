@@ -4,19 +4,26 @@ Each holds its configuration (reduction, class weights...) and calls one functio
 `nn.functional`. Call as `loss_fn(input, target)`; `reduction` is 'mean' (default),
 'sum' or 'none' (per-element losses).
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
+from ..autograd import Tensor
 from . import functional as F
 from .functional._inputs import _check_reduction
+from .functional.argument_types import TensorLike
 from .functional.class_losses import _cross_entropy, _nll_loss
-from .module import Module, _to_numpy
+from .module import Module
+from .state_dict import to_numpy
 
 
-def _as_buffer(value):
+def _as_buffer(value: Optional[TensorLike]) -> Optional[np.ndarray]:
     """A weight argument as an array: float arrays keep their dtype, the rest float32."""
     if value is None:
         return None
-    array = np.array(_to_numpy(value))
+    array = np.array(to_numpy(value))
     return array if array.dtype.kind == "f" else array.astype(np.float32)
 
 
@@ -33,17 +40,21 @@ class _Loss(Module):
     target_kind = "real"
     expects = "values"
 
-    def __init__(self, reduction="mean"):
+    def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         _check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}" if self.reduction != "mean" else ""
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight=None, reduction="mean"):
+    """Base of the losses that take a `weight` (kept as a buffer, so it is saved)."""
+
+    weight: Optional[np.ndarray]
+
+    def __init__(self, weight: Optional[TensorLike] = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", _as_buffer(weight))
 
@@ -51,14 +62,14 @@ class _WeightedLoss(_Loss):
 class MSELoss(_Loss):
     """Mean squared error: mean((x - y)^2). Input and target must have one shape."""
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """Mean absolute error: mean(|x - y|)."""
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -68,7 +79,7 @@ class SoftMarginLoss(_Loss):
     target_kind = "sign"
     expects = "logits"
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
@@ -80,7 +91,7 @@ class BCELoss(_WeightedLoss):
     target_kind = "binary"
     expects = "probabilities"
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
@@ -94,11 +105,14 @@ class BCEWithLogitsLoss(_WeightedLoss):
     target_kind = "binary"
     expects = "logits"
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+    pos_weight: Optional[np.ndarray]
+
+    def __init__(self, weight: Optional[TensorLike] = None, reduction: str = "mean",
+                 pos_weight: Optional[TensorLike] = None) -> None:
         super().__init__(weight, reduction)
         self.register_buffer("pos_weight", _as_buffer(pos_weight))
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
@@ -118,18 +132,19 @@ class CrossEntropyLoss(_WeightedLoss):
     target_kind = "class"
     expects = "logits"
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    def __init__(self, weight: Optional[TensorLike] = None, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(weight, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
                              f"{label_smoothing}")
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return _cross_entropy(input, target, self.weight, self.ignore_index,
-                                self.reduction, self.label_smoothing, "CrossEntropyLoss")
+                              self.reduction, self.label_smoothing, "CrossEntropyLoss")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         parts = [super().extra_repr()] if self.reduction != "mean" else []
         if self.ignore_index != -100:
             parts.append(f"ignore_index={self.ignore_index}")
@@ -145,15 +160,16 @@ class NLLLoss(_WeightedLoss):
     target_kind = "class"
     expects = "log_probabilities"
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
+    def __init__(self, weight: Optional[TensorLike] = None, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return _nll_loss(input, target, self.weight, self.ignore_index, self.reduction,
-                           "NLLLoss")
+                         "NLLLoss")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         parts = [super().extra_repr()] if self.reduction != "mean" else []
         if self.ignore_index != -100:
             parts.append(f"ignore_index={self.ignore_index}")
@@ -164,13 +180,13 @@ class SmoothL1Loss(_Loss):
     """Smooth L1 loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input -
     target); less sensitive to outliers than MSELoss. beta: 1.0."""
 
-    def __init__(self, reduction="mean", beta=1.0):
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
         if beta < 0:
             raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta!r}")
         self.beta = beta
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -178,11 +194,11 @@ class HuberLoss(_Loss):
     """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); quadratic near
     zero and linear for outliers. delta: 1.0 (then it equals SmoothL1Loss)."""
 
-    def __init__(self, reduction="mean", delta=1.0):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
         if not delta > 0:
             raise ValueError(f"HuberLoss: delta must be > 0, got {delta!r}")
         self.delta = delta
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)

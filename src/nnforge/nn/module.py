@@ -5,16 +5,28 @@ Assigning a `Parameter` or a `Module` to an attribute registers it under that na
 ("0.weight", "encoder.fc1.bias"). Buffers (running statistics) are registered with
 `register_buffer` and saved in the state dict but never trained.
 """
+from __future__ import annotations
+
 from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, TypeVar, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from ..autograd import Tensor
 from ..autograd import grad_mode as _grad_mode
+from ..autograd.device import cpu_only_error, device as Device, to_device
+from ..autograd.dtypes import to_numpy_dtype
 from ..mistake_warnings import TrainModeEvaluationWarning, guard_warn, would_warn
+from .hooks import ForwardHook, RemovableHandle
 from .parameter import Parameter
+from .parameter_count import num_parameters
+from .state_dict import load_state
 
-def _guard_train_mode(module):
+_ModuleT = TypeVar("_ModuleT", bound="Module")
+
+
+def _guard_train_mode(module: Module) -> None:
     """NF-GUARD-002: a container in training mode runs without a graph (under no_grad, the
     way one evaluates) while a Dropout/BatchNorm inside is in training mode too.
 
@@ -35,27 +47,6 @@ def _guard_train_mode(module):
             return
 
 
-class RemovableHandle:
-    """Returned by `register_forward_hook`; `remove()` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-        return False
-
-
 class Module:
     """Base class of layers and models: subclasses set attributes in `__init__` and
     define `forward`."""
@@ -64,18 +55,24 @@ class Module:
     #: BatchNorm uses batch statistics); the train-mode guards look for it.
     mode_dependent = False
 
-    def __init__(self):
+    _parameters: OrderedDict[str, Optional[Parameter]]
+    _buffers: OrderedDict[str, Optional[np.ndarray]]
+    _modules: OrderedDict[str, Module]
+    training: bool
+
+    def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
     # --- registration -----------------------------------------------------------------
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attribute {name!r}")
         params, buffers, modules = self._parameters, self._buffers, self._modules
+        target: Optional[OrderedDict[str, Any]]
         if isinstance(value, Parameter):
             target = params
         elif isinstance(value, Module):
@@ -85,19 +82,22 @@ class Module:
         else:
             target = None
         # NOTE: replace in place (dict order kept) so state_dict order stays PyTorch's
-        for table in (params, buffers, modules):
+        tables: tuple[OrderedDict[str, Any], ...] = (params, buffers, modules)
+        for table in tables:
             if table is not target:
                 table.pop(name, None)
         if target is not None:
             target[name] = value
         object.__setattr__(self, name, value)
 
-    def __delattr__(self, name):
-        for table in (self._parameters, self._buffers, self._modules):
+    def __delattr__(self, name: str) -> None:
+        tables: tuple[OrderedDict[str, Any], ...] = (self._parameters, self._buffers,
+                                                     self._modules)
+        for table in tables:
             table.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
         """Register `param` (a Parameter or None) under `name`."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, got "
@@ -105,23 +105,27 @@ class Module:
         self._parameters[name] = param
         object.__setattr__(self, name, param)
 
-    def register_buffer(self, name, array):
+    def register_buffer(self, name: str,
+                        array: Union[None, Tensor, npt.ArrayLike]) -> None:
         """Register a non-trainable array (e.g. running statistics) saved in the state dict."""
+        buffer = None
         if array is not None:
-            array = np.asarray(array._data if isinstance(array, Tensor) else array)
-        self._buffers[name] = array
-        object.__setattr__(self, name, array)
+            buffer = np.asarray(array._data if isinstance(array, Tensor) else array)
+        self._buffers[name] = buffer
+        object.__setattr__(self, name, buffer)
 
-    def register_module(self, name, module):
+    def register_module(self, name: str, module: Module) -> None:
+        """Register `module` as the child `name`; the same as assigning it."""
         setattr(self, name, module)
 
     add_module = register_module
 
     # --- calling ----------------------------------------------------------------------
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of the module; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.training and not _grad_mode.enabled and self._modules:
             _guard_train_mode(self)
         output = self.forward(*args, **kwargs)
@@ -133,7 +137,7 @@ class Module:
                     output = result
         return output
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook: ForwardHook) -> RemovableHandle:
         """Call `hook(module, args, output)` after every forward (PyTorch's semantics: `args`
         is the tuple of positional inputs; a non-None return value replaces the output).
         Returns a handle whose `remove()` unregisters it. Hooks are not saved in the
@@ -150,10 +154,10 @@ class Module:
         return handle
 
     # --- traversal --------------------------------------------------------------------
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and all submodules, depth first, with dotted names."""
-        seen = set()
-        stack = [(prefix, self)]
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
             name, module = stack.pop()
             if id(module) in seen:
@@ -164,23 +168,28 @@ class Module:
                         for k, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
+        """This module and all submodules, depth first."""
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules with their names."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
+        """The direct submodules."""
         for _, m in self.named_children():
             yield m
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, Parameter) pairs; a parameter shared by two layers appears once."""
-        seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        seen: set[int] = set()
+        modules: Iterable[tuple[str, Module]] = \
+            self.named_modules(prefix) if recurse else [(prefix, self)]
         for module_name, module in modules:
             for name, p in module._parameters.items():
                 if p is None or id(p) in seen:
@@ -188,35 +197,37 @@ class Module:
                 seen.add(id(p))
                 yield (f"{module_name}.{name}" if module_name else name), p
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every Parameter (of the submodules too, unless `recurse` is False), once each."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def num_parameters(self, trainable_only=False):
+    def num_parameters(self, trainable_only: bool = False) -> int:
         """The number of scalar parameters (shared ones once); `trainable_only` counts only
         those with requires_grad. See `nn.num_parameters`."""
-        from .parameter_count import num_parameters
         return num_parameters(self, trainable_only)
 
-    def named_buffers(self, prefix=""):
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) of every registered buffer that is not None."""
         for module_name, module in self.named_modules(prefix):
             for name, b in module._buffers.items():
                 if b is not None:
                     yield (f"{module_name}.{name}" if module_name else name), b
 
-    def buffers(self):
+    def buffers(self) -> Iterator[np.ndarray]:
+        """Every registered buffer that is not None."""
         for _, b in self.named_buffers():
             yield b
 
     # --- state --------------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Ordered name -> array of every parameter and buffer, PyTorch's order and names
         (each module's parameters, then its buffers, then its children)."""
-        state = OrderedDict()
+        state: OrderedDict[str, np.ndarray] = OrderedDict()
         self._collect_state(state, "")
         return state
 
-    def _collect_state(self, state, prefix):
+    def _collect_state(self, state: OrderedDict[str, np.ndarray], prefix: str) -> None:
         for name, p in self._parameters.items():
             if p is not None:
                 state[prefix + name] = p._data
@@ -227,137 +238,102 @@ class Module:
             if m is not None:
                 m._collect_state(state, f"{prefix}{name}.")
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: dict[str, Any],
+                        strict: bool = True) -> tuple[list[str], list[str]]:
         """Copy arrays (anything array-like, torch tensors included) into parameters and
         buffers in place. Missing or unexpected names and shape mismatches raise a
         KeyError/ValueError listing them all."""
-        own = self.state_dict()
-        incoming = {k: _to_numpy(v) for k, v in state_dict.items()}
-        missing = [k for k in own if k not in incoming]
-        unexpected = [k for k in incoming if k not in own]
-        if strict and (missing or unexpected):
-            parts = []
-            if missing:
-                parts.append(f"missing keys {missing}")
-            if unexpected:
-                parts.append(f"unexpected keys {unexpected}")
-            raise KeyError(f"load_state_dict() for {type(self).__name__}: "
-                           + "; ".join(parts))
-        mismatched = [f"{k}: expected {own[k].shape}, got {incoming[k].shape}"
-                      for k in own if k in incoming and own[k].shape != incoming[k].shape]
-        if mismatched:
-            raise ValueError(f"load_state_dict() for {type(self).__name__}: shape mismatch "
-                             f"for " + "; ".join(mismatched))
-        targets = dict(self._state_targets(""))
-        for key, (module, kind, name) in targets.items():
-            if key not in incoming:
-                continue
-            value = incoming[key]
-            if kind == "param":
-                param = module._parameters[name]
-                param._data[...] = value.astype(param._data.dtype, copy=False)
-            else:
-                buffer = module._buffers[name]
-                if buffer.shape == () or not buffer.flags.writeable:
-                    module.register_buffer(name, value.astype(buffer.dtype).copy())
-                else:
-                    buffer[...] = value.astype(buffer.dtype, copy=False)
-        return missing, unexpected
-
-    def _state_targets(self, prefix):
-        for name, p in self._parameters.items():
-            if p is not None:
-                yield prefix + name, (self, "param", name)
-        for name, b in self._buffers.items():
-            if b is not None:
-                yield prefix + name, (self, "buffer", name)
-        for name, m in self._modules.items():
-            if m is not None:
-                yield from m._state_targets(f"{prefix}{name}.")
+        return load_state(self, state_dict, strict)
 
     # --- modes and gradients ------------------------------------------------------------
-    def train(self, mode=True):
+    def train(self: _ModuleT, mode: bool = True) -> _ModuleT:
         """Set training mode (Dropout drops, BatchNorm uses batch statistics) recursively."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
-    def eval(self):
+    def eval(self: _ModuleT) -> _ModuleT:
         """Set evaluation mode recursively; same as `train(False)`."""
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: drop it (the default) or fill it with zeros."""
         for p in self.parameters():
             if set_to_none or p._grad is None:
                 p.grad = None
             else:
                 p._grad[...] = 0
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: _ModuleT, requires_grad: bool = True) -> _ModuleT:
+        """Turn gradient tracking of every parameter on or off (freezing); returns self."""
         for p in self.parameters():
             p.requires_grad = requires_grad
         return self
 
-    def apply(self, fn):
+    def apply(self: _ModuleT, fn: Callable[[Module], object]) -> _ModuleT:
         """Call `fn` on every submodule (children first) and on self; returns self."""
         for m in reversed(list(self.modules())):
             fn(m)
         return self
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False):
+    def to(self: _ModuleT, *args: Union[Tensor, str, Device, npt.DTypeLike],
+           dtype: Optional[npt.DTypeLike] = None, device: Union[None, str, Device] = None,
+           non_blocking: bool = False) -> _ModuleT:
         """Move to a device (only the CPU exists) and/or cast every floating parameter and
         buffer to `dtype` in place: `to("cpu")`, `to(nnforge.float64)`, `to(device, dtype)`,
         `to(tensor)`. Returns self."""
-        from ..autograd.device import to_device
-        from ..autograd.dtypes import to_numpy_dtype
-
+        requested_dtype: object = dtype          # checked by to_numpy_dtype
+        requested_device: object = device        # checked by to_device
         for a in args:
             if isinstance(a, Tensor):
-                dtype = a.dtype
+                requested_dtype = a.dtype
             elif isinstance(a, str) or type(a).__name__ == "device":
-                device = a
+                requested_device = a
             else:
-                dtype = a
-        to_device(device)
-        if dtype is None:
+                requested_dtype = a
+        to_device(requested_device)
+        if requested_dtype is None:
             return self
-        dtype = to_numpy_dtype(dtype)
-        if dtype.kind != "f":
+        target = to_numpy_dtype(requested_dtype)
+        if target.kind != "f":
             raise TypeError(f"{type(self).__name__}.to(): modules can only be cast to a "
-                            f"floating-point dtype, got {dtype}")
+                            f"floating-point dtype, got {target}")
         for m in self.modules():
             for p in m._parameters.values():
-                if p is not None and p._data.dtype != dtype:
-                    p._data = p._data.astype(dtype)
+                if p is not None and p._data.dtype != target:
+                    p._data = p._data.astype(target)
                     p.grad = None
             for name, b in list(m._buffers.items()):
                 if b is not None and b.dtype.kind == "f":
-                    m.register_buffer(name, b.astype(dtype))
+                    m.register_buffer(name, b.astype(target))
         return self
 
-    def cpu(self):
+    def cpu(self: _ModuleT) -> _ModuleT:
+        """The module itself: everything already lives on the CPU."""
         return self
 
-    def cuda(self, device=None):
-        from ..autograd.device import cpu_only_error
-
+    def cuda(self, device: Optional[int] = None) -> Module:
+        """Refused with a clear error: nnforge runs on the CPU only."""
         raise cpu_only_error("cuda" if device is None else f"cuda:{device}")
 
-    def double(self):
+    def double(self: _ModuleT) -> _ModuleT:
+        """Cast floating parameters and buffers to float64 in place; returns self."""
         return self.to(np.float64)
 
-    def float(self):
+    def float(self: _ModuleT) -> _ModuleT:
+        """Cast floating parameters and buffers to float32 in place; returns self."""
         return self.to(np.float32)
 
-    def half(self):
+    def half(self: _ModuleT) -> _ModuleT:
+        """Cast floating parameters and buffers to float16 in place; returns self."""
         return self.to(np.float16)
 
     # --- printing -----------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The constructor arguments, shown inside the layer's repr."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         children = [f"({name}): " + repr(m).replace("\n", "\n  ")
                     for name, m in self._modules.items() if m is not None]
         head = f"{type(self).__name__}({self.extra_repr()}"
@@ -365,17 +341,7 @@ class Module:
             return head + ")"
         return head + "\n  " + "\n  ".join(children) + "\n)"
 
-    def __getattr__(self, name):
-        # only reached when normal lookup fails: never return None for unknown names
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
-
-def _to_numpy(value):
-    """Arrays from NumPy, nnforge tensors, and anything with .numpy() (torch tensors)."""
-    if isinstance(value, Tensor):
-        return value._data
-    if isinstance(value, np.ndarray):
-        return value
-    if hasattr(value, "detach") and hasattr(value, "numpy"):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
+    if not TYPE_CHECKING:   # hidden from type checkers, so they still flag unknown names
+        def __getattr__(self, name):
+            # only reached when normal lookup fails: never return None for unknown names
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")

@@ -8,7 +8,12 @@ call `model.eval()` before predicting (forgetting it is a classic mistake). It o
 standardizes each feature; it does not decorrelate ("whiten") them. Kernel:
 `autograd.normalization.BatchNorm`.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
+import numpy.typing as npt
 
 from ..autograd import Tensor
 from ..autograd.normalization import BatchNorm as _BatchNormFn
@@ -36,11 +41,18 @@ class _BatchNorm(Module):
 
     mode_dependent = True
 
-    _allowed_ndims = ()
+    _allowed_ndims: tuple[int, ...] = ()
     _shape_text = ""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, *, dtype=np.float32):
+    weight: Optional[Parameter]
+    bias: Optional[Parameter]
+    running_mean: Optional[np.ndarray]
+    running_var: Optional[np.ndarray]
+    num_batches_tracked: Optional[np.ndarray]
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, *,
+                 dtype: npt.DTypeLike = np.float32) -> None:
         super().__init__()
         name = type(self).__name__
         if (not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool)
@@ -57,35 +69,37 @@ class _BatchNorm(Module):
         self.eps, self.momentum = float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
         self._name = f"{name}(num_features={self.num_features})"
-        dtype = np.dtype(dtype)
+        float_dtype = np.dtype(dtype)
         if self.affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
+            self.weight = Parameter(np.ones(self.num_features, dtype=float_dtype))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=float_dtype))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if self.track_running_stats:
-            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(self.num_features, dtype=dtype))
+            self.register_buffer("running_mean", np.zeros(self.num_features, dtype=float_dtype))
+            self.register_buffer("running_var", np.ones(self.num_features, dtype=float_dtype))
             self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean[...] = 0
-            self.running_var[...] = 1
-            self.num_batches_tracked[...] = 0
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batch tracked (when tracking)."""
+        for buffer, value in ((self.running_mean, 0), (self.running_var, 1),
+                              (self.num_batches_tracked, 0)):
+            if buffer is not None:
+                buffer[...] = value
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
+        """Reset the running statistics, and gamma to 1 and beta to 0."""
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None and self.bias is not None:
             self.weight._data[...] = 1
             self.bias._data[...] = 0
 
-    def _check_input(self, shape):
+    def _check_input(self, shape: tuple[int, ...]) -> None:
         if len(shape) not in self._allowed_ndims:
             raise ValueError(f"{self._name}: expected {self._shape_text} input, got a "
                              f"{len(shape)}-D input of shape {tuple(shape)}")
@@ -94,7 +108,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{self._name}: input has {shape[1]} {noun} at dim 1, expected "
                              f"{self.num_features} (shape {tuple(shape)})")
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(np.asarray(x))
         self._check_input(x.shape)
@@ -106,6 +120,7 @@ class _BatchNorm(Module):
             # NOTE: update the registered 0-d array in place; reassigning the attribute
             # would replace the buffer object the state dict refers to.
             counter = self.num_batches_tracked
+            assert counter is not None      # tracked whenever track_running_stats is True
             np.add(counter, 1, out=counter)
             if self.momentum is None:
                 factor = 1.0 / float(counter)
@@ -113,7 +128,7 @@ class _BatchNorm(Module):
                                   running_var=self.running_var, training=use_batch,
                                   momentum=factor, eps=self.eps, layer=self._name)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, track_running_stats={self.track_running_stats}")
 

@@ -1,5 +1,10 @@
 """`Parameter`: a leaf tensor that a `Module` registers as trainable."""
+from __future__ import annotations
+
+from typing import Union
+
 import numpy as np
+import numpy.typing as npt
 
 from ..autograd import Tensor
 
@@ -13,7 +18,8 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad=True):
+    def __init__(self, data: Union[None, Tensor, npt.ArrayLike] = None,
+                 requires_grad: bool = True) -> None:
         if data is None:
             data = np.empty(0, dtype=np.float32)
         array = data._data if isinstance(data, Tensor) else np.asarray(data)
@@ -21,5 +27,5 @@ class Parameter(Tensor):
             raise TypeError(f"Parameter: expected floating-point data, got dtype {array.dtype}")
         self._init(array, bool(requires_grad))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -5,16 +5,21 @@ making the features less sensitive to small shifts; adaptive pooling turns any i
 into a fixed output size (output 1 = global average pooling, the usual head of a modern
 CNN). No parameters. Kernels: `autograd.pooling`.
 """
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
 import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import pooling as _pool
 from .functional import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
+from .functional.argument_types import IntOrPair, TensorLike
 from .functional.pooling import _geometry, _output_size
 from .module import Module
 
 
-def _as_tensor(x):
+def _as_tensor(x: TensorLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 
@@ -33,19 +38,20 @@ class MaxPool2d(Module):
     H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
+    def __init__(self, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
+                 padding: IntOrPair = 0, dilation: IntOrPair = 1) -> None:
         super().__init__()
         name = f"MaxPool2d(kernel_size={kernel_size})"
         self.kernel_size, self.stride, self.padding, self.dilation = _geometry(
             name, kernel_size, stride, padding, dilation)
         self._name = name
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return _pool.MaxPool2d.apply(_as_tensor(x), kernel_size=self.kernel_size,
                                      stride=self.stride, padding=self.padding,
                                      dilation=self.dilation, layer=self._name)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, dilation={self.dilation}")
 
@@ -61,7 +67,8 @@ class AvgPool2d(Module):
             True, PyTorch's default) or only by the number of real inputs.
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
+    def __init__(self, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
+                 padding: IntOrPair = 0, count_include_pad: bool = True) -> None:
         super().__init__()
         name = f"AvgPool2d(kernel_size={kernel_size})"
         self.kernel_size, self.stride, self.padding, _ = _geometry(name, kernel_size, stride,
@@ -69,13 +76,13 @@ class AvgPool2d(Module):
         self.count_include_pad = bool(count_include_pad)
         self._name = name
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return _pool.AvgPool2d.apply(_as_tensor(x), kernel_size=self.kernel_size,
                                      stride=self.stride, padding=self.padding,
                                      count_include_pad=self.count_include_pad,
                                      layer=self._name)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, count_include_pad={self.count_include_pad}")
 
@@ -88,14 +95,14 @@ class AdaptiveAvgPool2d(Module):
     `output_size=1` is global average pooling. `None` in a pair keeps that input size.
     """
 
-    def __init__(self, output_size):
+    def __init__(self, output_size: Union[int, Sequence[Optional[int]]]) -> None:
         super().__init__()
         self._name = f"AdaptiveAvgPool2d(output_size={output_size})"
         self.output_size = _output_size(output_size, self._name)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return _pool.AdaptiveAvgPool2d.apply(_as_tensor(x), output_size=self.output_size,
                                              layer=self._name)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

@@ -3,6 +3,9 @@
 Learning the identity only needs the block's weights pushed to zero, so adding a residual
 block can only enlarge the function class, and the skip lets gradients bypass the block.
 """
+from __future__ import annotations
+
+from ..autograd import Tensor
 from .module import Module
 
 
@@ -13,14 +16,14 @@ class Residual(Module):
     "block.0.weight" and so on. Shape: any -> same.
     """
 
-    def __init__(self, block):
+    def __init__(self, block: Module) -> None:
         super().__init__()
         if not isinstance(block, Module):
             raise TypeError(f"Residual(block): block must be a Module, got "
                             f"{type(block).__name__}")
         self.block = block
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         out = self.block(input)
         if out.shape != input.shape:
             raise ValueError(f"Residual: block maps shape {tuple(input.shape)} to "

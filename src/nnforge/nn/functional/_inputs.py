@@ -5,12 +5,9 @@ from __future__ import annotations
 from typing import Optional, Union
 
 import numpy as np
-import numpy.typing as npt
 
 from ...autograd import Tensor
-
-TensorLike = Union[Tensor, npt.ArrayLike]
-"""What a functional form accepts as input: a Tensor, a NumPy array or anything NumPy reads."""
+from .argument_types import TensorLike
 
 _REDUCTIONS = ("mean", "sum", "none")
 

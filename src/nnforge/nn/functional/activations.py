@@ -5,7 +5,7 @@ from typing import Union
 
 from ...autograd import Tensor
 from ...autograd import activations as _act
-from ._inputs import TensorLike
+from .argument_types import TensorLike
 
 
 def relu(input: TensorLike) -> Tensor:

@@ -10,8 +10,9 @@ from ...autograd import Tensor
 from ...autograd import losses as _losses
 from ...mistake_warnings import LabelMismatchWarning, guard_warn
 from .activations import softplus
-from ._inputs import (TensorLike, _array, _check_reduction, _check_same_shape, _float_like,
+from ._inputs import (_array, _check_reduction, _check_same_shape, _float_like,
                       _reduce, _same_shape_pair)
+from .argument_types import TensorLike
 from .class_losses import _guard_logits
 
 

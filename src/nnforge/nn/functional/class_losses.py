@@ -10,7 +10,8 @@ from ...autograd import Tensor
 from ...autograd import activations as _act
 from ...autograd import losses as _losses
 from ...mistake_warnings import ProbabilitiesAsLogitsWarning, guard_warn
-from ._inputs import TensorLike, _array, _as_tensor, _check_reduction, _float_like
+from ._inputs import _array, _as_tensor, _check_reduction, _float_like
+from .argument_types import TensorLike
 
 _PROBABILITY_OPS = (_act.Softmax, _act.Sigmoid)
 

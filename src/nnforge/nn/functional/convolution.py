@@ -1,15 +1,12 @@
 """Two-dimensional convolution (cross-correlation, as in every deep-learning library)."""
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import Optional
 
 from ...autograd import Tensor
 from ...autograd.conv import Conv2d as _Conv2dFn
 from ...autograd.conv import _pair
-from ._inputs import TensorLike
-
-IntOrPair = Union[int, tuple[int, int]]
-"""A size given once for both spatial dimensions, or as (height, width)."""
+from .argument_types import IntOrPair, TensorLike
 
 
 def conv2d(input: TensorLike, weight: Tensor, bias: Optional[Tensor] = None,

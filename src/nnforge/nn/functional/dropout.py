@@ -1,17 +1,29 @@
 """Inverted dropout and the random keep-mask it draws."""
 from __future__ import annotations
 
-from typing import Union
+from typing import Union, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from ...autograd import Tensor
-from ...random import Generator, resolve_generator
-from ._inputs import TensorLike, _array, _as_tensor
+from ...random import resolve_generator
+from ._inputs import _array, _as_tensor
+from .argument_types import GeneratorLike, TensorLike
+
+
+@overload
+def dropout(input: Tensor, p: float = ..., training: bool = ...,
+            generator: GeneratorLike = ...) -> Tensor: ...
+
+
+@overload
+def dropout(input: npt.ArrayLike, p: float = ..., training: bool = ...,
+            generator: GeneratorLike = ...) -> Union[Tensor, npt.ArrayLike]: ...
 
 
 def dropout(input: TensorLike, p: float = 0.5, training: bool = True,
-            generator: Union[None, int, np.random.Generator, Generator] = None) -> TensorLike:
+            generator: GeneratorLike = None) -> TensorLike:
     """Inverted dropout: in training zero each element with probability `p` and
     scale the kept ones by 1 / (1 - p); otherwise return the input unchanged.
 

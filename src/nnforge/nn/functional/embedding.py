@@ -7,7 +7,8 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...autograd.embedding import Embedding as _Embedding
-from ._inputs import TensorLike, _array
+from ._inputs import _array
+from .argument_types import TensorLike
 
 
 def embedding(input: TensorLike, weight: Tensor, padding_idx: Optional[int] = None,

@@ -5,7 +5,8 @@ from typing import Optional
 
 from ...autograd import Tensor
 from ...autograd.linalg import Linear as _Linear
-from ._inputs import TensorLike, _as_tensor
+from ._inputs import _as_tensor
+from .argument_types import TensorLike
 
 
 def linear(input: TensorLike, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...autograd.normalization import BatchNorm as _BatchNormFn
-from ._inputs import TensorLike
+from .argument_types import TensorLike
 
 
 def batch_norm(input: TensorLike, running_mean: Union[None, Tensor, np.ndarray],

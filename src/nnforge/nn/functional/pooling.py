@@ -8,8 +8,7 @@ import numpy as np
 from ...autograd import Tensor
 from ...autograd import pooling as _pool
 from ...autograd.conv import _pair
-from ._inputs import TensorLike
-from .convolution import IntOrPair
+from .argument_types import IntOrPair, TensorLike
 
 Pair = tuple[int, int]
 
@@ -18,9 +17,9 @@ def _geometry(layer: str, kernel_size: IntOrPair, stride: Union[None, IntOrPair,
               padding: IntOrPair, dilation: IntOrPair = 1) -> tuple[Pair, Pair, Pair, Pair]:
     """(kernel, stride, padding, dilation) as pairs; the stride defaults to the kernel."""
     kernel = _pair(kernel_size, "kernel_size", layer, 1)
-    stride = kernel if stride is None or stride == () else _pair(stride, "stride", layer, 1)
-    return kernel, stride, _pair(padding, "padding", layer, 0), _pair(dilation, "dilation",
-                                                                       layer, 1)
+    step = kernel if stride is None or stride == () else _pair(stride, "stride", layer, 1)
+    return kernel, step, _pair(padding, "padding", layer, 0), _pair(dilation, "dilation",
+                                                                     layer, 1)
 
 
 def _output_size(output_size: Union[int, Sequence[Optional[int]]],

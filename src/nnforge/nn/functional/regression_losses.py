@@ -6,7 +6,8 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...autograd.elementwise import Where as _Where
-from ._inputs import TensorLike, _array, _reduce, _same_shape_pair
+from ._inputs import _array, _reduce, _same_shape_pair
+from .argument_types import TensorLike
 
 
 def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
