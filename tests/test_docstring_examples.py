@@ -15,7 +15,6 @@ import nnforge
 # Packages and modules whose docstrings are not yet in this shape (a prefix each).
 NOT_YET = [
     "nnforge.autograd",
-    "nnforge.nn",
     "nnforge.optim",
     "nnforge.data",
     "nnforge.diagnose",
@@ -29,8 +28,6 @@ NOT_YET = [
     "nnforge.runs",
     "nnforge.utils",
     "nnforge.backends",
-    "nnforge.functions",
-    "nnforge.creation",
     "nnforge.serialization",
     "nnforge.random",
     "nnforge.backend",

@@ -18,28 +18,61 @@ from .parameter import Parameter
 
 
 class ReLU(Module):
-    """max(0, x), the default hidden activation. Shape: any -> same."""
+    """max(0, x), the default hidden activation. Shape: any -> same.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.ReLU()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [0.0, 0.0, 3.0]
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
 
 
 class Sigmoid(Module):
-    """1 / (1 + e^-x): the binary-output activation; saturates in hidden layers."""
+    """1 / (1 + e^-x): the binary-output activation; saturates in hidden layers.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Sigmoid()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [0.1192..., 0.5, 0.9525...]
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """tanh x: zero-centred, saturating."""
+    """tanh x: zero-centred, saturating.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Tanh()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-0.9640..., 0.0, 0.9950...]
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
 class Hardtanh(Module):
-    """clip(x, min_val, max_val)."""
+    """clip(x, min_val, max_val).
+
+    Parameters
+    ----------
+    min_val, max_val : float
+        The bounds, -1.0 and 1.0 by default; `min_val` must not exceed `max_val`.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Hardtanh(-1.0, 2.0)(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-1.0, 0.0, 2.0]
+    """
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0) -> None:
         super().__init__()
@@ -56,8 +89,21 @@ class Hardtanh(Module):
 
 
 class LeakyReLU(Module):
-    """x for x > 0, negative_slope * x otherwise (slope 0.01 times x, not the constant
-    0.01 of the lecture's table)."""
+    """x for x > 0, negative_slope * x otherwise.
+
+    The negative side is the slope times x (0.01 x by default), not a constant 0.01.
+
+    Parameters
+    ----------
+    negative_slope : float
+        The slope for x < 0, 0.01 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.LeakyReLU(0.5)(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-1.0, 0.0, 3.0]
+    """
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
@@ -73,9 +119,23 @@ class LeakyReLU(Module):
 class PReLU(Module):
     """Leaky ReLU with a learned slope: max(0, x) + a min(0, x).
 
-    num_parameters: 1 (one slope shared by all channels) or the number of channels
-    (dim 1 of the input); init: the initial slope, 0.25. Parameter: weight
-    (num_parameters,).
+    Parameters
+    ----------
+    num_parameters : int
+        1 (one slope shared by all channels) or the number of channels (dim 1 of the input).
+    init : float
+        The initial slope, 0.25.
+    dtype : dtype
+        Of the slope parameter `weight` (num_parameters,), float32 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.PReLU()
+    >>> layer(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-0.5, 0.0, 3.0]
+    >>> tuple(layer.weight.shape)
+    (1,)
     """
 
     # PyTorch's attribute name; on a PReLU it hides the method Module.num_parameters()
@@ -107,7 +167,14 @@ class PReLU(Module):
 
 
 class SiLU(Module):
-    """x sigmoid(x) (Swish with beta = 1)."""
+    """x sigmoid(x) (Swish with beta = 1).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.SiLU()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-0.2384..., 0.0, 2.8577...]
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input)
@@ -116,9 +183,26 @@ class SiLU(Module):
 class Swish(Module):
     """x sigmoid(beta x) (Ramachandran et al. 2017).
 
-    beta: 1.0; learnable: if True, beta is a Parameter named "beta" (shape (1,)) trained
-    with the network. The lecture's 2x sigmoid(beta x) is a rescaled variant; this is the
-    standard form (beta -> inf gives ReLU, beta = 0 gives x / 2).
+    The lecture's 2x sigmoid(beta x) is a rescaled variant; this is the standard form
+    (beta -> inf gives ReLU, beta = 0 gives x / 2).
+
+    Parameters
+    ----------
+    beta : float
+        The initial (or fixed) beta, 1.0.
+    learnable : bool
+        If True, beta is a Parameter named "beta" (shape (1,)) trained with the network.
+    dtype : dtype
+        Of the learnable beta, float32 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.Swish(beta=0.0)
+    >>> layer(nnforge.tensor([-2.0, 4.0])).tolist()
+    [-1.0, 2.0]
+    >>> [name for name, _ in nnforge.nn.Swish(learnable=True).named_parameters()]
+    ['beta']
     """
 
     def __init__(self, beta: float = 1.0, learnable: bool = False, *,
@@ -140,7 +224,19 @@ class Swish(Module):
 
 
 class ELU(Module):
-    """x for x > 0, alpha (e^x - 1) otherwise."""
+    """x for x > 0, alpha (e^x - 1) otherwise.
+
+    Parameters
+    ----------
+    alpha : float
+        The value approached for very negative x is -alpha; 1.0 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.ELU()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-0.8646..., 0.0, 3.0]
+    """
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
@@ -154,7 +250,21 @@ class ELU(Module):
 
 
 class Softplus(Module):
-    """log(1 + e^(beta x)) / beta, linear where beta x > threshold; a smooth ReLU."""
+    """log(1 + e^(beta x)) / beta, linear where beta x > threshold; a smooth ReLU.
+
+    Parameters
+    ----------
+    beta : float
+        Sharpness, 1.0; larger values come closer to ReLU.
+    threshold : float
+        Above it (in beta x) the output is x itself, 20.0.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Softplus()(nnforge.tensor([0.0, 30.0])).tolist()
+    [0.6931..., 30.0]
+    """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -173,9 +283,23 @@ def _implicit_dim(input: Tensor) -> int:
 
 
 class Softmax(Module):
-    """Softmax along `dim` (dim=None picks PyTorch's legacy default, so pass it).
-    Use it for reading out probabilities; for training pass
-    the logits to CrossEntropyLoss, which applies log-softmax itself."""
+    """Softmax along `dim`: e^x_i / sum_j e^x_j.
+
+    Use it for reading out probabilities; for training pass the logits to CrossEntropyLoss,
+    which applies log-softmax itself.
+
+    Parameters
+    ----------
+    dim : int or None
+        The dimension that sums to 1. None picks PyTorch's legacy default (0 for 0-, 1- and
+        3-D inputs, else 1), so pass it.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Softmax(dim=-1)(nnforge.tensor([[0.0, 0.0], [0.0, 0.0]])).tolist()
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
 
     def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
@@ -189,7 +313,19 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log softmax along `dim`; pair with NLLLoss."""
+    """log softmax along `dim`, computed stably; pair it with NLLLoss.
+
+    Parameters
+    ----------
+    dim : int or None
+        The dimension to normalize over (see Softmax for None).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.LogSoftmax(dim=0)(nnforge.tensor([0.0, 0.0])).tolist()
+    [-0.6931..., -0.6931...]
+    """
 
     def __init__(self, dim: Optional[int] = None) -> None:
         super().__init__()
@@ -203,8 +339,20 @@ class LogSoftmax(Module):
 
 
 class Sign(Module):
-    """sign(x). straight_through: pass the gradient where |x| <= 1 (hardtanh
-    straight-through estimator) instead of none."""
+    """sign(x): -1, 0 or +1.
+
+    Parameters
+    ----------
+    straight_through : bool
+        Pass the gradient where |x| <= 1 (the hardtanh straight-through estimator) instead
+        of none. False by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Sign()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [-1.0, 0.0, 1.0]
+    """
 
     def __init__(self, straight_through: bool = False) -> None:
         super().__init__()
@@ -218,8 +366,19 @@ class Sign(Module):
 
 
 class Step(Module):
-    """Heaviside step, 1 for x >= 0. straight_through: pass the gradient unchanged
-    instead of none."""
+    """Heaviside step: 1 for x >= 0, else 0.
+
+    Parameters
+    ----------
+    straight_through : bool
+        Pass the upstream gradient unchanged instead of none. False by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Step()(nnforge.tensor([-2.0, 0.0, 3.0])).tolist()
+    [0.0, 1.0, 1.0]
+    """
 
     def __init__(self, straight_through: bool = False) -> None:
         super().__init__()

@@ -69,10 +69,28 @@ class _IndexedModules(Module):
 
 
 class Sequential(_IndexedModules):
-    """Apply modules in order: Sequential(Linear(4, 8), ReLU(), Linear(8, 2)).
+    """Apply modules in order, each to the previous one's output.
 
-    Also accepts an OrderedDict of name -> module. Indexing, slicing, len, iteration and
-    `append` work as on a list.
+    Children are named "0", "1", ... (or by the keys of an OrderedDict given as the only
+    argument), so parameter names match PyTorch's. Indexing, slicing, len, iteration and
+    `append` work as on a list; a slice is a Sequential that keeps the names.
+
+    Parameters
+    ----------
+    *modules : Module or OrderedDict of str to Module
+        The layers in calling order.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> from nnforge import nn
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> tuple(model(nnforge.zeros(5, 4)).shape)
+    (5, 2)
+    >>> list(model.state_dict())
+    ['0.weight', '0.bias', '2.weight', '2.bias']
+    >>> len(model), model[1]
+    (3, ReLU())
     """
 
     def __init__(self, *modules: Union[Module, OrderedDict[str, Module]]) -> None:
@@ -95,7 +113,22 @@ class Sequential(_IndexedModules):
 
 
 class ModuleList(_IndexedModules):
-    """A list of modules whose parameters the owner registers (it has no forward)."""
+    """A list of modules whose parameters the owner registers; it has no forward.
+
+    Use it for a variable number of layers that `forward` calls in its own way.
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+        The initial modules, named "0", "1", ...
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layers = nnforge.nn.ModuleList([nnforge.nn.Linear(2, 2) for _ in range(3)])
+    >>> len(layers), [name for name, _ in layers.named_parameters()][:2]
+    (3, ['0.weight', '0.bias'])
+    """
 
     def __init__(self, modules: Optional[Iterable[Module]] = None) -> None:
         super().__init__()

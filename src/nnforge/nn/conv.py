@@ -27,25 +27,45 @@ from .parameter import Parameter
 class Conv2d(Module):
     """2-D convolution over an NCHW input (PyTorch's `nn.Conv2d` without groups).
 
-    Args:
-        in_channels: channels C_in of the input.
-        out_channels: number of filters C_out (channels of the output).
-        kernel_size: int or (kH, kW).
-        stride: int or pair, default 1.
-        padding: int or pair of zeros added on each side, default 0.
-        dilation: int or pair, spacing between kernel taps, default 1.
-        bias: learn a per-channel bias (default True).
-        generator: numpy Generator / seed for the initial weights (default: the library's).
-        dtype: parameter dtype, float32 by default.
-        init, bias_init: an `nn.init` name (e.g. "he_normal") or callable for the weight
-            and the bias, as for `Linear`; by default PyTorch's initialisation.
-
-    Parameters: `weight` (C_out, C_in, kH, kW) and `bias` (C_out,), initialised by default
-    like PyTorch: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = C_in*kH*kW (this is
-    kaiming_uniform_ with a=sqrt(5)); with `init` given, the bias starts at zero.
-
+    The weight is initialised like PyTorch's, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with
+    fan_in = C_in*kH*kW (kaiming_uniform_ with a=sqrt(5)); with `init` given, the bias
+    starts at zero.
     Shape: (N, C_in, H, W) -> (N, C_out, H_out, W_out), with
     H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels C_in of the input.
+    out_channels : int
+        Number of filters C_out (channels of the output).
+    kernel_size : int or (int, int)
+        (kH, kW).
+    stride, padding, dilation : int or (int, int)
+        Step between windows (1), zeros added on each side (0), spacing between kernel
+        taps (1).
+    bias : bool
+        Learn a per-channel bias (True).
+    generator : numpy Generator, int seed or None
+        Source of the initial weights; None uses the library's seeded default.
+    dtype : dtype
+        Of the parameters, float32 by default.
+    init, bias_init : str or callable, optional
+        An `nn.init` name (e.g. "he_normal") or function for the weight and the bias.
+
+    Attributes
+    ----------
+    weight : Parameter
+        Shape (C_out, C_in, kH, kW).
+    bias : Parameter or None
+        Shape (C_out,).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> conv = nnforge.nn.Conv2d(3, 8, kernel_size=3, padding=1)
+    >>> tuple(conv.weight.shape), tuple(conv(nnforge.zeros(2, 3, 28, 28)).shape)
+    ((8, 3, 3, 3), (2, 8, 28, 28))
     """
 
     bias: Optional[Parameter]

@@ -25,16 +25,29 @@ from .module import Module
 
 class Dropout(Module):
     """Zero each element with probability `p` in training mode, scaling the kept ones by
-    1 / (1 - p); the identity in eval mode (`model.eval()`): a Tensor input comes back as
-    the same object, an array-like as a Tensor viewing it (the same kind of output as in
-    training mode).
+    1 / (1 - p); the identity in eval mode (`model.eval()`).
 
-    p: drop probability in [0, 1), 0.5 by default (Hinton et al. 2012 use 0.5 for hidden
-    and 0.2 for input layers). generator: numpy Generator, seed or None (the library
-    default generator), the source of the masks. Shape: any -> same.
+    In eval mode a Tensor input comes back as the same object, an array-like as a Tensor
+    viewing it (the same kind of output as in training mode). This is the inverted form; the
+    classic "multiply the weights by the keep probability at test time" has the same
+    expectations (see the module docstring). Shape: any -> same.
 
-    This is the inverted form; the classic "multiply the weights by the keep probability
-    at test time" has the same expectations — see the module docstring.
+    Parameters
+    ----------
+    p : float
+        Drop probability in [0, 1), 0.5 by default (Hinton et al. 2012 use 0.5 for hidden
+        and 0.2 for input layers).
+    generator : numpy Generator, int seed or None
+        Source of the masks; None uses the library's seeded default at call time.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.Dropout(0.5)
+    >>> sorted(set(layer(nnforge.ones(100)).tolist()))
+    [0.0, 2.0]
+    >>> layer.eval()(nnforge.ones(3)).tolist()
+    [1.0, 1.0, 1.0]
     """
 
     mode_dependent = True
@@ -60,9 +73,24 @@ class Dropout(Module):
 
 
 class MCDropoutPrediction(NamedTuple):
-    """Monte-Carlo dropout summary: `mean` and `std` of the outputs over the stochastic
-    passes, and the predictive `entropy` of the mean distribution (None when the outputs
-    are not probabilities)."""
+    """Monte-Carlo dropout summary, returned by `mc_dropout_predict`.
+
+    Attributes
+    ----------
+    mean, std : ndarray
+        Mean and standard deviation of the outputs over the stochastic passes.
+    entropy : ndarray or None
+        Predictive entropy of the mean distribution (None when the outputs are not
+        probabilities).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> model = nnforge.nn.Sequential(nnforge.nn.Linear(4, 3), nnforge.nn.Dropout(0.5))
+    >>> summary = nnforge.nn.mc_dropout_predict(model, nnforge.ones(2, 4), mc_samples=5)
+    >>> summary.mean.shape, summary.std.shape, summary.entropy.shape
+    ((2, 3), (2, 3), (2,))
+    """
 
     mean: np.ndarray
     std: np.ndarray

@@ -22,19 +22,34 @@ from .parameter import Parameter
 class Embedding(Module):
     """A table of `num_embeddings` vectors of size `embedding_dim` (PyTorch's `nn.Embedding`).
 
-    Args:
-        num_embeddings: size of the vocabulary (valid ids are 0 .. num_embeddings - 1).
-        embedding_dim: length of each vector.
-        padding_idx: this row starts at zero and never receives a gradient (for padding
-            tokens); negative values count from the end.
-        max_norm: rows read in a forward pass whose `norm_type`-norm exceeds it are first
-            rescaled in place to that norm.
-        norm_type: the p of that norm (2.0).
-        generator: numpy Generator / seed for the initial weights (default: the library's).
-        dtype: float32 by default.
-
-    Parameters: `weight` (num_embeddings, embedding_dim), initialised N(0, 1) like PyTorch.
+    The weight (num_embeddings, embedding_dim) starts N(0, 1), like PyTorch's.
     Shape: integer ids of any shape (*) -> (*, embedding_dim).
+
+    Parameters
+    ----------
+    num_embeddings : int
+        Size of the vocabulary (valid ids are 0 .. num_embeddings - 1).
+    embedding_dim : int
+        Length of each vector.
+    padding_idx : int, optional
+        This row starts at zero and never receives a gradient (for padding tokens);
+        negative values count from the end.
+    max_norm : float, optional
+        Rows read in a forward pass whose `norm_type`-norm exceeds it are first rescaled in
+        place to that norm.
+    norm_type : float
+        The p of that norm, 2.0.
+    generator : numpy Generator, int seed or None
+        Source of the initial weights; None uses the library's seeded default.
+    dtype : dtype
+        float32 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> table = nnforge.nn.Embedding(10, 3, padding_idx=0)
+    >>> tuple(table(nnforge.tensor([[1, 2], [0, 9]])).shape), table.weight[0].tolist()
+    ((2, 2, 3), [0.0, 0.0, 0.0])
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int,

@@ -13,7 +13,21 @@ ForwardHook = Callable[["Module", tuple[Any, ...], Any], Any]
 
 
 class RemovableHandle:
-    """Returned by `register_forward_hook`; `remove()` unregisters the hook."""
+    """Returned by `register_forward_hook`; `remove()` unregisters the hook.
+
+    Also a context manager that removes the hook on leaving the block.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer, seen = nnforge.nn.Linear(3, 2), []
+    >>> handle = layer.register_forward_hook(lambda m, args, out: seen.append(tuple(out.shape)))
+    >>> _ = layer(nnforge.zeros(4, 3))
+    >>> handle.remove()
+    >>> _ = layer(nnforge.zeros(4, 3))
+    >>> seen
+    [(4, 2)]
+    """
 
     _next_id = 0
 

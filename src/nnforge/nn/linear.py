@@ -52,8 +52,16 @@ def reset_affine(weight: Parameter, bias: Optional[Parameter], fan_in: int,
 
 
 class Identity(Module):
-    """Returns its input unchanged (a placeholder layer, and the linear activation).
-    Accepts and ignores any constructor arguments, like PyTorch's."""
+    """Returns its input unchanged: a placeholder layer, and the linear activation.
+
+    Accepts and ignores any constructor arguments, like PyTorch's.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.Identity(54, unused=1)(nnforge.tensor([1.0, 2.0])).tolist()
+    [1.0, 2.0]
+    """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__()
@@ -63,9 +71,20 @@ class Identity(Module):
 
 
 class Flatten(Module):
-    """Merge dimensions start_dim..end_dim (default: all but the batch dimension).
+    """Merge dimensions start_dim..end_dim into one (by default all but the batch dimension).
 
     Shape: (N, *dims) -> (N, prod(dims)) with the defaults.
+
+    Parameters
+    ----------
+    start_dim, end_dim : int
+        The first and last dimension merged, 1 and -1 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> tuple(nnforge.nn.Flatten()(nnforge.zeros(2, 3, 4)).shape)
+    (2, 12)
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
@@ -80,14 +99,37 @@ class Flatten(Module):
 
 
 class Linear(Module):
-    """y = x W^T + b.
+    """The fully connected layer: y = x W^T + b.
 
-    Args: in_features, out_features, bias=True; keyword-only `generator` (numpy
-    Generator, seed or None), `dtype` (float32), `init` and `bias_init` (an `nn.init`
-    name such as "he_normal" or a callable `fn(tensor, generator=None)`; see
-    `reset_affine` for the defaults, which are PyTorch's).
-    Parameters: weight (out_features, in_features), bias (out_features,).
     Shape: (*, in_features) -> (*, out_features).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes of each input and output sample.
+    bias : bool
+        Learn an additive bias (True by default).
+    generator : numpy Generator, int seed or None
+        Source of the initial weights; None uses the library's seeded default.
+    dtype : dtype
+        Of the parameters, float32 by default.
+    init, bias_init : str or callable, optional
+        An `nn.init` name such as "he_normal" or a function `fn(tensor, generator=None)`;
+        by default PyTorch's initialisation (see `reset_affine`).
+
+    Attributes
+    ----------
+    weight : Parameter
+        Shape (out_features, in_features).
+    bias : Parameter or None
+        Shape (out_features,).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.Linear(3, 2)
+    >>> tuple(layer(nnforge.zeros(4, 3)).shape), tuple(layer.weight.shape)
+    ((4, 2), (2, 3))
     """
 
     bias: Optional[Parameter]
@@ -134,13 +176,27 @@ class Linear(Module):
 
 class Maxout(Module):
     """h_j(x) = max_k (w_jk . x + b_jk) over `pieces` affine maps per output (Goodfellow et
-    al. 2013).
+    al. 2013): a learned piecewise-linear activation.
 
-    Parameters: weight (out_features * pieces, in_features) and bias
-    (out_features * pieces,); rows j*pieces .. j*pieces + pieces - 1 are unit j's pieces.
-    Initialized like Linear (PyTorch's default unless `init` / `bias_init` are given).
-    The gradient goes to the winning piece (the first one on a tie).
+    Rows j*pieces .. j*pieces + pieces - 1 of the weight are unit j's pieces. The gradient
+    goes to the winning piece (the first one on a tie).
     Shape: (*, in_features) -> (*, out_features).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        Sizes of each input and output sample.
+    pieces : int
+        Affine maps per output unit.
+    bias, generator, dtype, init, bias_init
+        As for Linear; the weight is (out_features * pieces, in_features).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.Maxout(3, 2, pieces=4)
+    >>> tuple(layer.weight.shape), tuple(layer(nnforge.zeros(5, 3)).shape)
+    ((8, 3), (5, 2))
     """
 
     bias: Optional[Parameter]

@@ -60,21 +60,60 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error: mean((x - y)^2). Input and target must have one shape."""
+    """Mean squared error: mean((x - y)^2), without PyTorch's missing 1/2.
+
+    Input and target must have one shape (broadcasting them would compare every prediction
+    with every target).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.MSELoss()(nnforge.tensor([1.0, 2.0]), nnforge.tensor([1.0, 4.0])).item()
+    2.0
+    """
 
     def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """Mean absolute error: mean(|x - y|)."""
+    """Mean absolute error: mean(|x - y|).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.L1Loss()(nnforge.tensor([1.0, 2.0]), nnforge.tensor([1.0, 4.0])).item()
+    1.0
+    """
 
     def forward(self, input: Tensor, target: TensorLike) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):
-    """Logistic loss for labels y in {-1, +1}: mean(log(1 + e^(-y x)))."""
+    """Logistic loss for labels y in {-1, +1}: mean(log(1 + e^(-y x))).
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.SoftMarginLoss()(nnforge.tensor([0.0, 0.0]), nnforge.tensor([1.0, -1.0])).item()
+    0.6931...
+    """
 
     target_kind = "sign"
     expects = "logits"
@@ -84,9 +123,24 @@ class SoftMarginLoss(_Loss):
 
 
 class BCELoss(_WeightedLoss):
-    """Binary cross-entropy on probabilities in [0, 1]: -(y log p + (1 - y) log(1 - p)),
-    logs clamped at -100 (PyTorch). On raw scores use BCEWithLogitsLoss, which is stable.
-    weight: optional per-element rescaling, broadcast to the input."""
+    """Binary cross-entropy on probabilities in [0, 1]: -(y log p + (1 - y) log(1 - p)).
+
+    Logs are clamped at -100 (as PyTorch does). On raw scores use BCEWithLogitsLoss, which
+    is stable.
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        Per-element rescaling, broadcast to the input.
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.BCELoss()(nnforge.tensor([0.5, 0.5]), nnforge.tensor([1.0, 0.0])).item()
+    0.6931...
+    """
 
     target_kind = "binary"
     expects = "probabilities"
@@ -96,10 +150,24 @@ class BCELoss(_WeightedLoss):
 
 
 class BCEWithLogitsLoss(_WeightedLoss):
-    """Sigmoid + binary cross-entropy in one stable formula.
+    """Sigmoid + binary cross-entropy in one stable formula, on logits.
 
-    weight: per-element rescaling, broadcast to the input; pos_weight: multiplies the
-    positive term, one value per class (last dimension), > 1 raises recall.
+    Parameters
+    ----------
+    weight : array_like, optional
+        Per-element rescaling, broadcast to the input.
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+    pos_weight : array_like, optional
+        Multiplies the positive term, one value per class (last dimension); > 1 raises
+        recall.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> loss_fn = nnforge.nn.BCEWithLogitsLoss()
+    >>> loss_fn(nnforge.tensor([0.0, 0.0]), nnforge.tensor([1.0, 0.0])).item()
+    0.6931...
     """
 
     target_kind = "binary"
@@ -119,14 +187,31 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Softmax cross-entropy from logits: log-softmax and NLL fused, stable for
-    logits of any size. Do not put a Softmax layer before it (it expects logits).
+    """Softmax cross-entropy from logits: log-softmax and NLL fused, stable for logits of any
+    size.
 
-    weight: (C,) class weights; ignore_index: targets with this value are skipped (-100);
-    label_smoothing: mix the target with the uniform distribution (0.0). Input (N, C),
+    Do not put a Softmax layer before it (it expects logits). Input (N, C),
     (N, C, d1, ...) or (C,); target class indices (N,) / (N, d1, ...) or class
-    probabilities of the input's shape. Out-of-range targets raise one message naming
-    the value, its position and the valid range.
+    probabilities of the input's shape. Out-of-range targets raise one message naming the
+    value, its position and the valid range.
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        (C,) class weights.
+    ignore_index : int
+        Targets with this value are skipped, -100.
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+    label_smoothing : float
+        Mix the target with the uniform distribution, 0.0.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> loss_fn = nnforge.nn.CrossEntropyLoss()
+    >>> loss_fn(nnforge.zeros(2, 4), nnforge.tensor([0, 3])).item()
+    1.3862...
     """
 
     target_kind = "class"
@@ -154,8 +239,26 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices given log-probabilities; LogSoftmax
-    followed by NLLLoss equals CrossEntropyLoss. weight: (C,); ignore_index: -100."""
+    """Negative log-likelihood of class indices given log-probabilities.
+
+    LogSoftmax followed by NLLLoss equals CrossEntropyLoss.
+
+    Parameters
+    ----------
+    weight : array_like, optional
+        (C,) class weights.
+    ignore_index : int
+        Targets with this value are skipped, -100.
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> log_probs = nnforge.tensor([[-0.5, -1.0], [-2.0, -0.25]])
+    >>> nnforge.nn.NLLLoss()(log_probs, nnforge.tensor([0, 1])).item()
+    0.375
+    """
 
     target_kind = "class"
     expects = "log_probabilities"
@@ -178,7 +281,24 @@ class NLLLoss(_WeightedLoss):
 
 class SmoothL1Loss(_Loss):
     """Smooth L1 loss: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input -
-    target); less sensitive to outliers than MSELoss. beta: 1.0."""
+    target).
+
+    Less sensitive to outliers than MSELoss; beta = 0 is the L1 loss.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+    beta : float
+        Where the quadratic part ends, 1.0.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> loss_fn = nnforge.nn.SmoothL1Loss(reduction="none")
+    >>> loss_fn(nnforge.tensor([0.5, 2.0]), nnforge.tensor([0.0, 0.0])).tolist()
+    [0.125, 1.5]
+    """
 
     def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
@@ -191,8 +311,24 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta); quadratic near
-    zero and linear for outliers. delta: 1.0 (then it equals SmoothL1Loss)."""
+    """Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta).
+
+    Quadratic near zero and linear for outliers; with delta = 1 it equals SmoothL1Loss.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}
+        How the per-element losses combine; 'none' returns them unreduced.
+    delta : float
+        Where the quadratic part ends, 1.0.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> loss_fn = nnforge.nn.HuberLoss(reduction="none", delta=2.0)
+    >>> loss_fn(nnforge.tensor([0.5, 3.0]), nnforge.tensor([0.0, 0.0])).tolist()
+    [0.125, 4.0]
+    """
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)

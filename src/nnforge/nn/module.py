@@ -48,8 +48,37 @@ def _guard_train_mode(module: Module) -> None:
 
 
 class Module:
-    """Base class of layers and models: subclasses set attributes in `__init__` and
-    define `forward`."""
+    """Base class of layers and models: subclasses set attributes in `__init__` and define
+    `forward`.
+
+    Assigning a Parameter or a Module to an attribute registers it, so `parameters()`,
+    `state_dict()`, `train()`/`eval()` and `to()` reach it. Call the module, not `forward`:
+    the call also runs the forward hooks and the train-mode guard.
+
+    Attributes
+    ----------
+    training : bool
+        True in training mode (the default), False after `eval()`.
+    mode_dependent : bool
+        Class attribute: True for a layer whose output depends on train/eval mode
+        (Dropout drops units, BatchNorm uses batch statistics).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> class TwoLayer(nnforge.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nnforge.nn.Linear(3, 4)
+    ...         self.out = nnforge.nn.Linear(4, 1)
+    ...     def forward(self, x):
+    ...         return self.out(self.hidden(x).relu())
+    >>> model = TwoLayer()
+    >>> [name for name, _ in model.named_parameters()]
+    ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    >>> model.num_parameters(), tuple(model(nnforge.zeros(2, 3)).shape)
+    (21, (2, 1))
+    """
 
     #: True for a layer whose output depends on train/eval mode (Dropout drops units,
     #: BatchNorm uses batch statistics); the train-mode guards look for it.

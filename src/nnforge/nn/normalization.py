@@ -26,17 +26,24 @@ from .parameter import Parameter
 class _BatchNorm(Module):
     """Shared body of BatchNorm1d and BatchNorm2d.
 
-    Args:
-        num_features: channels C (dim 1 of the input).
-        eps: added to the variance for stability, default 1e-5.
-        momentum: running-average factor, default 0.1:
-            running = (1 - momentum) * running + momentum * batch statistic.
-            None gives a cumulative average (factor 1/num_batches_tracked), like PyTorch.
-        affine: learn `weight` (gamma, init 1) and `bias` (beta, init 0); default True.
-        track_running_stats: keep `running_mean` (init 0), `running_var` (init 1, updated
-            with the unbiased batch variance) and `num_batches_tracked`; when False the
-            batch statistics are used in eval mode too.
-        dtype: float32 by default.
+    Parameters
+    ----------
+    num_features : int
+        Channels C (dim 1 of the input).
+    eps : float
+        Added to the variance for stability, 1e-5.
+    momentum : float or None
+        Running-average factor, 0.1:
+        running = (1 - momentum) * running + momentum * batch statistic.
+        None gives a cumulative average (factor 1/num_batches_tracked), like PyTorch.
+    affine : bool
+        Learn `weight` (gamma, init 1) and `bias` (beta, init 0); True by default.
+    track_running_stats : bool
+        Keep `running_mean` (init 0), `running_var` (init 1, updated with the unbiased batch
+        variance) and `num_batches_tracked`; when False the batch statistics are used in
+        eval mode too.
+    dtype : dtype
+        Of the parameters and running statistics, float32 by default.
     """
 
     mode_dependent = True
@@ -136,7 +143,17 @@ class _BatchNorm(Module):
 class BatchNorm1d(_BatchNorm):
     """Batch norm over a (N, C) or (N, C, L) input: statistics per channel over N (and L).
 
-    Shape: (N, C) -> (N, C); (N, C, L) -> (N, C, L). See `_BatchNorm` for the arguments.
+    Shape: (N, C) -> (N, C); (N, C, L) -> (N, C, L). The arguments are those of
+    BatchNorm2d.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.BatchNorm1d(2)
+    >>> layer(nnforge.tensor([[1.0, 10.0], [3.0, 30.0]])).tolist()
+    [[-0.99999..., -1.0], [0.99999..., 1.0]]
+    >>> layer.running_mean.tolist()
+    [0.2000..., 2.0]
     """
 
     _allowed_ndims = (2, 3)
@@ -146,7 +163,33 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch norm over an (N, C, H, W) input: statistics per channel over N, H and W.
 
-    Shape: (N, C, H, W) -> (N, C, H, W). See `_BatchNorm` for the arguments.
+    Shape: (N, C, H, W) -> (N, C, H, W).
+
+    Parameters
+    ----------
+    num_features : int
+        Channels C (dim 1 of the input).
+    eps : float
+        Added to the variance for stability, 1e-5.
+    momentum : float or None
+        Running-average factor, 0.1: running = (1 - momentum) running + momentum batch.
+        None gives a cumulative average, like PyTorch.
+    affine : bool
+        Learn `weight` (gamma, init 1) and `bias` (beta, init 0); True by default.
+    track_running_stats : bool
+        Keep running statistics for eval mode (True); when False the batch statistics are
+        used in eval mode too.
+    dtype : dtype
+        float32 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.BatchNorm2d(3)
+    >>> tuple(layer(nnforge.ones(4, 3, 5, 5)).shape)
+    (4, 3, 5, 5)
+    >>> list(layer.state_dict())
+    ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
     """
 
     _allowed_ndims = (4,)

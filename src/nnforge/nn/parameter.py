@@ -14,6 +14,20 @@ class Parameter(Tensor):
 
     Wraps the given array or tensor without copying it (like `torch.nn.Parameter`), so
     initializers and optimizers update its memory in place.
+
+    Parameters
+    ----------
+    data : Tensor or array_like, optional
+        Floating-point values; None gives an empty float32 parameter.
+    requires_grad : bool
+        True by default; False freezes it.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> weight = nnforge.nn.Parameter(nnforge.zeros(2, 3))
+    >>> weight.requires_grad, tuple(weight.shape)
+    (True, (2, 3))
     """
 
     __slots__ = ()

@@ -29,16 +29,45 @@ class PerceptronConvergenceWarning(UserWarning):
 class Perceptron(Module):
     """A single sign unit trained with Rosenblatt's rule.
 
-    Args: in_features; lr=1.0 (the rule's alpha); max_epochs=100; generator: numpy
-    Generator, seed or None, used to shuffle the sample order each epoch when
-    `shuffle=True` (weights start at zero, as in Rosenblatt's machine).
-    Parameters: weight (1, in_features), bias (1,) — the bias is the weight of a constant
-    input 1.
-    After `fit`: `converged_` (an epoch made no mistake), `n_epochs_` (epochs run),
-    `errors_` (mistakes per epoch), `classes_` (the label coding given to fit).
-    Calling the module returns the unit's output, +1 where w . x + b > 0 and -1 elsewhere,
-    as an (N, 1) Tensor without gradient: the same decision as `predict` (a score of
-    exactly 0, e.g. every score of an unfitted perceptron, is -1 in both).
+    Weights start at zero, as in Rosenblatt's machine; the bias is the weight of a constant
+    input 1. Calling the module returns the unit's output, +1 where w . x + b > 0 and -1
+    elsewhere, as an (N, 1) Tensor without gradient: the same decision as `predict` (a score
+    of exactly 0, e.g. every score of an unfitted perceptron, is -1 in both).
+
+    Parameters
+    ----------
+    in_features : int
+        Inputs per sample.
+    lr : float
+        The rule's step alpha, 1.0.
+    max_epochs : int
+        Epoch budget, 100.
+    generator : numpy Generator, int seed or None
+        Shuffles the sample order each epoch when `shuffle` is True.
+    shuffle : bool
+        Visit the samples in a new random order each epoch (True).
+
+    Attributes
+    ----------
+    weight, bias : Parameter
+        Shapes (1, in_features) and (1,).
+    converged_ : bool
+        After `fit`: an epoch made no mistake.
+    n_epochs_ : int
+        Epochs run.
+    errors_ : list of int
+        Mistakes per epoch.
+    classes_ : ndarray
+        The label coding given to fit (-1/+1 or 0/1).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> unit = nnforge.nn.Perceptron(2, generator=0).fit(X, np.array([0, 0, 0, 1]))   # AND
+    >>> unit.converged_, unit.predict(X).tolist()
+    (True, [0, 0, 0, 1])
     """
 
     classes_: np.ndarray

@@ -26,16 +26,29 @@ def _as_tensor(x: TensorLike) -> Tensor:
 class MaxPool2d(Module):
     """Max pooling; the backward routes each gradient to its window's arg-max.
 
-    Args:
-        kernel_size: int or (kH, kW).
-        stride: int or pair; default (None) = kernel_size, i.e. non-overlapping windows.
-        padding: implicit -inf padding on each side, at most half the kernel size.
-        dilation: spacing between window elements, default 1.
-
     Ties go to the first maximum in row-major window order, as in PyTorch.
-
     Shape: (N, C, H, W) -> (N, C, H_out, W_out),
     H_out = floor((H + 2*padding - dilation*(kH-1) - 1) / stride) + 1.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        Window size (kH, kW).
+    stride : int or (int, int), optional
+        Default (None): kernel_size, i.e. non-overlapping windows.
+    padding : int or (int, int)
+        Implicit -inf padding on each side, at most half the kernel size.
+    dilation : int or (int, int)
+        Spacing between window elements, 1 by default.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> nnforge.nn.MaxPool2d(2)(x).tolist()
+    [[[[4.0]]]]
+    >>> tuple(nnforge.nn.MaxPool2d(2)(nnforge.zeros(1, 3, 28, 28)).shape)
+    (1, 3, 14, 14)
     """
 
     def __init__(self, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
@@ -59,12 +72,23 @@ class MaxPool2d(Module):
 class AvgPool2d(Module):
     """Average pooling: y = (1/|N|) sum of the window; the gradient is spread 1/|N|.
 
-    Args:
-        kernel_size: int or (kH, kW).
-        stride: int or pair; default (None) = kernel_size.
-        padding: implicit zero padding on each side, at most half the kernel size.
-        count_include_pad: divide by the full window size including padding zeros (default
-            True, PyTorch's default) or only by the number of real inputs.
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        Window size (kH, kW).
+    stride : int or (int, int), optional
+        Default (None): kernel_size.
+    padding : int or (int, int)
+        Implicit zero padding on each side, at most half the kernel size.
+    count_include_pad : bool
+        Divide by the full window size including padding zeros (True, PyTorch's default)
+        or only by the number of real inputs.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.AvgPool2d(2)(nnforge.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])).tolist()
+    [[[[2.5]]]]
     """
 
     def __init__(self, kernel_size: IntOrPair, stride: Optional[IntOrPair] = None,
@@ -92,7 +116,17 @@ class AdaptiveAvgPool2d(Module):
 
     Output row i averages input rows floor(i*H/OH) .. ceil((i+1)*H/OH) - 1 (and likewise
     for columns), PyTorch's rule; windows may overlap when H is not a multiple of OH.
-    `output_size=1` is global average pooling. `None` in a pair keeps that input size.
+
+    Parameters
+    ----------
+    output_size : int or (int or None, int or None)
+        (OH, OW); 1 is global average pooling; None in a pair keeps that input size.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> tuple(nnforge.nn.AdaptiveAvgPool2d(1)(nnforge.zeros(2, 16, 7, 5)).shape)
+    (2, 16, 1, 1)
     """
 
     def __init__(self, output_size: Union[int, Sequence[Optional[int]]]) -> None:

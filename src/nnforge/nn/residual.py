@@ -14,6 +14,18 @@ class Residual(Module):
 
     The block is registered as the child "block", so its parameters are named
     "block.0.weight" and so on. Shape: any -> same.
+
+    Parameters
+    ----------
+    block : Module
+        The residual branch.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> layer = nnforge.nn.Residual(nnforge.nn.Linear(3, 3))
+    >>> tuple(layer(nnforge.zeros(2, 3)).shape), [name for name, _ in layer.named_parameters()]
+    ((2, 3), ['block.weight', 'block.bias'])
     """
 
     def __init__(self, block: Module) -> None:
