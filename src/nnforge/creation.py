@@ -2,6 +2,17 @@
 `dtype=`, `device=` and `requires_grad=`. Floating results take the default dtype
 (`set_default_dtype`); the random ones draw from nnforge's seeded generator
 (`nnforge.manual_seed`), or from `generator=` when given.
+
+Examples
+--------
+>>> import nnforge
+>>> nnforge.zeros(2, 3).dtype, nnforge.arange(5).dtype
+(nnforge.float32, nnforge.int64)
+>>> nnforge.full((2,), 7).tolist(), nnforge.linspace(0, 1, 3).tolist()
+([7, 7], [0.0, 0.5, 1.0])
+>>> _ = nnforge.manual_seed(0); first = nnforge.rand(3)
+>>> _ = nnforge.manual_seed(0); nnforge.equal(first, nnforge.rand(3))
+True
 """
 from __future__ import annotations
 

@@ -4,6 +4,15 @@
 
 Each function accepts a Tensor (or anything array-like, which becomes a constant tensor)
 and calls the Tensor method of the same name, so there is one implementation per op.
+
+Examples
+--------
+>>> import nnforge
+>>> x = nnforge.tensor([[1.0, 5.0], [3.0, 2.0]])
+>>> nnforge.sum(x).item(), nnforge.max(x, dim=1).indices.tolist()
+(11.0, [1, 0])
+>>> nnforge.add(x, 1, alpha=2).tolist()
+[[3.0, 7.0], [5.0, 4.0]]
 """
 from __future__ import annotations
 

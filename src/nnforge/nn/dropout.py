@@ -106,10 +106,25 @@ def mc_dropout_predict(model: Module, input: TensorLike, mc_samples: int = 20,
     `mc_samples` stochastic forward passes and summarize their spread.
 
     Only Dropout layers are switched to training mode (BatchNorm and the rest stay in eval
-    mode), no graph is built, and every module's mode is restored afterwards. `output`:
-    'softmax' (logits of C classes along the last dimension), 'sigmoid' (binary logits)
-    or None (regression: raw outputs, entropy None). Returns MCDropoutPrediction(mean,
-    std, entropy) of NumPy arrays; mean/std over probabilities when `output` is set.
+    mode), no graph is built, and every module's mode is restored afterwards.
+
+    Parameters
+    ----------
+    model : Module
+        A model with at least one Dropout layer.
+    input : Tensor or ndarray
+        One batch of inputs.
+    mc_samples : int
+        Number of stochastic passes, 20.
+    output : {'softmax', 'sigmoid', None}
+        What the outputs are: logits of C classes along the last dimension, binary
+        logits, or (None) raw regression outputs.
+
+    Returns
+    -------
+    MCDropoutPrediction
+        (mean, std, entropy) as NumPy arrays; mean and std over probabilities when
+        `output` is set, entropy None for regression.
     """
     if not isinstance(mc_samples, (int, np.integer)) or mc_samples < 1:
         raise ValueError(f"mc_dropout_predict: mc_samples must be a positive integer, got "

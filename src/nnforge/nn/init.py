@@ -64,6 +64,12 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
 
     linear/conv/sigmoid: 1; tanh: 5/3; relu: sqrt(2); leaky_relu with slope a:
     sqrt(2 / (1 + a^2)) (a defaults to 0.01); selu: 3/4.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.init.calculate_gain("relu"), nnforge.nn.init.calculate_gain("tanh")
+    (1.4142..., 1.6666...)
     """
     if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                         "conv_transpose2d", "conv_transpose3d", "sigmoid", "identity"):
@@ -92,11 +98,34 @@ def variance_scaling(shape: Sequence[int], scale: float = 1.0, mode: str = "fan_
                      dtype: npt.DTypeLike = np.float32) -> np.ndarray:
     """A new array of `shape` with zero mean and variance scale / n (Keras' rule).
 
-    n is fan_in, fan_out or (fan_in + fan_out) / 2 for `mode` 'fan_in', 'fan_out',
-    'fan_avg'. `distribution`: 'normal' (PyTorch's kaiming/xavier normal), 'uniform'
-    (U(-a, a) with a = sqrt(3 scale / n)), or 'truncated_normal' (Keras' default for its
-    presets: redrawn beyond 2 std, std corrected by 0.87962566 so the variance is still
-    scale / n).
+    Parameters
+    ----------
+    shape : sequence of int
+        A dense (out, in) or conv (C_out, C_in, kH, kW) weight shape.
+    scale : float
+        The numerator: 1 for LeCun and Xavier, 2 for He.
+    mode : {'fan_in', 'fan_out', 'fan_avg'}
+        n is fan_in, fan_out or (fan_in + fan_out) / 2.
+    distribution : {'normal', 'uniform', 'truncated_normal'}
+        'normal' (PyTorch's kaiming/xavier normal), 'uniform' (U(-a, a) with
+        a = sqrt(3 scale / n)), or 'truncated_normal' (Keras' default for its presets:
+        redrawn beyond 2 std, std corrected by 0.87962566 so the variance is still
+        scale / n).
+    generator : numpy Generator, int seed or None
+        Source of the draws; None uses the library's seeded default.
+    dtype : dtype
+        Of the result, float32 by default.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> weight = nnforge.nn.init.variance_scaling((300, 200), scale=2.0, generator=0)
+    >>> weight.shape, round(float(weight.var()) * 200, 1)      # He: variance 2 / fan_in
+    ((300, 200), 2.0)
     """
     if scale < 0:
         raise ValueError(f"variance_scaling: scale must be non-negative, got {scale}")

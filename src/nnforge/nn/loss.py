@@ -13,13 +13,13 @@ import numpy as np
 from ..autograd import Tensor
 from . import functional as F
 from .functional._inputs import _check_reduction
-from .functional.argument_types import TensorLike
+from .functional.argument_types import ArrayLike, TensorLike
 from .functional.class_losses import _cross_entropy, _nll_loss
 from .module import Module
 from .state_dict import to_numpy
 
 
-def _as_buffer(value: Optional[TensorLike]) -> Optional[np.ndarray]:
+def _as_buffer(value: Optional[ArrayLike]) -> Optional[np.ndarray]:
     """A weight argument as an array: float arrays keep their dtype, the rest float32."""
     if value is None:
         return None
@@ -54,7 +54,7 @@ class _WeightedLoss(_Loss):
 
     weight: Optional[np.ndarray]
 
-    def __init__(self, weight: Optional[TensorLike] = None, reduction: str = "mean") -> None:
+    def __init__(self, weight: Optional[ArrayLike] = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", _as_buffer(weight))
 
@@ -77,7 +77,7 @@ class MSELoss(_Loss):
     2.0
     """
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
@@ -96,7 +96,7 @@ class L1Loss(_Loss):
     1.0
     """
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -118,7 +118,7 @@ class SoftMarginLoss(_Loss):
     target_kind = "sign"
     expects = "logits"
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
@@ -145,7 +145,7 @@ class BCELoss(_WeightedLoss):
     target_kind = "binary"
     expects = "probabilities"
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
 
 
@@ -175,12 +175,12 @@ class BCEWithLogitsLoss(_WeightedLoss):
 
     pos_weight: Optional[np.ndarray]
 
-    def __init__(self, weight: Optional[TensorLike] = None, reduction: str = "mean",
+    def __init__(self, weight: Optional[ArrayLike] = None, reduction: str = "mean",
                  pos_weight: Optional[TensorLike] = None) -> None:
         super().__init__(weight, reduction)
         self.register_buffer("pos_weight", _as_buffer(pos_weight))
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
@@ -217,7 +217,7 @@ class CrossEntropyLoss(_WeightedLoss):
     target_kind = "class"
     expects = "logits"
 
-    def __init__(self, weight: Optional[TensorLike] = None, ignore_index: int = -100,
+    def __init__(self, weight: Optional[ArrayLike] = None, ignore_index: int = -100,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(weight, reduction)
         if not 0.0 <= label_smoothing <= 1.0:
@@ -225,7 +225,7 @@ class CrossEntropyLoss(_WeightedLoss):
                              f"{label_smoothing}")
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return _cross_entropy(input, target, self.weight, self.ignore_index,
                               self.reduction, self.label_smoothing, "CrossEntropyLoss")
 
@@ -263,12 +263,12 @@ class NLLLoss(_WeightedLoss):
     target_kind = "class"
     expects = "log_probabilities"
 
-    def __init__(self, weight: Optional[TensorLike] = None, ignore_index: int = -100,
+    def __init__(self, weight: Optional[ArrayLike] = None, ignore_index: int = -100,
                  reduction: str = "mean") -> None:
         super().__init__(weight, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return _nll_loss(input, target, self.weight, self.ignore_index, self.reduction,
                          "NLLLoss")
 
@@ -306,7 +306,7 @@ class SmoothL1Loss(_Loss):
             raise ValueError(f"SmoothL1Loss: beta must be >= 0, got {beta!r}")
         self.beta = beta
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -336,5 +336,5 @@ class HuberLoss(_Loss):
             raise ValueError(f"HuberLoss: delta must be > 0, got {delta!r}")
         self.delta = delta
 
-    def forward(self, input: Tensor, target: TensorLike) -> Tensor:
+    def forward(self, input: Tensor, target: ArrayLike) -> Tensor:
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)

@@ -22,12 +22,27 @@ class _HasParameters(Protocol):
 
 def num_parameters(model: Union[_HasParameters, Iterable[Union[Tensor, npt.ArrayLike]]],
                    trainable_only: bool = False) -> int:
-    """The number of scalar parameters of `model` (a Module, or an iterable of Parameters /
-    Tensors such as `model.parameters()`); a parameter shared by two layers counts once.
+    """The number of scalar parameters of `model`; one shared by two layers counts once.
 
-    trainable_only: count only parameters with `requires_grad` (frozen layers excluded).
     Buffers (BatchNorm's running statistics) are not parameters and are never counted.
     Same number as PyTorch's `sum(p.numel() for p in model.parameters())`.
+
+    Parameters
+    ----------
+    model : Module or iterable of Tensor
+        A model, or parameters such as `model.parameters()`.
+    trainable_only : bool
+        Count only parameters with `requires_grad` (frozen layers excluded).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.nn.num_parameters(nnforge.nn.Linear(784, 16))     # 784 * 16 + 16
+    12560
     """
     parameters = model.parameters() if isinstance(model, _HasParameters) else model
     seen: set[int] = set()

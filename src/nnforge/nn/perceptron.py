@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..autograd import Tensor
 from ..random import resolve_generator
-from .functional.argument_types import GeneratorLike, TensorLike
+from .functional.argument_types import ArrayLike, GeneratorLike, TensorLike
 from .module import Module
 from .parameter import Parameter
 
@@ -93,14 +93,14 @@ class Perceptron(Module):
                                 requires_grad=False)
         self.bias = Parameter(np.zeros(1, dtype=np.float64), requires_grad=False)
 
-    def _check_inputs(self, X: TensorLike) -> np.ndarray:
+    def _check_inputs(self, X: ArrayLike) -> np.ndarray:
         array = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=np.float64)
         if array.ndim != 2 or array.shape[1] != self.in_features:
             raise ValueError(f"Perceptron(in_features={self.in_features}): X must have shape "
                              f"(n_samples, {self.in_features}), got {array.shape}")
         return array
 
-    def _encode(self, y: TensorLike, n: int) -> np.ndarray:
+    def _encode(self, y: ArrayLike, n: int) -> np.ndarray:
         labels_array = np.asarray(y._data if isinstance(y, Tensor) else y).reshape(-1)
         if labels_array.shape[0] != n:
             raise ValueError(f"Perceptron.fit: X has {n} samples but y has "
@@ -115,7 +115,7 @@ class Perceptron(Module):
         raise ValueError(f"Perceptron.fit: labels must be -1/+1 (or 0/1), got "
                          f"{sorted(labels)}")
 
-    def fit(self, X: TensorLike, y: TensorLike) -> Perceptron:
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Perceptron:
         """Run Rosenblatt's rule until an epoch makes no mistake or `max_epochs` pass.
 
         Warns (PerceptronConvergenceWarning) when the budget runs out with mistakes left:
@@ -155,18 +155,18 @@ class Perceptron(Module):
             self.message_ = f"Perceptron converged after {self.n_epochs_} epoch(s)"
         return self
 
-    def decision_function(self, X: TensorLike) -> np.ndarray:
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """w . x + b for each sample (a NumPy array)."""
         return self._check_inputs(X) @ self.weight._data[0] + self.bias._data[0]
 
-    def predict(self, X: TensorLike) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Labels in the coding given to `fit` (-1/+1 or 0/1); a score of exactly 0
         counts as the negative class, as in training."""
         positive = self.decision_function(X) > 0
         low, high = getattr(self, "classes_", np.array([-1, 1]))
         return np.where(positive, high, low)
 
-    def score(self, X: TensorLike, y: npt.ArrayLike) -> float:
+    def score(self, X: ArrayLike, y: npt.ArrayLike) -> float:
         """Accuracy of `predict(X)` against y."""
         return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
 

@@ -14,12 +14,12 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd import pooling as _pool
 from .functional import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: F401
-from .functional.argument_types import IntOrPair, TensorLike
+from .functional.argument_types import ArrayLike, IntOrPair
 from .functional.pooling import _geometry, _output_size
 from .module import Module
 
 
-def _as_tensor(x: TensorLike) -> Tensor:
+def _as_tensor(x: ArrayLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
 
 

@@ -5,6 +5,17 @@ ops only, never on a layer module. Each function is either one fused `Function` 
 `nnforge.autograd` (where fusing buys stability, memory or speed; the Function's docstring
 says which) or a short composition of existing ops. Inputs may be Tensors or NumPy arrays;
 targets of losses may also be lists.
+
+Examples
+--------
+>>> import nnforge
+>>> import nnforge.nn.functional as F
+>>> F.relu(nnforge.tensor([-1.0, 2.0])).tolist()
+[0.0, 2.0]
+>>> F.cross_entropy(nnforge.zeros(2, 4), [0, 3]).item()
+1.3862...
+>>> F.one_hot(nnforge.tensor([0, 2]), 3).tolist()
+[[1, 0, 0], [0, 0, 1]]
 """
 from .activations import (elu, hardtanh, leaky_relu, log_softmax, prelu, relu, sigmoid, sign,
                           silu, softmax, softplus, step, swish, tanh)

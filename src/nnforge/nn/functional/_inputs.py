@@ -7,16 +7,16 @@ from typing import Optional, Union
 import numpy as np
 
 from ...autograd import Tensor
-from .argument_types import TensorLike
+from .argument_types import ArrayLike, TensorLike
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _array(x: TensorLike) -> np.ndarray:
+def _array(x: ArrayLike) -> np.ndarray:
     return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _as_tensor(x: TensorLike) -> Tensor:
+def _as_tensor(x: ArrayLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor._make(np.asarray(x), False, None)
 
 
@@ -26,7 +26,7 @@ def _check_reduction(reduction: str, name: str) -> None:
                          f"{reduction!r}")
 
 
-def _float_like(value: Optional[TensorLike], reference: np.ndarray, name: str,
+def _float_like(value: Optional[ArrayLike], reference: np.ndarray, name: str,
                 argument: str) -> Optional[np.ndarray]:
     """An optional weight-like argument as an array of the input's float dtype."""
     if value is None:
@@ -53,7 +53,7 @@ def _reduce(values: Tensor, reduction: str) -> Tensor:
     return values
 
 
-def _same_shape_pair(input: TensorLike, target: TensorLike, name: str,
+def _same_shape_pair(input: TensorLike, target: ArrayLike, name: str,
                      reduction: str) -> tuple[Tensor, Union[Tensor, np.ndarray]]:
     """(input as a Tensor, target as a Tensor or an array of the input's dtype), checked to
     have one shape: the pair an element-wise loss compares."""

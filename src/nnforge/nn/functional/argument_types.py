@@ -9,8 +9,12 @@ import numpy.typing as npt
 from ...autograd import Tensor
 from ...random import Generator
 
-TensorLike = Union[Tensor, npt.ArrayLike]
-"""A Tensor, a NumPy array or anything NumPy reads as one (a number, nested lists)."""
+TensorLike = Union[Tensor, np.ndarray]
+"""The input of a layer or functional form: a Tensor, or a NumPy array (a constant)."""
+
+ArrayLike = Union[Tensor, npt.ArrayLike]
+"""A target, weight or index argument: a Tensor, or anything NumPy reads as an array
+(an array, a number, nested lists)."""
 
 GeneratorLike = Union[None, int, np.random.Generator, Generator]
 """Where random draws come from: None (the library's seeded default), an int seed, a NumPy

@@ -12,11 +12,11 @@ from ...mistake_warnings import LabelMismatchWarning, guard_warn
 from .activations import softplus
 from ._inputs import (_array, _check_reduction, _check_same_shape, _float_like,
                       _reduce, _same_shape_pair)
-from .argument_types import TensorLike
+from .argument_types import ArrayLike, TensorLike
 from .class_losses import _guard_logits
 
 
-def _binary_pair(input: TensorLike, target: TensorLike, weight: Optional[TensorLike],
+def _binary_pair(input: TensorLike, target: ArrayLike, weight: Optional[ArrayLike],
                  name: str, reduction: str
                  ) -> tuple[np.ndarray, Union[Tensor, np.ndarray], Optional[np.ndarray]]:
     """(input array, target in the input's dtype, weight broadcast to the input or None)."""
@@ -37,8 +37,8 @@ def _binary_pair(input: TensorLike, target: TensorLike, weight: Optional[TensorL
     return data, checked, weights
 
 
-def binary_cross_entropy(input: TensorLike, target: TensorLike,
-                         weight: Optional[TensorLike] = None, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: TensorLike, target: ArrayLike,
+                         weight: Optional[ArrayLike] = None, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy on probabilities; logs clamped to >= -100 like PyTorch.
     Prefer `binary_cross_entropy_with_logits` on raw scores."""
     name = "binary_cross_entropy"
@@ -50,8 +50,8 @@ def binary_cross_entropy(input: TensorLike, target: TensorLike,
     return _losses.BinaryCrossEntropy.apply(input, checked, weight=weights, reduction=reduction)
 
 
-def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike,
-                                     weight: Optional[TensorLike] = None,
+def binary_cross_entropy_with_logits(input: TensorLike, target: ArrayLike,
+                                     weight: Optional[ArrayLike] = None,
                                      reduction: str = "mean",
                                      pos_weight: Optional[TensorLike] = None) -> Tensor:
     """Sigmoid + binary cross-entropy in one stable formula:
@@ -70,7 +70,7 @@ def binary_cross_entropy_with_logits(input: TensorLike, target: TensorLike,
         input, checked, weight=weights, pos_weight=positive, reduction=reduction)
 
 
-def soft_margin_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
+def soft_margin_loss(input: TensorLike, target: ArrayLike, reduction: str = "mean") -> Tensor:
     """Logistic loss for labels y in {-1, +1}: log(1 + e^(-y x)), computed as a
     stable softplus so large margins neither overflow nor lose precision."""
     input, target = _same_shape_pair(input, target, "soft_margin_loss", reduction)

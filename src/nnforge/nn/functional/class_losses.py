@@ -11,7 +11,7 @@ from ...autograd import activations as _act
 from ...autograd import losses as _losses
 from ...mistake_warnings import ProbabilitiesAsLogitsWarning, guard_warn
 from ._inputs import _array, _as_tensor, _check_reduction, _float_like
-from .argument_types import TensorLike
+from .argument_types import ArrayLike, TensorLike
 
 _PROBABILITY_OPS = (_act.Softmax, _act.Sigmoid)
 
@@ -58,7 +58,7 @@ def _class_targets(input: np.ndarray, target: np.ndarray, name: str,
     return target
 
 
-def _prepare_class_loss(input: TensorLike, target: TensorLike, weight: Optional[TensorLike],
+def _prepare_class_loss(input: TensorLike, target: ArrayLike, weight: Optional[ArrayLike],
                         name: str, reduction: str
                         ) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
     """(input array, target array, per-class weight array or None), checked."""
@@ -73,7 +73,7 @@ def _prepare_class_loss(input: TensorLike, target: TensorLike, weight: Optional[
     return data, target, weights
 
 
-def cross_entropy(input: TensorLike, target: TensorLike, weight: Optional[TensorLike] = None,
+def cross_entropy(input: TensorLike, target: ArrayLike, weight: Optional[ArrayLike] = None,
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy from logits, fused with log-softmax.
@@ -102,7 +102,7 @@ def _cross_entropy_target(data: np.ndarray, target: np.ndarray, name: str,
                     f"probabilities, got dtype {target.dtype}")
 
 
-def _cross_entropy(input: TensorLike, target: TensorLike, weight: Optional[TensorLike],
+def _cross_entropy(input: TensorLike, target: ArrayLike, weight: Optional[ArrayLike],
                    ignore_index: int, reduction: str, label_smoothing: float,
                    name: str) -> Tensor:
     """`cross_entropy` whose errors name `name` (the loss module calling it)."""
@@ -122,14 +122,14 @@ def _cross_entropy(input: TensorLike, target: TensorLike, weight: Optional[Tenso
     return loss.reshape(()) if unbatched and reduction == "none" else loss
 
 
-def nll_loss(input: TensorLike, target: TensorLike, weight: Optional[TensorLike] = None,
+def nll_loss(input: TensorLike, target: ArrayLike, weight: Optional[ArrayLike] = None,
              ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities: with
     `log_softmax` it equals `cross_entropy`. input (N, C) or (N, C, d1, ...)."""
     return _nll_loss(input, target, weight, ignore_index, reduction, "nll_loss")
 
 
-def _nll_loss(input: TensorLike, target: TensorLike, weight: Optional[TensorLike],
+def _nll_loss(input: TensorLike, target: ArrayLike, weight: Optional[ArrayLike],
               ignore_index: int, reduction: str, name: str) -> Tensor:
     """`nll_loss` whose errors name `name` (the loss module calling it)."""
     data, target_data, weights = _prepare_class_loss(input, target, weight, name, reduction)

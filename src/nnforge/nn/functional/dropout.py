@@ -1,7 +1,7 @@
 """Inverted dropout and the random keep-mask it draws."""
 from __future__ import annotations
 
-from typing import Union, overload
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -9,7 +9,7 @@ import numpy.typing as npt
 from ...autograd import Tensor
 from ...random import resolve_generator
 from ._inputs import _array, _as_tensor
-from .argument_types import GeneratorLike, TensorLike
+from .argument_types import ArrayLike, GeneratorLike
 
 
 @overload
@@ -19,11 +19,11 @@ def dropout(input: Tensor, p: float = ..., training: bool = ...,
 
 @overload
 def dropout(input: npt.ArrayLike, p: float = ..., training: bool = ...,
-            generator: GeneratorLike = ...) -> Union[Tensor, npt.ArrayLike]: ...
+            generator: GeneratorLike = ...) -> ArrayLike: ...
 
 
-def dropout(input: TensorLike, p: float = 0.5, training: bool = True,
-            generator: GeneratorLike = None) -> TensorLike:
+def dropout(input: ArrayLike, p: float = 0.5, training: bool = True,
+            generator: GeneratorLike = None) -> ArrayLike:
     """Inverted dropout: in training zero each element with probability `p` and
     scale the kept ones by 1 / (1 - p); otherwise return the input unchanged.
 

@@ -8,10 +8,10 @@ import numpy as np
 from ...autograd import Tensor
 from ...autograd.embedding import Embedding as _Embedding
 from ._inputs import _array
-from .argument_types import TensorLike
+from .argument_types import ArrayLike
 
 
-def embedding(input: TensorLike, weight: Tensor, padding_idx: Optional[int] = None,
+def embedding(input: ArrayLike, weight: Tensor, padding_idx: Optional[int] = None,
               max_norm: Optional[float] = None, norm_type: float = 2.0) -> Tensor:
     """Rows of `weight` (num_embeddings, embedding_dim) picked by the integer `input`
     (any shape): output shape input.shape + (embedding_dim,).
@@ -42,7 +42,7 @@ def _renorm_rows(weight: Tensor, indices: np.ndarray, max_norm: float,
     table[used[too_long]] *= scale[:, None]
 
 
-def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
+def one_hot(tensor: ArrayLike, num_classes: int = -1) -> Tensor:
     """int64 one-hot rows: shape tensor.shape + (num_classes,); -1 uses max + 1."""
     labels = _array(tensor)
     if labels.dtype.kind not in "iu":

@@ -7,23 +7,23 @@ import numpy as np
 from ...autograd import Tensor
 from ...autograd.elementwise import Where as _Where
 from ._inputs import _array, _reduce, _same_shape_pair
-from .argument_types import TensorLike
+from .argument_types import ArrayLike, TensorLike
 
 
-def mse_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
+def mse_loss(input: TensorLike, target: ArrayLike, reduction: str = "mean") -> Tensor:
     """Mean squared error, PyTorch's form: mean of (x - y)^2, no 1/2."""
     input, target = _same_shape_pair(input, target, "mse_loss", reduction)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
-def l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean") -> Tensor:
+def l1_loss(input: TensorLike, target: ArrayLike, reduction: str = "mean") -> Tensor:
     """Mean absolute error |x - y|; gradient sign(x - y), 0 where they are equal."""
     input, target = _same_shape_pair(input, target, "l1_loss", reduction)
     return _reduce((input - target).abs(), reduction)
 
 
-def _difference(input: TensorLike, target: TensorLike, name: str, reduction: str) -> Tensor:
+def _difference(input: TensorLike, target: ArrayLike, name: str, reduction: str) -> Tensor:
     input, target = _same_shape_pair(input, target, name, reduction)
     return input - target
 
@@ -32,7 +32,7 @@ def _where(condition: np.ndarray, x: Tensor, y: Tensor) -> Tensor:
     return _Where.apply(condition, x, y)
 
 
-def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean",
+def smooth_l1_loss(input: TensorLike, target: ArrayLike, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target):
     quadratic near zero, linear for outliers (Girshick's Fast R-CNN loss). beta = 0 is
@@ -47,7 +47,7 @@ def smooth_l1_loss(input: TensorLike, target: TensorLike, reduction: str = "mean
     return _reduce(_where(_array(size) < beta, quadratic, size - 0.5 * beta), reduction)
 
 
-def huber_loss(input: TensorLike, target: TensorLike, reduction: str = "mean",
+def huber_loss(input: TensorLike, target: ArrayLike, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (Huber, 1964): the
     smooth L1 loss times delta."""
