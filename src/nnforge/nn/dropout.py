@@ -142,26 +142,31 @@ def mc_dropout_predict(model: Module, input: TensorLike, mc_samples: int = 20,
         layer.training = True
     try:
         with no_grad():
-            draws: list[np.ndarray] = []
-            for _ in range(int(mc_samples)):
-                out = model(input)
-                out = out._data if isinstance(out, Tensor) else np.asarray(out)
-                if output == "softmax":
-                    out = F.softmax(out, dim=-1)._data
-                elif output == "sigmoid":
-                    out = F.sigmoid(out)._data
-                draws.append(out)
+            stacked = np.stack([_probabilities(model(input), output)
+                                for _ in range(int(mc_samples))])
     finally:
         for module, training in modes:
             module.training = training
-    stacked = np.stack(draws)
     mean, std = stacked.mean(axis=0), stacked.std(axis=0)
-    entropy = None
-    if output is not None:
-        tiny = np.finfo(mean.dtype).tiny
-        if output == "softmax":
-            entropy = -(mean * np.log(np.maximum(mean, tiny))).sum(axis=-1)
-        else:
-            entropy = -(mean * np.log(np.maximum(mean, tiny))
-                        + (1 - mean) * np.log(np.maximum(1 - mean, tiny)))
-    return MCDropoutPrediction(mean, std, entropy)
+    return MCDropoutPrediction(mean, std, _entropy(mean, output))
+
+
+def _probabilities(out: TensorLike, output: Optional[str]) -> np.ndarray:
+    """One pass's outputs as an array, through softmax or sigmoid when `output` says so."""
+    values = out._data if isinstance(out, Tensor) else np.asarray(out)
+    if output == "softmax":
+        return F.softmax(values, dim=-1)._data
+    if output == "sigmoid":
+        return F.sigmoid(values)._data
+    return values
+
+
+def _entropy(mean: np.ndarray, output: Optional[str]) -> Optional[np.ndarray]:
+    """Entropy of the mean predictive distribution (None for raw regression outputs)."""
+    if output is None:
+        return None
+    tiny = np.finfo(mean.dtype).tiny
+    if output == "softmax":
+        return -(mean * np.log(np.maximum(mean, tiny))).sum(axis=-1)
+    return -(mean * np.log(np.maximum(mean, tiny))
+             + (1 - mean) * np.log(np.maximum(1 - mean, tiny)))
