@@ -70,6 +70,14 @@ def test_function_form_matches_torch(name, args, kwargs):
         np.testing.assert_allclose(np.asarray(o), t.numpy(), rtol=1e-7, atol=1e-12)
 
 
+def test_alpha_scales_a_list_or_number_operand_as_values():
+    x, tx = nf.tensor(A[0, :2]), torch.tensor(A[0, :2])
+    for ours, theirs in ((nf.add(x, [1.0, 2.0], alpha=2), torch.add(tx, torch.tensor([1.0, 2.0]),
+                                                                     alpha=2)),
+                         (nf.sub(x, 3.0, alpha=0.5), torch.sub(tx, 3.0, alpha=0.5))):
+        np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-12)
+
+
 def test_predicates_and_counts():
     a, b = nf.tensor(A), nf.tensor(A + 1e-9)
     assert nf.is_tensor(a) and not nf.is_tensor(A)
