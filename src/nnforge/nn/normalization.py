@@ -35,6 +35,7 @@ class _BatchNorm(Module):
     """
 
     mode_dependent = True
+    is_normalization = True
 
     _allowed_ndims = ()
     _shape_text = ""
