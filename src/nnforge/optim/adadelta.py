@@ -1,8 +1,11 @@
 """`Adadelta`: Adagrad without the ever-shrinking step, units matched by a second EMA."""
+from __future__ import annotations
+
 import numpy as np
 
+from ..autograd import Tensor
 from ._moments import ema_square_, rms_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup, Params, State
 
 __all__ = ["Adadelta"]
 
@@ -28,21 +31,21 @@ class Adadelta(Optimizer):
 
     scratch_arrays = 2
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False,
-                 l1=0.0):
+    def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, *, maximize: bool = False, l1: float = 0.0) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         l1=l1)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         super()._validate_group(group)
         self._check_unit_interval(group, "rho", closed=True)
 
-    def init_state(self, p, group):
+    def init_state(self, p: Tensor, group: ParamGroup) -> State:
         return {"step": 0, "square_avg": np.zeros_like(p._data),
                 "acc_delta": np.zeros_like(p._data)}
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: State, group: ParamGroup) -> None:
         rho, eps = group["rho"], group["eps"]
         delta, work = self.scratch(p, 1), self.scratch(p, 2)
         state["step"] += 1

@@ -1,7 +1,10 @@
 """`Adagrad`: per-coordinate learning rates from the running sum of squared gradients."""
+from __future__ import annotations
+
 import numpy as np
 
-from .optimizer import Optimizer
+from ..autograd import Tensor
+from .optimizer import Optimizer, ParamGroup, Params, State
 
 __all__ = ["Adagrad"]
 
@@ -28,23 +31,24 @@ class Adagrad(Optimizer):
     the group's value (identical when groups do not override it).
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
-                 initial_accumulator_value=0, eps=1e-10, *, maximize=False, l1=0.0):
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, *, maximize: bool = False, l1: float = 0.0) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps,
                         maximize=maximize, l1=l1)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         super()._validate_group(group)
         self._check_nonnegative(group, "lr_decay")
         self._check_nonnegative(group, "initial_accumulator_value")
 
-    def init_state(self, p, group):
+    def init_state(self, p: Tensor, group: ParamGroup) -> State:
         return {"step": 0,
                 "sum": np.full_like(p._data, group["initial_accumulator_value"])}
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: State, group: ParamGroup) -> None:
         work = self.scratch(p, 1)
         state["step"] += 1
         clr = group["lr"] / (1.0 + (state["step"] - 1) * group["lr_decay"])

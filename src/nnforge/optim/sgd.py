@@ -3,11 +3,14 @@
 Full-batch GD, single-sample SGD and mini-batch SGD are all this class:
 what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in the loader).
 """
+from __future__ import annotations
+
 import numpy as np
 
+from ..autograd import Tensor
 from ..backend import dispatch
 from ..errors import ArgumentError
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup, Params, State
 
 __all__ = ["SGD", "sgd_step"]
 
@@ -47,14 +50,15 @@ class SGD(Optimizer):
     Papers: Robbins & Monro (1951); Polyak (1964); Sutskever, Martens, Dahl & Hinton (2013).
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False, l1=0.0):
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False, l1: float = 0.0) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         l1=l1)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         super()._validate_group(group)
         self._check_unit_interval(group, "momentum")
         self._check_number(group, "dampening")
@@ -64,10 +68,10 @@ class SGD(Optimizer):
                                 f"dampening = 0, got momentum={group['momentum']!r} and "
                                 f"dampening={group['dampening']!r}")
 
-    def init_state(self, p, group):
+    def init_state(self, p: Tensor, group: ParamGroup) -> State:
         return {}  # the momentum buffer is created from the first gradient, as in PyTorch
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: State, group: ParamGroup) -> None:
         momentum = group["momentum"]
         buf = state.get("momentum_buffer")
         first = momentum != 0 and buf is None
@@ -79,8 +83,9 @@ class SGD(Optimizer):
 
 
 @dispatch("sgd_step")
-def sgd_step(param, grad, momentum_buffer, work, *, lr, momentum, dampening, nesterov,
-             first):
+def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | None,
+             work: np.ndarray, *, lr: float, momentum: float, dampening: float, nesterov: bool,
+             first: bool) -> None:
     """One SGD update of `param` in place; `first`: the buffer is new (it becomes g)."""
     direction = grad
     if momentum_buffer is not None:
