@@ -16,7 +16,6 @@ import nnforge
 NOT_YET = [
     "nnforge.autograd",
     "nnforge.nn",
-    "nnforge.optim",
     "nnforge.data",
     "nnforge.diagnose",
     "nnforge.kernels",
@@ -27,20 +26,8 @@ NOT_YET = [
     "nnforge.sklearn",
     "nnforge.report",
     "nnforge.runs",
-    "nnforge.utils",
-    "nnforge.backends",
     "nnforge.functions",
     "nnforge.creation",
-    "nnforge.serialization",
-    "nnforge.random",
-    "nnforge.backend",
-    "nnforge.perf",
-    "nnforge.allocator",
-    "nnforge.denormals",
-    "nnforge.cuda",
-    "nnforge.accelerator",
-    "nnforge.mistake_warnings",
-    "nnforge.errors",
 ]
 
 

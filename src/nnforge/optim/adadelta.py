@@ -13,9 +13,6 @@ __all__ = ["Adadelta"]
 class Adadelta(Optimizer):
     r"""Adadelta (Zeiler, 2012), PyTorch's rule exactly.
 
-    ``Adadelta(params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, *, maximize=False,
-    l1=0)``
-
     With ``g = grad + weight_decay * w``::
 
         E[g^2]  <- rho*E[g^2] + (1 - rho)*g**2
@@ -27,6 +24,31 @@ class Adadelta(Optimizer):
     PyTorch defaults to rho = 0.9 and lets ``lr`` scale the step. eps sits *inside* both
     square roots (unlike Adam/RMSprop); it also starts the updates, since E[dx^2] begins at 0.
     The lecture describes the idea (a moving window instead of Adagrad's full sum).
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1.0
+    rho : float in [0, 1], default 0.9
+        The decay of both moving averages.
+    eps : float, default 1e-6
+    weight_decay : float, default 0
+    maximize : bool, default False
+    l1 : float, default 0
+
+    Examples
+    --------
+    The first step is ``sqrt(eps) / sqrt(0.1 * g**2 + eps) * g``, about 0.0032 for any
+    large gradient: the step's size comes from eps until updates accumulate.
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = Adadelta([w])
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.9968 -1.9968]
     """
 
     scratch_arrays = 2

@@ -12,9 +12,6 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     r"""Adagrad (Duchi, Hazan & Singer, 2011), PyTorch's rule exactly.
 
-    ``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10, *, maximize=False, l1=0)``
-
     With ``g = grad + weight_decay * w`` and step count ``t`` (from 1)::
 
         clr <- lr / (1 + (t - 1) * lr_decay)
@@ -29,6 +26,35 @@ class Adagrad(Optimizer):
     Difference from PyTorch: PyTorch fills the accumulator from the *constructor's*
     ``initial_accumulator_value`` even for a parameter group that sets its own; nnforge uses
     the group's value (identical when groups do not override it).
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1e-2
+    lr_decay : float, default 0
+    weight_decay : float, default 0
+    initial_accumulator_value : float, default 0
+        The starting value of the running sum G.
+    eps : float, default 1e-10
+    maximize : bool, default False
+    l1 : float, default 0
+
+    Examples
+    --------
+    On the first step ``G = g**2``, so each coordinate moves by ``lr``; the second step
+    is smaller, since G only grows:
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = Adagrad([w], lr=0.1)
+    >>> for _ in range(2):
+    ...     optimizer.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     optimizer.step()
+    ...     print(w.numpy().round(4))
+    [ 0.9 -1.9]
+    [ 0.8331 -1.8311]
     """
 
     def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,

@@ -17,9 +17,6 @@ __all__ = ["Adam", "AdamW", "adam_step"]
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly.
 
-    ``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-    *, maximize=False, l1=0)``
-
     With ``g = grad + weight_decay * w`` and step count ``t`` (from 1)::
 
         m <- b1*m + (1 - b1)*g            v <- b2*v + (1 - b2)*g**2
@@ -39,6 +36,34 @@ class Adam(Optimizer):
     The state has PyTorch's keys (``step``, ``exp_avg``, ``exp_avg_sq``, and
     ``max_exp_avg_sq`` with amsgrad), so `state_dict` is PyTorch's as it is. The update is
     `adam_step`; with the numba backend it runs as one fused compiled loop.
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1e-3
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the moving averages of g and g**2, each in [0, 1).
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+        Coupled L2 (added to the gradient); `AdamW` decouples it.
+    amsgrad : bool, default False
+    maximize : bool, default False
+    l1 : float, default 0
+
+    Examples
+    --------
+    Bias correction makes the first step ``lr`` times the sign of the gradient:
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.9 -1.9]
+    >>> sorted(optimizer.state[w])
+    ['exp_avg', 'exp_avg_sq', 'step']
     """
 
     def __init__(self, params: Params, lr: float = 1e-3,
@@ -126,9 +151,6 @@ def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
 class AdamW(Adam):
     r"""AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay.
 
-    ``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-    *, maximize=False, l1=0)``
-
     Before the Adam step (on the raw gradient, without L2 in it)::
 
         w <- w * (1 - lr * weight_decay)
@@ -137,6 +159,26 @@ class AdamW(Adam):
     L2-in-the-gradient, which Adam's per-coordinate scaling weakens for weights with large
     gradients. The paper scales decay by a schedule multiplier ``eta_t``; PyTorch (and
     nnforge) multiply by the current lr instead, so decay follows any LR schedule.
+
+    Parameters
+    ----------
+    params, lr, betas, eps, amsgrad, maximize, l1
+        As for `Adam`.
+    weight_decay : float, default 1e-2
+        The decoupled decay rate: each step multiplies the weights by ``1 - lr*weight_decay``.
+
+    Examples
+    --------
+    The decay shrinks the weights by ``1 - 0.1*0.1 = 0.99``, then Adam's first step moves
+    them by ``lr``:
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = AdamW([w], lr=0.1, weight_decay=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.89 -1.88]
     """
 
     decoupled_weight_decay = True

@@ -120,8 +120,28 @@ class MaxNorm:
     """A reusable max-norm constraint: ``MaxNorm(3.0)(model)`` after each
     ``optimizer.step()`` (the `train.MaxNormConstraint` callback does it for the Trainer).
 
-    Parameters are those of `max_norm_`. Calling it returns the largest unit norm seen
-    before the constraint.
+    Calling it returns the largest unit norm seen before the constraint.
+
+    Parameters
+    ----------
+    max_value : float, default 3.0
+        The largest norm a unit's weight vector may have.
+    dim : int, default 0
+        The axis indexing the units (see `max_norm_`).
+
+    Examples
+    --------
+    The first unit's weights (norm 5) are scaled back onto the unit ball, the second's
+    (norm 0.5) stay as they are:
+
+    >>> import nnforge
+    >>> weight = nnforge.tensor([[3.0, 4.0], [0.3, 0.4]])
+    >>> constraint = MaxNorm(1.0)
+    >>> constraint(weight)
+    5.0
+    >>> print(weight.numpy().round(4))
+    [[0.6 0.8]
+     [0.3 0.4]]
     """
 
     def __init__(self, max_value: float = 3.0, dim: int = 0) -> None:

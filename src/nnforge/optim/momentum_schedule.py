@@ -26,13 +26,29 @@ class MomentumScheduler:
     Parameters
     ----------
     optimizer : Optimizer
+        An optimizer with ``momentum`` (SGD, RMSprop) or ``betas`` (Adam, AdamW).
     schedule : callable, optional
         ``step -> momentum``. Default: ``linear_ramp(start, end, total_steps)``.
     start, end, total_steps : float, float, int
         The default ramp (0.5 -> 0.9 over 10 steps, as in the lecture).
+    last_epoch : int, default -1
 
     Like the LR schedulers, construction applies step 0; call ``step()`` once per epoch (or
     per batch). ``get_last_momentum()`` gives the values in use.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> from nnforge.optim import SGD
+    >>> optimizer = SGD([nnforge.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    >>> scheduler = MomentumScheduler(optimizer, start=0.5, end=0.9, total_steps=4)
+    >>> momenta = []
+    >>> for epoch in range(6):
+    ...     momenta.append(round(scheduler.get_last_momentum()[0], 4))
+    ...     optimizer.step()
+    ...     scheduler.step()
+    >>> momenta
+    [0.5, 0.6, 0.7, 0.8, 0.9, 0.9]
     """
 
     def __init__(self, optimizer: Optimizer, schedule: Callable[[float], float] | None = None,

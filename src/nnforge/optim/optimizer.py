@@ -52,7 +52,8 @@ Params = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
 
 
 class Optimizer:
-    """Base class: ``Optimizer(params, defaults)``.
+    """Base class of the optimizers: parameter groups, validation, lazy state, weight
+    decay and saving; a subclass gives the update rule.
 
     Parameters
     ----------
@@ -65,6 +66,29 @@ class Optimizer:
     Subclasses set ``decoupled_weight_decay = True`` to get AdamW's decay, define
     ``init_state(p, group) -> dict`` and ``update(p, g, state, group)`` (in place), and may
     extend ``_validate_group(group)``.
+
+    Examples
+    --------
+    Gradient descent with a step counter in its state, as a subclass; the base class
+    handles the groups, the L1 term and saving:
+
+    >>> import nnforge
+    >>> class GradientDescent(Optimizer):
+    ...     def __init__(self, params, lr=0.1, *, l1=0.0):
+    ...         super().__init__(params, dict(lr=lr, l1=l1))
+    ...     def init_state(self, p, group):
+    ...         return {"step": 0}
+    ...     def update(self, p, g, state, group):
+    ...         state["step"] += 1
+    ...         p._data -= group["lr"] * g
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = GradientDescent([w], lr=0.25)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.5 -1. ]
+    >>> optimizer.state_dict()["state"]
+    {0: {'step': 1}}
     """
 
     decoupled_weight_decay = False

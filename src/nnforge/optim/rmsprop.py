@@ -14,9 +14,6 @@ __all__ = ["RMSprop", "rmsprop_step"]
 class RMSprop(Optimizer):
     r"""RMSprop (Hinton, Coursera lecture 6e, 2012), PyTorch's rule exactly.
 
-    ``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False, *, maximize=False, l1=0)``
-
     With ``g = grad + weight_decay * w``::
 
         v <- alpha*v + (1 - alpha)*g**2
@@ -29,6 +26,34 @@ class RMSprop(Optimizer):
     PyTorch's defaults are alpha = 0.99, lr = 1e-2, with eps added after the square root and
     no bias correction (the first steps are larger than Adam's). The class is spelled
     ``RMSprop`` (lower-case p) as in PyTorch.
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1e-2
+    alpha : float, default 0.99
+        The decay of the moving average of g**2.
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+    momentum : float in [0, 1), default 0
+    centered : bool, default False
+        Divide by an estimate of the gradient's standard deviation instead of its RMS.
+    maximize : bool, default False
+    l1 : float, default 0
+
+    Examples
+    --------
+    Without bias correction the first step is large: ``v = 0.01 * g**2``, so each
+    coordinate moves by ``lr / sqrt(0.01) = 10 * lr``:
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = RMSprop([w], lr=0.01)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.9 -1.9]
     """
 
     def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99,

@@ -18,9 +18,6 @@ __all__ = ["SGD", "sgd_step"]
 class SGD(Optimizer):
     r"""Stochastic gradient descent, PyTorch's rule exactly.
 
-    ``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-    *, maximize=False, l1=0)``
-
     With ``g = grad + weight_decay * w`` (``-grad`` first when ``maximize``)::
 
         b <- g                                   (first step)
@@ -48,6 +45,44 @@ class SGD(Optimizer):
     ``w(1 - 2*alpha*lambda)`` form and for the ``l1`` group option.
 
     Papers: Robbins & Monro (1951); Polyak (1964); Sutskever, Martens, Dahl & Hinton (2013).
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1e-3
+    momentum : float in [0, 1), default 0
+    dampening : float, default 0
+    weight_decay : float, default 0
+        Coupled L2: ``weight_decay * w`` is added to the gradient.
+    nesterov : bool, default False
+    maximize : bool, default False
+        Ascend the objective instead (the gradient is negated first).
+    l1 : float, default 0
+        The L1 term: ``l1 * sign(w)`` is added to the gradient.
+
+    Examples
+    --------
+    One step on ``sum(w**2)``, whose gradient is ``2*w``: ``w <- w - 0.1 * 2*w``.
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.8 -1.6]
+
+    With momentum the second step adds 0.9 of the first to the new gradient:
+
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     optimizer.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.46 -0.92]
     """
 
     def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0,
