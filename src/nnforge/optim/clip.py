@@ -73,8 +73,24 @@ def clip_grad_norm_(parameters: Parameters, max_norm: float, norm_type: float = 
         Raise ``RuntimeError`` when the total norm is NaN or infinite (otherwise the gradients
         become NaN, as in PyTorch).
 
-    Returns the total norm of the gradients *before* clipping, as a 0-d float64 `Tensor`
-    (PyTorch returns a tensor too; use ``float(...)`` or ``.item()``).
+    Returns
+    -------
+    Tensor
+        The total norm of the gradients *before* clipping, 0-d float64 (PyTorch returns a
+        tensor too; use ``float(...)`` or ``.item()``).
+
+    Examples
+    --------
+    The gradient of ``sum(w**2) / 2`` is ``w = (3, 4)``, of norm 5; clipped to norm 1 it
+    becomes (0.6, 0.8):
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([3.0, 4.0], requires_grad=True)
+    >>> ((w * w).sum() / 2).backward()
+    >>> float(clip_grad_norm_([w], max_norm=1.0))
+    5.0
+    >>> print(w.grad.numpy().round(4))
+    [0.6 0.8]
     """
     max_norm = float(max_norm)
     norm_type = float(norm_type)

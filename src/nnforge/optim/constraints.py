@@ -92,8 +92,11 @@ def max_norm_(parameters: Constrained, max_value: float = 3.0, dim: int = 0) -> 
     multiplies every unit by min(n, c) / (n + 1e-7), which also shrinks the units inside the
     ball by a relative 1e-7 / n; the two agree to that precision.
 
-    Returns the largest unit norm found before the constraint (float), to watch how hard
-    the constraint is pulling.
+    Returns
+    -------
+    float
+        The largest unit norm found before the constraint, to watch how hard the
+        constraint is pulling.
     """
     max_value, dim = _check(max_value, dim, "max_norm_")
     largest = 0.0

@@ -118,9 +118,24 @@ def regularized_param_groups(model: Module, weight_decay: float = 0.0, l1: float
     **options
         Other options (e.g. ``lr``) copied into both groups.
 
-    Returns a list of dicts to pass to any optimizer, e.g.
-    ``SGD(regularized_param_groups(model, weight_decay=1e-4), lr=0.1, momentum=0.9)``.
-    Empty groups are left out. Edit the returned dicts to override per group.
+    Returns
+    -------
+    list of dict
+        The groups to pass to any optimizer: the decayed one first, then the exempt one;
+        an empty group is left out. Edit the dicts to override options per group.
+
+    Examples
+    --------
+    The Linear weights are decayed; the biases and BatchNorm's scale and shift are not:
+
+    >>> import nnforge
+    >>> from nnforge import nn
+    >>> from nnforge.optim import SGD
+    >>> model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+    >>> groups = regularized_param_groups(model, weight_decay=1e-4, lr=0.1)
+    >>> [(len(g["params"]), g["weight_decay"]) for g in groups]
+    [(2, 0.0001), (4, 0.0)]
+    >>> optimizer = SGD(groups, lr=0.1, momentum=0.9)
     """
     if l2 is not None:
         if weight_decay:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Tensor
-from ._moments import ema_, ema_square_
 from ..backend import dispatch
+from ._moments import ema_, ema_square_
 from .optimizer import Optimizer, ParamGroup, Params, State
 
 __all__ = ["RMSprop", "rmsprop_step"]
