@@ -98,6 +98,16 @@ def is_exempt(name: str, param: Tensor, module: Module | None,
     return False
 
 
+def _owning_modules(model: Module) -> dict[str, Module]:
+    """Dotted parameter name -> the module that holds the parameter itself."""
+    owner: dict[str, Module] = {}
+    for module_name, module in model.named_modules():
+        for name, _ in module.named_parameters(recurse=False):
+            full = f"{module_name}.{name}" if module_name else name
+            owner.setdefault(full, module)
+    return owner
+
+
 def regularized_param_groups(model: Module, weight_decay: float = 0.0, l1: float = 0.0,
                              exempt: Sequence[ExemptRule] = ("bias", "norm"), *,
                              l2: float | None = None, **options: Any) -> list[dict[str, Any]]:
@@ -146,11 +156,7 @@ def regularized_param_groups(model: Module, weight_decay: float = 0.0, l1: float
     if weight_decay < 0 or l1 < 0:
         raise ValueError(f"regularized_param_groups: weight_decay and l1 must be >= 0, got "
                          f"weight_decay={weight_decay}, l1={l1}")
-    owner: dict[str, Module] = {}
-    for module_name, module in model.named_modules():
-        for name, p in module.named_parameters(recurse=False):
-            full = f"{module_name}.{name}" if module_name else name
-            owner.setdefault(full, module)
+    owner = _owning_modules(model)
     decayed: list[Tensor] = []
     kept: list[Tensor] = []
     for name, p in model.named_parameters():
