@@ -31,17 +31,17 @@ TOP_PAD = 64 << 20
 _tuned = False
 
 
-def supported():
+def supported() -> bool:
     """True on Linux with glibc, where `tune` can set malloc's thresholds."""
     return sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
 
 
-def tuned():
+def tuned() -> bool:
     """True once `tune` has set the thresholds in this process."""
     return _tuned
 
 
-def tune():
+def tune() -> bool:
     """Set glibc malloc's mmap, trim and top-pad thresholds (see the module docstring);
     returns True when they were set."""
     global _tuned
@@ -58,6 +58,6 @@ def tune():
     return _tuned
 
 
-def opted_out():
+def opted_out() -> bool:
     """True when the environment sets NNFORGE_MALLOC_TUNING=0."""
     return os.environ.get("NNFORGE_MALLOC_TUNING", "1").strip() == "0"

@@ -16,26 +16,32 @@ Nothing is imported or compiled until the first hot op runs. A backend is a modu
 handle (an integer dtype, say), and the reference runs instead. A third path (an array
 library for GPUs) would be one more entry in `_BACKENDS`.
 """
+from __future__ import annotations
+
 import functools
 import importlib
 import importlib.util
 import os
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any, TypeVar
 
 __all__ = ["set_backend", "get_backend", "available_backends", "dispatch"]
 
 _BACKENDS = {"numpy": None, "numba": "nnforge.kernels"}
 _ENV = "NNFORGE_BACKEND"
-_name = None        # chosen backend; None until first asked
-_ops = None         # its OPS table; None until the first dispatched call
+_name: str | None = None                     # chosen backend; None until first asked
+_ops: dict[str, Callable[..., Any]] | None = None   # its OPS table; None until first used
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def available_backends():
+def available_backends() -> list[str]:
     """The backend names this installation can run (numba only when it is importable)."""
     return [name for name, module in _BACKENDS.items()
             if module is None or importlib.util.find_spec("numba") is not None]
 
 
-def _check(name, where):
+def _check(name: str, where: str) -> str:
     if name not in _BACKENDS:
         raise ValueError(f"{where}: unknown backend {name!r}; choose one of "
                          f"{sorted(_BACKENDS)}")
@@ -45,7 +51,7 @@ def _check(name, where):
     return name
 
 
-def get_backend():
+def get_backend() -> str:
     """The active backend's name: set by `set_backend`, else ``NNFORGE_BACKEND``, else
     "numba" when importable, else "numpy"."""
     global _name
@@ -58,7 +64,7 @@ def get_backend():
     return _name
 
 
-def set_backend(name):
+def set_backend(name: str) -> str:
     """Run the hot ops through backend `name` ("numpy" or "numba") from now on; returns
     the previous backend's name."""
     global _name, _ops
@@ -67,28 +73,30 @@ def set_backend(name):
     return previous
 
 
-def _table():
+def _table() -> dict[str, Callable[..., Any]]:
     global _ops
     if _ops is None:
         module = _BACKENDS[get_backend()]
-        _ops = {} if module is None else importlib.import_module(module).OPS
+        backend: ModuleType | None = (None if module is None
+                                      else importlib.import_module(module))
+        _ops = {} if backend is None else backend.OPS
     return _ops
 
 
-def dispatch(name):
+def dispatch(name: str) -> Callable[[F], F]:
     """Decorator for a reference implementation: calls go to the active backend's
     function `name` when it has one (and it does not return NotImplemented). The
     undecorated function stays available as ``.reference``."""
-    def decorate(reference):
+    def decorate(reference: F) -> F:
         @functools.wraps(reference)
-        def op(*args, **kwargs):
+        def op(*args: Any, **kwargs: Any) -> Any:
             kernel = (_ops if _ops is not None else _table()).get(name)
             if kernel is not None:
                 result = kernel(*args, **kwargs)
                 if result is not NotImplemented:
                     return result
             return reference(*args, **kwargs)
-        op.reference = reference
-        op.op_name = name
-        return op
+        op.reference = reference  # type: ignore[attr-defined]
+        op.op_name = name  # type: ignore[attr-defined]
+        return op  # type: ignore[return-value]
     return decorate

@@ -19,7 +19,11 @@ Available on x86-64 Linux with glibc, where the modes live in the thread's MXCSR
 and ``fegetenv``/``fesetenv`` read and write it; elsewhere `flush_denormals` does nothing
 and `supported()` is False.
 """
+from __future__ import annotations
+
 import contextlib
+from collections.abc import Iterator
+from typing import Literal
 import ctypes
 import platform
 import sys
@@ -29,10 +33,10 @@ __all__ = ["flush_denormals", "set_flush_denormal", "flushing", "supported"]
 _FTZ_DAZ = 0x8040          # MXCSR bit 15 (flush to zero) and bit 6 (denormals are zero)
 _MXCSR_INDEX = 7           # glibc's x86-64 fenv_t: x87 environment (28 bytes), then mxcsr
 _enabled = False
-_libm = None               # loaded on first use; False when unsupported
+_libm: ctypes.CDLL | Literal[False] | None = None   # loaded on first use; False: unsupported
 
 
-def _load():
+def _load() -> ctypes.CDLL | Literal[False]:
     global _libm
     if _libm is None:
         _libm = False
@@ -45,12 +49,12 @@ def _load():
     return _libm
 
 
-def supported():
+def supported() -> bool:
     """True when this platform lets nnforge switch denormal flushing on and off."""
     return bool(_load())
 
 
-def set_flush_denormal(enabled):
+def set_flush_denormal(enabled: bool) -> bool:
     """Turn flush-to-zero during optimizer steps on or off (the default); returns the
     previous setting. Off gives bit-for-bit IEEE arithmetic at the cost of slow updates
     once moving averages decay into the denormal range."""
@@ -59,13 +63,13 @@ def set_flush_denormal(enabled):
     return previous
 
 
-def flushing():
+def flushing() -> bool:
     """True when optimizer steps flush denormals (switched on and supported here)."""
     return _enabled and supported()
 
 
 @contextlib.contextmanager
-def flush_denormals():
+def flush_denormals() -> Iterator[None]:
     """Within the block, this thread's float arithmetic flushes denormals to zero when
     switched on (`set_flush_denormal`); the previous floating-point environment is restored
     on exit. Switched off, the block changes nothing."""

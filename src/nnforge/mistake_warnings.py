@@ -25,9 +25,13 @@ GuardWarning)` or one subclass), with the context manager `silence("NF-GUARD-001
 Make them errors in a test suite with pytest's
 `filterwarnings = ["error::nnforge.mistake_warnings.GuardWarning"]`.
 """
+from __future__ import annotations
+
 import contextlib
 import threading
 import warnings
+from collections.abc import Hashable, Iterator
+from typing import Union
 
 __all__ = ["GuardWarning", "ProbabilitiesAsLogitsWarning", "TrainModeEvaluationWarning",
            "LabelMismatchWarning", "SchedulerOrderWarning", "DeadReLUWarning",
@@ -82,44 +86,48 @@ CODES = {cls.code: cls for cls in (ProbabilitiesAsLogitsWarning, TrainModeEvalua
                                    DeadReLUWarning, ExplodingGradientWarning)}
 
 _state = threading.local()
-_emitted: set = set()       # codes (and keys) already reported in this run
-_process_silenced: set = set()   # codes silenced with silence_codes()
+_emitted: set[tuple[str, Hashable]] = set()   # codes (and keys) already reported in this run
+_process_silenced: set[str] = set()            # codes silenced with silence_codes()
+#: A guard named by its code ("NF-GUARD-001") or its warning class.
+GuardCode = Union[str, type[GuardWarning]]
 
 
-def _local_silenced():
+def _local_silenced() -> list[frozenset[str]]:
     if not hasattr(_state, "silenced"):
         _state.silenced = []
-    return _state.silenced
+    silenced: list[frozenset[str]] = _state.silenced
+    return silenced
 
 
-def _code_of(item):
+def _code_of(item: GuardCode) -> str:
     if isinstance(item, type) and issubclass(item, GuardWarning):
         return item.code
-    if item in CODES:
+    if isinstance(item, str) and item in CODES:
         return item
     raise ValueError(f"silence: expected a guard code ({', '.join(CODES)}) or a GuardWarning "
                      f"class, got {item!r}")
 
 
-def is_silenced(code):
+def is_silenced(code: str) -> bool:
     """True when `code` is silenced by `silence()` in this thread or by `silence_codes()`."""
     if code in _process_silenced or "*" in _process_silenced:
         return True
     return any(code in s or "*" in s for s in _local_silenced())
 
 
-def new_run():
+def new_run() -> None:
     """Start a new run: every guard may warn once again."""
     _emitted.clear()
 
 
-def would_warn(category, key=None):
+def would_warn(category: type[GuardWarning], key: Hashable = None) -> bool:
     """True when `guard_warn(category, ..., key)` would warn now: lets a guard skip the
     work of detecting a mistake it would not report."""
     return not is_silenced(category.code) and (category.code, key) not in _emitted
 
 
-def guard_warn(category, message, key=None, stacklevel=2):
+def guard_warn(category: type[GuardWarning], message: str, key: Hashable = None,
+               stacklevel: int = 2) -> bool:
     """Warn `f"{category.code}: {message}"` unless silenced or already warned in this run.
 
     `key` narrows "once" (e.g. one warning per layer name); returns True when it warned.
@@ -133,23 +141,26 @@ def guard_warn(category, message, key=None, stacklevel=2):
 
 
 @contextlib.contextmanager
-def silence(*codes):
+def silence(*codes: GuardCode) -> Iterator[None]:
     """Context manager: no guard warning with these codes (classes) inside; all if none."""
-    codes = frozenset(_code_of(c) for c in codes) if codes else frozenset({"*"})
+    names = frozenset(_code_of(c) for c in codes) if codes else frozenset({"*"})
     stack = _local_silenced()
-    stack.append(codes)
+    stack.append(names)
     try:
         yield
     finally:
-        stack.remove(codes)
+        stack.remove(names)
 
 
-def silence_codes(*codes):
+def silence_codes(*codes: GuardCode) -> None:
     """Silence these codes (all guards if none) for the rest of the process."""
-    _process_silenced.update(_code_of(c) for c in codes) if codes else _process_silenced.add("*")
+    if codes:
+        _process_silenced.update(_code_of(c) for c in codes)
+    else:
+        _process_silenced.add("*")
 
 
-def unsilence_codes(*codes):
+def unsilence_codes(*codes: GuardCode) -> None:
     """Undo `silence_codes` for these codes (all if none)."""
     if codes:
         _process_silenced.difference_update(_code_of(c) for c in codes)

@@ -16,14 +16,17 @@ turn them on, and a script with its own loop can call `enable()`:
 ``with nnforge.perf.enabled():`` scopes the flush-to-zero switch to a block (the allocator
 setting cannot be undone).
 """
+from __future__ import annotations
+
 import contextlib
+from collections.abc import Iterator
 
 from . import allocator, denormals
 
 __all__ = ["enable", "disable", "enabled", "status"]
 
 
-def enable(allocator_tuning=True, flush_denormals=True):
+def enable(allocator_tuning: bool = True, flush_denormals: bool = True) -> dict[str, bool]:
     """Turn the switches on (each when its argument is true); returns `status()`."""
     if allocator_tuning and not allocator.opted_out():
         allocator.tune()
@@ -32,14 +35,15 @@ def enable(allocator_tuning=True, flush_denormals=True):
     return status()
 
 
-def disable():
+def disable() -> dict[str, bool]:
     """Turn flush-to-zero off again (malloc's thresholds stay as set); returns `status()`."""
     denormals.set_flush_denormal(False)
     return status()
 
 
 @contextlib.contextmanager
-def enabled(allocator_tuning=True, flush_denormals=True):
+def enabled(allocator_tuning: bool = True, flush_denormals: bool = True
+            ) -> Iterator[dict[str, bool]]:
     """`enable()` for the duration of a block; flush-to-zero returns to its previous
     setting afterwards."""
     previous = denormals.set_flush_denormal(denormals.flushing())
@@ -50,7 +54,7 @@ def enabled(allocator_tuning=True, flush_denormals=True):
         denormals.set_flush_denormal(previous)
 
 
-def status():
+def status() -> dict[str, bool]:
     """{"allocator": thresholds set, "flush_denormals": optimizer steps flush} for this
     process."""
     return {"allocator": allocator.tuned(), "flush_denormals": denormals.flushing()}

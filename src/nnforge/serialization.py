@@ -7,22 +7,31 @@ loads into the equivalent `torch.nn` model with `safetensors.torch.load_file` an
 `load_state_dict`, and the reverse. Files are written atomically (temporary file in the
 same folder, fsync, `os.replace`), so a crash never leaves a half-written file behind.
 """
+from __future__ import annotations
+
+import json
 import os
 import tempfile
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, TypeGuard, Union, cast
 
 import numpy as np
 
+from .autograd import Tensor
+
 __all__ = ["save", "load", "load_metadata", "atomic_write_bytes"]
 
+#: A file path as `open` takes it.
+PathLike = Union[str, "os.PathLike[str]"]
 
-def _as_array(name, value):
+
+def _as_array(name: str, value: object) -> np.ndarray:
     """A C-contiguous ndarray from an ndarray, an nnforge Tensor/Parameter or a torch tensor."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):       # torch.Tensor
         value = value.detach().cpu().numpy()
-    elif not isinstance(value, np.ndarray) and isinstance(getattr(value, "data", None),
-                                                          np.ndarray):
-        value = value._data                                      # nnforge Tensor / Parameter
+    elif isinstance(value, Tensor):                              # nnforge Tensor / Parameter
+        value = value._data
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"save(): entry {name!r} has dtype {array.dtype}; only bool, integer "
@@ -31,25 +40,25 @@ def _as_array(name, value):
     return array if array.flags.c_contiguous else np.array(array, order="C")
 
 
-def atomic_write_bytes(path, data):
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
     """Write `data` to `path` via a temporary file in the same folder, fsync and rename, so
     readers see either the old file or the complete new one."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    target = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(target))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
                                dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(exc, OSError) and exc.filename is None:
-            exc.filename = path                     # a full disk: say which file
+            exc.filename = target                   # a full disk: say which file
         raise
     try:                                   # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)
@@ -63,7 +72,8 @@ def atomic_write_bytes(path, data):
         os.close(dir_fd)
 
 
-def save(state_dict, path, metadata=None):
+def save(state_dict: Mapping[str, Any], path: PathLike,
+         metadata: Mapping[str, str] | None = None) -> None:
     """Write `state_dict` (name -> array-like) to `path` in safetensors format.
 
     Arrays are made contiguous; integer and bool buffers (e.g. BatchNorm's
@@ -80,15 +90,16 @@ def save(state_dict, path, metadata=None):
         if not isinstance(name, str):
             raise TypeError(f"save(): state dict keys must be strings, got {name!r}")
         tensors[name] = _as_array(name, value)
+    header = None
     if metadata is not None:
         bad = [k for k, v in metadata.items() if not isinstance(k, str) or not isinstance(v, str)]
         if bad:
             raise TypeError(f"save(): metadata must map str -> str; offending keys {bad}")
-        metadata = dict(metadata)
-    atomic_write_bytes(path, _sorted_metadata(_serialize(tensors, metadata=metadata)))
+        header = dict(metadata)
+    atomic_write_bytes(path, _sorted_metadata(_serialize(tensors, metadata=header)))
 
 
-def _sorted_metadata(data):
+def _sorted_metadata(data: bytes) -> bytes:
     """The same file with the header's metadata keys sorted.
 
     safetensors writes `__metadata__` in hash-map order, which changes from process to
@@ -97,8 +108,6 @@ def _sorted_metadata(data):
     JSON's length, so the data offsets stay valid; if it ever did not, the original bytes
     are kept.
     """
-    import json
-
     header_len = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + header_len])
     if len(header.get("__metadata__") or {}) < 2:
@@ -110,61 +119,57 @@ def _sorted_metadata(data):
     return data[:8] + text + b" " * (header_len - len(text)) + data[8 + header_len:]
 
 
-def _check_file(path):
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such weights file")
-    if os.path.isdir(path):
-        raise ValueError(f"{path}: is a directory, expected a .safetensors file")
-    return path
+def _check_file(path: PathLike) -> str:
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise FileNotFoundError(f"{name}: no such weights file")
+    if os.path.isdir(name):
+        raise ValueError(f"{name}: is a directory, expected a .safetensors file")
+    return name
 
 
-def _read_bytes(path):
-    path = _check_file(path)
-    with open(path, "rb") as f:
+def _read_bytes(path: PathLike) -> tuple[str, bytes]:
+    name = _check_file(path)
+    with open(name, "rb") as f:
         data = f.read()
     # header: 8-byte little-endian length, then that many bytes of JSON starting with "{"
     if len(data) < 8:
-        raise ValueError(f"{path}: not a safetensors file (only {len(data)} bytes)")
+        raise ValueError(f"{name}: not a safetensors file (only {len(data)} bytes)")
     header_len = int.from_bytes(data[:8], "little")
     if header_len > len(data) - 8 or data[8:9] != b"{":
-        raise ValueError(f"{path}: not a safetensors file, or truncated (header says "
+        raise ValueError(f"{name}: not a safetensors file, or truncated (header says "
                          f"{header_len} bytes, file has {len(data) - 8} after the length)")
-    return path, data
+    return name, data
 
 
-def load(path):
+def load(path: PathLike) -> OrderedDict[str, np.ndarray]:
     """Read a safetensors file into an OrderedDict name -> ndarray, in the file's order
     of data offsets (which is the order the arrays were written).
 
     Raises FileNotFoundError for a missing file and ValueError naming the file for anything
     that is not a complete safetensors file (corrupt header, truncated data).
     """
-    import json
-
     from safetensors.numpy import load as _deserialize
 
-    path, data = _read_bytes(path)
+    name, data = _read_bytes(path)
     try:
         arrays = _deserialize(data)
         header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
     except Exception as exc:  # safetensors raises its own error types; report them uniformly
-        raise ValueError(f"{path}: corrupt or truncated safetensors file "
+        raise ValueError(f"{name}: corrupt or truncated safetensors file "
                          f"({type(exc).__name__}: {exc})") from None
     order = sorted((k for k in header if k != "__metadata__"),
                    key=lambda k: header[k]["data_offsets"][0])
     return OrderedDict((k, arrays[k]) for k in order)
 
 
-def load_metadata(path):
+def load_metadata(path: PathLike) -> dict[str, str]:
     """The string metadata stored in a safetensors header (an empty dict if none)."""
-    import json
-
-    path, data = _read_bytes(path)
+    name, data = _read_bytes(path)
     try:
         header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
     except ValueError as exc:
-        raise ValueError(f"{path}: corrupt safetensors header ({exc})") from None
+        raise ValueError(f"{name}: corrupt safetensors header ({exc})") from None
     return dict(header.get("__metadata__") or {})
 
 
@@ -173,25 +178,23 @@ _STRUCTURE_KEY = "nnforge.structure"
 _SCALARS = (bool, int, float, str, type(None))
 
 
-def _is_flat_state_dict(obj):
+def _is_flat_state_dict(obj: object) -> TypeGuard[Mapping[str, Any]]:
     """A mapping of str -> array-like: stored as a plain safetensors file, as before."""
-    return (hasattr(obj, "items") and len(obj) > 0
-            and all(isinstance(k, str) for k in obj)
-            and all(_is_array(v) for v in obj.values()))
+    if not hasattr(obj, "items"):
+        return False
+    mapping = cast(Mapping[str, Any], obj)
+    return (len(mapping) > 0 and all(isinstance(k, str) for k in mapping)
+            and all(_is_array(v) for v in mapping.values()))
 
 
-def _is_array(value):
-    from .autograd import Tensor
-
+def _is_array(value: object) -> bool:
     return (isinstance(value, (np.ndarray, Tensor))
             or (hasattr(value, "detach") and hasattr(value, "cpu")))      # a torch tensor
 
 
-def _describe(obj, where, arrays):
+def _describe(obj: object, where: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """The JSON-able description of `obj`; arrays are appended to `arrays` and named by
     their position there."""
-    from .autograd import Tensor
-
     if isinstance(obj, _SCALARS):
         return {"value": obj}
     if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
@@ -220,7 +223,7 @@ def _describe(obj, where, arrays):
                     f"of them can be saved (no pickle)")
 
 
-def save_object(obj, path, metadata=None):
+def save_object(obj: object, path: PathLike, metadata: Mapping[str, Any] | None = None) -> None:
     """Write a Tensor, an array, or nested dicts/lists/tuples of them with numbers,
     strings, bools and None (e.g. a checkpoint {"epoch": 3, "model": model.state_dict(),
     "optimizer": optimizer.state_dict()}) to `path`.
@@ -230,22 +233,18 @@ def save_object(obj, path, metadata=None):
     written exactly as `save` writes it, a plain safetensors file PyTorch can read.
     Anything else raises TypeError naming the type and where it sits in `obj`.
     """
-    import json
-
     from safetensors.numpy import save as _serialize
 
     if _is_flat_state_dict(obj):
         return save(obj, path, metadata)
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     structure = _describe(obj, "obj", arrays)
     header = {str(k): str(v) for k, v in (metadata or {}).items()}
     header[_STRUCTURE_KEY] = json.dumps(structure, separators=(",", ":"))
     atomic_write_bytes(path, _sorted_metadata(_serialize(arrays, metadata=header)))
 
 
-def _rebuild(node, arrays):
-    from .autograd import Tensor
-
+def _rebuild(node: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> object:
     if "value" in node:
         return node["value"]
     if "ndarray" in node:
@@ -261,15 +260,11 @@ def _rebuild(node, arrays):
     raise ValueError(f"load(): unknown entry {sorted(node)} in the stored structure")
 
 
-def load_object(path):
+def load_object(path: PathLike) -> object:
     """Read what `save_object` wrote: the saved structure with Tensors where Tensors were
     saved and arrays where arrays were. A plain safetensors file (a state dict written by
     `save`, or by PyTorch) comes back as an OrderedDict name -> Tensor, as torch.load
     gives a state dict of tensors."""
-    import json
-
-    from .autograd import Tensor
-
     arrays = load(path)
     metadata = load_metadata(path)
     if _STRUCTURE_KEY not in metadata:

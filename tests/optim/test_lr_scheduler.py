@@ -255,3 +255,38 @@ def test_interval_and_metric_flags_for_training_loops():
     assert ours_module.CyclicLR(opt, 0.01, 0.1).interval == "step"
     plateau = ours_module.ReduceLROnPlateau(opt)
     assert plateau.needs_metric and not ours_module.StepLR(opt, 2).needs_metric
+
+
+class _MetricDriven(ours_module.LRScheduler):
+    """A scheduler of the user's own whose step needs a metric: it says so on the class."""
+
+    needs_metric = True
+
+    def _schedule(self, base_lr, index):
+        return lambda step: base_lr
+
+
+def test_sequential_refuses_any_scheduler_that_needs_a_metric():
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1)
+    warmup = ours_module.LinearLR(opt, total_iters=2)
+    for needs_metric in (_MetricDriven(opt), ours_module.ReduceLROnPlateau(opt)):
+        with pytest.raises(ValueError, match=r"schedulers\[1\] is a \w+, which needs a metric"):
+            ours_module.SequentialLR(opt, [warmup, needs_metric], milestones=[2])
+
+
+def test_sequential_steps_one_at_a_time():
+    opt = optim.SGD([Parameter(np.zeros(1))], lr=0.1)
+    chain = ours_module.SequentialLR(opt, [ours_module.LinearLR(opt, total_iters=2),
+                                           ours_module.ExponentialLR(opt, 0.5)], [2])
+    with pytest.raises(TypeError, match="cannot jump to an epoch"):
+        chain.step(3)
+
+
+def test_split_modules_keep_the_public_import_paths():
+    """The schedulers live in modules by responsibility; the package path names them all."""
+    from nnforge.optim.lr_scheduler import cyclical, decay, plateau
+    assert ours_module.StepLR is decay.StepLR
+    assert ours_module.OneCycleLR is cyclical.OneCycleLR
+    assert ours_module.ReduceLROnPlateau is plateau.ReduceLROnPlateau
+    assert optim.lr_scheduler is ours_module
+    assert all(hasattr(ours_module, name) for name in ours_module.__all__)

@@ -3,6 +3,7 @@ parameters from decay."""
 import numpy as np
 import pytest
 
+import nnforge
 import nnforge.nn as nn
 import nnforge.optim as optim
 from nnforge.nn.normalization import BatchNorm1d
@@ -56,6 +57,44 @@ def test_exempt_rules_can_be_overridden():
     assert len(only_first_layer[0]["params"]) == 2
     assert is_exempt("fc.bias", Parameter(np.ones(2)), None)
     assert not is_exempt("fc.weight", Parameter(np.ones((2, 2))), None)
+
+
+class RMSScaling(nn.Module):
+    """A normalization layer written outside nnforge (x / rms(x) * gain): it opts in to the
+    "norm" exemption by declaring ``is_normalization``, whatever its name."""
+
+    is_normalization = True
+
+    def __init__(self, n):
+        super().__init__()
+        self.gain = Parameter(np.ones(n))
+
+    def forward(self, x):
+        return x / ((x * x).mean(dim=-1, keepdim=True) + 1e-6).sqrt() * self.gain
+
+
+class NormalizedGain(nn.Module):
+    """Not a normalization layer though "Norm" is in its name: its 1-D weight is decayed."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.weight = Parameter(np.ones(n))
+
+    def forward(self, x):
+        return x * self.weight
+
+
+def test_norm_rule_asks_the_class_not_its_name():
+    generator = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(3, 4, generator=generator), RMSScaling(4),
+                          NormalizedGain(4), nn.Linear(4, 2, bias=False, generator=generator))
+    decayed, kept = optim.regularized_param_groups(model, weight_decay=0.1)
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert [names[id(p)] for p in decayed["params"]] == ["0.weight", "2.weight", "3.weight"]
+    assert [names[id(p)] for p in kept["params"]] == ["0.bias", "1.gain"]
+    assert nn.Module.is_normalization is False and BatchNorm1d.is_normalization is True
+    out = model(nnforge.tensor(np.ones((2, 3))))
+    assert out.shape == (2, 2)
 
 
 @pytest.mark.parametrize("cls, options", [(optim.SGD, dict(lr=0.1, momentum=0.9)),

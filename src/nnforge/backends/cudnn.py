@@ -7,9 +7,11 @@ deterministic = False
 allow_tf32 = False
 
 
-def is_available():
+def is_available() -> bool:
+    """False: nnforge has no cuDNN."""
     return False
 
 
-def version():
+def version() -> None:
+    """None: there is no cuDNN version."""
     return None

@@ -83,6 +83,9 @@ class Module:
     #: True for a layer whose output depends on train/eval mode (Dropout drops units,
     #: BatchNorm uses batch statistics); the train-mode guards look for it.
     mode_dependent = False
+    #: True for a normalization layer (BatchNorm): its 1-D scale and shift stay out of
+    #: weight decay in `optim.regularized_param_groups`.
+    is_normalization = False
 
     _parameters: OrderedDict[str, Optional[Parameter]]
     _buffers: OrderedDict[str, Optional[np.ndarray]]

@@ -47,6 +47,7 @@ class _BatchNorm(Module):
     """
 
     mode_dependent = True
+    is_normalization = True
 
     _allowed_ndims: tuple[int, ...] = ()
     _shape_text = ""

@@ -5,10 +5,12 @@ Adam, RMSprop and Adadelta are built from them, so each formula is written once.
 helper writes into arrays it is given (``avg`` and a scratch array) and allocates nothing
 of the parameter's size.
 """
+from __future__ import annotations
+
 import numpy as np
 
 
-def ema_(avg, x, decay, scratch):
+def ema_(avg: np.ndarray, x: np.ndarray, decay: float, scratch: np.ndarray) -> np.ndarray:
     """avg <- decay * avg + (1 - decay) * x, in place.
 
     Computed as PyTorch's ``avg.lerp_(x, 1 - decay)``: avg + (1 - decay) * (x - avg).
@@ -19,7 +21,8 @@ def ema_(avg, x, decay, scratch):
     return avg
 
 
-def ema_square_(avg, x, decay, scratch):
+def ema_square_(avg: np.ndarray, x: np.ndarray, decay: float, scratch: np.ndarray
+                ) -> np.ndarray:
     """avg <- decay * avg + (1 - decay) * x**2, in place (the RMS statistic E[g^2])."""
     avg *= decay
     np.multiply(x, x, out=scratch)
@@ -28,7 +31,7 @@ def ema_square_(avg, x, decay, scratch):
     return avg
 
 
-def rms_(out, avg, eps, eps_inside=False):
+def rms_(out: np.ndarray, avg: np.ndarray, eps: float, eps_inside: bool = False) -> np.ndarray:
     """out <- sqrt(avg) + eps (PyTorch's RMSprop/Adam), or sqrt(avg + eps) (Adadelta)."""
     if eps_inside:
         np.add(avg, eps, out=out)
@@ -39,6 +42,6 @@ def rms_(out, avg, eps, eps_inside=False):
     return out
 
 
-def bias_correction(decay, step):
+def bias_correction(decay: float, step: int) -> float:
     """1 - decay**step: divides an EMA started at zero to make it unbiased (Kingma & Ba)."""
     return 1.0 - decay ** step

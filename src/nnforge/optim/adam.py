@@ -1,19 +1,21 @@
 """`Adam` and `AdamW`: adaptive moment estimation, with coupled or decoupled weight decay."""
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 
+from ..autograd import Tensor
 from ..backend import dispatch
 from ..errors import ArgumentError
 from ._moments import bias_correction, ema_, ema_square_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup, Params, State
 
 __all__ = ["Adam", "AdamW", "adam_step"]
 
 
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), PyTorch's rule exactly.
-
-    ``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False,
-    *, maximize=False, l1=0)``
 
     With ``g = grad + weight_decay * w`` and step count ``t`` (from 1)::
 
@@ -34,16 +36,46 @@ class Adam(Optimizer):
     The state has PyTorch's keys (``step``, ``exp_avg``, ``exp_avg_sq``, and
     ``max_exp_avg_sq`` with amsgrad), so `state_dict` is PyTorch's as it is. The update is
     `adam_step`; with the numba backend it runs as one fused compiled loop.
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1e-3
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the moving averages of g and g**2, each in [0, 1).
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+        Coupled L2 (added to the gradient); `AdamW` decouples it.
+    amsgrad : bool, default False
+    maximize : bool, default False
+    l1 : float, default 0
+
+    Examples
+    --------
+    Bias correction makes the first step ``lr`` times the sign of the gradient:
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.9 -1.9]
+    >>> sorted(optimizer.state[w])
+    ['exp_avg', 'exp_avg_sq', 'step']
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, l1=0.0):
+    def __init__(self, params: Params, lr: float = 1e-3,
+                 betas: tuple[float, float] | list[float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 l1: float = 0.0) -> None:
         defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, list) else betas,
                         eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         l1=l1)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         super()._validate_group(group)
         betas = group["betas"]
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -57,14 +89,14 @@ class Adam(Optimizer):
                                     f"{type(self).__name__}(betas={tuple(betas)!r}): betas[{i}] "
                                     f"must be in [0, 1), got {beta!r}")
 
-    def init_state(self, p, group):
+    def init_state(self, p: Tensor, group: ParamGroup) -> State:
         state = {"step": 0, "exp_avg": np.zeros_like(p._data),
                  "exp_avg_sq": np.zeros_like(p._data)}
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = np.zeros_like(p._data)
         return state
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: State, group: ParamGroup) -> None:
         beta1, beta2 = group["betas"]
         state["step"] += 1
         if group["amsgrad"] and "max_exp_avg_sq" not in state:   # switched on after step 1
@@ -74,13 +106,13 @@ class Adam(Optimizer):
                   self.scratch(p, 1), lr=group["lr"], beta1=beta1, beta2=beta2,
                   eps=group["eps"], step=state["step"])
 
-    def import_options(self, saved):
+    def import_options(self, saved: dict[str, Any]) -> dict[str, Any]:
         """Saved options back in memory: `betas` is saved as a list and used as a pair."""
         if "betas" in saved:
             saved = dict(saved, betas=tuple(saved["betas"]))
         return saved
 
-    def import_state(self, saved, p, group):
+    def import_state(self, saved: State, p: Tensor, group: ParamGroup) -> State:
         if {"grad_sum", "sq_grad_sum", "scale1", "scale2"} <= set(saved):
             # checkpoints of earlier versions kept exp_avg / (1 - beta1) and
             # exp_avg_sq / (1 - beta2) ("discounted sums")
@@ -98,8 +130,9 @@ class Adam(Optimizer):
 
 
 @dispatch("adam_step")
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, work, *, lr, beta1, beta2,
-              eps, step):
+def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
+              exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray | None, work: np.ndarray, *,
+              lr: float, beta1: float, beta2: float, eps: float, step: int) -> None:
     """One Adam update of `param` in place (`work`: a scratch array shaped like it)."""
     ema_(exp_avg, grad, beta1, work)                 # m <- b1*m + (1 - b1)*g
     ema_square_(exp_avg_sq, grad, beta2, work)       # v <- b2*v + (1 - b2)*g**2
@@ -118,9 +151,6 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, work, *, lr, bet
 class AdamW(Adam):
     r"""AdamW (Loshchilov & Hutter, 2019): Adam with decoupled weight decay.
 
-    ``AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
-    *, maximize=False, l1=0)``
-
     Before the Adam step (on the raw gradient, without L2 in it)::
 
         w <- w * (1 - lr * weight_decay)
@@ -129,11 +159,33 @@ class AdamW(Adam):
     L2-in-the-gradient, which Adam's per-coordinate scaling weakens for weights with large
     gradients. The paper scales decay by a schedule multiplier ``eta_t``; PyTorch (and
     nnforge) multiply by the current lr instead, so decay follows any LR schedule.
+
+    Parameters
+    ----------
+    params, lr, betas, eps, amsgrad, maximize, l1
+        As for `Adam`.
+    weight_decay : float, default 1e-2
+        The decoupled decay rate: each step multiplies the weights by ``1 - lr*weight_decay``.
+
+    Examples
+    --------
+    The decay shrinks the weights by ``1 - 0.1*0.1 = 0.99``, then Adam's first step moves
+    them by ``lr``:
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = AdamW([w], lr=0.1, weight_decay=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.89 -1.88]
     """
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False, l1=0.0):
+    def __init__(self, params: Params, lr: float = 1e-3,
+                 betas: tuple[float, float] | list[float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 l1: float = 0.0) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                          amsgrad=amsgrad, maximize=maximize, l1=l1)

@@ -7,14 +7,17 @@ has the effect of dividing the LR by k — with k times fewer parameter updates 
 ``max_batch_size`` (memory), the rest of the factor goes back into the LR (`lr_scale`), as in
 the paper. No framework ships this; the Trainer reads it once per epoch.
 """
+from __future__ import annotations
+
 from bisect import bisect_right
+from collections.abc import Iterable
 
 from ..errors import ArgumentError
 
 __all__ = ["BatchSizeSchedule", "noise_scale"]
 
 
-def noise_scale(lr, n_train, batch_size, momentum=0.0):
+def noise_scale(lr: float, n_train: int, batch_size: int, momentum: float = 0.0) -> float:
     """SGD noise scale g = lr/(1 - momentum) * (n_train/batch_size - 1) (the momentum
     form is from the paper, the lecture has momentum 0).
 
@@ -42,7 +45,8 @@ class BatchSizeSchedule:
     [128, 640, 3200, 5000]
     """
 
-    def __init__(self, initial, milestones, factor, max_batch_size=None):
+    def __init__(self, initial: int, milestones: Iterable[int], factor: float,
+                 max_batch_size: int | None = None) -> None:
         if not isinstance(initial, int) or initial <= 0:
             raise ArgumentError("initial",
                                 f"BatchSizeSchedule(initial={initial!r}): must be a positive "
@@ -58,10 +62,10 @@ class BatchSizeSchedule:
         self.initial, self.factor, self.max_batch_size = initial, factor, max_batch_size
         self.milestones = sorted(milestones)
 
-    def _uncapped(self, epoch):
+    def _uncapped(self, epoch: int) -> float:
         return self.initial * self.factor ** bisect_right(self.milestones, epoch)
 
-    def batch_size(self, epoch):
+    def batch_size(self, epoch: int) -> int:
         """The batch size to use during ``epoch`` (0-based), an int."""
         size = self._uncapped(epoch)
         if self.max_batch_size is not None:
@@ -70,20 +74,20 @@ class BatchSizeSchedule:
 
     __call__ = batch_size
 
-    def lr_scale(self, epoch):
+    def lr_scale(self, epoch: int) -> float:
         """The LR multiplier that makes up for the cap: 1 while the batch can grow, then
         batch_size(epoch) / uncapped batch size (< 1), i.e. decay the LR instead."""
         return self.batch_size(epoch) / self._uncapped(epoch)
 
-    def updates_per_epoch(self, n_train, epoch, drop_last=False):
+    def updates_per_epoch(self, n_train: int, epoch: int, drop_last: bool = False) -> int:
         """Parameter updates in ``epoch`` for a training set of ``n_train`` samples."""
         size = self.batch_size(epoch)
         return n_train // size if drop_last else -(-n_train // size)
 
-    def values(self, epochs):
+    def values(self, epochs: int) -> list[int]:
         """Batch sizes for epochs 0..epochs-1 (for plots and logs)."""
         return [self.batch_size(e) for e in range(epochs)]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"BatchSizeSchedule(initial={self.initial}, milestones={self.milestones}, "
                 f"factor={self.factor}, max_batch_size={self.max_batch_size})")

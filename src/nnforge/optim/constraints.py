@@ -6,19 +6,29 @@ ball of radius c. With the constraint a network can use a learning rate large en
 explore well without its weights blowing up; it is what lets dropout nets train fast.
 Keras calls it the `max_norm(c)` constraint; `torch.renorm(w, 2, 0, c)` is the same operation.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Union, cast
 
 import numpy as np
 
 from ..autograd import Tensor
+
+if TYPE_CHECKING:   # optim sits below nn: a model is only read through named_parameters
+    from ..nn.module import Module
 
 __all__ = ["MaxNorm", "constrained_weights", "max_norm_", "unit_norms"]
 
 #: added to a norm before dividing by it, as in torch.renorm and Keras
 EPS = 1e-7
 
+#: What a constraint applies to: a Module (its weights), a Tensor or Tensors.
+Constrained = Union["Module", Tensor, Iterable[Tensor]]
 
-def _check(max_value, dim, caller):
+
+def _check(max_value: float, dim: int, caller: str) -> tuple[float, int]:
     if isinstance(max_value, bool) or not isinstance(max_value, (int, float, np.number)) \
             or not math.isfinite(max_value) or max_value <= 0:
         raise ValueError(f"{caller}(max_value={max_value!r}): expected a positive finite "
@@ -30,7 +40,7 @@ def _check(max_value, dim, caller):
     return float(max_value), int(dim)
 
 
-def unit_norms(weight, dim=0):
+def unit_norms(weight: Tensor | np.ndarray, dim: int = 0) -> np.ndarray:
     """The Euclidean norm of each unit's weight vector: one value per index along `dim`,
     taken over all the other axes (row norms of a Linear weight, filter norms of a Conv
     weight)."""
@@ -42,18 +52,18 @@ def unit_norms(weight, dim=0):
     return np.sqrt(np.sum(np.square(array, dtype=np.float64), axis=other))
 
 
-def constrained_weights(module):
+def constrained_weights(module: Module) -> list[Tensor]:
     """The parameters a max-norm constraint applies to in `module`: every weight with two
     or more axes (Linear, Conv, RNN matrices), not the biases nor normalization scales."""
     return [p for name, p in module.named_parameters()
             if p._data.ndim >= 2 and name.rsplit(".", 1)[-1].startswith("weight")]
 
 
-def _parameters(parameters, caller):
+def _parameters(parameters: Constrained, caller: str) -> list[Tensor]:
     if isinstance(parameters, Tensor):
         return [parameters]
     if hasattr(parameters, "named_parameters"):           # a Module
-        return constrained_weights(parameters)
+        return constrained_weights(cast("Module", parameters))
     params = list(parameters)
     for i, p in enumerate(params):
         if not isinstance(p, Tensor):
@@ -62,7 +72,7 @@ def _parameters(parameters, caller):
     return params
 
 
-def max_norm_(parameters, max_value=3.0, dim=0):
+def max_norm_(parameters: Constrained, max_value: float = 3.0, dim: int = 0) -> float:
     """Scale every unit whose weight vector is longer than `max_value` back to that length,
     in place; shorter ones are left exactly as they are.
 
@@ -82,8 +92,11 @@ def max_norm_(parameters, max_value=3.0, dim=0):
     multiplies every unit by min(n, c) / (n + 1e-7), which also shrinks the units inside the
     ball by a relative 1e-7 / n; the two agree to that precision.
 
-    Returns the largest unit norm found before the constraint (float), to watch how hard
-    the constraint is pulling.
+    Returns
+    -------
+    float
+        The largest unit norm found before the constraint, to watch how hard the
+        constraint is pulling.
     """
     max_value, dim = _check(max_value, dim, "max_norm_")
     largest = 0.0
@@ -110,15 +123,35 @@ class MaxNorm:
     """A reusable max-norm constraint: ``MaxNorm(3.0)(model)`` after each
     ``optimizer.step()`` (the `train.MaxNormConstraint` callback does it for the Trainer).
 
-    Parameters are those of `max_norm_`. Calling it returns the largest unit norm seen
-    before the constraint.
+    Calling it returns the largest unit norm seen before the constraint.
+
+    Parameters
+    ----------
+    max_value : float, default 3.0
+        The largest norm a unit's weight vector may have.
+    dim : int, default 0
+        The axis indexing the units (see `max_norm_`).
+
+    Examples
+    --------
+    The first unit's weights (norm 5) are scaled back onto the unit ball, the second's
+    (norm 0.5) stay as they are:
+
+    >>> import nnforge
+    >>> weight = nnforge.tensor([[3.0, 4.0], [0.3, 0.4]])
+    >>> constraint = MaxNorm(1.0)
+    >>> constraint(weight)
+    5.0
+    >>> print(weight.numpy().round(4))
+    [[0.6 0.8]
+     [0.3 0.4]]
     """
 
-    def __init__(self, max_value=3.0, dim=0):
+    def __init__(self, max_value: float = 3.0, dim: int = 0) -> None:
         self.max_value, self.dim = _check(max_value, dim, "MaxNorm")
 
-    def __call__(self, parameters):
+    def __call__(self, parameters: Constrained) -> float:
         return max_norm_(parameters, self.max_value, self.dim)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MaxNorm(max_value={self.max_value:g}, dim={self.dim})"

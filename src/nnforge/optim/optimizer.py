@@ -27,8 +27,12 @@ parameter also gets up to three reusable scratch arrays (allocated on the first 
 saved), so a step allocates no new full-size arrays. A step runs with denormal floats
 flushed to zero (`nnforge.denormals`): decayed moving averages otherwise slow it by half.
 """
+from __future__ import annotations
+
 import math
-from numbers import Number
+from collections.abc import Callable, Iterable
+from numbers import Real
+from typing import Any, NoReturn, Union
 
 import numpy as np
 
@@ -38,9 +42,18 @@ from ..errors import ArgumentError
 
 __all__ = ["Optimizer"]
 
+#: A parameter group: ``"params"`` (a list of Tensors) and the options of the update rule
+#: (numbers, bools, tuples such as Adam's ``betas``).
+ParamGroup = dict[str, Any]
+#: One parameter's state: arrays and step counts under names the rule chooses.
+State = dict[str, Any]
+#: What an optimizer is built from: Tensors, or parameter groups (dicts with "params").
+Params = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
+
 
 class Optimizer:
-    """Base class: ``Optimizer(params, defaults)``.
+    """Base class of the optimizers: parameter groups, validation, lazy state, weight
+    decay and saving; a subclass gives the update rule.
 
     Parameters
     ----------
@@ -53,18 +66,41 @@ class Optimizer:
     Subclasses set ``decoupled_weight_decay = True`` to get AdamW's decay, define
     ``init_state(p, group) -> dict`` and ``update(p, g, state, group)`` (in place), and may
     extend ``_validate_group(group)``.
+
+    Examples
+    --------
+    Gradient descent with a step counter in its state, as a subclass; the base class
+    handles the groups, the L1 term and saving:
+
+    >>> import nnforge
+    >>> class GradientDescent(Optimizer):
+    ...     def __init__(self, params, lr=0.1, *, l1=0.0):
+    ...         super().__init__(params, dict(lr=lr, l1=l1))
+    ...     def init_state(self, p, group):
+    ...         return {"step": 0}
+    ...     def update(self, p, g, state, group):
+    ...         state["step"] += 1
+    ...         p._data -= group["lr"] * g
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = GradientDescent([w], lr=0.25)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.5 -1. ]
+    >>> optimizer.state_dict()["state"]
+    {0: {'step': 1}}
     """
 
     decoupled_weight_decay = False
     #: How many scratch arrays (shaped like the parameter) `update` uses besides the gradient.
     scratch_arrays = 1
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.defaults.setdefault("l1", 0.0)
-        self.state = {}
-        self.param_groups = []
-        self._scratch = {}
+        self.state: dict[Tensor, State] = {}
+        self.param_groups: list[ParamGroup] = []
+        self._scratch: dict[int, list[np.ndarray]] = {}
         self.steps_taken = 0   # calls of step(); lets tools spot a scheduler stepped first
         if isinstance(params, Tensor):
             raise TypeError(f"{type(self).__name__}: params should be an iterable of Tensors or "
@@ -73,16 +109,16 @@ class Optimizer:
             raise TypeError(f"{type(self).__name__}: optimizer parameters need to be organized "
                             "in ordered collections, but the ordering of a set changes between "
                             "runs; use a list")
-        param_groups = list(params)
-        if len(param_groups) == 0:
+        items: list[Any] = list(params)
+        if len(items) == 0:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        if not isinstance(param_groups[0], dict):
-            param_groups = [{"params": param_groups}]
-        for group in param_groups:
+        if not isinstance(items[0], dict):
+            items = [{"params": items}]
+        for group in items:
             self.add_param_group(group)
 
     # --- groups and validation ---------------------------------------------------------
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: ParamGroup) -> None:
         """Add a group of parameters (dict with "params") with its own options."""
         if not isinstance(param_group, dict):
             raise TypeError(f"{type(self).__name__}.add_param_group: expected a dict with a "
@@ -119,28 +155,28 @@ class Optimizer:
         self._validate_group(group)
         self.param_groups.append(group)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         """Check the options shared by all optimizers; subclasses add their own."""
         self._check_nonnegative(group, "lr")
         for name in ("weight_decay", "l1", "eps"):
             if name in group:
                 self._check_nonnegative(group, name)
 
-    def _fail(self, name, value, expectation):
+    def _fail(self, name: str, value: object, expectation: str) -> NoReturn:
         raise ArgumentError(name, f"{type(self).__name__}({name}={value!r}): {name} must be "
                                   f"{expectation}, got {value!r}")
 
-    def _check_number(self, group, name):
+    def _check_number(self, group: ParamGroup, name: str) -> float:
         value = group[name]
-        if isinstance(value, bool) or not isinstance(value, Number) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
             self._fail(name, value, "a real number")
-        return value
+        return float(value)
 
-    def _check_nonnegative(self, group, name):
+    def _check_nonnegative(self, group: ParamGroup, name: str) -> None:
         if self._check_number(group, name) < 0:
             self._fail(name, group[name], "a non-negative number (>= 0)")
 
-    def _check_unit_interval(self, group, name, closed=False):
+    def _check_unit_interval(self, group: ParamGroup, name: str, closed: bool = False) -> None:
         value = self._check_number(group, name)
         if closed and not 0.0 <= value <= 1.0:
             self._fail(name, value, "in [0, 1]")
@@ -148,7 +184,7 @@ class Optimizer:
             self._fail(name, value, "in [0, 1)")
 
     # --- the step ----------------------------------------------------------------------
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: set it to None (default) or fill it with 0."""
         for group in self.param_groups:
             for p in group["params"]:
@@ -159,7 +195,7 @@ class Optimizer:
                 else:
                     p._grad.fill(0)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns the closure's loss, if any.
 
         ``closure`` re-evaluates the model and returns the loss (it should zero the gradients
@@ -174,7 +210,7 @@ class Optimizer:
         self.steps_taken += 1
         return loss
 
-    def _update_all(self):
+    def _update_all(self) -> None:
         for group in self.param_groups:
             for p in group["params"]:
                 grad = self.grad_of(p)
@@ -193,12 +229,12 @@ class Optimizer:
                 p._bump()   # a graph that saved the old values now refuses to backward
 
     @staticmethod
-    def grad_of(p):
+    def grad_of(p: Tensor) -> np.ndarray | None:
         """The parameter's gradient as the NumPy array the update rules work on (None when
         it has none): the one place optimizers read gradients."""
         return p._grad
 
-    def _effective_grad(self, p, grad, group):
+    def _effective_grad(self, p: Tensor, grad: np.ndarray, group: ParamGroup) -> np.ndarray:
         """``±grad + weight_decay * w + l1 * sign(w)`` (written into a scratch array when it
         differs from ``p.grad``; ``p.grad`` itself is never modified)."""
         maximize = group.get("maximize", False)
@@ -224,7 +260,7 @@ class Optimizer:
             g += sign
         return g
 
-    def scratch(self, p, index):
+    def scratch(self, p: Tensor, index: int) -> np.ndarray:
         """Reusable work array number ``index`` (0 holds the effective gradient) shaped like
         ``p``; contents are undefined on entry."""
         arrays = self._scratch.get(id(p))
@@ -233,18 +269,18 @@ class Optimizer:
             self._scratch[id(p)] = arrays
         return arrays[index]
 
-    def init_state(self, p, group):
+    def init_state(self, p: Tensor, group: ParamGroup) -> State:
         """Per-parameter state, created on the parameter's first step."""
         raise NotImplementedError(f"{type(self).__name__} must implement init_state(p, group)")
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: State, group: ParamGroup) -> None:
         """Apply the rule to ``p._data`` (the parameter's array) in place, given the effective
         gradient ``g``."""
         raise NotImplementedError(f"{type(self).__name__} must implement update(p, g, state, "
                                   "group)")
 
     # --- saving and loading ------------------------------------------------------------
-    def state_dict(self, native=False):
+    def state_dict(self, native: bool = False) -> dict[str, Any]:
         """``{"state": {index: {name: array or number}}, "param_groups": [options with
         "params": [indices]]}`` like PyTorch: parameters are numbered in group order, arrays are
         copies (a snapshot), and everything is plain numbers, lists and arrays (no pickle
@@ -253,7 +289,7 @@ class Optimizer:
         ``native=True`` saves each parameter's state as the optimizer keeps it in memory
         rather than in PyTorch's form (they differ for `Adam`); `load_state_dict` accepts
         both, and only the native form restores bit for bit (checkpoints use it)."""
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             packed = {k: (list(v) if isinstance(v, tuple) else v)
@@ -263,7 +299,7 @@ class Optimizer:
                 index.setdefault(id(p), len(index))
                 packed["params"].append(index[id(p)])
             groups.append(packed)
-        state = {}
+        state: dict[int, State] = {}
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
@@ -272,23 +308,23 @@ class Optimizer:
                                            else self.export_state(own, group))
         return {"state": state, "param_groups": groups}
 
-    def export_state(self, state, group):
+    def export_state(self, state: State, group: ParamGroup) -> State:
         """One parameter's state as saved by `state_dict`: PyTorch's names and values, with
         arrays copied. A rule that keeps its state in another form converts it here."""
         return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in state.items()}
 
-    def import_state(self, saved, p, group):
+    def import_state(self, saved: State, p: Tensor, group: ParamGroup) -> State:
         """The inverse of `export_state`: in-memory state from a saved entry whose arrays
         are already in ``p``'s dtype."""
         return saved
 
-    def import_options(self, saved):
+    def import_options(self, saved: dict[str, Any]) -> dict[str, Any]:
         """A parameter group's options as saved by `state_dict` (lists where the group held
         tuples) in the form the rule keeps in memory. A rule with tuple-valued options
         restores them here."""
         return saved
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore options and state saved by `state_dict` (groups must match in number and
         size). Arrays are copied and cast to each parameter's dtype."""
         name = type(self).__name__
@@ -306,7 +342,7 @@ class Optimizer:
                 raise ValueError(f"{name}.load_state_dict: parameter group {i} has "
                                  f"{len(saved['params'])} parameters in the saved state and "
                                  f"{len(group['params'])} here")
-        by_index = {}
+        by_index: dict[int, tuple[Tensor, ParamGroup]] = {}
         for saved, group in zip(saved_groups, self.param_groups):
             for saved_index, p in zip(saved["params"], group["params"]):
                 by_index[int(saved_index)] = (p, group)
@@ -316,14 +352,14 @@ class Optimizer:
                                  "not belong to any parameter group")
         for saved, group in zip(saved_groups, self.param_groups):
             group.update(self.import_options({k: v for k, v in saved.items() if k != "params"}))
-        new_state = {}
+        new_state: dict[Tensor, State] = {}
         for key, values in state_dict["state"].items():
             p, group = by_index[int(key)]
             new_state[p] = self.import_state({k: _restore(v, p) for k, v in values.items()}, p,
                                              group)
         self.state = new_state
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")
@@ -334,7 +370,7 @@ class Optimizer:
         return "\n".join(lines)
 
 
-def _restore(value, p):
+def _restore(value: object, p: Tensor) -> object:
     """A saved state entry back in memory: arrays (or lists) become arrays of p's dtype."""
     if isinstance(value, (np.ndarray, list)):
         return np.array(value, dtype=p._data.dtype)

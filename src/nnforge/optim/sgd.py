@@ -3,20 +3,20 @@
 Full-batch GD, single-sample SGD and mini-batch SGD are all this class:
 what differs is the batch the gradient came from (``batch_size=None | 1 | m`` in the loader).
 """
+from __future__ import annotations
+
 import numpy as np
 
+from ..autograd import Tensor
 from ..backend import dispatch
 from ..errors import ArgumentError
-from .optimizer import Optimizer
+from .optimizer import Optimizer, ParamGroup, Params, State
 
 __all__ = ["SGD", "sgd_step"]
 
 
 class SGD(Optimizer):
     r"""Stochastic gradient descent, PyTorch's rule exactly.
-
-    ``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-    *, maximize=False, l1=0)``
 
     With ``g = grad + weight_decay * w`` (``-grad`` first when ``maximize``)::
 
@@ -45,16 +45,55 @@ class SGD(Optimizer):
     ``w(1 - 2*alpha*lambda)`` form and for the ``l1`` group option.
 
     Papers: Robbins & Monro (1951); Polyak (1964); Sutskever, Martens, Dahl & Hinton (2013).
+
+    Parameters
+    ----------
+    params : iterable of Tensors or of dicts
+        The parameters, or parameter groups with options of their own (see `Optimizer`).
+    lr : float, default 1e-3
+    momentum : float in [0, 1), default 0
+    dampening : float, default 0
+    weight_decay : float, default 0
+        Coupled L2: ``weight_decay * w`` is added to the gradient.
+    nesterov : bool, default False
+    maximize : bool, default False
+        Ascend the objective instead (the gradient is negated first).
+    l1 : float, default 0
+        The L1 term: ``l1 * sign(w)`` is added to the gradient.
+
+    Examples
+    --------
+    One step on ``sum(w**2)``, whose gradient is ``2*w``: ``w <- w - 0.1 * 2*w``.
+
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.8 -1.6]
+
+    With momentum the second step adds 0.9 of the first to the new gradient:
+
+    >>> w = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     optimizer.zero_grad()
+    ...     (w * w).sum().backward()
+    ...     optimizer.step()
+    >>> print(w.numpy().round(4))
+    [ 0.46 -0.92]
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False, l1=0.0):
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False, l1: float = 0.0) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
                         l1=l1)
         super().__init__(params, defaults)
 
-    def _validate_group(self, group):
+    def _validate_group(self, group: ParamGroup) -> None:
         super()._validate_group(group)
         self._check_unit_interval(group, "momentum")
         self._check_number(group, "dampening")
@@ -64,10 +103,10 @@ class SGD(Optimizer):
                                 f"dampening = 0, got momentum={group['momentum']!r} and "
                                 f"dampening={group['dampening']!r}")
 
-    def init_state(self, p, group):
+    def init_state(self, p: Tensor, group: ParamGroup) -> State:
         return {}  # the momentum buffer is created from the first gradient, as in PyTorch
 
-    def update(self, p, g, state, group):
+    def update(self, p: Tensor, g: np.ndarray, state: State, group: ParamGroup) -> None:
         momentum = group["momentum"]
         buf = state.get("momentum_buffer")
         first = momentum != 0 and buf is None
@@ -79,8 +118,9 @@ class SGD(Optimizer):
 
 
 @dispatch("sgd_step")
-def sgd_step(param, grad, momentum_buffer, work, *, lr, momentum, dampening, nesterov,
-             first):
+def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: np.ndarray | None,
+             work: np.ndarray, *, lr: float, momentum: float, dampening: float, nesterov: bool,
+             first: bool) -> None:
     """One SGD update of `param` in place; `first`: the buffer is new (it becomes g)."""
     direction = grad
     if momentum_buffer is not None:

@@ -329,7 +329,7 @@ class TrainingState:
         cursor = TrainingCursor(epoch=int(self.meta["epoch"]))
         if self.partial:
             cursor.load_state_dict(_decode(self.meta["partial"], self.arrays))
-            trainer.generator.bit_generator.state = cursor.epoch_rng
+            trainer.generator.bit_generator.state = cast(dict, cursor.epoch_rng)
         else:
             trainer.generator.bit_generator.state = self.meta["rng"]
         return cursor

@@ -10,7 +10,7 @@ saves the cursor; resuming loads it, and the loop skips the batches already done
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -60,12 +60,12 @@ class TrainingCursor:
     targets: list[np.ndarray] = field(default_factory=list)
     lr: float = math.nan
     schedule_logs: dict[str, Any] = field(default_factory=dict)
-    epoch_rng: dict[str, Any] | None = None
-    rng: dict[str, Any] | None = None
+    epoch_rng: Mapping[str, Any] | None = None
+    rng: Mapping[str, Any] | None = None
     skip: int = 0
 
     def begin_epoch(self, epoch: int, lr: float, schedule_logs: dict[str, Any],
-                    rng_state: dict[str, Any] | None) -> None:
+                    rng_state: Mapping[str, Any] | None) -> None:
         """Start `epoch` with empty sums, unless the cursor was restored in its middle: then
         keep the restored sums and mark the batches done for skipping."""
         if self.batch > 0:

@@ -36,7 +36,7 @@ class MaxNormConstraint(Callback):
                  parameters: Iterable[Any] | None = None) -> None:
         self.constraint = MaxNorm(max_value, dim)
         self.parameters = None if parameters is None else list(parameters)
-        self.largest_norm = None
+        self.largest_norm: float | None = None
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         target = self.parameters if self.parameters is not None else self.trainer.model
