@@ -68,7 +68,7 @@ setups = {"N(0, 0.01²)": dict(std=0.01), "N(0, 1)": dict(std=1.0), "Xavier norm
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for label, kwargs in setups.items():
     net = deep_tanh_network(depth=10, width=500, generator=np.random.default_rng(0), **kwargs)
-    stats = activation_statistics(net, x, kinds=("Tanh",))
+    stats = activation_statistics(net, x, kinds=(nn.Tanh,))
     axes[0].semilogy(range(1, 11), [s.std for s in stats], "o-", label=label)
     axes[1].plot(range(1, 11), [s.saturated_fraction for s in stats], "o-", label=label)
     print(f"{label:14s} std per layer:", " ".join(f"{s.std:.3f}" for s in stats))

@@ -1,0 +1,12 @@
+"""Type aliases shared by the data and diagnose modules' annotations."""
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+from ..random import Generator
+
+#: what a ``generator=`` (or ``seed=``) argument accepts: a NumPy Generator, an nnforge
+#: Generator, an int seed, or None for the library's default generator
+GeneratorLike = Union[np.random.Generator, Generator, int, np.integer, None]
