@@ -3,7 +3,7 @@ value, gradient flow through the layers, dead ReLUs, and backprop against finite
 differences."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,7 +24,7 @@ def check_initial_loss(patient: Patient) -> CheckResult:
     expected, lowest, description = expected_initial_loss(patient.loss_fn, patient.y,
                                                           _output_size(patient))
     details = {"loss": loss, "expected": expected, "lowest": lowest}
-    if expected is None:
+    if expected is None or lowest is None:
         return CheckResult(name, PASS, f"{loss:.4g} (no reference value for "
                            f"{patient.loss_name})", details=details)
     detail = f"{loss:.4f} vs expected {expected:.4f} ({description})"
@@ -53,7 +53,7 @@ def check_gradient_flow(patient: Patient) -> CheckResult:
         g = np.zeros_like(p._data) if p._grad is None else p._grad
         rows.append((pname, float(np.linalg.norm(p._data)), float(np.linalg.norm(g)),
                      float(np.sqrt(np.mean(np.square(g, dtype=np.float64))))))
-    details = {"layers": rows}
+    details: dict[str, Any] = {"layers": rows}
     if not rows:
         return CheckResult(name, PASS, "no weight matrices", details=details)
     table = ", ".join(f"{n}: |W| {w:.3g} |g| {g:.3g}" for n, w, g, _ in rows)

@@ -8,7 +8,7 @@ import copy
 import math
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -17,9 +17,6 @@ from ..config.registry import classes
 from ..nn import Module, MSELoss
 from ..optim.optimizer import Optimizer
 from .lr_finder import _prepare_target
-
-if TYPE_CHECKING:
-    from ..build import Run
 
 __all__ = ["CheckResult", "Patient", "expected_initial_loss"]
 
@@ -124,9 +121,9 @@ class Patient:
     plot_dir: Optional[Union[str, os.PathLike[str]]] = None
 
     @classmethod
-    def from_run(cls, run: Run, plot_dir: Optional[Union[str, os.PathLike[str]]] = None
+    def from_run(cls, run: Any, plot_dir: Optional[Union[str, os.PathLike[str]]] = None
                  ) -> Patient:
-        """From `nnforge.build.build_run(config)`."""
+        """From the `Run` that `nnforge.build.build_run(config)` returns."""
         return cls(run.model, run.loss_fn, run.optimizer, np.asarray(run.train.X),
                    np.asarray(run.train.y), run.config.train.batch_size or 32,
                    run.config.seed, plot_dir)

@@ -210,7 +210,7 @@ def initialization_demo(depth: int = 10, width: int = 500, n_samples: int = 1000
     N(0, 1) and Xavier weights, on N(0, 1) inputs. Returns {label: [LayerStats per layer]}."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n_samples, width)).astype(np.float32)
-    setups = {"N(0, 0.01^2)": {"std": 0.01}, "N(0, 1)": {"std": 1.0},
+    setups: dict[str, dict[str, Any]] = {"N(0, 0.01^2)": {"std": 0.01}, "N(0, 1)": {"std": 1.0},
               "Xavier normal": {"init": "xavier"}}
     return {label: activation_statistics(
                 deep_tanh_network(depth, width, generator=np.random.default_rng(seed),

@@ -26,8 +26,8 @@ def _overfit(patient: Patient, n: int, steps: int, name: str) -> CheckResult:
             break
         loss.backward()
         optimizer.step()
-    final, out = _loss(model, loss_fn, X, y)
-    final = float(final._data)
+    final_loss, out = _loss(model, loss_fn, X, y)
+    final = float(final_loss._data)
     details = {"initial": first, "final": final, "losses": losses}
     detail = f"{len(X)} samples, {len(losses)} steps: loss {first:.4g} -> {final:.4g}"
     if _target_kind(patient.loss_fn) == "class":
