@@ -5,12 +5,17 @@ streams batch by batch through the `DataLoader`.
 (what `np.savez` / `save_arrays` write) we locate each member's bytes inside the zip and
 map them directly. Nothing is ever unpickled (`allow_pickle=False` always).
 """
+from __future__ import annotations
+
 import os
 import struct
 import warnings
 import zipfile
+from collections.abc import Sequence
+from typing import Any, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .dataset import ArrayData
 
@@ -19,15 +24,16 @@ class ArrayFileError(ValueError):
     """An .npy/.npz file is unreadable, lacks a key, or holds unusable arrays."""
 
 
-def save_arrays(path, X, y=None, x_key="X", y_key="y"):
+def save_arrays(path: Union[str, os.PathLike[str]], X: ArrayLike, y: Optional[ArrayLike] = None,
+                x_key: str = "X", y_key: str = "y") -> None:
     """Write X (and y) to an uncompressed .npz that `load_arrays` can memory-map."""
-    arrays = {x_key: np.asarray(X)}
+    arrays: dict[str, Any] = {x_key: np.asarray(X)}
     if y is not None:
         arrays[y_key] = np.asarray(y)
     np.savez(path, **arrays)
 
 
-def _map_npz_member(path, info):
+def _map_npz_member(path: str, info: zipfile.ZipInfo) -> np.memmap:
     """Memory-map one stored (uncompressed) .npy member of a zip archive."""
     with open(path, "rb") as handle:
         handle.seek(info.header_offset)
@@ -50,7 +56,7 @@ def _map_npz_member(path, info):
                      order="F" if fortran else "C")
 
 
-def _open_npz(path, keys, mmap):
+def _open_npz(path: str, keys: Sequence[Optional[str]], mmap: bool) -> dict[str, np.ndarray]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:
@@ -59,7 +65,7 @@ def _open_npz(path, keys, mmap):
     with archive:
         members = {info.filename[:-4] if info.filename.endswith(".npy") else info.filename: info
                    for info in archive.infolist()}
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for key in keys:
             if key is None:
                 continue
@@ -83,7 +89,10 @@ def _open_npz(path, keys, mmap):
         return out
 
 
-def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=None, name=None):
+def load_arrays(path: Union[str, os.PathLike[str]], x_key: str = "X", y_key: Optional[str] = "y",
+                mmap: bool = True, task: Optional[str] = None,
+                class_names: Optional[Sequence[str]] = None, name: Optional[str] = None
+                ) -> ArrayData:
     """Open arrays saved with NumPy as an `ArrayData`.
 
     Args:
@@ -112,7 +121,7 @@ def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=No
         y = None
     else:
         loaded = _open_npz(path, (x_key, y_key), mmap)
-        X, y = loaded[x_key], loaded.get(y_key)
+        X, y = loaded[x_key], None if y_key is None else loaded.get(y_key)
     if X.ndim < 1:
         raise ArrayFileError(f"array file {path}: X is a 0-d array; expected (N, ...)")
     if X.dtype.kind not in "biuf":
