@@ -142,19 +142,27 @@ def load_idx_dataset(directory: Union[str, os.PathLike[str], None] = None,
                      ) -> tuple[ArrayData, ArrayData]:
     """Load the train and test halves of an MNIST-format dataset.
 
-    Args:
-        directory: folder holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
-            t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]; default
-            `/usr/share/datasets/fashion-mnist` (Debian: `apt-get install
-            dataset-fashion-mnist`) for kind "fashion-mnist", `/usr/share/datasets/mnist`
-            for "mnist".
-        kind: "fashion-mnist" or "mnist" (chooses the default folder and class names).
-        flatten: X of shape (N, rows*cols) instead of (N, 1, rows, cols).
-        raw: keep the uint8 pixels 0..255 instead of float32 in [0, 1].
-        class_names: override the class names.
+    Parameters
+    ----------
+    directory : str or os.PathLike, optional
+        Folder holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
+        t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]; default
+        `/usr/share/datasets/fashion-mnist` (Debian: `apt-get install
+        dataset-fashion-mnist`) for kind "fashion-mnist", `/usr/share/datasets/mnist` for
+        "mnist".
+    kind : str
+        "fashion-mnist" or "mnist" (chooses the default folder and class names).
+    flatten : bool
+        X of shape (N, rows*cols) instead of (N, 1, rows, cols).
+    raw : bool
+        Keep the uint8 pixels 0..255 instead of float32 in [0, 1].
+    class_names : sequence of str, optional
+        Override the class names.
 
-    Returns:
-        (train, test): two `ArrayData` with y int64.
+    Returns
+    -------
+    (train, test) : tuple of ArrayData
+        The two halves, y int64.
     """
     if kind not in _KINDS:
         raise ValueError(f"load_idx_dataset(kind): expected one of {sorted(_KINDS)}, got "

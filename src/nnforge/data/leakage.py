@@ -72,7 +72,8 @@ class SplitIndices(np.ndarray):
     def __array_finalize__(self, obj: Optional[np.ndarray]) -> None:
         self.role = getattr(obj, "role", None)
 
-    def __reduce__(self) -> tuple[Callable[..., np.ndarray], tuple[np.ndarray]]:                       # plain arrays when pickled by others
+    def __reduce__(self) -> tuple[Callable[..., np.ndarray], tuple[np.ndarray]]:
+        """Plain arrays when pickled by others."""
         return (np.asarray, (np.asarray(self),))
 
     def __repr__(self) -> str:

@@ -89,16 +89,34 @@ def train_val_test_split(y_or_n: Union[int, ArrayLike, ArrayData],
                          ) -> tuple[SplitIndices, ...]:
     """Split rows into (train_idx, val_idx, test_idx), 60/20/20 by default.
 
-    Args:
-        y_or_n: the number of samples, the label array (needed for `stratify`), or an
-            `ArrayData`.
-        fractions: (train, val, test) fractions summing to 1; val and test get
-            round(n * f) rows, train the rest.
-        seed: int seed or numpy Generator.
-        stratify: keep each class's proportion in every split: per class, each split's
-            count is within one sample of n_c * f.
-        shuffle: False keeps row order - the first rows train, the last rows test (a
-            time-ordered split; see `time_series_split`).
+    Parameters
+    ----------
+    y_or_n : int, array_like or ArrayData
+        The number of samples, the label array (needed for `stratify`), or an `ArrayData`.
+    fractions : sequence of float
+        (train, val, test) fractions summing to 1; val and test get round(n * f) rows,
+        train the rest.
+    seed : int or numpy.random.Generator
+        Randomness for the shuffle.
+    stratify : bool
+        Keep each class's proportion in every split: per class, each split's count is
+        within one sample of n_c * f.
+    shuffle : bool
+        False keeps row order - the first rows train, the last rows test (a time-ordered
+        split; see `time_series_split`).
+
+    Returns
+    -------
+    (train_idx, val_idx, test_idx) : tuple of SplitIndices
+        Sorted row indices tagged with their role.
+
+    Examples
+    --------
+    >>> train, val, test = train_val_test_split(10, seed=0)
+    >>> len(train), len(val), len(test), test.role
+    (6, 2, 2, 'test')
+    >>> sorted(train.tolist() + val.tolist() + test.tolist()) == list(range(10))
+    True
     """
     n, labels = _n_and_labels(y_or_n, "train_val_test_split", need_labels=stratify)
     fractions = _check_fractions(fractions, 3, "train_val_test_split")

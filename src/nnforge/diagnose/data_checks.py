@@ -13,6 +13,7 @@ __all__ = ["check_finite", "check_class_balance", "check_feature_scale", "check_
 
 
 def check_finite(patient: Patient) -> CheckResult:
+    """Fails when inputs or targets hold NaN or Inf."""
     bad_x = int((~np.isfinite(patient.X)).sum()) if patient.X.dtype.kind == "f" else 0
     bad_y = int((~np.isfinite(patient.y)).sum()) if patient.y.dtype.kind == "f" else 0
     if bad_x or bad_y:
@@ -23,6 +24,7 @@ def check_finite(patient: Patient) -> CheckResult:
 
 
 def check_class_balance(patient: Patient) -> CheckResult:
+    """Warns when the rarest class has under a tenth of the commonest's rows."""
     name = "data: class balance"
     if _target_kind(patient.loss_fn) not in ("class", "binary") or \
             patient.y.dtype.kind not in "iub":
@@ -37,6 +39,7 @@ def check_class_balance(patient: Patient) -> CheckResult:
 
 
 def check_feature_scale(patient: Patient) -> CheckResult:
+    """Fails on unscaled inputs (pixel values), warns on uncentred or wide features."""
     name = "data: feature scale"
     X = patient.X.reshape(len(patient.X), -1).astype(np.float64)
     typical = float(np.percentile(np.abs(X), 99))
@@ -53,6 +56,8 @@ def check_feature_scale(patient: Patient) -> CheckResult:
 
 
 def check_labels(patient: Patient) -> CheckResult:
+    """Labels against the model's outputs: the range of class indices (1-based?), 0/1
+    targets for binary losses, integer targets for a regression loss."""
     name = "data: labels vs output"
     n_out, y, loss = _output_size(patient), patient.y, patient.loss_name
     kind = _target_kind(patient.loss_fn)
@@ -89,6 +94,7 @@ def check_labels(patient: Patient) -> CheckResult:
 
 
 def check_output_layer(patient: Patient) -> CheckResult:
+    """The last layer against what the loss expects (logits, log-probabilities)."""
     name = "output layer vs loss"
     modules = [m for _, m in patient.model.named_modules() if not m._modules]
     last = type(modules[-1]).__name__ if modules else ""

@@ -17,6 +17,7 @@ __all__ = ["check_initial_loss", "check_gradient_flow", "check_dead_relus",
 
 
 def check_initial_loss(patient: Patient) -> CheckResult:
+    """The untrained model's loss against its expected value (ln C for C classes)."""
     name = "initial loss"
     model, _, loss_fn = patient.copies()
     X, y = patient.rows(1024)
@@ -43,6 +44,8 @@ def _named_weights(model: Module) -> list[tuple[str, Parameter]]:
 
 
 def check_gradient_flow(patient: Patient) -> CheckResult:
+    """Gradient norms per weight matrix at initialization: symmetric (constant)
+    weights, zero gradients, and vanishing or exploding ratios between first and last layer."""
     name = "gradient flow at init"
     model, _, loss_fn = patient.copies()
     X, y = patient.rows(max(patient.batch_size, 64))
@@ -84,6 +87,7 @@ def check_gradient_flow(patient: Patient) -> CheckResult:
 
 
 def check_dead_relus(patient: Patient) -> CheckResult:
+    """The fraction of each ReLU layer's units that output 0 for every input."""
     name = "dead ReLUs"
     model, _, loss_fn = patient.copies()
     relus = [(n, m) for n, m in model.named_modules() if isinstance(m, ReLU)]

@@ -49,14 +49,17 @@ def _overfit(patient: Patient, n: int, steps: int, name: str) -> CheckResult:
 
 
 def check_overfit_handful(patient: Patient) -> CheckResult:
+    """A working model and optimizer memorize 4 samples in 200 steps."""
     return _overfit(patient, 4, 200, "overfit 4 samples")
 
 
 def check_overfit_batch(patient: Patient) -> CheckResult:
+    """A working model and optimizer memorize one batch in 300 steps."""
     return _overfit(patient, patient.batch_size, 300, "overfit one batch")
 
 
 def check_lr_range(patient: Patient) -> CheckResult:
+    """The configured learning rate against an LR range test on copies of the run."""
     name = "LR range test"
     model, optimizer, loss_fn = patient.copies()
     try:
