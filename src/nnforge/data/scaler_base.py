@@ -4,17 +4,18 @@ lets a run save the fitted statistics."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._typing import Features
 from .leakage import check_fit_rows
 
 _CHUNK_ROWS = 65536
 
 
-def _as_float(X: Any, owner: str, method: str) -> np.ndarray:
+def _as_float(X: Features, owner: str, method: str) -> np.ndarray:
     X = getattr(X, "X", X)                     # accept an ArrayData
     X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if X.ndim != 2:
@@ -52,7 +53,7 @@ class _Scaler:
     _state_keys: tuple[str, ...] = ()
     n_features_in_: int
 
-    def fit(self, X: Any, y: Optional[ArrayLike] = None, rows: Optional[ArrayLike] = None
+    def fit(self, X: Features, y: Optional[ArrayLike] = None, rows: Optional[ArrayLike] = None
             ) -> _Scaler:
         """Learn the statistics from X (or from the rows `rows` of X); returns self."""
         owner = type(self).__name__
@@ -74,11 +75,11 @@ class _Scaler:
         """Learn the statistics from row blocks (float64) of `n_features` columns."""
         raise NotImplementedError(f"{type(self).__name__} must implement _fit_chunks")
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Features) -> np.ndarray:
         """Apply the fitted transform to X."""
         raise NotImplementedError(f"{type(self).__name__} must implement transform")
 
-    def fit_transform(self, X: Any, y: Optional[ArrayLike] = None) -> np.ndarray:
+    def fit_transform(self, X: Features, y: Optional[ArrayLike] = None) -> np.ndarray:
         """`fit(X)`, then `transform(X)`."""
         return self.fit(X).transform(X)
 
@@ -87,7 +88,7 @@ class _Scaler:
             raise RuntimeError(f"{type(self).__name__}.{method}: this scaler is not fitted "
                                "yet; call fit on the training data first")
 
-    def _check_fitted(self, X: Any, method: str) -> np.ndarray:
+    def _check_fitted(self, X: Features, method: str) -> np.ndarray:
         owner = type(self).__name__
         self._require_fitted(method)
         X = _as_float(X, owner, method)

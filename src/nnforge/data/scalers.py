@@ -12,10 +12,11 @@ unscaled, as in scikit-learn.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
+from ._typing import Features
 from .scaler_base import _check_finite, _out_dtype, _Scaler
 from .whitening import PCAWhitening, ZCAWhitening
 
@@ -79,7 +80,7 @@ class StandardScaler(_Scaler):
         scale[_is_constant(self.var_, self.mean_, count)] = 1.0
         self.scale_ = scale
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Features) -> np.ndarray:
         """Scale X with the fitted (training) statistics; float32 stays float32."""
         X = self._check_fitted(X, "transform")
         dtype = _out_dtype(X)
@@ -90,7 +91,7 @@ class StandardScaler(_Scaler):
             out /= self.scale_.astype(dtype)
         return out
 
-    def inverse_transform(self, X: Any) -> np.ndarray:
+    def inverse_transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "inverse_transform")
         dtype = _out_dtype(X)
         out = np.array(X, dtype=dtype)
@@ -155,7 +156,7 @@ class MinMaxScaler(_Scaler):
         self.min_ = lo - low * self.scale_
         self.n_samples_seen_ = np.float64(count)
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "transform")
         dtype = _out_dtype(X)
         out = np.array(X, dtype=dtype)
@@ -166,7 +167,7 @@ class MinMaxScaler(_Scaler):
                     out=out)
         return out
 
-    def inverse_transform(self, X: Any) -> np.ndarray:
+    def inverse_transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "inverse_transform")
         dtype = _out_dtype(X)
         out = np.array(X, dtype=dtype)

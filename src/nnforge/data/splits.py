@@ -9,8 +9,8 @@ the DataLoader shuffles within the training split.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Sequence
-from typing import Any, Optional, Union
+from collections.abc import Iterator, Sequence, Sized
+from typing import Optional, Union, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -149,11 +149,12 @@ def time_series_split(y_or_n: Union[int, ArrayLike, ArrayData],
     return train_val_test_split(y_or_n, fractions, seed, False, shuffle)
 
 
-def _n_rows(X: Any, caller: str) -> int:
+def _n_rows(X: Union[int, Sized], caller: str) -> int:
+    """The number of rows of X, or X itself when it is a count (True is neither)."""
     if isinstance(X, (int, np.integer)) and not isinstance(X, bool):
         return int(X)
     try:
-        return len(X)
+        return len(cast(Sized, X))
     except TypeError:
         raise TypeError(f"{caller}.split(X): expected an array with rows or a sample count, "
                         f"got {type(X).__name__}") from None
@@ -183,7 +184,8 @@ class _Splitter:
         self.shuffle = bool(shuffle)
         self.seed = seed
 
-    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+    def get_n_splits(self, X: Union[int, Sized, None] = None, y: Optional[ArrayLike] = None,
+                     groups: object = None) -> int:
         """The number of folds."""
         return self.n_splits
 
@@ -191,8 +193,6 @@ class _Splitter:
         if self.n_splits > n:
             raise ValueError(f"{type(self).__name__}: n_splits={self.n_splits} is larger than "
                              f"the number of samples ({n})")
-
-    _pair = staticmethod(_train_val)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(n_splits={self.n_splits}, shuffle={self.shuffle}, "
@@ -222,7 +222,8 @@ class KFold(_Splitter):
     ([3, 4, 5, 6], 'train')
     """
 
-    def split(self, X: Any, y: Any = None, groups: Any = None) -> Folds:
+    def split(self, X: Union[int, Sized], y: Optional[ArrayLike] = None, groups: object = None
+              ) -> Folds:
         """(train_idx, val_idx) for each fold; X is an array with rows or a sample count."""
         n = _n_rows(X, "KFold")
         self._check_n(n)
@@ -230,7 +231,7 @@ class KFold(_Splitter):
         sizes = np.full(self.n_splits, n // self.n_splits)
         sizes[:n % self.n_splits] += 1
         for val in np.split(order, np.cumsum(sizes)[:-1]):
-            yield self._pair(n, val)
+            yield _train_val(n, val)
 
 
 class StratifiedKFold(_Splitter):
@@ -255,7 +256,8 @@ class StratifiedKFold(_Splitter):
     [[0, 0, 1], [0, 0, 1]]
     """
 
-    def split(self, X: Any, y: Any, groups: Any = None) -> Folds:
+    def split(self, X: Union[int, Sized], y: Optional[ArrayLike], groups: object = None
+              ) -> Folds:
         """(train_idx, val_idx) for each fold, every class spread evenly over the folds."""
         if y is None:
             raise ValueError("StratifiedKFold.split(X, y): y (the class labels) is required")
@@ -276,7 +278,7 @@ class StratifiedKFold(_Splitter):
         fold = np.empty(n, dtype=np.int64)
         fold[order] = np.arange(n) % self.n_splits           # deal round-robin
         for k in range(self.n_splits):
-            yield self._pair(n, np.flatnonzero(fold == k))
+            yield _train_val(n, np.flatnonzero(fold == k))
 
 
 class LeaveOneOut:
@@ -293,13 +295,15 @@ class LeaveOneOut:
     shuffle = False
     seed = None
 
-    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+    def get_n_splits(self, X: Union[int, Sized, None] = None, y: Optional[ArrayLike] = None,
+                     groups: object = None) -> int:
         """The number of folds: the number of rows of X."""
         if X is None:
             raise ValueError("LeaveOneOut.get_n_splits(X): needs X to count the samples")
         return _n_rows(X, "LeaveOneOut")
 
-    def split(self, X: Any, y: Any = None, groups: Any = None) -> Folds:
+    def split(self, X: Union[int, Sized], y: Optional[ArrayLike] = None, groups: object = None
+              ) -> Folds:
         """(train_idx, val_idx) holding out each row in turn."""
         n = _n_rows(X, "LeaveOneOut")
         if n < 2:
@@ -329,7 +333,8 @@ class TimeSeriesSplit(_Splitter):
     def __init__(self, n_splits: int = 5) -> None:
         super().__init__(n_splits, False, None)
 
-    def split(self, X: Any, y: Any = None, groups: Any = None) -> Folds:
+    def split(self, X: Union[int, Sized], y: Optional[ArrayLike] = None, groups: object = None
+              ) -> Folds:
         """(train_idx, val_idx): each validation block after all of its training rows."""
         n = _n_rows(X, "TimeSeriesSplit")
         size = n // (self.n_splits + 1)

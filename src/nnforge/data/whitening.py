@@ -4,11 +4,12 @@ out decorrelated with unit variance."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._typing import Features
 from .scaler_base import _check_finite, _out_dtype, _Scaler
 
 __all__ = ["PCAWhitening", "ZCAWhitening"]
@@ -79,14 +80,14 @@ class _Whitening(_Scaler):
             cache = self._cache = (dtype, forward.astype(dtype), backward.astype(dtype))
         return cache[1], cache[2]
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: Features) -> np.ndarray:
         """Whiten X with the training mean and covariance; float32 stays float32."""
         X = self._check_fitted(X, "transform")
         dtype = _out_dtype(X)
         forward, _ = self._whitening_matrices(dtype)
         return (np.asarray(X, dtype=dtype) - self.mean_.astype(dtype)) @ forward
 
-    def inverse_transform(self, X: Any) -> np.ndarray:
+    def inverse_transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "inverse_transform")
         dtype = _out_dtype(X)
         _, backward = self._whitening_matrices(dtype)

@@ -18,7 +18,7 @@ from .data_checks import (check_class_balance, check_feature_scale, check_finite
                           check_labels, check_output_layer)
 from .init_checks import (check_dead_relus, check_gradient_flow, check_gradients_numerically,
                           check_initial_loss)
-from .patient import FAIL, PASS, WARN, CheckResult, Patient, expected_initial_loss
+from .patient import FAIL, CheckResult, Patient, expected_initial_loss
 from .training_checks import check_lr_range, check_overfit_batch, check_overfit_handful
 
 __all__ = ["CheckResult", "Patient", "CHECKS", "run_checks", "expected_initial_loss"]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Union
 
