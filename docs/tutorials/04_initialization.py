@@ -155,7 +155,7 @@ def relu_depth_profile(initializer, depth=20, width=256):
         layers += [lin, nn.ReLU()]
     net = nn.Sequential(*layers)
     return [s.std for s in activation_statistics(net, g.standard_normal((512, width)).astype(np.float32),
-                                                 kinds=("ReLU",))]
+                                                 kinds=(nn.ReLU,))]
 
 
 fig, ax = plt.subplots(figsize=(7, 4))
