@@ -15,8 +15,6 @@ import nnforge
 # Packages and modules whose docstrings are not yet in this shape (a prefix each).
 NOT_YET = [
     "nnforge.autograd",
-    "nnforge.data",
-    "nnforge.diagnose",
     "nnforge.kernels",
     "nnforge.config",
     "nnforge.cli",

@@ -68,7 +68,7 @@ setups = {"N(0, 0.01²)": dict(std=0.01), "N(0, 1)": dict(std=1.0), "Xavier norm
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for label, kwargs in setups.items():
     net = deep_tanh_network(depth=10, width=500, generator=np.random.default_rng(0), **kwargs)
-    stats = activation_statistics(net, x, kinds=("Tanh",))
+    stats = activation_statistics(net, x, kinds=(nn.Tanh,))
     axes[0].semilogy(range(1, 11), [s.std for s in stats], "o-", label=label)
     axes[1].plot(range(1, 11), [s.saturated_fraction for s in stats], "o-", label=label)
     print(f"{label:14s} std per layer:", " ".join(f"{s.std:.3f}" for s in stats))
@@ -155,7 +155,7 @@ def relu_depth_profile(initializer, depth=20, width=256):
         layers += [lin, nn.ReLU()]
     net = nn.Sequential(*layers)
     return [s.std for s in activation_statistics(net, g.standard_normal((512, width)).astype(np.float32),
-                                                 kinds=("ReLU",))]
+                                                 kinds=(nn.ReLU,))]
 
 
 fig, ax = plt.subplots(figsize=(7, 4))

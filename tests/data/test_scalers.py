@@ -9,7 +9,7 @@ from sklearn import preprocessing
 
 from nnforge.data import (DataLeakageWarning, MinMaxScaler, StandardScaler, load_wine,
                           train_test_split, train_val_test_split)
-from nnforge.data import scalers as scalers_module
+from nnforge.data import scaler_base
 
 
 def data(dtype=np.float64, n=300, seed=0):
@@ -65,7 +65,7 @@ def test_float32_preserved_and_close_to_float64(cls):
 def test_chunked_fit_equals_one_pass(monkeypatch):
     X = data(n=1000)
     whole = StandardScaler().fit(X)
-    monkeypatch.setattr(scalers_module, "_CHUNK_ROWS", 37)
+    monkeypatch.setattr(scaler_base, "_CHUNK_ROWS", 37)
     chunked = StandardScaler().fit(X)
     np.testing.assert_allclose(chunked.mean_, whole.mean_, rtol=1e-12)
     np.testing.assert_allclose(chunked.var_, whole.var_, rtol=1e-10)

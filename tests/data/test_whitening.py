@@ -8,7 +8,7 @@ import pytest
 
 from nnforge.data import (SCALERS, DataLeakageWarning, PCAWhitening, StandardScaler,
                           ZCAWhitening, make_scaler, train_val_test_split)
-from nnforge.data import scalers as scalers_module
+from nnforge.data import scaler_base
 
 
 def correlated(n=400, d=5, seed=0, dtype=np.float64):
@@ -110,7 +110,7 @@ def test_float32_kept_and_close_to_float64(cls):
 def test_chunked_fit_equals_one_block(monkeypatch):
     X = correlated(n=1000)
     whole = ZCAWhitening().fit(X)
-    monkeypatch.setattr(scalers_module, "_CHUNK_ROWS", 64)
+    monkeypatch.setattr(scaler_base, "_CHUNK_ROWS", 64)
     chunked = ZCAWhitening().fit(X)
     np.testing.assert_allclose(chunked.mean_, whole.mean_, rtol=1e-12)
     np.testing.assert_allclose(chunked.explained_variance_, whole.explained_variance_,

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 import nnforge.nn as nn
-from nnforge import optim
-from nnforge.diagnose.stats import (LayerStats, StatisticsRecorder, activation_statistics,
-                                    deep_tanh_network, initialization_demo, plot_histograms)
+from nnforge import optim, tensor
+from nnforge.diagnose.stats import (ACTIVATIONS, LayerStats, StatisticsRecorder,
+                                    activation_statistics, deep_tanh_network,
+                                    initialization_demo, plot_histograms)
 from nnforge.train import Trainer
 from nnforge.mistake_warnings import GuardWarning
 
@@ -48,7 +49,7 @@ def test_layer_stats_and_histogram_counts():
 def test_activation_statistics_follow_the_forward_order():
     model = deep_tanh_network(depth=3, width=8, in_features=4, std=0.5,
                               generator=np.random.default_rng(0))
-    stats = activation_statistics(model, np.ones((5, 4), dtype=np.float32), kinds=("Tanh",))
+    stats = activation_statistics(model, np.ones((5, 4), dtype=np.float32), kinds=(nn.Tanh,))
     assert [s.name for s in stats] == ["1", "3", "5"]
     assert all(s.counts.sum() == 40 for s in stats)
 
@@ -73,3 +74,36 @@ def test_recorder_collects_histograms_over_training_without_guard_warnings(tmp_p
     assert model.training                                   # mode restored after recording
     out = plot_histograms({"epoch 2": recorder.records[0]["activations"]}, tmp_path / "h.png")
     assert out.stat().st_size > 1000
+
+
+class Cube(nn.Module):
+    """An activation layer of the user's own, outside nnforge."""
+
+    def forward(self, input):
+        return input * input * input
+
+
+class ClippedReLU(nn.ReLU):
+    """A subclass of an nnforge activation counts as that activation."""
+
+
+def test_activation_layers_are_chosen_by_class_and_a_users_own_can_join():
+    g = np.random.default_rng(0)
+    model = nn.Sequential(nn.Linear(3, 4, generator=g), ClippedReLU(),
+                          nn.Linear(4, 4, generator=g), Cube(), nn.Linear(4, 2, generator=g),
+                          nn.Tanh())
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    assert [s.name for s in activation_statistics(model, x)] == ["1", "5"]
+    stats = activation_statistics(model, x, kinds=ACTIVATIONS + (Cube,))
+    assert [s.name for s in stats] == ["1", "3", "5"]
+    hidden = model[3](model[2](model[1](model[0](tensor(x))))).numpy()
+    assert stats[1].mean == pytest.approx(float(hidden.astype(np.float64).mean()), rel=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda kinds: activation_statistics(nn.Tanh(), np.ones(2),
+                                                                      kinds=kinds),
+                                  lambda kinds: StatisticsRecorder(np.ones(2), kinds=kinds)])
+def test_kinds_given_as_names_are_refused_with_a_clear_message(make):
+    with pytest.raises(TypeError, match=r"\(kinds\): expected layer classes such as nn.Tanh, "
+                                        r"got 'Tanh' \(str\)"):
+        make(("Tanh",))

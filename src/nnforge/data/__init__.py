@@ -1,12 +1,17 @@
 """nnforge.data: datasets, loaders, splits, scalers and augmentation (NumPy only;
 scikit-learn is imported lazily by the `load_digits`-style loaders).
 
-    from nnforge.data import load_digits, train_val_test_split, StandardScaler, DataLoader
-    data = load_digits()
-    train, val, test = train_val_test_split(data.y, stratify=True)
-    scaler = StandardScaler().fit(data.X, rows=train)
-    loader = DataLoader(TensorDataset(scaler.transform(data.X[train]), data.y[train]),
-                        batch_size=64, shuffle=True, generator=0)
+Examples
+--------
+>>> from nnforge.data import (DataLoader, StandardScaler, TensorDataset, make_blobs,
+...                           train_val_test_split)
+>>> data = make_blobs(100, seed=0)
+>>> train, val, test = train_val_test_split(data.y, stratify=True)
+>>> scaler = StandardScaler().fit(data.X, rows=train)        # statistics of train only
+>>> loader = DataLoader(TensorDataset(scaler.transform(data.X[train]), data.y[train]),
+...                     batch_size=20, shuffle=True, generator=0)
+>>> len(train), len(loader)
+(60, 3)
 """
 from .arrays import ArrayFileError, load_arrays, save_arrays
 from .augment import (BatchAugment, ColorJitter, Compose, GaussianNoise, RandomBrightness,

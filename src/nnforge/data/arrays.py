@@ -5,12 +5,17 @@ streams batch by batch through the `DataLoader`.
 (what `np.savez` / `save_arrays` write) we locate each member's bytes inside the zip and
 map them directly. Nothing is ever unpickled (`allow_pickle=False` always).
 """
+from __future__ import annotations
+
 import os
 import struct
 import warnings
 import zipfile
+from collections.abc import Sequence
+from typing import Any, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .dataset import ArrayData
 
@@ -19,15 +24,16 @@ class ArrayFileError(ValueError):
     """An .npy/.npz file is unreadable, lacks a key, or holds unusable arrays."""
 
 
-def save_arrays(path, X, y=None, x_key="X", y_key="y"):
+def save_arrays(path: Union[str, os.PathLike[str]], X: ArrayLike, y: Optional[ArrayLike] = None,
+                x_key: str = "X", y_key: str = "y") -> None:
     """Write X (and y) to an uncompressed .npz that `load_arrays` can memory-map."""
-    arrays = {x_key: np.asarray(X)}
+    arrays: dict[str, Any] = {x_key: np.asarray(X)}
     if y is not None:
         arrays[y_key] = np.asarray(y)
     np.savez(path, **arrays)
 
 
-def _map_npz_member(path, info):
+def _map_npz_member(path: str, info: zipfile.ZipInfo) -> np.memmap:
     """Memory-map one stored (uncompressed) .npy member of a zip archive."""
     with open(path, "rb") as handle:
         handle.seek(info.header_offset)
@@ -50,7 +56,7 @@ def _map_npz_member(path, info):
                      order="F" if fortran else "C")
 
 
-def _open_npz(path, keys, mmap):
+def _open_npz(path: str, keys: Sequence[Optional[str]], mmap: bool) -> dict[str, np.ndarray]:
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as error:
@@ -59,7 +65,7 @@ def _open_npz(path, keys, mmap):
     with archive:
         members = {info.filename[:-4] if info.filename.endswith(".npy") else info.filename: info
                    for info in archive.infolist()}
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for key in keys:
             if key is None:
                 continue
@@ -83,27 +89,9 @@ def _open_npz(path, keys, mmap):
         return out
 
 
-def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=None, name=None):
-    """Open arrays saved with NumPy as an `ArrayData`.
-
-    Args:
-        path: a `.npy` file (X only, no targets) or an `.npz` archive.
-        x_key, y_key: member names in the `.npz` (y_key=None: no targets).
-        mmap: memory-map X (read-only) instead of loading it; only the rows a batch
-            indexes are read from disk. X keeps its stored dtype (convert per batch, e.g.
-            with a loader transform, to avoid reading the whole file).
-        task: "classification" or "regression"; None infers it from y's dtype (integers:
-            classification, floats: regression).
-        class_names: class names; default "0".."k-1" for k = max(y) + 1.
-
-    Returns:
-        ArrayData whose X may be an `np.memmap`; y is always loaded into memory (int64 for
-        classification, float32 for regression).
-    """
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"load_arrays: no such file {path}")
-    name = name or os.path.basename(path)
+def _read_arrays(path: str, x_key: str, y_key: Optional[str], mmap: bool
+                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """(X, y or None) from a .npy or .npz file, X checked to hold numbers."""
     if path.endswith(".npy"):
         try:
             X = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
@@ -112,12 +100,50 @@ def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=No
         y = None
     else:
         loaded = _open_npz(path, (x_key, y_key), mmap)
-        X, y = loaded[x_key], loaded.get(y_key)
+        X, y = loaded[x_key], None if y_key is None else loaded.get(y_key)
     if X.ndim < 1:
         raise ArrayFileError(f"array file {path}: X is a 0-d array; expected (N, ...)")
     if X.dtype.kind not in "biuf":
         raise ArrayFileError(f"array file {path}: X has dtype {X.dtype}; expected numbers "
                              "(bool, integer or floating point)")
+    return X, y
+
+
+def load_arrays(path: Union[str, os.PathLike[str]], x_key: str = "X", y_key: Optional[str] = "y",
+                mmap: bool = True, task: Optional[str] = None,
+                class_names: Optional[Sequence[str]] = None, name: Optional[str] = None
+                ) -> ArrayData:
+    """Open arrays saved with NumPy as an `ArrayData`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A `.npy` file (X only, no targets) or an `.npz` archive.
+    x_key, y_key : str
+        Member names in the `.npz` (y_key=None: no targets).
+    mmap : bool
+        Memory-map X (read-only) instead of loading it; only the rows a batch indexes are
+        read from disk. X keeps its stored dtype (convert per batch, e.g. with a loader
+        transform, to avoid reading the whole file).
+    task : str, optional
+        "classification" or "regression"; None infers it from y's dtype (integers:
+        classification, floats: regression).
+    class_names : sequence of str, optional
+        Class names; default "0".."k-1" for k = max(y) + 1.
+    name : str, optional
+        Dataset name (default: the file name).
+
+    Returns
+    -------
+    ArrayData
+        X may be an `np.memmap`; y is always loaded into memory (int64 for
+        classification, float32 for regression).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"load_arrays: no such file {path}")
+    name = name or os.path.basename(path)
+    X, y = _read_arrays(path, x_key, y_key, mmap)
     if y is None:
         return ArrayData(X, None, None, task or "regression", name)
     y = np.array(y)                               # targets are small: bring them into RAM
@@ -128,6 +154,13 @@ def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=No
         task = "classification" if y.dtype.kind in "iub" else "regression"
     if task == "regression":
         return ArrayData(X, y.astype(np.float32), None, "regression", name)
+    y, names = _class_indices(path, y, class_names)
+    return ArrayData(X, y, names, "classification", name)
+
+
+def _class_indices(path: str, y: np.ndarray, class_names: Optional[Sequence[str]]
+                   ) -> tuple[np.ndarray, list[str]]:
+    """(y int64, class names): y checked to hold class indices of the named classes."""
     if y.dtype.kind not in "iub":
         if y.dtype.kind != "f" or not np.all(np.mod(y, 1) == 0):
             raise ArrayFileError(f"array file {path}: classification targets must be integer "
@@ -136,8 +169,8 @@ def load_arrays(path, x_key="X", y_key="y", mmap=True, task=None, class_names=No
     if y.size and y.min() < 0:
         raise ArrayFileError(f"array file {path}: negative class index {int(y.min())} in y")
     if class_names is None:
-        class_names = [str(c) for c in range(int(y.max()) + 1 if y.size else 0)]
-    elif y.size and y.max() >= len(class_names):
+        return y, [str(c) for c in range(int(y.max()) + 1 if y.size else 0)]
+    if y.size and y.max() >= len(class_names):
         raise ArrayFileError(f"array file {path}: class index {int(y.max())} is outside the "
                              f"{len(class_names)} classes {list(class_names)}")
-    return ArrayData(X, y, list(class_names), "classification", name)
+    return y, list(class_names)

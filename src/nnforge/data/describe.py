@@ -3,17 +3,43 @@ balance, feature ranges and NaN/Inf counts - as a dict that prints as a text sum
 (`nnforge data describe` prints it). Statistics are computed in row chunks, so a
 memory-mapped X is read once without loading it whole.
 """
+from __future__ import annotations
+
+from typing import Any, Optional
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .dataset import ArrayData
 
 _CHUNK_ROWS = 16384
 
 
-class DataDescription(dict):
-    """A plain dict of the summary; `str()` (or `to_text()`) gives the printable form."""
+class DataDescription(dict[str, Any]):
+    """A plain dict of the summary; `str()` (or `to_text()`) gives the printable form.
 
-    def to_text(self, max_features=12):
+    Examples
+    --------
+    >>> import numpy as np
+    >>> summary = describe(np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]), np.array([0, 1, 1]))
+    >>> summary["class_counts"], summary["imbalance_ratio"]
+    ({'0': 1, '1': 2}, 2.0)
+    >>> print(summary.to_text(max_features=1))
+    dataset     data (classification)
+    samples     3
+    X           shape (3, 2), dtype float64
+    NaN / Inf   0 / 0 in X
+    classes     2, imbalance ratio 2.00 (largest / smallest)
+      0         1   33.3%
+      1         2   66.7%
+    X values    range [0, 5], mean 2.5, std 1.708
+    features    name                   min         max        mean         std   NaN
+      x0                              0           4           2       1.633     0
+      ... 1 more features
+    """
+
+    def to_text(self, max_features: int = 12) -> str:
+        """The summary as printable lines, the first `max_features` features in a table."""
         lines = [f"dataset     {self['name']} ({self['task']})",
                  f"samples     {self['n_samples']}",
                  f"X           shape {tuple(self['shape'])}, dtype {self['dtype']}",
@@ -45,11 +71,11 @@ class DataDescription(dict):
                 lines.append(f"  ... {len(features) - max_features} more features")
         return "\n".join(lines)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.to_text()
 
 
-def _column_stats(X):
+def _column_stats(X: np.ndarray) -> tuple[np.ndarray, ...]:
     """Per-column finite min/max/mean/std and NaN/Inf counts of a 2-d X, chunk by chunk."""
     d = X.shape[1]
     low, high = np.full(d, np.inf), np.full(d, -np.inf)
@@ -72,7 +98,8 @@ def _column_stats(X):
     return low, high, mean, std, nan, inf, total, squares, count
 
 
-def describe(data, y=None, name=None):
+def describe(data: Any, y: Optional[ArrayLike] = None, name: Optional[str] = None
+             ) -> DataDescription:
     """Summarise a dataset: an `ArrayData`, or arrays `X` (and `y`).
 
     Returns a `DataDescription` (a dict) with n_samples, shape, dtype, nan_count,

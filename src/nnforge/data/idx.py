@@ -6,9 +6,13 @@ Nothing is downloaded: by default Fashion-MNIST is read from Debian's
 checked - magic number, element type, dimensions, payload length, image/label counts,
 label range - and a bad one raises `IDXFormatError` naming the file and the problem.
 """
+from __future__ import annotations
+
 import gzip
 import os
 import zlib
+from collections.abc import Sequence
+from typing import Optional, Union
 
 import numpy as np
 
@@ -39,7 +43,7 @@ class IDXFormatError(ValueError):
     """An IDX file is missing, truncated, corrupted or inconsistent with its partner."""
 
 
-def _read_bytes(path):
+def _read_bytes(path: str) -> bytes:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -56,7 +60,8 @@ def _read_bytes(path):
     return raw
 
 
-def read_idx(path, expected_magic=None):
+def read_idx(path: Union[str, os.PathLike[str]], expected_magic: Optional[int] = None
+             ) -> np.ndarray:
     """Read one IDX file into a NumPy array (native byte order).
 
     Raises `IDXFormatError` naming the file when the magic number is wrong (or differs
@@ -95,7 +100,7 @@ def read_idx(path, expected_magic=None):
     return array.reshape(shape).astype(dtype.newbyteorder("="), copy=False)
 
 
-def _find(directory, stem):
+def _find(directory: str, stem: str) -> str:
     candidates = [stem, stem + ".gz", stem.replace("-idx", ".idx"),
                   stem.replace("-idx", ".idx") + ".gz"]
     for candidate in candidates:
@@ -106,7 +111,8 @@ def _find(directory, stem):
                             f"{', '.join(candidates)})")
 
 
-def _load_pair(images_path, labels_path, class_names, flatten, raw, name):
+def _load_pair(images_path: str, labels_path: str, class_names: Sequence[str], flatten: bool,
+               raw: bool, name: str) -> ArrayData:
     images = read_idx(images_path, IMAGES_MAGIC)
     labels = read_idx(labels_path, LABELS_MAGIC)
     if images.ndim != 3:
@@ -130,23 +136,33 @@ def _load_pair(images_path, labels_path, class_names, flatten, raw, name):
                      None)
 
 
-def load_idx_dataset(directory=None, kind="fashion-mnist", flatten=False, raw=False,
-                     class_names=None):
+def load_idx_dataset(directory: Union[str, os.PathLike[str], None] = None,
+                     kind: str = "fashion-mnist", flatten: bool = False, raw: bool = False,
+                     class_names: Optional[Sequence[str]] = None
+                     ) -> tuple[ArrayData, ArrayData]:
     """Load the train and test halves of an MNIST-format dataset.
 
-    Args:
-        directory: folder holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
-            t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]; default
-            `/usr/share/datasets/fashion-mnist` (Debian: `apt-get install
-            dataset-fashion-mnist`) for kind "fashion-mnist", `/usr/share/datasets/mnist`
-            for "mnist".
-        kind: "fashion-mnist" or "mnist" (chooses the default folder and class names).
-        flatten: X of shape (N, rows*cols) instead of (N, 1, rows, cols).
-        raw: keep the uint8 pixels 0..255 instead of float32 in [0, 1].
-        class_names: override the class names.
+    Parameters
+    ----------
+    directory : str or os.PathLike, optional
+        Folder holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
+        t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]; default
+        `/usr/share/datasets/fashion-mnist` (Debian: `apt-get install
+        dataset-fashion-mnist`) for kind "fashion-mnist", `/usr/share/datasets/mnist` for
+        "mnist".
+    kind : str
+        "fashion-mnist" or "mnist" (chooses the default folder and class names).
+    flatten : bool
+        X of shape (N, rows*cols) instead of (N, 1, rows, cols).
+    raw : bool
+        Keep the uint8 pixels 0..255 instead of float32 in [0, 1].
+    class_names : sequence of str, optional
+        Override the class names.
 
-    Returns:
-        (train, test): two `ArrayData` with y int64.
+    Returns
+    -------
+    (train, test) : tuple of ArrayData
+        The two halves, y int64.
     """
     if kind not in _KINDS:
         raise ValueError(f"load_idx_dataset(kind): expected one of {sorted(_KINDS)}, got "
@@ -166,11 +182,14 @@ def load_idx_dataset(directory=None, kind="fashion-mnist", flatten=False, raw=Fa
     return train, test
 
 
-def load_fashion_mnist(directory=None, flatten=False, raw=False):
+def load_fashion_mnist(directory: Union[str, os.PathLike[str], None] = None,
+                       flatten: bool = False, raw: bool = False
+                       ) -> tuple[ArrayData, ArrayData]:
     """Fashion-MNIST (60,000 train / 10,000 test 28x28 images, 10 clothing classes)."""
     return load_idx_dataset(directory, "fashion-mnist", flatten, raw)
 
 
-def load_mnist(directory=None, flatten=False, raw=False):
+def load_mnist(directory: Union[str, os.PathLike[str], None] = None, flatten: bool = False,
+               raw: bool = False) -> tuple[ArrayData, ArrayData]:
     """MNIST handwritten digits from a folder of IDX files (not packaged by Debian)."""
     return load_idx_dataset(directory, "mnist", flatten, raw)

@@ -16,16 +16,21 @@ full X whose *y* was split. The guard never fires on the correct pattern
 `scaler.fit(X[train_idx])` / `scaler.fit(X, rows=train_idx)`.
 Silence it with `warnings.filterwarnings("ignore", category=DataLeakageWarning)`.
 """
+from __future__ import annotations
+
 import warnings
 import weakref
+from typing import Any, Callable, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 ROLES = ("train", "val", "test")
 LEAK_CODE = "NF-LEAK-001"          # scaler fitted on rows that include validation/test data
 TIME_SHUFFLE_CODE = "NF-LEAK-002"  # a time-ordered split was shuffled
 
-_split_sources: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> array
+_split_sources: weakref.WeakValueDictionary[int, np.ndarray] = \
+    weakref.WeakValueDictionary()                                   # id -> array
 
 
 class DataLeakageWarning(UserWarning):
@@ -37,35 +42,54 @@ class SplitIndices(np.ndarray):
 
     Behaves exactly like an integer array (`X[idx]`, `len(idx)`, iteration); indexing data
     with it gives a plain ndarray. `.role` is "train", "val" or "test".
+
+    Parameters
+    ----------
+    indices : array_like of int
+        The rows (flattened to 1-d).
+    role : str
+        "train", "val" or "test".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> val = SplitIndices([4, 1], "val")
+    >>> val, val.role
+    (SplitIndices([4, 1], role='val'), 'val')
+    >>> np.arange(10, 16)[val].tolist()
+    [14, 11]
     """
 
-    def __new__(cls, indices, role):
+    role: Optional[str]
+
+    def __new__(cls, indices: ArrayLike, role: str) -> SplitIndices:
         if role not in ROLES:
             raise ValueError(f"SplitIndices(role): expected one of {ROLES}, got {role!r}")
         obj = np.asarray(indices, dtype=np.int64).reshape(-1).view(cls)
         obj.role = role
         return obj
 
-    def __array_finalize__(self, obj):
+    def __array_finalize__(self, obj: Optional[np.ndarray]) -> None:
         self.role = getattr(obj, "role", None)
 
-    def __reduce__(self):                       # plain arrays when pickled by others
+    def __reduce__(self) -> tuple[Callable[..., np.ndarray], tuple[np.ndarray]]:
+        """Plain arrays when pickled by others."""
         return (np.asarray, (np.asarray(self),))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SplitIndices({np.asarray(self).tolist()!r}, role={self.role!r})" \
             if self.size <= 10 else \
             f"SplitIndices(<{self.size} indices>, role={self.role!r})"
 
 
-def register_split_source(*arrays):
+def register_split_source(*arrays: Any) -> None:
     """Remember arrays that were split into train/val/test (called by the split functions)."""
     for array in arrays:
         if isinstance(array, np.ndarray):
             _split_sources[id(array)] = array
 
 
-def _is_split_source(array):
+def _is_split_source(array: Any) -> bool:
     """True when `array` (or the array it is a full view of) was handed to a split."""
     while isinstance(array, np.ndarray):
         source = _split_sources.get(id(array))
@@ -78,7 +102,8 @@ def _is_split_source(array):
     return False
 
 
-def check_fit_rows(owner, X, rows=None, stacklevel=3):
+def check_fit_rows(owner: str, X: Any, rows: Optional[ArrayLike] = None, stacklevel: int = 3
+                   ) -> bool:
     """Warn (DataLeakageWarning, NF-LEAK-001) when fitting `owner` on val/test rows."""
     role = getattr(rows, "role", None) if rows is not None else getattr(X, "role", None)
     if role in ("val", "test"):

@@ -1,7 +1,7 @@
 """Feature scalers: `StandardScaler` and `MinMaxScaler` with scikit-learn's names,
-attributes and numerics, the whitening transforms `PCAWhitening` and `ZCAWhitening`, and
-`state_dict()` so a run saves the fitted statistics and evaluate/predict apply the same
-transform. `make_scaler(name)` builds one from its config name.
+attributes and numerics, the whitening transforms `PCAWhitening` and `ZCAWhitening`
+(defined in `whitening.py`), and `state_dict()` so a run saves the fitted statistics and
+evaluate/predict apply the same transform. `make_scaler(name)` builds one from its config name.
 
 Fit on the training split only: `fit(X, rows=train_idx)` or `fit(X[train_idx])`.
 Fitting on validation/test rows emits `DataLeakageWarning` NF-LEAK-001 (see `leakage.py`).
@@ -9,108 +9,22 @@ Statistics are accumulated in float64 in row chunks (a memory-mapped X is read o
 chunk by chunk); `transform` keeps float32 inputs float32. Constant features are left
 unscaled, as in scikit-learn.
 """
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Optional
+
 import numpy as np
 
-from .leakage import check_fit_rows
+from ._typing import Features
+from .scaler_base import _check_finite, _out_dtype, _Scaler
+from .whitening import PCAWhitening, ZCAWhitening
 
-_CHUNK_ROWS = 65536
-
-
-def _as_float(X, owner, method):
-    X = getattr(X, "X", X)                     # accept an ArrayData
-    X = X if isinstance(X, np.ndarray) else np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{owner}.{method}: expected a 2-d array (n_samples, n_features), got "
-                         f"shape {X.shape}")
-    if X.dtype.kind not in "fiub":
-        raise TypeError(f"{owner}.{method}: expected numeric data, got dtype {X.dtype}")
-    return X
+__all__ = ["StandardScaler", "MinMaxScaler", "PCAWhitening", "ZCAWhitening", "SCALERS",
+           "make_scaler"]
 
 
-def _chunks(X, rows):
-    """Row blocks of X[rows] as float64, without materialising X[rows] at once."""
-    n = X.shape[0] if rows is None else len(rows)
-    for start in range(0, n, _CHUNK_ROWS):
-        stop = start + _CHUNK_ROWS
-        index = slice(start, stop) if rows is None else rows[start:stop]
-        yield np.asarray(X[index], dtype=np.float64)
-
-
-def _check_finite(block, owner):
-    bad = ~np.isfinite(block)
-    if bad.any():
-        column = int(np.flatnonzero(bad.any(axis=0))[0])
-        raise ValueError(f"{owner}.fit: the data contain NaN or Inf (first in feature "
-                         f"{column}); clean or impute them before scaling")
-
-
-def _out_dtype(X):
-    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float32)
-
-
-class _Scaler:
-    """Shared plumbing: fit with the leakage check, fit_transform, state dicts."""
-
-    _state_keys = ()
-
-    def fit(self, X, y=None, rows=None):
-        """Learn the statistics from X (or from the rows `rows` of X); returns self."""
-        owner = type(self).__name__
-        check_fit_rows(owner, X, rows, stacklevel=3)
-        X = _as_float(X, owner, "fit")
-        if rows is not None:
-            rows = np.asarray(rows)
-            if rows.dtype == bool:
-                rows = np.flatnonzero(rows)
-        n = X.shape[0] if rows is None else len(rows)
-        if n == 0:
-            raise ValueError(f"{owner}.fit: no rows to fit on (0 samples)")
-        self._fit_chunks(_chunks(X, rows), X.shape[1])
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def fit_transform(self, X, y=None):
-        return self.fit(X).transform(X)
-
-    def _require_fitted(self, method):
-        if not hasattr(self, self._state_keys[0]):
-            raise RuntimeError(f"{type(self).__name__}.{method}: this scaler is not fitted "
-                               "yet; call fit on the training data first")
-
-    def _check_fitted(self, X, method):
-        owner = type(self).__name__
-        self._require_fitted(method)
-        X = _as_float(X, owner, method)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"{owner}.{method}: X has {X.shape[1]} features, but the scaler "
-                             f"was fitted on {self.n_features_in_}")
-        return X
-
-    def state_dict(self):
-        """The fitted statistics as float64 arrays (safetensors-friendly)."""
-        self._require_fitted("state_dict")
-        return {key: np.array(getattr(self, key), dtype=np.float64) for key in self._state_keys}
-
-    def load_state_dict(self, state):
-        """Restore statistics saved by `state_dict` (a mapping of array-likes)."""
-        owner = type(self).__name__
-        missing = [k for k in self._state_keys if k not in state]
-        unexpected = [k for k in state if k not in self._state_keys]
-        if missing or unexpected:
-            raise KeyError(f"{owner}.load_state_dict: missing keys {missing}, unexpected keys "
-                           f"{unexpected}")
-        arrays = {k: np.asarray(state[k], dtype=np.float64) for k in self._state_keys}
-        sizes = {arrays[k].shape for k in self._state_keys if arrays[k].ndim == 1}
-        if len(sizes) != 1:
-            raise ValueError(f"{owner}.load_state_dict: per-feature arrays have different "
-                             f"shapes {sorted(sizes)}")
-        for key, value in arrays.items():
-            setattr(self, key, value)
-        self.n_features_in_ = next(iter(sizes))[0]
-        return self
-
-
-def _is_constant(var, mean, n):
+def _is_constant(var: np.ndarray, mean: np.ndarray, n: int) -> np.ndarray:
     """scikit-learn's test for a constant feature: the variance is within the rounding
     error bound of its float64 computation."""
     eps = np.finfo(np.float64).eps
@@ -122,15 +36,32 @@ class StandardScaler(_Scaler):
 
     Attributes after fit: `mean_`, `var_`, `scale_` (std, 1.0 for constant features),
     `n_samples_seen_`, `n_features_in_`.
+
+    Parameters
+    ----------
+    with_mean : bool
+        Subtract the mean.
+    with_std : bool
+        Divide by the standard deviation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 10.0], [3.0, 10.0], [5.0, 10.0]])
+    >>> scaler = StandardScaler().fit(X)
+    >>> scaler.mean_.tolist(), scaler.scale_.tolist()
+    ([3.0, 10.0], [1.632993161855452, 1.0])
+    >>> scaler.transform(X).round(4).tolist()
+    [[-1.2247, 0.0], [0.0, 0.0], [1.2247, 0.0]]
     """
 
     _state_keys = ("mean_", "var_", "scale_", "n_samples_seen_")
 
-    def __init__(self, *, with_mean=True, with_std=True):
+    def __init__(self, *, with_mean: bool = True, with_std: bool = True) -> None:
         self.with_mean = with_mean
         self.with_std = with_std
 
-    def _fit_chunks(self, chunks, n_features):
+    def _fit_chunks(self, chunks: Iterator[np.ndarray], n_features: int) -> None:
         count, mean, m2 = 0, np.zeros(n_features), np.zeros(n_features)
         for block in chunks:                      # Chan et al. parallel mean/variance update
             _check_finite(block, "StandardScaler")
@@ -149,7 +80,7 @@ class StandardScaler(_Scaler):
         scale[_is_constant(self.var_, self.mean_, count)] = 1.0
         self.scale_ = scale
 
-    def transform(self, X):
+    def transform(self, X: Features) -> np.ndarray:
         """Scale X with the fitted (training) statistics; float32 stays float32."""
         X = self._check_fitted(X, "transform")
         dtype = _out_dtype(X)
@@ -160,7 +91,7 @@ class StandardScaler(_Scaler):
             out /= self.scale_.astype(dtype)
         return out
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "inverse_transform")
         dtype = _out_dtype(X)
         out = np.array(X, dtype=dtype)
@@ -170,27 +101,46 @@ class StandardScaler(_Scaler):
             out += self.mean_.astype(dtype)
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"StandardScaler(with_mean={self.with_mean}, with_std={self.with_std})"
 
 
 class MinMaxScaler(_Scaler):
     """x' = (x - min) / (max - min) * (hi - lo) + lo per feature, `feature_range=(lo, hi)`.
+
     Computed as x * scale_ + min_ like scikit-learn; a constant feature maps to lo.
-    Note: min-max scaling is sensitive to outliers (one extreme value sets the range)."""
+    Min-max scaling is sensitive to outliers (one extreme value sets the range).
+
+    Parameters
+    ----------
+    feature_range : (float, float)
+        The (lo, hi) range of the training data after scaling.
+    clip : bool
+        Clip transformed values into `feature_range` (new data can fall outside it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scaler = MinMaxScaler(feature_range=(-1, 1)).fit(np.array([[0.0], [5.0], [10.0]]))
+    >>> scaler.transform(np.array([[2.5], [20.0]])).tolist()
+    [[-0.5], [3.0]]
+    >>> MinMaxScaler(clip=True).fit([[0.0], [10.0]]).transform([[20.0]]).tolist()
+    [[1.0]]
+    """
 
     _state_keys = ("min_", "scale_", "data_min_", "data_max_", "data_range_",
                    "n_samples_seen_")
 
-    def __init__(self, feature_range=(0, 1), *, clip=False):
-        feature_range = tuple(feature_range)
-        if len(feature_range) != 2 or not feature_range[0] < feature_range[1]:
+    def __init__(self, feature_range: Sequence[float] = (0, 1), *, clip: bool = False
+                 ) -> None:
+        bounds = tuple(feature_range)
+        if len(bounds) != 2 or not bounds[0] < bounds[1]:
             raise ValueError(f"MinMaxScaler(feature_range): expected (min, max) with min < max, "
-                             f"got {feature_range!r}")
-        self.feature_range = feature_range
+                             f"got {bounds!r}")
+        self.feature_range = bounds
         self.clip = clip
 
-    def _fit_chunks(self, chunks, n_features):
+    def _fit_chunks(self, chunks: Iterator[np.ndarray], n_features: int) -> None:
         low, high, count = np.full(n_features, np.inf), np.full(n_features, -np.inf), 0
         for block in chunks:
             _check_finite(block, "MinMaxScaler")
@@ -206,7 +156,7 @@ class MinMaxScaler(_Scaler):
         self.min_ = lo - low * self.scale_
         self.n_samples_seen_ = np.float64(count)
 
-    def transform(self, X):
+    def transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "transform")
         dtype = _out_dtype(X)
         out = np.array(X, dtype=dtype)
@@ -217,7 +167,7 @@ class MinMaxScaler(_Scaler):
                     out=out)
         return out
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: Features) -> np.ndarray:
         X = self._check_fitted(X, "inverse_transform")
         dtype = _out_dtype(X)
         out = np.array(X, dtype=dtype)
@@ -225,121 +175,15 @@ class MinMaxScaler(_Scaler):
         out /= self.scale_.astype(dtype)
         return out
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MinMaxScaler(feature_range={self.feature_range}, clip={self.clip})"
-
-
-class _Whitening(_Scaler):
-    """Shared whitening: centre, rotate onto the covariance's eigenvectors and divide each
-    direction by its standard deviation, so the training data come out with zero mean and
-    identity covariance (decorrelated features of unit variance). Subclasses choose the
-    final rotation (`_matrices`)."""
-
-    _state_keys = ("mean_", "components_", "explained_variance_", "n_samples_seen_", "eps")
-
-    def __init__(self, *, eps=1e-5):
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
-            raise ValueError(f"{type(self).__name__}(eps): expected a number >= 0 added to "
-                             f"every variance before dividing by its square root, got {eps!r}")
-        self.eps = float(eps)
-
-    def _fit_chunks(self, chunks, n_features):
-        owner = type(self).__name__
-        count, mean, m2 = 0, np.zeros(n_features), np.zeros((n_features, n_features))
-        for block in chunks:                      # Chan et al.'s update, with cross-products
-            _check_finite(block, owner)
-            k = len(block)
-            block_mean = block.mean(axis=0)
-            centred = block - block_mean
-            delta = block_mean - mean
-            total = count + k
-            mean = mean + delta * (k / total)
-            m2 = m2 + centred.T @ centred + np.outer(delta, delta) * (count * k / total)
-            count = total
-        variances, vectors = np.linalg.eigh(m2 / count)       # ascending eigenvalues
-        variances, vectors = np.maximum(variances[::-1], 0.0), vectors[:, ::-1]
-        # NOTE: an eigenvector's sign is arbitrary; make its largest entry positive so that
-        # refits and other machines give the same components.
-        largest = np.argmax(np.abs(vectors), axis=0)
-        vectors *= np.sign(vectors[largest, np.arange(n_features)])
-        if self.eps == 0 and variances[-1] <= n_features * np.finfo(np.float64).eps * \
-                variances[0]:
-            raise ValueError(f"{owner}.fit: the training covariance is singular (a constant "
-                             "feature, or one that is a combination of others), so one "
-                             "direction has no variance to divide by; use eps > 0")
-        self.mean_ = mean
-        self.components_ = vectors.T                          # rows: principal directions
-        self.explained_variance_ = variances
-        self.n_samples_seen_ = np.float64(count)
-        self._cache = None
-
-    def load_state_dict(self, state):
-        super().load_state_dict(state)
-        self.eps = float(self.eps)
-        self._cache = None
-        return self
-
-    def _whitening_matrices(self, dtype):
-        """(W, W_inverse) with z = (x - mean) @ W and x = z @ W_inverse + mean."""
-        cache = getattr(self, "_cache", None)
-        if cache is None or cache[0] != dtype:
-            std = np.sqrt(self.explained_variance_ + self.eps)
-            forward, backward = self._matrices(self.components_, std)
-            cache = self._cache = (dtype, forward.astype(dtype), backward.astype(dtype))
-        return cache[1], cache[2]
-
-    def transform(self, X):
-        """Whiten X with the training mean and covariance; float32 stays float32."""
-        X = self._check_fitted(X, "transform")
-        dtype = _out_dtype(X)
-        forward, _ = self._whitening_matrices(dtype)
-        return (np.asarray(X, dtype=dtype) - self.mean_.astype(dtype)) @ forward
-
-    def inverse_transform(self, X):
-        X = self._check_fitted(X, "inverse_transform")
-        dtype = _out_dtype(X)
-        _, backward = self._whitening_matrices(dtype)
-        return np.asarray(X, dtype=dtype) @ backward + self.mean_.astype(dtype)
-
-    def __repr__(self):
-        return f"{type(self).__name__}(eps={self.eps:g})"
-
-
-class PCAWhitening(_Whitening):
-    """PCA whitening: z = (x - mean) U diag(1 / sqrt(lambda + eps)), U the eigenvectors of
-    the training covariance (population, ddof=0) sorted by decreasing variance lambda.
-
-    Output column j is the j-th principal component scaled to unit variance, so the
-    training data come out with identity covariance (exactly when eps = 0). `eps` keeps
-    near-zero variance directions from being blown up into noise. Attributes after fit:
-    `mean_`, `components_` (rows = directions, as scikit-learn's PCA),
-    `explained_variance_` (lambda), `n_samples_seen_`, `n_features_in_`.
-    """
-
-    @staticmethod
-    def _matrices(components, std):
-        return components.T / std, std[:, None] * components
-
-
-class ZCAWhitening(_Whitening):
-    """ZCA ("zero-phase") whitening: z = (x - mean) U diag(1 / sqrt(lambda + eps)) U^T.
-
-    The PCA-whitened data rotated back onto the original axes. Of all transforms that
-    whiten the training data it changes them least (smallest mean squared distance between
-    z and x - mean, Bell & Sejnowski 1997), so whitened images still look like images,
-    with their edges enhanced. Same attributes as `PCAWhitening`.
-    """
-
-    @staticmethod
-    def _matrices(components, std):
-        return (components.T / std) @ components, (components.T * std) @ components
 
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "pca": PCAWhitening,
            "zca": ZCAWhitening}
 
 
-def make_scaler(name):
+def make_scaler(name: str) -> Optional[_Scaler]:
     """A new scaler from its config name ("standard", "minmax", "pca", "zca"), or None
     for "none"."""
     if name == "none":

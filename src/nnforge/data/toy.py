@@ -4,19 +4,26 @@ and a noisy sine for regression. Each returns an `ArrayData` (X float32 (N, 2) o
 Every generator takes `generator=` (a numpy Generator or an int seed) or `seed=`; the same
 seed gives the same points.
 """
+from __future__ import annotations
+
+from typing import Union
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..random import resolve_generator
+from ._typing import GeneratorLike
 from .dataset import ArrayData
 
 
-def _rng(generator, seed, caller):
+def _rng(generator: GeneratorLike, seed: GeneratorLike, caller: str) -> np.random.Generator:
     if generator is not None and seed is not None:
         raise ValueError(f"{caller}: pass either generator= or seed=, not both")
     return resolve_generator(seed if seed is not None else generator)
 
 
-def _check(n_samples, noise, caller, minimum=1, noise_name="noise"):
+def _check(n_samples: int, noise: float, caller: str, minimum: int = 1,
+           noise_name: str = "noise") -> None:
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) \
             or n_samples < minimum:
         raise ValueError(f"{caller}(n_samples): expected an integer >= {minimum}, got "
@@ -26,12 +33,13 @@ def _check(n_samples, noise, caller, minimum=1, noise_name="noise"):
                          f"{noise!r}")
 
 
-def _classes(X, y, names, name):
+def _classes(X: np.ndarray, y: np.ndarray, names: list[str], name: str) -> ArrayData:
     return ArrayData(X.astype(np.float32), y.astype(np.int64), names, "classification", name,
                      ["x1", "x2"])
 
 
-def make_xor(n_samples=200, noise=0.1, *, generator=None, seed=None):
+def make_xor(n_samples: int = 200, noise: float = 0.1, *, generator: GeneratorLike = None,
+             seed: GeneratorLike = None) -> ArrayData:
     """Four Gaussian clusters at (±1, ±1); class 1 where exactly one coordinate is positive
     (the XOR of the signs) - the classic problem a single perceptron cannot solve."""
     _check(n_samples, noise, "make_xor")
@@ -43,7 +51,8 @@ def make_xor(n_samples=200, noise=0.1, *, generator=None, seed=None):
     return _classes(X, y, ["same sign", "different sign"], "xor")
 
 
-def make_spirals(n_samples=200, noise=0.02, n_turns=1.5, *, generator=None, seed=None):
+def make_spirals(n_samples: int = 200, noise: float = 0.02, n_turns: float = 1.5, *,
+                 generator: GeneratorLike = None, seed: GeneratorLike = None) -> ArrayData:
     """Two interleaved Archimedean spirals (classes 0 and 1), radius growing to 1."""
     _check(n_samples, noise, "make_spirals", minimum=2)
     if n_turns <= 0:
@@ -57,7 +66,8 @@ def make_spirals(n_samples=200, noise=0.02, n_turns=1.5, *, generator=None, seed
     return _classes(X, y, ["spiral 0", "spiral 1"], "spirals")
 
 
-def make_circles(n_samples=200, noise=0.05, factor=0.5, *, generator=None, seed=None):
+def make_circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, *,
+                 generator: GeneratorLike = None, seed: GeneratorLike = None) -> ArrayData:
     """An outer circle of radius 1 (class 0) around an inner one of radius `factor`
     (class 1); not linearly separable."""
     _check(n_samples, noise, "make_circles", minimum=2)
@@ -72,8 +82,9 @@ def make_circles(n_samples=200, noise=0.05, factor=0.5, *, generator=None, seed=
     return _classes(X, y, ["outer", "inner"], "circles")
 
 
-def make_blobs(n_samples=200, centers=2, n_features=2, cluster_std=1.0,
-               center_box=(-10.0, 10.0), *, generator=None, seed=None):
+def make_blobs(n_samples: int = 200, centers: Union[int, ArrayLike] = 2, n_features: int = 2,
+               cluster_std: float = 1.0, center_box: tuple[float, float] = (-10.0, 10.0), *,
+               generator: GeneratorLike = None, seed: GeneratorLike = None) -> ArrayData:
     """Isotropic Gaussian blobs, one per class. `centers` is a count (random centres drawn
     in `center_box`) or a (k, n_features) array. With the defaults (two blobs, std 1, far
     apart) the classes are almost always linearly separable."""
@@ -97,8 +108,9 @@ def make_blobs(n_samples=200, centers=2, n_features=2, cluster_std=1.0,
     return data
 
 
-def make_sine(n_samples=200, noise=0.1, x_range=(-np.pi, np.pi), frequency=1.0, *,
-              generator=None, seed=None):
+def make_sine(n_samples: int = 200, noise: float = 0.1,
+              x_range: tuple[float, float] = (-np.pi, np.pi), frequency: float = 1.0, *,
+              generator: GeneratorLike = None, seed: GeneratorLike = None) -> ArrayData:
     """Regression: y = sin(frequency * x) + noise * N(0, 1), x uniform in `x_range`.
     X has shape (N, 1); y is float32 of shape (N,)."""
     _check(n_samples, noise, "make_sine")

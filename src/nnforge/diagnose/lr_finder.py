@@ -18,14 +18,25 @@ so that a loss falling geometrically still counts as falling); feed them to
 
 The model and optimizer are copied first, so the test never changes the caller's objects.
 """
+from __future__ import annotations
+
 import copy
 import math
+import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..autograd import Tensor
+from ..data._typing import GeneratorLike
+from ..nn import Module
+from ..optim.optimizer import Optimizer
 from ..random import resolve_generator
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["LRFinderResult", "lr_range_test", "lr_sweep", "smooth", "suggest_cyclic_bounds",
            "suggest_lr"]
@@ -35,8 +46,25 @@ SWEEPS = ("exponential", "linear")
 
 @dataclass
 class LRFinderResult:
-    """lrs and losses per step (raw and smoothed), the candidates and the suggestion, and
-    the (base_lr, max_lr) bounds for CyclicLR."""
+    """What an LR range test found: lrs and losses per step (raw and smoothed), the
+    candidates and the suggestion, and the (base_lr, max_lr) bounds for CyclicLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import nnforge
+    >>> from nnforge import nn, optim
+    >>> _ = nnforge.manual_seed(0)
+    >>> X = np.random.default_rng(0).standard_normal((64, 3)).astype(np.float32)
+    >>> y = X @ np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    >>> model = nn.Linear(3, 1)
+    >>> result = lr_range_test(model, optim.SGD(model.parameters(), lr=0.1), nn.MSELoss(), X,
+    ...                        y, start_lr=1e-4, end_lr=10.0, num_steps=40, generator=0)
+    >>> result.mode, len(result.lrs) == len(result.losses)
+    ('exponential', True)
+    >>> result.suggested_lr <= result.min_loss_lr / 10
+    True
+    """
 
     lrs: np.ndarray
     losses: np.ndarray
@@ -49,16 +77,17 @@ class LRFinderResult:
     max_lr: float = float("nan")
     mode: str = "exponential"
 
-    def plot(self, path=None, ax=None):
+    def plot(self, path: Union[str, os.PathLike[str], None] = None, ax: Optional[Axes] = None
+             ) -> Axes:
         """Loss vs LR (log x) with the suggestion marked; saves to `path` when given."""
         import matplotlib
         if ax is None:
             matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        own = ax is None
-        if own:
-            fig, ax = plt.subplots(figsize=(6, 4))
+        figure = None
+        if ax is None:
+            figure, ax = plt.subplots(figsize=(6, 4))
         ax.plot(self.lrs, self.losses, color="0.7", lw=1, label="loss")
         ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed")
         ax.axvline(self.suggested_lr, color="C3", ls="--",
@@ -75,25 +104,26 @@ class LRFinderResult:
             ax.set_ylim(finite.min() - 0.05 * abs(finite.min()), min(finite.max(),
                                                                      4 * finite[0]) * 1.05)
         ax.legend()
-        if own:
-            fig.tight_layout()
+        if figure is not None:
+            figure.tight_layout()
             if path is not None:
-                fig.savefig(path, dpi=100)
-            plt.close(fig)
+                figure.savefig(path, dpi=100)
+            plt.close(figure)
         return ax
 
 
-def smooth(losses, beta=0.9):
+def smooth(losses: ArrayLike, beta: float = 0.9) -> np.ndarray:
     """Bias-corrected exponential moving average (as Adam's moments); NaN stays NaN."""
-    out = np.empty(len(losses))
+    values = np.asarray(losses, dtype=np.float64)
+    out = np.empty(len(values))
     average = 0.0
-    for i, value in enumerate(losses):
+    for i, value in enumerate(values):
         average = beta * average + (1 - beta) * value
         out[i] = average / (1 - beta ** (i + 1))
     return out
 
 
-def _centered(values, window):
+def _centered(values: np.ndarray, window: int) -> np.ndarray:
     """Centred moving average (no lag, unlike the EMA); the window shrinks at the ends."""
     half = window // 2
     padded = np.concatenate([[0.0], np.cumsum(values)])
@@ -102,7 +132,8 @@ def _centered(values, window):
     return (padded[hi] - padded[lo]) / (hi - lo)
 
 
-def suggest_lr(lrs, losses, skip_start=3):
+def suggest_lr(lrs: ArrayLike, losses: ArrayLike, skip_start: int = 3
+               ) -> tuple[float, float, float]:
     """(steepest_lr, min_loss_lr, suggested_lr) from a loss-vs-LR curve.
 
     Non-finite losses and everything after the first of them are ignored; the curve is
@@ -124,7 +155,7 @@ def suggest_lr(lrs, losses, skip_start=3):
     return steepest_lr, min_loss_lr, float(min(steepest_lr, min_loss_lr / 10))
 
 
-def _finite_prefix(losses, owner, skip_start):
+def _finite_prefix(losses: np.ndarray, owner: str, skip_start: int) -> int:
     """Length of the run before its first non-finite loss (a ValueError when too short)."""
     finite = np.isfinite(losses)
     stop = len(losses) if finite.all() else int(np.argmin(finite))
@@ -134,7 +165,8 @@ def _finite_prefix(losses, owner, skip_start):
     return stop
 
 
-def suggest_cyclic_bounds(lrs, losses, skip_start=3, fraction=0.1):
+def suggest_cyclic_bounds(lrs: ArrayLike, losses: ArrayLike, skip_start: int = 3,
+                          fraction: float = 0.1) -> tuple[float, float]:
     """(base_lr, max_lr) for a cyclical learning rate from a range test's curve.
 
     The curve up to its first non-finite loss is smoothed by the same centred moving
@@ -168,7 +200,8 @@ def suggest_cyclic_bounds(lrs, losses, skip_start=3, fraction=0.1):
     return float(lrs[base]), float(lrs[max(top, base)])
 
 
-def lr_sweep(start_lr, end_lr, num_steps, mode="exponential"):
+def lr_sweep(start_lr: float, end_lr: float, num_steps: int, mode: str = "exponential"
+             ) -> np.ndarray:
     """The learning rates of a range test: start_lr * (end_lr / start_lr) ** (i / (n - 1))
     ("exponential") or start_lr + (end_lr - start_lr) * i / (n - 1) ("linear")."""
     if mode not in SWEEPS:
@@ -179,7 +212,8 @@ def lr_sweep(start_lr, end_lr, num_steps, mode="exponential"):
     return start_lr * (end_lr / start_lr) ** position
 
 
-def _prepare_target(y, out, target_kind, dtype):
+def _prepare_target(y: np.ndarray, out: Tensor, target_kind: Optional[str],
+                    dtype: np.dtype) -> Tensor:
     if y.dtype.kind in "biu" and target_kind != "class":
         y = y.astype(dtype)
     if y.dtype.kind == "f":
@@ -189,9 +223,11 @@ def _prepare_target(y, out, target_kind, dtype):
     return Tensor(y)
 
 
-def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, num_steps=100,
-                  batch_size=32, diverge_factor=4.0, generator=None, beta=0.9,
-                  mode="exponential"):
+def lr_range_test(model: Module, optimizer: Optimizer, loss_fn: Module, X: ArrayLike,
+                  y: ArrayLike, start_lr: float = 1e-7, end_lr: float = 10.0,
+                  num_steps: int = 100, batch_size: int = 32, diverge_factor: float = 4.0,
+                  generator: GeneratorLike = None, beta: float = 0.9,
+                  mode: str = "exponential") -> LRFinderResult:
     """Run the LR range test on copies of `model` and `optimizer` (any nnforge optimizer;
     its own update rule is used, only the LR changes) and return an `LRFinderResult`.
 
@@ -227,8 +263,9 @@ def lr_range_test(model, optimizer, loss_fn, X, y, start_lr=1e-7, end_lr=10.0, n
                           suggested, diverged, base_lr, max_lr, mode)
 
 
-def _run(model, optimizer, loss_fn, X, y, lrs, losses, rng, batch_size, dtype, beta,
-         diverge_factor):
+def _run(model: Module, optimizer: Optimizer, loss_fn: Module, X: np.ndarray, y: np.ndarray,
+         lrs: np.ndarray, losses: np.ndarray, rng: np.random.Generator, batch_size: int,
+         dtype: np.dtype, beta: float, diverge_factor: float) -> tuple[int, bool]:
     """The test's training loop; fills `losses`, returns (steps used, diverged)."""
     order, position = rng.permutation(len(X)), 0
     best, average, target_kind = math.inf, 0.0, getattr(loss_fn, "target_kind", None)

@@ -18,11 +18,14 @@ What each guard can see (honestly):
 - NF-GUARD-005 / 006: sampled every 50 steps during Trainer.fit (train.TrainingGuards).
 - NF-LEAK-001: a scaler fitted on rows tagged val/test or on a whole array that was split.
 """
+from __future__ import annotations
+
 from ..mistake_warnings import CODES, TrainModeEvaluationWarning, guard_warn
+from ..nn import Module
 
 __all__ = ["check_eval_mode", "guard_codes"]
 
-def guard_codes():
+def guard_codes() -> dict[str, tuple[str, str]]:
     """{code: (warning class name, one-line description)} for every guard, NF-LEAK-001 too."""
     table = {code: (cls.__name__, (cls.__doc__ or "").strip().splitlines()[0])
              for code, cls in CODES.items()}
@@ -31,7 +34,7 @@ def guard_codes():
     return table
 
 
-def check_eval_mode(model, warn=True):
+def check_eval_mode(model: Module, warn: bool = True) -> list[str]:
     """Names of the Dropout/BatchNorm layers of `model` that are in training mode; warns
     NF-GUARD-002 (once per run) when there are any and `warn`. Call it before evaluating
     on held-out data: an empty list means the model is ready."""
