@@ -62,6 +62,7 @@ def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
     given) and returns the metrics dict (val_* from the final, best-restored weights)."""
     from .. import build
     from ..config import parse_config
+    from ..run_folder import write_json
     cfg = parse_config(config, source="tune trial config")
     if fold is None and out_dir is not None:
         return build.run_experiment(cfg, out_dir, quiet=True, callbacks=list(callbacks))
@@ -76,9 +77,9 @@ def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
                         run.trainer.evaluate(run.val, cfg.train.eval_batch_size).items()})
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
-        build._write_json(os.path.join(out_dir, "config.json"), cfg.model_dump(mode="json"))
+        write_json(os.path.join(out_dir, "config.json"), cfg.model_dump(mode="json"))
         history.to_csv(os.path.join(out_dir, "history.csv"))
-        build._write_json(os.path.join(out_dir, "metrics.json"), metrics)
+        write_json(os.path.join(out_dir, "metrics.json"), metrics)
         metrics["run_dir"] = out_dir
     return metrics
 
@@ -89,7 +90,7 @@ def _fold_data(cfg, index, k):
     with a scaler fitted on the fold's training rows."""
     import numpy as np
     from .. import data as D
-    from ..build import _scale, split_data
+    from ..run_data import scale_rows, split_data
     train, val, _ = split_data(cfg.data, cfg.seed)
     parts_in = [train] if val is None else [train, val]
     X = np.concatenate([np.asarray(p.X) for p in parts_in])
@@ -103,7 +104,7 @@ def _fold_data(cfg, index, k):
         scaler = D.make_scaler(cfg.data.scaler)
         scaler.fit(parts[0][0].reshape(len(parts[0][0]), -1))
         for part in parts:
-            part[0] = _scale(scaler, part[0])
+            part[0] = scale_rows(scaler, part[0])
     name = train.name.split("[")[0]
     return tuple(D.ArrayData(Xp, yp, train.class_names, train.task, f"{name}[fold {index}]")
                  for Xp, yp in parts)
