@@ -28,7 +28,8 @@ import numpy as np
 
 from . import __version__, manual_seed, save
 from . import data as D
-from .config import Config, ConfigError, loader_function
+from .config import Config, ConfigError
+from .config.datasets import dataset_source
 from .config.factory import build_model, build_training
 from .mistake_warnings import silence
 from .nn import Module
@@ -114,7 +115,7 @@ def build_run(config: Config) -> Run:
     if config.data.dataset == "csv":
         target = str(target_column(config.data.path, config.data.target))
     # generated toy data names positions (x1, x2, ...), not features: matched by position
-    generated = loader_function(config.data.dataset).__name__.startswith("make_")
+    generated = dataset_source(config.data.dataset).generated
     names = None if generated or train.feature_names is None else \
         [str(n) for n in train.feature_names]
     return Run(config, model, parts.loss_fn, parts.optimizer, parts.scheduler,

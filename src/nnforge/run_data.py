@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Optional, Protocol, Union, cast
 import numpy as np
 
 from . import data as D
-from .config import ConfigError, loader_function
+from .config import ConfigError
+from .config.datasets import dataset_source
 
 if TYPE_CHECKING:                     # the schema needs pydantic
     from .config.schema import DataConfig
@@ -34,14 +35,15 @@ def _load_dataset(cfg: "DataConfig", seed: int
                   ) -> Union[D.ArrayData, tuple[D.ArrayData, D.ArrayData]]:
     """What the dataset's loader returns: an ArrayData, or (train, test) ArrayData for
     datasets that ship a test set (Fashion-MNIST, MNIST)."""
-    load, options, name = loader_function(cfg.dataset), dict(cfg.options), cfg.dataset
-    if name in ("fashion_mnist", "mnist"):
+    source, options, name = dataset_source(cfg.dataset), dict(cfg.options), cfg.dataset
+    load = source.function()
+    if source.ships_test_set:
         return load(cfg.path, **options)
     if name == "csv":
         return load(cfg.path, target_column(cfg.path, cfg.target), task=cfg.task, **options)
     if name == "npz":
         return load(cfg.path, x_key=cfg.x_key, y_key=cfg.y_key, task=cfg.task, **options)
-    if load.__name__.startswith("make_"):
+    if source.generated:
         options.setdefault("seed", seed)                   # toy data: drawn from the seed
     return load(**options)
 

@@ -10,9 +10,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import data
 from ..train.metrics import METRICS, metric_names
 from ..train.stepping import metric_interval_problem
+from .datasets import loader_function
 from .errors import ConfigError, suggest
 from .registry import CONTAINERS, lookup
 from .schema import ComponentSpec, Config
@@ -22,25 +22,6 @@ __all__ = ["check_components", "loader_function", "LOADER_ARGUMENTS"]
 #: loader arguments that come from their own `[data]` keys, not from `data.options`
 LOADER_ARGUMENTS = ("directory", "path", "target", "task", "x_key", "y_key", "flatten",
                     "generator")
-
-
-def loader_function(dataset: str) -> Callable[..., Any]:
-    """The `nnforge.data` function that loads `data.dataset`.
-
-    Parameters
-    ----------
-    dataset : str
-        One of the schema's DATASETS ("digits" -> load_digits, "xor" -> make_xor,
-        "npz" -> load_arrays).
-
-    Returns
-    -------
-    callable
-    """
-    name = {"npz": "load_arrays"}.get(dataset)
-    if name is None:
-        name = f"make_{dataset}" if hasattr(data, f"make_{dataset}") else f"load_{dataset}"
-    return getattr(data, name)
 
 
 def check_components(config: Config, source: str = "<config>") -> None:

@@ -62,14 +62,14 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from ..train.early_stopping import EarlyStopping
 from ..train.stop_conditions import ThresholdStopping
 from ..mistake_warnings import CODES
+from .datasets import DATASET_SOURCES
 
 __all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "EarlyStoppingConfig",
            "ComponentSpec", "LossSpec", "OptimizerSpec", "SchedulerSpec",
            "MomentumScheduleConfig", "BatchSizeScheduleConfig", "DATASETS", "LIMITS",
            "limit"]
 
-DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
-            "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
+DATASETS = tuple(DATASET_SOURCES)
 
 #: Upper bounds of counts and sizes. A value beyond one is almost surely a typo (10^12
 #: epochs would run for ever); the environment variable NNFORGE_MAX_<KIND> lifts one.
