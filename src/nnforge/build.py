@@ -146,11 +146,11 @@ def fit_run(run: Run, verbose: int = 1, progress_stream: Optional[IO[str]] = Non
     History
     """
     cfg = run.config.train
-    train = run.train
+    train: D.ArrayData | D.DataLoader = run.train
     if run.transform is not None:
         train = D.DataLoader(run.train.to_dataset(), batch_size=cfg.batch_size,
-                           shuffle=cfg.shuffle, generator=run.generator,
-                           transform=run.transform)
+                             shuffle=cfg.shuffle, generator=run.generator,
+                             transform=run.transform)
     with silence(*cfg.silence) if cfg.silence else contextlib.nullcontext():
         return run.trainer.fit(train, run.val, epochs=cfg.epochs, batch_size=cfg.batch_size,
                                shuffle=cfg.shuffle, verbose=verbose,
@@ -247,11 +247,11 @@ def _run_in_session(run: Run, out_dir: str, quiet: bool, progress_stream: Option
         write_json(os.path.join(out_dir, "metrics.json"), session.interrupted(run, exc, summary))
         raise
     except TrainingDivergedError as exc:
-        history = run.trainer.history
-        if history is not None:
-            history.to_csv(os.path.join(out_dir, "history.csv"))
+        partial = run.trainer.history
+        if partial is not None:
+            partial.to_csv(os.path.join(out_dir, "history.csv"))
         summary.update(status="diverged", stop_reason=str(exc),
-                       epochs=0 if history is None else len(history),
+                       epochs=0 if partial is None else len(partial),
                        seconds=time.perf_counter() - start)
         write_json(os.path.join(out_dir, "metrics.json"), summary)
         session.diverged(summary)

@@ -14,7 +14,7 @@ from ..train.metrics import METRICS, metric_names
 from ..train.stepping import metric_interval_problem
 from .datasets import loader_function
 from .errors import ConfigError, suggest
-from .registry import CONTAINERS, lookup
+from .registry import CONTAINERS, lookup, lookup_scheduler
 from .schema import ComponentSpec, Config
 
 __all__ = ["check_components", "loader_function", "LOADER_ARGUMENTS"]
@@ -65,7 +65,7 @@ def _signature_keys(function: Callable[..., Any], skip: Sequence[str]
 def _check_args(cls: type, args: dict, path: str, skip: Sequence[str] = ("generator",)
                 ) -> None:
     """Every key of `args` is a keyword of `cls`, and every required one is given."""
-    allowed, required, var_kw = _signature_keys(cls.__init__, skip)
+    allowed, required, var_kw = _signature_keys(getattr(cls, "__init__"), skip)
     for key in args:
         if key not in allowed and not var_kw:
             raise ConfigError(f"{path}.{key}: unknown key (allowed: "
@@ -142,7 +142,7 @@ def _check_optimization(config: Config) -> None:
                           "'full' (full-batch training has no batch size to grow)")
     if config.scheduler is None:
         return
-    cls = lookup("scheduler", config.scheduler.type, "scheduler")
+    cls = lookup_scheduler(config.scheduler.type, "scheduler")
     _check_args(cls, config.scheduler.args, "scheduler", skip=("optimizer",))
     problem = metric_interval_problem(cls, config.scheduler.interval)
     if problem is not None:

@@ -54,7 +54,7 @@ Training-loop options (see `train.stepping`):
     batch_augment = 2              # two augmented copies of each sample per batch
 """
 import os
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       PrivateAttr, field_validator, model_validator)
@@ -70,6 +70,10 @@ __all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "EarlyStoppingC
            "limit"]
 
 DATASETS = tuple(DATASET_SOURCES)
+if TYPE_CHECKING:
+    DatasetName = str
+else:     # pydantic reads a Literal built from the table at run time; mypy cannot
+    DatasetName = Literal[DATASETS]
 
 #: Upper bounds of counts and sizes. A value beyond one is almost surely a typo (10^12
 #: epochs would run for ever); the environment variable NNFORGE_MAX_<KIND> lifts one.
@@ -86,7 +90,7 @@ def limit(kind: str) -> int:
 
 
 def _at_most(kind: str) -> AfterValidator:
-    def check(value):
+    def check(value: Optional[int]) -> Optional[int]:
         bound = limit(kind)
         if value is not None and value > bound:
             raise ValueError(f"{value} is above the limit of {bound} {kind}; if you mean it, "
@@ -177,7 +181,7 @@ class BatchSizeScheduleConfig(_Section):
 
 
 class DataConfig(_Section):
-    dataset: Literal[DATASETS] = "digits"
+    dataset: DatasetName = "digits"
     path: Optional[str] = None
     target: Optional[Union[int, str]] = None
     task: Optional[Literal["classification", "regression"]] = None
@@ -194,7 +198,7 @@ class DataConfig(_Section):
 
     @field_validator("split")
     @classmethod
-    def _fractions(cls, value):
+    def _fractions(cls, value: list[float]) -> list[float]:
         if len(value) != 3 or any(f < 0 for f in value) or value[0] <= 0 or \
                 abs(sum(value) - 1) > 1e-6:
             raise ValueError(f"expected three train/val/test fractions >= 0 summing to 1 "
@@ -202,7 +206,7 @@ class DataConfig(_Section):
         return value
 
     @model_validator(mode="after")
-    def _needs_path(self):
+    def _needs_path(self) -> "DataConfig":
         if self.dataset in ("csv", "npz") and not self.path:
             raise ValueError(f"dataset {self.dataset!r} needs `path`")
         if self.dataset == "csv" and self.target is None:
@@ -227,7 +231,7 @@ class EarlyStoppingConfig(_Section):
     s: Optional[Steps] = None
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> "EarlyStoppingConfig":
         EarlyStopping(**self.model_dump())          # raises ValueError naming the problem
         return self
 
@@ -251,7 +255,7 @@ class TrainConfig(_Section):
 
     @field_validator("stop_threshold")
     @classmethod
-    def _threshold(cls, value):
+    def _threshold(cls, value: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
         if value is not None:
             try:
                 ThresholdStopping(**value)          # raises naming the bad argument
@@ -261,12 +265,12 @@ class TrainConfig(_Section):
 
     @field_validator("batch_size", mode="before")
     @classmethod
-    def _full_batch(cls, value):
+    def _full_batch(cls, value: object) -> object:
         return None if value == "full" else value      # "full": full-batch gradient descent
 
     @field_validator("silence")
     @classmethod
-    def _guard_codes(cls, value):
+    def _guard_codes(cls, value: list[str]) -> list[str]:
         unknown = [code for code in value if code not in CODES]
         if unknown:
             raise ValueError(f"unknown guard code(s) {unknown}; known: {', '.join(CODES)}")
@@ -290,7 +294,7 @@ class Config(_Section):
 
     @field_validator("name")
     @classmethod
-    def _plain_name(cls, value):
+    def _plain_name(cls, value: str) -> str:
         if not value or value in (".", "..") or "/" in value or "\\" in value or \
                 "\0" in value or len(value) > 200:
             raise ValueError(f"{value!r} cannot name a run folder: use letters, digits, "

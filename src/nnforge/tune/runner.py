@@ -19,18 +19,28 @@ recipe = "default"             # optional: the course recipe's space (lr, batch 
 "optimizer.lr" = {type = "loguniform", low = 1e-4, high = 1e-1}
 ```
 """
+from __future__ import annotations
+
 import copy
 import os
 import tomllib
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
 
 from ..config import parse_config
-from .objective import ConfigObjective
+from .objective import ConfigObjective, TrainFn
 from .recipe import default_params
 from .space import SearchSpace, SearchSpaceError, get_path
 from .strategies import STRATEGIES, make_pruner, make_sampler, planned_points
-from .study import (create_or_load_study, default_storage, fail_stale_trials, open_storage,
-                    top_up)
+from .study import (Direction, create_or_load_study, default_storage, fail_stale_trials,
+                    open_storage, top_up)
 from .workers import run_workers
+
+if TYPE_CHECKING:
+    from optuna.study import Study
+
+#: a config validator: raises on a config `nnforge train` would refuse
+Validate = Callable[[Any], object]
 
 __all__ = ["TuneConfig", "load_config", "tune"]
 
@@ -41,9 +51,12 @@ _KEYS = {"metric", "direction", "strategy", "trials", "seed", "seed_per_trial", 
 class TuneConfig:
     """The validated `[tune]` table."""
 
-    def __init__(self, params, metric="val_accuracy", direction="maximize",
-                 strategy="random", trials=20, seed=0, seed_per_trial=False, cv=None,
-                 options=None, heartbeat_interval=10.0, grace_period=120.0):
+    # the arguments are the values of a TOML table, checked here
+    def __init__(self, params: Any, metric: Any = "val_accuracy", direction: Any = "maximize",
+                 strategy: Any = "random", trials: Any = 20, seed: Any = 0,
+                 seed_per_trial: Any = False, cv: Any = None,
+                 options: Optional[Mapping[str, Any]] = None,
+                 heartbeat_interval: float = 10.0, grace_period: float = 120.0) -> None:
         self.space = params if isinstance(params, SearchSpace) else \
             SearchSpace.from_dict(params)
         if not isinstance(metric, str) or not metric:
@@ -60,13 +73,17 @@ class TuneConfig:
             raise SearchSpaceError(f"tune.trials: expected a positive integer, got {trials!r}")
         if cv is not None and (int(cv) != cv or cv < 2):
             raise SearchSpaceError(f"tune.cv: expected an integer >= 2 folds, got {cv!r}")
-        self.metric, self.direction, self.strategy = metric, direction, strategy
-        self.trials, self.seed, self.seed_per_trial = trials, int(seed), bool(seed_per_trial)
-        self.cv, self.options = cv, dict(options or {})
+        self.metric: str = metric
+        self.direction = cast(Direction, direction)      # one of the two, checked above
+        self.strategy: str = strategy
+        self.trials: Optional[int] = trials
+        self.seed, self.seed_per_trial = int(seed), bool(seed_per_trial)
+        self.cv: Optional[int] = cv
+        self.options = dict(options or {})
         self.heartbeat_interval, self.grace_period = heartbeat_interval, grace_period
 
     @classmethod
-    def from_dict(cls, table, base_config=None):
+    def from_dict(cls, table: Any, base_config: Optional[dict[str, Any]] = None) -> TuneConfig:
         """Validate a [tune] table; `recipe = "default"` adds the course recipe's search space
         for `base_config` (see nnforge.tune.recipe) under the table's own params."""
         if not isinstance(table, dict):
@@ -88,7 +105,7 @@ class TuneConfig:
         return cls(**table)
 
 
-def load_config(path):
+def load_config(path: str | os.PathLike[str]) -> tuple[dict[str, Any], TuneConfig]:
     """(base config dict without [tune], TuneConfig) from a TOML file."""
     try:
         with open(path, "rb") as handle:
@@ -103,13 +120,28 @@ def load_config(path):
     return base, TuneConfig.from_dict(config["tune"], base)
 
 
-def _default_validate():
+def _default_validate() -> Validate:
     """nnforge.config.parse_config: the validation `nnforge train` applies."""
     return lambda config: parse_config(config, source="tune")
 
 
-def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir="runs/tune",
-         train_fn=None, validate="default", quiet=True):
+def _validator(validate: Union[Validate, str, None], train_fn: Optional[TrainFn]
+               ) -> Optional[Validate]:
+    """The validator `tune(validate=...)` asks for ("default": nnforge.config's, unless a
+    custom train_fn trains something else)."""
+    if validate == "default":
+        return _default_validate() if train_fn is None else None
+    if isinstance(validate, str):
+        raise ValueError(f"tune(validate={validate!r}): expected a function, None or "
+                         "'default'")
+    return validate
+
+
+def tune(config: Union[str, os.PathLike[str], tuple[dict[str, Any], TuneConfig]],
+         trials: Optional[int] = None, workers: int = 1,
+         storage: Optional[str | os.PathLike[str]] = None, study_name: Optional[str] = None,
+         out_dir: str = "runs/tune", train_fn: Optional[TrainFn] = None,
+         validate: Union[Validate, str, None] = "default", quiet: bool = True) -> Study:
     """Run (or resume) a study; returns the Optuna study.
 
     Args:
@@ -132,11 +164,10 @@ def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir=
     else:
         base, tc = config
         base, stem = copy.deepcopy(base), "study"
-    if validate == "default":
-        validate = _default_validate() if train_fn is None else None
-    if validate is not None:
-        validate(base)
-    tc.space.check_paths(base, validate)
+    check = _validator(validate, train_fn)
+    if check is not None:
+        check(base)
+    tc.space.check_paths(base, check)
     study_name = study_name or base.get("name") or stem
     storage_url = os.fspath(storage) if storage is not None else \
         default_storage(study_name, out_dir)
@@ -153,7 +184,7 @@ def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir=
                                           attrs)
     fail_stale_trials(study, grace_period=tc.grace_period)
     target = study.user_attrs.get("n_trials", n_trials)
-    if created or n_trials > target:
+    if created or (n_trials is not None and target is not None and n_trials > target):
         top_up(study, n_trials, planned)
         if not created:
             study.set_user_attr("n_trials", n_trials)
@@ -161,7 +192,7 @@ def tune(config, trials=None, workers=1, storage=None, study_name=None, out_dir=
     if engine is not None:
         engine.dispose()                   # forked workers open their own connections
     objective = ConfigObjective(base, tc.space, tc.metric, tc.cv, tc.seed_per_trial,
-                                os.path.join(out_dir, study_name), train_fn, validate)
+                                os.path.join(out_dir, study_name), train_fn, check)
     run_workers(storage_url, study_name, objective, workers, sampler, pruner,
                 tc.heartbeat_interval, tc.grace_period)
     return optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
