@@ -48,7 +48,22 @@ __all__ = ["Run", "build_run", "build_model", "build_data", "split_data", "run_e
 
 @dataclass
 class Run:
-    """Everything `build_run` creates for one config."""
+    """Everything `build_run` creates for one config: the data splits and scaler, the
+    model, loss, optimizer, schedules, callbacks and the Trainer that fits them.
+
+    Examples
+    --------
+    >>> from nnforge.config import parse_config
+    >>> config = parse_config({"data": {"dataset": "xor", "options": {"n_samples": 40}},
+    ...                        "model": {"layers": [{"type": "Linear", "in_features": 2,
+    ...                                              "out_features": 2}]},
+    ...                        "train": {"epochs": 2}})
+    >>> run = build_run(config)
+    >>> len(run.train), len(run.val), len(run.test), run.feature_names
+    (24, 8, 8, None)
+    >>> len(fit_run(run, verbose=0))
+    2
+    """
 
     config: Config
     model: Module

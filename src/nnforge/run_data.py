@@ -22,7 +22,16 @@ Splits = tuple[D.ArrayData, Optional[D.ArrayData], Optional[D.ArrayData]]
 
 class RowScaler(Protocol):
     """What a run needs of a scaler (`data.make_scaler`): fitted on rows of features, it
-    transforms rows and saves its statistics."""
+    transforms rows and saves its statistics.
+
+    Examples
+    --------
+    >>> X = np.array([[1.0], [3.0]])
+    >>> scaler: RowScaler = D.StandardScaler()
+    >>> _ = scaler.fit(X)
+    >>> scale_rows(scaler, X).ravel().tolist()
+    [-1.0, 1.0]
+    """
 
     def fit(self, X: np.ndarray) -> object: ...
 

@@ -41,7 +41,18 @@ def now() -> str:
 
 
 class RunIndex:
-    """The SQLite index `root/runs.db` (created on first use)."""
+    """The SQLite index `root/runs.db` (created on first use).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> index = RunIndex(tempfile.mkdtemp())
+    >>> index.upsert(id="mlp-1", name="mlp", status="running")
+    >>> index.upsert(id="mlp-1", status="finished", metrics={"test_loss": 0.25})
+    >>> row = index.get("mlp-1")
+    >>> row["status"], row["metrics"], [r["id"] for r in index.rows()]
+    ('finished', {'test_loss': 0.25}, ['mlp-1'])
+    """
 
     def __init__(self, root: str | os.PathLike[str], timeout: float = 30.0) -> None:
         self.root = os.fspath(root)

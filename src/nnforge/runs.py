@@ -114,7 +114,21 @@ def resolve_run(run: str | os.PathLike[str], root: str | os.PathLike[str] = "run
 
 class RunSession:
     """The run-store side of one `run_experiment`: index row, checkpoints, gradient norms
-    and the files written at the end (labels, confusion matrix, plots, report)."""
+    and the files written at the end (labels, confusion matrix, plots, report).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from nnforge.config import parse_config
+    >>> config = parse_config({"name": "demo", "model": {"layers": [
+    ...     {"type": "Linear", "in_features": 64, "out_features": 10}]}})
+    >>> session = RunSession(os.path.join(tempfile.mkdtemp(), "demo-1"), config)
+    >>> session.id, session.index.get("demo-1")["status"]
+    ('demo-1', 'running')
+    >>> session.failed(reason="stopped by hand")
+    >>> session.index.get("demo-1")["status"]
+    'failed'
+    """
 
     def __init__(self, out_dir: str | os.PathLike[str], config: Config,
                  resume: bool = False) -> None:

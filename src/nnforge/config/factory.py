@@ -287,7 +287,23 @@ def build_callbacks(config: "Config", has_val: bool) -> list[Callback]:
 
 @dataclass
 class Training:
-    """What `build_training` makes for a model: everything but the data."""
+    """What `build_training` makes for a model: everything but the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge.config import parse_config
+    >>> config = parse_config({"model": {"layers": [{"type": "Linear", "in_features": 4,
+    ...                                              "out_features": 3}]},
+    ...                        "optimizer": {"type": "SGD", "lr": 0.1}})
+    >>> generator = np.random.default_rng(0)
+    >>> parts = build_training(config, build_model(config.model, generator), 100, True,
+    ...                        generator)
+    >>> type(parts.loss_fn).__name__, type(parts.optimizer).__name__, parts.scheduler
+    ('CrossEntropyLoss', 'SGD', None)
+    >>> parts.trainer.optimizer is parts.optimizer
+    True
+    """
 
     loss_fn: Module
     optimizer: optim.Optimizer

@@ -124,7 +124,14 @@ class _Section(BaseModel):
 
 
 class ComponentSpec(BaseModel):
-    """`type` names a class; every other key is a constructor argument of it."""
+    """A component a config names: `type` is a registered class, every other key a
+    keyword argument of its constructor (checked against its signature later).
+
+    Examples
+    --------
+    >>> ComponentSpec(type="Linear", in_features=4, out_features=2).args
+    {'in_features': 4, 'out_features': 2}
+    """
 
     model_config = ConfigDict(extra="allow")
     type: str
@@ -136,12 +143,28 @@ class ComponentSpec(BaseModel):
 
 
 class LossSpec(ComponentSpec):
+    """The ``[loss]`` section: a registered loss and its arguments.
+
+    Examples
+    --------
+    >>> LossSpec().type, LossSpec(type="MSELoss", reduction="sum").args
+    ('CrossEntropyLoss', {'reduction': 'sum'})
+    """
+
     type: str = "CrossEntropyLoss"
 
 
 class OptimizerSpec(ComponentSpec):
-    """`l1`/`l2` regularize weights only unless `regularize_biases`; see
-    `optim.regularized_param_groups`."""
+    """The ``[optimizer]`` section: a registered optimizer, its arguments, and the L1/L2
+    penalties, which regularize weights only unless `regularize_biases` (see
+    `optim.regularized_param_groups`).
+
+    Examples
+    --------
+    >>> spec = OptimizerSpec(type="SGD", lr=0.1, l2=1e-4)
+    >>> spec.l2, spec.args
+    (0.0001, {'lr': 0.1})
+    """
 
     type: str = "Adam"
     l1: Optional[NonNegativeFloat] = None
@@ -150,16 +173,33 @@ class OptimizerSpec(ComponentSpec):
 
 
 class SchedulerSpec(ComponentSpec):
-    """`interval` None: the scheduler's own (per batch for CyclicLR and OneCycleLR);
-    `monitor`: what ReduceLROnPlateau watches (default val_loss, else loss)."""
+    """The ``[scheduler]`` section: a registered LR scheduler and its arguments.
+
+    `interval` None: the scheduler's own (per batch for CyclicLR and OneCycleLR);
+    `monitor`: what ReduceLROnPlateau watches (default val_loss, else loss).
+
+    Examples
+    --------
+    >>> spec = SchedulerSpec(type="StepLR", step_size=5)
+    >>> spec.interval, spec.args
+    (None, {'step_size': 5})
+    """
 
     interval: Optional[Literal["epoch", "step"]] = None
     monitor: Optional[str] = None
 
 
 class MomentumScheduleConfig(_Section):
-    """Momentum (SGD, RMSprop) or beta1 (Adam) per epoch: a linear ramp start -> end over
-    `total_steps` steps, or `values[i]` from `milestones[i-1]` on."""
+    """The ``[momentum_schedule]`` section: momentum (SGD, RMSprop) or beta1 (Adam) per
+    epoch, a linear ramp start -> end over `total_steps` steps, or `values[i]` from
+    `milestones[i-1]` on.
+
+    Examples
+    --------
+    >>> schedule = MomentumScheduleConfig(start=0.5, end=0.95, total_steps=20)
+    >>> schedule.end, schedule.interval
+    (0.95, 'epoch')
+    """
 
     start: Fraction = 0.5
     end: Fraction = 0.9
@@ -170,8 +210,15 @@ class MomentumScheduleConfig(_Section):
 
 
 class BatchSizeScheduleConfig(_Section):
-    """Batch size `initial` (default train.batch_size) times `factor` at each milestone
-    epoch, at most `max_batch_size` (then the LR shrinks instead)."""
+    """The ``[batch_size_schedule]`` section: batch size `initial` (default
+    train.batch_size) times `factor` at each milestone epoch, at most `max_batch_size`
+    (then the LR shrinks instead).
+
+    Examples
+    --------
+    >>> BatchSizeScheduleConfig(milestones=[10, 20], factor=5).factor
+    5.0
+    """
 
     initial: Optional[Size] = None
     milestones: list[StepsOrZero]
@@ -181,6 +228,15 @@ class BatchSizeScheduleConfig(_Section):
 
 
 class DataConfig(_Section):
+    """The ``[data]`` section: which dataset, how it is split, scaled and augmented.
+
+    Examples
+    --------
+    >>> data = DataConfig(dataset="iris")
+    >>> data.split, data.scaler
+    ([0.6, 0.2, 0.2], 'standard')
+    """
+
     dataset: DatasetName = "digits"
     path: Optional[str] = None
     target: Optional[Union[int, str]] = None
@@ -215,11 +271,28 @@ class DataConfig(_Section):
 
 
 class ModelConfig(_Section):
+    """The ``[model]`` section: the layers, in order, and the parameters' dtype.
+
+    Examples
+    --------
+    >>> model = ModelConfig(layers=[{"type": "Linear", "in_features": 4, "out_features": 3}])
+    >>> model.layers[0].type, model.dtype
+    ('Linear', 'float32')
+    """
+
     layers: list[ComponentSpec] = Field(min_length=1)
     dtype: Literal["float32", "float64"] = "float32"
 
 
 class EarlyStoppingConfig(_Section):
+    """``train.early_stopping``: the arguments of `train.EarlyStopping`, checked by it.
+
+    Examples
+    --------
+    >>> EarlyStoppingConfig(patience=5).monitor
+    'val_loss'
+    """
+
     monitor: str = "val_loss"
     patience: StepsOrZero = 0
     min_delta: NonNegativeFloat = 0.0
@@ -237,6 +310,14 @@ class EarlyStoppingConfig(_Section):
 
 
 class TrainConfig(_Section):
+    """The ``[train]`` section: epochs, batch size, metrics and the training loop's options.
+
+    Examples
+    --------
+    >>> TrainConfig(batch_size="full").batch_size is None      # full-batch descent
+    True
+    """
+
     epochs: Epochs = 10
     batch_size: Optional[Size] = 32
     shuffle: bool = True
@@ -278,7 +359,15 @@ class TrainConfig(_Section):
 
 
 class Config(_Section):
-    """A whole experiment: data, model, loss, optimizer, schedules and training loop."""
+    """A whole experiment: data, model, loss, optimizer, schedules and training loop.
+
+    Examples
+    --------
+    >>> config = Config(model={"layers": [{"type": "Linear", "in_features": 64,
+    ...                                    "out_features": 10}]})
+    >>> config.data.dataset, config.optimizer.type, config.train.epochs
+    ('digits', 'Adam', 10)
+    """
 
     name: str = "run"
     seed: Seed = 0

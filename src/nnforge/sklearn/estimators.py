@@ -277,6 +277,16 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
     Labels may be any sortable values (strings too): they are encoded by their position in
     `classes_`; `predict_proba` gives the softmax of the network's outputs.
 """ + _PARAMETERS_DOC + """ classes_ (the labels, sorted), n_outputs_ (= number of classes).
+
+    Examples
+    --------
+    >>> from nnforge.data import make_xor
+    >>> data = make_xor(n_samples=64, seed=0)
+    >>> clf = NeuralNetClassifier(hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
+    >>> clf.fit(data.X, data.y).predict(data.X[:4]).shape
+    (4,)
+    >>> clf.n_iter_, clf.classes_.tolist(), clf.predict_proba(data.X[:2]).shape
+    (3, [0, 1], (2, 2))
     """)
 
     _loss = nn.CrossEntropyLoss
@@ -316,6 +326,14 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
 
     y may be (n_samples,) or (n_samples, n_targets); the network has one output per target.
 """ + _PARAMETERS_DOC + """ n_outputs_ (number of targets).
+
+    Examples
+    --------
+    >>> from nnforge.data import make_sine
+    >>> data = make_sine(n_samples=64, seed=0)
+    >>> reg = NeuralNetRegressor(hidden_layer_sizes=(16,), max_epochs=3, random_state=0)
+    >>> reg.fit(data.X, data.y).predict(data.X[:3]).shape, reg.n_outputs_
+    ((3,), 1)
     """)
 
     _loss = nn.MSELoss

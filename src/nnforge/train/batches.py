@@ -47,7 +47,7 @@ def target_tensor(yb: np.ndarray | Tensor, out: Tensor, dtype: np.dtype,
     >>> y = target_tensor(np.array([0, 1]), tensor([[0.3], [0.7]]), np.dtype(np.float32),
     ...                   "binary")
     >>> y.shape, y.dtype
-    ((2, 1), dtype('float32'))
+    ((2, 1), nnforge.float32)
     """
     yb = batch_array(yb)
     # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)

@@ -41,7 +41,27 @@ __all__ = ["ConfigObjective", "ReportToTrial", "default_train_fn"]
 class ReportToTrial(Callback):
     """Reports `logs[monitor]` to an Optuna trial at the end of every epoch and stops
     training (trainer.stop_training) when the trial's pruner says so; the objective then
-    raises `optuna.TrialPruned` after the run folder is closed."""
+    raises `optuna.TrialPruned` after the run folder is closed.
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+        The trial the run belongs to.
+    monitor : str
+        The logged value to report ("val_accuracy", "val_loss", ...).
+    report : bool
+        False: only record the values (a cross-validation fold reports its mean later).
+
+    Examples
+    --------
+    >>> import optuna
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> callback = ReportToTrial(optuna.create_study().ask(), monitor="val_loss")
+    >>> callback.on_train_begin()
+    >>> callback.on_epoch_end(0, {"val_loss": 0.5})
+    >>> callback.values, callback.epochs, callback.pruned
+    ([0.5], 1, False)
+    """
 
     def __init__(self, trial: Trial, monitor: str = "val_accuracy", report: bool = True) -> None:
         self.trial, self.monitor, self.report = trial, monitor, report
@@ -135,19 +155,46 @@ def _final(values: Sequence[float], metrics: Optional[dict[str, Any]], monitor: 
 class ConfigObjective:
     """Callable(trial) -> float for `study.optimize` or the nnforge workers.
 
-    Args:
-        base_config: the experiment config as a dict (the TOML file minus `[tune]`).
-        space: the `SearchSpace` to draw from.
-        metric: the logged value to optimize ("val_accuracy", "val_loss", ...).
-        cv: None for the train/val split, or k for k-fold cross-validation (train_fn is
-            then called with `fold=(i, k)` and must train on fold i's split).
-        seed_per_trial: False (the config's seed for every trial) or True (seed +
-            trial number).
-        out_dir: parent folder of the trials' run folders (`<out_dir>/trial_0007`).
-        train_fn: `train_fn(config, callbacks, out_dir[, fold]) -> metrics dict`;
-            default `default_train_fn` (nnforge.build).
-        validate: optional function raising on an invalid config, called before training
-            (default: nnforge.config's validator when train_fn is the default).
+    Parameters
+    ----------
+    base_config : dict
+        The experiment config as a dict (the TOML file minus `[tune]`).
+    space : SearchSpace
+        What to draw.
+    metric : str
+        The logged value to optimize ("val_accuracy", "val_loss", ...).
+    cv : int, optional
+        None for the train/val split, or k for k-fold cross-validation (train_fn is then
+        called with `fold=(i, k)` and must train on fold i's split).
+    seed_per_trial : bool
+        False: the config's seed for every trial; True: seed + trial number.
+    out_dir : str, optional
+        Parent folder of the trials' run folders (`<out_dir>/trial_0007`).
+    train_fn : callable, optional
+        ``train_fn(config, callbacks, out_dir[, fold]) -> metrics dict``; default
+        `default_train_fn` (nnforge.build).
+    validate : callable, optional
+        Raises on an invalid config, called before training.
+
+    Examples
+    --------
+    A stand-in for training whose validation loss is the learning rate it was given:
+
+    >>> import optuna
+    >>> from nnforge.tune import SearchSpace
+    >>> space = SearchSpace.from_dict(
+    ...     {"optimizer.lr": {"type": "loguniform", "low": 1e-3, "high": 1e-1}})
+    >>> def train_fn(config, callbacks, out_dir):
+    ...     return {"val_loss": config["optimizer"]["lr"]}
+    >>> objective = ConfigObjective({"optimizer": {"lr": 0.01}}, space, metric="val_loss",
+    ...                             train_fn=train_fn)
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    >>> study.optimize(objective, n_trials=3)
+    >>> len(study.trials), 1e-3 <= study.best_value <= 1e-1
+    (3, True)
+    >>> study.best_trial.user_attrs["seed"]
+    0
     """
 
     def __init__(self, base_config: Tree, space: SearchSpace, metric: str = "val_accuracy",

@@ -49,7 +49,16 @@ _KEYS = {"metric", "direction", "strategy", "trials", "seed", "seed_per_trial", 
 
 
 class TuneConfig:
-    """The validated `[tune]` table."""
+    """The validated `[tune]` table: the search space, the metric and its direction, the
+    strategy and its options, the number of trials, seeds and cross-validation folds.
+
+    Examples
+    --------
+    >>> tc = TuneConfig.from_dict({"metric": "val_loss", "direction": "minimize", "params": {
+    ...     "optimizer.lr": {"type": "loguniform", "low": 1e-4, "high": 1e-1}}})
+    >>> tc.strategy, tc.trials, [p.path for p in tc.space]
+    ('random', 20, ['optimizer.lr'])
+    """
 
     # the arguments are the values of a TOML table, checked here
     def __init__(self, params: Any, metric: Any = "val_accuracy", direction: Any = "maximize",

@@ -107,7 +107,15 @@ def apply_params(config: Tree, params: Mapping[str, Any], create_missing: bool =
 
 
 class Param:
-    """One searchable hyperparameter: its path, distribution and optional condition."""
+    """One searchable hyperparameter: its path, distribution and optional condition.
+
+    Examples
+    --------
+    >>> Param("train.batch_size", "int", low=16, high=64, step=16).grid_values()
+    [16, 32, 48, 64]
+    >>> Param("optimizer.lr", "loguniform", low=1e-3, high=1e-1, num=3).grid_values()
+    [0.001, 0.01, 0.1]
+    """
 
     # the arguments are values of a TOML table, checked by _check
     def __init__(self, path: str, type: str, low: Any = None, high: Any = None,
@@ -251,7 +259,20 @@ class Param:
 
 class SearchSpace:
     """An ordered set of `Param`s; conditions may only refer to parameters listed before
-    them (or to fixed config values), so one pass in order resolves every condition."""
+    them (or to fixed config values), so one pass in order resolves every condition.
+
+    Examples
+    --------
+    >>> space = SearchSpace.from_dict({
+    ...     "optimizer.type": {"type": "categorical", "choices": ["SGD", "Adam"]},
+    ...     "optimizer.momentum": {"type": "uniform", "low": 0.5, "high": 0.9, "num": 2,
+    ...                            "when": {"optimizer.type": "SGD"}}})
+    >>> for point in space.grid():
+    ...     print(point)
+    {'optimizer.type': 'SGD', 'optimizer.momentum': 0.5}
+    {'optimizer.type': 'SGD', 'optimizer.momentum': 0.9}
+    {'optimizer.type': 'Adam'}
+    """
 
     def __init__(self, params: Iterable[Param]) -> None:
         self.params = list(params)

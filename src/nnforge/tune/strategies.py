@@ -100,7 +100,18 @@ class SeededRandomSampler(BaseSampler):
 
     Optuna's RandomSampler draws from one generator per process, so W workers started
     with the same seed would repeat each other's points; here trial k gets the same
-    values whichever worker runs it."""
+    values whichever worker runs it.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> def first_x(seed):
+    ...     trial = optuna.create_study(sampler=SeededRandomSampler(seed)).ask()
+    ...     return trial.suggest_float("x", 0.0, 1.0)
+    >>> first_x(0) == first_x(0), first_x(0) == first_x(1)
+    (True, False)
+    """
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = int(seed)
@@ -172,6 +183,19 @@ class CoarseToFineSampler(BaseSampler):
     rounds 0..r-1 in turn (the best trial of all rounds so far is the centre; the top
     `top_k` trials pick the categorical choices kept). The windows are a pure function
     of the stored trials, so several workers agree on them without talking to each other.
+
+    Examples
+    --------
+    >>> import optuna
+    >>> from nnforge.tune import SearchSpace
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> space = SearchSpace.from_dict({"x": {"type": "uniform", "low": 0.0, "high": 1.0}})
+    >>> sampler = CoarseToFineSampler(space, per_round=4, seed=0)
+    >>> study = optuna.create_study(sampler=sampler)
+    >>> study.optimize(lambda t: (t.suggest_float("x", 0.0, 1.0) - 0.3) ** 2, n_trials=12)
+    >>> low, high = sampler.windows(study, 2)["x"]      # round 2 samples a narrower window
+    >>> high - low < 0.5
+    True
     """
 
     def __init__(self, space: SearchSpace, per_round: int = 10, shrink: float = 0.5,
