@@ -151,18 +151,33 @@ def tune(config: Union[str, os.PathLike[str], tuple[dict[str, Any], TuneConfig]]
          storage: Optional[str | os.PathLike[str]] = None, study_name: Optional[str] = None,
          out_dir: str = "runs/tune", train_fn: Optional[TrainFn] = None,
          validate: Union[Validate, str, None] = "default", quiet: bool = True) -> Study:
-    """Run (or resume) a study; returns the Optuna study.
+    """Run (or resume) a study.
 
-    Args:
-        config: path to a TOML file with a [tune] table, or (base_config, TuneConfig).
-        trials: total trials the study should hold (default: tune.trials; the grid's
-            size for grid/ofat). Resuming with a larger number adds trials.
-        workers: worker processes on this machine.
-        storage: URL or journal path (default runs/tune/<study>.journal).
-        study_name: default the config's `name`, else the file's stem.
-        out_dir: parent of the journal file and of the trials' run folders.
-        train_fn: see ConfigObjective (default: nnforge.build).
-        validate: config validator (default nnforge.config's; None: no validation).
+    Parameters
+    ----------
+    config : str, PathLike or (dict, TuneConfig)
+        A TOML file with a [tune] table, or (base_config, TuneConfig).
+    trials : int, optional
+        Total trials the study should hold (default: tune.trials; the grid's size for
+        grid/ofat). Resuming with a larger number adds trials.
+    workers : int
+        Worker processes on this machine.
+    storage : str, optional
+        URL or journal path (default runs/tune/<study>.journal).
+    study_name : str, optional
+        Default the config's `name`, else the file's stem.
+    out_dir : str
+        Parent of the journal file and of the trials' run folders.
+    train_fn : callable, optional
+        See ConfigObjective (default: nnforge.build).
+    validate : callable, "default" or None
+        Config validator (default nnforge.config's; None: no validation).
+    quiet : bool
+        Optuna logs warnings only.
+
+    Returns
+    -------
+    optuna.study.Study
     """
     import optuna
     if quiet:

@@ -137,18 +137,33 @@ def refine_windows(windows: Mapping[str, Window], hard: Mapping[str, tuple[float
                    shrink: float = 0.5, edge: float = 0.1) -> dict[str, Window]:
     """One coarse-to-fine step for every parameter.
 
-    Args:
-        windows: name -> (lo, hi) in internal coordinates (log for log-scale parameters),
-            or name -> list of choices for categorical parameters.
-        hard: name -> (lo, hi) bounds the window may never leave (the declared range).
-        best: name -> internal coordinate of the best trial's value.
-        top_values: name -> values the top trials used (for categorical parameters).
-        shrink: factor applied to the window's width when the best lies inside it.
-        edge: fraction of the width that counts as "on the boundary".
+    Parameters
+    ----------
+    windows : dict
+        name -> (lo, hi) in internal coordinates (log for log-scale parameters), or
+        name -> list of choices for categorical parameters.
+    hard : dict
+        name -> (lo, hi) bounds the window may never leave (the declared range).
+    best : dict
+        name -> internal coordinate of the best trial's value.
+    top_values : dict
+        name -> values the top trials used (for categorical parameters).
+    shrink : float
+        Factor applied to the window's width when the best lies inside it.
+    edge : float
+        Fraction of the width that counts as "on the boundary".
 
-    Returns the new windows: re-centred on the best value; width times `shrink`, or
-    divided by `shrink` (up to the declared range) when the best value lies within `edge`
-    of a window boundary that is not also the declared bound.
+    Returns
+    -------
+    dict
+        The new windows: re-centred on the best value; width times `shrink`, or divided
+        by `shrink` (up to the declared range) when the best value lies within `edge` of
+        a window boundary that is not also the declared bound.
+
+    Examples
+    --------
+    >>> refine_windows({"x": (0.0, 1.0)}, {"x": (0.0, 1.0)}, {"x": 0.5}, {})
+    {'x': (0.25, 0.75)}
     """
     out: dict[str, Window] = {}
     for name, window in windows.items():
