@@ -249,10 +249,10 @@ def _run_in_session(run: Run, out_dir: str, quiet: bool, progress_stream: Option
     config = run.config
     run.trainer.callbacks.extend(callbacks)
     resume_state = session.attach(run)
-    summary: dict[str, Any] = {"name": config.name, "seed": config.seed, "nnforge_version": __version__,
-                               "data": run.data_info,
-                               "parameters": int(sum(p._data.size
-                                                     for p in run.model.parameters()))}
+    parameters = int(sum(p._data.size for p in run.model.parameters()))
+    summary: dict[str, Any] = {"name": config.name, "seed": config.seed,
+                               "nnforge_version": __version__, "data": run.data_info,
+                               "parameters": parameters}
     try:
         with handle_signals(run.trainer):
             history = fit_run(run, verbose=0 if quiet else 1, progress_stream=progress_stream,

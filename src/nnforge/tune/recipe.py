@@ -25,7 +25,8 @@ def default_params(base_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     kind = optimizer.get("type", "Adam")
     key = "SGD+momentum" if kind == "SGD" and optimizer.get("momentum") else kind
     centre = RECIPE_LR.get(key, 1e-3)
-    params: dict[str, dict[str, Any]] = {"optimizer.lr": {"type": "loguniform", "low": centre / 10, "high": centre * 10}}
+    params: dict[str, dict[str, Any]] = {
+        "optimizer.lr": {"type": "loguniform", "low": centre / 10, "high": centre * 10}}
     if kind == "SGD":
         params["optimizer.momentum"] = {"type": "uniform", "low": 0.5, "high": 0.99}
     if (base_config.get("train") or {}).get("batch_size") not in (None, "full"):
