@@ -37,6 +37,7 @@ from .study import (Direction, create_or_load_study, default_storage, fail_stale
 from .workers import run_workers
 
 if TYPE_CHECKING:
+    from optuna.storages import BaseStorage
     from optuna.study import Study
 
 #: a config validator: raises on a config `nnforge train` would refuse
@@ -134,6 +135,51 @@ def _default_validate() -> Validate:
     return lambda config: parse_config(config, source="tune")
 
 
+def _read(config: Union[str, os.PathLike[str], tuple[dict[str, Any], TuneConfig]]
+          ) -> tuple[dict[str, Any], TuneConfig, str]:
+    """(base config, TuneConfig, default study name) of `tune`'s `config` argument."""
+    if isinstance(config, (str, os.PathLike)):
+        base, tc = load_config(config)
+        return base, tc, os.path.splitext(os.path.basename(os.fspath(config)))[0]
+    base, tc = config
+    return copy.deepcopy(base), tc, "study"
+
+
+def _grow(study: Study, created: bool, n_trials: Optional[int],
+          planned: Optional[list[dict[str, Any]]]) -> None:
+    """Enqueue the trials a new study, or a resumed one asked for more, still needs."""
+    target = study.user_attrs.get("n_trials", n_trials)
+    if created or (n_trials is not None and target is not None and n_trials > target):
+        top_up(study, n_trials, planned)
+        if not created:
+            study.set_user_attr("n_trials", n_trials)
+
+
+def _checked(base: dict[str, Any], tc: TuneConfig, validate: Union[Validate, str, None],
+             train_fn: Optional[TrainFn]) -> Optional[Validate]:
+    """The validator for the trials' configs, after checking the base config and the
+    space's paths with it."""
+    check = _validator(validate, train_fn)
+    if check is not None:
+        check(base)
+    tc.space.check_paths(base, check)
+    return check
+
+
+def _study_attrs(base: dict[str, Any], tc: TuneConfig, n_trials: Optional[int]
+                 ) -> dict[str, Any]:
+    """What a new study records about itself (shown by its report)."""
+    return {"config": base, "strategy": tc.strategy, "metric": tc.metric, "seed": tc.seed,
+            "n_trials": n_trials, "cv": tc.cv, "params": [repr(p) for p in tc.space]}
+
+
+def _close_connections(store: BaseStorage) -> None:
+    """Close a database storage's pooled connections (a journal file has none)."""
+    engine = getattr(store, "engine", None)
+    if engine is not None:
+        engine.dispose()
+
+
 def _validator(validate: Union[Validate, str, None], train_fn: Optional[TrainFn]
                ) -> Optional[Validate]:
     """The validator `tune(validate=...)` asks for ("default": nnforge.config's, unless a
@@ -182,39 +228,21 @@ def tune(config: Union[str, os.PathLike[str], tuple[dict[str, Any], TuneConfig]]
     import optuna
     if quiet:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-    if isinstance(config, (str, os.PathLike)):
-        base, tc = load_config(config)
-        stem = os.path.splitext(os.path.basename(os.fspath(config)))[0]
-    else:
-        base, tc = config
-        base, stem = copy.deepcopy(base), "study"
-    check = _validator(validate, train_fn)
-    if check is not None:
-        check(base)
-    tc.space.check_paths(base, check)
+    base, tc, stem = _read(config)
+    check = _checked(base, tc, validate, train_fn)
     study_name = study_name or base.get("name") or stem
     storage_url = os.fspath(storage) if storage is not None else \
         default_storage(study_name, out_dir)
     planned = planned_points(tc.strategy, tc.space, base)
     n_trials = trials if trials is not None else (len(planned) if planned else tc.trials)
     sampler = make_sampler(tc.strategy, tc.space, tc.seed, tc.options)
-    epochs = get_path(base, "train.epochs", 1)
-    pruner = make_pruner(tc.strategy, epochs, tc.options)
+    pruner = make_pruner(tc.strategy, get_path(base, "train.epochs", 1), tc.options)
     store = open_storage(storage_url)
-    attrs = {"config": base, "strategy": tc.strategy, "metric": tc.metric, "seed": tc.seed,
-             "n_trials": n_trials, "cv": tc.cv,
-             "params": [repr(p) for p in tc.space]}
     study, created = create_or_load_study(store, study_name, tc.direction, sampler, pruner,
-                                          attrs)
+                                          _study_attrs(base, tc, n_trials))
     fail_stale_trials(study, grace_period=tc.grace_period)
-    target = study.user_attrs.get("n_trials", n_trials)
-    if created or (n_trials is not None and target is not None and n_trials > target):
-        top_up(study, n_trials, planned)
-        if not created:
-            study.set_user_attr("n_trials", n_trials)
-    engine = getattr(store, "engine", None)
-    if engine is not None:
-        engine.dispose()                   # forked workers open their own connections
+    _grow(study, created, n_trials, planned)
+    _close_connections(store)              # forked workers open their own connections
     objective = ConfigObjective(base, tc.space, tc.metric, tc.cv, tc.seed_per_trial,
                                 os.path.join(out_dir, study_name), train_fn, check)
     run_workers(storage_url, study_name, objective, workers, sampler, pruner,
