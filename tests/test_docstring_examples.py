@@ -16,13 +16,6 @@ import nnforge
 NOT_YET = [
     "nnforge.autograd",
     "nnforge.kernels",
-    "nnforge.config",
-    "nnforge.cli",
-    "nnforge.build",
-    "nnforge.tune",
-    "nnforge.sklearn",
-    "nnforge.report",
-    "nnforge.runs",
 ]
 
 

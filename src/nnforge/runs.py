@@ -18,44 +18,34 @@ that ran it, and a "running" row whose process is gone from this host reads as "
 interruption, divergence, failure); it also owns the run's Checkpoint and gradient-norm
 callbacks and writes the files the report reads.
 """
-import datetime
+from __future__ import annotations
+
 import hashlib
 import json
 import os
 import socket
-import sqlite3
 import subprocess
+from typing import TYPE_CHECKING, Any, Optional
 
 from . import __version__
 from .report import write_report
+from .run_index import INDEX_NAME, STATUSES, RunIndex, RunIndexError, json_number, now
 from .serialization import atomic_write_bytes
-from .train.checkpoint import (Checkpoint, CheckpointError, load_checkpoint,
-                               remove_temp_files)
+from .train.checkpoint import (Checkpoint, CheckpointError, TrainingInterrupted,
+                               TrainingState, load_checkpoint, remove_temp_files)
 from .train.early_stopping import EarlyStopping
 from .train.grad_norms import GradNormRecorder
 from .train.metrics import confusion_matrix, higher_is_better, predicted_labels
 
+if TYPE_CHECKING:
+    from .build import Run
+    from .config import Config
+
 __all__ = ["RunIndex", "RunIndexError", "RunSession", "config_hash", "git_commit", "STATUSES",
-           "INDEX_NAME", "resolve_run", "read_run_json"]
-
-INDEX_NAME = "runs.db"
-STATUSES = ("running", "finished", "diverged", "interrupted", "failed", "lost")
-_COLUMNS = ("id", "name", "path", "config_hash", "seed", "nnforge_version", "git_commit",
-            "started", "ended", "status", "metrics", "host", "pid", "reason")
-_SCHEMA = """CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY, name TEXT, path TEXT, config_hash TEXT, seed INTEGER,
-    nnforge_version TEXT, git_commit TEXT, started TEXT, ended TEXT, status TEXT,
-    metrics TEXT, host TEXT, pid INTEGER, reason TEXT)"""
-# missing from older indexes
-_ADDED_COLUMNS = {"host": "TEXT", "pid": "INTEGER", "reason": "TEXT"}
+           "INDEX_NAME", "resolve_run", "read_run_json", "check_no_links"]
 
 
-class RunIndexError(RuntimeError):
-    """The run index cannot be used (corrupt, locked, unwritable); one line naming it and
-    what to do."""
-
-
-def read_run_json(path):
+def read_run_json(path: str) -> Any:
     """The JSON value in file `path` of a run folder; a damaged file raises ValueError
     naming it (run folders are untrusted input)."""
     try:
@@ -69,17 +59,13 @@ def read_run_json(path):
                          f"{exc.colno}); re-create the run or restore the file") from None
 
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def config_hash(config_dict):
+def config_hash(config_dict: dict[str, Any]) -> str:
     """First 16 hex digits of the sha256 of the resolved config as canonical JSON."""
     text = json.dumps(config_dict, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def git_commit(cwd=None, timeout=5):
+def git_commit(cwd: Optional[str] = None, timeout: float = 5) -> Optional[str]:
     """The HEAD commit of the git repository at `cwd` (default: the working directory),
     or None when it is not a repository or git is missing or slow."""
     try:
@@ -91,98 +77,7 @@ def git_commit(cwd=None, timeout=5):
     return commit if out.returncode == 0 and len(commit) == 40 else None
 
 
-class RunIndex:
-    """The SQLite index `root/runs.db` (created on first use)."""
-
-    def __init__(self, root, timeout=30.0):
-        self.root = os.fspath(root)
-        self.path = os.path.join(self.root, INDEX_NAME)
-        self.timeout = float(timeout)
-
-    def _connect(self, create=True):
-        if not create and not os.path.exists(self.path):
-            raise FileNotFoundError(f"{self.path}: no run index here (train a run into "
-                                    f"{self.root}/ first, or pass --root)")
-        os.makedirs(self.root, exist_ok=True)
-        if os.path.isdir(self.path):
-            raise RunIndexError(f"{self.path}: is a folder, but the run index must be a file; "
-                                "move the folder away")
-        try:
-            return self._open()
-        except sqlite3.Error as exc:
-            raise _index_error(self.path, exc) from None
-
-    def _open(self):
-        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute(_SCHEMA)
-        present = {r["name"] for r in conn.execute("PRAGMA table_info(runs)")}
-        for name, kind in _ADDED_COLUMNS.items():
-            if name not in present:
-                conn.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-        return conn
-
-    def upsert(self, **fields):
-        """Insert the run `fields["id"]` or update the given fields of its row."""
-        unknown = sorted(set(fields) - set(_COLUMNS))
-        if unknown or "id" not in fields:
-            raise ValueError(f"RunIndex.upsert: expected an id and columns from {_COLUMNS}, "
-                             f"got {sorted(fields)}")
-        if isinstance(fields.get("metrics"), dict):
-            fields["metrics"] = json.dumps(fields["metrics"], default=_plain)
-        names = list(fields)
-        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
-        sql = (f"INSERT INTO runs ({', '.join(names)}) VALUES "
-               f"({', '.join('?' for _ in names)}) ON CONFLICT(id) DO UPDATE SET {updates}")
-        self._write([(sql, [fields[n] for n in names])])
-
-    def _write(self, statements):
-        """Run `statements` [(sql, parameters)] in one short write transaction."""
-        conn = self._connect()
-        try:
-            with conn:
-                conn.execute("BEGIN IMMEDIATE")
-                for sql, parameters in statements:
-                    conn.execute(sql, parameters)
-        except sqlite3.Error as exc:
-            raise _index_error(self.path, exc) from None
-        finally:
-            conn.close()
-
-    def _read(self, sql, parameters=()):
-        conn = self._connect(create=False)
-        try:
-            return conn.execute(sql, parameters).fetchall()
-        except sqlite3.Error as exc:
-            raise _index_error(self.path, exc) from None
-        finally:
-            conn.close()
-
-    def rename(self, old_id, new_id, path):
-        """Give run `old_id`'s row the id `new_id` and folder `path`, replacing any row
-        `new_id` had (a run built beside the one it replaces, then swapped in)."""
-        self._write([("DELETE FROM runs WHERE id = ?", [new_id]),
-                     ("UPDATE runs SET id = ?, path = ? WHERE id = ?",
-                      [new_id, os.path.abspath(path), old_id])])
-
-    def rows(self):
-        """Every run as a dict (metrics decoded), oldest first."""
-        found = self._read("SELECT * FROM runs ORDER BY started, id")
-        return [_row(r) for r in found]
-
-    def get(self, run_id):
-        found = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
-        found = found[0] if found else None
-        if found is None:
-            known = [r["id"] for r in self.rows()]
-            raise KeyError(f"{self.path}: no run {run_id!r} (known: "
-                           f"{', '.join(known[-10:]) or 'none'})")
-        return _row(found)
-
-
-def check_no_links(folder):
+def check_no_links(folder: str) -> None:
     """Refuse a run folder holding symbolic links where nnforge writes (the folder's own
     files, checkpoints/, plots/): writing through a link would change a file elsewhere."""
     for sub in ("", "checkpoints", "plots"):
@@ -199,47 +94,8 @@ def check_no_links(folder):
                                       "through it)")
 
 
-def _index_error(path, exc):
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        hint = "another process holds it; wait for it to finish and retry"
-    elif "readonly" in text or "read-only" in text or "unable to open" in text:
-        hint = "make the folder and the file writable, or pass another --out/--root"
-    elif "disk" in text and "full" in text:
-        hint = "free some disk space and retry"
-    else:
-        hint = ("move it aside (it is re-created empty on the next run) or restore it "
-                "from a backup")
-    return RunIndexError(f"{path}: the run index cannot be used ({text}); {hint}")
-
-
-def _row(record):
-    row = dict(record)
-    row["metrics"] = json.loads(row["metrics"]) if row.get("metrics") else {}
-    if row["status"] == "running" and row.get("host") == socket.gethostname() \
-            and row.get("pid") and not _process_alive(row["pid"]):
-        row["status"] = "lost"
-    return row
-
-
-def _process_alive(pid):
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:                        # alive, but another user's
-        return True
-    return True
-
-
-def _plain(value):
-    item = getattr(value, "item", None)
-    if callable(item):
-        return item()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def resolve_run(run, root="runs"):
+def resolve_run(run: str | os.PathLike[str], root: str | os.PathLike[str] = "runs"
+                ) -> tuple[str, Optional[RunIndex]]:
     """(run folder, index or None) for a run folder path or a run id in `root`'s index."""
     path = os.fspath(run)
     if os.path.isdir(path):
@@ -258,9 +114,24 @@ def resolve_run(run, root="runs"):
 
 class RunSession:
     """The run-store side of one `run_experiment`: index row, checkpoints, gradient norms
-    and the files written at the end (labels, confusion matrix, plots, report)."""
+    and the files written at the end (labels, confusion matrix, plots, report).
 
-    def __init__(self, out_dir, config, resume=False):
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from nnforge.config import parse_config
+    >>> config = parse_config({"name": "demo", "model": {"layers": [
+    ...     {"type": "Linear", "in_features": 64, "out_features": 10}]}})
+    >>> session = RunSession(os.path.join(tempfile.mkdtemp(), "demo-1"), config)
+    >>> session.id, session.index.get("demo-1")["status"]
+    ('demo-1', 'running')
+    >>> session.failed(reason="stopped by hand")
+    >>> session.index.get("demo-1")["status"]
+    'failed'
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str], config: Config,
+                 resume: bool = False) -> None:
         self.out_dir = os.fspath(out_dir)
         if resume:              # what a process killed while saving left behind
             for folder in (self.out_dir, os.path.join(self.out_dir, "plots")):
@@ -269,7 +140,7 @@ class RunSession:
         self.id = os.path.basename(os.path.abspath(self.out_dir))
         self.index = RunIndex(os.path.dirname(os.path.abspath(self.out_dir)))
         self.checkpoint_dir = os.path.join(self.out_dir, "checkpoints")
-        self.resume_state = None
+        self.resume_state: Optional[TrainingState] = None
         if resume:
             self.resume_state = self._load_resume()
         resolved = config.model_dump(mode="json")
@@ -279,16 +150,16 @@ class RunSession:
             fields.update(name=config.name, path=os.path.abspath(self.out_dir),
                           config_hash=config_hash(resolved), seed=int(config.seed),
                           nnforge_version=__version__,
-                          git_commit=git_commit(), started=_now(), metrics=None)
+                          git_commit=git_commit(), started=now(), metrics=None)
         else:
             fields.update(path=os.path.abspath(self.out_dir), name=config.name,
                           config_hash=config_hash(resolved), seed=int(config.seed),
                           nnforge_version=__version__)
         self.index.upsert(**fields)
-        self.checkpoint = None
-        self.grad_norms = None
+        self.checkpoint: Optional[Checkpoint] = None
+        self.grad_norms: Optional[GradNormRecorder] = None
 
-    def _load_resume(self):
+    def _load_resume(self) -> TrainingState:
         from .config import ConfigError     # nnforge.config loads pydantic
 
         saved_config = os.path.join(self.out_dir, "config.json")
@@ -303,7 +174,7 @@ class RunSession:
                               f"(at {', '.join(keys[:3])}); resume with the same config")
         return load_checkpoint(self.out_dir)
 
-    def attach(self, run):
+    def attach(self, run: Run) -> Optional[TrainingState]:
         """Add the Checkpoint and GradNormRecorder callbacks (after EarlyStopping)."""
         es = next((cb for cb in run.callbacks if isinstance(cb, EarlyStopping)), None)
         monitor = es.monitor if es is not None else ("val_loss" if run.val is not None
@@ -315,13 +186,17 @@ class RunSession:
         run.trainer.callbacks.extend([self.grad_norms, self.checkpoint])
         return self.resume_state
 
-    def _end(self, status, summary=None, reason=None):
-        self.index.upsert(id=self.id, status=status, ended=_now(), reason=reason,
+    def _end(self, status: str, summary: Optional[dict[str, Any]] = None,
+             reason: Optional[str] = None) -> None:
+        self.index.upsert(id=self.id, status=status, ended=now(), reason=reason,
                           metrics={k: v for k, v in (summary or {}).items()
                                    if isinstance(v, (int, float)) and not isinstance(v, bool)})
 
-    def interrupted(self, run, error, summary):
+    def interrupted(self, run: Run, error: TrainingInterrupted, summary: dict[str, Any]
+                    ) -> dict[str, Any]:
         """Write the mid-epoch checkpoint, the history so far and metrics.json."""
+        if self.checkpoint is None:
+            raise RuntimeError("RunSession.interrupted: attach(run) was not called")
         path = self.checkpoint.save_interrupted(run.trainer)
         error.checkpoint = path
         self._write_history(run)
@@ -330,10 +205,11 @@ class RunSession:
         self._end("interrupted", summary)
         return summary
 
-    def diverged(self, summary):
+    def diverged(self, summary: dict[str, Any]) -> None:
+        """Mark the run diverged, with its stop reason."""
         self._end("diverged", summary, reason=summary.get("stop_reason"))
 
-    def failed(self, status="failed", reason=None):
+    def failed(self, status: str = "failed", reason: Optional[str] = None) -> None:
         """Mark the run failed (or interrupted) with `reason`; if the index itself cannot
         be written (full disk, read-only folder), the original error is what matters."""
         try:
@@ -341,7 +217,7 @@ class RunSession:
         except (RunIndexError, OSError):
             pass
 
-    def _write_history(self, run):
+    def _write_history(self, run: Run) -> None:
         history = run.trainer.history
         if history is not None:
             history.to_csv(os.path.join(self.out_dir, "history.csv"))
@@ -351,7 +227,7 @@ class RunSession:
         if steps and any(steps.values()):
             _write_json(os.path.join(self.out_dir, "steps.json"), steps)
 
-    def finished(self, run, summary, quiet=True):
+    def finished(self, run: Run, summary: dict[str, Any], quiet: bool = True) -> str:
         """Labels, confusion matrix, gradient norms, index row, plots and report.html."""
         self._write_history(run)
         target = getattr(run, "target", None)      # the CSV's target column, by name
@@ -373,15 +249,15 @@ class RunSession:
         return write_report(self.out_dir)
 
 
-def _differing_keys(a, b, prefix=""):
+def _differing_keys(a: object, b: object, prefix: str = "") -> list[str]:
     if isinstance(a, dict) and isinstance(b, dict):
-        keys = []
+        keys: list[str] = []
         for k in sorted(set(a) | set(b)):
             keys += _differing_keys(a.get(k), b.get(k), f"{prefix}{k}.")
         return keys
     return [] if a == b else [prefix.rstrip(".") or "<top>"]
 
 
-def _write_json(path, payload):
-    text = json.dumps(payload, indent=2, default=_plain) + "\n"
+def _write_json(path: str, payload: object) -> None:
+    text = json.dumps(payload, indent=2, default=json_number) + "\n"
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -124,7 +124,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             run_dir = os.path.dirname(os.path.dirname(exc.checkpoint or "."))
             print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "
                   f"`nnforge train CONFIG --resume {run_dir}`)", file=sys.stderr)
-            return 128 + int(exc.signum)
+            return EXIT_INTERRUPTED if exc.signum is None else 128 + int(exc.signum)
         if isinstance(exc, MemoryError) and not args.traceback:
             print("nnforge: error: out of memory (a size in the config or the data is too "
                   "large for this machine); use smaller sizes", file=sys.stderr)

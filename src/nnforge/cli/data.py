@@ -7,8 +7,12 @@ NaN in a CSV are visible. `--scaled` shows them after the config's scaler instea
 """
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..data import describe
+
+if TYPE_CHECKING:                     # the schema needs pydantic
+    from ..config import Config
 
 __all__ = ["add_subparser", "describe_config"]
 
@@ -41,7 +45,7 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
     return data
 
 
-def describe_config(config: object, scaled: bool = False, max_features: int = 12) -> str:
+def describe_config(config: "Config", scaled: bool = False, max_features: int = 12) -> str:
     """The text `nnforge data describe` prints for a validated config.
 
     Parameters

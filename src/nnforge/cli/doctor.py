@@ -8,9 +8,13 @@ import argparse
 import os
 import sys
 import time
+from typing import IO, TYPE_CHECKING
 
-from ..diagnose.checks import CHECKS, Patient, run_checks
+from ..diagnose.checks import CHECKS, CheckResult, Patient, run_checks
 from ..mistake_warnings import silence
+
+if TYPE_CHECKING:                     # the schema needs pydantic
+    from ..config import Config
 
 __all__ = ["add_subparser", "doctor"]
 
@@ -40,8 +44,8 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
     return doctor_parser
 
 
-def doctor(config: object, names: "list[str] | None" = None, plot_dir: "str | None" = None,
-           stream: object = None) -> list:
+def doctor(config: "Config", names: "list[str] | None" = None, plot_dir: "str | None" = None,
+           stream: "IO[str] | None" = None) -> list[CheckResult]:
     """Build `config` and run the recipe checks on it.
 
     Parameters

@@ -3,11 +3,15 @@
 whose last column is the target)."""
 import argparse
 import os
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from .. import data as D
 from .runs import format_table
+
+if TYPE_CHECKING:                     # the schema needs pydantic
+    from ..config import Config
 from .saved_run import (check_width, evaluation_trainer, load_npy, load_run_model,
                         match_columns, prepare, run_dir)
 
@@ -38,7 +42,8 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
     return evaluate
 
 
-def _evaluation_data(args: argparse.Namespace, config: object, labels: dict) -> tuple:
+def _evaluation_data(args: argparse.Namespace, config: "Config", labels: dict[str, Any]
+                     ) -> tuple[np.ndarray, Optional[np.ndarray], str]:
     from ..config import ConfigError, load_config
 
     path = args.data

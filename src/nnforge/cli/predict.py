@@ -93,7 +93,7 @@ def probabilities(output: np.ndarray, expects: str) -> np.ndarray:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from ..config.registry import lookup
+    from ..config.registry import loss_expects
 
     config, model, scaler, labels = load_run_model(run_dir(args))
     X = prepare(_read_input(args.input, config, labels), config, scaler)
@@ -102,7 +102,7 @@ def _predict(args: argparse.Namespace) -> int:
     with open(args.out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         if labels.get("task") == "classification":
-            probs = probabilities(output, lookup("loss", config.loss.type, "loss").expects)
+            probs = probabilities(output, loss_expects(config.loss.type, "loss"))
             names = names or [str(i) for i in range(probs.shape[1])]
             writer.writerow(["prediction", *[f"p_{n}" for n in names]])
             for row, k in zip(probs, probs.argmax(axis=1)):

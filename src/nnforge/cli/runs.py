@@ -9,6 +9,8 @@ Mistakes raise exceptions that `nnforge.cli.main` prints as one line (exit 2).
 """
 import argparse
 import os
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..runs import RunIndex
 
@@ -39,7 +41,7 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
     return runs
 
 
-def _text(value):
+def _text(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
@@ -47,7 +49,7 @@ def _text(value):
     return str(value)
 
 
-def format_table(headers: list, rows: list) -> str:
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Plain fixed-width table text (header, rule, rows).
 
     Parameters
@@ -62,12 +64,14 @@ def format_table(headers: list, rows: list) -> str:
     """
     cells = [[_text(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     return "\n".join([line(headers), line(["-" * w for w in widths])] +
                      [line(r) for r in cells])
 
 
-def _headline(metrics):
+def _headline(metrics: Mapping[str, object]) -> list[str]:
     """The metrics a list shows: test_* (else val_*) values, loss first."""
     keys = [k for k in metrics if k.startswith("test_")] or \
         [k for k in metrics if k.startswith("val_")]
@@ -78,7 +82,7 @@ def _runs(args: argparse.Namespace) -> int:
     index = RunIndex(args.root)
     if args.action == "list":
         rows = index.rows()
-        keys = []
+        keys: list[str] = []
         for r in rows:
             keys += [k for k in _headline(r["metrics"]) if k not in keys]
         keys = keys[:4]
@@ -118,7 +122,7 @@ def _runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _index_row(index, ident):
+def _index_row(index: RunIndex, ident: str) -> dict[str, Any]:
     """The index row of a run id, or of a run folder (id = folder name)."""
     if os.path.isdir(ident):
         parent = RunIndex(os.path.dirname(os.path.abspath(ident)))

@@ -7,14 +7,20 @@ goes through exactly the training preprocessing.
 """
 import argparse
 import os
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from .. import data as D
 from .. import optim
+from ..nn import Module
 from ..runs import read_run_json, resolve_run
 from ..serialization import load_metadata
 from ..train import Trainer
+
+if TYPE_CHECKING:                     # the schema needs pydantic
+    from ..config import Config
+    from ..run_data import RowScaler
 
 __all__ = ["run_dir", "load_run_model", "prepare", "evaluation_trainer", "match_columns",
            "check_width", "load_npy"]
@@ -28,7 +34,8 @@ def run_dir(args: argparse.Namespace) -> str:
     return path
 
 
-def load_run_model(folder: str) -> tuple:
+def load_run_model(folder: str
+                   ) -> tuple["Config", Module, "Optional[RowScaler]", dict[str, Any]]:
     """(config, model, scaler, labels) of a finished run, the model in eval mode.
 
     Parameters
@@ -76,7 +83,7 @@ def load_run_model(folder: str) -> tuple:
     return config, model, scaler, labels
 
 
-def prepare(X: np.ndarray, config: object, scaler: object) -> np.ndarray:
+def prepare(X: np.ndarray, config: "Config", scaler: "Optional[RowScaler]") -> np.ndarray:
     """Rows `X` as the model saw them in training: float32, flattened, scaled."""
     X = np.asarray(X, dtype=np.float32)
     if config.data.flatten and X.ndim > 2:
@@ -86,7 +93,7 @@ def prepare(X: np.ndarray, config: object, scaler: object) -> np.ndarray:
     return X
 
 
-def evaluation_trainer(config: object, model: object) -> Trainer:
+def evaluation_trainer(config: "Config", model: Module) -> Trainer:
     """A Trainer that evaluates and predicts with the run's loss and metrics."""
     from ..config.factory import build_loss
 

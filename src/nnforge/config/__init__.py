@@ -3,6 +3,7 @@
     schema     the sections and keys (pydantic, unknown keys forbidden)
     errors     every mistake as one line "<file>: <dotted.key>: <problem>"
     registry   the classes a config may name; `register(MyLoss)` adds your own
+    datasets   the datasets a config may name and what each declares (generated, ...)
     checks     names, keys, metrics and monitors checked against the library
     loading    `load_config(path)` / `parse_config(mapping)` -> a validated `Config`
     factory    the one place a config becomes objects (CLI, tuner, scikit-learn estimators)
@@ -23,7 +24,7 @@ __all__ = ["ConfigError", "Config", "DataConfig", "ModelConfig", "TrainConfig",
 _LAZY = {"Config": "schema", "DataConfig": "schema", "ModelConfig": "schema",
          "TrainConfig": "schema", "EarlyStoppingConfig": "schema", "ComponentSpec": "schema",
          "DATASETS": "schema", "load_config": "loading", "parse_config": "loading",
-         "check_components": "checks", "loader_function": "checks"}
+         "check_components": "checks", "loader_function": "datasets"}
 
 
 def __getattr__(name: str) -> Any:

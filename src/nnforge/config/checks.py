@@ -10,11 +10,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import data
 from ..train.metrics import METRICS, metric_names
 from ..train.stepping import metric_interval_problem
+from .datasets import loader_function
 from .errors import ConfigError, suggest
-from .registry import CONTAINERS, lookup
+from .registry import CONTAINERS, lookup, lookup_scheduler
 from .schema import ComponentSpec, Config
 
 __all__ = ["check_components", "loader_function", "LOADER_ARGUMENTS"]
@@ -22,25 +22,6 @@ __all__ = ["check_components", "loader_function", "LOADER_ARGUMENTS"]
 #: loader arguments that come from their own `[data]` keys, not from `data.options`
 LOADER_ARGUMENTS = ("directory", "path", "target", "task", "x_key", "y_key", "flatten",
                     "generator")
-
-
-def loader_function(dataset: str) -> Callable[..., Any]:
-    """The `nnforge.data` function that loads `data.dataset`.
-
-    Parameters
-    ----------
-    dataset : str
-        One of the schema's DATASETS ("digits" -> load_digits, "xor" -> make_xor,
-        "npz" -> load_arrays).
-
-    Returns
-    -------
-    callable
-    """
-    name = {"npz": "load_arrays"}.get(dataset)
-    if name is None:
-        name = f"make_{dataset}" if hasattr(data, f"make_{dataset}") else f"load_{dataset}"
-    return getattr(data, name)
 
 
 def check_components(config: Config, source: str = "<config>") -> None:
@@ -84,7 +65,7 @@ def _signature_keys(function: Callable[..., Any], skip: Sequence[str]
 def _check_args(cls: type, args: dict, path: str, skip: Sequence[str] = ("generator",)
                 ) -> None:
     """Every key of `args` is a keyword of `cls`, and every required one is given."""
-    allowed, required, var_kw = _signature_keys(cls.__init__, skip)
+    allowed, required, var_kw = _signature_keys(getattr(cls, "__init__"), skip)
     for key in args:
         if key not in allowed and not var_kw:
             raise ConfigError(f"{path}.{key}: unknown key (allowed: "
@@ -161,7 +142,7 @@ def _check_optimization(config: Config) -> None:
                           "'full' (full-batch training has no batch size to grow)")
     if config.scheduler is None:
         return
-    cls = lookup("scheduler", config.scheduler.type, "scheduler")
+    cls = lookup_scheduler(config.scheduler.type, "scheduler")
     _check_args(cls, config.scheduler.args, "scheduler", skip=("optimizer",))
     problem = metric_interval_problem(cls, config.scheduler.interval)
     if problem is not None:

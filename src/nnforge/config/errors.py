@@ -9,9 +9,12 @@ message).
 import contextlib
 import difflib
 from collections.abc import Iterable, Iterator
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..errors import ArgumentError
+
+if TYPE_CHECKING:                    # pydantic loads with the schema, not with this module
+    from pydantic import BaseModel, ValidationError
 
 __all__ = ["ConfigError", "constructing", "describe_validation_error", "suggest"]
 
@@ -120,7 +123,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def describe_validation_error(exc: Any, root: type) -> str:
+def describe_validation_error(exc: "ValidationError", root: "type[BaseModel]") -> str:
     """One line ``"<dotted.key>: <problem>"`` for a pydantic ValidationError.
 
     Parameters
@@ -154,7 +157,8 @@ def describe_validation_error(exc: Any, root: type) -> str:
     return f"{path or '<top level>'}: {problem}{suffix}"
 
 
-def dotted(loc: tuple, root: type) -> tuple[str, Any]:
+def dotted(loc: tuple[int | str, ...], root: "type[BaseModel]"
+           ) -> tuple[str, "type[BaseModel]"]:
     """(dotted path, model class owning the last key) of a pydantic error location.
 
     Pydantic inserts union-member tags (e.g. "int" of ``Union[int, str]``) into the
@@ -171,7 +175,9 @@ def dotted(loc: tuple, root: type) -> tuple[str, Any]:
     -------
     tuple of (str, type)
     """
-    parts, model, owner = [], root, root
+    parts: list[str] = []
+    model: Optional[type[BaseModel]] = root
+    owner = root
     for part in loc:
         if isinstance(part, int):
             parts.append(str(part))
@@ -189,7 +195,7 @@ def dotted(loc: tuple, root: type) -> tuple[str, Any]:
     return ".".join(parts), owner
 
 
-def _inner_model(annotation: Any) -> Any:
+def _inner_model(annotation: Any) -> "Optional[type[BaseModel]]":
     if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():

@@ -9,7 +9,7 @@ naming the dotted key (``optimizer.lr: SGD(lr=-0.1): lr must be ...``).
 """
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
@@ -18,10 +18,11 @@ from .. import data as D
 from .. import optim
 from ..nn import Module, ModuleList, Residual, Sequential
 from ..optim import BatchSizeSchedule, MomentumScheduler, schedules
-from ..train import EarlyStopping, ThresholdStopping, TimeStopping, Trainer
+from ..optim.lr_scheduler import LRScheduler
+from ..train import Callback, EarlyStopping, ThresholdStopping, TimeStopping, Trainer
 from ..train.stepping import cycles_momentum, lr_scale_conflict
 from .errors import ConfigError, constructing
-from .registry import CONTAINERS, lookup
+from .registry import CONTAINERS, lookup, lookup_scheduler
 
 if TYPE_CHECKING:                    # the schema needs pydantic; the factory does not
     from .schema import ComponentSpec, Config, ModelConfig, OptimizerSpec
@@ -200,9 +201,9 @@ def build_batch_size_schedule(config: "Config") -> Optional[BatchSizeSchedule]:
                      "batch_size_schedule")
 
 
-def scheduler_with_length(cls: type, optimizer: optim.Optimizer, args: dict[str, Any],
+def scheduler_with_length(cls: type[LRScheduler], optimizer: optim.Optimizer, args: dict[str, Any],
                           length: Callable[[str], int], interval: Optional[str] = None
-                          ) -> Any:
+                          ) -> LRScheduler:
     """An LR scheduler, its length filled in when the arguments leave it out.
 
     A scheduler class names the argument that holds its length (``length_argument``:
@@ -240,7 +241,7 @@ def build_momentum_scheduler(config: "Config", optimizer: optim.Optimizer,
     ms = config.momentum_schedule
     if ms is None:
         return None
-    if cycles_momentum(scheduler):
+    if config.scheduler is not None and cycles_momentum(scheduler):
         raise ConfigError(f"momentum_schedule: {config.scheduler.type} already cycles the "
                           "momentum; set scheduler.cycle_momentum = false or drop "
                           "[momentum_schedule]")
@@ -267,9 +268,9 @@ def build_transform(section: Any) -> Optional[D.Transform]:
     return transform
 
 
-def build_callbacks(config: "Config", has_val: bool) -> list:
+def build_callbacks(config: "Config", has_val: bool) -> list[Callback]:
     """EarlyStopping, TimeStopping and ThresholdStopping from ``[train]``, as configured."""
-    callbacks: list = []
+    callbacks: list[Callback] = []
     train = config.train
     es = train.early_stopping
     if es is not None:
@@ -286,16 +287,32 @@ def build_callbacks(config: "Config", has_val: bool) -> list:
 
 @dataclass
 class Training:
-    """What `build_training` makes for a model: everything but the data."""
+    """What `build_training` makes for a model: everything but the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge.config import parse_config
+    >>> config = parse_config({"model": {"layers": [{"type": "Linear", "in_features": 4,
+    ...                                              "out_features": 3}]},
+    ...                        "optimizer": {"type": "SGD", "lr": 0.1}})
+    >>> generator = np.random.default_rng(0)
+    >>> parts = build_training(config, build_model(config.model, generator), 100, True,
+    ...                        generator)
+    >>> type(parts.loss_fn).__name__, type(parts.optimizer).__name__, parts.scheduler
+    ('CrossEntropyLoss', 'SGD', None)
+    >>> parts.trainer.optimizer is parts.optimizer
+    True
+    """
 
     loss_fn: Module
     optimizer: optim.Optimizer
     scheduler: Any
     momentum_scheduler: Optional[MomentumScheduler]
     batch_size_schedule: Optional[BatchSizeSchedule]
-    transform: Any
-    callbacks: list = field(default_factory=list)
-    trainer: Optional[Trainer] = None
+    transform: Optional[D.Transform]
+    callbacks: list[Callback]
+    trainer: Trainer
 
 
 def _schedules(config: "Config", optimizer: optim.Optimizer, n_train: int) -> tuple:
@@ -307,10 +324,10 @@ def _schedules(config: "Config", optimizer: optim.Optimizer, n_train: int) -> tu
         epochs = config.train.epochs
         with constructing("scheduler"):
             scheduler = scheduler_with_length(
-                lookup("scheduler", spec.type, "scheduler"), optimizer, spec.args,
+                lookup_scheduler(spec.type, "scheduler"), optimizer, spec.args,
                 lambda interval: epochs if interval == "epoch" else
                 sum(updates(e) for e in range(epochs)), spec.interval)
-        if lr_scale_conflict(batch_schedule, epochs):
+        if batch_schedule is not None and lr_scale_conflict(batch_schedule, epochs):
             raise ConfigError(
                 "batch_size_schedule.max_batch_size: the batch stops growing at "
                 f"{batch_schedule.max_batch_size} and the LR takes the rest of the factor, "
@@ -350,11 +367,10 @@ def build_training(config: "Config", model: Module, n_train: int, has_val: bool,
     loss_fn = build_loss(config.loss, generator)
     optimizer = build_optimizer(config.optimizer, model)
     scheduler, momentum, batch_schedule = _schedules(config, optimizer, n_train)
-    parts = Training(loss_fn, optimizer, scheduler, momentum, batch_schedule,
-                     build_transform(config.data), build_callbacks(config, has_val))
-    tc = config.train
-    parts.trainer = Trainer(
-        model, optimizer, loss_fn, metrics=tuple(tc.metrics), callbacks=parts.callbacks,
+    transform = build_transform(config.data)
+    callbacks = build_callbacks(config, has_val)
+    trainer = Trainer(
+        model, optimizer, loss_fn, metrics=tuple(tc.metrics), callbacks=callbacks,
         generator=generator, scheduler=scheduler,
         scheduler_interval=config.scheduler.interval if config.scheduler else None,
         nan_guard=tc.nan_guard,
@@ -365,4 +381,5 @@ def build_training(config: "Config", model: Module, n_train: int, has_val: bool,
         batch_size_schedule=batch_schedule, accumulate_steps=tc.accumulate_steps,
         clip_grad_norm=tc.clip_grad_norm, clip_grad_value=tc.clip_grad_value,
         guards=tc.guards)
-    return parts
+    return Training(loss_fn, optimizer, scheduler, momentum, batch_schedule,
+                    transform, callbacks, trainer)

@@ -15,7 +15,7 @@ The kind is read from the class: an `optim.Optimizer` is an optimizer, an
 `nn.Module` with a ``target_kind`` attribute (every `nn` loss has one) a loss, and any
 other `nn.Module` a layer.
 """
-from typing import Optional
+from typing import Optional, cast
 
 from .. import data, nn, optim
 from ..data import Compose, Transform
@@ -26,7 +26,8 @@ from ..optim import lr_scheduler as _lr_scheduler
 from ..optim.lr_scheduler import LRScheduler
 from .errors import ConfigError, suggest
 
-__all__ = ["KINDS", "CONTAINERS", "register", "classes", "lookup", "kind_of"]
+__all__ = ["KINDS", "CONTAINERS", "register", "classes", "lookup", "lookup_scheduler",
+           "loss_expects", "kind_of"]
 
 #: the kinds of component, as a config names them in "unknown <kind> 'X'"
 KINDS = ("layer", "loss", "optimizer", "scheduler", "transform")
@@ -167,6 +168,32 @@ def lookup(kind: str, name: str, path: str) -> type:
         hint = f" (did you mean {close!r}?)" if close else ""
         raise ConfigError(f"{path}.type: unknown {kind} {name!r}{hint}")
     return cls
+
+
+def lookup_scheduler(name: str, path: str) -> type[LRScheduler]:
+    """`lookup` of a scheduler, typed: the class says how often it steps, whether it needs
+    a metric and which argument holds its length.
+
+    Examples
+    --------
+    >>> cls = lookup_scheduler("OneCycleLR", "scheduler")
+    >>> cls.interval, cls.needs_metric, cls.length_argument
+    ('step', False, 'total_steps')
+    """
+    # kind_of files a class under "scheduler" only when it subclasses LRScheduler
+    return cast("type[LRScheduler]", lookup("scheduler", name, path))
+
+
+def loss_expects(name: str, path: str) -> str:
+    """What the registered loss `name` expects of the model's output ("logits",
+    "probabilities", "values"): a loss declares it beside its ``target_kind``.
+
+    Examples
+    --------
+    >>> loss_expects("BCELoss", "loss"), loss_expects("CrossEntropyLoss", "loss")
+    ('probabilities', 'logits')
+    """
+    return str(getattr(lookup("loss", name, path), "expects"))
 
 
 def _kind_named(name: object) -> Optional[str]:

@@ -54,7 +54,7 @@ Training-loop options (see `train.stepping`):
     batch_augment = 2              # two augmented copies of each sample per batch
 """
 import os
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, Union
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       PrivateAttr, field_validator, model_validator)
@@ -62,14 +62,18 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from ..train.early_stopping import EarlyStopping
 from ..train.stop_conditions import ThresholdStopping
 from ..mistake_warnings import CODES
+from .datasets import DATASET_SOURCES
 
 __all__ = ["Config", "DataConfig", "ModelConfig", "TrainConfig", "EarlyStoppingConfig",
            "ComponentSpec", "LossSpec", "OptimizerSpec", "SchedulerSpec",
            "MomentumScheduleConfig", "BatchSizeScheduleConfig", "DATASETS", "LIMITS",
            "limit"]
 
-DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "fashion_mnist", "mnist",
-            "csv", "npz", "xor", "spirals", "circles", "blobs", "sine")
+DATASETS = tuple(DATASET_SOURCES)
+if TYPE_CHECKING:
+    DatasetName = str
+else:     # pydantic reads a Literal built from the table at run time; mypy cannot
+    DatasetName = Literal[DATASETS]
 
 #: Upper bounds of counts and sizes. A value beyond one is almost surely a typo (10^12
 #: epochs would run for ever); the environment variable NNFORGE_MAX_<KIND> lifts one.
@@ -86,7 +90,7 @@ def limit(kind: str) -> int:
 
 
 def _at_most(kind: str) -> AfterValidator:
-    def check(value):
+    def check(value: Optional[int]) -> Optional[int]:
         bound = limit(kind)
         if value is not None and value > bound:
             raise ValueError(f"{value} is above the limit of {bound} {kind}; if you mean it, "
@@ -120,7 +124,14 @@ class _Section(BaseModel):
 
 
 class ComponentSpec(BaseModel):
-    """`type` names a class; every other key is a constructor argument of it."""
+    """A component a config names: `type` is a registered class, every other key a
+    keyword argument of its constructor (checked against its signature later).
+
+    Examples
+    --------
+    >>> ComponentSpec(type="Linear", in_features=4, out_features=2).args
+    {'in_features': 4, 'out_features': 2}
+    """
 
     model_config = ConfigDict(extra="allow")
     type: str
@@ -132,12 +143,28 @@ class ComponentSpec(BaseModel):
 
 
 class LossSpec(ComponentSpec):
+    """The ``[loss]`` section: a registered loss and its arguments.
+
+    Examples
+    --------
+    >>> LossSpec().type, LossSpec(type="MSELoss", reduction="sum").args
+    ('CrossEntropyLoss', {'reduction': 'sum'})
+    """
+
     type: str = "CrossEntropyLoss"
 
 
 class OptimizerSpec(ComponentSpec):
-    """`l1`/`l2` regularize weights only unless `regularize_biases`; see
-    `optim.regularized_param_groups`."""
+    """The ``[optimizer]`` section: a registered optimizer, its arguments, and the L1/L2
+    penalties, which regularize weights only unless `regularize_biases` (see
+    `optim.regularized_param_groups`).
+
+    Examples
+    --------
+    >>> spec = OptimizerSpec(type="SGD", lr=0.1, l2=1e-4)
+    >>> spec.l2, spec.args
+    (0.0001, {'lr': 0.1})
+    """
 
     type: str = "Adam"
     l1: Optional[NonNegativeFloat] = None
@@ -146,16 +173,33 @@ class OptimizerSpec(ComponentSpec):
 
 
 class SchedulerSpec(ComponentSpec):
-    """`interval` None: the scheduler's own (per batch for CyclicLR and OneCycleLR);
-    `monitor`: what ReduceLROnPlateau watches (default val_loss, else loss)."""
+    """The ``[scheduler]`` section: a registered LR scheduler and its arguments.
+
+    `interval` None: the scheduler's own (per batch for CyclicLR and OneCycleLR);
+    `monitor`: what ReduceLROnPlateau watches (default val_loss, else loss).
+
+    Examples
+    --------
+    >>> spec = SchedulerSpec(type="StepLR", step_size=5)
+    >>> spec.interval, spec.args
+    (None, {'step_size': 5})
+    """
 
     interval: Optional[Literal["epoch", "step"]] = None
     monitor: Optional[str] = None
 
 
 class MomentumScheduleConfig(_Section):
-    """Momentum (SGD, RMSprop) or beta1 (Adam) per epoch: a linear ramp start -> end over
-    `total_steps` steps, or `values[i]` from `milestones[i-1]` on."""
+    """The ``[momentum_schedule]`` section: momentum (SGD, RMSprop) or beta1 (Adam) per
+    epoch, a linear ramp start -> end over `total_steps` steps, or `values[i]` from
+    `milestones[i-1]` on.
+
+    Examples
+    --------
+    >>> schedule = MomentumScheduleConfig(start=0.5, end=0.95, total_steps=20)
+    >>> schedule.end, schedule.interval
+    (0.95, 'epoch')
+    """
 
     start: Fraction = 0.5
     end: Fraction = 0.9
@@ -166,8 +210,15 @@ class MomentumScheduleConfig(_Section):
 
 
 class BatchSizeScheduleConfig(_Section):
-    """Batch size `initial` (default train.batch_size) times `factor` at each milestone
-    epoch, at most `max_batch_size` (then the LR shrinks instead)."""
+    """The ``[batch_size_schedule]`` section: batch size `initial` (default
+    train.batch_size) times `factor` at each milestone epoch, at most `max_batch_size`
+    (then the LR shrinks instead).
+
+    Examples
+    --------
+    >>> BatchSizeScheduleConfig(milestones=[10, 20], factor=5).factor
+    5.0
+    """
 
     initial: Optional[Size] = None
     milestones: list[StepsOrZero]
@@ -177,7 +228,16 @@ class BatchSizeScheduleConfig(_Section):
 
 
 class DataConfig(_Section):
-    dataset: Literal[DATASETS] = "digits"
+    """The ``[data]`` section: which dataset, how it is split, scaled and augmented.
+
+    Examples
+    --------
+    >>> data = DataConfig(dataset="iris")
+    >>> data.split, data.scaler
+    ([0.6, 0.2, 0.2], 'standard')
+    """
+
+    dataset: DatasetName = "digits"
     path: Optional[str] = None
     target: Optional[Union[int, str]] = None
     task: Optional[Literal["classification", "regression"]] = None
@@ -194,7 +254,7 @@ class DataConfig(_Section):
 
     @field_validator("split")
     @classmethod
-    def _fractions(cls, value):
+    def _fractions(cls, value: list[float]) -> list[float]:
         if len(value) != 3 or any(f < 0 for f in value) or value[0] <= 0 or \
                 abs(sum(value) - 1) > 1e-6:
             raise ValueError(f"expected three train/val/test fractions >= 0 summing to 1 "
@@ -202,7 +262,7 @@ class DataConfig(_Section):
         return value
 
     @model_validator(mode="after")
-    def _needs_path(self):
+    def _needs_path(self) -> "DataConfig":
         if self.dataset in ("csv", "npz") and not self.path:
             raise ValueError(f"dataset {self.dataset!r} needs `path`")
         if self.dataset == "csv" and self.target is None:
@@ -211,11 +271,28 @@ class DataConfig(_Section):
 
 
 class ModelConfig(_Section):
+    """The ``[model]`` section: the layers, in order, and the parameters' dtype.
+
+    Examples
+    --------
+    >>> model = ModelConfig(layers=[{"type": "Linear", "in_features": 4, "out_features": 3}])
+    >>> model.layers[0].type, model.dtype
+    ('Linear', 'float32')
+    """
+
     layers: list[ComponentSpec] = Field(min_length=1)
     dtype: Literal["float32", "float64"] = "float32"
 
 
 class EarlyStoppingConfig(_Section):
+    """``train.early_stopping``: the arguments of `train.EarlyStopping`, checked by it.
+
+    Examples
+    --------
+    >>> EarlyStoppingConfig(patience=5).monitor
+    'val_loss'
+    """
+
     monitor: str = "val_loss"
     patience: StepsOrZero = 0
     min_delta: NonNegativeFloat = 0.0
@@ -227,12 +304,20 @@ class EarlyStoppingConfig(_Section):
     s: Optional[Steps] = None
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> "EarlyStoppingConfig":
         EarlyStopping(**self.model_dump())          # raises ValueError naming the problem
         return self
 
 
 class TrainConfig(_Section):
+    """The ``[train]`` section: epochs, batch size, metrics and the training loop's options.
+
+    Examples
+    --------
+    >>> TrainConfig(batch_size="full").batch_size is None      # full-batch descent
+    True
+    """
+
     epochs: Epochs = 10
     batch_size: Optional[Size] = 32
     shuffle: bool = True
@@ -251,7 +336,7 @@ class TrainConfig(_Section):
 
     @field_validator("stop_threshold")
     @classmethod
-    def _threshold(cls, value):
+    def _threshold(cls, value: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
         if value is not None:
             try:
                 ThresholdStopping(**value)          # raises naming the bad argument
@@ -261,12 +346,12 @@ class TrainConfig(_Section):
 
     @field_validator("batch_size", mode="before")
     @classmethod
-    def _full_batch(cls, value):
+    def _full_batch(cls, value: object) -> object:
         return None if value == "full" else value      # "full": full-batch gradient descent
 
     @field_validator("silence")
     @classmethod
-    def _guard_codes(cls, value):
+    def _guard_codes(cls, value: list[str]) -> list[str]:
         unknown = [code for code in value if code not in CODES]
         if unknown:
             raise ValueError(f"unknown guard code(s) {unknown}; known: {', '.join(CODES)}")
@@ -274,7 +359,15 @@ class TrainConfig(_Section):
 
 
 class Config(_Section):
-    """A whole experiment: data, model, loss, optimizer, schedules and training loop."""
+    """A whole experiment: data, model, loss, optimizer, schedules and training loop.
+
+    Examples
+    --------
+    >>> config = Config(model={"layers": [{"type": "Linear", "in_features": 64,
+    ...                                    "out_features": 10}]})
+    >>> config.data.dataset, config.optimizer.type, config.train.epochs
+    ('digits', 'Adam', 10)
+    """
 
     name: str = "run"
     seed: Seed = 0
@@ -290,7 +383,7 @@ class Config(_Section):
 
     @field_validator("name")
     @classmethod
-    def _plain_name(cls, value):
+    def _plain_name(cls, value: str) -> str:
         if not value or value in (".", "..") or "/" in value or "\\" in value or \
                 "\0" in value or len(value) > 200:
             raise ValueError(f"{value!r} cannot name a run folder: use letters, digits, "

@@ -5,11 +5,15 @@ when present, grad_norms.csv, steps.json and confusion_matrix.json - so `nnforge
 RUN` can regenerate it at any time. The plots are written to `plots/*.png` and embedded
 as base64 `data:` URIs, so the page can be mailed or archived as one file.
 """
+from __future__ import annotations
+
 import base64
 import html
 import json
 import math
 import os
+from collections.abc import Iterable, Sequence
+from typing import Any, Optional
 
 from ..serialization import atomic_write_bytes
 from ..train.grad_norms import read_grad_norms
@@ -31,17 +35,17 @@ img { max-width: 100%; display: block; margin: 0.5em 0; border: 1px solid #eee; 
 """
 
 
-def _load_json(path):
+def _load_json(path: str) -> Any:
     if not os.path.isfile(path):
         return None
     with open(path, encoding="utf-8") as f:
         return json.load(f)
 
 
-def draw_plots(run_dir):
+def draw_plots(run_dir: str | os.PathLike[str]) -> list[tuple[str, str]]:
     """Draw every plot the run's files allow into run_dir/plots; [(title, path)]."""
     plots = os.path.join(run_dir, "plots")
-    drawn = []
+    drawn: list[tuple[str, str]] = []
     history_path = os.path.join(run_dir, "history.csv")
     columns = read_history(history_path) if os.path.isfile(history_path) else {}
     if columns:
@@ -65,7 +69,7 @@ def draw_plots(run_dir):
     return drawn
 
 
-def _cell(value):
+def _cell(value: object) -> str:
     if isinstance(value, float):
         text = "nan" if math.isnan(value) else f"{value:.6g}"
         return f'<td class="num">{text}</td>'
@@ -76,16 +80,17 @@ def _cell(value):
     return f"<td>{html.escape(str(value))}</td>"
 
 
-def _table(pairs, headers=("key", "value"), table_id=None):
+def _table(pairs: Iterable[tuple[object, object]], headers: Sequence[str] = ("key", "value"),
+           table_id: Optional[str] = None) -> str:
     ident = f' id="{table_id}"' if table_id else ""
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(f"<tr><th>{html.escape(str(k))}</th>{_cell(v)}</tr>" for k, v in pairs)
     return f"<table{ident}><tr>{head}</tr>{body}</table>"
 
 
-def _flatten(value, prefix=""):
+def _flatten(value: object, prefix: str = "") -> list[tuple[str, object]]:
     if isinstance(value, dict) and value:
-        out = []
+        out: list[tuple[str, object]] = []
         for k, v in value.items():
             out += _flatten(v, f"{prefix}{k}.")
         return out
@@ -97,7 +102,7 @@ def _flatten(value, prefix=""):
     return [(prefix.rstrip("."), value)]
 
 
-def _history_table(columns):
+def _history_table(columns: dict[str, list[float]]) -> str:
     keys = [k for k in columns if k != "seconds"]
     head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
     n = len(columns[keys[0]]) if keys else 0
@@ -107,7 +112,8 @@ def _history_table(columns):
     return f'<table id="history"><tr>{head}</tr>{body}</table>'
 
 
-def render_report(run_dir, plots=None):
+def render_report(run_dir: str | os.PathLike[str],
+                  plots: Optional[Sequence[tuple[str, str]]] = None) -> str:
     """The report page of the run in `run_dir` as a string (plots drawn if not given)."""
     run_dir = os.fspath(run_dir)
     metrics = _load_json(os.path.join(run_dir, "metrics.json"))
@@ -144,7 +150,7 @@ def render_report(run_dir, plots=None):
     return "".join(parts)
 
 
-def write_report(run_dir):
+def write_report(run_dir: str | os.PathLike[str]) -> str:
     """Draw the plots and write run_dir/report.html atomically; returns its path."""
     path = os.path.join(os.fspath(run_dir), "report.html")
     atomic_write_bytes(path, render_report(run_dir).encode("utf-8"))

@@ -13,27 +13,39 @@
 matplotlib is imported inside the functions and used through `Figure` + the Agg canvas,
 never pyplot, so importing nnforge stays fast and no global backend is changed.
 """
+from __future__ import annotations
+
 import csv
 import math
 import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:                      # matplotlib loads only when a plot is drawn
+    from matplotlib.figure import Figure
 
 __all__ = ["read_history", "learning_curves", "schedule_plot", "grad_norm_plot",
            "confusion_plot", "compare_curves"]
 
 _SCHEDULE_KEYS = ("lr", "momentum", "batch_size")
+#: a history's columns: {"loss": [0.9, 0.5, ...], "val_loss": [...], ...}
+Columns = Mapping[str, Sequence[Any]]
 _NOT_CURVES = {"epoch", "seconds", "lr", "momentum", "batch_size", "updates", "noise_scale"}
 
 
-def _float(text):
+def _float(text: Optional[str]) -> float:
+    if text is None:
+        return math.nan
     try:
         return float(text)
     except (TypeError, ValueError):
         return math.nan
 
 
-def read_history(path):
+def read_history(path: str | os.PathLike[str]) -> dict[str, list[float]]:
     """{"column": [float, ...]} from a history.csv (empty cells become NaN)."""
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -42,7 +54,7 @@ def read_history(path):
     return {k: [_float(r.get(k)) for r in rows] for k in rows[0]}
 
 
-def _figure(width, height):
+def _figure(width: float, height: float) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -51,21 +63,21 @@ def _figure(width, height):
     return fig
 
 
-def _save(fig, path):
+def _save(fig: Figure, path: str) -> str:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, format="png")
     return path
 
 
-def _curve_names(columns):
+def _curve_names(columns: Columns) -> list[str]:
     """Train quantities ("loss", "accuracy", ...) that have a column, loss first."""
     names = [k for k in columns if k not in _NOT_CURVES and not k.startswith("val_")]
     names += [k[4:] for k in columns if k.startswith("val_") and k[4:] not in names]
     return sorted(names, key=lambda k: (k != "loss", names.index(k)))
 
 
-def learning_curves(columns, path, title=None):
+def learning_curves(columns: Columns, path: str, title: Optional[str] = None) -> str:
     """One panel per quantity (loss first) with its train and validation curves."""
     names = _curve_names(columns)
     if not names:
@@ -89,7 +101,8 @@ def learning_curves(columns, path, title=None):
     return _save(fig, path)
 
 
-def schedule_plot(columns, path, steps=None):
+def schedule_plot(columns: Columns, path: str, steps: Optional[Columns] = None
+                  ) -> Optional[str]:
     """Learning rate / momentum / batch size per epoch, or per update from `steps`
     ({"lr": [...], "momentum": [...], "batch_size": [...]}); None if none was recorded."""
     source, xlabel = columns, "epoch"
@@ -113,7 +126,7 @@ def schedule_plot(columns, path, steps=None):
     return _save(fig, path)
 
 
-def grad_norm_plot(norms, path, max_lines=12):
+def grad_norm_plot(norms: Columns, path: str, max_lines: int = 12) -> Optional[str]:
     """Mean gradient norm per parameter per epoch (log scale); `norms` from
     `train.grad_norms.read_grad_norms`."""
     names = [k for k in norms if k != "epoch"]
@@ -133,7 +146,8 @@ def grad_norm_plot(norms, path, max_lines=12):
     return _save(fig, path)
 
 
-def confusion_plot(matrix, class_names, path):
+def confusion_plot(matrix: ArrayLike, class_names: Optional[Sequence[str]], path: str
+                   ) -> str:
     """Counts C[i, j] (rows = true class) with the count written in each cell."""
     matrix = np.asarray(matrix)
     n = len(matrix)
@@ -158,7 +172,8 @@ def confusion_plot(matrix, class_names, path):
     return _save(fig, path)
 
 
-def compare_curves(runs, path, metric="loss"):
+def compare_curves(runs: Sequence[tuple[str, Columns]], path: str, metric: str = "loss"
+                   ) -> str:
     """Train (dashed) and validation (solid) `metric` of several runs in one panel.
     `runs`: list of (label, history columns)."""
     fig = _figure(7.5, 4.5)

@@ -16,7 +16,13 @@ criterion of nnforge is one keyword away:
                               stopping_alpha=2.0, max_epochs=50, random_state=0)
     clf.fit(X_train, y_train).score(X_test, y_test)
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Optional, Union
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
@@ -24,17 +30,22 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from .. import nn
 from ..autograd import Tensor, no_grad
-from ..data import DataLoader, TensorDataset
+from ..data import DataLoader, TensorDataset, Transform
+from ..nn.loss import _Loss
 from ..random import resolve_generator
 from ..train import EarlyStopping, Trainer
 from .network import build_network, build_optimizer, build_scheduler
 
 __all__ = ["NeuralNetClassifier", "NeuralNetRegressor"]
 
-_DTYPES = {"float32": np.float32, "float64": np.float64}
+_DTYPES: dict[str, type[np.floating[Any]]] = {"float32": np.float32, "float64": np.float64}
 
 
-def _generator(owner, random_state):
+#: what `random_state` may be, as in scikit-learn (None: the library's default generator)
+RandomState = Union[None, int, np.random.Generator, np.random.RandomState]
+
+
+def _generator(owner: str, random_state: RandomState) -> np.random.Generator:
     """A fresh numpy Generator for one fit: int seed, Generator, RandomState or None (the
     library default generator, like scikit-learn's "None = global random state")."""
     if isinstance(random_state, np.random.RandomState):
@@ -54,18 +65,28 @@ def _generator(owner, random_state):
 class _NeuralNetBase(BaseEstimator):
     """Shared parameters and fit/predict plumbing (see the subclasses for the docs)."""
 
-    _loss = None                     # the nnforge loss class the estimator trains with
+    _loss: ClassVar[type[_Loss]]     # the nnforge loss class the estimator trains with
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, dropout=0.0,
-                 input_dropout=0.0, batch_norm=False, init=None, module=None,
-                 input_shape=None, augmentation=None, optimizer="adam", lr=1e-3,
-                 momentum=0.9, nesterov=False, betas=(0.9, 0.999), weight_decay=0.0, l1=0.0,
-                 l2=0.0, regularize_bias=False, lr_scheduler=None, lr_scheduler_kwargs=None,
-                 scheduler_interval=None, batch_size=64, max_epochs=100, shuffle=True,
-                 early_stopping=False, validation_fraction=0.1, monitor="val_loss",
-                 patience=10, min_delta=0.0, stopping_criterion="patience",
-                 stopping_alpha=None, stopping_strip=5, stopping_s=None, dtype="float32",
-                 random_state=None, verbose=0):
+    def __init__(self, hidden_layer_sizes: Union[int, Sequence[int]] = (100,),
+                 activation: str = "relu", *, dropout: float = 0.0,
+                 input_dropout: float = 0.0, batch_norm: bool = False,
+                 init: Optional[str] = None,
+                 module: Union[None, Sequence[dict[str, Any]], Callable[..., nn.Module]] = None,
+                 input_shape: Optional[Sequence[int]] = None,
+                 augmentation: Optional[Transform] = None, optimizer: str = "adam",
+                 lr: float = 1e-3, momentum: float = 0.9, nesterov: bool = False,
+                 betas: tuple[float, float] = (0.9, 0.999), weight_decay: float = 0.0,
+                 l1: float = 0.0, l2: float = 0.0, regularize_bias: bool = False,
+                 lr_scheduler: Optional[str] = None,
+                 lr_scheduler_kwargs: Optional[dict[str, Any]] = None,
+                 scheduler_interval: Optional[str] = None, batch_size: int = 64,
+                 max_epochs: int = 100, shuffle: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, monitor: str = "val_loss",
+                 patience: int = 10, min_delta: float = 0.0,
+                 stopping_criterion: str = "patience", stopping_alpha: Optional[float] = None,
+                 stopping_strip: int = 5, stopping_s: Optional[int] = None,
+                 dtype: str = "float32", random_state: RandomState = None,
+                 verbose: int = 0) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -104,13 +125,13 @@ class _NeuralNetBase(BaseEstimator):
         self.verbose = verbose
 
     # --- input handling -------------------------------------------------------------------
-    def _dtype(self):
+    def _dtype(self) -> type[np.floating[Any]]:
         if self.dtype not in _DTYPES:
             raise ValueError(f"{type(self).__name__}(dtype={self.dtype!r}): expected "
                              "'float32' or 'float64'")
         return _DTYPES[self.dtype]
 
-    def _shape_inputs(self, X):
+    def _shape_inputs(self, X: ArrayLike) -> np.ndarray:
         """Rows as the network's input: cast to `dtype`, reshaped to `input_shape`."""
         X = np.asarray(X, dtype=self._dtype())
         if self.input_shape is None:
@@ -122,7 +143,7 @@ class _NeuralNetBase(BaseEstimator):
                              f"{int(np.prod(X.shape[1:]))} values, expected {per_row}")
         return X.reshape((len(X),) + shape)
 
-    def _check_scalars(self):
+    def _check_scalars(self) -> None:
         owner = type(self).__name__
         for name, low in (("batch_size", 1), ("max_epochs", 1)):
             value = getattr(self, name)
@@ -134,7 +155,8 @@ class _NeuralNetBase(BaseEstimator):
                              "expected a fraction in (0, 1) with early_stopping=True")
 
     # --- fitting ---------------------------------------------------------------------------
-    def _split(self, X, y, generator):
+    def _split(self, X: np.ndarray, y: np.ndarray, generator: np.random.Generator
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(X_train, y_train, X_val, y_val): a shuffled, stratified-when-possible hold-out
         of `validation_fraction` of the rows for early stopping (like MLPClassifier)."""
         seed = int(generator.integers(2 ** 31 - 1))
@@ -148,7 +170,7 @@ class _NeuralNetBase(BaseEstimator):
                                  stratify=stratify)
         return parts[0], parts[2], parts[1], parts[3]
 
-    def _callbacks(self):
+    def _callbacks(self) -> list[EarlyStopping]:
         if not self.early_stopping:
             return []
         try:
@@ -160,13 +182,13 @@ class _NeuralNetBase(BaseEstimator):
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{type(self).__name__}: {exc}") from None
 
-    def _metrics(self):
+    def _metrics(self) -> tuple[str, ...]:
         name = self.monitor[4:] if self.monitor.startswith("val_") else self.monitor
         if name == "loss":
             return ("accuracy",) if self._loss.target_kind == "class" else ()
         return (name,)
 
-    def _fit_network(self, X, y, n_outputs):
+    def _fit_network(self, X: np.ndarray, y: np.ndarray, n_outputs: int) -> _NeuralNetBase:
         self._check_scalars()
         owner = type(self).__name__
         generator = _generator(owner, self.random_state)
@@ -186,7 +208,7 @@ class _NeuralNetBase(BaseEstimator):
                           metrics=self._metrics(), callbacks=self._callbacks(),
                           generator=generator, scheduler=scheduler,
                           scheduler_interval=interval)
-        train = (X_train, y_train)
+        train: Union[tuple[np.ndarray, np.ndarray], DataLoader] = (X_train, y_train)
         if self.augmentation is not None:
             train = DataLoader(TensorDataset(X_train, y_train),
                                batch_size=int(self.batch_size), shuffle=bool(self.shuffle),
@@ -200,7 +222,7 @@ class _NeuralNetBase(BaseEstimator):
         self.best_epoch_ = history.best_epoch
         return self
 
-    def _forward(self, X, batch_size=1024):
+    def _forward(self, X: ArrayLike, batch_size: int = 1024) -> np.ndarray:
         """Network outputs for the rows of X, in eval mode and without a graph."""
         check_is_fitted(self, "model_")
         X = validate_data(self, X, reset=False, allow_nd=True,
@@ -255,20 +277,31 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
     Labels may be any sortable values (strings too): they are encoded by their position in
     `classes_`; `predict_proba` gives the softmax of the network's outputs.
 """ + _PARAMETERS_DOC + """ classes_ (the labels, sorted), n_outputs_ (= number of classes).
+
+    Examples
+    --------
+    >>> from nnforge.data import make_xor
+    >>> data = make_xor(n_samples=64, seed=0)
+    >>> clf = NeuralNetClassifier(hidden_layer_sizes=(8,), max_epochs=3, random_state=0)
+    >>> clf.fit(data.X, data.y).predict(data.X[:4]).shape
+    (4,)
+    >>> clf.n_iter_, clf.classes_.tolist(), clf.predict_proba(data.X[:2]).shape
+    (3, [0, 1], (2, 2))
     """)
 
     _loss = nn.CrossEntropyLoss
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> NeuralNetClassifier:
         """Train a fresh network on X (n_samples, n_features) or images, labels y."""
-        X, y = validate_data(self, X, y, allow_nd=True, dtype=(np.float64, np.float32))
-        check_classification_targets(y)
-        y = column_or_1d(y, warn=True)
-        self.classes_, encoded = np.unique(y, return_inverse=True)
+        rows, labels = validate_data(self, X, y, allow_nd=True, dtype=(np.float64, np.float32))
+        check_classification_targets(labels)
+        labels = column_or_1d(labels, warn=True)
+        self.classes_, encoded = np.unique(labels, return_inverse=True)
         self.n_outputs_ = len(self.classes_)
-        return self._fit_network(X, encoded.astype(np.int64), self.n_outputs_)
+        self._fit_network(rows, encoded.astype(np.int64), self.n_outputs_)
+        return self
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in `classes_` order."""
         logits = self._forward(X).astype(np.float64)
         logits -= logits.max(axis=1, keepdims=True)
@@ -276,13 +309,13 @@ class NeuralNetClassifier(ClassifierMixin, _NeuralNetBase):
         logits /= logits.sum(axis=1, keepdims=True)
         return logits
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Log of `predict_proba`, computed stably from the logits."""
         logits = self._forward(X).astype(np.float64)
         logits -= logits.max(axis=1, keepdims=True)
         return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable label of each row."""
         logits = self._forward(X)
         return self.classes_[np.argmax(logits, axis=1)]
@@ -293,27 +326,36 @@ class NeuralNetRegressor(RegressorMixin, _NeuralNetBase):
 
     y may be (n_samples,) or (n_samples, n_targets); the network has one output per target.
 """ + _PARAMETERS_DOC + """ n_outputs_ (number of targets).
+
+    Examples
+    --------
+    >>> from nnforge.data import make_sine
+    >>> data = make_sine(n_samples=64, seed=0)
+    >>> reg = NeuralNetRegressor(hidden_layer_sizes=(16,), max_epochs=3, random_state=0)
+    >>> reg.fit(data.X, data.y).predict(data.X[:3]).shape, reg.n_outputs_
+    ((3,), 1)
     """)
 
     _loss = nn.MSELoss
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> NeuralNetRegressor:
         """Train a fresh network on X (n_samples, n_features) or images, targets y."""
-        X, y = validate_data(self, X, y, allow_nd=True, multi_output=True, y_numeric=True,
-                             dtype=(np.float64, np.float32))
-        self._y_ndim = y.ndim
-        target = np.asarray(y, dtype=self._dtype())
+        rows, values = validate_data(self, X, y, allow_nd=True, multi_output=True,
+                                     y_numeric=True, dtype=(np.float64, np.float32))
+        self._y_ndim = values.ndim
+        target = np.asarray(values, dtype=self._dtype())
         if target.ndim == 1:
             target = target[:, None]
         self.n_outputs_ = target.shape[1]
-        return self._fit_network(X, target, self.n_outputs_)
+        self._fit_network(rows, target, self.n_outputs_)
+        return self
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets, shaped like the y given to fit."""
         out = self._forward(X).astype(np.float64, copy=False)
         return out.ravel() if self._y_ndim == 1 else out
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True

@@ -14,9 +14,12 @@ tested on its own. Three ways to describe the network:
 * `module` as a callable `module(n_features_in, n_outputs)` (or with a `generator=`
   keyword) returning a complete Module.
 """
+from __future__ import annotations
+
 import inspect
 import math
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Optional, cast
 
 import numpy as np
 
@@ -25,7 +28,12 @@ from ..autograd import Tensor, no_grad
 from ..config.errors import ConfigError
 from ..config.factory import build_layers, scheduler_with_length
 from ..config.registry import classes
+from ..optim import Optimizer
+from ..optim.lr_scheduler import LRScheduler
 from ..optim.regularization import regularized_param_groups
+
+if TYPE_CHECKING:
+    from .estimators import _NeuralNetBase
 
 __all__ = ["ACTIVATIONS", "OPTIMIZERS", "build_network", "build_optimizer",
            "build_scheduler"]
@@ -37,32 +45,35 @@ ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "logistic": "Sigmoid", "sigmoid":
 
 
 
-def _optimizers() -> dict[str, type]:
+def _optimizers() -> dict[str, type[Optimizer]]:
     """Lower-case name -> class of every registered optimizer (the config's registry)."""
-    return {name.lower(): cls for name, cls in classes("optimizer").items()}
+    # the registry files a class under "optimizer" only when it subclasses Optimizer
+    return {name.lower(): cast("type[Optimizer]", cls)
+            for name, cls in classes("optimizer").items()}
 
 
 def __getattr__(name: str) -> Any:
+    """`OPTIMIZERS`, read from the registry when asked (a user may register more)."""
     if name == "OPTIMIZERS":        # optimizer name (case-insensitive) -> class name
         return {key: cls.__name__ for key, cls in _optimizers().items()}
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _takes(callable_, name):
+def _takes(callable_: Callable[..., Any], name: str) -> bool:
     try:
         return name in inspect.signature(callable_).parameters
     except (TypeError, ValueError):
         return False
 
 
-def _check_probability(owner, name, value):
+def _check_probability(owner: str, name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or \
             not 0 <= value < 1:
         raise ValueError(f"{owner}({name}={value!r}): expected a probability in [0, 1)")
     return float(value)
 
 
-def _hidden_sizes(owner, sizes):
+def _hidden_sizes(owner: str, sizes: Any) -> tuple[int, ...]:
     if isinstance(sizes, (int, np.integer)) and not isinstance(sizes, bool):
         sizes = (sizes,)
     try:
@@ -77,7 +88,8 @@ def _hidden_sizes(owner, sizes):
     return tuple(int(s) for s in sizes)
 
 
-def _mlp_body(est, n_features, generator):
+def _mlp_body(est: _NeuralNetBase, n_features: int, generator: np.random.Generator
+              ) -> list[nn.Module]:
     owner = type(est).__name__
     sizes = _hidden_sizes(owner, est.hidden_layer_sizes)
     if est.activation not in ACTIVATIONS:
@@ -88,7 +100,8 @@ def _mlp_body(est, n_features, generator):
     if est.init is not None:
         nn.init.get_initializer(est.init)          # raises ValueError naming the choices
     activation = getattr(nn, ACTIVATIONS[est.activation])
-    layers = [nn.Dropout(input_dropout, generator=generator)] if input_dropout else []
+    layers: list[nn.Module] = [nn.Dropout(input_dropout, generator=generator)] \
+        if input_dropout else []
     width = n_features
     for size in sizes:
         layers.append(nn.Linear(width, size, init=est.init, generator=generator))
@@ -101,7 +114,8 @@ def _mlp_body(est, n_features, generator):
     return layers
 
 
-def _spec_body(est, specs, generator):
+def _spec_body(est: _NeuralNetBase, specs: Sequence[Any], generator: np.random.Generator
+               ) -> list[nn.Module]:
     owner = type(est).__name__
     layers = classes("layer")
     for i, spec in enumerate(specs):
@@ -117,7 +131,8 @@ def _spec_body(est, specs, generator):
         raise ValueError(f"{owner}(module): {exc}") from None
 
 
-def build_network(est: Any, sample: np.ndarray, n_outputs: int, generator: Any) -> nn.Module:
+def build_network(est: _NeuralNetBase, sample: np.ndarray, n_outputs: int,
+                  generator: np.random.Generator) -> nn.Module:
     """The network for estimator `est`: a Module mapping a batch shaped like `sample`
     (a few input rows) to `n_outputs` outputs (logits or regression values)."""
     owner = type(est).__name__
@@ -155,7 +170,7 @@ def build_network(est: Any, sample: np.ndarray, n_outputs: int, generator: Any) 
     return nn.Sequential(*body)
 
 
-def build_optimizer(est: Any, model: nn.Module) -> Any:
+def build_optimizer(est: _NeuralNetBase, model: nn.Module) -> Optimizer:
     """The optimizer named by `est.optimizer`, over parameter groups that exempt biases
     and normalization parameters from L1/L2 unless `est.regularize_bias`."""
     owner = type(est).__name__
@@ -180,12 +195,12 @@ def build_optimizer(est: Any, model: nn.Module) -> Any:
     exempt = () if est.regularize_bias else ("bias", "norm")
     groups = regularized_param_groups(model, weight_decay=decay, l1=float(est.l1),
                                       exempt=exempt)
-    kwargs = {"lr": float(est.lr)}
-    if _takes(cls.__init__, "momentum"):
+    kwargs: dict[str, Any] = {"lr": float(est.lr)}
+    if _takes(cls, "momentum"):
         kwargs["momentum"] = float(est.momentum)
-    if _takes(cls.__init__, "nesterov"):
+    if _takes(cls, "nesterov"):
         kwargs["nesterov"] = bool(est.nesterov)
-    if _takes(cls.__init__, "betas"):
+    if _takes(cls, "betas"):
         kwargs["betas"] = tuple(float(b) for b in est.betas)
     try:
         return cls(groups, **kwargs)
@@ -193,7 +208,8 @@ def build_optimizer(est: Any, model: nn.Module) -> Any:
         raise ValueError(f"{owner}(optimizer={name!r}): {exc}") from None
 
 
-def build_scheduler(est: Any, optimizer: Any, steps_per_epoch: int) -> tuple:
+def build_scheduler(est: _NeuralNetBase, optimizer: Optimizer, steps_per_epoch: int
+                    ) -> tuple[Optional[LRScheduler], str]:
     """(scheduler or None, interval) for `est.lr_scheduler` and `est.lr_scheduler_kwargs`.
 
     Conveniences: a scheduler's length (CosineAnnealingLR's T_max, OneCycleLR's
@@ -205,13 +221,14 @@ def build_scheduler(est: Any, optimizer: Any, steps_per_epoch: int) -> tuple:
     name = est.lr_scheduler
     if name is None:
         return None, "epoch"
-    schedulers = classes("scheduler")
+    # the registry files a class under "scheduler" only when it subclasses LRScheduler
+    schedulers = cast("dict[str, type[LRScheduler]]", classes("scheduler"))
     cls = schedulers.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(f"{owner}(lr_scheduler={name!r}): expected one of "
                          f"{', '.join(sorted(schedulers))}")
     kwargs = dict(est.lr_scheduler_kwargs or {})
-    if _takes(cls.__init__, "max_lr"):
+    if _takes(cls, "max_lr"):
         kwargs.setdefault("max_lr", float(est.lr))
     interval = est.scheduler_interval
     if interval is None:

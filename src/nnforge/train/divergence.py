@@ -31,7 +31,7 @@ class TrainingDivergedError(RuntimeError):
         self.epoch, self.step, self.parameter, self.layer = epoch, step, parameter, layer
 
 
-def _finite(array):
+def _finite(array: np.ndarray) -> bool:
     # fast path: one BLAS dot product of the array with itself, which is NaN or Inf when any
     # entry is (IEEE arithmetic propagates both); finite entries whose squares overflow make
     # it Inf too, and then the exact elementwise test decides
@@ -61,7 +61,7 @@ class NonFiniteGuard:
         self._params = [p for _, p in self._named]
         self._layers = {name: type(m).__name__ for name, m in model.named_modules()}
 
-    def _layer_of(self, param_name):
+    def _layer_of(self, param_name: str) -> str:
         owner = param_name.rpartition(".")[0]
         kind = self._layers.get(owner, type(self.model).__name__)
         return f"{owner or '<model>'} ({kind})"
@@ -76,7 +76,7 @@ class NonFiniteGuard:
                 return
         self._raise(loss_value, epoch, step)
 
-    def _raise(self, loss_value, epoch, step):
+    def _raise(self, loss_value: float, epoch: int, step: int) -> None:
         where = f"epoch {epoch}, step {step}"
         bad_weight = next((n for n, p in self._named if not np.isfinite(p._data).all()), None)
         bad_grad = next((n for n, p in self._named

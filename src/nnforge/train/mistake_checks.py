@@ -19,6 +19,7 @@ The warnings come from `nnforge.mistake_warnings` (once per run, silenceable).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,9 @@ from numpy.typing import ArrayLike
 
 from ..mistake_warnings import (DeadReLUWarning, ExplodingGradientWarning, LabelMismatchWarning,
                                 guard_warn, would_warn)
-from ..nn import ReLU
+from ..autograd import Tensor
+from ..nn import Module, Parameter, ReLU
+from ..nn.module import RemovableHandle
 from .callbacks import Callback
 
 __all__ = ["TrainingGuards", "check_label_layout"]
@@ -84,20 +87,22 @@ class TrainingGuards(Callback):
         self.every, self.dead_fraction = int(every), float(dead_fraction)
         self.min_samples, self.ratio = int(min_samples), float(ratio)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._step = 0
-        self._handles = []
-        self._alive, self._seen = {}, {}
+        self._handles: list[RemovableHandle] = []
+        self._alive: dict[str, np.ndarray] = {}
+        self._seen: dict[str, int] = {}
         self._watching = False                   # a dead-ReLU window is open
         samples = (getattr(self.trainer, "params", None) or {}).get("samples")
         self._needed = self.min_samples if not samples else min(self.min_samples, samples)
-        self._output_size = None
+        self._output_size: int | None = None
         model = self.trainer.model
-        self._relus = [(name, m) for name, m in model.named_modules()
-                       if isinstance(m, ReLU)]
-        self._weights = [(name, p) for name, p in model.named_parameters() if p._data.ndim >= 2]
+        self._relus: list[tuple[str, Module]] = [(name, m) for name, m in model.named_modules()
+                                                 if isinstance(m, ReLU)]
+        self._weights: list[tuple[str, Parameter]] = [
+            (name, p) for name, p in model.named_parameters() if p._data.ndim >= 2]
 
-    def _sampling(self):
+    def _sampling(self) -> bool:
         """Steps 1, 2, 4, 8, ... below `every`, then every `every`-th step."""
         step = self._step
         return (step < self.every and step & (step - 1) == 0) or step % self.every == 0
@@ -112,11 +117,11 @@ class TrainingGuards(Callback):
             for name, m in self._relus:
                 self._handles.append(m.register_forward_hook(self._relu_hook(name)))
 
-    def _record_output(self, module, args, output):
+    def _record_output(self, module: Module, args: tuple[Any, ...], output: Tensor) -> None:
         self._output_size = output.shape[1] if output.ndim > 1 else 1
 
-    def _relu_hook(self, name):
-        def hook(module, args, output):
+    def _relu_hook(self, name: str) -> Callable[[Module, tuple[Any, ...], Tensor], None]:
+        def hook(module: Module, args: tuple[Any, ...], output: Tensor) -> None:
             data = output._data
             if data.ndim < 2:
                 return
@@ -139,7 +144,7 @@ class TrainingGuards(Callback):
         if self._sampling():
             self._check_gradients()
 
-    def _check_labels(self):
+    def _check_labels(self) -> None:
         trainer = self.trainer
         if not would_warn(LabelMismatchWarning) or self._output_size is None:
             return
@@ -148,7 +153,7 @@ class TrainingGuards(Callback):
         if arrays is not None and len(arrays) > 1:
             check_label_layout(trainer.loss_fn, self._output_size, arrays[1])
 
-    def _check_dead(self):
+    def _check_dead(self) -> None:
         """Judge the window once it holds enough inputs, then close it."""
         if any(seen < self._needed for seen in self._seen.values()):
             return
@@ -164,7 +169,7 @@ class TrainingGuards(Callback):
                            "positive bias, or LeakyReLU", key=name, stacklevel=3)
             del self._alive[name], self._seen[name]
 
-    def _check_gradients(self):
+    def _check_gradients(self) -> None:
         if len(self._weights) < 2 or not would_warn(ExplodingGradientWarning):
             return
         rms = [float(np.sqrt(np.mean(np.square(p._grad, dtype=np.float64))))

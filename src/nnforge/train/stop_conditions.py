@@ -6,16 +6,23 @@ in), and both say why they stopped in `trainer.stop_reason`. Each has its risk: 
 budget can end training before the model is good, a training-error threshold can be
 reached only after the model has started to overfit; watch the validation curve too.
 """
+from __future__ import annotations
+
 import math
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .callbacks import Callback, check_monitor
 from .metrics import higher_is_better
 
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
 __all__ = ["ThresholdStopping", "TimeStopping"]
 
 
-def _stop(trainer, reason):
+def _stop(trainer: Trainer | None, reason: str) -> None:
     if trainer is not None:
         trainer.stop_training = True
         trainer.stop_reason = reason
@@ -47,7 +54,8 @@ class TimeStopping(Callback):
     TimeStopping(seconds=60, predict_next=False)
     """
 
-    def __init__(self, seconds, predict_next=False, clock=time.perf_counter):
+    def __init__(self, seconds: float, predict_next: bool = False,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
                 or not 0 < seconds < math.inf:
             raise ValueError(f"TimeStopping(seconds): expected a positive number of seconds, "
@@ -57,18 +65,18 @@ class TimeStopping(Callback):
         self.clock = clock
         self._reset()
 
-    def _reset(self):
-        self.stopped_epoch = None
+    def _reset(self) -> None:
+        self.stopped_epoch: int | None = None
         self.elapsed = 0.0
-        self._start = None
-        self._last = None
+        self._start = 0.0
+        self._last = 0.0
         self._longest = 0.0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._reset()
         self._start = self._last = self.clock()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         now = self.clock()
         self._longest = max(self._longest, now - self._last)
         self._last = now
@@ -86,7 +94,7 @@ class TimeStopping(Callback):
         self.stopped_epoch = t
         _stop(self.trainer, reason)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"TimeStopping(seconds={self.seconds:g}, predict_next={self.predict_next})"
 
 
@@ -116,7 +124,8 @@ class ThresholdStopping(Callback):
     ThresholdStopping(monitor='accuracy', threshold=0.99, mode='auto')
     """
 
-    def __init__(self, monitor="loss", threshold=None, mode="auto"):
+    def __init__(self, monitor: str = "loss", threshold: float | None = None,
+                 mode: str = "auto") -> None:
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
                 or not math.isfinite(threshold):
             raise ValueError(f"ThresholdStopping(threshold): expected a finite number to "
@@ -128,14 +137,14 @@ class ThresholdStopping(Callback):
         self.threshold = float(threshold)
         self.mode = mode
         self._max = mode == "max" or (mode == "auto" and higher_is_better(monitor))
+        self.stopped_epoch: int | None = None
+        self.value: float | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.stopped_epoch = None
         self.value = None
 
-    def on_train_begin(self, logs=None):
-        self.stopped_epoch = None
-        self.value = None
-
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         value = check_monitor(repr(self), self.monitor, logs or {})
         reached = value >= self.threshold if self._max else value <= self.threshold
         if not reached:
@@ -145,6 +154,6 @@ class ThresholdStopping(Callback):
         _stop(self.trainer, f"{self.monitor} reached the threshold at epoch {epoch + 1}: "
                             f"{value:.6g} {relation} {self.threshold:g}")
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"ThresholdStopping(monitor={self.monitor!r}, threshold={self.threshold:g}, "
                 f"mode={self.mode!r})")

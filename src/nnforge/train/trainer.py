@@ -16,8 +16,8 @@ rate scheduler, callbacks at batch and epoch edges, and a `History`. `batch_size
 full-batch gradient descent (one update per epoch), `batch_size=1` is plain SGD.
 Gradient accumulation, clipping, per-batch or per-epoch scheduler steps, the momentum and
 batch-size schedules and their per-update record live in `train.stepping.UpdatePlan`
-(`trainer.plan`); the History gets lr, momentum, batch_size, updates and noise_scale per
-epoch and `history.steps` (epoch, lr, momentum, batch_size of every update).
+(`trainer.plan`). Evaluation and prediction live in `train.evaluation`, the conversion of
+a batch to Tensors in `train.batches`.
 
 Subclass the Trainer to change one step, as in Keras and Lightning: `train_step(batch)`
 returns the loss to minimize on one training batch (and the output the metrics use), the
@@ -29,26 +29,27 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 
 from .. import perf
-from ..autograd import Tensor, no_grad
+from ..autograd import Tensor
 from ..data import DataLoader
 from ..mistake_warnings import new_run
 from ..nn.dropout import MCDropoutPrediction
 from ..random import resolve_generator
+from .batches import batch_array, input_tensor, model_dtype, target_tensor
 from .callbacks import Callback, CallbackList
 from .cursor import TrainingCursor
 from .divergence import NonFiniteGuard, TrainingDivergedError
+from .evaluation import evaluate_batches, predict_outputs
 from .history import History
 from .interrupts import TrainingInterrupted
 from .loaders import make_loader, positive_int, with_batch_size
 from .metrics import compute_metrics, resolve_metrics
 from .mistake_checks import TrainingGuards
-from .prediction import forward_in_chunks, mc_dropout_in_chunks, prediction_inputs
 from .progress import progress_callback
 from .stepping import UpdatePlan
 
@@ -59,6 +60,7 @@ __all__ = ["Trainer", "StepOutput"]
 
 Batch = Sequence[Any]            # (inputs, targets, ...) as a DataLoader yields them
 Data = Any                       # an (X, y) pair, ArrayData, a Dataset or a DataLoader
+
 
 class StepOutput(NamedTuple):
     """What `Trainer.train_step` and `Trainer.eval_step` return for one batch.
@@ -75,12 +77,6 @@ class StepOutput(NamedTuple):
     """The scalar loss of the batch (the mean over its samples)."""
     output: Tensor
     """The model's output, from which the epoch's metrics are computed."""
-
-
-def _array(batch_part: Any) -> np.ndarray:
-    """A batch's inputs or targets as an array: a DataLoader's Tensors are unwrapped
-    without copying."""
-    return batch_part._data if isinstance(batch_part, Tensor) else np.asarray(batch_part)
 
 
 class Trainer:
@@ -192,41 +188,12 @@ class Trainer:
                 where: str) -> DataLoader:
         return make_loader(data, batch_size, shuffle, where, self.generator, self.nan_guard)
 
-    def _epoch_loader(self, loader: DataLoader, epoch: int) -> DataLoader:
-        """`loader`, or a copy with the batch size the batch-size schedule gives `epoch`."""
-        return with_batch_size(loader, self.plan.batch_size(epoch, getattr(loader, "batch_size",
-                                                                           None)))
-
     def _input(self, xb: np.ndarray | Tensor) -> Tensor:
-        xb = _array(xb)
-        if xb.dtype.kind == "f" and xb.dtype != self._dtype:
-            xb = xb.astype(self._dtype)
-        # NOTE: Tensor(xb) would copy the batch; loaders hand out fresh arrays and no op
-        # writes into its inputs, so wrap it as it is.
-        return Tensor._make(np.asarray(xb), False, None)
+        return input_tensor(xb, self._dtype)
 
     def _target(self, yb: np.ndarray | Tensor, out: Tensor) -> Tensor:
-        yb = _array(yb)
-        # NOTE: an (N,) regression target against (N, 1) outputs would broadcast to (N, N)
-        # inside MSELoss; give it the output's trailing unit dimension instead. Integer 0/1
-        # labels meet losses that need float targets (BCEWithLogitsLoss ...) as floats.
-        if yb.dtype.kind in "biu" and self._target_kind not in (None, "class"):
-            yb = yb.astype(self._dtype)
-        if yb.dtype.kind == "f":
-            if yb.dtype != self._dtype:
-                yb = yb.astype(self._dtype)
-            if out.ndim == yb.ndim + 1 and out.shape[-1] == 1:
-                yb = yb[..., None]
-        return Tensor(yb)
+        return target_tensor(yb, out, self._dtype, self._target_kind)
 
-    def _model_dtype(self) -> np.dtype:
-        """The floating dtype of the model's parameters: inputs are cast to it."""
-        for p in self.model.parameters():
-            if p._data.dtype.kind == "f":
-                return p._data.dtype
-        return np.dtype(np.float32)
-
-    # --- metrics ------------------------------------------------------------------------
     def _metrics(self, outputs: list[np.ndarray], targets: list[np.ndarray]) -> dict[str, float]:
         return compute_metrics(self.metric_fns, outputs, targets, logits=self._logits)
 
@@ -288,7 +255,8 @@ class Trainer:
                     if self.stop_training:       # resumed from the epoch that stopped it
                         break
                     start = time.perf_counter()
-                    loader = self._epoch_loader(loader, epoch)
+                    # the batch-size schedule's size for this epoch, if there is one
+                    loader = with_batch_size(loader, self.plan.batch_size(epoch, loader.batch_size))
                     logs = self.train_epoch(epoch, loader, callbacks)
                     if val_loader is not None:
                         logs.update(self._validate(val_loader))
@@ -355,7 +323,7 @@ class Trainer:
         self.cursor, self.resume_point = TrainingCursor(), None
         self.params = {"epochs": epochs, "steps": len(loader),
                        "samples": len(loader.dataset), "batch_size": batch_size}
-        self._dtype = self._model_dtype()
+        self._dtype = model_dtype(self.model)
         self.plan.begin_fit(epochs)
         self.history.steps = self.plan.steps     # per update: epoch, lr, momentum, batch_size
 
@@ -378,7 +346,7 @@ class Trainer:
             self.plan.before_step(epoch, self.cursor.schedule_logs["batch_size"])
             self.optimizer.step()
             self.plan.after_step()
-        self.cursor.add(value, n, out._data if self.metric_fns else None, _array(batch[1]))
+        self.cursor.add(value, n, out._data if self.metric_fns else None, batch_array(batch[1]))
         if callbacks.has_batch_hooks:
             callbacks.on_batch_end(b, {"loss": value, "size": n})
         if self.interrupt_signal is not None and step_now:
@@ -406,25 +374,7 @@ class Trainer:
 
     # --- evaluation ---------------------------------------------------------------------
     def _evaluate(self, loader: Iterable[Batch]) -> dict[str, float]:
-        model = self.model
-        self._dtype = self._model_dtype()
-        was_training = model.training
-        model.eval()
-        loss_sum, count, outputs, targets = 0.0, 0, [], []
-        try:
-            with no_grad():
-                for batch in loader:
-                    loss, out = self.eval_step(batch)
-                    n = len(batch[0])
-                    loss_sum += float(loss._data) * n
-                    count += n
-                    outputs.append(out._data)
-                    targets.append(_array(batch[1]))
-        finally:
-            model.train(was_training)
-        results = {"loss": loss_sum / count}
-        results.update(self._metrics(outputs, targets))
-        return results
+        return evaluate_batches(self, loader)
 
     def _validate(self, loader: Iterable[Batch]) -> dict[str, float]:
         return {"val_" + k: v for k, v in self._evaluate(loader).items()}
@@ -445,16 +395,4 @@ class Trainer:
         CrossEntropyLoss or NLLLoss (softmax of log-probabilities gives them back), sigmoid
         after BCEWithLogitsLoss; other losses keep raw outputs and entropy is None.
         """
-        X = prediction_inputs(x)
-        self._dtype = self._model_dtype()
-        if mc_samples is not None:
-            output = None if not self._logits else \
-                {"class": "softmax", "binary": "sigmoid"}.get(str(self._target_kind))
-            return mc_dropout_in_chunks(self.model, X, batch_size, mc_samples, output,
-                                        self._input)
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            return forward_in_chunks(self.model, X, batch_size, self._input)
-        finally:
-            self.model.train(was_training)
+        return predict_outputs(self, x, batch_size, mc_samples)

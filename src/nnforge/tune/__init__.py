@@ -5,13 +5,16 @@ shared by worker processes through a journal file or PostgreSQL, and study repor
 
 Optuna is imported only by the functions that need it; `nnforge.tune.space` is pure.
 """
+from typing import Any
+
 from .space import Param, SearchSpace, SearchSpaceError, apply_params, get_path
 
 __all__ = ["Param", "SearchSpace", "SearchSpaceError", "TuneConfig", "apply_params",
            "get_path", "tune"]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
+    """`TuneConfig` and `tune`, imported (with the config schema) on first use."""
     if name in ("TuneConfig", "tune"):
         from . import runner
         return getattr(runner, name)

@@ -12,14 +12,28 @@ The value is the metric of the last epoch, or with `cv=k` the mean over k folds 
 standard deviation is recorded). Every trial records its seed, metrics, duration, epochs
 trained, status and run folder as Optuna user attrs.
 """
+from __future__ import annotations
+
 import math
 import os
 import time
-from typing import Optional
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Optional
 
+import numpy as np
+
+from .. import data as D
 from ..train.callbacks import Callback, check_monitor
 from ..train.divergence import TrainingDivergedError
-from .space import apply_params
+from .space import SearchSpace, Tree, apply_params
+
+if TYPE_CHECKING:
+    from optuna.trial import Trial
+
+    from ..config import Config
+
+#: `train_fn(config, callbacks, out_dir[, fold=(i, k)]) -> metrics dict`
+TrainFn = Callable[..., dict[str, Any]]
 
 __all__ = ["ConfigObjective", "ReportToTrial", "default_train_fn"]
 
@@ -27,18 +41,38 @@ __all__ = ["ConfigObjective", "ReportToTrial", "default_train_fn"]
 class ReportToTrial(Callback):
     """Reports `logs[monitor]` to an Optuna trial at the end of every epoch and stops
     training (trainer.stop_training) when the trial's pruner says so; the objective then
-    raises `optuna.TrialPruned` after the run folder is closed."""
+    raises `optuna.TrialPruned` after the run folder is closed.
 
-    def __init__(self, trial: object, monitor: str = "val_accuracy", report: bool = True) -> None:
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+        The trial the run belongs to.
+    monitor : str
+        The logged value to report ("val_accuracy", "val_loss", ...).
+    report : bool
+        False: only record the values (a cross-validation fold reports its mean later).
+
+    Examples
+    --------
+    >>> import optuna
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> callback = ReportToTrial(optuna.create_study().ask(), monitor="val_loss")
+    >>> callback.on_train_begin()
+    >>> callback.on_epoch_end(0, {"val_loss": 0.5})
+    >>> callback.values, callback.epochs, callback.pruned
+    ([0.5], 1, False)
+    """
+
+    def __init__(self, trial: Trial, monitor: str = "val_accuracy", report: bool = True) -> None:
         self.trial, self.monitor, self.report = trial, monitor, report
         self.pruned = False
         self.epochs = 0
         self.values: list[float] = []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: Optional[dict[str, Any]] = None) -> None:
         self.pruned, self.epochs, self.values = False, 0, []
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: Optional[dict[str, Any]] = None) -> None:
         value = check_monitor("tune", self.monitor, logs or {})
         self.epochs += 1
         self.values.append(value)
@@ -52,8 +86,9 @@ class ReportToTrial(Callback):
                 self.trainer.stop_reason = f"pruned by the study's pruner at epoch {epoch + 1}"
 
 
-def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
-                     fold: Optional[tuple] = None) -> dict:
+def default_train_fn(config: dict[str, Any], callbacks: Sequence[Callback],
+                     out_dir: Optional[str], fold: Optional[tuple[int, int]] = None
+                     ) -> dict[str, Any]:
     """Validate `config` (a dict) through nnforge.config and train it through
     nnforge.build - the path `nnforge train` takes - with `callbacks` added to the
     Trainer's. `fold=(i, k)`: train on fold i of a stratified k-fold split of the
@@ -62,6 +97,7 @@ def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
     given) and returns the metrics dict (val_* from the final, best-restored weights)."""
     from .. import build
     from ..config import parse_config
+    from ..run_folder import write_json
     cfg = parse_config(config, source="tune trial config")
     if fold is None and out_dir is not None:
         return build.run_experiment(cfg, out_dir, quiet=True, callbacks=list(callbacks))
@@ -70,26 +106,24 @@ def default_train_fn(config: dict, callbacks: list, out_dir: Optional[str],
         run.train, run.val = _fold_data(cfg, *fold)
     run.trainer.callbacks.extend(callbacks)
     history = build.fit_run(run, verbose=0)
-    metrics = {"epochs": len(history)}
+    metrics: dict[str, Any] = {"epochs": len(history)}
     if run.val is not None:
         metrics.update({f"val_{k}": v for k, v in
                         run.trainer.evaluate(run.val, cfg.train.eval_batch_size).items()})
     if out_dir is not None:
         os.makedirs(out_dir, exist_ok=True)
-        build._write_json(os.path.join(out_dir, "config.json"), cfg.model_dump(mode="json"))
+        write_json(os.path.join(out_dir, "config.json"), cfg.model_dump(mode="json"))
         history.to_csv(os.path.join(out_dir, "history.csv"))
-        build._write_json(os.path.join(out_dir, "metrics.json"), metrics)
+        write_json(os.path.join(out_dir, "metrics.json"), metrics)
         metrics["run_dir"] = out_dir
     return metrics
 
 
-def _fold_data(cfg, index, k):
+def _fold_data(cfg: Config, index: int, k: int) -> tuple[D.ArrayData, D.ArrayData]:
     """(train, val) ArrayData of fold `index` of k over the train+val rows of the config's
     split (`build.split_data`, so a dataset's official test set stays held out), scaled
     with a scaler fitted on the fold's training rows."""
-    import numpy as np
-    from .. import data as D
-    from ..build import _scale, split_data
+    from ..run_data import scale_rows, split_data
     train, val, _ = split_data(cfg.data, cfg.seed)
     parts_in = [train] if val is None else [train, val]
     X = np.concatenate([np.asarray(p.X) for p in parts_in])
@@ -103,13 +137,14 @@ def _fold_data(cfg, index, k):
         scaler = D.make_scaler(cfg.data.scaler)
         scaler.fit(parts[0][0].reshape(len(parts[0][0]), -1))
         for part in parts:
-            part[0] = _scale(scaler, part[0])
+            part[0] = scale_rows(scaler, part[0])
     name = train.name.split("[")[0]
-    return tuple(D.ArrayData(Xp, yp, train.class_names, train.task, f"{name}[fold {index}]")
-                 for Xp, yp in parts)
+    fold_train, fold_val = (D.ArrayData(Xp, yp, train.class_names, train.task,
+                                        f"{name}[fold {index}]") for Xp, yp in parts)
+    return fold_train, fold_val
 
 
-def _final(values, metrics, monitor):
+def _final(values: Sequence[float], metrics: Optional[dict[str, Any]], monitor: str) -> float:
     if metrics and monitor in metrics:
         return float(metrics[monitor])
     if values:
@@ -120,31 +155,60 @@ def _final(values, metrics, monitor):
 class ConfigObjective:
     """Callable(trial) -> float for `study.optimize` or the nnforge workers.
 
-    Args:
-        base_config: the experiment config as a dict (the TOML file minus `[tune]`).
-        space: the `SearchSpace` to draw from.
-        metric: the logged value to optimize ("val_accuracy", "val_loss", ...).
-        cv: None for the train/val split, or k for k-fold cross-validation (train_fn is
-            then called with `fold=(i, k)` and must train on fold i's split).
-        seed_per_trial: False (the config's seed for every trial) or True (seed +
-            trial number).
-        out_dir: parent folder of the trials' run folders (`<out_dir>/trial_0007`).
-        train_fn: `train_fn(config, callbacks, out_dir[, fold]) -> metrics dict`;
-            default `default_train_fn` (nnforge.build).
-        validate: optional function raising on an invalid config, called before training
-            (default: nnforge.config's validator when train_fn is the default).
+    Parameters
+    ----------
+    base_config : dict
+        The experiment config as a dict (the TOML file minus `[tune]`).
+    space : SearchSpace
+        What to draw.
+    metric : str
+        The logged value to optimize ("val_accuracy", "val_loss", ...).
+    cv : int, optional
+        None for the train/val split, or k for k-fold cross-validation (train_fn is then
+        called with `fold=(i, k)` and must train on fold i's split).
+    seed_per_trial : bool
+        False: the config's seed for every trial; True: seed + trial number.
+    out_dir : str, optional
+        Parent folder of the trials' run folders (`<out_dir>/trial_0007`).
+    train_fn : callable, optional
+        ``train_fn(config, callbacks, out_dir[, fold]) -> metrics dict``; default
+        `default_train_fn` (nnforge.build).
+    validate : callable, optional
+        Raises on an invalid config, called before training.
+
+    Examples
+    --------
+    A stand-in for training whose validation loss is the learning rate it was given:
+
+    >>> import optuna
+    >>> from nnforge.tune import SearchSpace
+    >>> space = SearchSpace.from_dict(
+    ...     {"optimizer.lr": {"type": "loguniform", "low": 1e-3, "high": 1e-1}})
+    >>> def train_fn(config, callbacks, out_dir):
+    ...     return {"val_loss": config["optimizer"]["lr"]}
+    >>> objective = ConfigObjective({"optimizer": {"lr": 0.01}}, space, metric="val_loss",
+    ...                             train_fn=train_fn)
+    >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
+    >>> study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    >>> study.optimize(objective, n_trials=3)
+    >>> len(study.trials), 1e-3 <= study.best_value <= 1e-1
+    (3, True)
+    >>> study.best_trial.user_attrs["seed"]
+    0
     """
 
-    def __init__(self, base_config, space, metric="val_accuracy", cv=None,
-                 seed_per_trial=False, out_dir=None, train_fn=None, validate=None):
+    def __init__(self, base_config: Tree, space: SearchSpace, metric: str = "val_accuracy",
+                 cv: Optional[int] = None, seed_per_trial: bool = False,
+                 out_dir: Optional[str] = None, train_fn: Optional[TrainFn] = None,
+                 validate: Optional[Callable[[Tree], object]] = None) -> None:
         self.base_config, self.space, self.metric = base_config, space, metric
         self.cv, self.seed_per_trial, self.out_dir = cv, bool(seed_per_trial), out_dir
-        self.train_fn = train_fn or default_train_fn
+        self.train_fn: TrainFn = train_fn or default_train_fn
         self.validate = validate
         if cv is not None and (int(cv) != cv or cv < 2):
             raise ValueError(f"tune.cv: expected an integer >= 2 folds, got {cv!r}")
 
-    def trial_config(self, trial: object) -> tuple:
+    def trial_config(self, trial: Trial) -> tuple[dict[str, Any], dict[str, Any]]:
         """(config dict, values) for this trial: values drawn and applied, seed set."""
         values = self.space.suggest(trial, self.base_config)
         config = apply_params(self.base_config, self.space.config_updates(values),
@@ -155,7 +219,7 @@ class ConfigObjective:
         config["seed"] = seed
         return config, values
 
-    def __call__(self, trial: object) -> Optional[float]:
+    def __call__(self, trial: Trial) -> Optional[float]:
         import optuna
         start = time.perf_counter()
         config, _ = self.trial_config(trial)
@@ -178,7 +242,9 @@ class ConfigObjective:
             raise optuna.TrialPruned(f"pruned after {epochs} epochs")
         return value
 
-    def _call_train(self, config, callbacks, run_dir, fold=None):
+    def _call_train(self, config: dict[str, Any], callbacks: list[Callback],
+                    run_dir: Optional[str], fold: Optional[tuple[int, int]] = None
+                    ) -> dict[str, Any]:
         try:
             if fold is None:
                 return self.train_fn(config, callbacks, run_dir)
@@ -186,7 +252,8 @@ class ConfigObjective:
         except TrainingDivergedError as error:
             return {"status": "diverged", "stop_reason": str(error)}
 
-    def _single(self, trial, config, run_dir):
+    def _single(self, trial: Trial, config: dict[str, Any], run_dir: Optional[str]
+                ) -> tuple[Optional[float], int, bool]:
         reporter = ReportToTrial(trial, self.metric)
         metrics = self._call_train(config, [reporter], run_dir) or {}
         trial.set_user_attr("metrics", _jsonable(metrics))
@@ -194,9 +261,10 @@ class ConfigObjective:
             return None, reporter.epochs, True
         return _final(reporter.values, metrics, self.metric), reporter.epochs, False
 
-    def _folds(self, trial, config, run_dir):
-        import numpy as np
-        k, values, epochs = int(self.cv), [], 0
+    def _folds(self, trial: Trial, config: dict[str, Any], run_dir: Optional[str]
+               ) -> tuple[Optional[float], int, bool]:
+        k, epochs = int(self.cv or 0), 0
+        values: list[float] = []
         for fold in range(k):
             reporter = ReportToTrial(trial, self.metric, report=False)
             fold_dir = None if run_dir is None else os.path.join(run_dir, f"fold_{fold}")
@@ -213,8 +281,8 @@ class ConfigObjective:
         return mean, epochs, False
 
 
-def _jsonable(metrics):
-    out = {}
+def _jsonable(metrics: dict[str, Any]) -> dict[str, float | str]:
+    out: dict[str, float | str] = {}
     for key, value in dict(metrics).items():
         try:
             out[str(key)] = float(value)

@@ -11,19 +11,22 @@ scales the recipe names, around the recipe's defaults.
 
 Entries the config's own `[tune.params]` declares take precedence.
 """
+from typing import Any
+
 __all__ = ["RECIPE_LR", "default_params"]
 
 RECIPE_LR = {"Adam": 3e-4, "AdamW": 3e-4, "RMSprop": 3e-4, "Adagrad": 1e-2,
              "Adadelta": 1.0, "SGD": 1e-2, "SGD+momentum": 1e-4}
 
 
-def default_params(base_config):
+def default_params(base_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The recipe's search space for `base_config` (a dict), as a `[tune.params]` table."""
     optimizer = dict(base_config.get("optimizer") or {})
     kind = optimizer.get("type", "Adam")
     key = "SGD+momentum" if kind == "SGD" and optimizer.get("momentum") else kind
     centre = RECIPE_LR.get(key, 1e-3)
-    params = {"optimizer.lr": {"type": "loguniform", "low": centre / 10, "high": centre * 10}}
+    params: dict[str, dict[str, Any]] = {
+        "optimizer.lr": {"type": "loguniform", "low": centre / 10, "high": centre * 10}}
     if kind == "SGD":
         params["optimizer.momentum"] = {"type": "uniform", "low": 0.5, "high": 0.99}
     if (base_config.get("train") or {}).get("batch_size") not in (None, "full"):

@@ -6,39 +6,53 @@ The plots are drawn here rather than with optuna.visualization.matplotlib so the
 the report's style and need nothing beyond matplotlib; importances come from Optuna's
 fANOVA evaluator when at least two trials finished.
 """
+from __future__ import annotations
+
 import base64
 import html
 import io
 import json
 import math
+import os
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from optuna.study import Study
+    from optuna.trial import FrozenTrial
 
 __all__ = ["importances", "study_report_html", "top_trials", "top_trials_table",
            "write_study_report"]
 
 
-def top_trials(study, k=10):
+def top_trials(study: Study, k: int = 10) -> list[FrozenTrial]:
     """The k best COMPLETE trials, best first."""
     from optuna.trial import TrialState
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if t.value is not None and not math.isnan(t.value)]
     reverse = study.direction.name == "MAXIMIZE"
-    return sorted(done, key=lambda t: t.value, reverse=reverse)[:k]
+    return sorted(done, key=_value, reverse=reverse)[:k]
 
 
-def _fmt(value):
+def _value(trial: FrozenTrial) -> float:
+    """The value of a COMPLETE trial (optuna types it Optional for the other states)."""
+    return cast(float, trial.value)
+
+
+def _fmt(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
 
 
-def _counts(study):
-    counts = {}
+def _counts(study: Study) -> dict[str, int]:
+    counts: dict[str, int] = {}
     for trial in study.get_trials(deepcopy=False):
         counts[trial.state.name.lower()] = counts.get(trial.state.name.lower(), 0) + 1
     return counts
 
 
-def top_trials_table(study, k=10):
+def top_trials_table(study: Study, k: int = 10) -> str:
     """A plain-text table of the k best trials: number, value, params, seed, epochs,
     duration; a header line with the trial counts by state."""
     metric = study.user_attrs.get("metric", "value")
@@ -68,7 +82,7 @@ def top_trials_table(study, k=10):
     return "\n".join(lines)
 
 
-def importances(study):
+def importances(study: Study) -> dict[str, float]:
     """Parameter -> importance (fANOVA, sums to 1), or {} with fewer than 2 finished
     trials or a single parameter value."""
     import optuna
@@ -78,7 +92,7 @@ def importances(study):
         return {}
 
 
-def _png(figure):
+def _png(figure: Figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -86,7 +100,7 @@ def _png(figure):
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _plots(study):
+def _plots(study: Study) -> dict[str, str]:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -94,12 +108,12 @@ def _plots(study):
     metric = study.user_attrs.get("metric", "value")
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if t.value is not None]
-    images = {}
+    images: dict[str, str] = {}
     best = max if study.direction.name == "MAXIMIZE" else min
     figure, axis = plt.subplots(figsize=(6, 3.5))
     if done:
         numbers = [t.number for t in done]
-        values = [t.value for t in done]
+        values = [_value(t) for t in done]
         running = [best(values[:i + 1]) for i in range(len(values))]
         axis.scatter(numbers, values, s=14, label="trial")
         axis.step(numbers, running, where="post", color="C3", label="best so far")
@@ -122,7 +136,7 @@ def _plots(study):
         rows = (len(params) + cols - 1) // cols
         figure, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
         for axis, name in zip(axes.flat, params):
-            points = [(t.params[name], t.value) for t in done if name in t.params]
+            points = [(t.params[name], _value(t)) for t in done if name in t.params]
             xs = [p[0] for p in points]
             numeric = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in xs)
             if not numeric:
@@ -143,7 +157,7 @@ def _plots(study):
     return images
 
 
-def study_report_html(study, k=20):
+def study_report_html(study: Study, k: int = 20) -> str:
     """The study report as one HTML string (no external files)."""
     esc = html.escape
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Study "
@@ -161,7 +175,8 @@ def study_report_html(study, k=20):
     return "\n".join(parts)
 
 
-def write_study_report(study, path, k=20):
+def write_study_report(study: Study, path: str | os.PathLike[str], k: int = 20
+                       ) -> str | os.PathLike[str]:
     """Write `study_report_html(study)` to `path`; returns the path."""
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(study_report_html(study, k))

@@ -10,10 +10,18 @@ continuous ranges) gives the points a grid search or a one-factor sweep visits.
 Validation is strict because a typo in a search space wastes a whole study: an empty or
 inverted range, a non-positive log bound or an unknown path is one clear `SearchSpaceError`.
 """
+from __future__ import annotations
+
 import copy
 import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
+
+if TYPE_CHECKING:                      # optuna loads only when a study runs
+    from optuna.distributions import BaseDistribution
+    from optuna.trial import Trial
 
 __all__ = ["Param", "SearchSpace", "SearchSpaceError", "apply_params", "get_path"]
 
@@ -21,19 +29,26 @@ TYPES = ("uniform", "loguniform", "int", "categorical")
 _KEYS = {"type", "low", "high", "step", "log", "choices", "when", "also", "values", "num"}
 
 
+#: a config read from TOML: tables (dicts) and arrays (lists) nested around plain values
+Tree = Any
+#: one dotted path's parts: table keys and list indices
+Key = Union[str, int]
+
+
 class SearchSpaceError(ValueError):
     """A `[tune]` table that cannot describe a search (bad range, unknown path, ...)."""
 
 
-def _split(path):
+def _split(path: str) -> list[Key]:
     return [int(part) if part.lstrip("-").isdigit() else part for part in path.split(".")]
 
 
-def _walk(config, path, create_last=False):
+def _walk(config: Tree, path: str, create_last: bool = False) -> tuple[Tree, Key]:
     """The container holding the last key of `path`, and that key; a SearchSpaceError
     naming the first component that does not exist."""
     parts = _split(path)
-    node, seen = config, []
+    node: Tree = config
+    seen: list[str] = []
     for part in parts[:-1]:
         node = _child(node, part, path, seen)
         seen.append(str(part))
@@ -53,7 +68,7 @@ def _walk(config, path, create_last=False):
     return node, last
 
 
-def _child(node, part, path, seen):
+def _child(node: Tree, part: Key, path: str, seen: list[str]) -> Tree:
     where = ".".join(seen) or "config"
     if isinstance(node, dict):
         if part not in node:
@@ -69,7 +84,7 @@ def _child(node, part, path, seen):
                            f"{type(node).__name__}, not a table or list")
 
 
-def get_path(config, path, default=None):
+def get_path(config: Tree, path: str, default: Any = None) -> Any:
     """The value at a dotted path of a nested dict/list, or `default` when it is absent."""
     try:
         node, last = _walk(config, path)
@@ -78,7 +93,8 @@ def get_path(config, path, default=None):
     return node[last]
 
 
-def apply_params(config, params, create_missing=False):
+def apply_params(config: Tree, params: Mapping[str, Any], create_missing: bool = False
+                 ) -> Tree:
     """A deep copy of `config` with each dotted path in `params` set to its value.
 
     Unknown paths raise SearchSpaceError; `create_missing=True` allows a missing *last*
@@ -91,10 +107,21 @@ def apply_params(config, params, create_missing=False):
 
 
 class Param:
-    """One searchable hyperparameter: its path, distribution and optional condition."""
+    """One searchable hyperparameter: its path, distribution and optional condition.
 
-    def __init__(self, path, type, low=None, high=None, step=None, log=False, choices=None,
-                 when=None, also=(), values=None, num=None):
+    Examples
+    --------
+    >>> Param("train.batch_size", "int", low=16, high=64, step=16).grid_values()
+    [16, 32, 48, 64]
+    >>> Param("optimizer.lr", "loguniform", low=1e-3, high=1e-1, num=3).grid_values()
+    [0.001, 0.01, 0.1]
+    """
+
+    # the arguments are values of a TOML table, checked by _check
+    def __init__(self, path: str, type: str, low: Any = None, high: Any = None,
+                 step: Any = None, log: bool = False, choices: Optional[Iterable[Any]] = None,
+                 when: Optional[Mapping[str, Any]] = None, also: Iterable[str] = (),
+                 values: Any = None, num: Any = None) -> None:
         self.path, self.type = path, type
         self.low, self.high, self.step, self.log = low, high, step, bool(log)
         self.choices = list(choices) if choices is not None else None
@@ -104,7 +131,8 @@ class Param:
         self._check()
 
     @classmethod
-    def from_dict(cls, path, spec):
+    def from_dict(cls, path: str, spec: Any) -> Param:
+        """The parameter at `path` from its `[tune.params]` entry (a TOML table)."""
         where = f"tune.params.{path!r}"
         if not isinstance(spec, dict):
             raise SearchSpaceError(f"{where}: expected a table like {{type=\"uniform\", "
@@ -118,7 +146,7 @@ class Param:
                                    f"{spec.get('type')!r}")
         return cls(path, **spec)
 
-    def _check(self):
+    def _check(self) -> None:
         where = f"tune.params.{self.path!r} ({self.type})"
         if self.values is not None and (not isinstance(self.values, list) or not self.values):
             raise SearchSpaceError(f"{where}: values must be a non-empty list, got "
@@ -167,36 +195,42 @@ class Param:
                                    f"{self.high}]")
 
     @property
-    def is_log(self):
+    def is_log(self) -> bool:
+        """Whether values are drawn uniformly in log space."""
         return self.type == "loguniform" or self.log
 
-    def distribution(self):
+    @property
+    def choice_list(self) -> list[Any]:
+        """The choices of a categorical parameter (checked non-empty), [] for others."""
+        return list(self.choices or ())
+
+    def distribution(self) -> BaseDistribution:
         """The Optuna distribution (optuna is imported here, lazily)."""
         from optuna.distributions import (CategoricalDistribution, FloatDistribution,
                                           IntDistribution)
         if self.type == "categorical":
-            return CategoricalDistribution(self.choices)
+            return CategoricalDistribution(self.choice_list)
         if self.type == "int":
             return IntDistribution(self.low, self.high, log=self.log, step=self.step or 1)
         return FloatDistribution(float(self.low), float(self.high), log=self.is_log,
                                  step=self.step)
 
-    def suggest(self, trial):
+    def suggest(self, trial: Trial) -> Any:
         """Draw this parameter through an Optuna trial's public `suggest_*` API."""
         if self.type == "categorical":
-            return trial.suggest_categorical(self.path, self.choices)
+            return trial.suggest_categorical(self.path, self.choice_list)
         if self.type == "int":
             return trial.suggest_int(self.path, self.low, self.high, step=self.step or 1,
                                      log=self.log)
         return trial.suggest_float(self.path, float(self.low), float(self.high),
                                    step=self.step, log=self.is_log)
 
-    def grid_values(self):
+    def grid_values(self) -> list[Any]:
         """The points a grid or a one-factor sweep visits."""
         if self.values is not None:
             return list(self.values)
         if self.type == "categorical":
-            return list(self.choices)
+            return self.choice_list
         if self.type == "int" and not self.log and self.num is None:
             return list(range(self.low, self.high + 1, self.step or 1))
         if self.num is None:
@@ -207,7 +241,7 @@ class Param:
             return sorted({int(round(p)) for p in points})
         return [float(p) for p in points]
 
-    def active(self, values, base_config):
+    def active(self, values: Mapping[str, Any], base_config: Tree) -> bool:
         """True when every `when` condition holds, reading other parameters' values first
         and the base config for paths that are not searched."""
         for path, wanted in self.when.items():
@@ -217,7 +251,7 @@ class Param:
                 return False
         return True
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.type == "categorical":
             return f"Param({self.path!r}, categorical, choices={self.choices})"
         return f"Param({self.path!r}, {self.type}, low={self.low}, high={self.high})"
@@ -225,9 +259,22 @@ class Param:
 
 class SearchSpace:
     """An ordered set of `Param`s; conditions may only refer to parameters listed before
-    them (or to fixed config values), so one pass in order resolves every condition."""
+    them (or to fixed config values), so one pass in order resolves every condition.
 
-    def __init__(self, params):
+    Examples
+    --------
+    >>> space = SearchSpace.from_dict({
+    ...     "optimizer.type": {"type": "categorical", "choices": ["SGD", "Adam"]},
+    ...     "optimizer.momentum": {"type": "uniform", "low": 0.5, "high": 0.9, "num": 2,
+    ...                            "when": {"optimizer.type": "SGD"}}})
+    >>> for point in space.grid():
+    ...     print(point)
+    {'optimizer.type': 'SGD', 'optimizer.momentum': 0.5}
+    {'optimizer.type': 'SGD', 'optimizer.momentum': 0.9}
+    {'optimizer.type': 'Adam'}
+    """
+
+    def __init__(self, params: Iterable[Param]) -> None:
         self.params = list(params)
         names = [p.path for p in self.params]
         if len(set(names)) != len(names):
@@ -242,42 +289,44 @@ class SearchSpace:
                                            "refer to the parameter itself")
 
     @classmethod
-    def from_dict(cls, params):
+    def from_dict(cls, params: Any) -> SearchSpace:
+        """The space of a `[tune.params]` table: dotted path -> distribution table."""
         if not isinstance(params, dict) or not params:
             raise SearchSpaceError("tune.params: expected a non-empty table of "
                                    "\"dotted.path\" = {type=..., ...} entries")
         return cls(Param.from_dict(path, spec) for path, spec in params.items())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Param]:
         return iter(self.params)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.params)
 
-    def __getitem__(self, path):
+    def __getitem__(self, path: str) -> Param:
         for param in self.params:
             if param.path == path:
                 return param
         raise KeyError(path)
 
-    def suggest(self, trial, base_config=None):
+    def suggest(self, trial: Trial, base_config: Tree = None) -> dict[str, Any]:
         """Draw one point through an Optuna trial, skipping inactive conditional params."""
-        values = {}
+        values: dict[str, Any] = {}
         for param in self.params:
             if param.active(values, base_config or {}):
                 values[param.path] = param.suggest(trial)
         return values
 
-    def config_updates(self, values):
+    def config_updates(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Dotted path -> value, including each parameter's `also` paths."""
-        updates = {}
+        updates: dict[str, Any] = {}
         for path, value in values.items():
             updates[path] = value
             for other in self[path].also:
                 updates[other] = value
         return updates
 
-    def check_paths(self, base_config, validate=None):
+    def check_paths(self, base_config: Tree,
+                    validate: Optional[Callable[[Tree], object]] = None) -> None:
         """Raise SearchSpaceError for a path that does not exist in `base_config`.
 
         A missing last key is accepted only when `validate(config)` accepts the config with
@@ -305,19 +354,20 @@ class SearchSpace:
                 except Exception:
                     raise missing from None
 
-    def grid(self, base_config=None):
+    def grid(self, base_config: Tree = None) -> list[dict[str, Any]]:
         """Every combination of the parameters' grid values, with inactive conditional
         parameters left out and duplicate points removed (order: first param slowest)."""
-        points = [{}]
+        points: list[dict[str, Any]] = [{}]
         for param in self.params:
-            grown = []
+            grown: list[dict[str, Any]] = []
             for point in points:
                 if param.active(point, base_config or {}):
                     grown.extend({**point, param.path: v} for v in param.grid_values())
                 else:
                     grown.append(point)
             points = grown
-        unique, seen = [], set()
+        unique: list[dict[str, Any]] = []
+        seen: set[tuple[tuple[str, str], ...]] = set()
         for point in points:
             key = tuple(sorted((k, repr(v)) for k, v in point.items()))
             if key not in seen:
@@ -326,9 +376,9 @@ class SearchSpace:
         return unique
 
 
-def _probe_value(param):
+def _probe_value(param: Param) -> Any:
     if param.type == "categorical":
-        return param.choices[0]
+        return param.choice_list[0]
     if param.type == "int":
         return param.low
     return float(param.low)

@@ -15,11 +15,21 @@ popping what is left. A RUNNING trial whose worker died (same host: its pid is g
 another host: no heartbeat for `grace_period` seconds) is marked FAIL and replaced by a
 new waiting trial with the same fixed values.
 """
+from __future__ import annotations
+
 import json
 import os
 import re
 import socket
 import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Optional
+
+if TYPE_CHECKING:
+    from optuna.pruners import BasePruner
+    from optuna.samplers import BaseSampler
+    from optuna.storages import BaseStorage
+    from optuna.study import Study
 
 __all__ = ["StorageError", "create_or_load_study", "default_storage", "fail_stale_trials",
            "open_storage", "redact", "top_up"]
@@ -28,21 +38,24 @@ PLANNED = "nnforge_planned"      # user attr on enqueued trials: their index in 
 LOCK_GRACE = 10                   # seconds before a journal lock of a dead worker is broken
 
 
+Direction = Literal["minimize", "maximize"]
+
+
 class StorageError(RuntimeError):
     """A study storage that cannot be opened or reached."""
 
 
-def redact(url):
+def redact(url: object) -> str:
     """The URL with any password replaced by ***, for messages and reports."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", str(url))
 
 
-def default_storage(study_name, root="runs/tune"):
+def default_storage(study_name: str, root: str = "runs/tune") -> str:
     """The journal file one machine's workers share: `runs/tune/<study>.journal`."""
     return os.path.join(root, f"{study_name}.journal")
 
 
-def open_storage(url):
+def open_storage(url: str | os.PathLike[str]) -> BaseStorage:
     """An Optuna storage for `url`, or one StorageError line saying why it cannot be used."""
     import optuna
     url = os.fspath(url)
@@ -64,7 +77,7 @@ def open_storage(url):
             or scheme.startswith("mysql")):
         raise StorageError(f"unsupported storage URL {redact(url)}: expected a journal file "
                            "path, sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB")
-    engine_kwargs = {"pool_pre_ping": True}
+    engine_kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if scheme.startswith("postgresql"):
         engine_kwargs["connect_args"] = {"connect_timeout": 5}
     try:
@@ -79,7 +92,9 @@ def open_storage(url):
         raise StorageError(f"cannot reach storage {redact(url)}: {reason}") from None
 
 
-def create_or_load_study(storage, study_name, direction, sampler, pruner, attrs=None):
+def create_or_load_study(storage: BaseStorage, study_name: str, direction: Direction,
+                         sampler: Optional[BaseSampler], pruner: Optional[BasePruner],
+                         attrs: Optional[Mapping[str, Any]] = None) -> tuple[Study, bool]:
     """Create the study (recording `attrs` as study user attrs) or load it when it exists.
 
     Returns (study, created). Creation is atomic in the storage: when two processes race,
@@ -103,7 +118,8 @@ def create_or_load_study(storage, study_name, direction, sampler, pruner, attrs=
     return study, created
 
 
-def top_up(study, n_trials, planned=None):
+def top_up(study: Study, n_trials: Optional[int],
+           planned: Optional[Sequence[dict[str, Any]]] = None) -> int:
     """Enqueue waiting trials until the study holds `n_trials` trials that are waiting,
     running, complete or pruned (failed trials do not count: they are re-run).
 
@@ -121,17 +137,19 @@ def top_up(study, n_trials, planned=None):
                                     skip_if_exists=False)
                 added += 1
         return added
+    if n_trials is None:
+        raise ValueError("top_up: n_trials is needed for a study without a plan")
     missing = max(0, int(n_trials) - len(trials))
     for _ in range(missing):
         study.enqueue_trial({}, skip_if_exists=False)
     return missing
 
 
-def _pid_alive(pid):
+def _pid_alive(pid: Any) -> bool:
     """True when process `pid` of this host runs (a zombie, killed but not yet reaped by
     its parent, counts as dead)."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(int(pid), 0)                   # `pid` is a user attr: any JSON value
     except ProcessLookupError:
         return False
     except (PermissionError, ValueError, TypeError):
@@ -143,7 +161,8 @@ def _pid_alive(pid):
         return True
 
 
-def fail_stale_trials(study, grace_period=120.0, now=None):
+def fail_stale_trials(study: Study, grace_period: float = 120.0, now: Optional[float] = None
+                      ) -> list[int]:
     """Mark RUNNING trials whose worker died as FAIL and enqueue a replacement for each.
 
     A trial is stale when its worker ran on this host and its pid no longer exists, or
@@ -154,7 +173,7 @@ def fail_stale_trials(study, grace_period=120.0, now=None):
     from optuna.trial import TrialState
     now = time.time() if now is None else now
     host = socket.gethostname()
-    failed = []
+    failed: list[int] = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         attrs = trial.user_attrs
         if "pid" not in attrs:        # popped but not stamped: starting, or died right then

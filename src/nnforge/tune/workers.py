@@ -7,6 +7,8 @@ heartbeat, run the objective while a thread refreshes the heartbeat, and tell th
 the outcome (COMPLETE, PRUNED, or FAIL with the error recorded). Finished trials are in
 the storage the moment they are told, so killing a worker loses only its running trial.
 """
+from __future__ import annotations
+
 import multiprocessing
 import os
 import socket
@@ -14,13 +16,25 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .study import fail_stale_trials, open_storage
+
+if TYPE_CHECKING:
+    from optuna.pruners import BasePruner
+    from optuna.samplers import BaseSampler
+    from optuna.storages import BaseStorage
+    from optuna.study import Study
+    from optuna.trial import Trial
+
+#: what a trial runs: the objective, given the trial, returns the value (or raises)
+Objective = Callable[["Trial"], Optional[float]]
 
 __all__ = ["pop_waiting_trial", "run_worker", "run_workers"]
 
 
-def pop_waiting_trial(study):
+def pop_waiting_trial(study: Study) -> Optional[int]:
     """The id of a WAITING trial this process now owns (state set to RUNNING), or None.
 
     Uses only the public storage API: `set_trial_state_values(id, RUNNING)` returns False
@@ -41,28 +55,29 @@ class _Heartbeat:
     """Refreshes the trial's "heartbeat" user attr every `interval` seconds in a thread,
     so workers on other hosts can tell a slow trial from a dead worker."""
 
-    def __init__(self, study, trial_id, interval):
+    def __init__(self, study: Study, trial_id: int, interval: float) -> None:
         self.study, self.trial_id, self.interval = study, trial_id, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
+    def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
                 self.study._storage.set_trial_user_attr(self.trial_id, "heartbeat", time.time())
             except Exception:              # the trial finished meanwhile: nothing to do
                 return
 
-    def __enter__(self):
+    def __enter__(self) -> _Heartbeat:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
 
-def _run_one(study, trial_id, objective, worker, heartbeat_interval):
+def _run_one(study: Study, trial_id: int, objective: Objective, worker: int,
+             heartbeat_interval: float) -> str:
     import optuna
     from optuna.trial import TrialState
     trial = optuna.trial.Trial(study, trial_id)
@@ -89,8 +104,11 @@ def _run_one(study, trial_id, objective, worker, heartbeat_interval):
     return "complete"
 
 
-def run_worker(storage, study_name, objective, sampler=None, pruner=None, worker=0,
-               heartbeat_interval=10.0, grace_period=120.0, threads=None):
+def run_worker(storage: Union[str, os.PathLike[str], BaseStorage], study_name: str,
+               objective: Objective, sampler: Optional[BaseSampler] = None,
+               pruner: Optional[BasePruner] = None, worker: int = 0,
+               heartbeat_interval: float = 10.0, grace_period: float = 120.0,
+               threads: Optional[int] = None) -> dict[str, int]:
     """Run waiting trials of a study until none is left; returns {status: count}.
 
     `storage` is a URL/path (opened here, so the process owns its connections) or an
@@ -115,7 +133,7 @@ def run_worker(storage, study_name, objective, sampler=None, pruner=None, worker
     return counts
 
 
-def _limit_threads(threads):
+def _limit_threads(threads: Optional[int]) -> Any:
     if not threads:
         return None
     try:
@@ -125,7 +143,9 @@ def _limit_threads(threads):
     return threadpool_limits(limits=int(threads))
 
 
-def _child(storage_url, study_name, objective, sampler, pruner, worker, options):
+def _child(storage_url: str, study_name: str, objective: Objective,
+           sampler: Optional[BaseSampler], pruner: Optional[BasePruner], worker: int,
+           options: dict[str, Any]) -> None:
     if worker > 0 and sampler is not None:
         # Forked children inherit the parent's generator state: without a reseed, TPE's
         # start-up draws would repeat in every worker. (nnforge's own samplers draw from
@@ -137,12 +157,15 @@ def _child(storage_url, study_name, objective, sampler, pruner, worker, options)
         sys.exit(130)
 
 
-def run_workers(storage_url, study_name, objective, n_workers=1, sampler=None, pruner=None,
-                heartbeat_interval=10.0, grace_period=120.0):
+def run_workers(storage_url: str, study_name: str, objective: Objective, n_workers: int = 1,
+                sampler: Optional[BaseSampler] = None, pruner: Optional[BasePruner] = None,
+                heartbeat_interval: float = 10.0, grace_period: float = 120.0
+                ) -> Union[dict[str, int], list[Optional[int]]]:
     """Run `n_workers` worker processes (forked, so the objective may be any callable) on
     the study and wait for them; one worker runs in this process. Returns the list of
     exit codes (0 = finished normally) or, for one worker, its counts."""
-    options = {"heartbeat_interval": heartbeat_interval, "grace_period": grace_period}
+    options: dict[str, Any] = {"heartbeat_interval": heartbeat_interval,
+                               "grace_period": grace_period}
     if n_workers < 1:
         raise ValueError(f"tune: --workers must be >= 1, got {n_workers}")
     if n_workers == 1:
