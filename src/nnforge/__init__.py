@@ -78,7 +78,7 @@ def save(obj: object, path: _Union[str, "_os.PathLike[str]"],
     _save_object(obj, path, metadata)
 
 
-def load(path: _Union[str, "_os.PathLike[str]"]) -> object:
+def load(path: _Union[str, "_os.PathLike[str]"]) -> _Any:
     """Read a file written by `save` (or a safetensors file written by PyTorch); a state
     dict comes back as name -> Tensor."""
     return _load_object(path)

@@ -25,7 +25,7 @@ from .autograd import Tensor
 from .autograd import dtypes as _dtypes
 from .autograd.device import device as Device
 from .autograd.device import to_device
-from .random import Generator, resolve_generator
+from .random import Generator, GeneratorLike, resolve_generator
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "eye",
            "arange", "linspace", "logspace", "rand", "randn", "randint", "randperm", "normal",
@@ -37,8 +37,6 @@ DTypeLike = Optional[npt.DTypeLike]
 """An nnforge dtype (`nnforge.float32`), a NumPy dtype or its name; None for the default."""
 DeviceLike = Union[None, str, Device]
 """'cpu', a device object, or None (the CPU): the only device there is."""
-GeneratorLike = Union[None, int, np.random.Generator, Generator]
-"""Where random draws come from: None (the seeded default), a seed or a generator."""
 Size = Union[int, Tensor, Sequence[Union[int, Tensor]]]
 """One dimension's size, or a tuple or list of them."""
 Real = Union[int, float]

@@ -12,6 +12,10 @@ import numpy as np
 
 _default = np.random.default_rng()
 
+#: what a ``generator=`` (or ``seed=``) argument accepts everywhere in nnforge: None (the
+#: library's seeded default), an int seed, a NumPy Generator or an nnforge Generator
+GeneratorLike = Union[None, int, np.integer, np.random.Generator, "Generator"]
+
 
 def manual_seed(seed: int) -> np.random.Generator:
     """Reset the default generator to `seed` and return it."""
@@ -27,8 +31,7 @@ def default_generator() -> np.random.Generator:
     return _default
 
 
-def resolve_generator(generator: Union[None, int, np.random.Generator, Generator] = None
-                      ) -> np.random.Generator:
+def resolve_generator(generator: GeneratorLike = None) -> np.random.Generator:
     """A Generator from None (the default), an int seed, or a Generator."""
     if generator is None:
         return _default

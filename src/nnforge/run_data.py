@@ -163,9 +163,9 @@ def build_data(cfg: "DataConfig", seed: int
         (train, val, test, scaler); the scaler is None for ``scaler = "none"``.
     """
     train, val, test = split_data(cfg, seed)
-    if cfg.scaler == "none":
+    scaler = D.make_scaler(cfg.scaler)
+    if scaler is None:                              # scaler = "none"
         return train, val, test, None
-    scaler: RowScaler = D.make_scaler(cfg.scaler)
     scaler.fit(np.asarray(train.X).reshape(len(train.X), -1))
     return (_scaled(train, scaler), None if val is None else _scaled(val, scaler),
             None if test is None else _scaled(test, scaler), scaler)

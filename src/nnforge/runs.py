@@ -27,6 +27,8 @@ import socket
 import subprocess
 from typing import TYPE_CHECKING, Any, Optional
 
+import numpy as np
+
 from . import __version__
 from .report import write_report
 from .run_index import INDEX_NAME, STATUSES, RunIndex, RunIndexError, json_number, now
@@ -237,8 +239,10 @@ class RunSession:
                   "target": None if target is None else str(target),
                   "input_shape": [int(d) for d in run.train.X.shape[1:]]}
         _write_json(os.path.join(self.out_dir, "labels.json"), labels)
-        if run.test is not None and run.train.task == "classification":
+        if run.test is not None and run.test.y is not None and \
+                run.train.task == "classification":
             output = run.trainer.predict(run.test.X, batch_size=run.config.train.eval_batch_size)
+            assert isinstance(output, np.ndarray)      # without mc_samples: the outputs
             predicted = predicted_labels(output, logits=run.trainer.outputs_are_logits)
             n = len(run.train.class_names or ()) or None
             matrix = confusion_matrix(run.test.y, predicted, num_classes=n)

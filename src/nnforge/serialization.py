@@ -260,7 +260,7 @@ def _rebuild(node: dict[str, Any], arrays: Mapping[str, np.ndarray]) -> object:
     raise ValueError(f"load(): unknown entry {sorted(node)} in the stored structure")
 
 
-def load_object(path: PathLike) -> object:
+def load_object(path: PathLike) -> Any:
     """Read what `save_object` wrote: the saved structure with Tensors where Tensors were
     saved and arrays where arrays were. A plain safetensors file (a state dict written by
     `save`, or by PyTorch) comes back as an OrderedDict name -> Tensor, as torch.load

@@ -66,7 +66,7 @@ def _evaluation_data(args: argparse.Namespace, config: "Config", labels: dict[st
                              "not trained on a CSV)")
         data = D.load_csv(path, str(target), task=labels.get("task"),
                           class_names=labels.get("class_names"))
-        return match_columns(list(data.feature_names), data.X, labels, path), data.y, path
+        return match_columns(list(data.feature_names or ()), data.X, labels, path), data.y, path
     if ext == ".npz":
         data = D.load_arrays(path, x_key=config.data.x_key, y_key=config.data.y_key,
                              mmap=False, task=labels.get("task"))

@@ -88,12 +88,14 @@ def build_layers(specs: list, path: str, generator: Any) -> list[Module]:
             layers.append(construct(cls, args, where, generator, owner=True))
             continue
         children = build_layers(args["layers"], f"{where}.layers", generator)
+        container: Callable[..., Module] = cls      # a container class from the registry
         if issubclass(cls, Residual):
-            layers.append(cls(children[0] if len(children) == 1 else Sequential(*children)))
+            layers.append(container(children[0] if len(children) == 1
+                                    else Sequential(*children)))
         elif issubclass(cls, ModuleList):
-            layers.append(cls(children))
+            layers.append(container(children))
         else:
-            layers.append(cls(*children))
+            layers.append(container(*children))
     return layers
 
 

@@ -10,7 +10,7 @@ training experiments (`training_checks`).
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, TextIO
+from typing import IO, Callable, Iterable, Optional
 
 import numpy as np
 
@@ -34,7 +34,7 @@ CHECKS: dict[str, Callable[[Patient], CheckResult]] = {
 
 
 def run_checks(patient: Patient, names: Optional[Iterable[str]] = None,
-               stream: Optional[TextIO] = None) -> list[CheckResult]:
+               stream: Optional[IO[str]] = None) -> list[CheckResult]:
     """Run the named checks (all by default) in recipe order; print each line to `stream`
     as it finishes; return the list of CheckResult. A check that raises becomes a FAIL."""
     results = []

@@ -11,14 +11,14 @@ them with ``kinds=ACTIVATIONS + (MyActivation,)``.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 import numpy as np
 
 from .. import nn
 from ..autograd import Tensor, no_grad
-from ..data._typing import GeneratorLike
+from ..random import GeneratorLike
 from ..nn import Module
 from ..nn import init as nn_init
 from ..random import resolve_generator
@@ -103,9 +103,12 @@ def activation_statistics(model: Module, x: Any,
     by default; add your own with ``ACTIVATIONS + (MyActivation,)``), in forward order."""
     kinds = _check_kinds(kinds, "activation_statistics")
     outputs: list[tuple[str, np.ndarray]] = []
-    handles = [m.register_forward_hook(
-        lambda module, args, out, name=name: outputs.append((name, out._data.copy())))
-        for name, m in _activation_layers(model, kinds)]
+
+    def recorder(name: str) -> Callable[[Module, Any, Tensor], None]:
+        return lambda module, args, out: outputs.append((name, out._data.copy()))
+
+    handles = [m.register_forward_hook(recorder(name))
+               for name, m in _activation_layers(model, kinds)]
     try:
         with no_grad():
             model(x if isinstance(x, Tensor) else Tensor(np.asarray(x)))
@@ -199,7 +202,8 @@ def deep_tanh_network(depth: int = 10, width: int = 500, in_features: Optional[i
             nn_init.xavier_normal_(linear.weight, generator=rng)
         else:
             nn_init.get_initializer(init)(linear.weight, generator=rng)
-        nn_init.zeros_(linear.bias)
+        if linear.bias is not None:
+            nn_init.zeros_(linear.bias)
         layers += [linear, nn.Tanh()]
     return nn.Sequential(*layers)
 

@@ -182,7 +182,8 @@ class TrainingState:
         cursor = TrainingCursor(epoch=int(self.meta["epoch"]))
         if self.partial:
             cursor.load_state_dict(_decode(self.meta["partial"], self.arrays))
-            trainer.generator.bit_generator.state = cursor.epoch_rng
+            # a mid-epoch checkpoint always records the epoch's generator state
+            trainer.generator.bit_generator.state = dict(cursor.epoch_rng or {})
         else:
             trainer.generator.bit_generator.state = self.meta["rng"]
         return cursor

@@ -132,16 +132,15 @@ def _fold_data(cfg: Config, index: int, k: int) -> tuple[D.ArrayData, D.ArrayDat
     classify = train.task == "classification"
     splitter = (D.StratifiedKFold if classify else D.KFold)(k, shuffle=True, seed=split_seed)
     fold_train, fold_val = list(splitter.split(np.arange(len(y)), y))[index]
-    parts = [[X[np.asarray(rows)], y[np.asarray(rows)]] for rows in (fold_train, fold_val)]
-    if cfg.data.scaler != "none":
-        scaler = D.make_scaler(cfg.data.scaler)
+    parts = [(X[np.asarray(rows)], y[np.asarray(rows)]) for rows in (fold_train, fold_val)]
+    scaler = D.make_scaler(cfg.data.scaler)         # None for scaler = "none"
+    if scaler is not None:
         scaler.fit(parts[0][0].reshape(len(parts[0][0]), -1))
-        for part in parts:
-            part[0] = scale_rows(scaler, part[0])
+        parts = [(scale_rows(scaler, Xp), yp) for Xp, yp in parts]
     name = train.name.split("[")[0]
-    fold_train, fold_val = (D.ArrayData(Xp, yp, train.class_names, train.task,
+    train_part, val_part = (D.ArrayData(Xp, yp, train.class_names, train.task,
                                         f"{name}[fold {index}]") for Xp, yp in parts)
-    return fold_train, fold_val
+    return train_part, val_part
 
 
 def _final(values: Sequence[float], metrics: Optional[dict[str, Any]], monitor: str) -> float:

@@ -13,14 +13,12 @@ from typing import Generic, Protocol, TypeVar, Union
 import numpy as np
 
 from ..data import DataLoader, Dataset, Subset, TensorDataset
-from ..random import Generator, resolve_generator
+from ..random import Generator, GeneratorLike, resolve_generator
 
 __all__ = ["BatchSampler", "DataLoader", "Dataset", "RandomSampler", "Sampler",
            "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
            "WeightedRandomSampler", "random_split"]
 
-#: What a `generator=` argument takes: None (the library default), a seed or a generator.
-GeneratorLike = Union[None, int, np.random.Generator, Generator]
 T_co = TypeVar("T_co", covariant=True)
 
 

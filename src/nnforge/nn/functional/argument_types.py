@@ -7,7 +7,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ...autograd import Tensor
-from ...random import Generator
+from ...random import GeneratorLike
 
 TensorLike = Union[Tensor, np.ndarray]
 """The input of a layer or functional form: a Tensor, or a NumPy array (a constant)."""
@@ -15,10 +15,6 @@ TensorLike = Union[Tensor, np.ndarray]
 ArrayLike = Union[Tensor, npt.ArrayLike]
 """A target, weight or index argument: a Tensor, or anything NumPy reads as an array
 (an array, a number, nested lists)."""
-
-GeneratorLike = Union[None, int, np.random.Generator, Generator]
-"""Where random draws come from: None (the library's seeded default), an int seed, a NumPy
-Generator or an nnforge Generator."""
 
 IntOrPair = Union[int, tuple[int, int]]
 """A size given once for both spatial dimensions, or as (height, width)."""
