@@ -3,8 +3,11 @@
 `device("cpu")` exists so that PyTorch code which names its device runs unchanged; asking
 for any other device ("cuda", "mps" ...) raises one clear error.
 """
+from __future__ import annotations
 
-__all__ = ["device", "CPU", "to_device", "cpu_only_error"]
+from typing import Union
+
+__all__ = ["device", "CPU", "to_device", "cpu_only_error", "DeviceLike"]
 
 
 def cpu_only_error(requested):
@@ -64,6 +67,9 @@ class device:
 
 
 CPU = device("cpu")
+
+# What a `device=` argument may be: None (the CPU), a name such as "cpu", or a device.
+DeviceLike = Union[device, str, int, None]
 
 
 def to_device(value):

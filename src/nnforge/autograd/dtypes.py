@@ -5,7 +5,12 @@ A `dtype` wraps a NumPy dtype and carries it in its `.dtype` attribute, so NumPy
 wherever it accepts a dtype (`np.zeros(3, dtype=nnforge.float32)`), and it compares equal to
 the NumPy spellings of the same type (`t.dtype == np.float32`).
 """
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
 import numpy as np
+import numpy.typing as npt
 
 __all__ = ["dtype", "float16", "float32", "float64", "half", "float", "double",
            "int8", "int16", "int32", "int64", "short", "int", "long", "uint8", "bool",
@@ -89,6 +94,9 @@ uint8 = dtype("uint8", np.uint8)
 bool = dtype("bool", np.bool_)
 complex64 = dtype("complex64", np.complex64)
 complex128 = dtype("complex128", np.complex128)
+
+# What a `dtype=` argument may be: an nnforge dtype, or anything NumPy reads as a dtype.
+DTypeLike = Union[dtype, npt.DTypeLike]
 
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64,
         complex128)
