@@ -7,6 +7,7 @@ the NumPy spellings of the same type (`t.dtype == np.float32`).
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -25,43 +26,43 @@ class dtype:
 
     __slots__ = ("dtype", "_name")
 
-    def __init__(self, name, numpy_dtype):
+    def __init__(self, name: str, numpy_dtype: npt.DTypeLike) -> None:
         self._name = name
         self.dtype = np.dtype(numpy_dtype)
 
     @property
-    def is_floating_point(self):
+    def is_floating_point(self) -> builtins.bool:
         return self.dtype.kind == "f"
 
     @property
-    def is_complex(self):
+    def is_complex(self) -> builtins.bool:
         return self.dtype.kind == "c"
 
     @property
-    def is_signed(self):
+    def is_signed(self) -> builtins.bool:
         return self.dtype.kind in "fic"
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> builtins.int:
         return self.dtype.itemsize
 
     @property
-    def kind(self):
+    def kind(self) -> str:
         """NumPy's one-letter kind ("f", "i", "u", "b"), for code written against NumPy."""
         return self.dtype.kind
 
     @property
-    def type(self):
+    def type(self) -> builtins.type:
         return self.dtype.type
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.dtype.name
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"nnforge.{self._name}"
 
-    def __eq__(self, other):
+    def __eq__(self, other: Any) -> builtins.bool:
         if isinstance(other, dtype):
             return self.dtype == other.dtype
         try:
@@ -69,17 +70,17 @@ class dtype:
         except TypeError:
             return False
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> builtins.bool:
         return not self == other
 
-    def __hash__(self):
+    def __hash__(self) -> builtins.int:
         return hash(self.dtype)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
         return _lookup, (self._name,)
 
 
-def _lookup(name):
+def _lookup(name: str) -> dtype:
     return _BY_NAME[name]
 
 
@@ -101,7 +102,7 @@ DTypeLike = Union[dtype, npt.DTypeLike]
 _ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, bool, complex64,
         complex128)
 _BY_NAME = {d._name: d for d in _ALL}
-_FROM_NUMPY = {d.dtype: d for d in _ALL}
+_FROM_NUMPY: dict[Any, dtype] = {d.dtype: d for d in _ALL}   # looked up by any spelling
 _FROM_NUMPY.update({np.dtype(np.uint16): dtype("uint16", np.uint16),
                     np.dtype(np.uint32): dtype("uint32", np.uint32),
                     np.dtype(np.uint64): dtype("uint64", np.uint64)})
@@ -109,7 +110,7 @@ _FROM_NUMPY.update({np.dtype(np.uint16): dtype("uint16", np.uint16),
 _default_float = np.dtype(np.float32)
 
 
-def from_numpy_dtype(numpy_dtype):
+def from_numpy_dtype(numpy_dtype: npt.DTypeLike) -> dtype:
     """The nnforge dtype for a NumPy dtype."""
     found = _FROM_NUMPY.get(numpy_dtype)
     if found is None:
@@ -120,7 +121,7 @@ def from_numpy_dtype(numpy_dtype):
     return found
 
 
-def to_numpy_dtype(value):
+def to_numpy_dtype(value: DTypeLike) -> np.dtype:
     """A NumPy dtype from an nnforge dtype, a NumPy dtype or type, a string or a Python type
     (`float` means the default floating dtype, as in PyTorch)."""
     if isinstance(value, dtype):
@@ -147,12 +148,12 @@ _ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16
             "long": int64}
 
 
-def get_default_dtype():
+def get_default_dtype() -> dtype:
     """The dtype of tensors built from Python floats and of the float factories."""
     return _FROM_NUMPY[_default_float]
 
 
-def set_default_dtype(d):
+def set_default_dtype(d: DTypeLike) -> None:
     """Set the default floating dtype (float32 unless changed; float64 or float16 allowed)."""
     global _default_float
     numpy_dtype = to_numpy_dtype(d)
@@ -162,7 +163,7 @@ def set_default_dtype(d):
     _default_float = numpy_dtype
 
 
-def default_float():
+def default_float() -> np.dtype:
     """The default floating dtype as a NumPy dtype (for internal use)."""
     return _default_float
 
@@ -172,14 +173,14 @@ def default_float():
 # numbers (Python or NumPy scalars). A lower tier only changes the result when it brings a
 # higher category (bool < integer < floating); plain floats then count as the default dtype.
 
-def _category(d):
+def _category(d: Optional[np.dtype]) -> builtins.int:
     if d is None:
         return -1
     kind = d.kind
     return 0 if kind == "b" else 3 if kind == "c" else 2 if kind == "f" else 1
 
 
-def _promote(a, b):
+def _promote(a: Optional[np.dtype], b: Optional[np.dtype]) -> Optional[np.dtype]:
     if a is None:
         return b
     if b is None or a == b:
@@ -194,7 +195,7 @@ def _promote(a, b):
     return np.promote_types(a, b)
 
 
-def _combine(higher, lower):
+def _combine(higher: Optional[np.dtype], lower: Optional[np.dtype]) -> Optional[np.dtype]:
     """PyTorch's rule for folding a lower tier's type into a higher tier's."""
     if higher is not None and higher.kind in "fc":
         return higher
@@ -211,7 +212,7 @@ _INT64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 
 
-def scalar_dtype(value):
+def scalar_dtype(value: Any) -> np.dtype:
     """The dtype a plain number takes part in promotion with (floats: the default dtype)."""
     if isinstance(value, _builtin_bool):
         return _BOOL
@@ -226,7 +227,7 @@ def scalar_dtype(value):
     raise TypeError(f"expected a tensor or a number, got {type(value).__name__}")
 
 
-def result_type(*operands):
+def result_type(*operands: Any) -> np.dtype:
     """The NumPy dtype PyTorch gives a binary elementwise op on these operands: ndarrays
     stand for tensors (0-d ones for 0-d tensors), anything else is a plain number."""
     dims = zeros = wrapped = None
@@ -238,15 +239,19 @@ def result_type(*operands):
                 zeros = _promote(zeros, x.dtype)
         else:
             wrapped = _promote(wrapped, scalar_dtype(x))
-    return _combine(dims, _combine(zeros, wrapped))
+    result = _combine(dims, _combine(zeros, wrapped))
+    assert result is not None, "result_type() needs at least one operand"
+    return result
 
 
-def promote_types(a, b):
+def promote_types(a: DTypeLike, b: DTypeLike) -> dtype:
     """The smallest dtype both `a` and `b` convert to (PyTorch's `promote_types`)."""
-    return from_numpy_dtype(_promote(to_numpy_dtype(a), to_numpy_dtype(b)))
+    result = _promote(to_numpy_dtype(a), to_numpy_dtype(b))
+    assert result is not None
+    return from_numpy_dtype(result)
 
 
-def promote_operands(x, y):
+def promote_operands(x: Any, y: Any) -> tuple[Any, Any]:
     """`x` and `y` cast to their PyTorch result dtype (a no-op in the common case of two
     arrays of one dtype); plain numbers stay numbers unless NumPy would widen the result."""
     if type(x) is np.ndarray and type(y) is np.ndarray and x.dtype == y.dtype:
@@ -255,7 +260,7 @@ def promote_operands(x, y):
     return _cast(x, target), _cast(y, target)
 
 
-def _cast(x, target):
+def _cast(x: Any, target: np.dtype) -> Any:
     if isinstance(x, np.ndarray):
         return x if x.dtype == target else x.astype(target)
     if isinstance(x, np.generic) or isinstance(x, _builtin_int) and target.kind in "iu":

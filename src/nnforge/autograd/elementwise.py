@@ -5,17 +5,24 @@ constant and gets no gradient. Binary ops first bring their operands to PyTorch'
 dtype (`dtypes.promote_operands`): a float32 tensor stays float32 next to an int64 tensor,
 a NumPy float64 scalar or a 0-d float64 tensor.
 """
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Optional
+
 import numpy as np
+import numpy.typing as npt
 
 from .dtypes import default_float, promote_operands
-from .function import Function, unbroadcast
+from .function import Function, Gradient, Shape, unbroadcast
+
+Pair = tuple[Gradient, Gradient]
 
 
-def _shape(x):
+def _shape(x: npt.ArrayLike) -> Shape:
     return np.shape(x)
 
 
-def _is_bool(x):
+def _is_bool(x: Any) -> bool:
     """A bool tensor's array or a Python bool (NumPy bools count as numbers, as in PyTorch)."""
     return isinstance(x, bool) or isinstance(x, np.ndarray) and x.dtype.kind == "b"
 
@@ -26,13 +33,13 @@ class Add(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         ctx.shapes = (_shape(x), _shape(y))
         return np.add(x, y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Pair:
         sx, sy = ctx.shapes
         return unbroadcast(grad, sx), unbroadcast(grad, sy)
 
@@ -43,7 +50,7 @@ class Sub(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         if _is_bool(x) or _is_bool(y):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
                                "supported; to invert a mask use `~` or logical_not()")
@@ -52,7 +59,7 @@ class Sub(Function):
         return np.subtract(x, y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Pair:
         sx, sy = ctx.shapes
         return unbroadcast(grad, sx), unbroadcast(-grad, sy)
 
@@ -61,13 +68,13 @@ class Mul(Function):
     """z = x * y."""
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         ctx.save_for_backward(x, y)
         return np.multiply(x, y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Pair:
         x, y = ctx.saved
         needs = ctx.needs_input_grad
         gx = unbroadcast(grad * y, _shape(x)) if needs[0] else None
@@ -79,7 +86,7 @@ class Div(Function):
     """z = x / y."""
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         if np.result_type(x, y).kind not in "fc":   # integer division gives the default float
             x, y = np.asarray(x, dtype=default_float()), np.asarray(y, dtype=default_float())
@@ -87,7 +94,7 @@ class Div(Function):
         return np.true_divide(x, y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Pair:
         x, y = ctx.saved
         needs = ctx.needs_input_grad
         gx = unbroadcast(grad / y, _shape(x)) if needs[0] else None
@@ -99,7 +106,7 @@ class Pow(Function):
     """z = x ** y; d/dx = y x^(y-1), d/dy = z ln x."""
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         if _is_bool(x) and _is_bool(y):   # PyTorch: only a bool tensor ** a Python bool
             if isinstance(y, np.ndarray):
@@ -112,7 +119,7 @@ class Pow(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Pair:
         x, y, out = ctx.saved
         needs = ctx.needs_input_grad
         gx = gy = None
@@ -135,11 +142,11 @@ class Neg(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         return np.negative(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return -grad
 
 
@@ -150,13 +157,13 @@ class Exp(Function):
     saves_output = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         out = np.exp(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad * ctx.out
 
 
@@ -164,12 +171,12 @@ class Log(Function):
     """z = ln x."""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.x = x
         return np.log(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad / ctx.x
 
 
@@ -180,13 +187,13 @@ class Sqrt(Function):
     saves_output = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         out = np.sqrt(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad / (2 * ctx.out)
 
 
@@ -194,12 +201,12 @@ class Abs(Function):
     """z = |x|; the gradient at 0 is 0 (PyTorch's convention)."""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.x = x
         return np.abs(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad * np.sign(ctx.x)
 
 
@@ -208,14 +215,15 @@ class Clamp(Function):
     as in PyTorch)."""
 
     @staticmethod
-    def forward(ctx, x, min=None, max=None):
+    def forward(ctx: Function, x: np.ndarray, min: Optional[npt.ArrayLike] = None,
+                max: Optional[npt.ArrayLike] = None) -> np.ndarray:
         if min is None and max is None:
             raise ValueError("clamp(): at least one of min and max must be given")
         ctx.x, ctx.bounds = x, (min, max)
         return np.clip(x, min, max)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         low, high = ctx.bounds
         x = ctx.x
         mask = np.ones(x.shape, dtype=bool)
@@ -230,17 +238,17 @@ class _Pick(Function):
     """Shared elementwise max/min: the winner of each pair gets the gradient, and a tie
     splits it equally (PyTorch's rule)."""
 
-    pick = None   # np.maximum or np.minimum
-    wins = None   # np.greater or np.less: does x win against y?
+    pick: ClassVar[Callable[..., Any]]   # np.maximum or np.minimum
+    wins: ClassVar[Callable[..., Any]]   # np.greater or np.less: does x win against y?
 
     @classmethod
-    def forward(cls, ctx, x, y):
+    def forward(cls, ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         ctx.save_for_backward(x, y)
         return cls.pick(x, y)
 
     @classmethod
-    def backward(cls, ctx, grad):
+    def backward(cls, ctx: Function, grad: np.ndarray) -> Pair:
         x, y = ctx.saved
         share = np.where(np.equal(x, y), 0.5, cls.wins(x, y)).astype(grad.dtype)
         return unbroadcast(grad * share, _shape(x)), unbroadcast(grad * (1 - share), _shape(y))
@@ -266,14 +274,15 @@ class Where(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, condition, x, y):
+    def forward(ctx: Function, condition: npt.ArrayLike, x: npt.ArrayLike,
+                y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         condition = np.asarray(condition, dtype=bool)
         ctx.condition, ctx.shapes = condition, (_shape(x), _shape(y))
         return np.where(condition, x, y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[None, Gradient, Gradient]:
         c = ctx.condition
         sx, sy = ctx.shapes
         zero = np.zeros((), dtype=grad.dtype)
@@ -287,10 +296,10 @@ class Cast(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx: Function, x: np.ndarray, dtype: npt.DTypeLike) -> np.ndarray:
         ctx.dtype = x.dtype
         return x.astype(dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad.astype(ctx.dtype)

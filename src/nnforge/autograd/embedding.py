@@ -3,7 +3,12 @@
 A primitive rather than `weight[indices]` so that the padding row gets no gradient and
 the index check names the vocabulary size.
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
+import numpy.typing as npt
 
 from .function import Function
 
@@ -13,7 +18,8 @@ class Embedding(Function):
     row `padding_idx` (if any) never receives one."""
 
     @staticmethod
-    def forward(ctx, indices, weight, padding_idx=None):
+    def forward(ctx: Function, indices: npt.ArrayLike, weight: np.ndarray,
+                padding_idx: Optional[int] = None) -> np.ndarray:
         indices = np.asarray(indices)
         if indices.dtype.kind not in "iu":
             raise TypeError(f"embedding(): indices must be integers (int64 like PyTorch), got "
@@ -27,7 +33,7 @@ class Embedding(Function):
         return weight[indices]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[None, np.ndarray]:
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, ctx.indices.reshape(-1), grad.reshape(-1, ctx.shape[1]))
         if ctx.padding_idx is not None:

@@ -1,33 +1,38 @@
 """Whether ops record a graph: `no_grad()` and `enable_grad()` switch it off and on."""
+from __future__ import annotations
+
 import functools
+from typing import Any, Callable, TypeVar, cast
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 enabled = True
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True when ops record the graph needed by `backward`."""
     return enabled
 
 
 class _GradMode:
     _mode = True
+    _previous = True
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         global enabled
         self._previous = enabled
         enabled = self._mode
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         global enabled
         enabled = self._previous
-        return False
 
-    def __call__(self, fn):
+    def __call__(self, fn: F) -> F:
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             with type(self)():
                 return fn(*args, **kwargs)
-        return wrapper
+        return cast(F, wrapper)
 
 
 class no_grad(_GradMode):
@@ -48,7 +53,7 @@ class inference_mode(_GradMode):
 
     _mode = False
 
-    def __init__(self, mode=True):
+    def __init__(self, mode: bool = True) -> None:
         self._mode = not mode
 
 
@@ -56,16 +61,15 @@ class set_grad_enabled(_GradMode):
     """Switch recording on or off: as a function call, or as a context manager that restores
     the previous mode on exit."""
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         global enabled
         self._mode = bool(mode)
         self._previous = enabled
         enabled = self._mode
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         global enabled
         enabled = self._previous
-        return False

@@ -5,17 +5,36 @@ Their backward moves each gradient value back to the position its value came fro
 where one input position feeds several outputs (gather with repeated indices, repeat),
 the gradients add up.
 """
-from collections import namedtuple
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
-from .function import Function, TensorBase, normalize_dims
+from .function import Function, Gradient, Shape, TensorBase, normalize_dims
+from .reductions import Max, Min
 
-# PyTorch returns these named pairs from max(dim), min(dim), sort and topk.
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
-def _axis(dim, ndim, name):
+class ValuesIndices(NamedTuple):
+    """The named pair PyTorch returns from max(dim), min(dim), sort and topk.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> values, indices = nnforge.tensor([3.0, 1.0, 2.0]).sort()
+    >>> values, indices
+    (tensor([1., 2., 3.]), tensor([1, 2, 0]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+
+def _axis(dim: int, ndim: int, name: str) -> int:
     """One dimension as a non-negative axis, with an error naming the op."""
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"{name}(): dim must be an int, got {type(dim).__name__}")
@@ -26,22 +45,22 @@ def _axis(dim, ndim, name):
     return int(dim) % size
 
 
-def _index_array(index, name):
+def _index_array(index: npt.ArrayLike, name: str) -> np.ndarray:
     index = np.asarray(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{name}(): index must hold integers, got dtype {index.dtype}")
     return index.astype(np.int64, copy=False)
 
 
-def _full_index(index, axis):
+def _full_index(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
     """The tuple of integer arrays that addresses, for each element of `index`, the input
     position it names along `axis` (its own position along every other axis)."""
-    grids = list(np.indices(index.shape, sparse=True))
+    grids: list[np.ndarray] = list(np.indices(index.shape, sparse=True))
     grids[axis] = index
     return tuple(grids)
 
 
-def _check_gather_index(x_shape, index, axis, name):
+def _check_gather_index(x_shape: Shape, index: np.ndarray, axis: int, name: str) -> None:
     if index.ndim != len(x_shape):
         raise ValueError(f"{name}(): index must have as many dimensions as the input "
                          f"({len(x_shape)}), got shape {index.shape}")
@@ -62,7 +81,7 @@ class Gather(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, dim, index):
+    def forward(ctx: Function, x: np.ndarray, dim: int, index: npt.ArrayLike) -> np.ndarray:
         axis = _axis(dim, x.ndim, "gather")
         index = _index_array(index, "gather")
         _check_gather_index(x.shape, index, axis, "gather")
@@ -70,7 +89,7 @@ class Gather(Function):
         return x[ctx.where]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, ctx.where, grad)
         return out, None, None
@@ -85,7 +104,8 @@ class Scatter(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, dim, index, src):
+    def forward(ctx: Function, x: np.ndarray, dim: int, index: npt.ArrayLike,
+                src: Any) -> np.ndarray:
         axis = _axis(dim, x.ndim, "scatter")
         index = _index_array(index, "scatter")
         _check_gather_index(x.shape, index, axis, "scatter")
@@ -98,7 +118,7 @@ class Scatter(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray, None, None, Gradient]:
         gx = grad.copy()
         gx[ctx.where] = 0
         gsrc = None
@@ -113,12 +133,13 @@ class Scatter(Function):
         return gx, None, None, gsrc
 
 
-def gather(input, dim, index):
+def gather(input: TensorBase, dim: int, index: npt.ArrayLike) -> Tensor:
     """Values of `input` at `index` along `dim` (PyTorch's `torch.gather`)."""
     return Gather.apply(input, dim, index)
 
 
-def scatter(input, dim, index, src=None, *, value=None):
+def scatter(input: TensorBase, dim: int, index: npt.ArrayLike, src: Any = None, *,
+            value: Any = None) -> Tensor:
     """A copy of `input` with `src` (a tensor, or `value`) written at `index` along `dim`
     (PyTorch's `torch.scatter`)."""
     if (src is None) == (value is None):
@@ -126,7 +147,8 @@ def scatter(input, dim, index, src=None, *, value=None):
     return Scatter.apply(input, dim, index, value if src is None else src)
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input: Union[TensorBase, npt.ArrayLike], dim: int = -1, descending: bool = False,
+         stable: bool = False) -> ValuesIndices:
     """(values, indices) of `input` sorted along `dim`; equal values keep their order.
 
     The values are a `gather` of the input, so gradients flow back to where each sorted
@@ -145,7 +167,8 @@ def sort(input, dim=-1, descending=False, stable=False):
                          _make(order.astype(np.int64), False, None))
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input: Union[TensorBase, npt.ArrayLike], k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> ValuesIndices:
     """(values, indices) of the `k` largest (or smallest) entries along `dim`."""
     x = _as_tensor(input)
     axis = _axis(dim, x.ndim, "topk")
@@ -160,10 +183,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
                          _make(np.ascontiguousarray(picked), False, None))
 
 
-def extremum(input, dim, keepdim, largest):
+def extremum(input: Union[TensorBase, npt.ArrayLike], dim: int, keepdim: bool,
+             largest: bool) -> ValuesIndices:
     """max(dim) / min(dim): (values, indices) of the first extreme entry along `dim`."""
-    from .reductions import Max, Min
-
     x = _as_tensor(input)
     axis = normalize_dims(dim, x.ndim)
     values = (Max if largest else Min).apply(x, dim=dim, keepdim=keepdim)
@@ -174,7 +196,8 @@ def extremum(input, dim, keepdim, largest):
     return ValuesIndices(values, _make(indices, False, None))
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor: Union[TensorBase, npt.ArrayLike],
+          split_size_or_sections: Union[int, Sequence[int]], dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of `tensor` along `dim`: of size `split_size_or_sections` each (the last may
     be smaller), or of the listed sizes (PyTorch's `torch.split`)."""
     x = _as_tensor(tensor)
@@ -197,7 +220,8 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input: Union[TensorBase, npt.ArrayLike], chunks: int,
+          dim: int = 0) -> tuple[Tensor, ...]:
     """`chunks` pieces of (nearly) equal size along `dim`; as in PyTorch, each piece has
     ceil(size / chunks) entries, so fewer pieces may come back."""
     x = _as_tensor(input)
@@ -212,7 +236,7 @@ class Repeat(Function):
     leading repeats add new dimensions."""
 
     @staticmethod
-    def forward(ctx, x, repeats):
+    def forward(ctx: Function, x: np.ndarray, repeats: Sequence[int]) -> np.ndarray:
         if len(repeats) < x.ndim:
             raise ValueError(f"repeat(): got {len(repeats)} repeat counts for a tensor with "
                              f"{x.ndim} dimensions; give at least one per dimension")
@@ -221,7 +245,7 @@ class Repeat(Function):
         return np.tile(x.reshape(shape), repeats)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         split_shape = []
         for r, n in zip(ctx.repeats, ctx.full):
             split_shape += [r, n]
@@ -234,13 +258,13 @@ class Cumsum(Function):
     from the other end."""
 
     @staticmethod
-    def forward(ctx, x, dim):
+    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
         axis = _axis(dim, x.ndim, "cumsum")
         ctx.axis = axis
         return np.cumsum(x, axis=axis) if x.ndim else x.copy()
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         if grad.ndim == 0:
             return grad
         flipped = np.flip(grad, ctx.axis)
@@ -256,7 +280,8 @@ class Prod(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
+    def forward(ctx: Function, x: np.ndarray, dim: Optional[int] = None,
+                keepdim: bool = False) -> np.ndarray:
         ctx.shape, ctx.dim, ctx.keepdim, ctx.x = x.shape, dim, keepdim, x
         if dim is None:
             return np.asarray(np.prod(x))
@@ -265,7 +290,7 @@ class Prod(Function):
         return np.prod(x, axis=axis, keepdims=keepdim) if x.ndim else x.copy()
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         x = ctx.x
         if ctx.dim is None:
             flat = x.reshape(-1)
@@ -277,7 +302,7 @@ class Prod(Function):
         return grad * _others_product(x, ctx.axis)
 
 
-def _others_product(x, axis):
+def _others_product(x: np.ndarray, axis: int) -> np.ndarray:
     """For each entry, the product of the other entries along `axis`."""
     ones = np.ones_like(np.take(x, [0], axis=axis))
     left = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
@@ -296,7 +321,8 @@ class Norm(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, p=2.0, dim=None, keepdim=False):
+    def forward(ctx: Function, x: np.ndarray, p: float = 2.0,
+                dim: Union[int, Sequence[int], None] = None, keepdim: bool = False) -> np.ndarray:
         if not (np.isfinite(p) and p > 0):
             raise ValueError(f"norm(): p must be a positive finite number here, got {p!r} "
                              f"(for p = inf use x.abs().max())")
@@ -308,7 +334,7 @@ class Norm(Function):
         return out if keepdim else np.squeeze(out, axes) if axes else out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         x, p, out = ctx.x, ctx.p, ctx.out
         if not ctx.keepdim and ctx.axes:
             grad = np.expand_dims(grad, ctx.axes)
@@ -317,11 +343,11 @@ class Norm(Function):
         return np.where(out == 0, 0, grad * scale).astype(x.dtype, copy=False)
 
 
-def _as_tensor(x):
-    return x if isinstance(x, TensorBase) else _make(np.asarray(x), False, None)
+def _as_tensor(x: Union[TensorBase, npt.ArrayLike]) -> Tensor:
+    return cast("Tensor", x) if isinstance(x, TensorBase) else _make(np.asarray(x), False, None)
 
 
-def _make(data, requires_grad, ctx):
+def _make(data: Any, requires_grad: bool, ctx: Optional[Function]) -> Tensor:
     """A Tensor around `data` (the ops module cannot import the Tensor class: see
     `function.TensorBase`)."""
     return TensorBase._concrete._make(data, requires_grad, ctx)

@@ -94,7 +94,7 @@ class InPlaceMethods(TensorBase):
     def _record_inplace(self, op: type[Function], *args: Any, **kwargs: Any) -> Self:
         """Run `op` out of place, write the result into this tensor's memory and make this
         tensor the op's output in the graph (its old node becomes the op's input)."""
-        source = self
+        source: TensorBase = self
         if op.saves_inputs:   # the op keeps the old values for backward: give it a copy
             source = self._make(self._data.copy(), self.requires_grad, self._ctx)
         result = op.apply(source, *args, **kwargs)

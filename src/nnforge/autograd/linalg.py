@@ -1,15 +1,19 @@
 """Matrix products: `@` with NumPy's matmul semantics (1-D, 2-D and batched operands) and
 the fused affine map used by `Linear`."""
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
-from .function import Function, unbroadcast
+from .function import Function, Gradient, unbroadcast
 
 
 class MatMul(Function):
     """z = x @ y; batch dimensions broadcast, 1-D operands are promoted and squeezed."""
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x, y)
         try:
             return np.matmul(x, y)
@@ -19,7 +23,7 @@ class MatMul(Function):
                              f"of the second)") from None
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[Gradient, Gradient]:
         x, y = ctx.saved
         needs = ctx.needs_input_grad
         x2 = x[None, :] if x.ndim == 1 else x
@@ -47,7 +51,8 @@ class Linear(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None):
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray,
+                bias: Optional[np.ndarray] = None) -> np.ndarray:
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
         out = x @ weight.T
@@ -56,7 +61,7 @@ class Linear(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[Gradient, Gradient, Gradient]:
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
         g2 = grad.reshape(-1, grad.shape[-1])

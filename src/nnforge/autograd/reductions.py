@@ -1,10 +1,15 @@
 """Reductions over one, several or all dimensions: sum, mean, max, min."""
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar
+
 import numpy as np
 
-from .function import Function, normalize_dims
+from .function import Dims, Function, Shape, normalize_dims
 
 
-def _expand_back(grad, shape, axes, keepdim):
+def _expand_back(grad: np.ndarray, shape: Shape, axes: tuple[int, ...],
+                 keepdim: bool) -> np.ndarray:
     """Reshape a reduced gradient so it broadcasts against the input's shape."""
     if not keepdim and axes:
         grad = np.expand_dims(grad, axes)
@@ -17,13 +22,14 @@ class Sum(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
+    def forward(ctx: Function, x: np.ndarray, dim: Dims = None,
+                keepdim: bool = False) -> np.ndarray:
         axes = normalize_dims(dim, x.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return np.asarray(np.sum(x, axis=axes, keepdims=keepdim))
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         grad = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
         return np.broadcast_to(grad, ctx.shape)
 
@@ -34,14 +40,15 @@ class Mean(Function):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
+    def forward(ctx: Function, x: np.ndarray, dim: Dims = None,
+                keepdim: bool = False) -> np.ndarray:
         axes = normalize_dims(dim, x.ndim)
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
         return np.asarray(np.mean(x, axis=axes, keepdims=keepdim))
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         grad = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim) / ctx.count
         return np.broadcast_to(grad, ctx.shape)
 
@@ -51,11 +58,12 @@ class _Extremum(Function):
     `max()`); along one dimension it goes to the first extreme index (PyTorch's
     `max(dim)`)."""
 
-    reduce = None
-    arg = None
+    reduce: ClassVar[Callable[..., Any]]   # np.max or np.min
+    arg: ClassVar[Callable[..., Any]]      # np.argmax or np.argmin
 
     @classmethod
-    def forward(cls, ctx, x, dim=None, keepdim=False):
+    def forward(cls, ctx: Function, x: np.ndarray, dim: Dims = None,
+                keepdim: bool = False) -> np.ndarray:
         if x.size == 0:
             raise ValueError(f"{cls.__name__.lower()}(): cannot reduce an empty tensor of "
                              f"shape {x.shape}")
@@ -75,7 +83,7 @@ class _Extremum(Function):
         return out if keepdim else np.squeeze(out, axis)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         x = ctx.x
         grad = _expand_back(grad, x.shape, ctx.axes, ctx.keepdim)
         if hasattr(ctx, "index"):

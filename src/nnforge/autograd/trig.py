@@ -3,21 +3,23 @@
 Courses meet them first when fitting a polynomial to sin(x); each is one elementwise op
 whose derivative is another trigonometric function of the input.
 """
+from __future__ import annotations
+
 import numpy as np
 
-from .function import Function
+from .function import Function, Gradient
 
 
 class Sin(Function):
     """z = sin x; dz/dx = cos x."""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.x = x
         return np.sin(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad * np.cos(ctx.x)
 
 
@@ -25,12 +27,12 @@ class Cos(Function):
     """z = cos x; dz/dx = -sin x."""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.x = x
         return np.cos(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return -grad * np.sin(ctx.x)
 
 
@@ -38,11 +40,11 @@ class Tan(Function):
     """z = tan x; dz/dx = 1 + tan^2 x, so the output is saved rather than the input."""
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         out = np.tan(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad * (1 + ctx.out * ctx.out)
