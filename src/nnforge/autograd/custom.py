@@ -21,16 +21,13 @@ recording off, and records one graph node whose backward calls the user's backwa
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from . import grad_mode
 from .function import Function as _ArrayFunction
 from .function import TensorBase, _version_counter
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx"]
 
@@ -75,7 +72,28 @@ class _OutputSlot(_ArrayFunction):
 
 class FunctionCtx(_ArrayFunction):
     """The `ctx` a custom Function's forward and backward receive; it is also the graph node
-    (`grad_fn`) of the outputs."""
+    (`grad_fn`) of the outputs.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> class Scale(nnforge.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, factor):
+    ...         ctx.factor = factor
+    ...         return x * factor
+    ...
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad * ctx.factor, None
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = Scale.apply(x, 10.0)
+    >>> y.grad_fn, y.grad_fn.needs_input_grad
+    (<ScaleBackward>, (True, False))
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([10., 10.])
+    """
 
     saves_inputs = False   # versions are checked for what save_for_backward names instead
 
@@ -155,8 +173,28 @@ class Function:
 
     `forward` runs with gradient recording off and returns a Tensor or a tuple of Tensors.
     `backward` receives one gradient per output (zeros for outputs that got none) and returns
-    one gradient per argument of forward (None for arguments that need none). The ctx offers `save_for_backward`, `saved_tensors`,
-    `needs_input_grad` and `mark_non_differentiable`.
+    one gradient per argument of forward (None for arguments that need none). The ctx
+    offers `save_for_backward`, `saved_tensors`, `needs_input_grad` and
+    `mark_non_differentiable`.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> class Cube(nnforge.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, = ctx.saved_tensors
+    ...         return grad * 3 * x ** 2
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 8.], grad_fn=<CubeBackward>), tensor([ 3., 12.]))
     """
 
     @staticmethod

@@ -18,7 +18,20 @@ def cpu_only_error(requested: str) -> RuntimeError:
 
 class device:
     """A compute device: always the CPU (`device("cpu")`, `device("cpu:0")`,
-    `device("cpu", 0)`)."""
+    `device("cpu", 0)`).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.device('cpu')
+    device(type='cpu')
+    >>> nnforge.device('cpu:0') == 'cpu:0', nnforge.tensor([1.0]).device == 'cpu'
+    (True, True)
+    >>> nnforge.device('cuda')
+    Traceback (most recent call last):
+        ...
+    RuntimeError: nnforge runs on the CPU only; device 'cuda' is not available ...
+    """
 
     __slots__ = ("type", "index")
     type: str

@@ -22,7 +22,19 @@ _builtin_bool, _builtin_int, _builtin_float = bool, int, float
 
 
 class dtype:
-    """A tensor element type, printed as `nnforge.float32` (PyTorch's `torch.dtype`)."""
+    """A tensor element type, printed as `nnforge.float32` (PyTorch's `torch.dtype`).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> nnforge.float32, nnforge.float32.itemsize, nnforge.float32.is_floating_point
+    (nnforge.float32, 4, True)
+    >>> import numpy as np
+    >>> nnforge.tensor([1, 2]).dtype == np.int64
+    True
+    >>> np.zeros(2, dtype=nnforge.float64).dtype
+    dtype('float64')
+    """
 
     __slots__ = ("dtype", "_name")
 

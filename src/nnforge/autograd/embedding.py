@@ -15,7 +15,22 @@ from .function import Function
 
 class Embedding(Function):
     """out[..., :] = weight[indices[...], :]; repeated indices add their gradients, and the
-    row `padding_idx` (if any) never receives one."""
+    row `padding_idx` (if any) never receives one.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> from nnforge.nn import functional as F
+    >>> weight = nnforge.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = F.embedding(nnforge.tensor([1, 2, 1]), weight, padding_idx=0)
+    >>> y.sum().backward()
+    >>> y, weight.grad
+    (tensor([[1., 2.],
+            [3., 4.],
+            [1., 2.]], grad_fn=<EmbeddingBackward>), tensor([[0., 0.],
+            [2., 2.],
+            [1., 1.]]))
+    """
 
     @staticmethod
     def forward(ctx: Function, indices: npt.ArrayLike, weight: np.ndarray,

@@ -20,7 +20,8 @@ from . import grad_mode
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["Function", "TensorBase", "AccumulateGrad", "unbroadcast", "normalize_dims"]
+__all__ = ["Function", "TensorBase", "AccumulateGrad", "unbroadcast", "normalize_dims",
+           "normalize_dim"]
 
 Shape = tuple[int, ...]
 # What a backward returns: one gradient array per input of forward (None where none flows).
@@ -292,3 +293,14 @@ def normalize_dims(dim: Dims, ndim: int) -> tuple[int, ...]:
                 f"dimension {d} is out of range for a tensor with {ndim} dimension(s)")
         axes.append(int(d) % ndim)
     return tuple(sorted(set(axes)))
+
+
+def normalize_dim(dim: int, ndim: int, name: str) -> int:
+    """One dimension as a non-negative axis, with an error naming the op."""
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name}(): dim must be an int, got {type(dim).__name__}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"{name}(): dim {dim} is out of range for a tensor with {ndim} "
+                         f"dimension(s)")
+    return int(dim) % size

@@ -37,19 +37,55 @@ class _GradMode:
 
 class no_grad(_GradMode):
     """Context manager (or decorator) inside which no graph is built: for inference and
-    for updating parameters in place."""
+    for updating parameters in place.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0], requires_grad=True)
+    >>> with nnforge.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    >>> @nnforge.no_grad()
+    ... def predict(x):
+    ...     return w * x
+    >>> predict(3.0).requires_grad
+    False
+    """
 
     _mode = False
 
 
 class enable_grad(_GradMode):
-    """Context manager (or decorator) that turns graph recording back on inside `no_grad`."""
+    """Context manager (or decorator) that turns graph recording back on inside `no_grad`.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0], requires_grad=True)
+    >>> with nnforge.no_grad():
+    ...     with nnforge.enable_grad():
+    ...         y = w * 2
+    >>> y.requires_grad
+    True
+    """
 
     _mode = True
 
 
 class inference_mode(_GradMode):
-    """PyTorch's faster cousin of `no_grad`; in nnforge the two are the same."""
+    """PyTorch's faster cousin of `no_grad`; in nnforge the two are the same.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0], requires_grad=True)
+    >>> with nnforge.inference_mode():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
 
     _mode = False
 
@@ -59,7 +95,17 @@ class inference_mode(_GradMode):
 
 class set_grad_enabled(_GradMode):
     """Switch recording on or off: as a function call, or as a context manager that restores
-    the previous mode on exit."""
+    the previous mode on exit.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0], requires_grad=True)
+    >>> with nnforge.set_grad_enabled(False):
+    ...     y = w * 2
+    >>> y.requires_grad, nnforge.is_grad_enabled()
+    (False, True)
+    """
 
     def __init__(self, mode: bool) -> None:
         global enabled

@@ -1,9 +1,10 @@
 """Ops that pick, place or rearrange values by index: gather, scatter, sort, topk, the
-(values, indices) form of max/min, split and chunk, repeat, masked_fill.
+(values, indices) form of max/min, split and chunk, repeat.
 
 Their backward moves each gradient value back to the position its value came from;
 where one input position feeds several outputs (gather with repeated indices, repeat),
-the gradients add up.
+the gradients add up. (`Prod`, `Cumsum` and `Norm`, once here, live in `reductions` and
+are re-exported.)
 """
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence, Union, ca
 import numpy as np
 import numpy.typing as npt
 
-from .function import Function, Gradient, Shape, TensorBase, normalize_dims
-from .reductions import Max, Min
+from .function import Function, Gradient, Shape, TensorBase, normalize_dim, normalize_dims
+from .reductions import Cumsum, Max, Min, Norm, Prod
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+__all__ = ["ValuesIndices", "Gather", "Scatter", "Repeat", "gather", "scatter", "sort", "topk",
+           "extremum", "split", "chunk", "Cumsum", "Prod", "Norm"]
 
 
 class ValuesIndices(NamedTuple):
@@ -32,17 +36,6 @@ class ValuesIndices(NamedTuple):
 
     values: Tensor
     indices: Tensor
-
-
-def _axis(dim: int, ndim: int, name: str) -> int:
-    """One dimension as a non-negative axis, with an error naming the op."""
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"{name}(): dim must be an int, got {type(dim).__name__}")
-    size = max(ndim, 1)
-    if not -size <= dim < size:
-        raise IndexError(f"{name}(): dim {dim} is out of range for a tensor with {ndim} "
-                         f"dimension(s)")
-    return int(dim) % size
 
 
 def _index_array(index: npt.ArrayLike, name: str) -> np.ndarray:
@@ -78,11 +71,22 @@ class Gather(Function):
 
     `index` has the input's number of dimensions and may be smaller in every dimension
     but `dim`; repeated indices add their gradients.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = x.gather(1, nnforge.tensor([[0, 0], [1, 0]]))
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([[1., 1.],
+            [4., 3.]], grad_fn=<GatherBackward>), tensor([[2., 0.],
+            [1., 1.]]))
     """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int, index: npt.ArrayLike) -> np.ndarray:
-        axis = _axis(dim, x.ndim, "gather")
+        axis = normalize_dim(dim, x.ndim, "gather")
         index = _index_array(index, "gather")
         _check_gather_index(x.shape, index, axis, "gather")
         ctx.shape, ctx.where = x.shape, _full_index(index, axis)
@@ -101,12 +105,22 @@ class Scatter(Function):
 
     x's gradient is zero where a value was overwritten; src's gradient is the output
     gradient read back at the positions it was written to.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> src = nnforge.tensor([9.0], requires_grad=True)
+    >>> y = x.scatter(0, nnforge.tensor([1]), src)
+    >>> y.sum().backward()
+    >>> y, x.grad, src.grad
+    (tensor([1., 9., 3.], grad_fn=<ScatterBackward>), tensor([1., 0., 1.]), tensor([1.]))
     """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, dim: int, index: npt.ArrayLike,
                 src: Any) -> np.ndarray:
-        axis = _axis(dim, x.ndim, "scatter")
+        axis = normalize_dim(dim, x.ndim, "scatter")
         index = _index_array(index, "scatter")
         _check_gather_index(x.shape, index, axis, "scatter")
         where = _full_index(index, axis)
@@ -155,7 +169,7 @@ def sort(input: Union[TensorBase, npt.ArrayLike], dim: int = -1, descending: boo
     value came from.
     """
     x = _as_tensor(input)
-    axis = _axis(dim, x.ndim, "sort")
+    axis = normalize_dim(dim, x.ndim, "sort")
     if not x.ndim:
         return ValuesIndices(x.clone(), _make(np.zeros((), np.int64), False, None))
     keys = x.numpy()
@@ -171,7 +185,7 @@ def topk(input: Union[TensorBase, npt.ArrayLike], k: int, dim: int = -1, largest
          sorted: bool = True) -> ValuesIndices:
     """(values, indices) of the `k` largest (or smallest) entries along `dim`."""
     x = _as_tensor(input)
-    axis = _axis(dim, x.ndim, "topk")
+    axis = normalize_dim(dim, x.ndim, "topk")
     size = x.shape[axis] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
         raise ValueError(f"topk(): k must be an int in [0, {size}] for dimension {dim} of "
@@ -201,7 +215,7 @@ def split(tensor: Union[TensorBase, npt.ArrayLike],
     """Pieces of `tensor` along `dim`: of size `split_size_or_sections` each (the last may
     be smaller), or of the listed sizes (PyTorch's `torch.split`)."""
     x = _as_tensor(tensor)
-    axis = _axis(dim, x.ndim, "split")
+    axis = normalize_dim(dim, x.ndim, "split")
     size = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
@@ -227,13 +241,23 @@ def chunk(input: Union[TensorBase, npt.ArrayLike], chunks: int,
     x = _as_tensor(input)
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
         raise ValueError(f"chunk(): chunks must be a positive int, got {chunks!r}")
-    size = x.shape[_axis(dim, x.ndim, "chunk")]
+    size = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, max(-(-size // int(chunks)), 1), dim)
 
 
 class Repeat(Function):
     """Tile x `repeats[d]` times along each dimension (PyTorch's `Tensor.repeat`); extra
-    leading repeats add new dimensions."""
+    leading repeats add new dimensions.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x.repeat(2)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 2., 1., 2.], grad_fn=<RepeatBackward>), tensor([2., 2.]))
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, repeats: Sequence[int]) -> np.ndarray:
@@ -251,96 +275,6 @@ class Repeat(Function):
             split_shape += [r, n]
         summed = grad.reshape(split_shape).sum(axis=tuple(range(0, len(split_shape), 2)))
         return summed.reshape(ctx.shape)
-
-
-class Cumsum(Function):
-    """Running sum along `dim`; the gradient is the running sum of the gradient taken
-    from the other end."""
-
-    @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: int) -> np.ndarray:
-        axis = _axis(dim, x.ndim, "cumsum")
-        ctx.axis = axis
-        return np.cumsum(x, axis=axis) if x.ndim else x.copy()
-
-    @staticmethod
-    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
-        if grad.ndim == 0:
-            return grad
-        flipped = np.flip(grad, ctx.axis)
-        return np.flip(np.cumsum(flipped, axis=ctx.axis), ctx.axis)
-
-
-class Prod(Function):
-    """Product over `dim` (all entries when None).
-
-    d(prod)/dx_i is the product of all the other entries, formed from running products
-    from the left and from the right, so it is right even where some x_j = 0 (dividing
-    the product by x_i would give nan there).
-    """
-
-    @staticmethod
-    def forward(ctx: Function, x: np.ndarray, dim: Optional[int] = None,
-                keepdim: bool = False) -> np.ndarray:
-        ctx.shape, ctx.dim, ctx.keepdim, ctx.x = x.shape, dim, keepdim, x
-        if dim is None:
-            return np.asarray(np.prod(x))
-        axis = _axis(dim, x.ndim, "prod")
-        ctx.axis = axis
-        return np.prod(x, axis=axis, keepdims=keepdim) if x.ndim else x.copy()
-
-    @staticmethod
-    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
-        x = ctx.x
-        if ctx.dim is None:
-            flat = x.reshape(-1)
-            return (grad * _others_product(flat, 0)).reshape(ctx.shape)
-        if x.ndim == 0:
-            return grad
-        if not ctx.keepdim:
-            grad = np.expand_dims(grad, ctx.axis)
-        return grad * _others_product(x, ctx.axis)
-
-
-def _others_product(x: np.ndarray, axis: int) -> np.ndarray:
-    """For each entry, the product of the other entries along `axis`."""
-    ones = np.ones_like(np.take(x, [0], axis=axis))
-    left = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
-    left = np.delete(left, -1, axis=axis)
-    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, axis)], axis=axis),
-                               axis=axis), axis)
-    right = np.delete(right, 0, axis=axis)
-    return left * right
-
-
-class Norm(Function):
-    """The p-norm (sum |x|^p)^(1/p) over `dim` (all entries when None), for p > 0 finite.
-
-    A primitive rather than a composition of pow, sum and sqrt: at a zero vector the
-    composed gradient would be nan, while PyTorch (and the subgradient) gives 0.
-    """
-
-    @staticmethod
-    def forward(ctx: Function, x: np.ndarray, p: float = 2.0,
-                dim: Union[int, Sequence[int], None] = None, keepdim: bool = False) -> np.ndarray:
-        if not (np.isfinite(p) and p > 0):
-            raise ValueError(f"norm(): p must be a positive finite number here, got {p!r} "
-                             f"(for p = inf use x.abs().max())")
-        axes = normalize_dims(dim, x.ndim)
-        ctx.x, ctx.p, ctx.axes, ctx.keepdim = x, float(p), axes, keepdim
-        absx = np.abs(x)
-        out = np.sum(absx ** p, axis=axes, keepdims=True) ** (1.0 / p)
-        ctx.out = out
-        return out if keepdim else np.squeeze(out, axes) if axes else out
-
-    @staticmethod
-    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
-        x, p, out = ctx.x, ctx.p, ctx.out
-        if not ctx.keepdim and ctx.axes:
-            grad = np.expand_dims(grad, ctx.axes)
-        safe = np.where(out == 0, 1, out)
-        scale = np.abs(x) ** (p - 1) * np.sign(x) / safe ** (p - 1)
-        return np.where(out == 0, 0, grad * scale).astype(x.dtype, copy=False)
 
 
 def _as_tensor(x: Union[TensorBase, npt.ArrayLike]) -> Tensor:

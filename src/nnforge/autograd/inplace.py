@@ -48,7 +48,7 @@ class InPlaceMethods(TensorBase):
     >>> with nnforge.no_grad():
     ...     w -= 0.5 * w          # an optimizer's step: no graph, no copy
     >>> w
-    tensor([0.5000, 1.0000], requires_grad=True)
+    tensor([0.5, 1. ], requires_grad=True)
     >>> h = w * 2
     >>> h[0] = 0.0                # recorded: no gradient flows through the replaced place
     >>> h.sum().backward()

@@ -36,7 +36,19 @@ def cast_error(source: npt.DTypeLike, target: npt.DTypeLike) -> RuntimeError:
 
 
 class Fill(Function):
-    """Every element set to `value`; no gradient reaches the old values."""
+    """Every element set to `value`; no gradient reaches the old values.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x * 2
+    >>> y.fill_(7.0)
+    tensor([7., 7.], grad_fn=<FillBackward>)
+    >>> (y * x).sum().backward()
+    >>> x.grad
+    tensor([7., 7.])
+    """
 
     saves_inputs = False
 
@@ -51,7 +63,19 @@ class Fill(Function):
 
 class CopyFrom(Function):
     """x's elements replaced by `src` (broadcast and cast to x's dtype): the gradient goes to
-    `src`, none to the old values."""
+    `src`, none to the old values.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> src = nnforge.tensor([5.0, 6.0], requires_grad=True)
+    >>> y = nnforge.zeros(2)
+    >>> y.copy_(src * 2)
+    tensor([10., 12.], grad_fn=<CopyFromBackward>)
+    >>> y.sum().backward()
+    >>> src.grad
+    tensor([2., 2.])
+    """
 
     saves_inputs = False
 
@@ -68,7 +92,17 @@ class CopyFrom(Function):
 
 
 class MaskedFill(Function):
-    """`value` where `mask` is true, x elsewhere; the filled places get no gradient."""
+    """`value` where `mask` is true, x elsewhere; the filled places get no gradient.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    >>> y = x.masked_fill(x < 0, 0.0)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 0., 3.], grad_fn=<MaskedFillBackward>), tensor([1., 0., 1.]))
+    """
 
     saves_inputs = False
 
@@ -83,7 +117,21 @@ class MaskedFill(Function):
 
 
 class FillDiagonal(Function):
-    """The main diagonal set to `value`; it gets no gradient."""
+    """The main diagonal set to `value`; it gets no gradient.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = x * 1
+    >>> y.fill_diagonal_(0.0)
+    tensor([[0., 2.],
+            [3., 0.]], grad_fn=<FillDiagonalBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([[0., 1.],
+            [1., 0.]])
+    """
 
     saves_inputs = False
 
@@ -103,7 +151,19 @@ class FillDiagonal(Function):
 
 class SetItem(Function):
     """x with x[index] replaced by `value` (`t[index] = value`): the replaced places pass no
-    gradient to x, and `value` gets the gradient of the places it filled."""
+    gradient to x, and `value` gets the gradient of the places it filled.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> v = nnforge.tensor(10.0, requires_grad=True)
+    >>> y = x * 1
+    >>> y[1] = v
+    >>> y.sum().backward()
+    >>> y, x.grad, v.grad
+    (tensor([ 1., 10.,  3.], grad_fn=<SetItemBackward>), tensor([1., 0., 1.]), tensor(1.))
+    """
 
     saves_inputs = False
 

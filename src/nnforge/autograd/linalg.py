@@ -10,7 +10,21 @@ from .function import Function, Gradient, unbroadcast
 
 
 class MatMul(Function):
-    """z = x @ y; batch dimensions broadcast, 1-D operands are promoted and squeezed."""
+    """z = x @ y; batch dimensions broadcast, 1-D operands are promoted and squeezed.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> w = nnforge.tensor([[1.0], [1.0]], requires_grad=True)
+    >>> y = x @ w
+    >>> y.sum().backward()
+    >>> y, x.grad, w.grad
+    (tensor([[3.],
+            [7.]], grad_fn=<MatMulBackward>), tensor([[1., 1.],
+            [1., 1.]]), tensor([[4.],
+            [6.]]))
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -48,6 +62,18 @@ class Linear(Function):
 
     One primitive rather than matmul + transpose + add: the backward is two GEMMs and a
     column sum on 2-D views, with no broadcast bookkeeping (measured in bench/mlp.py).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> from nnforge.nn import functional as F
+    >>> x = nnforge.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> w = nnforge.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    >>> b = nnforge.tensor([0.0, 0.0, 1.0], requires_grad=True)
+    >>> y = F.linear(x, w, b)
+    >>> y.sum().backward()
+    >>> y, x.grad, b.grad
+    (tensor([[1., 2., 4.]], grad_fn=<LinearBackward>), tensor([[2., 2.]]), tensor([1., 1., 1.]))
     """
 
     @staticmethod

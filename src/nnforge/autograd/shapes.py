@@ -16,7 +16,18 @@ if TYPE_CHECKING:
 
 
 class Reshape(Function):
-    """View x with a new shape (one dimension may be -1)."""
+    """View x with a new shape (one dimension may be -1).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x.reshape(2, 1)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([[1.],
+            [2.]], grad_fn=<ReshapeBackward>), tensor([1., 1.]))
+    """
 
     saves_inputs = False
     is_view = True
@@ -36,7 +47,17 @@ class Reshape(Function):
 
 
 class Permute(Function):
-    """Reorder dimensions; transpose(d0, d1) is the two-dimension special case."""
+    """Reorder dimensions; transpose(d0, d1) is the two-dimension special case.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    >>> y = x.permute(1, 0)
+    >>> (y * nnforge.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+    >>> y.shape, x.grad
+    ((3, 1), tensor([[1., 2., 3.]]))
+    """
 
     saves_inputs = False
     is_view = True
@@ -55,7 +76,19 @@ class Permute(Function):
 
 
 class Expand(Function):
-    """Broadcast x to a larger shape without copying."""
+    """Broadcast x to a larger shape without copying.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0], [2.0]], requires_grad=True)
+    >>> y = x.expand(2, 3)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([[1., 1., 1.],
+            [2., 2., 2.]], grad_fn=<ExpandBackward>), tensor([[3.],
+            [3.]]))
+    """
 
     saves_inputs = False
     is_view = True
@@ -71,7 +104,17 @@ class Expand(Function):
 
 
 class Clone(Function):
-    """A copy of x that stays in the graph."""
+    """A copy of x that stays in the graph.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x.clone()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 2.], grad_fn=<CloneBackward>), tensor([1., 1.]))
+    """
 
     saves_inputs = False
 
@@ -104,7 +147,17 @@ def _plain_index(index: Any) -> Any:
 
 class GetItem(Function):
     """x[index] with NumPy semantics: ints, slices, None, Ellipsis, boolean masks and
-    integer arrays (repeated indices accumulate their gradients)."""
+    integer arrays (repeated indices accumulate their gradients).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = x[[0, 0, 2]]
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 1., 3.], grad_fn=<GetItemBackward>), tensor([2., 0., 1.]))
+    """
 
     saves_inputs = False
     is_view = True
@@ -130,7 +183,18 @@ class GetItem(Function):
 
 
 class Cat(Function):
-    """Join tensors along an existing dimension."""
+    """Join tensors along an existing dimension.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> w = nnforge.tensor([3.0], requires_grad=True)
+    >>> y = nnforge.cat([x, w])
+    >>> (y * nnforge.tensor([1.0, 2.0, 3.0])).sum().backward()
+    >>> y, x.grad, w.grad
+    (tensor([1., 2., 3.], grad_fn=<CatBackward>), tensor([1., 2.]), tensor([3.]))
+    """
 
     saves_inputs = False
 
@@ -153,7 +217,19 @@ class Cat(Function):
 
 
 class Stack(Function):
-    """Join same-shaped tensors along a new dimension."""
+    """Join same-shaped tensors along a new dimension.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> w = nnforge.tensor([3.0, 4.0], requires_grad=True)
+    >>> y = nnforge.stack([x, w])
+    >>> (y * nnforge.tensor([[1.0], [2.0]])).sum().backward()
+    >>> y, x.grad, w.grad
+    (tensor([[1., 2.],
+            [3., 4.]], grad_fn=<StackBackward>), tensor([1., 1.]), tensor([2., 2.]))
+    """
 
     saves_inputs = False
 

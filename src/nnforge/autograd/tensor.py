@@ -300,6 +300,6 @@ def tensor(data: npt.ArrayLike, *, dtype: Optional[DTypeLike] = None,
     tensor([[1, 2],
             [3, 4]])
     >>> nnforge.tensor(0.5, dtype=nnforge.float64, requires_grad=True)
-    tensor(0.5000, dtype=nnforge.float64, requires_grad=True)
+    tensor(0.5, dtype=nnforge.float64, requires_grad=True)
     """
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)

@@ -62,13 +62,13 @@ class MathMethods(TensorBase):
     >>> import nnforge
     >>> x = nnforge.tensor([[1.0, -2.0], [3.0, 0.5]], requires_grad=True)
     >>> x.relu().sum(dim=1)
-    tensor([1.0000, 3.5000], grad_fn=<SumBackward>)
+    tensor([1. , 3.5], grad_fn=<SumBackward>)
     >>> x.max(dim=1)
     ValuesIndices(values=tensor([1., 3.], grad_fn=<MaxBackward>), indices=tensor([0, 0]))
     >>> x.abs().mean().backward()
     >>> x.grad
-    tensor([[ 0.2500, -0.2500],
-            [ 0.2500,  0.2500]])
+    tensor([[ 0.25, -0.25],
+            [ 0.25,  0.25]])
     """
 
     __slots__ = ()
@@ -216,16 +216,16 @@ class MathMethods(TensorBase):
                           False, None)
 
     def prod(self, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
-        return _indexing.Prod.apply(self, dim=dim, keepdim=keepdim)
+        return _reductions.Prod.apply(self, dim=dim, keepdim=keepdim)
 
     def cumsum(self, dim: int) -> Tensor:
-        return _indexing.Cumsum.apply(self, dim=dim)
+        return _reductions.Cumsum.apply(self, dim=dim)
 
     def norm(self, p: Union[float, str] = 2, dim: Dims = None,
              keepdim: bool = False) -> Tensor:
         if p == "fro":
             p = 2
-        return _indexing.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
+        return _reductions.Norm.apply(self, p=p, dim=dim, keepdim=keepdim)
 
     # --- matrix products and comparisons of whole tensors ----------------------------------
     def mm(self, other: Operand) -> Tensor:

@@ -51,7 +51,7 @@ class OperatorMethods(TensorBase):
     >>> a.grad
     tensor([3., 4.])
     >>> a < b, (a > 1.5) & (b > 3)
-    (tensor([True, True]), tensor([False,  True]))
+    (tensor([ True,  True]), tensor([False,  True]))
     """
 
     __slots__ = ()

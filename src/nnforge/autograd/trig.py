@@ -11,7 +11,17 @@ from .function import Function, Gradient
 
 
 class Sin(Function):
-    """z = sin x; dz/dx = cos x."""
+    """z = sin x; dz/dx = cos x.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([0.0, 1.5707963267948966], requires_grad=True)
+    >>> y = x.sin()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0., 1.], grad_fn=<SinBackward>), tensor([ 1.000000e+00, -4.371139e-08]))
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
@@ -24,7 +34,17 @@ class Sin(Function):
 
 
 class Cos(Function):
-    """z = cos x; dz/dx = -sin x."""
+    """z = cos x; dz/dx = -sin x.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([0.0, 1.5707963267948966], requires_grad=True)
+    >>> y = x.cos()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([ 1.000000e+00, -4.371139e-08], grad_fn=<CosBackward>), tensor([-0., -1.]))
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
@@ -37,7 +57,17 @@ class Cos(Function):
 
 
 class Tan(Function):
-    """z = tan x; dz/dx = 1 + tan^2 x, so the output is saved rather than the input."""
+    """z = tan x; dz/dx = 1 + tan^2 x, so the output is saved rather than the input.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([0.0, 0.7853981633974483], requires_grad=True)
+    >>> y = x.tan()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0., 1.], grad_fn=<TanBackward>), tensor([1., 2.]))
+    """
 
     @staticmethod
     def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
