@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, Sequence, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import grad_mode
 
@@ -65,6 +66,10 @@ class TensorBase:
         @staticmethod
         def _make(data: Any, requires_grad: bool, ctx: Optional[Function]) -> Tensor:
             """Wrap an op's output array (defined on `Tensor`)."""
+
+
+# What may stand where an op takes a tensor: a tensor, a number or an array.
+Operand = Union[TensorBase, npt.ArrayLike]
 
 
 def _version_counter(t: TensorBase) -> list[int]:

@@ -20,9 +20,10 @@ from . import elementwise as _elementwise
 from . import grad_mode as _grad_mode
 from . import shapes as _shapes
 from .dtypes import from_numpy_dtype
-from .function import Function, TensorBase
+from .function import Function, Operand, TensorBase
 from .inplace_ops import (CopyFrom, Fill, FillDiagonal, MaskedFill, SetItem, can_cast,
                           cast_error)
+from .tensor_operators import scaled
 from .. import random as _random
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class InPlaceMethods(TensorBase):
         np.copyto(self._data, values, casting="unsafe")
         self._bump()
 
-    def _binary_(self, op: type[Function], ufunc: np.ufunc, other: Any) -> Self:
+    def _binary_(self, op: type[Function], ufunc: np.ufunc, other: Operand) -> Self:
         if self._recording(other):
             self._check_inplace(True)
             return self._record_inplace(op, other)
@@ -141,34 +142,34 @@ class InPlaceMethods(TensorBase):
         self._bump()
         return self
 
-    def __iadd__(self, other: Any) -> Self:
+    def __iadd__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Add, np.add, other)
 
-    def __isub__(self, other: Any) -> Self:
+    def __isub__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Sub, np.subtract, other)
 
-    def __imul__(self, other: Any) -> Self:
+    def __imul__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Mul, np.multiply, other)
 
-    def __itruediv__(self, other: Any) -> Self:
+    def __itruediv__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Div, np.true_divide, other)
 
-    def __ipow__(self, other: Any) -> Self:
+    def __ipow__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Pow, np.power, other)
 
-    def add_(self, other: Any, alpha: float = 1) -> Self:
-        return self.__iadd__(other if alpha == 1 else other * alpha)
+    def add_(self, other: Operand, alpha: float = 1) -> Self:
+        return self.__iadd__(scaled(other, alpha))
 
-    def sub_(self, other: Any, alpha: float = 1) -> Self:
-        return self.__isub__(other if alpha == 1 else other * alpha)
+    def sub_(self, other: Operand, alpha: float = 1) -> Self:
+        return self.__isub__(scaled(other, alpha))
 
-    def mul_(self, other: Any) -> Self:
+    def mul_(self, other: Operand) -> Self:
         return self.__imul__(other)
 
-    def div_(self, other: Any) -> Self:
+    def div_(self, other: Operand) -> Self:
         return self.__itruediv__(other)
 
-    def pow_(self, exponent: Any) -> Self:
+    def pow_(self, exponent: Operand) -> Self:
         return self.__ipow__(exponent)
 
     def neg_(self) -> Self:
@@ -197,7 +198,7 @@ class InPlaceMethods(TensorBase):
     def relu_(self) -> Self:
         return self._unary_(_activations.ReLU, lambda a: np.maximum(a, 0, out=a))
 
-    def clamp_(self, min: Any = None, max: Any = None) -> Self:
+    def clamp_(self, min: Optional[Operand] = None, max: Optional[Operand] = None) -> Self:
         low, high = _array_of(min), _array_of(max)
         if low is None and high is None:
             raise ValueError("clamp_(): at least one of min and max must be given")
@@ -206,20 +207,20 @@ class InPlaceMethods(TensorBase):
 
     clip_ = clamp_
 
-    def clamp_min_(self, min: Any) -> Self:
+    def clamp_min_(self, min: Operand) -> Self:
         return self.clamp_(min=min)
 
-    def clamp_max_(self, max: Any) -> Self:
+    def clamp_max_(self, max: Operand) -> Self:
         return self.clamp_(max=max)
 
     def zero_(self) -> Self:
         return self.fill_(0)
 
-    def fill_(self, value: Any) -> Self:
+    def fill_(self, value: Operand) -> Self:
         value = _array_of(value)
         return self._unary_(Fill, lambda a: a.fill(value), value=value)
 
-    def copy_(self, src: Any, non_blocking: bool = False) -> Self:
+    def copy_(self, src: Operand, non_blocking: bool = False) -> Self:
         """Copy `src`'s values (broadcast, cast to this dtype) into this tensor."""
         if self._recording(src):
             self._check_inplace(True)
@@ -229,17 +230,17 @@ class InPlaceMethods(TensorBase):
         self._bump()
         return self
 
-    def masked_fill_(self, mask: Any, value: Any) -> Self:
-        mask = _bool_mask(mask, "masked_fill_")
-        value = _array_of(value)
-        return self._unary_(MaskedFill, lambda a: np.copyto(a, value, where=mask),
-                            mask=mask, value=value)
+    def masked_fill_(self, mask: Operand, value: Operand) -> Self:
+        where = _bool_mask(mask, "masked_fill_")
+        fill = _array_of(value)
+        return self._unary_(MaskedFill, lambda a: np.copyto(a, fill, where=where),
+                            mask=where, value=fill)
 
-    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+    def masked_fill(self, mask: Operand, value: Operand) -> Tensor:
         return MaskedFill.apply(self, mask=_bool_mask(mask, "masked_fill"),
                                 value=_array_of(value))
 
-    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> Self:
+    def fill_diagonal_(self, fill_value: float, wrap: bool = False) -> Self:
         return self._unary_(FillDiagonal,
                             lambda a: np.fill_diagonal(a, fill_value, wrap=wrap),
                             value=fill_value, wrap=wrap)
@@ -279,7 +280,7 @@ class InPlaceMethods(TensorBase):
         rng = _random.resolve_generator(generator)
         return self._random_(lambda shape: rng.exponential(1.0 / lambd, shape))
 
-    def __setitem__(self, index: Any, value: Any) -> None:
+    def __setitem__(self, index: Any, value: Operand) -> None:
         index = _shapes._plain_index(index)
         if self._recording(value):
             self._check_inplace(True)

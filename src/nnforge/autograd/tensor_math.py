@@ -17,9 +17,8 @@ from . import indexing as _indexing
 from . import linalg as _linalg
 from . import reductions as _reductions
 from . import trig as _trig
-from .function import Dims, TensorBase
+from .function import Dims, Operand, TensorBase
 from .indexing import ValuesIndices
-from .tensor_operators import Operand
 
 if TYPE_CHECKING:
     from .tensor import Tensor

@@ -7,15 +7,14 @@ graph, like PyTorch.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-import numpy.typing as npt
 
 from . import dtypes as _dtypes
 from . import elementwise as _elementwise
 from . import linalg as _linalg
-from .function import TensorBase
+from .function import Operand, TensorBase
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -23,9 +22,6 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 __all__ = ["OperatorMethods", "Operand"]
-
-# What may stand on the other side of an operator: a tensor, a number or an array.
-Operand = Union[TensorBase, npt.ArrayLike]
 
 _OPERAND_TYPES = (np.ndarray, np.generic, int, float, complex, list, tuple)
 
