@@ -7,7 +7,7 @@ values back to where the inputs' values came from.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,7 @@ def _sizes_of(sizes: tuple[Sizes, ...]) -> tuple[int, ...]:
     """`f(2, 3)` and `f((2, 3))` both mean (2, 3)."""
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         return tuple(sizes[0])
-    return tuple(sizes)  # type: ignore[arg-type]
+    return cast("tuple[int, ...]", sizes)
 
 
 class ShapeMethods(TensorBase):
