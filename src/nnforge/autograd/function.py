@@ -25,9 +25,8 @@ __all__ = ["Function", "TensorBase", "AccumulateGrad", "unbroadcast", "normalize
            "normalize_dim"]
 
 Shape = tuple[int, ...]
-# What a backward returns: one gradient array per input of forward (None where none flows).
+# What a backward returns for each input of forward: an array, or None where none flows.
 Gradient = Optional[np.ndarray]
-Gradients = Union[Gradient, tuple[Any, ...]]
 # Dimensions as ops accept them: one, several, or None for all.
 Dims = Union[int, Sequence[int], None]
 Hook = Callable[["Tensor"], Optional["Tensor"]]

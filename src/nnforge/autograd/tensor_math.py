@@ -203,14 +203,14 @@ class MathMethods(TensorBase):
     def all(self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None,
             keepdims: Optional[bool] = None, out: Any = None) -> Tensor:
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
-        axes = dim if dim is None or isinstance(dim, int) else tuple(dim)
+        axes = dim if dim is None or isinstance(dim, (int, np.integer)) else tuple(dim)
         return self._make(np.asarray(np.all(self._data, axis=axes, keepdims=keepdim)),
                           False, None)
 
     def any(self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None,
             keepdims: Optional[bool] = None, out: Any = None) -> Tensor:
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
-        axes = dim if dim is None or isinstance(dim, int) else tuple(dim)
+        axes = dim if dim is None or isinstance(dim, (int, np.integer)) else tuple(dim)
         return self._make(np.asarray(np.any(self._data, axis=axes, keepdims=keepdim)),
                           False, None)
 
