@@ -28,7 +28,7 @@ Shape = tuple[int, ...]
 # What a backward returns for each input of forward: an array, or None where none flows.
 Gradient = Optional[np.ndarray]
 # Dimensions as ops accept them: one, several, or None for all.
-Dims = Union[int, Sequence[int], None]
+Dims = Union[int, np.integer, Sequence[int], None]
 Hook = Callable[["Tensor"], Optional["Tensor"]]
 
 
@@ -282,16 +282,15 @@ def normalize_dims(dim: Dims, ndim: int) -> tuple[int, ...]:
     """Turn an int, a sequence of ints or None into a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
-    if isinstance(dim, (int, np.integer)):
-        dim = (dim,)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
     if ndim == 0:  # PyTorch accepts dim 0 or -1 on a 0-d tensor and reduces over nothing
-        for d in dim:
+        for d in dims:
             if d not in (0, -1):
                 raise IndexError(f"dimension {d} is out of range for a 0-d tensor (only 0 "
                                  f"or -1 are accepted)")
         return ()
     axes = []
-    for d in dim:
+    for d in dims:
         if not -ndim <= d < ndim:
             raise IndexError(
                 f"dimension {d} is out of range for a tensor with {ndim} dimension(s)")

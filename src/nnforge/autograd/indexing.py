@@ -197,7 +197,7 @@ def topk(input: Union[TensorBase, npt.ArrayLike], k: int, dim: int = -1, largest
                          _make(np.ascontiguousarray(picked), False, None))
 
 
-def extremum(input: Union[TensorBase, npt.ArrayLike], dim: int, keepdim: bool,
+def extremum(input: Union[TensorBase, npt.ArrayLike], dim: Union[int, np.integer], keepdim: bool,
              largest: bool) -> ValuesIndices:
     """max(dim) / min(dim): (values, indices) of the first extreme entry along `dim`."""
     x = _as_tensor(input)

@@ -9,7 +9,7 @@ error (see `device`).
 from __future__ import annotations
 
 import builtins
-from typing import TYPE_CHECKING, Any, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Optional, Union, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -123,6 +123,12 @@ class ConversionMethods(TensorBase):
         if self.requires_grad and target.kind in "fc" and _grad_mode.enabled:
             return _elementwise.Cast.apply(self, dtype=target)
         return self._make(self._data.astype(target), False, None)
+
+    @overload
+    def type(self, dtype: None = None) -> str: ...
+
+    @overload
+    def type(self, dtype: DTypeLike) -> Tensor: ...
 
     def type(self, dtype: Optional[DTypeLike] = None) -> Union[str, Tensor]:
         """Without an argument, the type name (`"nnforge.FloatTensor"`); with one, a copy in

@@ -7,7 +7,7 @@ Each method is a door into an op (`elementwise`, `trig`, `activations`, `reducti
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, overload
 
 import numpy as np
 
@@ -43,6 +43,13 @@ def _reduction_args(dim: Dims, axis: Dims, keepdim: bool, keepdims: Optional[boo
     if keepdims is not None:
         keepdim = keepdims
     return dim, bool(keepdim)
+
+
+def _numpy_axes(dim: Dims) -> Union[int, tuple[int, ...], None]:
+    """`dim` as NumPy's `axis=`: None, an int, or a tuple (NumPy refuses a list)."""
+    if dim is None or isinstance(dim, (int, np.integer)):
+        return None if dim is None else int(dim)
+    return tuple(dim)
 
 
 def _check_ndim(name: str, tensors: Sequence[Any], ndim: int) -> None:
@@ -161,7 +168,14 @@ class MathMethods(TensorBase):
         return self.var(dim, keepdim, unbiased=unbiased, correction=correction, axis=axis,
                         keepdims=keepdims, out=out) ** 0.5
 
-    def max(self, dim: Union[Dims, TensorBase] = None, keepdim: bool = False, *,
+    @overload
+    def max(self, dim: Union[int, np.integer], keepdim: bool = False) -> ValuesIndices: ...
+
+    @overload
+    def max(self, dim: Union[Sequence[int], TensorBase, None] = None, keepdim: bool = False,
+            *, axis: Dims = None, keepdims: Optional[bool] = None, out: Any = None) -> Tensor: ...
+
+    def max(self, dim: Union[Dims, np.integer, TensorBase] = None, keepdim: bool = False, *,
             axis: Dims = None, keepdims: Optional[bool] = None,
             out: Any = None) -> Union[Tensor, ValuesIndices]:
         """The largest value; with one `dim`, the named pair (values, indices) like PyTorch
@@ -169,24 +183,34 @@ class MathMethods(TensorBase):
         maximum."""
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
-        numpy_spelling = axis is not None
-        dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
-        if isinstance(dim, (int, np.integer)) and not numpy_spelling:
-            return _indexing.extremum(self, dim, keepdim, largest=True)
-        return _reductions.Max.apply(self, dim=dim, keepdim=keepdim)
+        return self._extreme(True, dim, keepdim, axis, keepdims, out)
 
-    def min(self, dim: Union[Dims, TensorBase] = None, keepdim: bool = False, *,
+    @overload
+    def min(self, dim: Union[int, np.integer], keepdim: bool = False) -> ValuesIndices: ...
+
+    @overload
+    def min(self, dim: Union[Sequence[int], TensorBase, None] = None, keepdim: bool = False,
+            *, axis: Dims = None, keepdims: Optional[bool] = None, out: Any = None) -> Tensor: ...
+
+    def min(self, dim: Union[Dims, np.integer, TensorBase] = None, keepdim: bool = False, *,
             axis: Dims = None, keepdims: Optional[bool] = None,
             out: Any = None) -> Union[Tensor, ValuesIndices]:
         """The smallest value; with one `dim`, the named pair (values, indices) like PyTorch;
         with a tensor, the elementwise minimum."""
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
+        return self._extreme(False, dim, keepdim, axis, keepdims, out)
+
+    def _extreme(self, largest: bool, dim: Any, keepdim: bool, axis: Dims,
+                 keepdims: Optional[bool], out: Any) -> Union[Tensor, ValuesIndices]:
+        """max or min over `dim`: a (values, indices) pair for one dim in PyTorch's spelling,
+        else the values."""
         numpy_spelling = axis is not None
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
         if isinstance(dim, (int, np.integer)) and not numpy_spelling:
-            return _indexing.extremum(self, dim, keepdim, largest=False)
-        return _reductions.Min.apply(self, dim=dim, keepdim=keepdim)
+            return _indexing.extremum(self, dim, keepdim, largest=largest)
+        return (_reductions.Max if largest else _reductions.Min).apply(self, dim=dim,
+                                                                       keepdim=keepdim)
 
     def argmax(self, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
         out = np.argmax(self._data, axis=dim)
@@ -203,16 +227,14 @@ class MathMethods(TensorBase):
     def all(self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None,
             keepdims: Optional[bool] = None, out: Any = None) -> Tensor:
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
-        axes = dim if dim is None or isinstance(dim, (int, np.integer)) else tuple(dim)
-        return self._make(np.asarray(np.all(self._data, axis=axes, keepdims=keepdim)),
-                          False, None)
+        values = np.all(self._data, axis=_numpy_axes(dim), keepdims=keepdim)
+        return self._make(np.asarray(values), False, None)
 
     def any(self, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None,
             keepdims: Optional[bool] = None, out: Any = None) -> Tensor:
         dim, keepdim = _reduction_args(dim, axis, keepdim, keepdims, out)
-        axes = dim if dim is None or isinstance(dim, (int, np.integer)) else tuple(dim)
-        return self._make(np.asarray(np.any(self._data, axis=axes, keepdims=keepdim)),
-                          False, None)
+        values = np.any(self._data, axis=_numpy_axes(dim), keepdims=keepdim)
+        return self._make(np.asarray(values), False, None)
 
     def prod(self, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
         return _reductions.Prod.apply(self, dim=dim, keepdim=keepdim)

@@ -7,7 +7,7 @@ values back to where the inputs' values came from.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, cast
+from typing import TYPE_CHECKING, Any, Optional, Sequence, Union, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +62,12 @@ class ShapeMethods(TensorBase):
     @property
     def ndim(self) -> int:
         return self._data.ndim
+
+    @overload
+    def size(self, dim: None = None) -> Shape: ...
+
+    @overload
+    def size(self, dim: int) -> int: ...
 
     def size(self, dim: Optional[int] = None) -> Union[Shape, int]:
         return self._data.shape if dim is None else self._data.shape[dim]
