@@ -12,8 +12,8 @@ from one part per topic, each a small class that `Tensor` inherits:
   they bump the tensor's version counter, so a backward that needs the old value fails
   loudly instead of computing a wrong gradient.
 
-The methods are thin doors into the ops (`elementwise`, `reductions`, `shapes`, `linalg`,
-`activations` ...); the maths lives there.
+The methods are thin doors into the ops (`arithmetic`, `elementwise`, `reductions`, `shapes`,
+`linalg`, `activations` ...); the maths lives there.
 
 Storage: `_data` is the NumPy array and `_grad` the gradient array. The PyTorch-facing
 `.data` and `.grad` are Tensors sharing that memory; `.grad` is cached, so reading it every
