@@ -47,9 +47,8 @@ def _sizes(size: Sequence[Size]) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     shape = []
-    for n in size:
-        if isinstance(n, Tensor):
-            n = n.item()
+    for entry in size:
+        n = entry.item() if isinstance(entry, Tensor) else entry
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
             raise TypeError(f"sizes must be integers, got {n!r} in {tuple(size)}")
         if n < 0:

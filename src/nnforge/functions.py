@@ -197,7 +197,7 @@ def mean(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).mean(dim, keepdim)
 
 
-def prod(input: Operand, dim: Dims = None, keepdim: bool = False) -> Tensor:
+def prod(input: Operand, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     return _t(input).prod(dim, keepdim)
 
 
@@ -366,7 +366,7 @@ def chunk(input: Operand, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def gather(input: Operand, dim: int, index: Operand) -> Tensor:
-    return _indexing.gather(input, dim, index)
+    return _indexing.gather(_t(input), dim, index)
 
 
 def scatter(input: Operand, dim: int, index: Operand, src: Optional[Operand] = None, *,

@@ -3,6 +3,10 @@
 Imports nothing else of nnforge except the NumPy-only `nnforge.random` (for `uniform_` and
 `normal_`). Inside, imports point one way: tensor -> ops -> function.
 """
+from typing import Any, Union
+
+import numpy.typing as npt
+
 from . import dtypes
 from .custom import Function, FunctionCtx
 from .device import device
@@ -16,14 +20,14 @@ from .shapes import cat, stack
 from .tensor import Tensor, tensor
 
 
-def Variable(data, requires_grad=False):
+def Variable(data: Union[Tensor, npt.ArrayLike], requires_grad: bool = False) -> Tensor:
     """What old PyTorch code wraps tensors in: since PyTorch 0.4 simply the tensor itself
     (with `requires_grad` set when asked)."""
     t = data if isinstance(data, Tensor) else Tensor(data)
     return t.requires_grad_(True) if requires_grad else t
 
 
-def where(condition, x, y):
+def where(condition: Union[Tensor, npt.ArrayLike], x: Any, y: Any) -> Tensor:
     """Elementwise choice: x where `condition` is true, else y (PyTorch's dtype promotion
     between x and y)."""
     condition = condition._data if isinstance(condition, Tensor) else condition

@@ -19,6 +19,10 @@ nnforge's own ops are written on NumPy arrays for speed (`autograd/function.py`)
 is the Tensor-facing door onto the same graph: `apply` runs the user's forward with gradient
 recording off, and records one graph node whose backward calls the user's backward.
 """
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
 import numpy as np
 
 from . import grad_mode
@@ -34,10 +38,10 @@ class _Packet:
 
     __slots__ = ("parts",)
 
-    def __init__(self, parts):
+    def __init__(self, parts: dict[int, np.ndarray]) -> None:
         self.parts = parts
 
-    def __add__(self, other):
+    def __add__(self, other: _Packet) -> _Packet:
         parts = dict(self.parts)
         for i, g in other.parts.items():
             parts[i] = parts[i] + g if i in parts else g
@@ -50,28 +54,50 @@ class _OutputSlot(_ArrayFunction):
 
     saves_inputs = False
 
-    def __init__(self, node, index):
+    def __init__(self, node: FunctionCtx, index: int) -> None:
         self.parents = (node,)
         self.index = index
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: _ArrayFunction, grad: np.ndarray) -> tuple[_Packet]:
         return (_Packet({ctx.index: grad}),)
 
-    def name(self):
-        return self.parents[0].name() if self.parents else "OutputSlot"
+    def name(self) -> str:
+        node = self.parents[0] if self.parents else None
+        return node.name() if isinstance(node, _ArrayFunction) else "OutputSlot"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self.name()} output {self.index}>" if not self._freed else "<freed>"
 
 
 class FunctionCtx(_ArrayFunction):
     """The `ctx` a custom Function's forward and backward receive; it is also the graph node
-    (`grad_fn`) of the outputs."""
+    (`grad_fn`) of the outputs.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> class Scale(nnforge.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x, factor):
+    ...         ctx.factor = factor
+    ...         return x * factor
+    ...
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         return grad * ctx.factor, None
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = Scale.apply(x, 10.0)
+    >>> y.grad_fn, y.grad_fn.needs_input_grad
+    (<ScaleBackward>, (True, False))
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([10., 10.])
+    """
 
     saves_inputs = False   # versions are checked for what save_for_backward names instead
 
-    def save_for_backward(self, *tensors):
+    def save_for_backward(self, *tensors: Any) -> None:
         """Keep these tensors (inputs or outputs) for backward; an in-place change to any of
         them before backward is an error."""
         for t in tensors:
@@ -81,25 +107,25 @@ class FunctionCtx(_ArrayFunction):
         self._to_save = tensors
 
     @property
-    def saved_tensors(self):
+    def saved_tensors(self) -> tuple[Any, ...]:
         if getattr(self, "_freed", False):
             raise RuntimeError("saved_tensors: the graph was freed by a previous backward; "
                                "pass retain_graph=True to keep it")
         return getattr(self, "_saved", ())
 
-    def mark_non_differentiable(self, *tensors):
+    def mark_non_differentiable(self, *tensors: TensorBase) -> None:
         """Outputs that get no gradient (e.g. indices)."""
         self._non_differentiable = {id(t) for t in tensors}
 
-    def mark_dirty(self, *tensors):
+    def mark_dirty(self, *tensors: TensorBase) -> None:
         """Accepted for compatibility: inputs changed in place by forward."""
         self._dirty = tensors
 
-    def set_materialize_grads(self, value):
+    def set_materialize_grads(self, value: bool) -> None:
         self._materialize = bool(value)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: _ArrayFunction, grad: Union[np.ndarray, _Packet]) -> tuple[Any, ...]:
         """Engine entry: call the user's backward with Tensors, return arrays."""
         make = TensorBase._concrete._make
         if isinstance(grad, _Packet):          # several outputs: one gradient each
@@ -117,7 +143,7 @@ class FunctionCtx(_ArrayFunction):
                 f"{ctx._function.__name__}.backward returned {len(result)} gradient(s), "
                 f"expected {len(ctx.parents)} (one per argument of forward, None for those "
                 f"without a gradient)")
-        grads = []
+        grads: list[Optional[np.ndarray]] = []
         for i, (g, parent) in enumerate(zip(result, ctx.parents)):
             if g is None or parent is None:
                 grads.append(None)
@@ -134,10 +160,10 @@ class FunctionCtx(_ArrayFunction):
             grads.append(array)
         return tuple(grads)
 
-    def name(self):
+    def name(self) -> str:
         return f"{self._function.__name__}Backward"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self._function.__name__}Backward>"
 
 
@@ -147,21 +173,41 @@ class Function:
 
     `forward` runs with gradient recording off and returns a Tensor or a tuple of Tensors.
     `backward` receives one gradient per output (zeros for outputs that got none) and returns
-    one gradient per argument of forward (None for arguments that need none). The ctx offers `save_for_backward`, `saved_tensors`,
-    `needs_input_grad` and `mark_non_differentiable`.
+    one gradient per argument of forward (None for arguments that need none). The ctx
+    offers `save_for_backward`, `saved_tensors`, `needs_input_grad` and
+    `mark_non_differentiable`.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> class Cube(nnforge.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         x, = ctx.saved_tensors
+    ...         return grad * 3 * x ** 2
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = Cube.apply(x)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 8.], grad_fn=<CubeBackward>), tensor([ 3., 12.]))
     """
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("a custom Function must define a static forward(ctx, ...)")
 
     @staticmethod
-    def backward(ctx, *grads):
+    def backward(ctx: Any, *grads: Any) -> Any:
         raise NotImplementedError("a custom Function must define a static backward(ctx, "
                                   "grad) to be differentiated")
 
     @classmethod
-    def apply(cls, *args, **kwargs):
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             raise TypeError(f"{cls.__name__}.apply() takes positional arguments only "
                             f"(as in PyTorch)")
@@ -170,7 +216,7 @@ class Function:
         ctx.parents = tuple(
             (a if a._ctx is None else a._ctx)
             if isinstance(a, TensorBase) and a.requires_grad else None for a in args)
-        ctx._input_shapes = tuple(a.shape if isinstance(a, TensorBase) else np.shape(a)
+        ctx._input_shapes = tuple(a._data.shape if isinstance(a, TensorBase) else np.shape(a)
                                   for a in args)
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args)
@@ -185,8 +231,8 @@ class Function:
         to_save = ctx.__dict__.pop("_to_save", ())
         if not recording or all(id(o) in skip for o in outputs):
             ctx._saved = to_save
-            results = tuple(o.detach() if o.requires_grad else o for o in outputs)
-            return results if multiple else results[0]
+            plain = tuple(o.detach() if o.requires_grad else o for o in outputs)
+            return plain if multiple else plain[0]
         # each output is a fresh Tensor on the same memory, so the user's tensor objects
         # (possibly an input returned as is) keep their own place in the graph
         make = TensorBase._concrete._make

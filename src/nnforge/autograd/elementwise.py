@@ -1,221 +1,150 @@
-"""Elementwise arithmetic with NumPy broadcasting: + - * / ** and the unary maths functions.
+"""Elementwise maths with NumPy broadcasting: exp, log, sqrt, abs, clamp, the elementwise
+maximum and minimum, where, and dtype casts; the arithmetic operators (+ - * / **) are in
+`arithmetic` and re-exported here.
 
 Any argument may be a Python or NumPy scalar or array instead of a Tensor; it is then a
 constant and gets no gradient. Binary ops first bring their operands to PyTorch's result
-dtype (`dtypes.promote_operands`): a float32 tensor stays float32 next to an int64 tensor,
-a NumPy float64 scalar or a 0-d float64 tensor.
+dtype (`dtypes.promote_operands`).
 """
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Optional
+
 import numpy as np
+import numpy.typing as npt
 
-from .dtypes import default_float, promote_operands
-from .function import Function, unbroadcast
+from .arithmetic import Add, Div, Mul, Neg, Pair, Pow, Sub
+from .dtypes import promote_operands
+from .function import Function, Gradient, unbroadcast
 
-
-def _shape(x):
-    return np.shape(x)
-
-
-def _is_bool(x):
-    """A bool tensor's array or a Python bool (NumPy bools count as numbers, as in PyTorch)."""
-    return isinstance(x, bool) or isinstance(x, np.ndarray) and x.dtype.kind == "b"
-
-
-class Add(Function):
-    """z = x + y."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote_operands(x, y)
-        ctx.shapes = (_shape(x), _shape(y))
-        return np.add(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        sx, sy = ctx.shapes
-        return unbroadcast(grad, sx), unbroadcast(grad, sy)
-
-
-class Sub(Function):
-    """z = x - y."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, y):
-        if _is_bool(x) or _is_bool(y):
-            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
-                               "supported; to invert a mask use `~` or logical_not()")
-        x, y = promote_operands(x, y)
-        ctx.shapes = (_shape(x), _shape(y))
-        return np.subtract(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        sx, sy = ctx.shapes
-        return unbroadcast(grad, sx), unbroadcast(-grad, sy)
-
-
-class Mul(Function):
-    """z = x * y."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote_operands(x, y)
-        ctx.save_for_backward(x, y)
-        return np.multiply(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved
-        needs = ctx.needs_input_grad
-        gx = unbroadcast(grad * y, _shape(x)) if needs[0] else None
-        gy = unbroadcast(grad * x, _shape(y)) if needs[1] else None
-        return gx, gy
-
-
-class Div(Function):
-    """z = x / y."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote_operands(x, y)
-        if np.result_type(x, y).kind not in "fc":   # integer division gives the default float
-            x, y = np.asarray(x, dtype=default_float()), np.asarray(y, dtype=default_float())
-        ctx.save_for_backward(x, y)
-        return np.true_divide(x, y)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y = ctx.saved
-        needs = ctx.needs_input_grad
-        gx = unbroadcast(grad / y, _shape(x)) if needs[0] else None
-        gy = unbroadcast(-grad * x / (y * y), _shape(y)) if needs[1] else None
-        return gx, gy
-
-
-class Pow(Function):
-    """z = x ** y; d/dx = y x^(y-1), d/dy = z ln x."""
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = promote_operands(x, y)
-        if _is_bool(x) and _is_bool(y):   # PyTorch: only a bool tensor ** a Python bool
-            if isinstance(y, np.ndarray):
-                raise NotImplementedError("pow is not implemented for bool tensors")
-            out = np.logical_or(x, not y)
-            ctx.save_for_backward(x, y, out)
-            return out
-        out = np.power(x, y)
-        ctx.save_for_backward(x, y, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, y, out = ctx.saved
-        needs = ctx.needs_input_grad
-        gx = gy = None
-        if needs[0]:
-            if np.isscalar(y) and y == 2:
-                gx = grad * 2 * x
-            else:
-                gx = unbroadcast(grad * y * np.power(x, y - 1), _shape(x))
-        if needs[1]:
-            # NOTE: ln x is -inf at x == 0; PyTorch defines the gradient there as 0.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_x = np.where(np.asarray(x) > 0, np.log(np.where(np.asarray(x) > 0, x, 1)), 0)
-            gy = unbroadcast(grad * out * log_x, _shape(y))
-        return gx, gy
-
-
-class Neg(Function):
-    """z = -x."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.negative(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -grad
+__all__ = ["Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "Sqrt", "Abs", "Clamp",
+           "Maximum", "Minimum", "Where", "Cast"]
 
 
 class Exp(Function):
-    """z = e^x; the derivative is the output itself, so the output is saved."""
+    """z = e^x; the derivative is the output itself, so the output is saved.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([0.0, 1.0], requires_grad=True)
+    >>> y = x.exp()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1.      , 2.718282], grad_fn=<ExpBackward>), tensor([1.      , 2.718282]))
+    """
 
     saves_inputs = False
     saves_output = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         out = np.exp(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad * ctx.out
 
 
 class Log(Function):
-    """z = ln x."""
+    """z = ln x.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 4.0], requires_grad=True)
+    >>> y = x.log()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0.       , 1.3862944], grad_fn=<LogBackward>), tensor([1.  , 0.25]))
+    """
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.x = x
         return np.log(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad / ctx.x
 
 
 class Sqrt(Function):
-    """z = sqrt(x); dz/dx = 1 / (2 z)."""
+    """z = sqrt(x); dz/dx = 1 / (2 z).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 4.0], requires_grad=True)
+    >>> y = x.sqrt()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 2.], grad_fn=<SqrtBackward>), tensor([0.5 , 0.25]))
+    """
 
     saves_inputs = False
     saves_output = True
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         out = np.sqrt(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad / (2 * ctx.out)
 
 
 class Abs(Function):
-    """z = |x|; the gradient at 0 is 0 (PyTorch's convention)."""
+    """z = |x|; the gradient at 0 is 0 (PyTorch's convention).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    >>> y = x.abs()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([2., 0., 3.], grad_fn=<AbsBackward>), tensor([-1.,  0.,  1.]))
+    """
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Function, x: np.ndarray) -> np.ndarray:
         ctx.x = x
         return np.abs(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad * np.sign(ctx.x)
 
 
 class Clamp(Function):
     """z = min(max(x, min), max); the gradient passes where min <= x <= max (inclusive,
-    as in PyTorch)."""
+    as in PyTorch).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+    >>> y = x.clamp(min=0.0, max=1.0)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0. , 0.5, 1. ], grad_fn=<ClampBackward>), tensor([0., 1., 0.]))
+    """
 
     @staticmethod
-    def forward(ctx, x, min=None, max=None):
+    def forward(ctx: Function, x: np.ndarray, min: Optional[npt.ArrayLike] = None,
+                max: Optional[npt.ArrayLike] = None) -> np.ndarray:
         if min is None and max is None:
             raise ValueError("clamp(): at least one of min and max must be given")
         ctx.x, ctx.bounds = x, (min, max)
         return np.clip(x, min, max)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         low, high = ctx.bounds
         x = ctx.x
         mask = np.ones(x.shape, dtype=bool)
@@ -230,50 +159,83 @@ class _Pick(Function):
     """Shared elementwise max/min: the winner of each pair gets the gradient, and a tie
     splits it equally (PyTorch's rule)."""
 
-    pick = None   # np.maximum or np.minimum
-    wins = None   # np.greater or np.less: does x win against y?
+    pick: ClassVar[Callable[..., Any]]   # np.maximum or np.minimum
+    wins: ClassVar[Callable[..., Any]]   # np.greater or np.less: does x win against y?
 
     @classmethod
-    def forward(cls, ctx, x, y):
+    def forward(cls, ctx: Function, x: npt.ArrayLike, y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         ctx.save_for_backward(x, y)
         return cls.pick(x, y)
 
     @classmethod
-    def backward(cls, ctx, grad):
+    def backward(cls, ctx: Function, grad: np.ndarray) -> Pair:
         x, y = ctx.saved
         share = np.where(np.equal(x, y), 0.5, cls.wins(x, y)).astype(grad.dtype)
-        return unbroadcast(grad * share, _shape(x)), unbroadcast(grad * (1 - share), _shape(y))
+        return unbroadcast(grad * share, np.shape(x)), unbroadcast(grad * (1 - share), np.shape(y))
 
 
 class Maximum(_Pick):
-    """z = max(x, y) elementwise."""
+    """z = max(x, y) elementwise.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    >>> w = nnforge.tensor([2.0], requires_grad=True)
+    >>> y = x.maximum(w)
+    >>> y.sum().backward()
+    >>> y, x.grad, w.grad
+    (tensor([2., 3., 2.], grad_fn=<MaximumBackward>), tensor([0. , 1. , 0.5]), tensor([1.5]))
+    """
 
     pick = staticmethod(np.maximum)
     wins = staticmethod(np.greater)
 
 
 class Minimum(_Pick):
-    """z = min(x, y) elementwise."""
+    """z = min(x, y) elementwise.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    >>> w = nnforge.tensor([2.0], requires_grad=True)
+    >>> y = x.minimum(w)
+    >>> y.sum().backward()
+    >>> y, x.grad, w.grad
+    (tensor([1., 2., 2.], grad_fn=<MinimumBackward>), tensor([1. , 0. , 0.5]), tensor([1.5]))
+    """
 
     pick = staticmethod(np.minimum)
     wins = staticmethod(np.less)
 
 
 class Where(Function):
-    """z = x where condition else y."""
+    """z = x where condition else y.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, -2.0], requires_grad=True)
+    >>> y = nnforge.where(x > 0, x, 0.0)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 0.], grad_fn=<WhereBackward>), tensor([1., 0.]))
+    """
 
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, condition, x, y):
+    def forward(ctx: Function, condition: npt.ArrayLike, x: npt.ArrayLike,
+                y: npt.ArrayLike) -> np.ndarray:
         x, y = promote_operands(x, y)
         condition = np.asarray(condition, dtype=bool)
-        ctx.condition, ctx.shapes = condition, (_shape(x), _shape(y))
+        ctx.condition, ctx.shapes = condition, (np.shape(x), np.shape(y))
         return np.where(condition, x, y)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[None, Gradient, Gradient]:
         c = ctx.condition
         sx, sy = ctx.shapes
         zero = np.zeros((), dtype=grad.dtype)
@@ -282,15 +244,25 @@ class Where(Function):
 
 
 class Cast(Function):
-    """Change the dtype; the gradient is cast back."""
+    """Change the dtype; the gradient is cast back.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.5, 2.5], requires_grad=True)
+    >>> y = x.double()
+    >>> y.sum().backward()
+    >>> y.dtype, x.grad
+    (nnforge.float64, tensor([1., 1.]))
+    """
 
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx: Function, x: np.ndarray, dtype: npt.DTypeLike) -> np.ndarray:
         ctx.dtype = x.dtype
         return x.astype(dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad.astype(ctx.dtype)

@@ -8,14 +8,25 @@ is the sum over its uses, and leaf gradients accumulate across calls as in PyTor
 memory of a forward pass is released by the backward pass (PyTorch keeps the emptied
 nodes; nnforge drops them too, so a kept loss holds no graph).
 """
-import numpy as np
+from __future__ import annotations
 
-from .function import TensorBase
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from .function import Function, TensorBase
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["backward", "grad"]
 
+# A graph node, or a leaf tensor at the end of an edge.
+Node = Union[Function, TensorBase]
 
-def _free(node):
+
+def _free(node: Function) -> None:
     """Drop what the node saved for backward and its edges, so the graph above it can be
     released; keep only what names it (a custom op's Function) and a retained tensor."""
     state = node.__dict__
@@ -28,19 +39,19 @@ def _free(node):
         state["retained"] = kept[1]
 
 
-def _freed_error():
+def _freed_error() -> RuntimeError:
     return RuntimeError(
         "backward(): trying to backward through the graph a second time; its saved values "
         "were freed after the first backward. Pass retain_graph=True to the first call if "
         "you need to call backward twice.")
 
 
-def _topological_order(root):
+def _topological_order(root: Any) -> list[Any]:
     """Nodes reachable from `root` (graph nodes and leaf tensors), root first and every
     node before the nodes of its inputs."""
-    order = []
-    visited = set()
-    stack = [(root, False)]
+    order: list[Any] = []
+    visited: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if children_done:
@@ -61,7 +72,7 @@ def _topological_order(root):
     return order
 
 
-def _as_root_grad(root, grad):
+def _as_root_grad(root: Tensor, grad: Optional[npt.ArrayLike]) -> np.ndarray:
     if grad is None:
         if root._data.size != 1:
             raise RuntimeError(f"backward(): grad can be implicitly created only for a tensor "
@@ -76,13 +87,15 @@ def _as_root_grad(root, grad):
     return grad
 
 
-def _run(roots_and_grads, retain_graph, on_leaf, capture=None):
+def _run(roots_and_grads: Sequence[tuple[Tensor, np.ndarray]], retain_graph: bool,
+         on_leaf: Callable[[TensorBase, Any], None],
+         capture: Optional[dict[int, Any]] = None) -> None:
     """Propagate gradients from the roots; `on_leaf(leaf, grad)` receives each leaf's total.
     With `capture` ({id(node or leaf): None}), the totals reaching those are stored there."""
-    grads = {}
-    roots = []
+    grads: dict[int, Any] = {}
+    roots: list[Node] = []
     for root, g in roots_and_grads:
-        node = root._ctx if root._ctx is not None else root
+        node: Node = root._ctx if root._ctx is not None else root
         key = id(node)
         grads[key] = g if key not in grads else grads[key] + g
         roots.append(node)
@@ -120,7 +133,7 @@ def _run(roots_and_grads, retain_graph, on_leaf, capture=None):
             _free(node)
 
 
-def _merge(nodes):
+def _merge(nodes: Sequence[Node]) -> list[Any]:
     """Topological order of the graph above a virtual node whose inputs are `nodes`."""
     root = _MergedRoots()
     root.parents = tuple(nodes)
@@ -131,9 +144,10 @@ class _MergedRoots:
     """A stand-in node above several roots (never run, only ordered)."""
 
     _freed = False
+    parents: tuple[Node, ...] = ()
 
 
-def _store_retained(t, g):
+def _store_retained(t: TensorBase, g: Any) -> None:
     g = np.array(g, dtype=t._data.dtype)
     if t._grad is None:
         t._grad = g
@@ -141,7 +155,7 @@ def _store_retained(t, g):
         t._grad = t._grad + g
 
 
-def _store_leaf_grad(leaf, grad, owned):
+def _store_leaf_grad(leaf: TensorBase, grad: Any, owned: set[int]) -> None:
     """Accumulate into the leaf's gradient, copying any array another leaf might share."""
     if not isinstance(grad, np.ndarray):  # ops on 0-d arrays can return NumPy scalars
         grad = np.asarray(grad)
@@ -164,27 +178,29 @@ def _store_leaf_grad(leaf, grad, owned):
         leaf._grad += grad   # in place, as PyTorch accumulates: `.grad` stays the same tensor
 
 
-def backward(root, grad=None, retain_graph=False):
+def backward(root: Tensor, grad: Optional[npt.ArrayLike] = None,
+             retain_graph: bool = False) -> None:
     """Compute d(root)/d(leaf) for every leaf of root's graph that requires grad, and add it
     to the leaf's `.grad`."""
     if not root.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad and has no grad_fn "
                            "(did you build it inside no_grad() or from detached tensors?)")
-    owned = set()
+    owned: set[int] = set()
     _run([(root, _as_root_grad(root, grad))], retain_graph,
          lambda leaf, g: _store_leaf_grad(leaf, g, owned))
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+def grad(outputs: Union[Tensor, Sequence[Tensor]], inputs: Union[Tensor, Sequence[Tensor]],
+         grad_outputs: Union[Tensor, Sequence[Any], None] = None,
+         retain_graph: Optional[bool] = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Optional[Tensor], ...]:
     """The gradients of `outputs` with respect to `inputs`, returned as a tuple of Tensors
     instead of being added to `.grad` (PyTorch's `torch.autograd.grad`). Gradients of
     gradients (`create_graph=True`) are not supported."""
     if create_graph:
         raise NotImplementedError("autograd.grad(create_graph=True): nnforge does not build "
                                   "graphs of the backward pass (no higher-order gradients)")
-    single = isinstance(outputs, TensorBase)
-    outputs = [outputs] if single else list(outputs)
+    outputs = [outputs] if isinstance(outputs, TensorBase) else list(outputs)
     inputs_list = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
@@ -194,14 +210,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not o.requires_grad:
             raise RuntimeError("autograd.grad(): an output does not require grad and has no "
                                "grad_fn")
-    capture = {}
+    capture: dict[int, Any] = {}
     for x in inputs_list:
         if not x.requires_grad:
             raise RuntimeError("autograd.grad(): one of the inputs does not require grad")
         capture[id(x._ctx if x._ctx is not None else x)] = None
     roots = [(o, _as_root_grad(o, g)) for o, g in zip(outputs, grad_outputs)]
     _run(roots, bool(retain_graph), lambda leaf, g: None, capture)
-    result = []
+    result: list[Optional[Tensor]] = []
     for x in inputs_list:
         g = capture[id(x._ctx if x._ctx is not None else x)]
         if g is None:

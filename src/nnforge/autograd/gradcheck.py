@@ -1,4 +1,8 @@
 """Finite-difference check of an op's backward: the first test every op must pass."""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 from .grad_mode import no_grad
@@ -9,13 +13,15 @@ class GradcheckError(AssertionError):
     """An analytical gradient disagrees with central finite differences."""
 
 
-def _projected_output(fn, inputs, weights):
+def _projected_output(fn: Callable[..., Any], inputs: Sequence[Any],
+                      weights: Sequence[np.ndarray]) -> float:
     out = fn(*inputs)
     outputs = out if isinstance(out, (tuple, list)) else (out,)
     return sum(float(np.sum(o._data * w)) for o, w in zip(outputs, weights))
 
 
-def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
+def gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, seed: int = 0) -> bool:
     """Compare the gradients autograd gives for `fn(*inputs)` with central differences.
 
     Each output is projected on a fixed random tensor (so one backward checks a whole

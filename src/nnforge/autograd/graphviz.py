@@ -11,20 +11,29 @@ frees nothing; call `graph()` before `backward()` (or after `backward(retain_gra
 a freed graph cannot be drawn). `render(dot, path)` writes a PNG/SVG/PDF with the `dot`
 program when it is installed (Debian package `graphviz`) and the DOT text otherwise.
 """
+from __future__ import annotations
+
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Optional, Union
 
 import numpy as np
+import numpy.typing as npt
 
-from .function import TensorBase as Tensor
+from .function import TensorBase
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["to_dot", "node_gradients", "render"]
 
 
-def _walk(root):
+def _walk(root: TensorBase) -> list[TensorBase]:
     """Every Tensor reachable from root (inputs of recorded ops), root first."""
-    seen, order, stack = set(), [], [root]
+    seen: set[int] = set()
+    order: list[TensorBase] = []
+    stack = [root]
     while stack:
         t = stack.pop()
         if id(t) in seen:
@@ -35,13 +44,15 @@ def _walk(root):
             raise RuntimeError("graph(): the graph was freed by backward(); draw it before "
                                "calling backward(), or call backward(retain_graph=True)")
         if t._ctx is not None:
-            stack.extend(reversed([a for a in t._ctx.inputs if isinstance(a, Tensor)]))
+            stack.extend(reversed([a for a in t._ctx.inputs if isinstance(a, TensorBase)]))
     return order
 
 
-def _tensor_order(root):
+def _tensor_order(root: TensorBase) -> list[TensorBase]:
     """Tensors of root's graph that need a gradient, each before the tensors it came from."""
-    order, visited, stack = [], set(), [(root, False)]
+    order: list[TensorBase] = []
+    visited: set[int] = set()
+    stack = [(root, False)]
     while stack:
         t, children_done = stack.pop()
         if children_done:
@@ -53,20 +64,21 @@ def _tensor_order(root):
         stack.append((t, True))
         if t._ctx is not None:
             for parent in t._ctx.inputs:
-                if isinstance(parent, Tensor) and parent.requires_grad \
+                if isinstance(parent, TensorBase) and parent.requires_grad \
                         and id(parent) not in visited:
                     stack.append((parent, False))
     order.reverse()
     return order
 
 
-def node_gradients(root):
+def node_gradients(root: Tensor) -> dict[int, np.ndarray]:
     """{id(tensor): d root / d tensor} for every tensor of root's graph that needs one,
     computed without touching any `.grad` (root must hold one element)."""
     if not root.requires_grad or root._data.size != 1:
         return {}
     _walk(root)                                  # raises on a freed graph
-    grads, out = {id(root): np.ones_like(root._data)}, {}
+    grads = {id(root): np.ones_like(root._data)}
+    out: dict[int, np.ndarray] = {}
     for t in _tensor_order(root):
         g = grads.pop(id(t), None)
         if g is None:
@@ -78,13 +90,13 @@ def node_gradients(root):
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         for parent, pg in zip(t._ctx.inputs, input_grads):
-            if pg is None or not isinstance(parent, Tensor) or not parent.requires_grad:
+            if pg is None or not isinstance(parent, TensorBase) or not parent.requires_grad:
                 continue
             grads[id(parent)] = pg if id(parent) not in grads else grads[id(parent)] + pg
     return out
 
 
-def _fmt(array, precision):
+def _fmt(array: npt.ArrayLike, precision: int) -> str:
     array = np.asarray(array)
     if array.size == 1:
         return f"{array.item():.{precision}g}"
@@ -93,13 +105,14 @@ def _fmt(array, precision):
     return f"shape {tuple(array.shape)}, mean {array.mean():.{precision}g}"
 
 
-def _escape(text):
+def _escape(text: str) -> str:
     for ch in "\\{}|<>\"":
         text = text.replace(ch, "\\" + ch)
     return text
 
 
-def to_dot(root, names=None, grads=True, precision=4):
+def to_dot(root: Tensor, names: Optional[Mapping[str, Tensor]] = None, grads: bool = True,
+           precision: int = 4) -> str:
     """DOT text of root's graph. `names`: {label: tensor} to name boxes (others are
     unnamed); `grads`: show d root / d tensor on every box that has one."""
     labels = {id(t): name for name, t in (names or {}).items()}
@@ -120,14 +133,14 @@ def to_dot(root, names=None, grads=True, precision=4):
             op = f"op{number[id(t)]}"
             lines.append(f'  {op} [shape=ellipse, label="{type(t._ctx).__name__}"];')
             for a in t._ctx.inputs:
-                if isinstance(a, Tensor):
+                if isinstance(a, TensorBase):
                     lines.append(f"  t{number[id(a)]} -> {op};")
             lines.append(f"  {op} -> t{number[id(t)]};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def render(dot, path):
+def render(dot: str, path: Union[str, Path]) -> Path:
     """Write `dot` to `path`: an image (format from the suffix: .png, .svg, .pdf) when the
     Graphviz `dot` program is installed, else the DOT text beside it with suffix .dot.
     Returns the path written."""

@@ -1,47 +1,59 @@
 """Ops that pick, place or rearrange values by index: gather, scatter, sort, topk, the
-(values, indices) form of max/min, split and chunk, repeat, masked_fill.
+(values, indices) form of max/min, split and chunk, repeat.
 
 Their backward moves each gradient value back to the position its value came from;
 where one input position feeds several outputs (gather with repeated indices, repeat),
-the gradients add up.
+the gradients add up. (`Prod`, `Cumsum` and `Norm`, once here, live in `reductions` and
+are re-exported.)
 """
-from collections import namedtuple
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
-from .function import Function, TensorBase, normalize_dims
+from .function import Function, Gradient, Shape, TensorBase, normalize_dim, normalize_dims
+from .reductions import Cumsum, Max, Min, Norm, Prod
 
-# PyTorch returns these named pairs from max(dim), min(dim), sort and topk.
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
-
-def _axis(dim, ndim, name):
-    """One dimension as a non-negative axis, with an error naming the op."""
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"{name}(): dim must be an int, got {type(dim).__name__}")
-    size = max(ndim, 1)
-    if not -size <= dim < size:
-        raise IndexError(f"{name}(): dim {dim} is out of range for a tensor with {ndim} "
-                         f"dimension(s)")
-    return int(dim) % size
+__all__ = ["ValuesIndices", "Gather", "Scatter", "Repeat", "gather", "scatter", "sort", "topk",
+           "extremum", "split", "chunk", "Cumsum", "Prod", "Norm"]
 
 
-def _index_array(index, name):
+class ValuesIndices(NamedTuple):
+    """The named pair PyTorch returns from max(dim), min(dim), sort and topk.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> values, indices = nnforge.tensor([3.0, 1.0, 2.0]).sort()
+    >>> values, indices
+    (tensor([1., 2., 3.]), tensor([1, 2, 0]))
+    """
+
+    values: Tensor
+    indices: Tensor
+
+
+def _index_array(index: npt.ArrayLike, name: str) -> np.ndarray:
     index = np.asarray(index)
     if index.dtype.kind not in "iu":
         raise TypeError(f"{name}(): index must hold integers, got dtype {index.dtype}")
     return index.astype(np.int64, copy=False)
 
 
-def _full_index(index, axis):
+def _full_index(index: np.ndarray, axis: int) -> tuple[np.ndarray, ...]:
     """The tuple of integer arrays that addresses, for each element of `index`, the input
     position it names along `axis` (its own position along every other axis)."""
-    grids = list(np.indices(index.shape, sparse=True))
+    grids: list[np.ndarray] = list(np.indices(index.shape, sparse=True))
     grids[axis] = index
     return tuple(grids)
 
 
-def _check_gather_index(x_shape, index, axis, name):
+def _check_gather_index(x_shape: Shape, index: np.ndarray, axis: int, name: str) -> None:
     if index.ndim != len(x_shape):
         raise ValueError(f"{name}(): index must have as many dimensions as the input "
                          f"({len(x_shape)}), got shape {index.shape}")
@@ -59,18 +71,29 @@ class Gather(Function):
 
     `index` has the input's number of dimensions and may be smaller in every dimension
     but `dim`; repeated indices add their gradients.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = x.gather(1, nnforge.tensor([[0, 0], [1, 0]]))
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([[1., 1.],
+            [4., 3.]], grad_fn=<GatherBackward>), tensor([[2., 0.],
+            [1., 1.]]))
     """
 
     @staticmethod
-    def forward(ctx, x, dim, index):
-        axis = _axis(dim, x.ndim, "gather")
+    def forward(ctx: Function, x: np.ndarray, dim: int, index: npt.ArrayLike) -> np.ndarray:
+        axis = normalize_dim(dim, x.ndim, "gather")
         index = _index_array(index, "gather")
         _check_gather_index(x.shape, index, axis, "gather")
         ctx.shape, ctx.where = x.shape, _full_index(index, axis)
         return x[ctx.where]
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray, None, None]:
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, ctx.where, grad)
         return out, None, None
@@ -82,11 +105,22 @@ class Scatter(Function):
 
     x's gradient is zero where a value was overwritten; src's gradient is the output
     gradient read back at the positions it was written to.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> src = nnforge.tensor([9.0], requires_grad=True)
+    >>> y = x.scatter(0, nnforge.tensor([1]), src)
+    >>> y.sum().backward()
+    >>> y, x.grad, src.grad
+    (tensor([1., 9., 3.], grad_fn=<ScatterBackward>), tensor([1., 0., 1.]), tensor([1.]))
     """
 
     @staticmethod
-    def forward(ctx, x, dim, index, src):
-        axis = _axis(dim, x.ndim, "scatter")
+    def forward(ctx: Function, x: np.ndarray, dim: int, index: npt.ArrayLike,
+                src: Any) -> np.ndarray:
+        axis = normalize_dim(dim, x.ndim, "scatter")
         index = _index_array(index, "scatter")
         _check_gather_index(x.shape, index, axis, "scatter")
         where = _full_index(index, axis)
@@ -98,7 +132,7 @@ class Scatter(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray, None, None, Gradient]:
         gx = grad.copy()
         gx[ctx.where] = 0
         gsrc = None
@@ -113,12 +147,13 @@ class Scatter(Function):
         return gx, None, None, gsrc
 
 
-def gather(input, dim, index):
+def gather(input: TensorBase, dim: int, index: npt.ArrayLike) -> Tensor:
     """Values of `input` at `index` along `dim` (PyTorch's `torch.gather`)."""
     return Gather.apply(input, dim, index)
 
 
-def scatter(input, dim, index, src=None, *, value=None):
+def scatter(input: TensorBase, dim: int, index: npt.ArrayLike, src: Any = None, *,
+            value: Any = None) -> Tensor:
     """A copy of `input` with `src` (a tensor, or `value`) written at `index` along `dim`
     (PyTorch's `torch.scatter`)."""
     if (src is None) == (value is None):
@@ -126,14 +161,15 @@ def scatter(input, dim, index, src=None, *, value=None):
     return Scatter.apply(input, dim, index, value if src is None else src)
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input: Union[TensorBase, npt.ArrayLike], dim: int = -1, descending: bool = False,
+         stable: bool = False) -> ValuesIndices:
     """(values, indices) of `input` sorted along `dim`; equal values keep their order.
 
     The values are a `gather` of the input, so gradients flow back to where each sorted
     value came from.
     """
     x = _as_tensor(input)
-    axis = _axis(dim, x.ndim, "sort")
+    axis = normalize_dim(dim, x.ndim, "sort")
     if not x.ndim:
         return ValuesIndices(x.clone(), _make(np.zeros((), np.int64), False, None))
     keys = x.numpy()
@@ -145,10 +181,11 @@ def sort(input, dim=-1, descending=False, stable=False):
                          _make(order.astype(np.int64), False, None))
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input: Union[TensorBase, npt.ArrayLike], k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> ValuesIndices:
     """(values, indices) of the `k` largest (or smallest) entries along `dim`."""
     x = _as_tensor(input)
-    axis = _axis(dim, x.ndim, "topk")
+    axis = normalize_dim(dim, x.ndim, "topk")
     size = x.shape[axis] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
         raise ValueError(f"topk(): k must be an int in [0, {size}] for dimension {dim} of "
@@ -160,10 +197,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
                          _make(np.ascontiguousarray(picked), False, None))
 
 
-def extremum(input, dim, keepdim, largest):
+def extremum(input: Union[TensorBase, npt.ArrayLike], dim: Union[int, np.integer], keepdim: bool,
+             largest: bool) -> ValuesIndices:
     """max(dim) / min(dim): (values, indices) of the first extreme entry along `dim`."""
-    from .reductions import Max, Min
-
     x = _as_tensor(input)
     axis = normalize_dims(dim, x.ndim)
     values = (Max if largest else Min).apply(x, dim=dim, keepdim=keepdim)
@@ -174,11 +210,12 @@ def extremum(input, dim, keepdim, largest):
     return ValuesIndices(values, _make(indices, False, None))
 
 
-def split(tensor, split_size_or_sections, dim=0):
+def split(tensor: Union[TensorBase, npt.ArrayLike],
+          split_size_or_sections: Union[int, Sequence[int]], dim: int = 0) -> tuple[Tensor, ...]:
     """Pieces of `tensor` along `dim`: of size `split_size_or_sections` each (the last may
     be smaller), or of the listed sizes (PyTorch's `torch.split`)."""
     x = _as_tensor(tensor)
-    axis = _axis(dim, x.ndim, "split")
+    axis = normalize_dim(dim, x.ndim, "split")
     size = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
@@ -197,22 +234,33 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(pieces)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input: Union[TensorBase, npt.ArrayLike], chunks: int,
+          dim: int = 0) -> tuple[Tensor, ...]:
     """`chunks` pieces of (nearly) equal size along `dim`; as in PyTorch, each piece has
     ceil(size / chunks) entries, so fewer pieces may come back."""
     x = _as_tensor(input)
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
         raise ValueError(f"chunk(): chunks must be a positive int, got {chunks!r}")
-    size = x.shape[_axis(dim, x.ndim, "chunk")]
+    size = x.shape[normalize_dim(dim, x.ndim, "chunk")]
     return split(x, max(-(-size // int(chunks)), 1), dim)
 
 
 class Repeat(Function):
     """Tile x `repeats[d]` times along each dimension (PyTorch's `Tensor.repeat`); extra
-    leading repeats add new dimensions."""
+    leading repeats add new dimensions.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x.repeat(2)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([1., 2., 1., 2.], grad_fn=<RepeatBackward>), tensor([2., 2.]))
+    """
 
     @staticmethod
-    def forward(ctx, x, repeats):
+    def forward(ctx: Function, x: np.ndarray, repeats: Sequence[int]) -> np.ndarray:
         if len(repeats) < x.ndim:
             raise ValueError(f"repeat(): got {len(repeats)} repeat counts for a tensor with "
                              f"{x.ndim} dimensions; give at least one per dimension")
@@ -221,7 +269,7 @@ class Repeat(Function):
         return np.tile(x.reshape(shape), repeats)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> np.ndarray:
         split_shape = []
         for r, n in zip(ctx.repeats, ctx.full):
             split_shape += [r, n]
@@ -229,99 +277,11 @@ class Repeat(Function):
         return summed.reshape(ctx.shape)
 
 
-class Cumsum(Function):
-    """Running sum along `dim`; the gradient is the running sum of the gradient taken
-    from the other end."""
-
-    @staticmethod
-    def forward(ctx, x, dim):
-        axis = _axis(dim, x.ndim, "cumsum")
-        ctx.axis = axis
-        return np.cumsum(x, axis=axis) if x.ndim else x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        if grad.ndim == 0:
-            return grad
-        flipped = np.flip(grad, ctx.axis)
-        return np.flip(np.cumsum(flipped, axis=ctx.axis), ctx.axis)
+def _as_tensor(x: Union[TensorBase, npt.ArrayLike]) -> Tensor:
+    return cast("Tensor", x) if isinstance(x, TensorBase) else _make(np.asarray(x), False, None)
 
 
-class Prod(Function):
-    """Product over `dim` (all entries when None).
-
-    d(prod)/dx_i is the product of all the other entries, formed from running products
-    from the left and from the right, so it is right even where some x_j = 0 (dividing
-    the product by x_i would give nan there).
-    """
-
-    @staticmethod
-    def forward(ctx, x, dim=None, keepdim=False):
-        ctx.shape, ctx.dim, ctx.keepdim, ctx.x = x.shape, dim, keepdim, x
-        if dim is None:
-            return np.asarray(np.prod(x))
-        axis = _axis(dim, x.ndim, "prod")
-        ctx.axis = axis
-        return np.prod(x, axis=axis, keepdims=keepdim) if x.ndim else x.copy()
-
-    @staticmethod
-    def backward(ctx, grad):
-        x = ctx.x
-        if ctx.dim is None:
-            flat = x.reshape(-1)
-            return (grad * _others_product(flat, 0)).reshape(ctx.shape)
-        if x.ndim == 0:
-            return grad
-        if not ctx.keepdim:
-            grad = np.expand_dims(grad, ctx.axis)
-        return grad * _others_product(x, ctx.axis)
-
-
-def _others_product(x, axis):
-    """For each entry, the product of the other entries along `axis`."""
-    ones = np.ones_like(np.take(x, [0], axis=axis))
-    left = np.cumprod(np.concatenate([ones, x], axis=axis), axis=axis)
-    left = np.delete(left, -1, axis=axis)
-    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(x, axis)], axis=axis),
-                               axis=axis), axis)
-    right = np.delete(right, 0, axis=axis)
-    return left * right
-
-
-class Norm(Function):
-    """The p-norm (sum |x|^p)^(1/p) over `dim` (all entries when None), for p > 0 finite.
-
-    A primitive rather than a composition of pow, sum and sqrt: at a zero vector the
-    composed gradient would be nan, while PyTorch (and the subgradient) gives 0.
-    """
-
-    @staticmethod
-    def forward(ctx, x, p=2.0, dim=None, keepdim=False):
-        if not (np.isfinite(p) and p > 0):
-            raise ValueError(f"norm(): p must be a positive finite number here, got {p!r} "
-                             f"(for p = inf use x.abs().max())")
-        axes = normalize_dims(dim, x.ndim)
-        ctx.x, ctx.p, ctx.axes, ctx.keepdim = x, float(p), axes, keepdim
-        absx = np.abs(x)
-        out = np.sum(absx ** p, axis=axes, keepdims=True) ** (1.0 / p)
-        ctx.out = out
-        return out if keepdim else np.squeeze(out, axes) if axes else out
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, p, out = ctx.x, ctx.p, ctx.out
-        if not ctx.keepdim and ctx.axes:
-            grad = np.expand_dims(grad, ctx.axes)
-        safe = np.where(out == 0, 1, out)
-        scale = np.abs(x) ** (p - 1) * np.sign(x) / safe ** (p - 1)
-        return np.where(out == 0, 0, grad * scale).astype(x.dtype, copy=False)
-
-
-def _as_tensor(x):
-    return x if isinstance(x, TensorBase) else _make(np.asarray(x), False, None)
-
-
-def _make(data, requires_grad, ctx):
+def _make(data: Any, requires_grad: bool, ctx: Optional[Function]) -> Tensor:
     """A Tensor around `data` (the ops module cannot import the Tensor class: see
     `function.TensorBase`)."""
     return TensorBase._concrete._make(data, requires_grad, ctx)

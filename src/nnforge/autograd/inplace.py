@@ -1,14 +1,17 @@
-"""Ops that exist for in-place methods: fill, copy, masked fill, diagonal fill and indexed
-assignment (`t[index] = v`), plus PyTorch's rule for which results may be written into a
-tensor of a given dtype.
+"""The in-place methods of `Tensor` (`+=`, `add_`, `zero_`, `t[i] = v` ...), one part of the
+class that `tensor.py` assembles; the ops written for them (fill, copy, masked fill,
+indexed assignment) are in `inplace_ops`.
 
-`InPlaceMethods` gives `Tensor` its in-place methods. Without graph recording they write
-straight into the array with NumPy (`p -= lr * p.grad` under `no_grad` costs one ufunc call);
-when autograd must record the change, they run the op out of place, write the result back
-into the tensor's memory and make the tensor the op's output in the graph
-(`_record_inplace`). Every change bumps the version counter that saved values are checked
-against at backward.
+Without graph recording they write straight into the array with NumPy (`p -= lr * p.grad`
+under `no_grad` costs one ufunc call); when autograd must record the change, they run the
+op out of place, write the result back into the tensor's memory and make the tensor the
+op's output in the graph (`_record_inplace`). Every change bumps the version counter that
+saved values are checked against at backward.
 """
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
 import numpy as np
 
 from . import activations as _activations
@@ -17,143 +20,53 @@ from . import elementwise as _elementwise
 from . import grad_mode as _grad_mode
 from . import shapes as _shapes
 from .dtypes import from_numpy_dtype
-from .function import Function, TensorBase, unbroadcast
+from .function import Function, Operand, TensorBase
+from .inplace_ops import (CopyFrom, Fill, FillDiagonal, MaskedFill, SetItem, can_cast,
+                          cast_error)
+from .tensor_operators import scaled
 from .. import random as _random
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .tensor import Tensor
 
 __all__ = ["InPlaceMethods", "Fill", "CopyFrom", "MaskedFill", "FillDiagonal", "SetItem",
            "can_cast", "cast_error"]
 
 
-def _make(data, requires_grad, ctx):
-    return TensorBase._concrete._make(data, requires_grad, ctx)
-
-
-def _array_of(x):
+def _array_of(x: Any) -> Any:
     return x._data if isinstance(x, TensorBase) else x
 
 
-def can_cast(source, target):
-    """PyTorch's in-place rule: no floating result into an integer or bool tensor, and no
-    non-bool result into a bool tensor."""
-    source, target = np.dtype(source), np.dtype(target)
-    if source.kind in "fc" and target.kind in "iub":
-        return False
-    if source.kind == "c" and target.kind == "f":
-        return False
-    return not (target.kind == "b" and source.kind != "b")
+class InPlaceMethods(TensorBase):
+    """The in-place part of `Tensor` (`+=`, `add_`, `zero_`, `t[i] = v` ...).
 
-
-def cast_error(source, target):
-    return RuntimeError(f"result type {from_numpy_dtype(source)} can't be cast to the desired "
-                        f"output type {from_numpy_dtype(target)} of an in-place operation")
-
-
-class Scratch:
-    """A throwaway context for calling an op's forward outside the graph."""
-
-
-class Fill(Function):
-    """Every element set to `value`; no gradient reaches the old values."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, value):
-        return np.full_like(x, value)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return None
-
-
-class CopyFrom(Function):
-    """x's elements replaced by `src` (broadcast and cast to x's dtype): the gradient goes to
-    `src`, none to the old values."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, src):
-        ctx.src_shape = np.shape(src)
-        out = np.empty_like(x)
-        np.copyto(out, src, casting="unsafe")
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return None, unbroadcast(grad, ctx.src_shape)
-
-
-class MaskedFill(Function):
-    """`value` where `mask` is true, x elsewhere; the filled places get no gradient."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, mask, value):
-        ctx.mask = mask
-        return np.where(mask, np.asarray(value, dtype=x.dtype), x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return np.where(ctx.mask, np.zeros((), dtype=grad.dtype), grad)
-
-
-class FillDiagonal(Function):
-    """The main diagonal set to `value`; it gets no gradient."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, value, wrap=False):
-        ctx.wrap = wrap
-        out = x.copy()
-        np.fill_diagonal(out, value, wrap=wrap)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        grad = grad.copy()
-        np.fill_diagonal(grad, 0, wrap=ctx.wrap)
-        return grad
-
-
-class SetItem(Function):
-    """x with x[index] replaced by `value` (`t[index] = value`): the replaced places pass no
-    gradient to x, and `value` gets the gradient of the places it filled."""
-
-    saves_inputs = False
-
-    @staticmethod
-    def forward(ctx, x, value, index):
-        ctx.index, ctx.value_shape = index, np.shape(value)
-        out = x.copy()
-        out[index] = value
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        gx = grad.copy()
-        gx[ctx.index] = 0
-        gv = None
-        if ctx.needs_input_grad[1]:
-            gv = unbroadcast(np.asarray(grad[ctx.index]), ctx.value_shape)
-        return gx, gv
-
-
-class InPlaceMethods:
-    """The in-place half of `Tensor` (`+=`, `add_`, `zero_`, `t[i] = v` ...)."""
+    Examples
+    --------
+    >>> import nnforge
+    >>> w = nnforge.tensor([1.0, 2.0], requires_grad=True)
+    >>> with nnforge.no_grad():
+    ...     w -= 0.5 * w          # an optimizer's step: no graph, no copy
+    >>> w
+    tensor([0.5, 1. ], requires_grad=True)
+    >>> h = w * 2
+    >>> h[0] = 0.0                # recorded: no gradient flows through the replaced place
+    >>> h.sum().backward()
+    >>> w.grad
+    tensor([0., 2.])
+    """
 
     __slots__ = ()
 
-    def _bump(self):
+    def _bump(self) -> None:
         counter = self._version
         if counter is None:
             self._version = [1]
         else:
             counter[0] += 1
 
-    def _check_inplace(self, recording):
+    def _check_inplace(self, recording: bool) -> None:
         """Refuse the in-place changes autograd cannot follow."""
         if not _grad_mode.enabled:
             return
@@ -172,36 +85,36 @@ class InPlaceMethods:
                 "transpose) of a tensor that is part of the graph; change the tensor itself "
                 "(t[index] = value) or clone() the view first.")
 
-    def _recording(self, *others):
+    def _recording(self, *others: Any) -> bool:
         if not _grad_mode.enabled:
             return False
         if self.requires_grad:
             return True
         return any(isinstance(o, TensorBase) and o.requires_grad for o in others)
 
-    def _record_inplace(self, op, *args, **kwargs):
+    def _record_inplace(self, op: type[Function], *args: Any, **kwargs: Any) -> Self:
         """Run `op` out of place, write the result into this tensor's memory and make this
         tensor the op's output in the graph (its old node becomes the op's input)."""
-        source = self
+        source: TensorBase = self
         if op.saves_inputs:   # the op keeps the old values for backward: give it a copy
-            source = _make(self._data.copy(), self.requires_grad, self._ctx)
+            source = self._make(self._data.copy(), self.requires_grad, self._ctx)
         result = op.apply(source, *args, **kwargs)
         self._write(result._data)
         if result.requires_grad:
             node = result._ctx
             self._ctx = node
             self.requires_grad = True
-            if op.saves_output:
+            if op.saves_output and node is not None and self._version is not None:
                 node._output_version = (self._version, self._version[0])
         return self
 
-    def _write(self, values):
+    def _write(self, values: np.ndarray) -> None:
         if not can_cast(values.dtype, self._data.dtype):
             raise cast_error(values.dtype, self._data.dtype)
         np.copyto(self._data, values, casting="unsafe")
         self._bump()
 
-    def _binary_(self, op, ufunc, other):
+    def _binary_(self, op: type[Function], ufunc: np.ufunc, other: Operand) -> Self:
         if self._recording(other):
             self._check_inplace(True)
             return self._record_inplace(op, other)
@@ -217,7 +130,8 @@ class InPlaceMethods:
         self._bump()
         return self
 
-    def _unary_(self, op, compute, floating=False, **kwargs):
+    def _unary_(self, op: type[Function], compute: Callable[[np.ndarray], Any],
+                floating: bool = False, **kwargs: Any) -> Self:
         if self._recording():
             self._check_inplace(True)
             return self._record_inplace(op, **kwargs)
@@ -228,63 +142,63 @@ class InPlaceMethods:
         self._bump()
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Add, np.add, other)
 
-    def __isub__(self, other):
+    def __isub__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Sub, np.subtract, other)
 
-    def __imul__(self, other):
+    def __imul__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Mul, np.multiply, other)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Div, np.true_divide, other)
 
-    def __ipow__(self, other):
+    def __ipow__(self, other: Operand) -> Self:
         return self._binary_(_elementwise.Pow, np.power, other)
 
-    def add_(self, other, alpha=1):
-        return self.__iadd__(other if alpha == 1 else other * alpha)
+    def add_(self, other: Operand, alpha: float = 1) -> Self:
+        return self.__iadd__(scaled(other, alpha))
 
-    def sub_(self, other, alpha=1):
-        return self.__isub__(other if alpha == 1 else other * alpha)
+    def sub_(self, other: Operand, alpha: float = 1) -> Self:
+        return self.__isub__(scaled(other, alpha))
 
-    def mul_(self, other):
+    def mul_(self, other: Operand) -> Self:
         return self.__imul__(other)
 
-    def div_(self, other):
+    def div_(self, other: Operand) -> Self:
         return self.__itruediv__(other)
 
-    def pow_(self, exponent):
+    def pow_(self, exponent: Operand) -> Self:
         return self.__ipow__(exponent)
 
-    def neg_(self):
+    def neg_(self) -> Self:
         return self._unary_(_elementwise.Neg, lambda a: np.negative(a, out=a))
 
-    def abs_(self):
+    def abs_(self) -> Self:
         return self._unary_(_elementwise.Abs, lambda a: np.abs(a, out=a))
 
-    def exp_(self):
+    def exp_(self) -> Self:
         return self._unary_(_elementwise.Exp, lambda a: np.exp(a, out=a), floating=True)
 
-    def log_(self):
+    def log_(self) -> Self:
         return self._unary_(_elementwise.Log, lambda a: np.log(a, out=a), floating=True)
 
-    def sqrt_(self):
+    def sqrt_(self) -> Self:
         return self._unary_(_elementwise.Sqrt, lambda a: np.sqrt(a, out=a), floating=True)
 
-    def tanh_(self):
+    def tanh_(self) -> Self:
         return self._unary_(_activations.Tanh, lambda a: np.tanh(a, out=a), floating=True)
 
-    def sigmoid_(self):
-        def compute(a):
-            a[...] = _activations.Sigmoid.forward(Scratch(), a)
+    def sigmoid_(self) -> Self:
+        def compute(a: np.ndarray) -> None:
+            a[...] = _activations.Sigmoid.forward(_activations.Sigmoid(), a)
         return self._unary_(_activations.Sigmoid, compute, floating=True)
 
-    def relu_(self):
+    def relu_(self) -> Self:
         return self._unary_(_activations.ReLU, lambda a: np.maximum(a, 0, out=a))
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min: Optional[Operand] = None, max: Optional[Operand] = None) -> Self:
         low, high = _array_of(min), _array_of(max)
         if low is None and high is None:
             raise ValueError("clamp_(): at least one of min and max must be given")
@@ -293,20 +207,20 @@ class InPlaceMethods:
 
     clip_ = clamp_
 
-    def clamp_min_(self, min):
+    def clamp_min_(self, min: Operand) -> Self:
         return self.clamp_(min=min)
 
-    def clamp_max_(self, max):
+    def clamp_max_(self, max: Operand) -> Self:
         return self.clamp_(max=max)
 
-    def zero_(self):
+    def zero_(self) -> Self:
         return self.fill_(0)
 
-    def fill_(self, value):
+    def fill_(self, value: Operand) -> Self:
         value = _array_of(value)
         return self._unary_(Fill, lambda a: a.fill(value), value=value)
 
-    def copy_(self, src, non_blocking=False):
+    def copy_(self, src: Operand, non_blocking: bool = False) -> Self:
         """Copy `src`'s values (broadcast, cast to this dtype) into this tensor."""
         if self._recording(src):
             self._check_inplace(True)
@@ -316,51 +230,57 @@ class InPlaceMethods:
         self._bump()
         return self
 
-    def masked_fill_(self, mask, value):
-        mask = _bool_mask(mask, "masked_fill_")
-        value = _array_of(value)
-        return self._unary_(MaskedFill, lambda a: np.copyto(a, value, where=mask),
-                            mask=mask, value=value)
+    def masked_fill_(self, mask: Operand, value: Operand) -> Self:
+        where = _bool_mask(mask, "masked_fill_")
+        fill = _array_of(value)
+        return self._unary_(MaskedFill, lambda a: np.copyto(a, fill, where=where),
+                            mask=where, value=fill)
 
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask: Operand, value: Operand) -> Tensor:
         return MaskedFill.apply(self, mask=_bool_mask(mask, "masked_fill"),
                                 value=_array_of(value))
 
-    def fill_diagonal_(self, fill_value, wrap=False):
+    def fill_diagonal_(self, fill_value: float, wrap: bool = False) -> Self:
         return self._unary_(FillDiagonal,
                             lambda a: np.fill_diagonal(a, fill_value, wrap=wrap),
                             value=fill_value, wrap=wrap)
 
-    def _random_(self, draw):
+    def _random_(self, draw: Callable[[tuple[int, ...]], Any]) -> Self:
         if self._data.dtype.kind not in "fc":
-            raise TypeError(f"random fill of a tensor of dtype {self.dtype}: expected a "
+            raise TypeError(f"random fill of a tensor of dtype "
+                            f"{from_numpy_dtype(self._data.dtype)}: expected a "
                             "floating-point tensor")
         self._check_inplace(False)
         self._data[...] = draw(self._data.shape)
         self._bump()
         if self._ctx is not None:   # new values that do not depend on the old ones
-            self.detach_()
+            self._ctx = None
+            self.requires_grad = False
         return self
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
+    def uniform_(self, a: float = 0.0, b: float = 1.0,
+                 generator: Optional[np.random.Generator] = None) -> Self:
         """Fill with draws from U(a, b) (the library's seeded generator by default)."""
         rng = _random.resolve_generator(generator)
         return self._random_(lambda shape: rng.uniform(a, b, shape))
 
-    def normal_(self, mean=0.0, std=1.0, generator=None):
+    def normal_(self, mean: float = 0.0, std: float = 1.0,
+                generator: Optional[np.random.Generator] = None) -> Self:
         """Fill with draws from N(mean, std^2) (the library's seeded generator by default)."""
         rng = _random.resolve_generator(generator)
         return self._random_(lambda shape: rng.normal(mean, std, shape))
 
-    def bernoulli_(self, p=0.5, generator=None):
+    def bernoulli_(self, p: float = 0.5,
+                   generator: Optional[np.random.Generator] = None) -> Self:
         rng = _random.resolve_generator(generator)
         return self._random_(lambda shape: rng.random(shape) < p)
 
-    def exponential_(self, lambd=1.0, generator=None):
+    def exponential_(self, lambd: float = 1.0,
+                     generator: Optional[np.random.Generator] = None) -> Self:
         rng = _random.resolve_generator(generator)
         return self._random_(lambda shape: rng.exponential(1.0 / lambd, shape))
 
-    def __setitem__(self, index, value):
+    def __setitem__(self, index: Any, value: Operand) -> None:
         index = _shapes._plain_index(index)
         if self._recording(value):
             self._check_inplace(True)
@@ -371,7 +291,7 @@ class InPlaceMethods:
         self._bump()
 
 
-def _bool_mask(mask, owner):
+def _bool_mask(mask: Any, owner: str) -> np.ndarray:
     """The mask as a bool array; like PyTorch, other dtypes are refused rather than cast."""
     mask = np.asarray(_array_of(mask))
     if mask.dtype != np.bool_:

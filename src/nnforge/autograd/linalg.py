@@ -1,15 +1,33 @@
 """Matrix products: `@` with NumPy's matmul semantics (1-D, 2-D and batched operands) and
 the fused affine map used by `Linear`."""
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
-from .function import Function, unbroadcast
+from .function import Function, Gradient, unbroadcast
 
 
 class MatMul(Function):
-    """z = x @ y; batch dimensions broadcast, 1-D operands are promoted and squeezed."""
+    """z = x @ y; batch dimensions broadcast, 1-D operands are promoted and squeezed.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> w = nnforge.tensor([[1.0], [1.0]], requires_grad=True)
+    >>> y = x @ w
+    >>> y.sum().backward()
+    >>> y, x.grad, w.grad
+    (tensor([[3.],
+            [7.]], grad_fn=<MatMulBackward>), tensor([[1., 1.],
+            [1., 1.]]), tensor([[4.],
+            [6.]]))
+    """
 
     @staticmethod
-    def forward(ctx, x, y):
+    def forward(ctx: Function, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x, y)
         try:
             return np.matmul(x, y)
@@ -19,7 +37,7 @@ class MatMul(Function):
                              f"of the second)") from None
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[Gradient, Gradient]:
         x, y = ctx.saved
         needs = ctx.needs_input_grad
         x2 = x[None, :] if x.ndim == 1 else x
@@ -44,10 +62,23 @@ class Linear(Function):
 
     One primitive rather than matmul + transpose + add: the backward is two GEMMs and a
     column sum on 2-D views, with no broadcast bookkeeping (measured in bench/mlp.py).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> from nnforge.nn import functional as F
+    >>> x = nnforge.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> w = nnforge.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    >>> b = nnforge.tensor([0.0, 0.0, 1.0], requires_grad=True)
+    >>> y = F.linear(x, w, b)
+    >>> y.sum().backward()
+    >>> y, x.grad, b.grad
+    (tensor([[1., 2., 4.]], grad_fn=<LinearBackward>), tensor([[2., 2.]]), tensor([1., 1., 1.]))
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None):
+    def forward(ctx: Function, x: np.ndarray, weight: np.ndarray,
+                bias: Optional[np.ndarray] = None) -> np.ndarray:
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
         out = x @ weight.T
@@ -56,7 +87,7 @@ class Linear(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[Gradient, Gradient, Gradient]:
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
         g2 = grad.reshape(-1, grad.shape[-1])

@@ -129,6 +129,7 @@ def gradient(surface: Union[Surface, str], x: ArrayLike) -> np.ndarray:
     """Autograd gradient of `surface` at x (float64 (2,) array)."""
     point = Tensor(np.array(x, dtype=np.float64), requires_grad=True)
     _surface(surface)(point).backward()
+    assert point._grad is not None                  # the surface depends on the point
     return point._grad.copy()
 
 

@@ -15,8 +15,8 @@ import numpy.typing as npt
 
 from ..autograd import Tensor
 from ..autograd import grad_mode as _grad_mode
-from ..autograd.device import cpu_only_error, device as Device, to_device
-from ..autograd.dtypes import to_numpy_dtype
+from ..autograd.device import DeviceLike, cpu_only_error, device as Device, to_device
+from ..autograd.dtypes import DTypeLike, to_numpy_dtype
 from ..mistake_warnings import TrainModeEvaluationWarning, guard_warn, would_warn
 from .hooks import ForwardHook, RemovableHandle
 from .parameter import Parameter
@@ -314,12 +314,12 @@ class Module:
         """Move to a device (only the CPU exists) and/or cast every floating parameter and
         buffer to `dtype` in place: `to("cpu")`, `to(nnforge.float64)`, `to(device, dtype)`,
         `to(tensor)`. Returns self."""
-        requested_dtype: object = dtype          # checked by to_numpy_dtype
-        requested_device: object = device        # checked by to_device
+        requested_dtype: Optional[DTypeLike] = dtype
+        requested_device: DeviceLike = device
         for a in args:
             if isinstance(a, Tensor):
                 requested_dtype = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
+            elif isinstance(a, (str, Device)):
                 requested_device = a
             else:
                 requested_dtype = a

@@ -126,7 +126,7 @@ class TrainingGuards(Callback):
             if data.ndim < 2:
                 return
             axes = (0,) + tuple(range(2, data.ndim))
-            alive = (data > 0).any(axis=axes)
+            alive = np.asarray((data > 0).any(axis=axes))
             previous = self._alive.get(name)
             self._alive[name] = alive if previous is None or previous.shape != alive.shape \
                 else previous | alive
