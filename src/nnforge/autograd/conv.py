@@ -6,7 +6,9 @@ with the (C_out, C_in*kH*kW) weight matrix gives every output at once. Backward:
 product of the output gradient with `cols`, and dX is the product with the weight followed
 by `col2im`, which adds each column back onto the pixels it came from (the adjoint of
 im2col). im2col and col2im loop over the kH*kW kernel taps only, never over samples or
-pixels; with the numba backend they are compiled loops (`nnforge.kernels.conv`).
+pixels; with the numba backend they are compiled loops (`nnforge.kernels.conv`), and
+3x3 stride-1 convolutions of many channels take Winograd's algorithm instead, which needs
+2.25x fewer multiplications (`nnforge.kernels.winograd`).
 """
 import numpy as np
 
@@ -101,6 +103,29 @@ def weight_grad(g2, cols):
     return g2 @ cols.T
 
 
+@dispatch("conv2d_forward")
+def conv2d_forward(x, weight, bias, stride, padding, dilation):
+    """The convolution of a batch x (N, C_in, H, W): (out, gradients), where
+    gradients(grad, needs_x, needs_w, needs_b) -> (gx, gw, gb) gives the gradients asked
+    for (None for the others). A backend may compute the convolution another way; the
+    gradients it returns go with its forward."""
+    C_out, kernel_size = weight.shape[0], weight.shape[2:]
+    OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
+    cols = im2col(x, kernel_size, stride, padding, dilation)       # (K, N*OH*OW)
+    w2 = weight.reshape(C_out, -1)                                 # (C_out, K)
+    out = columns_to_images(w2 @ cols, bias, (len(x), C_out, OH, OW))
+
+    def gradients(grad, needs_x, needs_w, needs_b):
+        g2 = images_to_columns(grad)                               # (C_out, N*OH*OW)
+        gw = weight_grad(g2, cols).reshape(weight.shape) if needs_w else None
+        gb = grad.sum(axis=(0, 2, 3)) if needs_b else None
+        gx = col2im(w2.T @ g2, x.shape, kernel_size, stride, padding,
+                    dilation) if needs_x else None
+        return gx, gw, gb
+
+    return out, gradients
+
+
 def check_conv_input(x_shape, w_shape, stride, padding, dilation, layer):
     """Raise a clear error for an input a convolution with this weight cannot take."""
     ndim = len(x_shape)
@@ -148,30 +173,15 @@ class Conv2d(Function):
             raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
                             f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
                             f" or the model (model.to(np.{x.dtype}))")
-        C_out, kernel_size = weight.shape[0], weight.shape[2:]
-        OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
-        cols = im2col(x, kernel_size, stride, padding, dilation)   # (K, N*OH*OW)
-        w2 = weight.reshape(C_out, -1)                             # (C_out, K)
-        out = columns_to_images(w2 @ cols, bias, (len(x), C_out, OH, OW))
-        ctx.cols, ctx.w2, ctx.x_shape = cols, w2, x.shape
-        ctx.geometry = (kernel_size, stride, padding, dilation)
+        out, ctx.gradients = conv2d_forward(x, weight, bias, stride, padding, dilation)
         return out[0] if ctx.unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        cols, w2 = ctx.cols, ctx.w2
         needs = ctx.needs_input_grad
         if ctx.unbatched:
             grad = grad[None]
-        C_out = grad.shape[1]
-        g2 = images_to_columns(grad)                               # (C_out, N*OH*OW)
-        gx = gw = gb = None
-        if needs[1]:
-            gw = weight_grad(g2, cols).reshape((C_out,) + ctx.x_shape[1:2] + ctx.geometry[0])
-        if len(needs) > 2 and needs[2]:
-            gb = grad.sum(axis=(0, 2, 3))
-        if needs[0]:
-            gx = col2im(w2.T @ g2, ctx.x_shape, *ctx.geometry)
-            if ctx.unbatched:
-                gx = gx[0]
+        gx, gw, gb = ctx.gradients(grad, needs[0], needs[1], len(needs) > 2 and needs[2])
+        if gx is not None and ctx.unbatched:
+            gx = gx[0]
         return gx, gw, gb

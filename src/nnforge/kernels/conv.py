@@ -12,7 +12,13 @@ so the inner loop is a branch-free strided copy that LLVM vectorizes.
 import numpy as np
 
 from ..autograd.conv import conv_output_size
+from . import winograd
 from ._compile import helper, kernel, same_float_arrays
+
+#: Winograd's F(2x2, 3x3) replaces im2col for a 3x3 stride-1 convolution with at least
+#: this many input channels (its 16 GEMMs are C_in deep; with few channels they are too
+#: thin to pay for the transforms)
+WINOGRAD_MIN_CHANNELS = 8
 
 
 @helper
@@ -200,3 +206,19 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     dx = np.zeros(x_shape, dtype=cols.dtype)
     _col2im(cols.reshape(C, kH, kW, N, OH, OW), dx, kH, kW, *stride, *padding, *dilation)
     return dx
+
+
+def conv2d_forward(x, weight, bias, stride, padding, dilation):
+    """Same contract as nnforge.autograd.conv.conv2d_forward, by Winograd's F(2x2, 3x3)
+    (`nnforge.kernels.winograd`) where it wins; other convolutions run the reference,
+    whose im2col and col2im are the kernels above."""
+    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1)
+            or weight.shape[1] < WINOGRAD_MIN_CHANNELS):
+        return NotImplemented
+    x = np.ascontiguousarray(x)
+    weight = np.ascontiguousarray(weight)
+    arrays = (x, weight) if bias is None else (x, weight, np.ascontiguousarray(bias))
+    if not same_float_arrays(*arrays):
+        return NotImplemented
+    return winograd.conv2d(x, weight, arrays[2] if bias is not None else None,
+                           tuple(padding))

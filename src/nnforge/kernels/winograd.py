@@ -1,0 +1,301 @@
+"""Winograd's F(2x2, 3x3) convolution: the transforms, compiled, around 16 NumPy GEMMs.
+
+What it saves: im2col multiplies every output by all 9 taps of every input channel (9
+multiply-adds per output and channel). Winograd's minimal filtering cuts each 4x4 input
+tile and the 3x3 kernel into 16 transformed values, so one 2x2 tile of outputs costs 16
+multiplications per channel instead of 36: 2.25x less arithmetic in the GEMMs, which
+are most of a 3x3 convolution's time. The 16 products over the channels are 16 batched
+GEMMs, (C_out, C_in) @ (C_in, tiles), one per transformed position. Both gradients are the
+same three steps run backwards (the adjoint of each transform), sharing the 16 GEMMs'
+layout:
+
+    forward   U = G w G^T,  V = B^T d B,  M = U V (per position),  y = A^T M A
+    backward  dM = A dy A^T,  dU = dM V^T,  dV = U^T dM,  dw = G^T dU G,  dx += B dV B^T
+
+with d a 4x4 tile of the zero-padded input (tiles overlap by two pixels), y its 2x2 output
+tile, and Lavin and Gray's matrices (Fast Algorithms for Convolutional Neural Networks,
+2016):
+
+    B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+    G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+Arrays: the transformed input V is (16, C_in, P) and the GEMMs' results (16, C_out, P),
+with P = N * tiles_h * tiles_w tiles numbered (n, tile row, tile column); position
+xi = 4 * a + b of a tile's 4x4 transform. Rounding: the transforms add and subtract a few
+values, so results differ from im2col's by a few float32 ulps of the inputs' magnitude.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional, Tuple
+
+import numpy as np
+
+from ._compile import helper, kernel
+
+Backward = Callable[[np.ndarray, bool, bool, bool],
+                    Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]]
+
+
+@helper
+def _bt(d0, d1, d2, d3):  # type: ignore[no-untyped-def]
+    """B^T times a column of four values."""
+    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+
+
+@helper
+def _b(v0, v1, v2, v3):  # type: ignore[no-untyped-def]
+    """B times a column of four values (the adjoint of `_bt`)."""
+    return v0, v1 - v2 + v3, v2 + v1 - v0, -v3
+
+
+@helper
+def _at(m0, m1, m2, m3):  # type: ignore[no-untyped-def]
+    """A^T times a column of four values: two outputs."""
+    return m0 + m1 + m2, m1 - m2 - m3
+
+
+@helper
+def _a(y0, y1):  # type: ignore[no-untyped-def]
+    """A times a column of two values (the adjoint of `_at`)."""
+    return y0, y0 + y1, y0 - y1, -y1
+
+
+@kernel
+def _input_tiles(x, V, S, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-def]
+    """V[xi * S + c * P + p] = (B^T d B)[xi] for every 4x4 tile d of the zero-padded input
+    (V flat, its 16 planes S apart: see `planes`)."""
+    N, C, H, W = x.shape
+    P = N * tiles_h * tiles_w
+    width = 2 * tiles_w + 2
+    plane = np.zeros((2 * tiles_h + 2) * width, dtype=x.dtype)
+    rows = np.empty(4 * width, dtype=x.dtype)
+    xf = x.reshape(-1)
+    S = np.uint64(S)
+    wide = np.uint64(width)
+    for n in range(N):
+        for c in range(C):
+            for h in range(H):                      # the padding stays zero throughout
+                src = np.uint64(((n * C + c) * H + h) * W)
+                dst = np.uint64((ph + h) * width + pw)
+                for w in range(W):
+                    plane[dst + np.uint64(w)] = xf[src + np.uint64(w)]
+            for th in range(tiles_h):
+                top = np.uint64(2 * th * width)
+                for w in range(width):              # B^T down each column of the tile row
+                    k = top + np.uint64(w)
+                    u = np.uint64(w)
+                    (rows[u], rows[wide + u], rows[2 * wide + u],
+                     rows[3 * wide + u]) = _bt(plane[k], plane[k + wide],
+                                               plane[k + 2 * wide], plane[k + 3 * wide])
+                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
+                for a in range(4):                  # then B along each row
+                    row = np.uint64(a * width)
+                    out = q + np.uint64(4 * a) * S
+                    for tw in range(tiles_w):
+                        k = row + np.uint64(2 * tw)
+                        p = out + np.uint64(tw)
+                        (V[p], V[p + S], V[p + 2 * S], V[p + 3 * S]) = _bt(
+                            rows[k], rows[k + np.uint64(1)], rows[k + np.uint64(2)],
+                            rows[k + np.uint64(3)])
+
+
+@kernel
+def _output_tiles(M, S, bias, has_bias, y):  # type: ignore[no-untyped-def]
+    """y = A^T M A per tile, plus the bias; the parts of edge tiles beyond y are dropped."""
+    N, C, OH, OW = y.shape
+    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
+    P = N * tiles_h * tiles_w
+    yf = y.reshape(-1)
+    width = 2 * tiles_w
+    rows = np.empty(2 * width, dtype=y.dtype)
+    S = np.uint64(S)
+    one = np.uint64(1)
+    for n in range(N):
+        for c in range(C):
+            b = bias[c] if has_bias else 0
+            for th in range(tiles_h):
+                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
+                for tw in range(tiles_w):
+                    p = q + np.uint64(tw)
+                    s00, s10 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+                    p += S
+                    s01, s11 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+                    p += S
+                    s02, s12 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+                    p += S
+                    s03, s13 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+                    k = np.uint64(2 * tw)
+                    rows[k], rows[k + one] = _at(s00, s01, s02, s03)
+                    k += np.uint64(width)
+                    rows[k], rows[k + one] = _at(s10, s11, s12, s13)
+                for a in range(min(2, OH - 2 * th)):
+                    dst = np.uint64(((n * C + c) * OH + 2 * th + a) * OW)
+                    src = np.uint64(a * width)
+                    for w in range(OW):
+                        u = np.uint64(w)
+                        yf[dst + u] = rows[src + u] + b
+
+
+@kernel
+def _output_grad_tiles(grad, dM, S, db):  # type: ignore[no-untyped-def]
+    """dM = A dy A^T per 2x2 tile of the output gradient (zero beyond its edge), and the
+    bias gradient db[c] = the sum of grad over n, h, w (accumulated in float64)."""
+    N, C, OH, OW = grad.shape
+    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
+    P = N * tiles_h * tiles_w
+    gf = grad.reshape(-1)
+    width = 2 * tiles_w
+    rows = np.zeros(2 * width, dtype=grad.dtype)
+    totals = np.zeros(C)
+    S = np.uint64(S)
+    wide = np.uint64(width)
+    for n in range(N):
+        for c in range(C):
+            total = 0.0
+            for th in range(tiles_h):
+                for a in range(2):
+                    dst = np.uint64(a * width)
+                    if 2 * th + a < OH:
+                        src = np.uint64(((n * C + c) * OH + 2 * th + a) * OW)
+                        for w in range(OW):
+                            value = gf[src + np.uint64(w)]
+                            rows[dst + np.uint64(w)] = value
+                            total += value
+                    else:
+                        for w in range(OW):
+                            rows[dst + np.uint64(w)] = 0
+                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
+                for tw in range(tiles_w):
+                    p = q + np.uint64(tw)
+                    k = np.uint64(2 * tw)
+                    r00, r10, r20, r30 = _a(rows[k], rows[k + wide])      # A down the columns
+                    k += np.uint64(1)
+                    r01, r11, r21, r31 = _a(rows[k], rows[k + wide])
+                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r00, r01)
+                    p += 4 * S
+                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r10, r11)
+                    p += 4 * S
+                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r20, r21)
+                    p += 4 * S
+                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r30, r31)
+            totals[c] += total
+    for c in range(C):
+        db[c] = totals[c]
+
+
+@helper
+def _add_row(plane, k, u0, u1, u2, u3):  # type: ignore[no-untyped-def]
+    """Add B times (u0, u1, u2, u3) onto the four pixels of `plane` from index k."""
+    e0, e1, e2, e3 = _b(u0, u1, u2, u3)
+    plane[k] += e0
+    plane[k + np.uint64(1)] += e1
+    plane[k + np.uint64(2)] += e2
+    plane[k + np.uint64(3)] += e3
+
+
+@kernel
+def _input_grad_tiles(dV, S, dx, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-def]
+    """dx = the sum over tiles of B dV B^T, each added where its tile was read (tiles
+    overlap); what falls into the padding is dropped."""
+    N, C, H, W = dx.shape
+    P = N * tiles_h * tiles_w
+    width = 2 * tiles_w + 2
+    wide = np.uint64(width)
+    plane = np.empty((2 * tiles_h + 2) * width, dtype=dx.dtype)
+    dxf = dx.reshape(-1)
+    S = np.uint64(S)
+    for n in range(N):
+        for c in range(C):
+            plane[:] = 0
+            for th in range(tiles_h):
+                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
+                for tw in range(tiles_w):
+                    p = q + np.uint64(tw)
+                    t00, t10, t20, t30 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    p += S
+                    t01, t11, t21, t31 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    p += S
+                    t02, t12, t22, t32 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    p += S
+                    t03, t13, t23, t33 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    k = np.uint64(2 * th * width + 2 * tw)
+                    _add_row(plane, k, t00, t01, t02, t03)
+                    _add_row(plane, k + wide, t10, t11, t12, t13)
+                    _add_row(plane, k + 2 * wide, t20, t21, t22, t23)
+                    _add_row(plane, k + 3 * wide, t30, t31, t32, t33)
+            for h in range(H):
+                src = np.uint64((ph + h) * width + pw)
+                dst = np.uint64(((n * C + c) * H + h) * W)
+                for w in range(W):
+                    dxf[dst + np.uint64(w)] = plane[src + np.uint64(w)]
+
+
+def planes(rows: int, P: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.ndarray]:
+    """(flat, S, view): room for 16 (rows, P) matrices, `view` of shape (16, rows, P) on
+    the flat buffer with its matrices S elements apart. S is rows * P plus one cache line:
+    16 streams a multiple of 4 KiB apart compete for one set of the L1 cache, which made
+    the transforms 4-5x slower (measured on the bench CNN's conv2)."""
+    itemsize = np.dtype(dtype).itemsize
+    S = rows * P + 64 // itemsize
+    flat = np.empty(16 * S, dtype=dtype)
+    view = np.lib.stride_tricks.as_strided(flat, (16, rows, P),
+                                           (S * itemsize, P * itemsize, itemsize))
+    return flat, S, view
+
+
+def weight_tiles(weight: np.ndarray) -> np.ndarray:
+    """U = G w G^T for every (C_out, C_in) kernel, as (16, C_out, C_in)."""
+    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], weight.dtype)
+    U = np.einsum("ai,ocij,bj->aboc", G, weight, G, optimize=True)
+    return np.ascontiguousarray(U.reshape(16, *weight.shape[:2]))
+
+
+def weight_grad_tiles(dU: np.ndarray) -> np.ndarray:
+    """dw = G^T dU G (the adjoint of `weight_tiles`): (16, C_out, C_in) -> (C_out, C_in,
+    3, 3)."""
+    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dU.dtype)
+    return np.einsum("ai,aboc,bj->ocij", G, dU.reshape(4, 4, *dU.shape[1:]), G,
+                     optimize=True)
+
+
+def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
+           padding: Tuple[int, int]) -> Tuple[np.ndarray, Backward]:
+    """A 3x3, stride-1, undilated convolution of contiguous float arrays by F(2x2, 3x3):
+    (out, backward) as nnforge.autograd.conv.conv2d_forward returns them."""
+    N, C_in, H, W = x.shape
+    C_out = weight.shape[0]
+    ph, pw = padding
+    OH, OW = H + 2 * ph - 2, W + 2 * pw - 2
+    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
+    P = N * tiles_h * tiles_w
+    U = weight_tiles(weight)
+    V, SV, V3 = planes(C_in, P, x.dtype)
+    _input_tiles(x, V, SV, ph, pw, tiles_h, tiles_w)
+    M, SM, M3 = planes(C_out, P, x.dtype)
+    np.matmul(U, V3, out=M3)
+    out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
+    has_bias = bias is not None
+    _output_tiles(M, SM, bias if has_bias else np.zeros(1, x.dtype), has_bias, out)
+    del M, M3
+
+    def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
+                 ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
+        grad = np.ascontiguousarray(grad, dtype=x.dtype)
+        dM, SM, dM3 = planes(C_out, P, x.dtype)
+        db = np.empty(C_out, dtype=x.dtype)
+        _output_grad_tiles(grad, dM, SM, db)
+        gw = weight_grad_tiles(np.matmul(dM3, V3.transpose(0, 2, 1))) if needs_w else None
+        gx = None
+        if needs_x:
+            dV, SV, dV3 = planes(C_in, P, x.dtype)
+            np.matmul(U.transpose(0, 2, 1), dM3, out=dV3)
+            gx = np.empty(x.shape, dtype=x.dtype)
+            _input_grad_tiles(dV, SV, gx, ph, pw, tiles_h, tiles_w)
+        return gx, gw, db if needs_b else None
+
+    return out, backward
