@@ -101,87 +101,91 @@ def _input_tiles(x, V, S, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-
 
 
 @kernel
-def _output_tiles(M, S, bias, has_bias, y):  # type: ignore[no-untyped-def]
-    """y = A^T M A per tile, plus the bias; the parts of edge tiles beyond y are dropped."""
-    N, C, OH, OW = y.shape
-    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
-    P = N * tiles_h * tiles_w
-    yf = y.reshape(-1)
-    width = 2 * tiles_w
-    rows = np.empty(2 * width, dtype=y.dtype)
+def _output_tiles(M, S, T, L):  # type: ignore[no-untyped-def]
+    """T[j * L + k] = (A^T M A)[j] for every tile k of every channel: the four outputs of
+    each tile into four planes, by one pass over M whose index is the tile's (so the loop
+    runs over all channels' tiles at once, not 7 tiles of a row at a time)."""
     S = np.uint64(S)
-    one = np.uint64(1)
-    for n in range(N):
-        for c in range(C):
-            b = bias[c] if has_bias else 0
-            for th in range(tiles_h):
-                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
-                for tw in range(tiles_w):
-                    p = q + np.uint64(tw)
-                    s00, s10 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
-                    p += S
-                    s01, s11 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
-                    p += S
-                    s02, s12 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
-                    p += S
-                    s03, s13 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
-                    k = np.uint64(2 * tw)
-                    rows[k], rows[k + one] = _at(s00, s01, s02, s03)
-                    k += np.uint64(width)
-                    rows[k], rows[k + one] = _at(s10, s11, s12, s13)
-                for a in range(min(2, OH - 2 * th)):
-                    dst = np.uint64(((n * C + c) * OH + 2 * th + a) * OW)
-                    src = np.uint64(a * width)
-                    for w in range(OW):
-                        u = np.uint64(w)
-                        yf[dst + u] = rows[src + u] + b
+    length = np.uint64(L)
+    for k in range(L):
+        p = np.uint64(k)
+        s00, s10 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+        p += S
+        s01, s11 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+        p += S
+        s02, s12 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+        p += S
+        s03, s13 = _at(M[p], M[p + 4 * S], M[p + 8 * S], M[p + 12 * S])
+        q = np.uint64(k)
+        T[q], T[q + length] = _at(s00, s01, s02, s03)
+        T[q + 2 * length], T[q + 3 * length] = _at(s10, s11, s12, s13)
 
 
 @kernel
-def _output_grad_tiles(grad, dM, S, db):  # type: ignore[no-untyped-def]
-    """dM = A dy A^T per 2x2 tile of the output gradient (zero beyond its edge), and the
-    bias gradient db[c] = the sum of grad over n, h, w (accumulated in float64)."""
+def _interleave(T, bias, has_bias, y):  # type: ignore[no-untyped-def]
+    """y[n, c, 2 th + a, 2 tw + b] = T[2 a + b][c, (n, th, tw)] + bias[c]: the tiles'
+    outputs in NCHW order; the parts of edge tiles beyond y are dropped."""
+    N, C, OH, OW = y.shape
+    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
+    P = N * tiles_h * tiles_w
+    L = np.uint64(C * P)
+    yf = y.reshape(-1)
+    for n in range(N):
+        for c in range(C):
+            b = bias[c] if has_bias else 0
+            for h in range(OH):
+                src = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
+                src += np.uint64(2 * (h % 2)) * L
+                dst = np.uint64(((n * C + c) * OH + h) * OW)
+                for w in range(OW):
+                    yf[dst + np.uint64(w)] = T[src + np.uint64(w % 2) * L
+                                                + np.uint64(w // 2)] + b
+
+
+@kernel(reassociate=True)
+def _deinterleave(grad, T, db):  # type: ignore[no-untyped-def]
+    """T[2 a + b][c, (n, th, tw)] = grad[n, c, 2 th + a, 2 tw + b] (zero beyond the edge:
+    the adjoint of `_interleave`), and the bias gradient db[c] = the sum of grad over n, h
+    and w (accumulated in float64)."""
     N, C, OH, OW = grad.shape
     tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
     P = N * tiles_h * tiles_w
+    L = np.uint64(C * P)
     gf = grad.reshape(-1)
-    width = 2 * tiles_w
-    rows = np.zeros(2 * width, dtype=grad.dtype)
-    totals = np.zeros(C)
-    S = np.uint64(S)
-    wide = np.uint64(width)
-    for n in range(N):
-        for c in range(C):
-            total = 0.0
-            for th in range(tiles_h):
-                for a in range(2):
-                    dst = np.uint64(a * width)
-                    if 2 * th + a < OH:
-                        src = np.uint64(((n * C + c) * OH + 2 * th + a) * OW)
-                        for w in range(OW):
-                            value = gf[src + np.uint64(w)]
-                            rows[dst + np.uint64(w)] = value
-                            total += value
-                    else:
-                        for w in range(OW):
-                            rows[dst + np.uint64(w)] = 0
-                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
-                for tw in range(tiles_w):
-                    p = q + np.uint64(tw)
-                    k = np.uint64(2 * tw)
-                    r00, r10, r20, r30 = _a(rows[k], rows[k + wide])      # A down the columns
-                    k += np.uint64(1)
-                    r01, r11, r21, r31 = _a(rows[k], rows[k + wide])
-                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r00, r01)
-                    p += 4 * S
-                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r10, r11)
-                    p += 4 * S
-                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r20, r21)
-                    p += 4 * S
-                    dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r30, r31)
-            totals[c] += total
+    if OH % 2 or OW % 2:
+        T[:] = 0
     for c in range(C):
-        db[c] = totals[c]
+        total = 0.0
+        for n in range(N):
+            for h in range(OH):
+                dst = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
+                dst += np.uint64(2 * (h % 2)) * L
+                src = np.uint64(((n * C + c) * OH + h) * OW)
+                for w in range(OW):
+                    value = gf[src + np.uint64(w)]
+                    T[dst + np.uint64(w % 2) * L + np.uint64(w // 2)] = value
+                    total += value
+        db[c] = total
+
+
+@kernel
+def _output_grad_tiles(T, L, dM, S):  # type: ignore[no-untyped-def]
+    """dM = A dy A^T for every tile, from the planes of `_deinterleave` (the adjoint of
+    `_output_tiles`)."""
+    S = np.uint64(S)
+    length = np.uint64(L)
+    for k in range(L):
+        q = np.uint64(k)
+        r00, r10, r20, r30 = _a(T[q], T[q + 2 * length])            # A down the columns
+        r01, r11, r21, r31 = _a(T[q + length], T[q + 3 * length])
+        p = q
+        dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r00, r01)
+        p += 4 * S
+        dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r10, r11)
+        p += 4 * S
+        dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r20, r21)
+        p += 4 * S
+        dM[p], dM[p + S], dM[p + 2 * S], dM[p + 3 * S] = _a(r30, r31)
 
 
 @helper
@@ -278,17 +282,21 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     _input_tiles(x, V, SV, ph, pw, tiles_h, tiles_w)
     M, SM, M3 = planes(C_out, P, x.dtype)
     np.matmul(U, V3, out=M3)
+    T = np.empty(4 * C_out * P, dtype=x.dtype)
+    _output_tiles(M, SM, T, C_out * P)
+    del M, M3
     out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
     has_bias = bias is not None
-    _output_tiles(M, SM, bias if has_bias else np.zeros(1, x.dtype), has_bias, out)
-    del M, M3
+    _interleave(T, bias if has_bias else np.zeros(1, x.dtype), has_bias, out)
 
     def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
         grad = np.ascontiguousarray(grad, dtype=x.dtype)
-        dM, SM, dM3 = planes(C_out, P, x.dtype)
+        T = np.empty(4 * C_out * P, dtype=x.dtype)
         db = np.empty(C_out, dtype=x.dtype)
-        _output_grad_tiles(grad, dM, SM, db)
+        _deinterleave(grad, T, db)
+        dM, SM, dM3 = planes(C_out, P, x.dtype)
+        _output_grad_tiles(T, C_out * P, dM, SM)
         gw = weight_grad_tiles(np.matmul(dM3, V3.transpose(0, 2, 1))) if needs_w else None
         gx = None
         if needs_x:
