@@ -138,3 +138,11 @@ def test_winograd_gradcheck_and_torch(rng, winograd_everywhere, x_shape, w_shape
 def test_winograd_gradcheck_unbatched_without_bias(rng, winograd_everywhere):
     x, w, _ = _inputs(rng, (2, 5, 6), (3, 2, 3, 3), bias=False)
     assert gradcheck(lambda x, w: Conv2d.apply(x, w, None, padding=(2, 0)), x, w)
+
+
+@pytest.mark.parametrize("padding, dilation", [((1, 1), (1, 1)), ((0, 2), (2, 1))])
+def test_direct_convolution_gradcheck(rng, padding, dilation):
+    """One input channel and a 3x3 kernel: the numba backend convolves directly."""
+    x, w, b = _inputs(rng, (2, 1, 6, 7), (3, 1, 3, 3))
+    assert gradcheck(lambda x, w, b: Conv2d.apply(x, w, b, padding=padding,
+                                                  dilation=dilation), x, w, b)

@@ -64,7 +64,7 @@ def test_weight_tiles_and_their_gradient_are_adjoint():
 
 
 @pytest.mark.parametrize("kernel_size, stride, dilation, channels", [
-    ((3, 3), (1, 1), (1, 1), 2),        # too few channels for the 16 GEMMs to pay
+    ((3, 3), (1, 1), (1, 1), 8),        # too few channels for Winograd, too many for direct
     ((5, 5), (1, 1), (1, 1), 16),       # not 3x3
     ((3, 3), (2, 2), (1, 1), 16),       # strided
     ((3, 3), (1, 1), (2, 2), 16),       # dilated
@@ -77,10 +77,15 @@ def test_other_convolutions_fall_back_to_the_reference(kernel_size, stride, dila
         NotImplemented
 
 
-def test_the_kernel_chooses_winograd_for_many_channels_and_copies_strided_inputs():
-    x = arrays(0, (2, 12, 8, 7), np.float64).transpose(0, 1, 3, 2)
-    weight = arrays(1, (3, 12, 3, 3), np.float64)
+def test_the_kernel_chooses_winograd_for_many_channels_and_copies_strided_inputs(
+        monkeypatch):
+    calls = []
+    monkeypatch.setattr(winograd, "conv2d",
+                        lambda *args, run=winograd.conv2d: calls.append(1) or run(*args))
+    x = arrays(0, (2, 16, 8, 7), np.float64).transpose(0, 1, 3, 2)
+    weight = arrays(1, (3, 16, 3, 3), np.float64)
     out, _ = kernels.conv2d_forward(x, weight, None, (1, 1), (1, 1), (1, 1))
+    assert calls == [1]
     ref_out, _ = conv2d_forward.reference(x, weight, None, (1, 1), (1, 1), (1, 1))
     _close(out, ref_out, np.float64)
     assert kernels.conv2d_forward(x.astype(np.float16), weight.astype(np.float16), None,

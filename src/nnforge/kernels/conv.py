@@ -12,13 +12,15 @@ so the inner loop is a branch-free strided copy that LLVM vectorizes.
 import numpy as np
 
 from ..autograd.conv import conv_output_size
-from . import winograd
+from . import direct_conv, winograd
 from ._compile import helper, kernel, same_float_arrays
 
-#: Winograd's F(2x2, 3x3) replaces im2col for a 3x3 stride-1 convolution with at least
-#: this many input channels (its 16 GEMMs are C_in deep; with few channels they are too
-#: thin to pay for the transforms)
-WINOGRAD_MIN_CHANNELS = 8
+#: A 3x3 stride-1 convolution runs by Winograd's F(2x2, 3x3) from this many input
+#: channels (its 16 GEMMs are C_in deep: thinner ones do not pay for the transforms), ...
+WINOGRAD_MIN_CHANNELS = 16
+#: ... and directly up to this many (im2col's GEMM is then only 9*C_in deep). Both
+#: measured on 64-image batches, forward and backward, against im2col (bench/RESULTS.md).
+DIRECT_MAX_CHANNELS = 3
 
 
 @helper
@@ -209,16 +211,20 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
 
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation):
-    """Same contract as nnforge.autograd.conv.conv2d_forward, by Winograd's F(2x2, 3x3)
-    (`nnforge.kernels.winograd`) where it wins; other convolutions run the reference,
-    whose im2col and col2im are the kernels above."""
-    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1) or tuple(dilation) != (1, 1)
-            or weight.shape[1] < WINOGRAD_MIN_CHANNELS):
+    """Same contract as nnforge.autograd.conv.conv2d_forward, for 3x3 stride-1
+    convolutions by Winograd's F(2x2, 3x3) (`nnforge.kernels.winograd`) or directly
+    (`nnforge.kernels.direct_conv`) where one of them wins; other convolutions run the
+    reference, whose im2col and col2im are the kernels above."""
+    channels = weight.shape[1]
+    winograd_wins = channels >= WINOGRAD_MIN_CHANNELS and tuple(dilation) == (1, 1)
+    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1)
+            or not (winograd_wins or channels <= DIRECT_MAX_CHANNELS)):
         return NotImplemented
     x = np.ascontiguousarray(x)
     weight = np.ascontiguousarray(weight)
-    arrays = (x, weight) if bias is None else (x, weight, np.ascontiguousarray(bias))
-    if not same_float_arrays(*arrays):
+    bias = None if bias is None else np.ascontiguousarray(bias)
+    if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
         return NotImplemented
-    return winograd.conv2d(x, weight, arrays[2] if bias is not None else None,
-                           tuple(padding))
+    if winograd_wins:
+        return winograd.conv2d(x, weight, bias, tuple(padding))
+    return direct_conv.conv2d(x, weight, bias, tuple(padding), tuple(dilation))
