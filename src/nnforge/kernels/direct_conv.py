@@ -12,19 +12,16 @@ same shifted input planes.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
-from ..autograd.conv import col2im, images_to_columns
+from ..autograd.conv import Gradients, col2im, images_to_columns
 from ._compile import kernel
-
-Gradients = Callable[[np.ndarray, bool, bool, bool],
-                     Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]]
 
 
 @kernel
-def _pad_planes(x, padded, ph, pw, Wp):  # type: ignore[no-untyped-def]
+def _pad_planes(x: np.ndarray, padded: np.ndarray, ph: int, pw: int, Wp: int) -> None:
     """padded[n, c] = the flat zero-padded plane of x[n, c] (rows Wp long)."""
     N, C, H, W = x.shape
     for n in range(N):
@@ -36,7 +33,8 @@ def _pad_planes(x, padded, ph, pw, Wp):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _forward(padded, weight, bias, has_bias, offsets, out, Wp):  # type: ignore[no-untyped-def]
+def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias: bool,
+             offsets: np.ndarray, out: np.ndarray, Wp: int) -> None:
     """out = bias + the 3x3 kernel's nine taps, summed in registers over each output row
     (one store per output instead of a load and a store per tap)."""
     N, C_out, OH, OW = out.shape
@@ -69,7 +67,8 @@ def _forward(padded, weight, bias, has_bias, offsets, out, Wp):  # type: ignore[
 
 
 @kernel(reassociate=True)
-def _weight_grad(padded, grad, offsets, gw, gb, Wp):  # type: ignore[no-untyped-def]
+def _weight_grad(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray, gw: np.ndarray,
+                 gb: np.ndarray, Wp: int) -> None:
     """gw[o, c, t] = sum over n and outputs of grad times the input tap t saw; gb[o] = the
     sum of grad (the planes' sums accumulated in float64)."""
     N, C_out, OH, OW = grad.shape
@@ -124,9 +123,8 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     _pad_planes(x, padded, ph, pw, Wp)
     w3 = weight.reshape(C_out, C_in, kH * kW)
     out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
-    has_bias = bias is not None
-    _forward(padded, w3, bias if has_bias else np.zeros(1, x.dtype), has_bias, offsets, out,
-             Wp)
+    _forward(padded, w3, np.zeros(1, x.dtype) if bias is None else bias, bias is not None,
+             offsets, out, Wp)
 
     def gradients(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                   ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:

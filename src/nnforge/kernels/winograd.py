@@ -27,42 +27,41 @@ values, so results differ from im2col's by a few float32 ulps of the inputs' mag
 """
 from __future__ import annotations
 
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
+from ..autograd.conv import Gradients
 from ._compile import helper, kernel
-
-Backward = Callable[[np.ndarray, bool, bool, bool],
-                    Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]]
 
 
 @helper
-def _bt(d0, d1, d2, d3):  # type: ignore[no-untyped-def]
+def _bt(d0: float, d1: float, d2: float, d3: float) -> Tuple[float, float, float, float]:
     """B^T times a column of four values."""
     return d0 - d2, d1 + d2, d2 - d1, d1 - d3
 
 
 @helper
-def _b(v0, v1, v2, v3):  # type: ignore[no-untyped-def]
+def _b(v0: float, v1: float, v2: float, v3: float) -> Tuple[float, float, float, float]:
     """B times a column of four values (the adjoint of `_bt`)."""
     return v0, v1 - v2 + v3, v2 + v1 - v0, -v3
 
 
 @helper
-def _at(m0, m1, m2, m3):  # type: ignore[no-untyped-def]
+def _at(m0: float, m1: float, m2: float, m3: float) -> Tuple[float, float]:
     """A^T times a column of four values: two outputs."""
     return m0 + m1 + m2, m1 - m2 - m3
 
 
 @helper
-def _a(y0, y1):  # type: ignore[no-untyped-def]
+def _a(y0: float, y1: float) -> Tuple[float, float, float, float]:
     """A times a column of two values (the adjoint of `_at`)."""
     return y0, y0 + y1, y0 - y1, -y1
 
 
 @kernel
-def _input_tiles(x, V, S, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-def]
+def _input_tiles(x: np.ndarray, V: np.ndarray, plane_stride: int, ph: int, pw: int,
+                 tiles_h: int, tiles_w: int) -> None:
     """V[xi * S + c * P + p] = (B^T d B)[xi] for every 4x4 tile d of the zero-padded input
     (V flat, its 16 planes S apart: see `planes`)."""
     N, C, H, W = x.shape
@@ -71,7 +70,7 @@ def _input_tiles(x, V, S, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-
     plane = np.zeros((2 * tiles_h + 2) * width, dtype=x.dtype)
     rows = np.empty(4 * width, dtype=x.dtype)
     xf = x.reshape(-1)
-    S = np.uint64(S)
+    S = np.uint64(plane_stride)
     wide = np.uint64(width)
     for n in range(N):
         for c in range(C):
@@ -101,11 +100,11 @@ def _input_tiles(x, V, S, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-
 
 
 @kernel
-def _output_tiles(M, S, T, L):  # type: ignore[no-untyped-def]
+def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, L: int) -> None:
     """T[j * L + k] = (A^T M A)[j] for every tile k of every channel: the four outputs of
     each tile into four planes, by one pass over M whose index is the tile's (so the loop
     runs over all channels' tiles at once, not 7 tiles of a row at a time)."""
-    S = np.uint64(S)
+    S = np.uint64(plane_stride)
     length = np.uint64(L)
     for k in range(L):
         p = np.uint64(k)
@@ -122,7 +121,7 @@ def _output_tiles(M, S, T, L):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _interleave(T, bias, has_bias, y):  # type: ignore[no-untyped-def]
+def _interleave(T: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray) -> None:
     """y[n, c, 2 th + a, 2 tw + b] = T[2 a + b][c, (n, th, tw)] + bias[c]: the tiles'
     outputs in NCHW order; the parts of edge tiles beyond y are dropped."""
     N, C, OH, OW = y.shape
@@ -143,7 +142,7 @@ def _interleave(T, bias, has_bias, y):  # type: ignore[no-untyped-def]
 
 
 @kernel(reassociate=True)
-def _deinterleave(grad, T, db):  # type: ignore[no-untyped-def]
+def _deinterleave(grad: np.ndarray, T: np.ndarray, db: np.ndarray) -> None:
     """T[2 a + b][c, (n, th, tw)] = grad[n, c, 2 th + a, 2 tw + b] (zero beyond the edge:
     the adjoint of `_interleave`), and the bias gradient db[c] = the sum of grad over n, h
     and w (accumulated in float64)."""
@@ -169,10 +168,10 @@ def _deinterleave(grad, T, db):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _output_grad_tiles(T, L, dM, S):  # type: ignore[no-untyped-def]
+def _output_grad_tiles(T: np.ndarray, L: int, dM: np.ndarray, plane_stride: int) -> None:
     """dM = A dy A^T for every tile, from the planes of `_deinterleave` (the adjoint of
     `_output_tiles`)."""
-    S = np.uint64(S)
+    S = np.uint64(plane_stride)
     length = np.uint64(L)
     for k in range(L):
         q = np.uint64(k)
@@ -189,7 +188,8 @@ def _output_grad_tiles(T, L, dM, S):  # type: ignore[no-untyped-def]
 
 
 @helper
-def _add_row(plane, k, u0, u1, u2, u3):  # type: ignore[no-untyped-def]
+def _add_row(plane: np.ndarray, k: np.uint64, u0: float, u1: float, u2: float,
+             u3: float) -> None:
     """Add B times (u0, u1, u2, u3) onto the four pixels of `plane` from index k."""
     e0, e1, e2, e3 = _b(u0, u1, u2, u3)
     plane[k] += e0
@@ -199,7 +199,8 @@ def _add_row(plane, k, u0, u1, u2, u3):  # type: ignore[no-untyped-def]
 
 
 @kernel
-def _input_grad_tiles(dV, S, dx, ph, pw, tiles_h, tiles_w):  # type: ignore[no-untyped-def]
+def _input_grad_tiles(dV: np.ndarray, plane_stride: int, dx: np.ndarray, ph: int, pw: int,
+                      tiles_h: int, tiles_w: int) -> None:
     """dx = the sum over tiles of B dV B^T, each added where its tile was read (tiles
     overlap); what falls into the padding is dropped."""
     N, C, H, W = dx.shape
@@ -208,7 +209,7 @@ def _input_grad_tiles(dV, S, dx, ph, pw, tiles_h, tiles_w):  # type: ignore[no-u
     wide = np.uint64(width)
     plane = np.empty((2 * tiles_h + 2) * width, dtype=dx.dtype)
     dxf = dx.reshape(-1)
-    S = np.uint64(S)
+    S = np.uint64(plane_stride)
     for n in range(N):
         for c in range(C):
             plane[:] = 0
@@ -268,7 +269,7 @@ def weight_grad_tiles(dU: np.ndarray) -> np.ndarray:
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
-           padding: Tuple[int, int]) -> Tuple[np.ndarray, Backward]:
+           padding: Tuple[int, int]) -> Tuple[np.ndarray, Gradients]:
     """A 3x3, stride-1, undilated convolution of contiguous float arrays by F(2x2, 3x3):
     (out, backward) as nnforge.autograd.conv.conv2d_forward returns them."""
     N, C_in, H, W = x.shape
@@ -286,8 +287,7 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     _output_tiles(M, SM, T, C_out * P)
     del M, M3
     out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
-    has_bias = bias is not None
-    _interleave(T, bias if has_bias else np.zeros(1, x.dtype), has_bias, out)
+    _interleave(T, np.zeros(1, x.dtype) if bias is None else bias, bias is not None, out)
 
     def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
