@@ -6,9 +6,10 @@ with the (C_out, C_in*kH*kW) weight matrix gives every output at once. Backward:
 product of the output gradient with `cols`, and dX is the product with the weight followed
 by `col2im`, which adds each column back onto the pixels it came from (the adjoint of
 im2col). im2col and col2im loop over the kH*kW kernel taps only, never over samples or
-pixels; with the numba backend they are compiled loops (`nnforge.kernels.conv`), and
-3x3 stride-1 convolutions of many channels take Winograd's algorithm instead, which needs
-2.25x fewer multiplications (`nnforge.kernels.winograd`).
+pixels; with the numba backend they are compiled loops (`nnforge.kernels.conv`), and a
+3x3 stride-1 convolution of many channels takes Winograd's algorithm instead, which needs
+2.25x fewer multiplications (`nnforge.kernels.winograd`), one of up to three channels a
+direct loop (`nnforge.kernels.direct_conv`).
 """
 from __future__ import annotations
 
