@@ -24,6 +24,8 @@ Arrays: the transformed input V is (16, C_in, P) and the GEMMs' results (16, C_o
 with P = N * tiles_h * tiles_w tiles numbered (n, tile row, tile column); position
 xi = 4 * a + b of a tile's 4x4 transform. Rounding: the transforms add and subtract a few
 values, so results differ from im2col's by a few float32 ulps of the inputs' magnitude.
+A NaN or an infinity in the input reaches all four outputs of its tile (with im2col, only
+the outputs whose window holds it).
 """
 from __future__ import annotations
 
