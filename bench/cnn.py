@@ -15,7 +15,11 @@ over the rounds, the ratio to PyTorch and the share of the machine's GEMM peak
 
 `--profile` instead runs cProfile (CPU time) over nnforge steps and prints where the time
 goes; `--layers` times each layer alone, forward and forward+backward, in both libraries
-(one process: a diagnostic, not a speed figure).
+(one process: a diagnostic, not a speed figure); `--conv-kernels` alternates, in one
+process, nnforge steps with the numba backend's Winograd and direct convolutions off
+(im2col for every convolution) and on, and prints the fastest CPU ms/step of each
+(CPU time moves little when other processes load the machine; run it with
+OPENBLAS_NUM_THREADS=1 to compare the work itself).
 """
 import argparse
 import json
@@ -145,6 +149,28 @@ def layer_times(ours, theirs, rng):
         print(f"{index}: {type(mine).__name__:20s}" + "".join(f"{v:11.2f}" for v in row))
 
 
+def conv_kernels(X, y, rng, args, ours):
+    """CPU ms per step with the convolution kernels off and on, alternating blocks."""
+    import nnforge
+    from nnforge.kernels import conv as kernels
+    nnforge.set_backend("numba")
+    batches = make_batches(X, y, rng, args.steps + 2, args.batch_size)
+    settings = {"im2col everywhere": (10 ** 9, 0),
+                "Winograd and direct": (kernels.WINOGRAD_MIN_CHANNELS,
+                                        kernels.DIRECT_MAX_CHANNELS)}
+    times = {name: [] for name in settings}
+    for _ in range(args.rounds):
+        for name, (winograd, direct) in settings.items():
+            kernels.WINOGRAD_MIN_CHANNELS, kernels.DIRECT_MAX_CHANNELS = winograd, direct
+            nnforge_steps(batches[:2], ours)
+            start = time.process_time()
+            nnforge_steps(batches[2:], ours)
+            times[name].append(1000 * (time.process_time() - start) / args.steps)
+    for name, values in times.items():
+        print(f"{name}: fastest {min(values):.2f} CPU ms/step; rounds "
+              + ", ".join(f"{v:.1f}" for v in values))
+
+
 def flops_per_step(batch):
     """Multiply-adds x 2 of one training step: forward, then dW and dX of every layer
     (no dX for the first convolution, whose input needs no gradient)."""
@@ -199,10 +225,11 @@ def main(argv=None):
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--layers", action="store_true")
+    parser.add_argument("--conv-kernels", action="store_true")
     args = parser.parse_args(argv)
     if args.worker:
         return worker(args)
-    if args.profile or args.layers:
+    if args.profile or args.layers or args.conv_kernels:
         import torch
         harness.set_threads(args.threads)
         rng = np.random.default_rng(0)
@@ -210,6 +237,8 @@ def main(argv=None):
         ours, theirs = build(seed=0)
         if args.profile:
             return profile(X, y, rng, args, ours)
+        if args.conv_kernels:
+            return conv_kernels(X, y, rng, args, ours)
         return layer_times(ours, theirs, rng)
 
     load = os.getloadavg()[0]

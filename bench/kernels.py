@@ -1,8 +1,11 @@
 """Each numba kernel against its NumPy reference on the bench CNN's and MLP's shapes.
 
-CPU milliseconds of one call on the calling thread (NumPy's BLAS is not involved), the
-fastest of `--repeats` after a warm-up call, so the figures move little when other
-processes load the machine. Both paths run in this one process: they share no threads.
+CPU milliseconds of one call on the calling thread, the fastest of `--repeats` after a
+warm-up call, so the figures move little when other processes load the machine. Both
+paths run in this one process: they share no threads. Only the whole convolutions
+(forward and backward, the last rows) call NumPy's BLAS; run with OPENBLAS_NUM_THREADS=1
+to compare their CPU time on one thread (their "reference" is im2col with the numba
+re-layouts, the numba backend's path before Winograd and the direct convolution).
 
     .venv/bin/python bench/kernels.py [--repeats 15]
 """
@@ -20,6 +23,32 @@ def fastest_cpu_ms(fn, repeats):
         fn()
         best = min(best, time.process_time() - start)
     return 1e3 * best
+
+
+def _convolution(conv2d_forward, x, weight, bias, grad, needs_x):
+    """One training step's work of a convolution: forward, then its gradients."""
+    def run():
+        _, gradients = conv2d_forward(x, weight, bias, (1, 1), (1, 1), (1, 1))
+        gradients(grad, needs_x, True, True)
+    return run
+
+
+def convolution_cases(rng):
+    """The bench CNN's two convolutions, forward and backward, im2col against the
+    kernels' choice (direct for conv1's one channel, Winograd for conv2's 32)."""
+    from nnforge import kernels
+    from nnforge.autograd.conv import conv2d_forward
+    cases = []
+    for name, (N, C, H, O), needs_x in (("conv1 1->32, 28x28", (64, 1, 28, 32), False),
+                                        ("conv2 32->64, 14x14", (64, 32, 14, 64), True)):
+        x = rng.standard_normal((N, C, H, H)).astype(np.float32)
+        w = rng.standard_normal((O, C, 3, 3)).astype(np.float32)
+        b = rng.standard_normal(O).astype(np.float32)
+        g = rng.standard_normal((N, O, H, H)).astype(np.float32)
+        cases.append((f"{name}, forward + backward",
+                      _convolution(conv2d_forward.reference, x, w, b, g, needs_x),
+                      _convolution(kernels.conv2d_forward, x, w, b, g, needs_x)))
+    return cases
 
 
 def cases():
@@ -81,7 +110,7 @@ def cases():
          lambda: kernels.adam_step(p, g, m, v, None, work, **adam)),
         ("SGD momentum update, 235k", lambda: sgd_step.reference(p, g, m, work, **sgd),
          lambda: kernels.sgd_step(p, g, m, work, **sgd)),
-    ]
+    ] + convolution_cases(rng)
 
 
 def main(argv=None):

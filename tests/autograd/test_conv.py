@@ -108,3 +108,41 @@ def test_errors_name_the_layer_and_shapes(rng):
     with pytest.raises(TypeError, match=r"input dtype float32 does not match the weight dtype "
                                         r"float64; convert the input \(x.astype\(np.float64\)\)"):
         Conv2d.apply(np.zeros((1, 3, 5, 5), np.float32), w, None)
+
+
+WINOGRAD_CASES = [c for c in CASES if c[1][2:] == (3, 3) and c[2] == (1, 1) == c[4]]
+
+
+@pytest.fixture
+def winograd_everywhere(monkeypatch):
+    """The numba backend, with Winograd's F(2x2, 3x3) for every 3x3 stride-1 convolution
+    (normally only for many channels), so small cases test it."""
+    pytest.importorskip("numba")
+    import nnforge
+    from nnforge.kernels import conv as conv_kernels
+    monkeypatch.setattr(conv_kernels, "WINOGRAD_MIN_CHANNELS", 1)
+    previous = nnforge.set_backend("numba")
+    yield
+    nnforge.set_backend(previous)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", WINOGRAD_CASES)
+def test_winograd_gradcheck_and_torch(rng, winograd_everywhere, x_shape, w_shape, stride,
+                                      padding, dilation):
+    assert len(WINOGRAD_CASES) == 2
+    x, w, b = _inputs(rng, x_shape, w_shape)
+    assert gradcheck(lambda x, w, b: Conv2d.apply(x, w, b, padding=padding), x, w, b)
+    test_matches_torch(rng, np.float32, 1e-4, x_shape, w_shape, stride, padding, dilation)
+
+
+def test_winograd_gradcheck_unbatched_without_bias(rng, winograd_everywhere):
+    x, w, _ = _inputs(rng, (2, 5, 6), (3, 2, 3, 3), bias=False)
+    assert gradcheck(lambda x, w: Conv2d.apply(x, w, None, padding=(2, 0)), x, w)
+
+
+@pytest.mark.parametrize("padding, dilation", [((1, 1), (1, 1)), ((0, 2), (2, 1))])
+def test_direct_convolution_gradcheck(rng, padding, dilation):
+    """One input channel and a 3x3 kernel: the numba backend convolves directly."""
+    x, w, b = _inputs(rng, (2, 1, 6, 7), (3, 1, 3, 3))
+    assert gradcheck(lambda x, w, b: Conv2d.apply(x, w, b, padding=padding,
+                                                  dilation=dilation), x, w, b)

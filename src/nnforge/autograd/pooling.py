@@ -12,17 +12,22 @@ A NaN in a window propagates to the output as in PyTorch (its gradient may be ro
 another input of that window). Average pooling spreads the gradient equally, 1/|N| to each
 of the |N| inputs of a window.
 """
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
 import numpy as np
 
 from ..backend import dispatch
 from .function import Function
-from .conv import conv_output_size
+from .conv import Pair, conv_output_size
 
 
 class _PoolGeometry:
     """Output size and per-tap views of one pooling call on an (N, C, H, W) input."""
 
-    def __init__(self, shape, kernel, stride, padding, dilation, layer):
+    def __init__(self, shape: Sequence[int], kernel: Pair, stride: Pair, padding: Pair,
+                 dilation: Pair, layer: str) -> None:
         if len(shape) != 4:
             raise ValueError(f"{layer}: expected a 4-D input (N, C, H, W) or a 3-D unbatched "
                              f"input (C, H, W), got shape {tuple(shape)}")
@@ -40,17 +45,17 @@ class _PoolGeometry:
                              f"(output would be {self.OH}x{self.OW})")
         self.Hp, self.Wp = self.H + 2 * self.ph, self.W + 2 * self.pw
 
-    def taps(self):
+    def taps(self) -> List[Tuple[int, int, int]]:
         """(tap number, i, j) for each kernel tap in row-major window order."""
         return [(i * self.kW + j, i, j) for i in range(self.kH) for j in range(self.kW)]
 
-    def tap(self, xp, i, j):
+    def tap(self, xp: np.ndarray, i: int, j: int) -> np.ndarray:
         """The (N, C, OH, OW) view of the padded input that kernel tap (i, j) sees."""
         r0, c0 = i * self.dh, j * self.dw
         return xp[:, :, r0:r0 + self.sh * (self.OH - 1) + 1:self.sh,
                   c0:c0 + self.sw * (self.OW - 1) + 1:self.sw]
 
-    def layout(self, x, fill):
+    def layout(self, x: np.ndarray, fill: float) -> np.ndarray:
         """The input padded with `fill`, arranged for `tap`."""
         if self.ph == 0 and self.pw == 0:
             return x
@@ -58,25 +63,50 @@ class _PoolGeometry:
         xp[:, :, self.ph:self.ph + self.H, self.pw:self.pw + self.W] = x
         return xp
 
-    def zeros_like_layout(self, dtype):
+    def zeros_like_layout(self, dtype: np.dtype) -> np.ndarray:
+        """A zero gradient buffer of the padded layout."""
         return np.zeros((self.N, self.C, self.Hp, self.Wp), dtype=dtype)
 
-    def unlayout(self, dxp):
+    def unlayout(self, dxp: np.ndarray) -> np.ndarray:
         """Inverse of `layout` for a gradient buffer: back to (N, C, H, W)."""
         return dxp[:, :, self.ph:self.ph + self.H, self.pw:self.pw + self.W]
 
 
-def _batched(x):
+def _batched(x: np.ndarray) -> Tuple[np.ndarray, bool]:
     """Accept PyTorch's unbatched (C, H, W) input as a batch of one."""
     return (x[None], True) if x.ndim == 3 else (x, False)
 
 
 class MaxPool2d(Function):
-    """y[n, c, h, w] = max over the window; backward routes grad to the arg-max only."""
+    """y[n, c, h, w] = max over the window; backward routes grad to the arg-max only.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge.autograd import Tensor
+    >>> x = Tensor(np.array([[[[1., 5., 2., 0.], [3., 4., 8., 6.],
+    ...                        [0., 1., 2., 3.], [7., 2., 4., 9.]]]]), requires_grad=True)
+    >>> y = MaxPool2d.apply(x, kernel_size=(2, 2), stride=(2, 2))
+    >>> y.numpy()[0, 0]
+    array([[5., 8.],
+           [7., 9.]])
+    >>> y.sum().backward()
+    >>> x.grad.numpy()[0, 0]
+    array([[0., 1., 0., 0.],
+           [0., 0., 1., 0.],
+           [0., 0., 0., 0.],
+           [1., 0., 0., 1.]])
+    """
+
+    unbatched: bool
+    switches: np.ndarray
+    x_shape: Tuple[int, ...]
+    geometry: Tuple[Pair, Pair, Pair, Pair]
 
     @staticmethod
-    def forward(ctx, x, *, kernel_size, stride, padding=(0, 0), dilation=(1, 1),
-                layer="max_pool2d"):
+    def forward(ctx: MaxPool2d, x: np.ndarray, *, kernel_size: Pair, stride: Pair,
+                padding: Pair = (0, 0), dilation: Pair = (1, 1),
+                layer: str = "max_pool2d") -> np.ndarray:
         x, ctx.unbatched = _batched(x)
         _PoolGeometry(x.shape, kernel_size, stride, padding, dilation, layer)   # checks
         out, ctx.switches = max_pool2d(x, kernel_size, stride, padding, dilation)
@@ -84,21 +114,22 @@ class MaxPool2d(Function):
         return out[0] if ctx.unbatched else out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: MaxPool2d, grad: np.ndarray) -> np.ndarray:
         if ctx.unbatched:
             grad = grad[None]
         dx = max_pool2d_backward(grad, ctx.switches, ctx.x_shape, *ctx.geometry)
         return dx[0] if ctx.unbatched else dx
 
 
-def switch_dtype(taps):
+def switch_dtype(taps: int) -> type:
     """The integer type that holds a tap number: int8 (a quarter of the memory traffic of
     int32) for windows of up to 127 taps."""
     return np.int8 if taps < 128 else np.int32
 
 
 @dispatch("max_pool2d")
-def max_pool2d(x, kernel_size, stride, padding, dilation):
+def max_pool2d(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
+               dilation: Pair) -> Tuple[np.ndarray, np.ndarray]:
     """(out, switches): the maximum of each window, and which tap (row-major number in the
     window) held it. Padding is -inf, so it is never chosen; on ties the first tap wins,
     and a NaN wins over any number (PyTorch's rules)."""
@@ -116,7 +147,9 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
 
 
 @dispatch("max_pool2d_backward")
-def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, dilation):
+def max_pool2d_backward(grad: np.ndarray, switches: np.ndarray, x_shape: Sequence[int],
+                        kernel_size: Pair, stride: Pair, padding: Pair,
+                        dilation: Pair) -> np.ndarray:
     """Each output's gradient goes to the input its switch names; the rest get 0."""
     g = _PoolGeometry(x_shape, kernel_size, stride, padding, dilation, "max_pool2d")
     dxp = g.zeros_like_layout(grad.dtype)
@@ -126,11 +159,31 @@ def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, d
 
 
 class AvgPool2d(Function):
-    """y = (1/|N|) * sum of the window; |N| counts padding zeros when count_include_pad."""
+    """y = (1/|N|) * sum of the window; |N| counts padding zeros when count_include_pad.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge.autograd import Tensor
+    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    >>> y = AvgPool2d.apply(x, kernel_size=(2, 2), stride=(2, 2))
+    >>> y.numpy()[0, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    >>> y.sum().backward()
+    >>> x.grad.numpy()[0, 0, 0]
+    array([0.25, 0.25, 0.25, 0.25])
+    """
+
+    unbatched: bool
+    scale: np.ndarray
+    x_shape: Tuple[int, ...]
+    geometry: Tuple[Pair, Pair, Pair]
 
     @staticmethod
-    def forward(ctx, x, *, kernel_size, stride, padding=(0, 0), count_include_pad=True,
-                layer="avg_pool2d"):
+    def forward(ctx: AvgPool2d, x: np.ndarray, *, kernel_size: Pair, stride: Pair,
+                padding: Pair = (0, 0), count_include_pad: bool = True,
+                layer: str = "avg_pool2d") -> np.ndarray:
         x, ctx.unbatched = _batched(x)
         _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), layer)    # checks
         out, ctx.scale = avg_pool2d(x, kernel_size, stride, padding, count_include_pad)
@@ -138,14 +191,14 @@ class AvgPool2d(Function):
         return out[0] if ctx.unbatched else out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: AvgPool2d, grad: np.ndarray) -> np.ndarray:
         if ctx.unbatched:
             grad = grad[None]
         dx = avg_pool2d_backward(grad, ctx.scale, ctx.x_shape, *ctx.geometry)
         return dx[0] if ctx.unbatched else dx
 
 
-def average_scale(g, count_include_pad, dtype):
+def average_scale(g: _PoolGeometry, count_include_pad: bool, dtype: np.dtype) -> np.ndarray:
     """1/|N| for every output: a scalar, or an (OH, OW) array when padding is not counted."""
     if count_include_pad or (g.ph == 0 and g.pw == 0):
         return np.asarray(1.0 / (g.kH * g.kW), dtype=dtype)
@@ -153,7 +206,8 @@ def average_scale(g, count_include_pad, dtype):
 
 
 @dispatch("avg_pool2d")
-def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
+def avg_pool2d(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
+               count_include_pad: bool) -> Tuple[np.ndarray, np.ndarray]:
     """(out, scale): each window's sum times its 1/|N| (`average_scale`)."""
     g = _PoolGeometry(x.shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
     xp = g.layout(x, 0)
@@ -165,7 +219,8 @@ def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
 
 
 @dispatch("avg_pool2d_backward")
-def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
+def avg_pool2d_backward(grad: np.ndarray, scale: np.ndarray, x_shape: Sequence[int],
+                        kernel_size: Pair, stride: Pair, padding: Pair) -> np.ndarray:
     """Every input of a window gets the window's gradient times its 1/|N|."""
     g = _PoolGeometry(x_shape, kernel_size, stride, padding, (1, 1), "avg_pool2d")
     share = grad * scale
@@ -175,15 +230,17 @@ def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
     return g.unlayout(dxp)
 
 
-def _window_counts(g):
+def _window_counts(g: _PoolGeometry) -> np.ndarray:
     """(OH, OW) number of real (non-padding) inputs in each window."""
     ones = np.zeros((1, 1, g.Hp, g.Wp))
     ones[:, :, g.ph:g.ph + g.H, g.pw:g.pw + g.W] = 1
-    counts = sum(g.tap(ones, i, j) for _, i, j in g.taps())
-    return counts[0, 0]
+    counts = np.zeros((g.OH, g.OW))
+    for _, i, j in g.taps():
+        counts += g.tap(ones, i, j)[0, 0]
+    return counts
 
 
-def adaptive_windows(in_size, out_size, dtype):
+def adaptive_windows(in_size: int, out_size: int, dtype: np.dtype) -> np.ndarray:
     """(out_size, in_size) averaging matrix: row i averages inputs
     floor(i*in/out) .. ceil((i+1)*in/out) - 1 (PyTorch's start/end rule)."""
     i = np.arange(out_size)
@@ -199,10 +256,30 @@ class AdaptiveAvgPool2d(Function):
 
     The windows of PyTorch's rule are separable, so the op is A_h @ x @ A_w^T with two small
     averaging matrices; output (1, 1) is global average pooling, a plain mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnforge.autograd import Tensor
+    >>> x = Tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    >>> y = AdaptiveAvgPool2d.apply(x, output_size=(1, 2))
+    >>> y.numpy()[0, 0]
+    array([[6.5, 8.5]])
+    >>> y.sum().backward()
+    >>> x.grad.numpy()[0, 0, 0]
+    array([0.125, 0.125, 0.125, 0.125])
     """
 
+    unbatched: bool
+    shape: Tuple[int, ...]
+    global_pool: bool
+    ah: np.ndarray
+    aw: np.ndarray
+
     @staticmethod
-    def forward(ctx, x, *, output_size, layer="adaptive_avg_pool2d"):
+    def forward(ctx: AdaptiveAvgPool2d, x: np.ndarray, *,
+                output_size: Tuple[Optional[int], Optional[int]],
+                layer: str = "adaptive_avg_pool2d") -> np.ndarray:
         x, ctx.unbatched = _batched(x)
         if x.ndim != 4:
             raise ValueError(f"{layer}: expected a 4-D input (N, C, H, W) or a 3-D unbatched "
@@ -222,7 +299,7 @@ class AdaptiveAvgPool2d(Function):
         return out[0] if ctx.unbatched else out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: AdaptiveAvgPool2d, grad: np.ndarray) -> np.ndarray:
         if ctx.unbatched:
             grad = grad[None]
         N, C, H, W = ctx.shape

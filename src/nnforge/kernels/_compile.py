@@ -7,15 +7,30 @@ in the user's cache folder (``~/.cache/numba`` or ``$NUMBA_CACHE_DIR``). A later
 loads it in milliseconds. A first compile takes a second or two per kernel; only when one
 takes longer than `SLOW_COMPILE` seconds does nnforge say so on stderr, once.
 """
+from __future__ import annotations
+
 import sys
 import time
+from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 import numba
+import numpy as np
 
 SLOW_COMPILE = 5.0
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def kernel(function=None, *, reassociate=False):
+
+@overload
+def kernel(function: F, *, reassociate: bool = ...) -> F: ...
+
+
+@overload
+def kernel(function: None = ..., *, reassociate: bool = ...) -> Callable[[F], F]: ...
+
+
+def kernel(function: Optional[F] = None, *,
+           reassociate: bool = False) -> Union[F, Callable[[F], F]]:
     """Compile `function` with numba (nopython, cached on disk, releasing the GIL).
 
     NumPy's error model: a float division by zero gives inf or nan as in NumPy instead of
@@ -26,10 +41,10 @@ def kernel(function=None, *, reassociate=False):
     do too); used only by kernels whose sums are tested with a tolerance."""
     if function is None:
         return lambda f: kernel(f, reassociate=reassociate)
-    options = {"fastmath": {"reassoc"}} if reassociate else {}
-    compiled = numba.njit(cache=True, nogil=True, error_model="numpy", **options)(function)
+    compiled = numba.njit(cache=True, nogil=True, error_model="numpy",
+                          fastmath={"reassoc"} if reassociate else False)(function)
 
-    def call(*args):
+    def call(*args: Any) -> Any:
         known = len(compiled.overloads)     # (not .signatures: that builds a list each time)
         start = time.perf_counter()
         result = compiled(*args)
@@ -40,16 +55,17 @@ def kernel(function=None, *, reassociate=False):
                       f"{seconds:.0f} s (kept on disk for later runs)", file=sys.stderr)
         return result
 
-    call.__name__, call.__doc__, call.compiled = function.__name__, function.__doc__, compiled
-    return call
+    call.__name__, call.__doc__ = function.__name__, function.__doc__
+    call.compiled = compiled                              # type: ignore[attr-defined]
+    return cast(F, call)
 
 
-def helper(function):
+def helper(function: F) -> F:
     """Compile a function that kernels call (not called from Python)."""
-    return numba.njit(cache=True, nogil=True, error_model="numpy")(function)
+    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
 
 
-def same_float_arrays(*arrays):
+def same_float_arrays(*arrays: np.ndarray) -> bool:
     """True when every array is C-contiguous and all share one float dtype (float32 or
     float64): the inputs the kernels are compiled for."""
     dtype = arrays[0].dtype

@@ -9,14 +9,27 @@ padded copy and kH*kW separate NumPy passes disappear. col2im likewise adds stra
 the unpadded gradient. For each output row the in-bounds range of columns is computed once,
 so the inner loop is a branch-free strided copy that LLVM vectorizes.
 """
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
 import numpy as np
 
-from ..autograd.conv import conv_output_size
+from ..autograd.conv import Gradients, Pair, conv_output_size
+from . import direct_conv, winograd
 from ._compile import helper, kernel, same_float_arrays
+
+#: A 3x3 stride-1 convolution runs by Winograd's F(2x2, 3x3) from this many input
+#: channels (its 16 GEMMs are C_in deep: thinner ones do not pay for the transforms), ...
+WINOGRAD_MIN_CHANNELS = 16
+#: ... and directly up to this many (im2col's GEMM is then only 9*C_in deep). Both
+#: measured on 64-image batches, forward and backward, against im2col (bench/RESULTS.md).
+DIRECT_MAX_CHANNELS = 3
 
 
 @helper
-def _row_range(i, out_size, in_size, stride, pad, dilation):
+def _row_range(i: int, out_size: int, in_size: int, stride: int, pad: int,
+               dilation: int) -> Tuple[int, int]:
     """The outputs [lo, hi) whose tap i falls inside the input (not into the padding)."""
     offset = i * dilation - pad           # input index = out * stride + offset
     lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
@@ -26,7 +39,8 @@ def _row_range(i, out_size, in_size, stride, pad, dilation):
 
 
 @kernel
-def _im2col(x, cols, kH, kW, sh, sw, ph, pw, dh, dw):
+def _im2col(x: np.ndarray, cols: np.ndarray, kH: int, kW: int, sh: int, sw: int, ph: int,
+            pw: int, dh: int, dw: int) -> None:
     N, C, H, W = x.shape
     OH, OW = cols.shape[4], cols.shape[5]
     # stride 1 with rows as long as the output's ("same" padding): the source of one tap is
@@ -83,7 +97,8 @@ def _im2col(x, cols, kH, kW, sh, sw, ph, pw, dh, dw):
 
 
 @kernel
-def _col2im(cols, dx, kH, kW, sh, sw, ph, pw, dh, dw):
+def _col2im(cols: np.ndarray, dx: np.ndarray, kH: int, kW: int, sh: int, sw: int, ph: int,
+            pw: int, dh: int, dw: int) -> None:
     N, C, H, W = dx.shape
     OH, OW = cols.shape[4], cols.shape[5]
     cf = cols.reshape(-1)
@@ -108,7 +123,8 @@ def _col2im(cols, dx, kH, kW, sh, sw, ph, pw, dh, dw):
 
 
 @kernel
-def _columns_to_images(columns, bias, has_bias, images):
+def _columns_to_images(columns: np.ndarray, bias: np.ndarray, has_bias: bool,
+                       images: np.ndarray) -> None:
     N, C, OH, OW = images.shape
     L = OH * OW
     cf = columns.reshape(-1)
@@ -124,7 +140,7 @@ def _columns_to_images(columns, bias, has_bias, images):
 
 
 @kernel
-def _images_to_columns(images, columns):
+def _images_to_columns(images: np.ndarray, columns: np.ndarray) -> None:
     N, C, H, W = images.shape
     L = H * W
     xf = images.reshape(-1)
@@ -138,7 +154,8 @@ def _images_to_columns(images, columns):
                 cf[dst + u] = xf[src + u]
 
 
-def columns_to_images(columns, bias, shape):
+def columns_to_images(columns: np.ndarray, bias: Optional[np.ndarray],
+                      shape: Tuple[int, int, int, int]) -> np.ndarray:
     """Same contract as nnforge.autograd.conv.columns_to_images; the bias is added during
     the re-layout instead of in a pass of its own."""
     has_bias = bias is not None
@@ -150,7 +167,7 @@ def columns_to_images(columns, bias, shape):
     return images
 
 
-def images_to_columns(images):
+def images_to_columns(images: np.ndarray) -> np.ndarray:
     """Same contract as nnforge.autograd.conv.images_to_columns."""
     if not same_float_arrays(images):
         return NotImplemented
@@ -160,7 +177,7 @@ def images_to_columns(images):
     return columns
 
 
-def weight_grad(g2, cols):
+def weight_grad(g2: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Same contract as nnforge.autograd.conv.weight_grad, as the same product transposed
     when its shared dimension is long: OpenBLAS runs (cols @ g2.T).T 1.2x faster than
     g2 @ cols.T for the bench CNN's conv2 (6.4 ms vs 7.6 ms on one thread), and no
@@ -170,13 +187,15 @@ def weight_grad(g2, cols):
     return (cols @ g2.T).T
 
 
-def _sizes(x_shape, kernel_size, stride, padding, dilation):
+def _sizes(x_shape: Sequence[int], kernel_size: Sequence[int], stride: Pair, padding: Pair,
+           dilation: Pair) -> Pair:
     (_, _, H, W), (kH, kW) = x_shape, kernel_size
     return (conv_output_size(H, kH, stride[0], padding[0], dilation[0]),
             conv_output_size(W, kW, stride[1], padding[1], dilation[1]))
 
 
-def im2col(x, kernel_size, stride, padding, dilation):
+def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Pair, padding: Pair,
+           dilation: Pair) -> np.ndarray:
     """Same contract as nnforge.autograd.conv.im2col."""
     if not same_float_arrays(x):
         x = np.ascontiguousarray(x)
@@ -190,7 +209,8 @@ def im2col(x, kernel_size, stride, padding, dilation):
     return cols.reshape(C * kH * kW, N * OH * OW)
 
 
-def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
+def col2im(cols: np.ndarray, x_shape: Sequence[int], kernel_size: Sequence[int], stride: Pair,
+           padding: Pair, dilation: Pair) -> np.ndarray:
     """Same contract as nnforge.autograd.conv.col2im."""
     if not same_float_arrays(cols):
         return NotImplemented
@@ -200,3 +220,25 @@ def col2im(cols, x_shape, kernel_size, stride, padding, dilation):
     dx = np.zeros(x_shape, dtype=cols.dtype)
     _col2im(cols.reshape(C, kH, kW, N, OH, OW), dx, kH, kW, *stride, *padding, *dilation)
     return dx
+
+
+def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray], stride: Pair,
+                   padding: Pair, dilation: Pair) -> Tuple[np.ndarray, Gradients]:
+    """Same contract as nnforge.autograd.conv.conv2d_forward, for 3x3 stride-1
+    convolutions by Winograd's F(2x2, 3x3) (`nnforge.kernels.winograd`) or directly
+    (`nnforge.kernels.direct_conv`) where one of them wins; other convolutions run the
+    reference, whose im2col and col2im are the kernels above."""
+    channels = weight.shape[1]
+    winograd_wins = channels >= WINOGRAD_MIN_CHANNELS and tuple(dilation) == (1, 1)
+    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1)
+            or not (winograd_wins or channels <= DIRECT_MAX_CHANNELS)):
+        return NotImplemented
+    x = np.ascontiguousarray(x)
+    weight = np.ascontiguousarray(weight)
+    bias = None if bias is None else np.ascontiguousarray(bias)
+    if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
+        return NotImplemented
+    (ph, pw), (dh, dw) = padding, dilation
+    if winograd_wins:
+        return winograd.conv2d(x, weight, bias, (ph, pw))
+    return direct_conv.conv2d(x, weight, bias, (ph, pw), (dh, dw))

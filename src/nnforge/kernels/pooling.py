@@ -7,16 +7,21 @@ passes per tap); the kernel visits each window once, keeps the running maximum i
 register and writes the output and its switch once. The backward adds each gradient to
 the one input its switch names, instead of one masked pass over the output per tap.
 """
+from __future__ import annotations
+
+from typing import Sequence, Tuple
+
 import numpy as np
 
-from ..autograd.conv import conv_output_size
+from ..autograd.conv import Pair, conv_output_size
 from ..autograd.pooling import _PoolGeometry, average_scale, switch_dtype
 from ._compile import kernel, same_float_arrays
 from .conv import _row_range
 
 
 @kernel
-def _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw):
+def _max_pool(x: np.ndarray, out: np.ndarray, switches: np.ndarray, kH: int, kW: int, sh: int,
+              sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
     N, C, H, W = x.shape
     OH, OW = out.shape[2], out.shape[3]
     neg_inf = -np.inf
@@ -46,7 +51,8 @@ def _max_pool(x, out, switches, kH, kW, sh, sw, ph, pw, dh, dw):
 
 
 @kernel
-def _max_pool_tiled(x, out, switches, kH, kW):
+def _max_pool_tiled(x: np.ndarray, out: np.ndarray, switches: np.ndarray, kH: int,
+                    kW: int) -> None:
     """Windows that tile the image (stride = kernel, no padding, no dilation): no bounds
     checks, and flat unsigned indices so the loops carry no negative-index checks."""
     N, C, H, W = x.shape
@@ -74,7 +80,7 @@ def _max_pool_tiled(x, out, switches, kH, kW):
 
 
 @kernel
-def _max_pool_2x2(x, out, switches):
+def _max_pool_2x2(x: np.ndarray, out: np.ndarray, switches: np.ndarray) -> None:
     """MaxPool2d(2), the common case, written out: four loads and three compare-selects
     per output, which LLVM vectorizes across outputs (0.54 ms instead of 3.1 ms for the
     general tiled loop on 64x32x28x28)."""
@@ -110,7 +116,8 @@ def _max_pool_2x2(x, out, switches):
 
 
 @kernel
-def _max_pool_tiled_backward(grad, switches, dx, kH, kW):
+def _max_pool_tiled_backward(grad: np.ndarray, switches: np.ndarray, dx: np.ndarray, kH: int,
+                             kW: int) -> None:
     N, C, H, W = dx.shape
     OH, OW = grad.shape[2], grad.shape[3]
     gf = grad.reshape(-1)
@@ -129,7 +136,8 @@ def _max_pool_tiled_backward(grad, switches, dx, kH, kW):
 
 
 @kernel
-def _max_pool_backward(grad, switches, dx, kW, sh, sw, ph, pw, dh, dw):
+def _max_pool_backward(grad: np.ndarray, switches: np.ndarray, dx: np.ndarray, kW: int, sh: int,
+                       sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
     N, C, H, W = dx.shape
     OH, OW = grad.shape[2], grad.shape[3]
     for n in range(N):
@@ -143,7 +151,8 @@ def _max_pool_backward(grad, switches, dx, kW, sh, sw, ph, pw, dh, dw):
                         dx[n, c, ih, iw] += grad[n, c, oh, ow]
 
 
-def max_pool2d(x, kernel_size, stride, padding, dilation):
+def max_pool2d(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
+               dilation: Pair) -> Tuple[np.ndarray, np.ndarray]:
     """Same contract as nnforge.autograd.pooling.max_pool2d."""
     if not same_float_arrays(x):
         x = np.ascontiguousarray(x)
@@ -154,7 +163,7 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     OH = conv_output_size(H, kH, sh, ph, dh)
     OW = conv_output_size(W, kW, sw, pw, dw)
     out = np.empty((N, C, OH, OW), dtype=x.dtype)
-    switches = np.empty((N, C, OH, OW), dtype=switch_dtype(kH * kW))
+    switches: np.ndarray = np.empty((N, C, OH, OW), dtype=switch_dtype(kH * kW))
     if _tiles(kernel_size, stride, padding, dilation) and (kH, kW) == (2, 2):
         _max_pool_2x2(x, out, switches)
     elif _tiles(kernel_size, stride, padding, dilation):
@@ -164,7 +173,9 @@ def max_pool2d(x, kernel_size, stride, padding, dilation):
     return out, switches
 
 
-def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, dilation):
+def max_pool2d_backward(grad: np.ndarray, switches: np.ndarray, x_shape: Sequence[int],
+                        kernel_size: Pair, stride: Pair, padding: Pair,
+                        dilation: Pair) -> np.ndarray:
     """Same contract as nnforge.autograd.pooling.max_pool2d_backward."""
     grad = np.ascontiguousarray(grad)
     if not same_float_arrays(grad) or not switches.flags.c_contiguous:
@@ -178,7 +189,8 @@ def max_pool2d_backward(grad, switches, x_shape, kernel_size, stride, padding, d
 
 
 @kernel
-def _avg_pool(x, scale, out, kH, kW, sh, sw, ph, pw):
+def _avg_pool(x: np.ndarray, scale: np.ndarray, out: np.ndarray, kH: int, kW: int, sh: int,
+              sw: int, ph: int, pw: int) -> None:
     """Window sums tap by tap, as the reference adds them (so the sums are the same), but
     each tap over only the outputs it reaches inside the image, with unsigned indices so
     the rows vectorize (see kernels/conv.py)."""
@@ -208,7 +220,8 @@ def _avg_pool(x, scale, out, kH, kW, sh, sw, ph, pw):
 
 
 @kernel
-def _avg_pool_backward(grad, scale, dx, kH, kW, sh, sw, ph, pw):
+def _avg_pool_backward(grad: np.ndarray, scale: np.ndarray, dx: np.ndarray, kH: int, kW: int,
+                       sh: int, sw: int, ph: int, pw: int) -> None:
     N, C, H, W = dx.shape
     OH, OW = grad.shape[2], grad.shape[3]
     gf = grad.reshape(-1)
@@ -233,7 +246,8 @@ def _avg_pool_backward(grad, scale, dx, kH, kW, sh, sw, ph, pw):
                         dxf[dst + u * step] += share[row + u]
 
 
-def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
+def avg_pool2d(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
+               count_include_pad: bool) -> Tuple[np.ndarray, np.ndarray]:
     """Same contract as nnforge.autograd.pooling.avg_pool2d: one pass over the input,
     where the reference pads it and makes one pass per kernel tap."""
     if not same_float_arrays(x):
@@ -248,7 +262,8 @@ def avg_pool2d(x, kernel_size, stride, padding, count_include_pad):
     return out, scale
 
 
-def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
+def avg_pool2d_backward(grad: np.ndarray, scale: np.ndarray, x_shape: Sequence[int],
+                        kernel_size: Pair, stride: Pair, padding: Pair) -> np.ndarray:
     """Same contract as nnforge.autograd.pooling.avg_pool2d_backward."""
     grad = np.ascontiguousarray(grad)
     if not same_float_arrays(grad) or np.asarray(scale).dtype != grad.dtype:
@@ -260,7 +275,7 @@ def avg_pool2d_backward(grad, scale, x_shape, kernel_size, stride, padding):
     return dx
 
 
-def _tiles(kernel_size, stride, padding, dilation):
+def _tiles(kernel_size: Pair, stride: Pair, padding: Pair, dilation: Pair) -> bool:
     """Windows side by side without gaps or overlap (the usual MaxPool2d(2))."""
     return (tuple(kernel_size) == tuple(stride) and tuple(padding) == (0, 0)
             and tuple(dilation) == (1, 1))
