@@ -11,11 +11,11 @@ API = ROOT / "docs" / "api"
 
 #: the modules a user imports by name (the others are reached through these)
 PUBLIC_MODULES = ("nnforge", "nnforge.autograd", "nnforge.creation", "nnforge.functions",
-                  "nnforge.nn", "nnforge.nn.functional", "nnforge.nn.init", "nnforge.optim",
-                  "nnforge.optim.lr_scheduler", "nnforge.data", "nnforge.utils.data",
-                  "nnforge.train", "nnforge.diagnose", "nnforge.tune", "nnforge.report",
-                  "nnforge.sklearn", "nnforge.config", "nnforge.build", "nnforge.runs",
-                  "nnforge.backend", "nnforge.perf")
+                  "nnforge.nn", "nnforge.nn.functional", "nnforge.nn.init", "nnforge.nn.utils",
+                  "nnforge.optim", "nnforge.optim.lr_scheduler", "nnforge.data",
+                  "nnforge.utils.data", "nnforge.train", "nnforge.diagnose", "nnforge.tune",
+                  "nnforge.report", "nnforge.sklearn", "nnforge.config", "nnforge.build",
+                  "nnforge.runs", "nnforge.backend", "nnforge.perf")
 
 
 def documented_objects():
