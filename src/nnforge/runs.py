@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from . import __version__
+from .config import ConfigError
 from .report import write_report
 from .run_index import INDEX_NAME, STATUSES, RunIndex, RunIndexError, json_number, now
 from .serialization import atomic_write_bytes
@@ -162,8 +163,6 @@ class RunSession:
         self.grad_norms: Optional[GradNormRecorder] = None
 
     def _load_resume(self) -> TrainingState:
-        from .config import ConfigError     # nnforge.config loads pydantic
-
         saved_config = os.path.join(self.out_dir, "config.json")
         check_no_links(self.out_dir)
         if not os.path.isdir(self.out_dir) or not os.path.isfile(saved_config):

@@ -15,8 +15,9 @@ a diverging run) and failures of the environment (a full disk, a read-only folde
 corrupt or locked run index) print one line `nnforge: error: ...` naming the path and
 what to do on stderr and exit with status 2 — never a traceback. The library raises PyTorch's exception types (ValueError, KeyError,
 IndexError) for bad input, so a bug of ours can look like a user error: `nnforge
---traceback COMMAND ...` re-raises instead, to show where it came from. Library imports
-happen inside the commands, so `nnforge --help` is instant.
+--traceback COMMAND ...` re-raises instead, to show where it came from. What loads
+pydantic or optuna (reading a config, the tuner) is imported inside the command that needs
+it, so `nnforge --help` runs without them.
 """
 import argparse
 import errno
@@ -25,6 +26,11 @@ import sqlite3
 import sys
 from typing import Optional, Sequence
 
+from .. import __version__
+from ..config import ConfigError
+from ..runs import RunIndexError
+from ..train.checkpoint import TrainingInterrupted
+from ..train.divergence import TrainingDivergedError
 from . import data, doctor, evaluate, predict, report, runs, train, tune
 
 __all__ = ["main", "build_parser", "COMMANDS"]
@@ -43,8 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
-    from .. import __version__
-
     parser = argparse.ArgumentParser(
         prog="nnforge", description="Train and inspect neural networks written on NumPy.")
     parser.add_argument("--version", action="version", version=f"nnforge {__version__}")
@@ -60,10 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple:
     """Exception types that are the user's to fix (reported in one line, exit 2)."""
-    from ..config import ConfigError
-    from ..runs import RunIndexError
-    from ..train.divergence import TrainingDivergedError
-
     # IndexError: class targets outside the model's output range (PyTorch's type for it);
     # OSError: the environment (full disk, read-only or missing folder, permissions)
     return (ConfigError, OSError, ValueError, KeyError, IndexError, TrainingDivergedError,
@@ -118,8 +118,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("nnforge: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - filtered just below
-        from ..train.checkpoint import TrainingInterrupted
-
         if isinstance(exc, TrainingInterrupted):       # 130 for SIGINT, 143 for SIGTERM
             run_dir = os.path.dirname(os.path.dirname(exc.checkpoint or "."))
             print(f"nnforge: {exc}; checkpoint written to {exc.checkpoint} (continue with "

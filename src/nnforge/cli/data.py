@@ -9,7 +9,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from ..config import ConfigError
 from ..data import describe
+from ..run_data import build_data, split_data
 
 if TYPE_CHECKING:                     # the schema needs pydantic
     from ..config import Config
@@ -61,9 +63,6 @@ def describe_config(config: "Config", scaled: bool = False, max_features: int = 
     -------
     str
     """
-    from ..build import build_data, split_data     # pydantic: loaded only by the command
-    from ..config import ConfigError
-
     try:
         if scaled:
             train, val, test, _ = build_data(config.data, config.seed)
@@ -90,7 +89,7 @@ def describe_config(config: "Config", scaled: bool = False, max_features: int = 
 
 
 def _describe(args: argparse.Namespace) -> int:
-    from ..config import load_config
+    from ..config import load_config               # loads pydantic
 
     config = load_config(args.config)
     print(describe_config(config, scaled=args.scaled, max_features=args.max_features))

@@ -63,7 +63,7 @@ def doctor(config: "Config", names: "list[str] | None" = None, plot_dir: "str | 
     -------
     list of CheckResult
     """
-    from ..build import build_run                  # pydantic: loaded only by the command
+    from ..build import build_run                  # loads pydantic
 
     run = build_run(config)
     patient = Patient.from_run(run, plot_dir=plot_dir)
@@ -72,7 +72,7 @@ def doctor(config: "Config", names: "list[str] | None" = None, plot_dir: "str | 
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from ..config import load_config
+    from ..config import load_config               # loads pydantic
 
     config = load_config(args.config)
     if args.plot_dir:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from .. import data as D
+from ..config import ConfigError
+from ..run_data import split_data
 from .runs import format_table
 
 if TYPE_CHECKING:                     # the schema needs pydantic
@@ -44,13 +46,11 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
 
 def _evaluation_data(args: argparse.Namespace, config: "Config", labels: dict[str, Any]
                      ) -> tuple[np.ndarray, Optional[np.ndarray], str]:
-    from ..config import ConfigError, load_config
+    from ..config import load_config               # loads pydantic
 
     path = args.data
     ext = os.path.splitext(path)[1].lower()
     if ext == ".toml":
-        from ..build import split_data
-
         other = load_config(path)
         try:
             _, _, test = split_data(other.data, other.seed)

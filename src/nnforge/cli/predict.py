@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config.registry import loss_expects
 from .saved_run import (check_width, evaluation_trainer, load_npy, load_run_model,
                         match_columns, prepare, run_dir)
 
@@ -93,8 +94,6 @@ def probabilities(output: np.ndarray, expects: str) -> np.ndarray:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from ..config.registry import loss_expects
-
     config, model, scaler, labels = load_run_model(run_dir(args))
     X = prepare(_read_input(args.input, config, labels), config, scaler)
     output = np.asarray(evaluation_trainer(config, model).predict(X), dtype=np.float64)

@@ -1,6 +1,7 @@
 """`nnforge report RUN`: (re)write a run's report.html and its plots."""
 import argparse
 
+from ..report import write_report
 from .saved_run import run_dir
 
 __all__ = ["add_subparser"]
@@ -25,7 +26,5 @@ def add_subparser(commands: "argparse._SubParsersAction") -> argparse.ArgumentPa
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ..report import write_report
-
     print(f"report: {write_report(run_dir(args))}")
     return 0

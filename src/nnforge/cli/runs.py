@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..report.plots import compare_curves, read_history
 from ..runs import RunIndex
 
 __all__ = ["add_subparser", "format_table"]
@@ -109,8 +110,6 @@ def _runs(args: argparse.Namespace) -> int:
              ["config_hash", *[r["config_hash"] for r in rows]]]
     table += [[k, *[r["metrics"].get(k) for r in rows]] for k in keys]
     print(format_table(["", *[r["id"] for r in rows]], table))
-    from ..report.plots import compare_curves, read_history
-
     curves = []
     for r in rows:
         path = os.path.join(r["path"], "history.csv")

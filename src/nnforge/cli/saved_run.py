@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from .. import data as D
+from .. import load
 from .. import optim
+from ..config.factory import build_loss, build_model
 from ..nn import Module
 from ..runs import read_run_json, resolve_run
 from ..serialization import load_metadata
@@ -49,10 +51,7 @@ def load_run_model(folder: str
         The Config, the model, the fitted scaler (or None) and the labels dict (task,
         class_names, scaler).
     """
-    import nnforge
-
-    from ..config import parse_config          # pydantic: loaded by the commands that need it
-    from ..config.factory import build_model
+    from ..config import parse_config          # loads pydantic
 
     config_path = os.path.join(folder, "config.json")
     config = parse_config(read_run_json(config_path), source=config_path)
@@ -60,7 +59,7 @@ def load_run_model(folder: str
     if not os.path.isfile(weights):
         raise FileNotFoundError(f"{weights}: the run has no trained weights (did it finish?)")
     model = build_model(config.model, np.random.default_rng(0))
-    model.load_state_dict(nnforge.load(weights))
+    model.load_state_dict(load(weights))
     model.eval()
     labels_path = os.path.join(folder, "labels.json")
     labels = {"task": None, "class_names": None, "scaler": None}
@@ -79,7 +78,7 @@ def load_run_model(folder: str
             raise ValueError(f"{scaler_path}: unknown scaler {kind!r} in its metadata "
                              f"(known: {', '.join(sorted(known))})")
         scaler = known[kind]()
-        scaler.load_state_dict(nnforge.load(scaler_path))
+        scaler.load_state_dict(load(scaler_path))
     return config, model, scaler, labels
 
 
@@ -95,8 +94,6 @@ def prepare(X: np.ndarray, config: "Config", scaler: "Optional[RowScaler]") -> n
 
 def evaluation_trainer(config: "Config", model: Module) -> Trainer:
     """A Trainer that evaluates and predicts with the run's loss and metrics."""
-    from ..config.factory import build_loss
-
     loss_fn = build_loss(config.loss)
     return Trainer(model, optim.SGD(model.parameters(), lr=0.0), loss_fn,
                    metrics=tuple(config.train.metrics))

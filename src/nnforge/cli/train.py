@@ -3,6 +3,7 @@ config describes and write its run folder (`nnforge.build.run_experiment`)."""
 import argparse
 import sys
 from .. import perf
+from ..config import ConfigError
 
 __all__ = ["add_subparser", "format_metrics"]
 
@@ -64,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
     -------
     int
     """
-    from ..build import run_experiment
-    from ..config import ConfigError, load_config
+    from ..build import run_experiment             # loads pydantic
+    from ..config import load_config
 
     config = load_config(args.config)
     if args.resume is not None and args.out is not None:

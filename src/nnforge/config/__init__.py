@@ -12,6 +12,7 @@
 the factory work without pydantic (the scikit-learn estimators use them); the schema
 names below load it on first use.
 """
+import importlib
 from typing import Any
 
 from .errors import ConfigError
@@ -30,7 +31,5 @@ _LAZY = {"Config": "schema", "DataConfig": "schema", "ModelConfig": "schema",
 def __getattr__(name: str) -> Any:
     """The schema and loading names, imported (with pydantic) on first use."""
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ from ..train.stepping import metric_interval_problem
 from .datasets import loader_function
 from .errors import ConfigError, suggest
 from .registry import CONTAINERS, lookup, lookup_scheduler
-from .schema import ComponentSpec, Config
+from .schema import ComponentSpec, Config, limit
 
 __all__ = ["check_components", "loader_function", "LOADER_ARGUMENTS"]
 
@@ -83,8 +83,6 @@ def _check_args(cls: type, args: dict, path: str, skip: Sequence[str] = ("genera
 def _check_value(value: Any, path: str, default: Any) -> None:
     """Numbers a constructor gets are finite, within bounds, and not booleans where the
     argument is a number."""
-    from .schema import limit
-
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{path}: must be a finite number, got {value}")
     if isinstance(value, bool):

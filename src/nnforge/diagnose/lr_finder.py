@@ -34,6 +34,7 @@ from ..data._typing import GeneratorLike
 from ..nn import Module
 from ..optim.optimizer import Optimizer
 from ..random import resolve_generator
+from .figures import drawing_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -80,14 +81,11 @@ class LRFinderResult:
     def plot(self, path: Union[str, os.PathLike[str], None] = None, ax: Optional[Axes] = None
              ) -> Axes:
         """Loss vs LR (log x) with the suggestion marked; saves to `path` when given."""
-        import matplotlib
-        if ax is None:
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        with drawing_axes(ax, (6, 4), path) as drawn:
+            self._draw(drawn)
+        return drawn
 
-        figure = None
-        if ax is None:
-            figure, ax = plt.subplots(figsize=(6, 4))
+    def _draw(self, ax: Axes) -> None:
         ax.plot(self.lrs, self.losses, color="0.7", lw=1, label="loss")
         ax.plot(self.lrs, self.smoothed, color="C0", lw=2, label="smoothed")
         ax.axvline(self.suggested_lr, color="C3", ls="--",
@@ -104,12 +102,6 @@ class LRFinderResult:
             ax.set_ylim(finite.min() - 0.05 * abs(finite.min()), min(finite.max(),
                                                                      4 * finite[0]) * 1.05)
         ax.legend()
-        if figure is not None:
-            figure.tight_layout()
-            if path is not None:
-                figure.savefig(path, dpi=100)
-            plt.close(figure)
-        return ax
 
 
 def smooth(losses: ArrayLike, beta: float = 0.9) -> np.ndarray:

@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike
 
 from ..autograd import Tensor
 from ..optim.optimizer import Optimizer
+from .figures import drawing_axes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -150,15 +151,14 @@ def plot_trajectories(surface: Union[Surface, str], trajectories: Mapping[str, n
                       path: Union[str, os.PathLike[str], None] = None,
                       ax: Optional[Axes] = None, levels: int = 30) -> Axes:
     """Contours of `surface` (log-spaced levels) with one line per {label: trajectory}."""
-    import matplotlib
-    if ax is None:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     shape = _surface(surface)
-    figure = None
-    if ax is None:
-        figure, ax = plt.subplots(figsize=(6, 4.5))
+    with drawing_axes(ax, (6, 4.5), path) as drawn:
+        _draw_trajectories(drawn, shape, trajectories, levels)
+    return drawn
+
+
+def _draw_trajectories(ax: Axes, shape: Surface, trajectories: Mapping[str, np.ndarray],
+                       levels: int) -> None:
     X1, X2, values = shape.grid()
     shifted = values - values.min() + 1e-3
     ax.contour(X1, X2, shifted, levels=np.geomspace(shifted.min(), shifted.max(), levels),
@@ -172,9 +172,3 @@ def plot_trajectories(surface: Union[Surface, str], trajectories: Mapping[str, n
     ax.set_ylim(shape.box[2], shape.box[3])
     ax.set_title(shape.name, fontsize=9)
     ax.legend(fontsize=7)
-    if figure is not None:
-        figure.tight_layout()
-        if path is not None:
-            figure.savefig(path, dpi=100)
-        plt.close(figure)
-    return ax

@@ -26,6 +26,17 @@ def _check_features(layer: str, name: str, value: int) -> int:
     return int(value)
 
 
+def _add_affine_parameters(layer: Module, rows: int, in_features: int, bias: bool,
+                          dtype: npt.DTypeLike) -> None:
+    """Give `layer` an uninitialized (rows, in_features) `weight` and, when `bias`, a
+    (rows,) `bias` (otherwise `bias` is registered as None, as PyTorch does)."""
+    layer.weight = Parameter(np.empty((rows, in_features), dtype=dtype))
+    if bias:
+        layer.bias = Parameter(np.empty(rows, dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+
+
 def reset_affine(weight: Parameter, bias: Optional[Parameter], fan_in: int,
                  init: Optional[Initializer], bias_init: Optional[Initializer],
                  generator: GeneratorLike) -> None:
@@ -132,6 +143,7 @@ class Linear(Module):
     ((4, 2), (2, 3))
     """
 
+    weight: Parameter
     bias: Optional[Parameter]
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
@@ -142,11 +154,7 @@ class Linear(Module):
         self.in_features = _check_features("Linear", "in_features", in_features)
         self.out_features = _check_features("Linear", "out_features", out_features)
         self.init, self.bias_init = init, bias_init
-        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(self.out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_affine_parameters(self, self.out_features, self.in_features, bias, dtype)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: GeneratorLike = None) -> None:
@@ -199,6 +207,7 @@ class Maxout(Module):
     ((8, 3), (5, 2))
     """
 
+    weight: Parameter
     bias: Optional[Parameter]
 
     def __init__(self, in_features: int, out_features: int, pieces: int, bias: bool = True,
@@ -210,12 +219,8 @@ class Maxout(Module):
         self.out_features = _check_features("Maxout", "out_features", out_features)
         self.pieces = _check_features("Maxout", "pieces", pieces)
         self.init, self.bias_init = init, bias_init
-        rows = self.out_features * self.pieces
-        self.weight = Parameter(np.empty((rows, self.in_features), dtype=dtype))
-        if bias:
-            self.bias = Parameter(np.empty(rows, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _add_affine_parameters(self, self.out_features * self.pieces, self.in_features, bias,
+                              dtype)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: GeneratorLike = None) -> None:

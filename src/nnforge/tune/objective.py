@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from .. import data as D
+from ..run_data import scale_rows, split_data
+from ..run_folder import write_json
 from ..train.callbacks import Callback, check_monitor
 from ..train.divergence import TrainingDivergedError
 from .space import SearchSpace, Tree, apply_params
@@ -95,9 +97,8 @@ def default_train_fn(config: dict[str, Any], callbacks: Sequence[Callback],
     train+val rows (the test rows stay held out; the scaler is fitted on the fold's
     training rows). Writes config.json, history.csv and metrics.json to `out_dir` (when
     given) and returns the metrics dict (val_* from the final, best-restored weights)."""
-    from .. import build
+    from .. import build                    # loads pydantic
     from ..config import parse_config
-    from ..run_folder import write_json
     cfg = parse_config(config, source="tune trial config")
     if fold is None and out_dir is not None:
         return build.run_experiment(cfg, out_dir, quiet=True, callbacks=list(callbacks))
@@ -123,7 +124,6 @@ def _fold_data(cfg: Config, index: int, k: int) -> tuple[D.ArrayData, D.ArrayDat
     """(train, val) ArrayData of fold `index` of k over the train+val rows of the config's
     split (`build.split_data`, so a dataset's official test set stays held out), scaled
     with a scaler fitted on the fold's training rows."""
-    from ..run_data import scale_rows, split_data
     train, val, _ = split_data(cfg.data, cfg.seed)
     parts_in = [train] if val is None else [train, val]
     X = np.concatenate([np.asarray(p.X) for p in parts_in])

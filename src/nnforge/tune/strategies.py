@@ -95,7 +95,23 @@ if not TYPE_CHECKING:                  # the samplers subclass optuna's, importe
     BaseSampler = _base_sampler()
 
 
-class SeededRandomSampler(BaseSampler):
+class _PerTrialSampler(BaseSampler):
+    """A sampler that draws each parameter on its own, from a generator seeded by (seed,
+    trial number, parameter name): no joint (relative) sampling and no state to reseed."""
+
+    def reseed_rng(self) -> None:
+        """Nothing to reseed: draws are a pure function of (seed, trial number, name)."""
+
+    def infer_relative_search_space(self, study: Study, trial: FrozenTrial
+                                    ) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(self, study: Study, trial: FrozenTrial,
+                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        return {}
+
+
+class SeededRandomSampler(_PerTrialSampler):
     """Random search whose draws depend only on (seed, trial number, parameter name).
 
     Optuna's RandomSampler draws from one generator per process, so W workers started
@@ -115,17 +131,6 @@ class SeededRandomSampler(BaseSampler):
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = int(seed)
-
-    def reseed_rng(self) -> None:
-        """Nothing to reseed: draws are a pure function of (seed, trial number, name)."""
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial
-                                    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(self, study: Study, trial: FrozenTrial,
-                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
-        return {}
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
@@ -190,7 +195,7 @@ def refine_windows(windows: Mapping[str, Window], hard: Mapping[str, tuple[float
     return out
 
 
-class CoarseToFineSampler(BaseSampler):
+class CoarseToFineSampler(_PerTrialSampler):
     """Coarse-to-fine random search as an Optuna sampler.
 
     Trial k belongs to round k // per_round. Round 0 samples the declared ranges; the
@@ -222,9 +227,6 @@ class CoarseToFineSampler(BaseSampler):
         self.space, self.per_round, self.shrink = space, int(per_round), float(shrink)
         self.top_k, self.edge, self.seed = int(top_k), float(edge), int(seed)
         self._cache: dict[tuple[int, tuple[int, ...]], dict[str, Window]] = {}
-
-    def reseed_rng(self) -> None:
-        """Nothing to reseed: draws are a pure function of (seed, trial number, name)."""
 
     def _initial(self) -> tuple[dict[str, Window], dict[str, tuple[float, float]],
                                 dict[str, BaseDistribution]]:
@@ -265,14 +267,6 @@ class CoarseToFineSampler(BaseSampler):
             windows = refine_windows(windows, hard, best, top, self.shrink, self.edge)
         self._cache = {key: windows}
         return windows
-
-    def infer_relative_search_space(self, study: Study, trial: FrozenTrial
-                                    ) -> dict[str, BaseDistribution]:
-        return {}
-
-    def sample_relative(self, study: Study, trial: FrozenTrial,
-                        search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
-        return {}
 
     def sample_independent(self, study: Study, trial: FrozenTrial, param_name: str,
                            param_distribution: BaseDistribution) -> Any:
