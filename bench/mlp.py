@@ -139,7 +139,7 @@ def build(seed, torch_model=True):
     theirs = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
                                  torch.nn.Linear(256, 128), torch.nn.ReLU(),
                                  torch.nn.Linear(128, 10))
-    theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in
                             ours.state_dict().items()})
     return mine, (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
                   torch.nn.CrossEntropyLoss())
@@ -184,7 +184,7 @@ def worker(args):
     else:
         harness.set_threads(args.threads)
         ours, _ = build(seed=0, torch_model=False)
-        hand = HandWrittenMLP(ours[0].state_dict())
+        hand = HandWrittenMLP({k: v.numpy() for k, v in ours[0].state_dict().items()})
 
         def epoch(o):
             return numpy_epoch(X, y, o, args.batch_size, hand)

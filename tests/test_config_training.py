@@ -50,7 +50,7 @@ def test_l1_l2_leave_biases_untouched_unless_asked(regularize_biases):
     run = build_run(config(optimizer={"l1": 0.01, "l2": 0.05,
                                       "regularize_biases": regularize_biases}))
     groups = run.optimizer.param_groups
-    before = {k: v.copy() for k, v in run.model.state_dict().items()}
+    before = {k: v.clone() for k, v in run.model.state_dict().items()}
     for p in run.model.parameters():
         p.grad = np.zeros_like(p.data)                  # only the regularizer moves weights
     run.optimizer.step()

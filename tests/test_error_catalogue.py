@@ -44,7 +44,7 @@ def x(*shape, dtype=np.float32):
 def _linear_loaded_with(state):
     """A Linear whose load_state_dict(state) must fail without touching its weights."""
     layer = nn.Linear(2, 2, generator=np.random.default_rng(0))
-    before = {k: v.copy() for k, v in layer.state_dict().items()}
+    before = {k: v.clone() for k, v in layer.state_dict().items()}
     try:
         layer.load_state_dict(state)
     finally:

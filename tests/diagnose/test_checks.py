@@ -145,7 +145,7 @@ def test_expected_initial_loss_values():
 
 def test_checks_do_not_change_the_run():
     run = build_run(parse_config(HEALTHY))
-    before = {k: v.copy() for k, v in run.model.state_dict().items()}
+    before = {k: v.clone() for k, v in run.model.state_dict().items()}
     run_checks(Patient.from_run(run), ["overfit-4", "lr-range", "gradcheck"])
     after = run.model.state_dict()
     assert all(np.array_equal(before[k], after[k]) for k in before)

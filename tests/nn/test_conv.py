@@ -80,7 +80,7 @@ def test_generator_makes_init_repeatable():
 def test_state_dict_loads_into_torch(rng):
     ours = Conv2d(3, 4, (3, 2), stride=2, padding=1, generator=0)
     theirs = torch.nn.Conv2d(3, 4, (3, 2), stride=2, padding=1)
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = rng.standard_normal((2, 3, 7, 7)).astype(np.float32)
     np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach(),
                                atol=1e-5)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+import nnforge
 from nnforge.nn.parameter import Parameter
 
 
@@ -86,7 +87,7 @@ def assert_same_trajectory(ours, theirs, rtol=1e-7, atol=1e-10):
 def json_round_trip(state_dict):
     """Through JSON, as a checkpoint would store it (arrays as lists, int keys as strings)."""
     def encode(value):
-        if isinstance(value, np.ndarray):
+        if isinstance(value, (np.ndarray, nnforge.Tensor)):
             return value.tolist()
         raise TypeError(type(value))
     return json.loads(json.dumps(state_dict, default=encode))

@@ -87,6 +87,44 @@ def test_state_dict_layout_matches_torch_for_sgd_momentum(problem):
         assert ours_sd["param_groups"][0][key] == theirs_sd["param_groups"][0][key]
 
 
+@pytest.mark.parametrize("ours_cls, theirs_cls, options", [
+    (optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
+    (optim.Adam, torch.optim.Adam, dict(lr=0.01, amsgrad=True)),
+], ids=["sgd-momentum", "adam"])
+def test_per_parameter_state_is_tensors_like_torch(problem, ours_cls, theirs_cls, options):
+    _, _, ours = problem.run_nnforge(ours_cls, options, steps=3)
+    params = [torch.tensor(problem.INIT[k], requires_grad=True) for k in problem.NAMES]
+    theirs = theirs_cls(params, **options)
+    for _ in range(3):
+        theirs.zero_grad()
+        problem.torch_loss(params).backward()
+        theirs.step()
+    ours_state, theirs_state = ours.state_dict()["state"], theirs.state_dict()["state"]
+    for i, entries in theirs_state.items():
+        for key, value in entries.items():
+            if key == "step":                     # torch keeps a float tensor, nnforge an int
+                assert int(ours_state[i][key]) == int(value) == 3
+                continue
+            assert type(ours_state[i][key]) is nnforge.Tensor, key
+            assert not ours_state[i][key].requires_grad
+            np.testing.assert_allclose(ours_state[i][key].numpy(), value.numpy(), rtol=1e-7,
+                                       atol=1e-12, err_msg=key)
+
+
+def test_state_dict_round_trips_through_save_and_load(problem, tmp_path):
+    full, _, _ = problem.run_nnforge(optim.Adam, dict(lr=0.01), steps=6)
+    first, params, opt = problem.run_nnforge(optim.Adam, dict(lr=0.01), steps=3)
+    nnforge.save({"optimizer": opt.state_dict()}, tmp_path / "checkpoint.pt")
+    fresh = optim.Adam(params, lr=0.01)
+    fresh.load_state_dict(nnforge.load(tmp_path / "checkpoint.pt")["optimizer"])
+    assert all(type(v) is np.ndarray and v.dtype == p.numpy().dtype       # kept as arrays
+               for p, state in fresh.state.items() for k, v in state.items() if k != "step")
+    rest, _, _ = problem.run_nnforge(optim.Adam, dict(lr=0.01), steps=3, params=params,
+                                     optimizer=fresh)
+    for a, b in zip(full[-1], rest[-1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
 def test_load_state_dict_rejects_mismatched_groups():
     opt = optim.SGD([Parameter(np.ones(1)), Parameter(np.ones(1))], lr=0.1)
     other = optim.SGD([Parameter(np.ones(1))], lr=0.1)

@@ -30,7 +30,7 @@ def mlp(dtype=np.float32, seed=0, d=5, classes=3):
 
 
 def weights(model):
-    return {k: v.copy() for k, v in model.state_dict().items()}
+    return {k: v.clone() for k, v in model.state_dict().items()}
 
 
 def fit(model, X, y, epochs=1, batch_size=32, opt=None, **trainer_kwargs):
@@ -90,7 +90,8 @@ def test_accumulation_over_epochs_with_adam_and_a_short_last_group():
 # --- clipping inside training, against torch -----------------------------------------------
 def torch_twin(model):
     twin = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
-    twin.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in model.state_dict().items()})
+    twin.load_state_dict({k: torch.from_numpy(v.numpy().copy())
+                          for k, v in model.state_dict().items()})
     return twin.double()
 
 

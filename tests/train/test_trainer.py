@@ -188,7 +188,7 @@ def test_early_stopping_restores_best_epoch_weights(digits):
     model = mlp(g)
     snapshots = []
     record = LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(
-        {k: v.copy() for k, v in model.state_dict().items()}))
+        {k: v.clone() for k, v in model.state_dict().items()}))
     es = EarlyStopping(patience=2)
     trainer = Trainer(model, optim.Adam(model.parameters(), lr=0.02), nn.CrossEntropyLoss(),
                       callbacks=[record, es], generator=g)

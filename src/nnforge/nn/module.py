@@ -21,7 +21,7 @@ from ..mistake_warnings import TrainModeEvaluationWarning, guard_warn, would_war
 from .hooks import ForwardHook, RemovableHandle
 from .parameter import Parameter
 from .parameter_count import num_parameters
-from .state_dict import load_state
+from .state_dict import collect_state, load_state
 
 _ModuleT = TypeVar("_ModuleT", bound="Module")
 
@@ -252,28 +252,44 @@ class Module:
             yield b
 
     # --- state --------------------------------------------------------------------------
-    def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Ordered name -> array of every parameter and buffer, PyTorch's order and names
-        (each module's parameters, then its buffers, then its children)."""
-        state: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._collect_state(state, "")
-        return state
+    def state_dict(self, *, destination: Optional[dict[str, Tensor]] = None,
+                   prefix: str = "", keep_vars: bool = False) -> dict[str, Tensor]:
+        """Ordered name -> Tensor of every parameter and buffer, PyTorch's order and names
+        (each module's parameters, then its buffers, then its children).
 
-    def _collect_state(self, state: OrderedDict[str, np.ndarray], prefix: str) -> None:
-        for name, p in self._parameters.items():
-            if p is not None:
-                state[prefix + name] = p._data
-        for name, b in self._buffers.items():
-            if b is not None:
-                state[prefix + name] = b
-        for name, m in self._modules.items():
-            if m is not None:
-                m._collect_state(state, f"{prefix}{name}.")
+        As in PyTorch, the values share memory with the module (detached, so
+        `requires_grad=False`): an in-place optimizer step shows through, and a snapshot
+        needs `{k: v.clone() for k, v in model.state_dict().items()}`.
+
+        Parameters
+        ----------
+        destination : dict, optional
+            Filled and returned instead of a new OrderedDict.
+        prefix : str
+            Put before every name ("encoder." gives "encoder.weight").
+        keep_vars : bool
+            Return the Parameters themselves rather than detached views.
+
+        Examples
+        --------
+        >>> import nnforge
+        >>> layer = nnforge.nn.Linear(2, 1)
+        >>> state = layer.state_dict()
+        >>> list(state), state["weight"].requires_grad
+        (['weight', 'bias'], False)
+        >>> with nnforge.no_grad():
+        ...     _ = layer.bias.fill_(0.5)
+        >>> state["bias"].tolist()
+        [0.5]
+        """
+        state: dict[str, Tensor] = OrderedDict() if destination is None else destination
+        collect_state(self, state, prefix, keep_vars)
+        return state
 
     def load_state_dict(self, state_dict: dict[str, Any],
                         strict: bool = True) -> tuple[list[str], list[str]]:
-        """Copy arrays (anything array-like, torch tensors included) into parameters and
-        buffers in place. Missing or unexpected names and shape mismatches raise a
+        """Copy values (Tensors, NumPy arrays, torch tensors) into parameters and buffers in
+        place. Missing or unexpected names and shape mismatches raise a
         KeyError/ValueError listing them all."""
         return load_state(self, state_dict, strict)
 

@@ -281,14 +281,17 @@ class Optimizer:
 
     # --- saving and loading ------------------------------------------------------------
     def state_dict(self, native: bool = False) -> dict[str, Any]:
-        """``{"state": {index: {name: array or number}}, "param_groups": [options with
-        "params": [indices]]}`` like PyTorch: parameters are numbered in group order, arrays are
-        copies (a snapshot), and everything is plain numbers, lists and arrays (no pickle
-        needed; JSON turns the integer keys into strings, which `load_state_dict` accepts).
+        """``{"state": {index: {name: Tensor or number}}, "param_groups": [options with
+        "params": [indices]]}`` like PyTorch: parameters are numbered in group order, and
+        per-parameter state (``exp_avg``, ``momentum_buffer`` ...) is Tensors, copies taken
+        now (a snapshot; PyTorch's share memory with the optimizer). Everything else is plain
+        numbers and lists (no pickle needed; JSON turns the integer keys into strings, which
+        `load_state_dict` accepts).
 
-        ``native=True`` saves each parameter's state as the optimizer keeps it in memory
-        rather than in PyTorch's form (they differ for `Adam`); `load_state_dict` accepts
-        both, and only the native form restores bit for bit (checkpoints use it)."""
+        ``native=True`` saves each parameter's state as the optimizer keeps it in memory,
+        NumPy arrays rather than Tensors, and in the optimizer's own form where that differs
+        from PyTorch's; `load_state_dict` accepts both, and only the native form restores bit
+        for bit (checkpoints use it)."""
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -305,7 +308,7 @@ class Optimizer:
                 if p in self.state:
                     own = self.state[p]
                     state[index[id(p)]] = (Optimizer.export_state(self, own, group) if native
-                                           else self.export_state(own, group))
+                                           else _as_tensors(self.export_state(own, group)))
         return {"state": state, "param_groups": groups}
 
     def export_state(self, state: State, group: ParamGroup) -> State:
@@ -370,8 +373,19 @@ class Optimizer:
         return "\n".join(lines)
 
 
+def _as_tensors(state: State) -> State:
+    """A parameter's exported state with its arrays as Tensors, as PyTorch saves it."""
+    return {k: (Tensor._make(v, False, None) if isinstance(v, np.ndarray) else v)
+            for k, v in state.items()}
+
+
 def _restore(value: object, p: Tensor) -> object:
-    """A saved state entry back in memory: arrays (or lists) become arrays of p's dtype."""
+    """A saved state entry back in memory: Tensors, arrays (or lists) become arrays of p's
+    dtype."""
+    if isinstance(value, Tensor):
+        value = value._data
+    elif hasattr(value, "detach") and hasattr(value, "numpy"):       # a torch tensor
+        value = value.detach().cpu().numpy()
     if isinstance(value, (np.ndarray, list)):
         return np.array(value, dtype=p._data.dtype)
     if isinstance(value, np.generic):
