@@ -6,6 +6,7 @@ returns NotImplemented for inputs it was not compiled for, so the reference runs
 Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
 """
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
+from .dropout import apply_mask
 from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
@@ -24,6 +25,7 @@ OPS = {
     "batch_statistics": batch_statistics,
     "batch_norm_normalize": normalize,
     "batch_norm_backward": batch_norm_backward,
+    "dropout_apply_mask": apply_mask,
     "relu": relu,
     "relu_backward": relu_backward,
     "leaky_relu": leaky_relu,
