@@ -63,15 +63,18 @@ class Dropout(Function):
     """
 
     saves_inputs = False
+    bits: np.ndarray
+    threshold: np.uint16
+    scale: np.floating
 
     @staticmethod
-    def forward(ctx: Dropout, x: np.ndarray, *, bits: np.ndarray,  # type: ignore[override]
+    def forward(ctx: Dropout, x: np.ndarray, *, bits: np.ndarray,
                 threshold: np.uint16, scale: np.floating) -> np.ndarray:
         ctx.bits, ctx.threshold, ctx.scale = bits, threshold, scale
         return apply_mask(x, bits, threshold, scale)
 
     @staticmethod
-    def backward(ctx: Dropout, grad: np.ndarray) -> np.ndarray:  # type: ignore[override]
+    def backward(ctx: Dropout, grad: np.ndarray) -> np.ndarray:
         return apply_mask(grad, ctx.bits, ctx.threshold, ctx.scale)
 
 

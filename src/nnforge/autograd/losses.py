@@ -16,7 +16,8 @@ from .activations import _log_softmax, _sigmoid
 from .function import Function
 
 
-def _reduce(values, reduction, denominator=None):
+def _reduce(values: np.ndarray, reduction: str,
+            denominator: Optional[float] = None) -> np.ndarray:
     if reduction == "none":
         return values
     if reduction == "sum":
@@ -24,7 +25,8 @@ def _reduce(values, reduction, denominator=None):
     return np.asarray(values.sum() / (values.size if denominator is None else denominator))
 
 
-def _reduce_grad(grad, reduction, shape, count):
+def _reduce_grad(grad: np.ndarray, reduction: str, shape: tuple[int, ...],
+                 count: int) -> np.ndarray:
     """Gradient of the reduction: broadcastable array of per-element upstream values."""
     if reduction == "none":
         return grad
@@ -59,8 +61,19 @@ class CrossEntropy(Function):
            [ 0.167,  0.167, -0.333]], dtype=float32)
     """
 
+    spatial: Optional[tuple[int, ...]]
+    reduction: str
+    label_smoothing: float
+    weight: Optional[np.ndarray]
+    logp: np.ndarray
+    coeff: Optional[np.ndarray]
+    denominator: float
+    target: np.ndarray
+    valid: np.ndarray
+    picked_weight: np.ndarray
+
     @staticmethod
-    def forward(ctx: CrossEntropy, logits: np.ndarray,  # type: ignore[override]
+    def forward(ctx: CrossEntropy, logits: np.ndarray,
                 target: np.ndarray, weight: Optional[np.ndarray] = None,
                 ignore_index: int = -100, reduction: str = "mean",
                 label_smoothing: float = 0.0) -> np.ndarray:
@@ -98,8 +111,7 @@ class CrossEntropy(Function):
         return np.asarray(per_sample.sum() / ctx.denominator)
 
     @staticmethod
-    def backward(ctx: CrossEntropy, grad: np.ndarray  # type: ignore[override]
-                 ) -> tuple[np.ndarray, None]:
+    def backward(ctx: CrossEntropy, grad: np.ndarray) -> tuple[np.ndarray, None]:
         rows = ctx.logp.shape[0]
         if ctx.reduction == "none":
             scale = grad.reshape(-1)
@@ -162,8 +174,12 @@ class BinaryCrossEntropyWithLogits(Function):
     """Sigmoid + binary cross-entropy in one stable formula:
     max(z, 0) - z y + log(1 + e^-|z|); the gradient is sigmoid(z) - y."""
 
+    reduction: str
+
     @staticmethod
-    def forward(ctx, logits, target, weight=None, pos_weight=None, reduction="mean"):
+    def forward(ctx: BinaryCrossEntropyWithLogits, logits: np.ndarray, target: np.ndarray,
+                weight: Optional[np.ndarray] = None, pos_weight: Optional[np.ndarray] = None,
+                reduction: str = "mean") -> np.ndarray:
         softplus_neg = np.log1p(np.exp(-np.abs(logits))) + np.maximum(-logits, 0)
         # -log(sigmoid(z)) = softplus(-z); -log(1 - sigmoid(z)) = z + softplus(-z)
         if pos_weight is None:
@@ -177,7 +193,8 @@ class BinaryCrossEntropyWithLogits(Function):
         return _reduce(loss, reduction)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: BinaryCrossEntropyWithLogits, grad: np.ndarray
+                 ) -> tuple[np.ndarray, Optional[np.ndarray]]:
         logits, target, weight, pos_weight = ctx.saved
         s = _sigmoid(logits)
         if pos_weight is None:
@@ -198,7 +215,7 @@ class BinaryCrossEntropyWithLogits(Function):
         return g, g_target
 
 
-def _classes_last(values, target):
+def _classes_last(values: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(N, C, d1, ...) -> (N*d1*..., C) and the matching flat target, for spatial losses."""
     classes = values.shape[1]
     return np.moveaxis(values, 1, -1).reshape(-1, classes), target.reshape(-1)
@@ -213,8 +230,16 @@ class NLLLoss(Function):
     Input (N, C) or (N, C, d1, ...), target (N,) or (N, d1, ...).
     """
 
+    shape: tuple[int, ...]
+    safe: np.ndarray
+    picked_weight: np.ndarray
+    reduction: str
+    denominator: float
+
     @staticmethod
-    def forward(ctx, logp, target, weight=None, ignore_index=-100, reduction="mean"):
+    def forward(ctx: NLLLoss, logp: np.ndarray, target: np.ndarray,
+                weight: Optional[np.ndarray] = None, ignore_index: int = -100,
+                reduction: str = "mean") -> np.ndarray:
         ctx.shape = logp.shape
         flat, flat_target = (_classes_last(logp, target) if logp.ndim > 2
                              else (logp, target))
@@ -234,7 +259,7 @@ class NLLLoss(Function):
         return np.asarray(per_sample.sum() / ctx.denominator)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: NLLLoss, grad: np.ndarray) -> tuple[np.ndarray, None]:
         shape = ctx.shape
         rows = ctx.safe.shape[0]
         classes = shape[1]
@@ -259,8 +284,12 @@ class BinaryCrossEntropy(Function):
     1e-12) stays finite. Prefer BinaryCrossEntropyWithLogits on logits.
     """
 
+    logs: tuple[np.ndarray, np.ndarray]
+    reduction: str
+
     @staticmethod
-    def forward(ctx, p, target, weight=None, reduction="mean"):
+    def forward(ctx: BinaryCrossEntropy, p: np.ndarray, target: np.ndarray,
+                weight: Optional[np.ndarray] = None, reduction: str = "mean") -> np.ndarray:
         floor = p.dtype.type(-100)
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), floor)
@@ -273,7 +302,8 @@ class BinaryCrossEntropy(Function):
         return _reduce(loss, reduction)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: BinaryCrossEntropy, grad: np.ndarray
+                 ) -> tuple[Optional[np.ndarray], Optional[np.ndarray]]:
         p, target, weight = ctx.saved
         needs = ctx.needs_input_grad
         upstream = _reduce_grad(grad, ctx.reduction, p.shape, p.size)
