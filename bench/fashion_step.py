@@ -79,12 +79,12 @@ def main():
     print(f"{args.library} batch {args.batch}: fastest step {1e3 * best:.1f} ms CPU, "
           f"{1e3 * wall:.1f} ms wall")
     if args.profile:
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.process_time)
         profile.enable()
         for _ in range(args.steps):
             step()
         profile.disable()
-        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":
