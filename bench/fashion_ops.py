@@ -6,9 +6,16 @@ two checkouts can be compared on a shared machine by alternating runs:
     PYTHONPATH=<older checkout>/src .venv/bin/python bench/fashion_ops.py
 
 Dropout goes through `nn.functional.dropout`, or `nnforge.autograd.dropout` where a
-checkout has it (`--dropout-op`).
+checkout has it (`--dropout-op`). Each case runs in a fresh process: glibc's allocator
+adapts its threshold for returning large blocks to the system to the blocks freed before,
+so an op measured after other ops can pay thousands of page faults a call (10+ ms of
+system time for the 12.8 MB batch-norm arrays) that it does not pay alone, or the
+reverse; the page faults per call are printed beside each figure.
 """
 import argparse
+import resource
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -81,11 +88,23 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--dropout-op", action="store_true",
                         help="call nnforge.autograd.dropout.dropout instead of F.dropout")
+    parser.add_argument("--case", type=int, help="run this case only (in this process)")
     args = parser.parse_args()
-    import nnforge
-    print(f"nnforge from {nnforge.__file__}, backend {nnforge.get_backend()}")
-    for name, fn in cases(args.dropout_op):
-        print(f"{fastest_cpu_ms(fn, args.repeats):8.3f} ms  {name}")
+    if args.case is None:       # each case in a fresh process: see the module docstring
+        import nnforge
+        print(f"nnforge from {nnforge.__file__}, backend {nnforge.get_backend()}")
+        for case in range(len(cases(args.dropout_op))):
+            command = [sys.executable, __file__, "--case", str(case), "--repeats",
+                       str(args.repeats)] + (["--dropout-op"] if args.dropout_op else [])
+            subprocess.run(command, check=True)
+        return
+    name, fn = cases(args.dropout_op)[args.case]
+    fn()                        # compiles or loads the kernels: not counted
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    ms = fastest_cpu_ms(fn, args.repeats)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    faults = (after.ru_minflt - before.ru_minflt) / (args.repeats + 1)
+    print(f"{ms:8.3f} ms  ({faults:5.0f} page faults a call)  {name}", flush=True)
 
 
 if __name__ == "__main__":
