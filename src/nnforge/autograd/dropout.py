@@ -42,7 +42,8 @@ def apply_mask(x: np.ndarray, bits: np.ndarray, threshold: np.uint16,
     `scale` has x's dtype. Used for the forward (x = the input) and the backward (x = the
     gradient): the derivative of x -> x * mask is the mask.
     """
-    mask = (bits >= threshold).astype(x.dtype) * scale
+    mask = (bits >= threshold).astype(x.dtype)
+    mask *= scale
     return x * mask
 
 
