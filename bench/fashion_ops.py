@@ -4,6 +4,7 @@ two checkouts can be compared on a shared machine by alternating runs:
 
     PYTHONPATH=src .venv/bin/python bench/fashion_ops.py
     PYTHONPATH=<older checkout>/src .venv/bin/python bench/fashion_ops.py
+    PYTHONPATH=src .venv/bin/python bench/fashion_ops.py --kernels   # kernels vs references
 
 Dropout goes through `nn.functional.dropout`, or `nnforge.autograd.dropout` where a
 checkout has it (`--dropout-op`). Each case runs in a fresh process: glibc's allocator
@@ -83,13 +84,50 @@ def cases(dropout_op):
     ]
 
 
+def kernel_cases():
+    """(name, kernel call, reference call) of the batch-norm and ReLU kernels on the two
+    conv outputs' shapes, and of the dropout and cross-entropy kernels where present."""
+    from nnforge import kernels
+    from nnforge.autograd.activations import relu, relu_backward
+    from nnforge.autograd.normalization import batch_norm_backward, batch_statistics
+
+    rng = np.random.default_rng(0)
+    found = []
+    for shape in [(128, 32, 28, 28), (128, 64, 14, 14)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        grad = rng.standard_normal(shape).astype(np.float32)
+        mean, var = batch_statistics.reference(x)
+        invstd = (1 / np.sqrt(var + 1e-5)).astype(np.float32)
+        centered, out = x - mean[:, None, None], kernels.relu(x)
+        name = "x".join(map(str, shape))
+        found += [
+            (f"batch-norm statistics, {name}", lambda x=x: kernels.batch_statistics(x),
+             lambda x=x: batch_statistics.reference(x)),
+            (f"batch-norm backward, {name}",
+             lambda g=grad, c=centered, i=invstd: kernels.batch_norm_backward(g, c, i, i, True),
+             lambda g=grad, c=centered, i=invstd: batch_norm_backward.reference(g, c, i, i,
+                                                                                True)),
+            (f"ReLU, {name}", lambda x=x: kernels.relu(x), lambda x=x: relu.reference(x)),
+            (f"ReLU backward, {name}", lambda g=grad, o=out: kernels.relu_backward(g, o),
+             lambda g=grad, o=out: relu_backward.reference(g, o)),
+        ]
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--dropout-op", action="store_true",
                         help="call nnforge.autograd.dropout.dropout instead of F.dropout")
     parser.add_argument("--case", type=int, help="run this case only (in this process)")
+    parser.add_argument("--kernels", action="store_true",
+                        help="time the batch-norm and ReLU kernels against their references")
     args = parser.parse_args()
+    if args.kernels:
+        for name, kernel, reference in kernel_cases():
+            print(f"{fastest_cpu_ms(kernel, args.repeats):8.3f} ms kernel "
+                  f"{fastest_cpu_ms(reference, args.repeats):8.3f} ms reference  {name}")
+        return
     if args.case is None:       # each case in a fresh process: see the module docstring
         import nnforge
         print(f"nnforge from {nnforge.__file__}, backend {nnforge.get_backend()}")
