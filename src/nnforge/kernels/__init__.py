@@ -6,9 +6,9 @@ returns NotImplemented for inputs it was not compiled for, so the reference runs
 Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
 """
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
+from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
 from .dropout import apply_mask
 from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
-from .conv import col2im, columns_to_images, im2col, images_to_columns, weight_grad
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward

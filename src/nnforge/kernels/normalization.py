@@ -1,4 +1,4 @@
-"""Batch normalization as compiled loops over each channel (the references are
+"""Batch normalization as compiled loops (the references are
 `batch_statistics`, `normalize` and `batch_norm_backward` in nnforge.autograd.normalization).
 
 What they save: the references make a NumPy pass for every operation (statistics: four
