@@ -10,6 +10,7 @@ import numpy as np
 
 from ..autograd import Tensor
 from ..autograd import activations as _act
+from ..autograd import dropout as _dropout
 from ..autograd import losses as _losses
 from ..autograd import pooling as _pool
 from ..autograd.conv import Conv2d as _Conv2dFn
@@ -183,11 +184,7 @@ def dropout(input, p=0.5, training=True, generator=None):
                          f"[0, 1), got {p!r}")
     if not training or p == 0:
         return input
-    data = _array(input)
-    dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float32)
-    mask = keep_mask(data.shape, p, resolve_generator(generator)).astype(dtype)
-    mask *= dtype.type(1.0 / (1.0 - p))
-    return _as_tensor(input) * mask
+    return _dropout.dropout(_as_tensor(input), p, resolve_generator(generator))
 
 
 def keep_mask(shape, p, rng):
