@@ -72,3 +72,31 @@ def test_bce_with_logits(reduction):
     assert gradcheck(lambda z, y: L.BinaryCrossEntropyWithLogits.apply(
         z, y, weight=RNG.uniform(0.5, 2, (3, 4)) * 0 + 1.5, pos_weight=np.array([1, 2, .5, 3.]),
         reduction=reduction), z, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_backends_agree(dtype, reduction):
+    """The fused class-index path (a numba kernel or its NumPy reference) gives the same
+    loss and logits gradient under both backends: spatial logits, class weights, an
+    ignored class and label smoothing together."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(5)
+    logits = rng.standard_normal((3, 4, 2, 5)).astype(dtype) * 3
+    target = rng.integers(0, 4, (3, 2, 5))
+    weight = (rng.random(4) + 0.5).astype(dtype)
+    results = {}
+    for backend in ("numpy", "numba"):
+        previous = nf.set_backend(backend)
+        try:
+            z = nf.tensor(logits, requires_grad=True)
+            loss = L.CrossEntropy.apply(z, target, weight=weight, ignore_index=2,
+                                        reduction=reduction, label_smoothing=0.15)
+            loss.backward(np.ones(loss.shape, dtype))
+            results[backend] = loss.numpy(), z.grad.numpy()
+        finally:
+            nf.set_backend(previous)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b, what in zip(results["numpy"], results["numba"], ("loss", "gradient")):
+        assert a.dtype == b.dtype == dtype
+        np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=f"{what}, numba vs numpy")

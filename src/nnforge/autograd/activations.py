@@ -2,10 +2,14 @@
 
 Core: ReLU, sigmoid, tanh, softmax and a stable log-softmax (sigmoid, tanh and softmax save
 their output, from which their derivative is cheapest). The rest of the course's
-activations (area C) are fused here too, each for a stated reason: one pass and one saved
+activations are fused here too, each for a stated reason: one pass and one saved
 array instead of the three to five temporaries of a composition, stable formulas where a
 composition would overflow, and PyTorch's exact gradient conventions at the kinks.
 """
+from __future__ import annotations
+
+from typing import Optional, Union
+
 import numpy as np
 
 from ..backend import dispatch
@@ -17,32 +21,33 @@ class ReLU(Function):
 
     saves_inputs = False
     saves_output = True
+    out: np.ndarray
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: ReLU, x: np.ndarray) -> np.ndarray:
         out = relu(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: ReLU, grad: np.ndarray) -> np.ndarray:
         return relu_backward(grad, ctx.out)
 
 
 @dispatch("relu")
-def relu(x):
+def relu(x: np.ndarray) -> np.ndarray:
     """max(0, x) elementwise."""
     return np.maximum(x, 0)
 
 
 @dispatch("relu_backward")
-def relu_backward(grad, out):
+def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
     """grad where the output is positive, else 0 (so 0 at x == 0)."""
     # NOTE: the mask is cast first: NumPy's float * bool product runs a slow casting loop
     return grad * (out > 0).astype(grad.dtype)
 
 
-def _sigmoid(x):
+def _sigmoid(x: np.ndarray) -> np.ndarray:
     """Overflow-free logistic function: exp is only ever taken of -|x|."""
     e = np.exp(-np.abs(x))
     inv = 1 / (1 + e)
@@ -54,15 +59,16 @@ class Sigmoid(Function):
 
     saves_inputs = False
     saves_output = True
+    out: np.ndarray
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Sigmoid, x: np.ndarray) -> np.ndarray:
         out = _sigmoid(np.asarray(x))
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Sigmoid, grad: np.ndarray) -> np.ndarray:
         out = ctx.out
         return grad * out * (1 - out)
 
@@ -72,20 +78,21 @@ class Tanh(Function):
 
     saves_inputs = False
     saves_output = True
+    out: np.ndarray
 
     @staticmethod
-    def forward(ctx, x):
+    def forward(ctx: Tanh, x: np.ndarray) -> np.ndarray:
         out = np.tanh(x)
         ctx.out = out
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Tanh, grad: np.ndarray) -> np.ndarray:
         out = ctx.out
         return grad * (1 - out * out)
 
 
-def _log_softmax(x, axis):
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     with np.errstate(over="ignore"):  # x - max is -inf only when that is the right answer
         shifted = x - np.max(x, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
@@ -96,9 +103,11 @@ class Softmax(Function):
 
     saves_inputs = False
     saves_output = True
+    out: np.ndarray
+    dim: int
 
     @staticmethod
-    def forward(ctx, x, dim=-1):
+    def forward(ctx: Softmax, x: np.ndarray, dim: int = -1) -> np.ndarray:
         with np.errstate(over="ignore"):
             shifted = np.exp(x - np.max(x, axis=dim, keepdims=True))
         out = shifted / np.sum(shifted, axis=dim, keepdims=True)
@@ -106,7 +115,7 @@ class Softmax(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Softmax, grad: np.ndarray) -> np.ndarray:
         out = ctx.out
         return out * (grad - np.sum(grad * out, axis=ctx.dim, keepdims=True))
 
@@ -116,15 +125,17 @@ class LogSoftmax(Function):
 
     saves_inputs = False
     saves_output = True
+    out: np.ndarray
+    dim: int
 
     @staticmethod
-    def forward(ctx, x, dim=-1):
+    def forward(ctx: LogSoftmax, x: np.ndarray, dim: int = -1) -> np.ndarray:
         out = _log_softmax(x, dim)
         ctx.out, ctx.dim = out, dim
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: LogSoftmax, grad: np.ndarray) -> np.ndarray:
         return grad - np.exp(ctx.out) * np.sum(grad, axis=ctx.dim, keepdims=True)
 
 
@@ -135,26 +146,30 @@ class LeakyReLU(Function):
     The gradient at exactly 0 is `negative_slope` (PyTorch's convention).
     """
 
+    positive: np.ndarray
+    slope: float
+
     @staticmethod
-    def forward(ctx, x, negative_slope=0.01):
+    def forward(ctx: LeakyReLU, x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
         out, ctx.positive = leaky_relu(x, negative_slope)
         ctx.slope = negative_slope
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: LeakyReLU, grad: np.ndarray) -> np.ndarray:
         return leaky_relu_backward(grad, ctx.positive, ctx.slope)
 
 
 @dispatch("leaky_relu")
-def leaky_relu(x, negative_slope):
+def leaky_relu(x: np.ndarray, negative_slope: float) -> tuple[np.ndarray, np.ndarray]:
     """(out, positive): x where x > 0, else negative_slope * x; and the mask x > 0."""
     positive = x > 0
     return np.where(positive, x, x * x.dtype.type(negative_slope)), positive
 
 
 @dispatch("leaky_relu_backward")
-def leaky_relu_backward(grad, positive, negative_slope):
+def leaky_relu_backward(grad: np.ndarray, positive: np.ndarray,
+                        negative_slope: float) -> np.ndarray:
     """grad where the input was positive, else negative_slope * grad."""
     return np.where(positive, grad, grad * grad.dtype.type(negative_slope))
 
@@ -166,14 +181,18 @@ class ELU(Function):
     The gradient is alpha e^x for x <= 0 (so alpha at exactly 0, as in PyTorch).
     """
 
+    x: np.ndarray
+    alpha: float
+    negative_part: np.ndarray
+
     @staticmethod
-    def forward(ctx, x, alpha=1.0):
+    def forward(ctx: ELU, x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
         negative_part = x.dtype.type(alpha) * np.expm1(np.minimum(x, 0))
         ctx.x, ctx.alpha, ctx.negative_part = x, alpha, negative_part
         return np.where(x > 0, x, negative_part)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: ELU, grad: np.ndarray) -> np.ndarray:
         # d/dx alpha (e^x - 1) = alpha e^x = negative_part + alpha
         slope = ctx.negative_part + ctx.x.dtype.type(ctx.alpha)
         return np.where(ctx.x > 0, grad, grad * slope)
@@ -187,8 +206,12 @@ class Softplus(Function):
     sigmoid(beta x), or 1 above the threshold. `threshold=inf` gives the exact function.
     """
 
+    bx: np.ndarray
+    linear: np.ndarray
+
     @staticmethod
-    def forward(ctx, x, beta=1.0, threshold=20.0):
+    def forward(ctx: Softplus, x: np.ndarray, beta: float = 1.0,
+                threshold: float = 20.0) -> np.ndarray:
         bx = x * x.dtype.type(beta)
         smooth = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(beta)
         linear = bx > threshold
@@ -196,7 +219,7 @@ class Softplus(Function):
         return np.where(linear, x, smooth)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Softplus, grad: np.ndarray) -> np.ndarray:
         return np.where(ctx.linear, grad, grad * _sigmoid(ctx.bx))
 
 
@@ -207,8 +230,11 @@ class Hardtanh(Function):
     (min_val < x < max_val), while clamp includes them; this op keeps hardtanh's rule.
     """
 
+    inside: np.ndarray
+
     @staticmethod
-    def forward(ctx, x, min_val=-1.0, max_val=1.0):
+    def forward(ctx: Hardtanh, x: np.ndarray, min_val: float = -1.0,
+                max_val: float = 1.0) -> np.ndarray:
         if min_val > max_val:
             raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val "
                              f"({max_val})")
@@ -216,11 +242,11 @@ class Hardtanh(Function):
         return np.clip(x, x.dtype.type(min_val), x.dtype.type(max_val))
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Hardtanh, grad: np.ndarray) -> np.ndarray:
         return grad * ctx.inside
 
 
-def _channel_view(weight, shape):
+def _channel_view(weight: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Reshape a per-channel vector so it broadcasts along dim 1 of the input, PyTorch's
     channel convention for PReLU (a 0-d or 1-D input has one channel)."""
     if weight.size == 1:
@@ -241,8 +267,11 @@ class PReLU(Function):
     The input gradient at exactly 0 is `a` (PyTorch's convention).
     """
 
+    positive: np.ndarray
+    w: np.ndarray
+
     @staticmethod
-    def forward(ctx, x, weight):
+    def forward(ctx: PReLU, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
         w = _channel_view(weight, x.shape)
         positive = x > 0
         ctx.save_for_backward(x, weight)
@@ -250,7 +279,8 @@ class PReLU(Function):
         return np.where(positive, x, w * x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: PReLU, grad: np.ndarray
+                 ) -> tuple[Optional[np.ndarray], Optional[np.ndarray]]:
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
         gx = gw = None
@@ -275,14 +305,16 @@ class Swish(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, beta=1.0):
+    def forward(ctx: Swish, x: np.ndarray,
+                beta: Union[float, np.ndarray] = 1.0) -> np.ndarray:
         beta_array = np.asarray(beta, dtype=x.dtype)
         s = _sigmoid(beta_array * x)
         ctx.save_for_backward(x, beta_array, s)
         return x * s
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Swish, grad: np.ndarray
+                 ) -> tuple[Optional[np.ndarray], Optional[np.ndarray]]:
         x, beta, s = ctx.saved
         needs = ctx.needs_input_grad
         slope = s * (1 - s)
@@ -301,15 +333,18 @@ class Sign(Function):
     which lets sign units train.
     """
 
+    window: np.ndarray
+    straight_through: bool
+
     @staticmethod
-    def forward(ctx, x, straight_through=False):
+    def forward(ctx: Sign, x: np.ndarray, straight_through: bool = False) -> np.ndarray:
         if straight_through:
             ctx.window = np.abs(x) <= 1
         ctx.straight_through = straight_through
         return np.sign(x)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Sign, grad: np.ndarray) -> np.ndarray:
         if ctx.straight_through:
             return grad * ctx.window
         return np.zeros_like(grad)
@@ -323,11 +358,13 @@ class Step(Function):
     unchanged (Bengio et al. 2013).
     """
 
+    straight_through: bool
+
     @staticmethod
-    def forward(ctx, x, straight_through=False):
+    def forward(ctx: Step, x: np.ndarray, straight_through: bool = False) -> np.ndarray:
         ctx.straight_through = straight_through
         return (x >= 0).astype(x.dtype)
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Step, grad: np.ndarray) -> np.ndarray:
         return grad if ctx.straight_through else np.zeros_like(grad)

@@ -12,31 +12,35 @@ statistics are constants, so dx = dy * gamma / sqrt(running_var + eps). With the
 backend the three steps (`batch_statistics`, `normalize`, `batch_norm_backward`) run as
 compiled loops over each channel (`nnforge.kernels.normalization`).
 """
+from __future__ import annotations
+
+from typing import Optional
+
 import numpy as np
 
 from ..backend import dispatch
 from .function import Function
 
 
-def _channel_sums(x):
+def _channel_sums(x: np.ndarray) -> np.ndarray:
     """Per-channel sums of an (N, C, ...) array, reducing the long contiguous inner axis
     first (NumPy's single reduction over axes (0, 2, 3) was slower when timed)."""
     n, c = x.shape[:2]
     return x.reshape(n, c, -1).sum(axis=2).sum(axis=0)
 
 
-def _channel_dots(a, b):
+def _channel_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per-channel sums of a * b, without a full-size temporary."""
     n, c = a.shape[:2]
     return np.einsum("ncs,ncs->c", a.reshape(n, c, -1), b.reshape(n, c, -1))
 
 
-def _per_channel(v, ndim):
+def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
     """Shape a (C,) vector to broadcast against an (N, C, ...) input."""
     return v.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def check_batch_statistics(shape, layer):
+def check_batch_statistics(shape: tuple[int, ...], layer: str) -> int:
     """Training-mode batch norm divides by the batch variance: it needs more than one value
     per channel, or every output would be 0 (and PyTorch refuses too)."""
     m = int(np.prod(shape)) // shape[1] if len(shape) > 1 and shape[1] else 0
@@ -62,15 +66,26 @@ class BatchNorm(Function):
     variance m/(m-1) * var for running_var. Otherwise the running statistics normalize.
     """
 
+    centered: np.ndarray
+    invstd: np.ndarray
+    scale: np.ndarray
+    batch_stats: bool
+
     @staticmethod
-    def forward(ctx, x, weight=None, bias=None, *, running_mean=None, running_var=None,
-                training=True, momentum=0.1, eps=1e-5, layer="batch_norm"):
+    def forward(ctx: BatchNorm, x: np.ndarray, weight: Optional[np.ndarray] = None,
+                bias: Optional[np.ndarray] = None, *,
+                running_mean: Optional[np.ndarray] = None,
+                running_var: Optional[np.ndarray] = None, training: bool = True,
+                momentum: float = 0.1, eps: float = 1e-5,
+                layer: str = "batch_norm") -> np.ndarray:
         if weight is not None and weight.dtype != x.dtype:
             raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
                             f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
                             f" or the model (model.to(np.{x.dtype}))")
         use_batch = training or running_mean is None or running_var is None
-        if use_batch:
+        if running_mean is not None and running_var is not None and not training:
+            mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
+        else:
             m = check_batch_statistics(x.shape, layer)
             mean, var = batch_statistics(x)                         # var: biased
             if training and running_mean is not None and running_var is not None:
@@ -78,8 +93,6 @@ class BatchNorm(Function):
                 running_mean += (momentum * mean).astype(running_mean.dtype)
                 running_var *= 1 - momentum
                 running_var += (momentum * m / (m - 1) * var).astype(running_var.dtype)
-        else:
-            mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
         invstd = (1 / np.sqrt(var + eps)).astype(x.dtype)
         # out = gamma * x_hat + beta with x_hat = centered * invstd never materialized: the
         # backward works from `centered` too (two passes fewer than building x_hat)
@@ -89,7 +102,8 @@ class BatchNorm(Function):
         return out
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: BatchNorm, grad: np.ndarray
+                 ) -> tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
         needs = ctx.needs_input_grad
         gx, sum_dy, sum_dy_xhat = batch_norm_backward(grad, ctx.centered, ctx.invstd,
                                                       ctx.scale, ctx.batch_stats, needs[0])
@@ -99,7 +113,7 @@ class BatchNorm(Function):
 
 
 @dispatch("batch_statistics")
-def batch_statistics(x):
+def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and biased variance of an (N, C, ...) input."""
     m = x.size // x.shape[1]
     mean = (_channel_sums(x) / m).astype(x.dtype)
@@ -108,7 +122,8 @@ def batch_statistics(x):
 
 
 @dispatch("batch_norm_normalize")
-def normalize(x, mean, scale, bias):
+def normalize(x: np.ndarray, mean: np.ndarray, scale: np.ndarray,
+              bias: Optional[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(out, centered): centered = x - mean, out = centered * scale + bias per channel
     (bias may be None)."""
     centered = x - _per_channel(mean, x.ndim)
@@ -119,7 +134,9 @@ def normalize(x, mean, scale, bias):
 
 
 @dispatch("batch_norm_backward")
-def batch_norm_backward(grad, centered, invstd, scale, batch_stats, input_grad=True):
+def batch_norm_backward(grad: np.ndarray, centered: np.ndarray, invstd: np.ndarray,
+                        scale: np.ndarray, batch_stats: bool, input_grad: bool = True
+                        ) -> tuple[Optional[np.ndarray], np.ndarray, np.ndarray]:
     """(dx or None, sum dy, sum dy * x_hat) per channel (see the module docstring)."""
     nd = grad.ndim
     sum_dy = _channel_sums(grad).astype(grad.dtype)

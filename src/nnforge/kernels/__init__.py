@@ -8,6 +8,8 @@ Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for w
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import (col2im, columns_to_images, conv2d_forward, im2col, images_to_columns,
                    weight_grad)
+from .dropout import apply_mask
+from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
@@ -26,6 +28,9 @@ OPS = {
     "batch_statistics": batch_statistics,
     "batch_norm_normalize": normalize,
     "batch_norm_backward": batch_norm_backward,
+    "dropout_apply_mask": apply_mask,
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "softmax_cross_entropy_backward": softmax_cross_entropy_backward,
     "relu": relu,
     "relu_backward": relu_backward,
     "leaky_relu": leaky_relu,

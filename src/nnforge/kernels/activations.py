@@ -5,25 +5,27 @@ What they save: the reference ReLU backward makes three passes (compare, cast th
 float, multiply) and allocates a mask; LeakyReLU's forward and backward make three each
 (compare, scale, select). A kernel reads its inputs once and writes each result once.
 """
+from __future__ import annotations
+
 import numpy as np
 
 from ._compile import kernel, same_float_arrays
 
 
 @kernel
-def _relu(x, out):
+def _relu(x: np.ndarray, out: np.ndarray) -> None:
     for k in range(x.size):
         value = x[k]
         out[k] = value if value > 0 or value != value else 0   # NaN passes, as np.maximum
 
 
 @kernel
-def _relu_backward(grad, out, dx):
+def _relu_backward(grad: np.ndarray, out: np.ndarray, dx: np.ndarray) -> None:
     for k in range(grad.size):
         dx[k] = grad[k] if out[k] > 0 else 0
 
 
-def relu(x):
+def relu(x: np.ndarray) -> np.ndarray:
     """Same contract as nnforge.autograd.activations.relu."""
     if not same_float_arrays(x):
         return NotImplemented
@@ -32,7 +34,7 @@ def relu(x):
     return out
 
 
-def relu_backward(grad, out):
+def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Same contract as nnforge.autograd.activations.relu_backward."""
     if not same_float_arrays(grad, out) or grad.shape != out.shape:
         return NotImplemented
@@ -42,7 +44,8 @@ def relu_backward(grad, out):
 
 
 @kernel
-def _leaky_relu(x, slope, out, positive):
+def _leaky_relu(x: np.ndarray, slope: np.floating, out: np.ndarray,
+                positive: np.ndarray) -> None:
     for k in range(x.size):
         value = x[k]
         keep = value > 0
@@ -51,12 +54,13 @@ def _leaky_relu(x, slope, out, positive):
 
 
 @kernel
-def _leaky_relu_backward(grad, positive, slope, dx):
+def _leaky_relu_backward(grad: np.ndarray, positive: np.ndarray, slope: np.floating,
+                         dx: np.ndarray) -> None:
     for k in range(grad.size):
         dx[k] = grad[k] if positive[k] else grad[k] * slope
 
 
-def leaky_relu(x, negative_slope):
+def leaky_relu(x: np.ndarray, negative_slope: float) -> tuple[np.ndarray, np.ndarray]:
     """Same contract as nnforge.autograd.activations.leaky_relu."""
     if not same_float_arrays(x):
         return NotImplemented
@@ -67,7 +71,8 @@ def leaky_relu(x, negative_slope):
     return out, positive
 
 
-def leaky_relu_backward(grad, positive, negative_slope):
+def leaky_relu_backward(grad: np.ndarray, positive: np.ndarray,
+                        negative_slope: float) -> np.ndarray:
     """Same contract as nnforge.autograd.activations.leaky_relu_backward."""
     if (not same_float_arrays(grad) or positive.shape != grad.shape
             or not positive.flags.c_contiguous):

@@ -9,7 +9,10 @@ moments (which saved three of the NumPy passes) pointless, so the kernel keeps P
 exp_avg and exp_avg_sq like the reference. The scalars are cast to the arrays' dtype so
 float32 parameters are updated in float32 arithmetic, as the reference does.
 """
+from __future__ import annotations
+
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -17,8 +20,10 @@ from ._compile import kernel, same_float_arrays
 
 
 @kernel
-def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, one_minus_beta1,
-          beta2, one_minus_beta2, step_size, bias_correction2, eps):
+def _adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+          max_exp_avg_sq: np.ndarray, amsgrad: bool, one_minus_beta1: np.floating,
+          beta2: np.floating, one_minus_beta2: np.floating, step_size: np.floating,
+          bias_correction2: np.floating, eps: np.floating) -> None:
     for k in range(param.size):
         g = grad[k]
         m = exp_avg[k] + (g - exp_avg[k]) * one_minus_beta1
@@ -33,8 +38,9 @@ def _adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, one_minus_b
 
 
 @kernel
-def _sgd(param, grad, buf, has_buffer, first, momentum, one_minus_dampening, nesterov,
-         minus_lr):
+def _sgd(param: np.ndarray, grad: np.ndarray, buf: np.ndarray, has_buffer: bool, first: bool,
+         momentum: np.floating, one_minus_dampening: np.floating, nesterov: bool,
+         minus_lr: np.floating) -> None:
     for k in range(param.size):
         d = grad[k]
         if has_buffer:
@@ -45,8 +51,10 @@ def _sgd(param, grad, buf, has_buffer, first, momentum, one_minus_dampening, nes
 
 
 @kernel
-def _rmsprop(param, grad, square_avg, grad_avg, buf, centered, has_buffer, alpha,
-             one_minus_alpha, eps, momentum, minus_lr):
+def _rmsprop(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray,
+             grad_avg: np.ndarray, buf: np.ndarray, centered: bool, has_buffer: bool,
+             alpha: np.floating, one_minus_alpha: np.floating, eps: np.floating,
+             momentum: np.floating, minus_lr: np.floating) -> None:
     for k in range(param.size):
         g = grad[k]
         v = square_avg[k] * alpha + g * g * one_minus_alpha
@@ -62,11 +70,11 @@ def _rmsprop(param, grad, square_avg, grad_avg, buf, centered, has_buffer, alpha
         param[k] += q * minus_lr
 
 
-def _flat(*arrays):
+def _flat(*arrays: np.ndarray) -> list[np.ndarray]:
     return [a.reshape(-1) for a in arrays]
 
 
-def _placeholder(like):
+def _placeholder(like: np.ndarray) -> np.ndarray:
     """A one-element array for a state the update does not use (no amsgrad maximum, no
     momentum buffer). It must not be one of the real arrays: LLVM vectorizes these loops
     only after checking at run time that the arrays do not overlap, and an alias of the
@@ -74,39 +82,47 @@ def _placeholder(like):
     return np.zeros(1, dtype=like.dtype)
 
 
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, work, *, lr, beta1, beta2,
-              eps, step):
+def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
+              exp_avg_sq: np.ndarray, max_exp_avg_sq: Optional[np.ndarray],
+              work: Optional[np.ndarray], *, lr: float, beta1: float, beta2: float,
+              eps: float, step: int) -> None:
     """Same contract as nnforge.optim.adam.adam_step (`work` is not needed)."""
     amsgrad = max_exp_avg_sq is not None
-    maximum = max_exp_avg_sq if amsgrad else _placeholder(param)
+    maximum = _placeholder(param) if max_exp_avg_sq is None else max_exp_avg_sq
     if not same_float_arrays(param, grad, exp_avg, exp_avg_sq, maximum):
         return NotImplemented
     f = param.dtype.type
-    _adam(*_flat(param, grad, exp_avg, exp_avg_sq, maximum), amsgrad, f(1.0 - beta1),
+    p, g, m, v, vmax = _flat(param, grad, exp_avg, exp_avg_sq, maximum)
+    _adam(p, g, m, v, vmax, amsgrad, f(1.0 - beta1),
           f(beta2), f(1.0 - beta2), f(-lr / (1.0 - beta1 ** step)), f(1.0 - beta2 ** step),
           f(eps))
 
 
-def sgd_step(param, grad, momentum_buffer, work, *, lr, momentum, dampening, nesterov,
-             first):
+def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: Optional[np.ndarray],
+             work: Optional[np.ndarray], *, lr: float, momentum: float, dampening: float,
+             nesterov: bool, first: bool) -> None:
     """Same contract as nnforge.optim.sgd.sgd_step (`work` is not needed)."""
     has_buffer = momentum_buffer is not None
-    buf = momentum_buffer if has_buffer else _placeholder(param)
+    buf = _placeholder(param) if momentum_buffer is None else momentum_buffer
     if not same_float_arrays(param, grad, buf):
         return NotImplemented
     f = param.dtype.type
-    _sgd(*_flat(param, grad, buf), has_buffer, bool(first), f(momentum), f(1.0 - dampening),
+    p, g, b = _flat(param, grad, buf)
+    _sgd(p, g, b, has_buffer, bool(first), f(momentum), f(1.0 - dampening),
          bool(nesterov), f(-lr))
 
 
-def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, work, *, lr, alpha, eps,
-                 momentum):
+def rmsprop_step(param: np.ndarray, grad: np.ndarray, square_avg: np.ndarray,
+                 grad_avg: Optional[np.ndarray], momentum_buffer: Optional[np.ndarray],
+                 work: Optional[np.ndarray], *, lr: float, alpha: float, eps: float,
+                 momentum: float) -> None:
     """Same contract as nnforge.optim.rmsprop.rmsprop_step (`work` is not needed)."""
     centered, has_buffer = grad_avg is not None, momentum_buffer is not None
-    c = grad_avg if centered else _placeholder(param)
-    b = momentum_buffer if has_buffer else _placeholder(param)
+    c = _placeholder(param) if grad_avg is None else grad_avg
+    b = _placeholder(param) if momentum_buffer is None else momentum_buffer
     if not same_float_arrays(param, grad, square_avg, c, b):
         return NotImplemented
     f = param.dtype.type
-    _rmsprop(*_flat(param, grad, square_avg, c, b), centered, has_buffer, f(alpha),
+    p, g, s, c, b = _flat(param, grad, square_avg, c, b)
+    _rmsprop(p, g, s, c, b, centered, has_buffer, f(alpha),
              f(1.0 - alpha), f(eps), f(momentum), f(-lr))

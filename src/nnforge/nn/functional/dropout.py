@@ -7,8 +7,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ...autograd import Tensor
+from ...autograd import dropout as _dropout
 from ...random import resolve_generator
-from ._inputs import _array, _as_tensor
+from ._inputs import _as_tensor
 from .argument_types import ArrayLike, GeneratorLike
 
 
@@ -36,11 +37,7 @@ def dropout(input: ArrayLike, p: float = 0.5, training: bool = True,
                          f"[0, 1), got {p!r}")
     if not training or p == 0:
         return input
-    data = _array(input)
-    dtype = data.dtype if data.dtype.kind == "f" else np.dtype(np.float32)
-    mask = keep_mask(data.shape, p, resolve_generator(generator)).astype(dtype)
-    mask *= dtype.type(1.0 / (1.0 - p))
-    return _as_tensor(input) * mask
+    return _dropout.dropout(_as_tensor(input), p, resolve_generator(generator))
 
 
 def keep_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> np.ndarray:
@@ -49,6 +46,4 @@ def keep_mask(shape: tuple[int, ...], p: float, rng: np.random.Generator) -> np.
 
     Each entry is 16 raw bits of the generator, four entries per 64-bit draw, rather than a
     float per entry: drawing the random numbers was most of dropout's cost."""
-    size = int(np.prod(shape))
-    bits = rng.bit_generator.random_raw(-(-size // 4)).view(np.uint16)[:size]
-    return (bits >= np.uint16(min(round(p * 65536), 65535))).reshape(shape)
+    return _dropout.random_bits(tuple(shape), rng) >= _dropout.drop_threshold(p)
