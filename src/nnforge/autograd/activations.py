@@ -17,7 +17,17 @@ from .function import Function, unbroadcast
 
 
 class ReLU(Function):
-    """max(0, x); the gradient at exactly 0 is 0 (PyTorch's convention)."""
+    """max(0, x); the gradient at exactly 0 is 0 (PyTorch's convention).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    >>> y = x.relu()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0., 0., 2.], grad_fn=<ReLUBackward>), tensor([0., 0., 1.]))
+    """
 
     saves_inputs = False
     saves_output = True
@@ -55,7 +65,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
-    """1 / (1 + e^-x); d/dx = s (1 - s)."""
+    """1 / (1 + e^-x); d/dx = s (1 - s).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([0.0, 2.0], requires_grad=True)
+    >>> y = x.sigmoid()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0.5     , 0.880797], grad_fn=<SigmoidBackward>), tensor([0.25      , 0.10499363]))
+    """
 
     saves_inputs = False
     saves_output = True
@@ -74,7 +94,17 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
-    """tanh x; d/dx = 1 - tanh^2 x."""
+    """tanh x; d/dx = 1 - tanh^2 x.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([0.0, 1.0], requires_grad=True)
+    >>> y = x.tanh()
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0.       , 0.7615942], grad_fn=<TanhBackward>), tensor([1.        , 0.41997433]))
+    """
 
     saves_inputs = False
     saves_output = True
@@ -99,7 +129,17 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 class Softmax(Function):
-    """e^x_i / sum_j e^x_j along `dim`, computed after subtracting the max."""
+    """e^x_i / sum_j e^x_j along `dim`, computed after subtracting the max.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    >>> p = nnforge.softmax(x, dim=1)
+    >>> p[0, 2].backward()
+    >>> p, x.grad
+    (tensor([[0.09003057, 0.24472846, 0.66524094]], grad_fn=<SoftmaxBackward>), tensor([[-0.05989202, -0.1628034 ,  0.22269543]]))
+    """
 
     saves_inputs = False
     saves_output = True
@@ -121,7 +161,17 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
-    """x_i - log sum_j e^x_j along `dim`, via log-sum-exp (finite for any finite x)."""
+    """x_i - log sum_j e^x_j along `dim`, via log-sum-exp (finite for any finite x).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> x = nnforge.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    >>> y = nnforge.log_softmax(x, dim=1)
+    >>> y[0, 0].backward()
+    >>> y, x.grad
+    (tensor([[-2.4076061, -1.407606 , -0.407606 ]], grad_fn=<LogSoftmaxBackward>), tensor([[ 0.90996945, -0.24472848, -0.66524094]]))
+    """
 
     saves_inputs = False
     saves_output = True
@@ -144,6 +194,16 @@ class LeakyReLU(Function):
 
     Fused (vs `where(x > 0, x, a x)`): one mask saved instead of x and the condition.
     The gradient at exactly 0 is `negative_slope` (PyTorch's convention).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([-2.0, 3.0], requires_grad=True)
+    >>> y = F.leaky_relu(x, 0.1)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([-0.2,  3. ], grad_fn=<LeakyReLUBackward>), tensor([0.1, 1. ]))
     """
 
     positive: np.ndarray
@@ -179,6 +239,16 @@ class ELU(Function):
 
     Fused for stability: `expm1` is only taken of min(x, 0), so large x never overflows.
     The gradient is alpha e^x for x <= 0 (so alpha at exactly 0, as in PyTorch).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([-1.0, 2.0], requires_grad=True)
+    >>> y = F.elu(x)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([-0.63212055,  2.        ], grad_fn=<ELUBackward>), tensor([0.36787945, 1.        ]))
     """
 
     x: np.ndarray
@@ -204,6 +274,16 @@ class Softplus(Function):
     Fused for stability: evaluated as (max(bx, 0) + log1p(e^-|bx|)) / beta, which never
     overflows (the naive log(1 + exp(bx)) is inf for bx > 88 in float32). The derivative is
     sigmoid(beta x), or 1 above the threshold. `threshold=inf` gives the exact function.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([0.0, 30.0], requires_grad=True)
+    >>> y = F.softplus(x)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([ 0.6931472, 30.       ], grad_fn=<SoftplusBackward>), tensor([0.5, 1. ]))
     """
 
     bx: np.ndarray
@@ -228,6 +308,16 @@ class Hardtanh(Function):
 
     Not `clamp`: PyTorch's hardtanh passes no gradient at the bounds themselves
     (min_val < x < max_val), while clamp includes them; this op keeps hardtanh's rule.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([-3.0, 0.5, 3.0], requires_grad=True)
+    >>> y = F.hardtanh(x)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([-1. ,  0.5,  1. ], grad_fn=<HardtanhBackward>), tensor([0., 1., 0.]))
     """
 
     inside: np.ndarray
@@ -265,6 +355,17 @@ class PReLU(Function):
     channel). Fused: the slope's gradient sum(grad * x * [x <= 0]) over everything but
     the channel dimension is one reduction.
     The input gradient at exactly 0 is `a` (PyTorch's convention).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([[-2.0, 3.0]], requires_grad=True)
+    >>> a = nnforge.tensor([0.25], requires_grad=True)
+    >>> y = F.prelu(x, a)
+    >>> y.sum().backward()
+    >>> y, x.grad, a.grad
+    (tensor([[-0.5,  3. ]], grad_fn=<PReLUBackward>), tensor([[0.25, 1.  ]]), tensor([-2.]))
     """
 
     positive: np.ndarray
@@ -302,6 +403,16 @@ class Swish(Function):
     `beta` may be a plain number or an array/Tensor (learnable). Fused: one sigmoid,
     saved for backward, instead of the product graph of a composition:
     d/dx = s + beta x s (1 - s), d/dbeta = x^2 s (1 - s), with s = sigmoid(beta x).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    >>> y = F.silu(x)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([-0.2689414,  0.       ,  0.7310586], grad_fn=<SwishBackward>), tensor([0.07232948, 0.5       , 0.92767054]))
     """
 
     @staticmethod
@@ -331,6 +442,16 @@ class Sign(Function):
     `torch.sign`). With `straight_through=True` the backward pretends the forward was
     hardtanh: the gradient passes where |x| <= 1 and is cut outside (Hubara et al. 2016),
     which lets sign units train.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([-0.5, 0.0, 2.0], requires_grad=True)
+    >>> y = F.sign(x, straight_through=True)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([-1.,  0.,  1.], grad_fn=<SignBackward>), tensor([1., 1., 0.]))
     """
 
     window: np.ndarray
@@ -356,6 +477,16 @@ class Step(Function):
     By default no gradient flows (the derivative is 0 almost everywhere). With
     `straight_through=True` the backward is the identity's: the upstream gradient passes
     unchanged (Bengio et al. 2013).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([-0.5, 0.0, 2.0], requires_grad=True)
+    >>> y = F.step(x, straight_through=True)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0., 1., 1.], grad_fn=<StepBackward>), tensor([1., 1., 1.]))
     """
 
     straight_through: bool

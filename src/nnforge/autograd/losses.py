@@ -172,7 +172,18 @@ def softmax_cross_entropy_backward(logp: np.ndarray, target: np.ndarray, valid: 
 
 class BinaryCrossEntropyWithLogits(Function):
     """Sigmoid + binary cross-entropy in one stable formula:
-    max(z, 0) - z y + log(1 + e^-|z|); the gradient is sigmoid(z) - y."""
+    max(z, 0) - z y + log(1 + e^-|z|); the gradient is sigmoid(z) - y.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> z = nnforge.tensor([0.0, 2.0], requires_grad=True)
+    >>> loss = F.binary_cross_entropy_with_logits(z, nnforge.tensor([1.0, 0.0]))
+    >>> loss.backward()
+    >>> round(loss.item(), 4), z.grad
+    (1.41, tensor([-0.25     ,  0.4403985]))
+    """
 
     reduction: str
 
@@ -228,6 +239,17 @@ class NLLLoss(Function):
     non-ignored targets (PyTorch). Fused: forward is one gather and backward one scatter
     into a zero array, where fancy indexing + multiply + sum would keep a copy per op.
     Input (N, C) or (N, C, d1, ...), target (N,) or (N, d1, ...).
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> logp = nnforge.tensor([[-0.5, -1.0], [-2.0, -0.1]], requires_grad=True)
+    >>> loss = F.nll_loss(logp, nnforge.tensor([0, 1]))
+    >>> loss.backward()
+    >>> loss, logp.grad
+    (tensor(0.3, grad_fn=<NLLLossBackward>), tensor([[-0.5,  0. ],
+            [ 0. , -0.5]]))
     """
 
     shape: tuple[int, ...]
@@ -282,6 +304,16 @@ class BinaryCrossEntropy(Function):
     Fused to reproduce PyTorch exactly where a composition cannot: each log is clamped to
     >= -100, so p = 0 or 1 gives a finite loss, and the gradient (p - y) / max(p (1 - p),
     1e-12) stays finite. Prefer BinaryCrossEntropyWithLogits on logits.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> p = nnforge.tensor([0.8, 0.0], requires_grad=True)
+    >>> loss = F.binary_cross_entropy(p, nnforge.tensor([1.0, 0.0]))
+    >>> loss.backward()
+    >>> round(loss.item(), 4), p.grad
+    (0.1116, tensor([-0.625,  0.   ]))
     """
 
     logs: tuple[np.ndarray, np.ndarray]

@@ -64,6 +64,18 @@ class BatchNorm(Function):
     PyTorch's `F.batch_norm`:
     running = (1 - momentum) * running + momentum * batch statistic, using the UNBIASED
     variance m/(m-1) * var for running_var. Otherwise the running statistics normalize.
+
+    Examples
+    --------
+    >>> import nnforge
+    >>> import nnforge.nn.functional as F
+    >>> x = nnforge.tensor([[1.0], [3.0]], requires_grad=True)
+    >>> mean, var = nnforge.zeros(1), nnforge.ones(1)
+    >>> y = F.batch_norm(x, mean, var, training=True, momentum=0.5)
+    >>> y.sum().backward()
+    >>> y, mean, var
+    (tensor([[-0.999995],
+            [ 0.999995]], grad_fn=<BatchNormBackward>), tensor([1.]), tensor([1.5]))
     """
 
     centered: np.ndarray
