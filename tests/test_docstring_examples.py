@@ -12,8 +12,8 @@ import pytest
 
 import nnforge
 
-MODULES = sorted(m.name for m in pkgutil.walk_packages(nnforge.__path__, "nnforge.")
-                 if not m.name.endswith("__main__"))
+MODULES = ["nnforge"] + sorted(m.name for m in pkgutil.walk_packages(nnforge.__path__, "nnforge.")
+                             if not m.name.endswith("__main__"))
 
 
 def _public_classes(module):
