@@ -266,3 +266,10 @@ class Cast(Function):
     @staticmethod
     def backward(ctx: Function, grad: np.ndarray) -> Gradient:
         return grad.astype(ctx.dtype)
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """Overflow-free logistic function 1 / (1 + e^-x): exp is only ever taken of -|x|."""
+    e = np.exp(-np.abs(x))
+    inv = 1 / (1 + e)
+    return np.where(x >= 0, inv, e * inv)

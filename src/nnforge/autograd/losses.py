@@ -12,7 +12,8 @@ from typing import Optional
 import numpy as np
 
 from ..backend import dispatch
-from .activations import _log_softmax, _sigmoid
+from .activations import _log_softmax
+from .elementwise import stable_sigmoid as _sigmoid
 from .function import Function
 
 
