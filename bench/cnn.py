@@ -182,19 +182,23 @@ def flops_per_step(batch):
 
 def worker(args):
     """One contestant in this process; prints {"seconds_per_step": ...} as JSON."""
-    library, backend = (args.worker.split("-") + [None])[:2]
+    library, backend, *plan = args.worker.split("-") + [None]
     rng = np.random.default_rng(0)
     X, y, source = load_data(rng)
     batches = make_batches(X, y, rng, args.warmup + args.steps, args.batch_size)
     if library == "nnforge":
         import nnforge
+        harness.set_threads(args.threads)         # (first: the thread plan respects it)
         if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
             import nnforge.perf
             nnforge.set_backend(backend)
-            nnforge.perf.enable()
+            if plan[0] == "serial":
+                nnforge.perf.enable(kernel_threads=False)
+                backend += ", serial kernels"
+            else:
+                nnforge.perf.enable()
         else:
             backend = f"version at {nnforge.__file__}"
-        harness.set_threads(args.threads)
         state, _ = build(seed=0, torch_model=False)
         run, label = nnforge_steps, f"nnforge ({backend})"
     else:
@@ -221,7 +225,9 @@ def main(argv=None):
                         help="pin both libraries to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--backends", nargs="+", default=["numba"],
-                        choices=["numba", "numpy"], help="nnforge backends to time")
+                        choices=["numba", "numba-serial", "numpy"],
+                        help="nnforge backends to time (numba-serial: the kernels on one "
+                        "thread, OpenBLAS with its own threads)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--layers", action="store_true")

@@ -15,16 +15,18 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import numpy as np
+from numba import prange
 
 from ..autograd.conv import Gradients, col2im, images_to_columns
 from ._compile import kernel
 
 
-@kernel
+@kernel(threads=True)
 def _pad_planes(x: np.ndarray, padded: np.ndarray, ph: int, pw: int, Wp: int) -> None:
-    """padded[n, c] = the flat zero-padded plane of x[n, c] (rows Wp long)."""
+    """padded[n, c] = the flat zero-padded plane of x[n, c] (rows Wp long); images split
+    over the threads."""
     N, C, H, W = x.shape
-    for n in range(N):
+    for n in prange(N):
         for c in range(C):
             for h in range(H):
                 dst = np.uint64((ph + h) * Wp + pw)
@@ -32,11 +34,12 @@ def _pad_planes(x: np.ndarray, padded: np.ndarray, ph: int, pw: int, Wp: int) ->
                     padded[n, c, dst + np.uint64(w)] = x[n, c, h, w]
 
 
-@kernel
+@kernel(threads=True)
 def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias: bool,
              offsets: np.ndarray, out: np.ndarray, Wp: int) -> None:
     """out = bias + the 3x3 kernel's nine taps, summed in registers over each output row
-    (one store per output instead of a load and a store per tap)."""
+    (one store per output instead of a load and a store per tap). Images split over the
+    threads."""
     N, C_out, OH, OW = out.shape
     C_in = weight.shape[1]
     plane = padded.shape[2]
@@ -46,7 +49,7 @@ def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias:
         np.uint64(offsets[0]), np.uint64(offsets[1]), np.uint64(offsets[2]),
         np.uint64(offsets[3]), np.uint64(offsets[4]), np.uint64(offsets[5]),
         np.uint64(offsets[6]), np.uint64(offsets[7]), np.uint64(offsets[8]))
-    for n in range(N):
+    for n in prange(N):
         for o in range(C_out):
             b = bias[o] if has_bias else 0
             for c in range(C_in):
@@ -66,23 +69,24 @@ def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias:
                         of[u] = (of[u] if c else b) + total
 
 
-@kernel(reassociate=True)
+@kernel(reassociate=True, threads=True)
 def _weight_grad(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray, gw: np.ndarray,
                  gb: np.ndarray, Wp: int) -> None:
     """gw[o, c, t] = sum over n and outputs of grad times the input tap t saw; gb[o] = the
-    sum of grad (the planes' sums accumulated in float64)."""
+    sum of grad (the planes' sums accumulated in float64). Output channels split over the
+    threads (each sums over all images, so no two threads add to one sum)."""
     N, C_out, OH, OW = grad.shape
     C_in = padded.shape[1]
     L = OH * Wp
     plane = padded.shape[2]
     flat = padded.reshape(-1)
-    rows = np.zeros(L, dtype=grad.dtype)       # the gradient plane, zero where outputs wrap
     sums = np.zeros((C_out, C_in, 9))
     bias_sums = np.zeros(C_out)
     gf = grad.reshape(-1)
     zero = np.zeros(1, dtype=grad.dtype)[0]
-    for n in range(N):
-        for o in range(C_out):
+    for o in prange(C_out):
+        rows = np.zeros(L, dtype=grad.dtype)   # the gradient plane, zero where outputs wrap
+        for n in range(N):
             total = 0.0
             for h in range(OH):
                 dst = np.uint64(h * Wp)
