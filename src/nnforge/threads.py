@@ -66,11 +66,15 @@ def enable() -> int:
         import numba
     except ImportError:
         return 1
-    workers = min(numba.get_num_threads(), _blas_threads())
+    blas = _blas_threads()
+    if blas <= 1:
+        return 1
+    if not os.environ.get("NUMBA_THREADING_LAYER"):      # (read when numba starts its
+        os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # pool; numba re-reads it)
+        numba.config.THREADING_LAYER = "workqueue"
+    workers = min(numba.get_num_threads(), blas)        # (this starts numba's pool)
     if workers <= 1:
         return 1
-    if not os.environ.get("NUMBA_THREADING_LAYER"):
-        numba.config.THREADING_LAYER = "workqueue"   # (before numba starts its pool)
     from threadpoolctl import threadpool_limits
     _blas_limit = threadpool_limits(1, user_api="blas")
     _pool = concurrent.futures.ThreadPoolExecutor(workers - 1,
