@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sys
 import time
+import types
 from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 import numba
@@ -54,7 +55,8 @@ def kernel(function: Optional[F] = None, *, reassociate: bool = False,
     options: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy",
                                    fastmath={"reassoc"} if reassociate else False)
     serial = numba.njit(**options)(function)
-    threaded = numba.njit(parallel=True, **options)(function) if threads else serial
+    threaded = numba.njit(parallel=True, **options)(_threaded_copy(function)) \
+        if threads else serial
 
     def call(*args: Any) -> Any:
         compiled = threaded if kernel_threads() > 1 else serial
@@ -72,6 +74,19 @@ def kernel(function: Optional[F] = None, *, reassociate: bool = False,
     call.compiled = serial                                # type: ignore[attr-defined]
     call.threaded = threaded                              # type: ignore[attr-defined]
     return cast(F, call)
+
+
+def _threaded_copy(function: F) -> F:
+    """`function` under another name: numba's disk cache files a function's machine code
+    by its name and bytecode, not by how it was compiled, so the serial and the threaded
+    compilation of one source would overwrite each other's entries (and a serial kernel
+    could load the threaded code)."""
+    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__qualname__ = function.__qualname__ + "_threaded"
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    return cast(F, copy)
 
 
 def helper(function: F) -> F:
