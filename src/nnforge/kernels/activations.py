@@ -6,21 +6,20 @@ float, multiply) and allocates a mask; LeakyReLU's forward and backward make thr
 (compare, scale, select). A kernel reads its inputs once and writes each result once.
 """
 import numpy as np
-from numba import prange
 
 from ._compile import kernel, same_float_arrays
 
 
-@kernel(threads=True)
+@kernel
 def _relu(x, out):
-    for k in prange(x.size):
+    for k in range(x.size):
         value = x[k]
         out[k] = value if value > 0 or value != value else 0   # NaN passes, as np.maximum
 
 
-@kernel(threads=True)
+@kernel
 def _relu_backward(grad, out, dx):
-    for k in prange(grad.size):
+    for k in range(grad.size):
         dx[k] = grad[k] if out[k] > 0 else 0
 
 

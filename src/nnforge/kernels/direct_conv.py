@@ -69,24 +69,25 @@ def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias:
                         of[u] = (of[u] if c else b) + total
 
 
-@kernel(reassociate=True, threads=True)
+@kernel(reassociate=True)
 def _weight_grad(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray, gw: np.ndarray,
                  gb: np.ndarray, Wp: int) -> None:
     """gw[o, c, t] = sum over n and outputs of grad times the input tap t saw; gb[o] = the
-    sum of grad (the planes' sums accumulated in float64). Output channels split over the
-    threads (each sums over all images, so no two threads add to one sum)."""
+    sum of grad (the planes' sums accumulated in float64). Serial even with the thread
+    plan on: split over the output channels it took 1.7 ms instead of 1.3 (the input
+    planes are then read once per channel instead of once)."""
     N, C_out, OH, OW = grad.shape
     C_in = padded.shape[1]
     L = OH * Wp
     plane = padded.shape[2]
     flat = padded.reshape(-1)
+    rows = np.zeros(L, dtype=grad.dtype)       # the gradient plane, zero where outputs wrap
     sums = np.zeros((C_out, C_in, 9))
     bias_sums = np.zeros(C_out)
     gf = grad.reshape(-1)
     zero = np.zeros(1, dtype=grad.dtype)[0]
-    for o in prange(C_out):
-        rows = np.zeros(L, dtype=grad.dtype)   # the gradient plane, zero where outputs wrap
-        for n in range(N):
+    for n in range(N):
+        for o in range(C_out):
             total = 0.0
             for h in range(OH):
                 dst = np.uint64(h * Wp)
