@@ -12,6 +12,8 @@ beside OpenBLAS's spinning workers). The plan gives the cores to one owner at a 
   loop (images, channels or chunks of an array) over numba's threads; OpenBLAS is limited
   to one thread, so none of its workers spins, and the large batched products of a
   convolution are split into as many parts, one on each thread (`batched_matmul`).
+  Threaded now: the Winograd transforms, the direct convolution's forward pass and the
+  max-pool gradient; kernels whose threaded form measured slower stay serial.
 
 The plan is on only in the process and thread that turned it on: a forked child (a data
 loader's worker) and other threads run the kernels serially, because numba's default
@@ -19,7 +21,12 @@ thread pool ("workqueue") may not be entered by two threads at once and its thre
 not survive a fork. The number of threads is numba's (``NUMBA_NUM_THREADS``, or
 ``numba.set_num_threads``) and at most what OpenBLAS was allowed when the plan was
 turned on (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or a threadpoolctl limit), so
-a user who limits threads to one gets the serial kernels.
+a user who limits threads to one gets the serial kernels; ``NNFORGE_KERNEL_THREADS=0``
+keeps the plan off.
+
+numba's thread pool is "workqueue" unless ``NUMBA_THREADING_LAYER`` names another: its
+idle workers sleep, while GNU OpenMP's (numba's "omp" layer) spin, which made a threaded
+loop 3.5x slower on a busy machine, and abort any child forked after they started.
 
 Examples
 --------
@@ -62,6 +69,8 @@ def enable() -> int:
     global _workers, _owner, _blas_limit, _pool
     if _workers > 1:
         return _workers
+    if os.environ.get("NNFORGE_KERNEL_THREADS", "").strip() == "0":
+        return 1
     try:
         import numba
     except ImportError:
@@ -71,7 +80,7 @@ def enable() -> int:
         return 1
     if not os.environ.get("NUMBA_THREADING_LAYER"):      # (read when numba starts its
         os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # pool; numba re-reads it)
-        numba.config.THREADING_LAYER = "workqueue"
+        numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
     workers = min(numba.get_num_threads(), blas)        # (this starts numba's pool)
     if workers <= 1:
         return 1
