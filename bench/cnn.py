@@ -13,6 +13,10 @@ over the rounds, the ratio to PyTorch and the share of the machine's GEMM peak
     .venv/bin/python bench/cnn.py [--rounds 5] [--steps 30] [--backends numba numpy]
                                   [--threads N] [--profile] [--layers]
 
+nnforge runs with `nnforge.perf.enable()`, which includes the thread plan of
+`nnforge.threads` (the kernels own the cores); `--backends numba-serial` adds a contestant
+with the plan off (serial kernels, OpenBLAS on its own threads); `--threads 1` keeps it off.
+
 `--profile` instead runs cProfile (CPU time) over nnforge steps and prints where the time
 goes; `--layers` times each layer alone, forward and forward+backward, in both libraries
 (one process: a diagnostic, not a speed figure); `--conv-kernels` alternates, in one
