@@ -13,6 +13,10 @@ over the rounds, the ratio to PyTorch and the share of the machine's GEMM peak
     .venv/bin/python bench/cnn.py [--rounds 5] [--steps 30] [--backends numba numpy]
                                   [--threads N] [--profile] [--layers]
 
+nnforge runs with `nnforge.perf.enable()`, which includes the thread plan of
+`nnforge.threads` (the kernels own the cores); `--backends numba-serial` adds a contestant
+with the plan off (serial kernels, OpenBLAS on its own threads); `--threads 1` keeps it off.
+
 `--profile` instead runs cProfile (CPU time) over nnforge steps and prints where the time
 goes; `--layers` times each layer alone, forward and forward+backward, in both libraries
 (one process: a diagnostic, not a speed figure); `--conv-kernels` alternates, in one
@@ -182,19 +186,23 @@ def flops_per_step(batch):
 
 def worker(args):
     """One contestant in this process; prints {"seconds_per_step": ...} as JSON."""
-    library, backend = (args.worker.split("-") + [None])[:2]
+    library, backend, *plan = args.worker.split("-") + [None]
     rng = np.random.default_rng(0)
     X, y, source = load_data(rng)
     batches = make_batches(X, y, rng, args.warmup + args.steps, args.batch_size)
     if library == "nnforge":
         import nnforge
+        harness.set_threads(args.threads)         # (first: the thread plan respects it)
         if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
             import nnforge.perf
             nnforge.set_backend(backend)
-            nnforge.perf.enable()
+            if plan[0] == "serial":
+                nnforge.perf.enable(kernel_threads=False)
+                backend += ", serial kernels"
+            else:
+                nnforge.perf.enable()
         else:
             backend = f"version at {nnforge.__file__}"
-        harness.set_threads(args.threads)
         state, _ = build(seed=0, torch_model=False)
         run, label = nnforge_steps, f"nnforge ({backend})"
     else:
@@ -221,7 +229,9 @@ def main(argv=None):
                         help="pin both libraries to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--backends", nargs="+", default=["numba"],
-                        choices=["numba", "numpy"], help="nnforge backends to time")
+                        choices=["numba", "numba-serial", "numpy"],
+                        help="nnforge backends to time (numba-serial: the kernels on one "
+                        "thread, OpenBLAS with its own threads)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--layers", action="store_true")

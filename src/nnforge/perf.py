@@ -12,49 +12,63 @@ turn them on, and a script with its own loop can call `enable()`:
 * **flush_denormals** (`nnforge.denormals`): during `Optimizer.step` only, the CPU flushes
   denormal floats to zero; decayed moving averages otherwise turn denormal and slow Adam by
   half. Values below 1.2e-38 (float32) count as zero inside an update.
+* **kernel_threads** (`nnforge.threads`): the numba kernels split their loops over the
+  cores and own them: OpenBLAS is limited to one thread and the convolutions' batched
+  matrix products are split over the kernel threads instead, so no thread pool spins on
+  a core another one needs. Off in forked children and other threads, and when only one
+  thread is allowed (``NUMBA_NUM_THREADS=1``, ``OMP_NUM_THREADS=1``, ...).
 
-``with nnforge.perf.enabled():`` scopes the flush-to-zero switch to a block (the allocator
-setting cannot be undone).
+``with nnforge.perf.enabled():`` scopes the flush-to-zero and thread switches to a block
+(the allocator setting cannot be undone).
 """
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 
-from . import allocator, denormals
+from . import allocator, denormals, threads
 
 __all__ = ["enable", "disable", "enabled", "status"]
 
 
-def enable(allocator_tuning: bool = True, flush_denormals: bool = True) -> dict[str, bool]:
+def enable(allocator_tuning: bool = True, flush_denormals: bool = True,
+           kernel_threads: bool = True) -> dict[str, bool]:
     """Turn the switches on (each when its argument is true); returns `status()`."""
     if allocator_tuning and not allocator.opted_out():
         allocator.tune()
     if flush_denormals:
         denormals.set_flush_denormal(True)
+    if kernel_threads:
+        threads.enable()
     return status()
 
 
 def disable() -> dict[str, bool]:
-    """Turn flush-to-zero off again (malloc's thresholds stay as set); returns `status()`."""
+    """Turn flush-to-zero and the kernel threads off again (malloc's thresholds stay as
+    set); returns `status()`."""
     denormals.set_flush_denormal(False)
+    threads.disable()
     return status()
 
 
 @contextlib.contextmanager
-def enabled(allocator_tuning: bool = True, flush_denormals: bool = True
-            ) -> Iterator[dict[str, bool]]:
-    """`enable()` for the duration of a block; flush-to-zero returns to its previous
-    setting afterwards."""
+def enabled(allocator_tuning: bool = True, flush_denormals: bool = True,
+            kernel_threads: bool = True) -> Iterator[dict[str, bool]]:
+    """`enable()` for the duration of a block; flush-to-zero and the kernel threads
+    return to their previous settings afterwards."""
     previous = denormals.set_flush_denormal(denormals.flushing())
+    threaded = threads.kernel_threads() > 1
     try:
-        enable(allocator_tuning, flush_denormals)
+        enable(allocator_tuning, flush_denormals, kernel_threads)
         yield status()
     finally:
         denormals.set_flush_denormal(previous)
+        if not threaded:
+            threads.disable()
 
 
 def status() -> dict[str, bool]:
-    """{"allocator": thresholds set, "flush_denormals": optimizer steps flush} for this
-    process."""
-    return {"allocator": allocator.tuned(), "flush_denormals": denormals.flushing()}
+    """{"allocator": thresholds set, "flush_denormals": optimizer steps flush,
+    "kernel_threads": the kernels split over threads} for this thread of this process."""
+    return {"allocator": allocator.tuned(), "flush_denormals": denormals.flushing(),
+            "kernel_threads": threads.kernel_threads() > 1}

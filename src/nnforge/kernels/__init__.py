@@ -3,7 +3,9 @@
 Each kernel has the name and the contract of a reference function marked
 ``@dispatch(name)`` elsewhere in nnforge, equals it on random inputs (tests/kernels), and
 returns NotImplemented for inputs it was not compiled for, so the reference runs instead.
-Every kernel runs on the calling thread; see "Threads" in bench/RESULTS.md for why.
+A kernel runs on the calling thread, except that the convolutions' transforms and the
+max-pool gradient split their loops over numba's threads while the thread plan of
+`nnforge.threads` is on (``nnforge.perf.enable``); its measurements are in bench/RESULTS.md.
 """
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import (col2im, columns_to_images, conv2d_forward, im2col, images_to_columns,

@@ -6,15 +6,23 @@ source (``__pycache__``) or, where that folder is not writable (a read-only site
 in the user's cache folder (``~/.cache/numba`` or ``$NUMBA_CACHE_DIR``). A later process
 loads it in milliseconds. A first compile takes a second or two per kernel; only when one
 takes longer than `SLOW_COMPILE` seconds does nnforge say so on stderr, once.
+
+A kernel whose outer loop is ``numba.prange`` (``@kernel(threads=True)``) is compiled twice
+from the same source, on first use of each: serially (``prange`` is then ``range``) and
+split over numba's threads; each call takes the threaded one only when `nnforge.threads`
+says the caller may use more than one thread (who owns the cores when: see there).
 """
 from __future__ import annotations
 
 import sys
 import time
+import types
 from typing import Any, Callable, Optional, TypeVar, Union, cast, overload
 
 import numba
 import numpy as np
+
+from ..threads import kernel_threads
 
 SLOW_COMPILE = 5.0
 
@@ -22,15 +30,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @overload
-def kernel(function: F, *, reassociate: bool = ...) -> F: ...
+def kernel(function: F, *, reassociate: bool = ..., threads: bool = ...) -> F: ...
 
 
 @overload
-def kernel(function: None = ..., *, reassociate: bool = ...) -> Callable[[F], F]: ...
+def kernel(function: None = ..., *, reassociate: bool = ...,
+           threads: bool = ...) -> Callable[[F], F]: ...
 
 
-def kernel(function: Optional[F] = None, *,
-           reassociate: bool = False) -> Union[F, Callable[[F], F]]:
+def kernel(function: Optional[F] = None, *, reassociate: bool = False,
+           threads: bool = False) -> Union[F, Callable[[F], F]]:
     """Compile `function` with numba (nopython, cached on disk, releasing the GIL).
 
     NumPy's error model: a float division by zero gives inf or nan as in NumPy instead of
@@ -38,13 +47,19 @@ def kernel(function: Optional[F] = None, *,
     (the fused Adam update took 2.4x as long with Python's error model).
     `reassociate=True` lets LLVM reorder the additions of a sum so it can vectorize it
     (the sums' rounding then differs from a left-to-right loop, as NumPy's pairwise sums
-    do too); used only by kernels whose sums are tested with a tolerance."""
+    do too); used only by kernels whose sums are tested with a tolerance.
+    `threads=True`: the kernel's ``prange`` loop runs on numba's threads when the thread
+    plan is on (see the module's description)."""
     if function is None:
-        return lambda f: kernel(f, reassociate=reassociate)
-    compiled = numba.njit(cache=True, nogil=True, error_model="numpy",
-                          fastmath={"reassoc"} if reassociate else False)(function)
+        return lambda f: kernel(f, reassociate=reassociate, threads=threads)
+    options: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy",
+                                   fastmath={"reassoc"} if reassociate else False)
+    serial = numba.njit(**options)(function)
+    threaded = numba.njit(parallel=True, **options)(_threaded_copy(function)) \
+        if threads else serial
 
     def call(*args: Any) -> Any:
+        compiled = threaded if kernel_threads() > 1 else serial
         known = len(compiled.overloads)     # (not .signatures: that builds a list each time)
         start = time.perf_counter()
         result = compiled(*args)
@@ -56,8 +71,22 @@ def kernel(function: Optional[F] = None, *,
         return result
 
     call.__name__, call.__doc__ = function.__name__, function.__doc__
-    call.compiled = compiled                              # type: ignore[attr-defined]
+    call.compiled = serial                                # type: ignore[attr-defined]
+    call.threaded = threaded                              # type: ignore[attr-defined]
     return cast(F, call)
+
+
+def _threaded_copy(function: F) -> F:
+    """`function` under another name: numba's disk cache files a function's machine code
+    by its name and bytecode, not by how it was compiled, so the serial and the threaded
+    compilation of one source would overwrite each other's entries (and a serial kernel
+    could load the threaded code)."""
+    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__qualname__ = function.__qualname__ + "_threaded"
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    return cast(F, copy)
 
 
 def helper(function: F) -> F:

@@ -15,16 +15,18 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import numpy as np
+from numba import prange
 
 from ..autograd.conv import Gradients, col2im, images_to_columns
 from ._compile import kernel
 
 
-@kernel
+@kernel(threads=True)
 def _pad_planes(x: np.ndarray, padded: np.ndarray, ph: int, pw: int, Wp: int) -> None:
-    """padded[n, c] = the flat zero-padded plane of x[n, c] (rows Wp long)."""
+    """padded[n, c] = the flat zero-padded plane of x[n, c] (rows Wp long); images split
+    over the threads."""
     N, C, H, W = x.shape
-    for n in range(N):
+    for n in prange(N):
         for c in range(C):
             for h in range(H):
                 dst = np.uint64((ph + h) * Wp + pw)
@@ -32,11 +34,12 @@ def _pad_planes(x: np.ndarray, padded: np.ndarray, ph: int, pw: int, Wp: int) ->
                     padded[n, c, dst + np.uint64(w)] = x[n, c, h, w]
 
 
-@kernel
+@kernel(threads=True)
 def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias: bool,
              offsets: np.ndarray, out: np.ndarray, Wp: int) -> None:
     """out = bias + the 3x3 kernel's nine taps, summed in registers over each output row
-    (one store per output instead of a load and a store per tap)."""
+    (one store per output instead of a load and a store per tap). Images split over the
+    threads."""
     N, C_out, OH, OW = out.shape
     C_in = weight.shape[1]
     plane = padded.shape[2]
@@ -46,7 +49,7 @@ def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias:
         np.uint64(offsets[0]), np.uint64(offsets[1]), np.uint64(offsets[2]),
         np.uint64(offsets[3]), np.uint64(offsets[4]), np.uint64(offsets[5]),
         np.uint64(offsets[6]), np.uint64(offsets[7]), np.uint64(offsets[8]))
-    for n in range(N):
+    for n in prange(N):
         for o in range(C_out):
             b = bias[o] if has_bias else 0
             for c in range(C_in):
@@ -70,7 +73,9 @@ def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias:
 def _weight_grad(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray, gw: np.ndarray,
                  gb: np.ndarray, Wp: int) -> None:
     """gw[o, c, t] = sum over n and outputs of grad times the input tap t saw; gb[o] = the
-    sum of grad (the planes' sums accumulated in float64)."""
+    sum of grad (the planes' sums accumulated in float64). Serial even with the thread
+    plan on: split over the output channels it took 1.7 ms instead of 1.3 (the input
+    planes are then read once per channel instead of once)."""
     N, C_out, OH, OW = grad.shape
     C_in = padded.shape[1]
     L = OH * Wp

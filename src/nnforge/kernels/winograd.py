@@ -32,7 +32,9 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import numpy as np
+from numba import prange
 
+from .. import threads
 from ..autograd.conv import Gradients
 from ._compile import helper, kernel
 
@@ -61,20 +63,20 @@ def _a(y0: float, y1: float) -> Tuple[float, float, float, float]:
     return y0, y0 + y1, y0 - y1, -y1
 
 
-@kernel
+@kernel(threads=True)
 def _input_tiles(x: np.ndarray, V: np.ndarray, plane_stride: int, ph: int, pw: int,
                  tiles_h: int, tiles_w: int) -> None:
     """V[xi * S + c * P + p] = (B^T d B)[xi] for every 4x4 tile d of the zero-padded input
-    (V flat, its 16 planes S apart: see `planes`)."""
+    (V flat, its 16 planes S apart: see `planes`); images split over the threads."""
     N, C, H, W = x.shape
     P = N * tiles_h * tiles_w
     width = 2 * tiles_w + 2
-    plane = np.zeros((2 * tiles_h + 2) * width, dtype=x.dtype)
-    rows = np.empty(4 * width, dtype=x.dtype)
     xf = x.reshape(-1)
     S = np.uint64(plane_stride)
     wide = np.uint64(width)
-    for n in range(N):
+    for n in prange(N):
+        plane = np.zeros((2 * tiles_h + 2) * width, dtype=x.dtype)
+        rows = np.empty(4 * width, dtype=x.dtype)
         for c in range(C):
             for h in range(H):                      # the padding stays zero throughout
                 src = np.uint64(((n * C + c) * H + h) * W)
@@ -108,38 +110,42 @@ def _sum3(out: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, sign: fl
         out[k] = a[k] + sign * (b[k] + c[k])
 
 
-@kernel
-def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, L: int) -> None:
+@kernel(threads=True)
+def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, L: int, parts: int
+                  ) -> None:
     """T[j * L + k] = (A^T M A)[j] for every tile k of every channel: the four outputs of
     each tile into four planes. A^T M A is worked out one plane at a time from two or
     three whole planes (first A^T down the tiles' columns into eight planes, then A along
     their rows): loops with few arrays, which LLVM vectorizes (3x faster than one pass
-    computing the 16 values of each tile, which it cannot)."""
-    S = plane_stride
-    s = np.empty(8 * L, dtype=M.dtype)
-    for b in range(4):          # s[a', b] = (A^T M)[a', b]: M[0b] + M[1b] + M[2b], ...
-        _sum3(s[b * L:(b + 1) * L], M[(4 + b) * S:(4 + b) * S + L],
-              M[b * S:b * S + L], M[(8 + b) * S:(8 + b) * S + L], 1.0)
-        _sum3(s[(4 + b) * L:(5 + b) * L], M[(4 + b) * S:(4 + b) * S + L],
-              M[(8 + b) * S:(8 + b) * S + L], M[(12 + b) * S:(12 + b) * S + L], -1.0)
-    for a in range(2):          # T[a', b'] = (s A)[a', b']: s[a'0] + s[a'1] + s[a'2], ...
-        r = 4 * a * L
-        _sum3(T[2 * a * L:(2 * a + 1) * L], s[r + L:r + 2 * L], s[r:r + L],
-              s[r + 2 * L:r + 3 * L], 1.0)
-        _sum3(T[(2 * a + 1) * L:(2 * a + 2) * L], s[r + L:r + 2 * L],
-              s[r + 2 * L:r + 3 * L], s[r + 3 * L:r + 4 * L], -1.0)
+    computing the 16 values of each tile, which it cannot). The planes are cut into
+    `parts` runs of tiles, one per thread."""
+    for part in prange(parts):
+        lo, hi = L * part // parts, L * (part + 1) // parts
+        n = hi - lo
+        s = np.empty(8 * n, dtype=M.dtype)
+        m = [M[j * plane_stride + lo:j * plane_stride + hi] for j in range(16)]
+        t = [T[j * L + lo:j * L + hi] for j in range(4)]
+        for b in range(4):      # s[a', b] = (A^T M)[a', b]: M[0b] + M[1b] + M[2b], ...
+            _sum3(s[b * n:(b + 1) * n], m[4 + b], m[b], m[8 + b], 1.0)
+            _sum3(s[(4 + b) * n:(5 + b) * n], m[4 + b], m[8 + b], m[12 + b], -1.0)
+        for a in range(2):      # T[a', b'] = (s A)[a', b']: s[a'0] + s[a'1] + s[a'2], ...
+            r = 4 * a * n
+            _sum3(t[2 * a], s[r + n:r + 2 * n], s[r:r + n], s[r + 2 * n:r + 3 * n], 1.0)
+            _sum3(t[2 * a + 1], s[r + n:r + 2 * n], s[r + 2 * n:r + 3 * n],
+                  s[r + 3 * n:r + 4 * n], -1.0)
 
 
-@kernel
+@kernel(threads=True)
 def _interleave(T: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray) -> None:
     """y[n, c, 2 th + a, 2 tw + b] = T[2 a + b][c, (n, th, tw)] + bias[c]: the tiles'
-    outputs in NCHW order; the parts of edge tiles beyond y are dropped."""
+    outputs in NCHW order; the parts of edge tiles beyond y are dropped. Images split over
+    the threads."""
     N, C, OH, OW = y.shape
     tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
     P = N * tiles_h * tiles_w
     L = np.uint64(C * P)
     yf = y.reshape(-1)
-    for n in range(N):
+    for n in prange(N):
         for c in range(C):
             b = bias[c] if has_bias else 0
             for h in range(OH):
@@ -151,11 +157,11 @@ def _interleave(T: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray) 
                                                 + np.uint64(w // 2)] + b
 
 
-@kernel(reassociate=True)
+@kernel(reassociate=True, threads=True)
 def _deinterleave(grad: np.ndarray, T: np.ndarray, db: np.ndarray) -> None:
     """T[2 a + b][c, (n, th, tw)] = grad[n, c, 2 th + a, 2 tw + b] (zero beyond the edge:
     the adjoint of `_interleave`), and the bias gradient db[c] = the sum of grad over n, h
-    and w."""
+    and w. Channels split over the threads."""
     N, C, OH, OW = grad.shape
     tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
     P = N * tiles_h * tiles_w
@@ -163,7 +169,7 @@ def _deinterleave(grad: np.ndarray, T: np.ndarray, db: np.ndarray) -> None:
     gf = grad.reshape(-1)
     if OH % 2 or OW % 2:
         T[:] = 0
-    for c in range(C):
+    for c in prange(C):
         for n in range(N):
             for h in range(OH):
                 dst = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
@@ -195,31 +201,36 @@ def _scaled(out: np.ndarray, a: np.ndarray, sign: float) -> None:
         out[k] = sign * a[k]
 
 
-@kernel
-def _output_grad_tiles(T: np.ndarray, L: int, dM: np.ndarray, plane_stride: int) -> None:
+@kernel(threads=True)
+def _output_grad_tiles(T: np.ndarray, L: int, dM: np.ndarray, plane_stride: int, parts: int
+                       ) -> None:
     """dM = A dy A^T for every tile, from the planes of `_deinterleave` (the adjoint of
     `_output_tiles`), one plane at a time like it: first A down the tiles' columns (rows
     0 and 3 of A dy are the gradient's rows up to sign, rows 1 and 2 their sum and
-    difference), then A along the rows."""
-    S = plane_stride
-    r = np.empty(4 * L, dtype=T.dtype)
-    for b in range(2):          # rows 1 and 2 of A dy: dy[0b] + dy[1b], dy[0b] - dy[1b]
-        top, bottom = T[b * L:(b + 1) * L], T[(2 + b) * L:(3 + b) * L]
-        _sum2(r[b * L:(b + 1) * L], 1.0, top, bottom, 1.0)
-        _sum2(r[(2 + b) * L:(3 + b) * L], 1.0, top, bottom, -1.0)
-    for a in range(4):          # dM[a, :] = (row a of A dy) A^T
-        if a == 0:
-            first, second, sign = T[0:L], T[L:2 * L], 1.0
-        elif a == 3:
-            first, second, sign = T[2 * L:3 * L], T[3 * L:4 * L], -1.0
-        else:
-            first, second, sign = r[(a - 1) * 2 * L:(a - 1) * 2 * L + L], \
-                r[(a - 1) * 2 * L + L:(a - 1) * 2 * L + 2 * L], 1.0
-        row = 4 * a * S
-        _scaled(dM[row:row + L], first, sign)
-        _sum2(dM[row + S:row + S + L], sign, first, second, 1.0)
-        _sum2(dM[row + 2 * S:row + 2 * S + L], sign, first, second, -1.0)
-        _scaled(dM[row + 3 * S:row + 3 * S + L], second, -sign)
+    difference), then A along the rows. The planes are cut into `parts` runs, one per
+    thread."""
+    for part in prange(parts):
+        lo, hi = L * part // parts, L * (part + 1) // parts
+        n = hi - lo
+        t = [T[j * L + lo:j * L + hi] for j in range(4)]
+        r = np.empty(4 * n, dtype=T.dtype)
+        for b in range(2):      # rows 1 and 2 of A dy: dy[0b] + dy[1b], dy[0b] - dy[1b]
+            _sum2(r[b * n:(b + 1) * n], 1.0, t[b], t[2 + b], 1.0)
+            _sum2(r[(2 + b) * n:(3 + b) * n], 1.0, t[b], t[2 + b], -1.0)
+        for a in range(4):      # dM[a, :] = (row a of A dy) A^T
+            if a == 0:
+                first, second, sign = t[0], t[1], 1.0
+            elif a == 3:
+                first, second, sign = t[2], t[3], -1.0
+            else:
+                first, second, sign = r[(a - 1) * 2 * n:(a - 1) * 2 * n + n], \
+                    r[(a - 1) * 2 * n + n:(a - 1) * 2 * n + 2 * n], 1.0
+            row = 4 * a * plane_stride + lo
+            S = plane_stride
+            _scaled(dM[row:row + n], first, sign)
+            _sum2(dM[row + S:row + S + n], sign, first, second, 1.0)
+            _sum2(dM[row + 2 * S:row + 2 * S + n], sign, first, second, -1.0)
+            _scaled(dM[row + 3 * S:row + 3 * S + n], second, -sign)
 
 
 @helper
@@ -233,19 +244,19 @@ def _add_row(plane: np.ndarray, k: np.uint64, u0: float, u1: float, u2: float,
     plane[k + np.uint64(3)] += e3
 
 
-@kernel
+@kernel(threads=True)
 def _input_grad_tiles(dV: np.ndarray, plane_stride: int, dx: np.ndarray, ph: int, pw: int,
                       tiles_h: int, tiles_w: int) -> None:
     """dx = the sum over tiles of B dV B^T, each added where its tile was read (tiles
-    overlap); what falls into the padding is dropped."""
+    overlap); what falls into the padding is dropped. Images split over the threads."""
     N, C, H, W = dx.shape
     P = N * tiles_h * tiles_w
     width = 2 * tiles_w + 2
     wide = np.uint64(width)
-    plane = np.empty((2 * tiles_h + 2) * width, dtype=dx.dtype)
     dxf = dx.reshape(-1)
     S = np.uint64(plane_stride)
-    for n in range(N):
+    for n in prange(N):
+        plane = np.empty((2 * tiles_h + 2) * width, dtype=dx.dtype)
         for c in range(C):
             plane[:] = 0
             for th in range(tiles_h):
@@ -317,9 +328,9 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     V, SV, V3 = planes(C_in, P, x.dtype)
     _input_tiles(x, V, SV, ph, pw, tiles_h, tiles_w)
     M, SM, M3 = planes(C_out, P, x.dtype)
-    np.matmul(U, V3, out=M3)
+    threads.batched_matmul(U, V3, M3)
     T = np.empty(4 * C_out * P, dtype=x.dtype)
-    _output_tiles(M, SM, T, C_out * P)
+    _output_tiles(M, SM, T, C_out * P, threads.kernel_threads())
     del M, M3
     out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
     _interleave(T, np.zeros(1, x.dtype) if bias is None else bias, bias is not None, out)
@@ -331,12 +342,15 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
         db = np.empty(C_out, dtype=x.dtype)
         _deinterleave(grad, T, db)
         dM, SM, dM3 = planes(C_out, P, x.dtype)
-        _output_grad_tiles(T, C_out * P, dM, SM)
-        gw = weight_grad_tiles(np.matmul(dM3, V3.transpose(0, 2, 1))) if needs_w else None
+        _output_grad_tiles(T, C_out * P, dM, SM, threads.kernel_threads())
+        gw = None
+        if needs_w:
+            dU = np.empty((16, C_out, C_in), dtype=x.dtype)
+            gw = weight_grad_tiles(threads.batched_matmul(dM3, V3.transpose(0, 2, 1), dU))
         gx = None
         if needs_x:
             dV, SV, dV3 = planes(C_in, P, x.dtype)
-            np.matmul(U.transpose(0, 2, 1), dM3, out=dV3)
+            threads.batched_matmul(U.transpose(0, 2, 1), dM3, dV3)
             gx = np.empty(x.shape, dtype=x.dtype)
             _input_grad_tiles(dV, SV, gx, ph, pw, tiles_h, tiles_w)
         return gx, gw, db if needs_b else None

@@ -1,0 +1,123 @@
+"""The thread plan (nnforge.threads): with it on, the threaded kernels equal their
+references on random shapes (the kernels' own hypothesis tests, run again with the plan
+on) and the serial kernels on larger arrays; it stays off where it must (one thread
+allowed, other threads, forked children), and a forked child's kernels still run."""
+import multiprocessing
+import threading
+
+import numba
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from nnforge import perf, threads
+from nnforge.autograd.conv import conv2d_forward
+from nnforge.kernels import direct_conv, pooling, winograd
+import test_direct_conv as direct_conv_tests
+import test_pooling as pooling_tests
+import test_winograd as winograd_tests
+from kernel_strategies import arrays
+
+
+@pytest.fixture
+def plan():
+    """The plan on for one test (skipped where numba has a single thread)."""
+    threads.disable()
+    with threadpool_limits(2, user_api="blas"):
+        if threads.enable() < 2:
+            pytest.skip("numba has one thread here: the threaded kernels never run")
+        yield threads.kernel_threads()
+        threads.disable()
+
+
+def test_winograd_with_threads_equals_reference(plan):
+    winograd_tests.test_winograd_equals_reference()
+
+
+def test_direct_convolution_with_threads_equals_reference(plan):
+    direct_conv_tests.test_direct_convolution_equals_reference()
+
+
+def test_max_pool_with_threads_equals_reference(plan):
+    pooling_tests.test_max_pool_forward_equals_reference()
+    pooling_tests.test_max_pool_backward_equals_reference()
+    pooling_tests.test_tiled_windows_equal_reference()
+
+
+def _bench_layers():
+    """Every threaded kernel on shapes like the bench CNN's (big enough to split)."""
+    x = arrays(0, (8, 32, 14, 14), np.float32)
+    weight = arrays(1, (16, 32, 3, 3), np.float32)
+    bias = arrays(2, (16,), np.float32)
+    out, gradients = winograd.conv2d(x, weight, bias, (1, 1))
+    results = [out, *gradients(arrays(3, out.shape, np.float32), True, True, True)]
+    x1 = arrays(4, (8, 1, 28, 28), np.float32)
+    out1, gradients1 = direct_conv.conv2d(x1, weight[:, :1], bias, (1, 1), (1, 1))
+    results += [out1, *gradients1(arrays(5, out1.shape, np.float32), False, True, True)[1:]]
+    pooled, switches = pooling.max_pool2d(out1, (2, 2), (2, 2), (0, 0), (1, 1))
+    results += [pooled, pooling.max_pool2d_backward(pooled, switches, out1.shape, (2, 2),
+                                                    (2, 2), (0, 0), (1, 1))]
+    return results
+
+
+def test_threaded_kernels_equal_serial_kernels_on_bench_shapes(plan):
+    threaded = _bench_layers()
+    threads.disable()
+    serial = _bench_layers()
+    for ours, theirs in zip(threaded, serial):
+        scale = max(1.0, float(np.abs(theirs).max()))
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-5 * scale)
+
+
+def test_split_products_equal_one_product(plan):
+    a, b = arrays(0, (16, 5, 7), np.float32), arrays(1, (16, 7, 9), np.float32)
+    out = np.empty((16, 5, 9), np.float32)
+    np.testing.assert_allclose(threads.batched_matmul(a, b, out), a @ b, rtol=1e-5)
+
+
+def test_one_allowed_thread_keeps_the_plan_off():
+    threads.disable()
+    with threadpool_limits(1, user_api="blas"):
+        assert threads.enable() == 1 and threads.kernel_threads() == 1
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        assert threads.enable() == 1
+    finally:
+        numba.set_num_threads(previous)
+
+
+def test_perf_switch_turns_the_plan_on_and_off(plan):
+    threads.disable()
+    with perf.enabled(allocator_tuning=False, flush_denormals=False) as status:
+        assert status["kernel_threads"] and threads.kernel_threads() == plan
+    assert threads.kernel_threads() == 1
+
+
+def test_other_threads_run_the_serial_kernels(plan):
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(_child_convolution(None)))
+    worker.start()
+    worker.join(120)
+    kernel_threads, out = seen[0]
+    assert kernel_threads == 1
+    np.testing.assert_allclose(out, _child_convolution(None)[1], rtol=0, atol=1e-12)
+
+
+def _child_convolution(_):
+    x = arrays(0, (4, 16, 6, 6), np.float64)
+    weight = arrays(1, (3, 16, 3, 3), np.float64)
+    out, _ = winograd.conv2d(x, weight, None, (1, 1))
+    return threads.kernel_threads(), out
+
+
+def test_forked_children_run_the_serial_kernels(plan):
+    _bench_layers()                          # numba's threads have started in the parent
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map_async(_child_convolution, range(2)).get(timeout=120)
+    x = arrays(0, (4, 16, 6, 6), np.float64)
+    weight = arrays(1, (3, 16, 3, 3), np.float64)
+    reference, _ = conv2d_forward.reference(x, weight, None, (1, 1), (1, 1), (1, 1))
+    for kernel_threads, out in results:
+        assert kernel_threads == 1
+        np.testing.assert_allclose(out, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
