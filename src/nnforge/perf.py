@@ -2,7 +2,9 @@
 
 `import nnforge` changes no state of the process. Two settings make training measurably
 faster but reach beyond nnforge, so they are explicit; `nnforge train` and `Trainer.fit`
-turn them on, and a script with its own loop can call `enable()`:
+turn them on, and a script with its own loop can call `enable()`. A third, the thread plan,
+is opt-in only (`enable(kernel_threads=True)`): on an idle 2-core machine it made both the
+CNN and the MLP bench slower (bench/RESULTS.md).
 
 * **allocator** (`nnforge.allocator`): fixes glibc malloc's mmap and trim thresholds so the
   large arrays a training step frees are reused by the next step instead of being returned
@@ -12,7 +14,7 @@ turn them on, and a script with its own loop can call `enable()`:
 * **flush_denormals** (`nnforge.denormals`): during `Optimizer.step` only, the CPU flushes
   denormal floats to zero; decayed moving averages otherwise turn denormal and slow Adam by
   half. Values below 1.2e-38 (float32) count as zero inside an update.
-* **kernel_threads** (`nnforge.threads`): the numba kernels split their loops over the
+* **kernel_threads** (`nnforge.threads`, off unless asked for): the numba kernels split their loops over the
   cores and own them: OpenBLAS is limited to one thread and the convolutions' batched
   matrix products are split over the kernel threads instead, so no thread pool spins on
   a core another one needs. Off in forked children and other threads, and when only one
@@ -32,7 +34,7 @@ __all__ = ["enable", "disable", "enabled", "status"]
 
 
 def enable(allocator_tuning: bool = True, flush_denormals: bool = True,
-           kernel_threads: bool = True) -> dict[str, bool]:
+           kernel_threads: bool = False) -> dict[str, bool]:
     """Turn the switches on (each when its argument is true); returns `status()`."""
     if allocator_tuning and not allocator.opted_out():
         allocator.tune()
@@ -53,7 +55,7 @@ def disable() -> dict[str, bool]:
 
 @contextlib.contextmanager
 def enabled(allocator_tuning: bool = True, flush_denormals: bool = True,
-            kernel_threads: bool = True) -> Iterator[dict[str, bool]]:
+            kernel_threads: bool = False) -> Iterator[dict[str, bool]]:
     """`enable()` for the duration of a block; flush-to-zero and the kernel threads
     return to their previous settings afterwards."""
     previous = denormals.set_flush_denormal(denormals.flushing())

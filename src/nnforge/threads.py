@@ -8,7 +8,8 @@ beside OpenBLAS's spinning workers). The plan gives the cores to one owner at a 
 
 * **off** (the default, and whenever only one thread is allowed): the kernels run on the
   calling thread; OpenBLAS keeps its own threads for the matrix products.
-* **on** (`enable`, which ``nnforge.perf.enable`` calls): the kernels split their outer
+* **on** (`enable`, or ``nnforge.perf.enable(kernel_threads=True)``; opt-in, because on
+  an idle 2-core machine it made the CNN and MLP benches slower): the kernels split their outer
   loop (images, channels or chunks of an array) over numba's threads; OpenBLAS is limited
   to one thread, so none of its workers spins, and the large batched products of a
   convolution are split into as many parts, one on each thread (`batched_matmul`).

@@ -5,7 +5,8 @@ Each kernel has the name and the contract of a reference function marked
 returns NotImplemented for inputs it was not compiled for, so the reference runs instead.
 A kernel runs on the calling thread, except that the convolutions' transforms and the
 max-pool gradient split their loops over numba's threads while the thread plan of
-`nnforge.threads` is on (``nnforge.perf.enable``); its measurements are in bench/RESULTS.md.
+`nnforge.threads` is on (opt-in: ``nnforge.perf.enable(kernel_threads=True)``); its
+measurements are in bench/RESULTS.md.
 """
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import (col2im, columns_to_images, conv2d_forward, im2col, images_to_columns,
