@@ -68,7 +68,7 @@ def build(seed, torch_model=True):
                             tnn.Conv2d(32, 64, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
                             tnn.Flatten(), tnn.Linear(3136, 128), tnn.ReLU(),
                             tnn.Linear(128, 10))
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v, copy=True)) for k, v in
                             ours.state_dict().items()})
     return mine, (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
                   tnn.CrossEntropyLoss())

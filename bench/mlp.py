@@ -139,7 +139,7 @@ def build(seed, torch_model=True):
     theirs = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(),
                                  torch.nn.Linear(256, 128), torch.nn.ReLU(),
                                  torch.nn.Linear(128, 10))
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v, copy=True)) for k, v in
                             ours.state_dict().items()})
     return mine, (theirs, torch.optim.Adam(theirs.parameters(), lr=1e-3),
                   torch.nn.CrossEntropyLoss())
