@@ -55,3 +55,15 @@ def test_leaky_relu_equals_reference(shape, dtype, seed, slope):
     grad = arrays(seed + 1, shape, dtype)
     np.testing.assert_array_equal(kernels.leaky_relu_backward(grad, positive, slope),
                                   leaky_relu_backward.reference(grad, positive, slope))
+
+
+def test_a_list_input_goes_to_the_reference_under_either_backend():
+    import nnforge.nn.functional as F
+    from nnforge import set_backend, get_backend
+    previous = get_backend()
+    try:
+        for backend in ("numpy", "numba"):
+            set_backend(backend)
+            assert F.relu([-1.0, 2.0]).tolist() == [0.0, 2.0], backend
+    finally:
+        set_backend(previous)

@@ -95,8 +95,11 @@ def helper(function: F) -> F:
 
 
 def same_float_arrays(*arrays: np.ndarray) -> bool:
-    """True when every array is C-contiguous and all share one float dtype (float32 or
-    float64): the inputs the kernels are compiled for."""
+    """True when every argument is a C-contiguous NumPy array or NumPy scalar and all share
+    one float dtype (float32 or float64): the inputs the kernels are compiled for. Anything
+    else (a list, a Python number) goes to the reference."""
+    if not all(isinstance(a, (np.ndarray, np.generic)) for a in arrays):
+        return False
     dtype = arrays[0].dtype
     return dtype.kind == "f" and dtype.itemsize in (4, 8) and all(
         a.dtype == dtype and a.flags.c_contiguous for a in arrays)
