@@ -114,16 +114,6 @@ def profile(X, y, rng, args, ours):
     pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
 
 
-def _fastest_cpu_ms(fn, repeats=15):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return 1000 * best
-
-
 def layer_times(ours, theirs, rng):
     """CPU ms of each layer alone (process time: insensitive to other processes' load)."""
     import torch
@@ -148,7 +138,7 @@ def layer_times(ours, theirs, rng):
         def theirs_both():
             out = ref(xt)
             out.backward(torch.ones_like(out))
-        row = [_fastest_cpu_ms(f) for f in (ours_fwd, ours_both, lambda: ref(xt),
+        row = [harness.fastest_cpu_ms(f) for f in (ours_fwd, ours_both, lambda: ref(xt),
                                             theirs_both)]
         print(f"{index}: {type(mine).__name__:20s}" + "".join(f"{v:11.2f}" for v in row))
 

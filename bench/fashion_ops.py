@@ -17,19 +17,10 @@ import argparse
 import resource
 import subprocess
 import sys
-import time
 
 import numpy as np
 
-
-def fastest_cpu_ms(fn, repeats):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return 1e3 * best
+import harness  # bench/harness.py: the script's folder is on sys.path
 
 
 def forward_backward(module, x):
@@ -125,8 +116,8 @@ def main():
     args = parser.parse_args()
     if args.kernels:
         for name, kernel, reference in kernel_cases():
-            print(f"{fastest_cpu_ms(kernel, args.repeats):8.3f} ms kernel "
-                  f"{fastest_cpu_ms(reference, args.repeats):8.3f} ms reference  {name}")
+            print(f"{harness.fastest_cpu_ms(kernel, args.repeats):8.3f} ms kernel "
+                  f"{harness.fastest_cpu_ms(reference, args.repeats):8.3f} ms reference  {name}")
         return
     if args.case is None:       # each case in a fresh process: see the module docstring
         import nnforge
@@ -139,7 +130,7 @@ def main():
     name, fn = cases(args.dropout_op)[args.case]
     fn()                        # compiles or loads the kernels: not counted
     before = resource.getrusage(resource.RUSAGE_SELF)
-    ms = fastest_cpu_ms(fn, args.repeats)
+    ms = harness.fastest_cpu_ms(fn, args.repeats)
     after = resource.getrusage(resource.RUSAGE_SELF)
     faults = (after.ru_minflt - before.ru_minflt) / (args.repeats + 1)
     print(f"{ms:8.3f} ms  ({faults:5.0f} page faults a call)  {name}", flush=True)

@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 GEMM_PEAK_CODE = """
 import json, time, numpy as np
@@ -50,6 +51,17 @@ def _last_json(stdout, what):
         if line.startswith("{"):
             return json.loads(line)
     raise RuntimeError(f"{what} printed no JSON result; its output was:\n{stdout}")
+
+
+def fastest_cpu_ms(fn, repeats=15):
+    """CPU milliseconds of the fastest of `repeats` calls of `fn` (after one warm-up call)."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return 1e3 * best
 
 
 def gemm_peak(threads=None):

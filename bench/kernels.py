@@ -10,19 +10,10 @@ re-layouts, the numba backend's path before Winograd and the direct convolution)
     .venv/bin/python bench/kernels.py [--repeats 15]
 """
 import argparse
-import time
 
 import numpy as np
 
-
-def fastest_cpu_ms(fn, repeats):
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        fn()
-        best = min(best, time.process_time() - start)
-    return 1e3 * best
+import harness  # bench/harness.py: the script's folder is on sys.path
 
 
 def _convolution(conv2d_forward, x, weight, bias, grad, needs_x):
@@ -120,7 +111,7 @@ def main(argv=None):
     print("| op | NumPy reference CPU ms | numba kernel CPU ms | reference / kernel |")
     print("|---|---:|---:|---:|")
     for name, reference, kernel in cases():
-        ref, ker = fastest_cpu_ms(reference, args.repeats), fastest_cpu_ms(kernel, args.repeats)
+        ref, ker = harness.fastest_cpu_ms(reference, args.repeats), harness.fastest_cpu_ms(kernel, args.repeats)
         print(f"| {name} | {ref:.2f} | {ker:.2f} | {ref / ker:.1f}x |")
 
 

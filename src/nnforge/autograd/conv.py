@@ -45,7 +45,7 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _output_shape(x_shape: Sequence[int], kernel_size: Sequence[int], stride: Pair,
+def output_shape(x_shape: Sequence[int], kernel_size: Sequence[int], stride: Pair,
                   padding: Pair, dilation: Pair) -> Pair:
     (_, _, H, W), (kH, kW) = x_shape, kernel_size
     return (conv_output_size(H, kH, stride[0], padding[0], dilation[0]),
@@ -66,7 +66,7 @@ def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Pair, padding: Pai
     output pixel, the input value that kernel tap (i, j) of channel c multiplies."""
     N, C = x.shape[:2]
     (kH, kW), (ph, pw) = kernel_size, padding
-    OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
+    OH, OW = output_shape(x.shape, kernel_size, stride, padding, dilation)
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     cols = np.empty((C, kH, kW, N, OH, OW), dtype=x.dtype)
     for i in range(kH):
@@ -83,7 +83,7 @@ def col2im(cols: np.ndarray, x_shape: Sequence[int], kernel_size: Sequence[int],
     added onto the input pixel it was copied from."""
     N, C, H, W = x_shape
     (kH, kW), (ph, pw) = kernel_size, padding
-    OH, OW = _output_shape(x_shape, kernel_size, stride, padding, dilation)
+    OH, OW = output_shape(x_shape, kernel_size, stride, padding, dilation)
     cols = cols.reshape(C, kH, kW, N, OH, OW)
     dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
     for i in range(kH):
@@ -125,7 +125,7 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray]
     for (None for the others). A backend may compute the convolution another way; the
     gradients it returns go with its forward."""
     C_out, kernel_size = weight.shape[0], weight.shape[2:]
-    OH, OW = _output_shape(x.shape, kernel_size, stride, padding, dilation)
+    OH, OW = output_shape(x.shape, kernel_size, stride, padding, dilation)
     cols = im2col(x, kernel_size, stride, padding, dilation)       # (K, N*OH*OW)
     w2 = weight.reshape(C_out, -1)                                 # (C_out, K)
     out = columns_to_images(w2 @ cols, bias, (len(x), C_out, OH, OW))

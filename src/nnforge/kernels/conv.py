@@ -15,7 +15,7 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..autograd.conv import Gradients, Pair, conv_output_size
+from ..autograd.conv import Gradients, Pair, output_shape
 from . import direct_conv, winograd
 from ._compile import helper, kernel, same_float_arrays
 
@@ -187,13 +187,6 @@ def weight_grad(g2: np.ndarray, cols: np.ndarray) -> np.ndarray:
     return (cols @ g2.T).T
 
 
-def _sizes(x_shape: Sequence[int], kernel_size: Sequence[int], stride: Pair, padding: Pair,
-           dilation: Pair) -> Pair:
-    (_, _, H, W), (kH, kW) = x_shape, kernel_size
-    return (conv_output_size(H, kH, stride[0], padding[0], dilation[0]),
-            conv_output_size(W, kW, stride[1], padding[1], dilation[1]))
-
-
 def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Pair, padding: Pair,
            dilation: Pair) -> np.ndarray:
     """Same contract as nnforge.autograd.conv.im2col."""
@@ -203,7 +196,7 @@ def im2col(x: np.ndarray, kernel_size: Sequence[int], stride: Pair, padding: Pai
             return NotImplemented
     N, C = x.shape[:2]
     kH, kW = kernel_size
-    OH, OW = _sizes(x.shape, kernel_size, stride, padding, dilation)
+    OH, OW = output_shape(x.shape, kernel_size, stride, padding, dilation)
     cols = np.empty((C, kH, kW, N, OH, OW), dtype=x.dtype)
     _im2col(x, cols, kH, kW, *stride, *padding, *dilation)
     return cols.reshape(C * kH * kW, N * OH * OW)
@@ -216,7 +209,7 @@ def col2im(cols: np.ndarray, x_shape: Sequence[int], kernel_size: Sequence[int],
         return NotImplemented
     N, C = x_shape[:2]
     kH, kW = kernel_size
-    OH, OW = _sizes(x_shape, kernel_size, stride, padding, dilation)
+    OH, OW = output_shape(x_shape, kernel_size, stride, padding, dilation)
     dx = np.zeros(x_shape, dtype=cols.dtype)
     _col2im(cols.reshape(C, kH, kW, N, OH, OW), dx, kH, kW, *stride, *padding, *dilation)
     return dx
