@@ -37,19 +37,17 @@ Examples
 """
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import threading
 from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["enable", "disable", "kernel_threads", "batched_matmul"]
+__all__ = ["enable", "disable", "kernel_threads"]
 
 _workers = 1                        # threads the kernels may use; 1 = plan off
 _owner: tuple[int, int] = (0, 0)    # (pid, thread id) that turned the plan on
 _blas_limit: Any = None             # threadpoolctl's limit object, to undo it
-_pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
 
 
 def _blas_threads() -> int:
@@ -67,7 +65,7 @@ def _blas_threads() -> int:
 def enable() -> int:
     """Turn the plan on for this thread of this process when more than one thread is
     allowed (see the module's description); returns the number of kernel threads."""
-    global _workers, _owner, _blas_limit, _pool
+    global _workers, _owner, _blas_limit
     if _workers > 1:
         return _workers
     if os.environ.get("NNFORGE_KERNEL_THREADS", "").strip() == "0":
@@ -79,16 +77,12 @@ def enable() -> int:
     blas = _blas_threads()
     if blas <= 1:
         return 1
-    if not os.environ.get("NUMBA_THREADING_LAYER"):      # (read when numba starts its
-        os.environ["NUMBA_THREADING_LAYER"] = "workqueue"  # pool; numba re-reads it)
-        numba.config.THREADING_LAYER = "workqueue"  # type: ignore[attr-defined]
-    workers = min(numba.get_num_threads(), blas)        # (this starts numba's pool)
+    workers = min(_start_numba_threads(numba), blas)
     if workers <= 1:
         return 1
-    from threadpoolctl import threadpool_limits
+    import scipy.linalg.cython_blas  # noqa: F401 - SciPy's BLAS (numba's np.dot) is loaded,
+    from threadpoolctl import threadpool_limits      # so the limit below reaches it too
     _blas_limit = threadpool_limits(1, user_api="blas")
-    _pool = concurrent.futures.ThreadPoolExecutor(workers - 1,
-                                                  thread_name_prefix="nnforge-gemm")
     _owner = (os.getpid(), threading.get_ident())
     _workers = workers
     return workers
@@ -96,16 +90,27 @@ def enable() -> int:
 
 def disable() -> None:
     """Turn the plan off: serial kernels, and OpenBLAS's thread count as it was."""
-    global _workers, _blas_limit, _pool
+    global _workers, _blas_limit
     if _workers <= 1:
         return
     _workers = 1
     if _blas_limit is not None:
         _blas_limit.restore_original_limits()
         _blas_limit = None
-    if _pool is not None:
-        _pool.shutdown(wait=True)
-        _pool = None
+
+
+def _start_numba_threads(numba: Any) -> int:
+    """Start numba's thread pool on GNU OpenMP (unless NUMBA_THREADING_LAYER names
+    another) and return its number of threads; 1 when that pool is not OpenMP's or TBB's
+    (numba's own "workqueue" pool made the kernels slower than serial: bench/RESULTS.md)."""
+    if not os.environ.get("NUMBA_THREADING_LAYER"):
+        numba.config.THREADING_LAYER = "omp"
+    try:
+        count = numba.get_num_threads()                 # (this starts the pool)
+    except ValueError:                                   # no OpenMP runtime here
+        numba.config.THREADING_LAYER = "default"
+        return 1
+    return count if numba.threading_layer() in ("omp", "tbb") else 1
 
 
 def kernel_threads() -> int:
@@ -114,19 +119,3 @@ def kernel_threads() -> int:
     if _workers > 1 and _owner == (os.getpid(), threading.get_ident()):
         return _workers
     return 1
-
-
-def batched_matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``np.matmul(a, b, out=out)`` for stacks of matrices, the stack split into one part
-    per kernel thread when the plan is on (each part is BLAS on one thread; NumPy
-    releases the interpreter while it multiplies)."""
-    parts = kernel_threads()
-    if parts <= 1 or _pool is None or len(out) < parts:
-        return np.matmul(a, b, out=out)
-    bounds = [len(out) * k // parts for k in range(parts + 1)]
-    pending = [_pool.submit(np.matmul, a[lo:hi], b[lo:hi], out=out[lo:hi])
-               for lo, hi in zip(bounds[1:-1], bounds[2:])]
-    np.matmul(a[:bounds[1]], b[:bounds[1]], out=out[:bounds[1]])
-    for future in pending:
-        future.result()
-    return out

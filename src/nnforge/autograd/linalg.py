@@ -6,7 +6,15 @@ from typing import Optional
 
 import numpy as np
 
+from ..backend import dispatch
 from .function import Function, Gradient, unbroadcast
+
+
+@dispatch("matmul")
+def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b. The numba backend splits a 2-D product over the kernel threads while the
+    thread plan of nnforge.threads is on (NumPy's BLAS then runs on one thread)."""
+    return np.matmul(a, b)
 
 
 class MatMul(Function):
@@ -81,7 +89,7 @@ class Linear(Function):
                 bias: Optional[np.ndarray] = None) -> np.ndarray:
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
-        out = x @ weight.T
+        out = matmul(x, weight.T)
         if bias is not None:
             out += bias
         return out
@@ -91,7 +99,7 @@ class Linear(Function):
         x, weight = ctx.saved
         needs = ctx.needs_input_grad
         g2 = grad.reshape(-1, grad.shape[-1])
-        gx = (grad @ weight) if needs[0] else None
-        gw = (g2.T @ x.reshape(-1, x.shape[-1])) if needs[1] else None
+        gx = matmul(grad, weight) if needs[0] else None
+        gw = matmul(g2.T, x.reshape(-1, x.shape[-1])) if needs[1] else None
         gb = g2.sum(axis=0) if ctx.has_bias and needs[2] else None
         return gx, gw, gb

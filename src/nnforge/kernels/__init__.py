@@ -12,6 +12,7 @@ from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import (col2im, columns_to_images, conv2d_forward, im2col, images_to_columns,
                    weight_grad)
 from .dropout import apply_mask
+from .products import matmul
 from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
 from .normalization import batch_norm_backward, batch_statistics, normalize
 from .optim import adam_step, rmsprop_step, sgd_step
@@ -34,6 +35,7 @@ OPS = {
     "dropout_apply_mask": apply_mask,
     "softmax_cross_entropy": softmax_cross_entropy,
     "softmax_cross_entropy_backward": softmax_cross_entropy_backward,
+    "matmul": matmul,
     "relu": relu,
     "relu_backward": relu_backward,
     "leaky_relu": leaky_relu,

@@ -89,9 +89,14 @@ def _threaded_copy(function: F) -> F:
     return cast(F, copy)
 
 
-def helper(function: F) -> F:
-    """Compile a function that kernels call (not called from Python)."""
-    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(function))
+def helper(function: Optional[F] = None, *, reassociate: bool = False
+           ) -> Union[F, Callable[[F], F]]:
+    """Compile a function that kernels call (not called from Python); `reassociate` as
+    for `kernel` (a kernel's fastmath flags do not reach the helpers it calls)."""
+    if function is None:
+        return lambda f: helper(f, reassociate=reassociate)
+    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy",
+                              fastmath={"reassoc"} if reassociate else False)(function))
 
 
 def same_float_arrays(*arrays: np.ndarray) -> bool:

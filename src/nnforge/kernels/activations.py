@@ -8,21 +8,47 @@ float, multiply) and allocates a mask; LeakyReLU's forward and backward make thr
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from ._compile import kernel, same_float_arrays
+from ..threads import kernel_threads
+from ._compile import helper, kernel, same_float_arrays
+
+SPLIT_FROM = 1 << 15
+"""Arrays of fewer elements stay on one thread: below this size, waking the other thread
+costs about as much as the work it takes over."""
 
 
-@kernel
-def _relu(x: np.ndarray, out: np.ndarray) -> None:
+def _parts(size: int) -> int:
+    """How many runs to cut an array of `size` elements into: one per kernel thread."""
+    return kernel_threads() if size >= SPLIT_FROM else 1
+
+
+@helper
+def _relu_run(x: np.ndarray, out: np.ndarray) -> None:
     for k in range(x.size):
         value = x[k]
         out[k] = value if value > 0 or value != value else 0   # NaN passes, as np.maximum
 
 
-@kernel
-def _relu_backward(grad: np.ndarray, out: np.ndarray, dx: np.ndarray) -> None:
+@kernel(threads=True)
+def _relu(x: np.ndarray, out: np.ndarray, parts: int) -> None:
+    """The array cut into `parts` runs, one per thread (as in every kernel below)."""
+    for part in prange(parts):
+        lo, hi = x.size * part // parts, x.size * (part + 1) // parts
+        _relu_run(x[lo:hi], out[lo:hi])
+
+
+@helper
+def _relu_backward_run(grad: np.ndarray, out: np.ndarray, dx: np.ndarray) -> None:
     for k in range(grad.size):
         dx[k] = grad[k] if out[k] > 0 else 0
+
+
+@kernel(threads=True)
+def _relu_backward(grad: np.ndarray, out: np.ndarray, dx: np.ndarray, parts: int) -> None:
+    for part in prange(parts):
+        lo, hi = grad.size * part // parts, grad.size * (part + 1) // parts
+        _relu_backward_run(grad[lo:hi], out[lo:hi], dx[lo:hi])
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -30,7 +56,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     if not same_float_arrays(x):
         return NotImplemented
     out = np.empty_like(x)
-    _relu(x.reshape(-1), out.reshape(-1))
+    _relu(x.reshape(-1), out.reshape(-1), _parts(x.size))
     return out
 
 
@@ -39,7 +65,7 @@ def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
     if not same_float_arrays(grad, out) or grad.shape != out.shape:
         return NotImplemented
     dx = np.empty_like(grad)
-    _relu_backward(grad.reshape(-1), out.reshape(-1), dx.reshape(-1))
+    _relu_backward(grad.reshape(-1), out.reshape(-1), dx.reshape(-1), _parts(grad.size))
     return dx
 
 

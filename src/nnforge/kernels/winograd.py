@@ -37,6 +37,7 @@ from numba import prange
 from .. import threads
 from ..autograd.conv import Gradients
 from ._compile import helper, kernel
+from .products import plane_products
 
 
 @helper
@@ -286,17 +287,13 @@ def _input_grad_tiles(dV: np.ndarray, plane_stride: int, dx: np.ndarray, ph: int
                     dxf[dst + np.uint64(w)] = plane[src + np.uint64(w)]
 
 
-def planes(rows: int, P: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.ndarray]:
-    """(flat, S, view): room for 16 (rows, P) matrices, `view` of shape (16, rows, P) on
-    the flat buffer with its matrices S elements apart. S is rows * P plus one cache line:
-    16 streams a multiple of 4 KiB apart compete for one set of the L1 cache, which made
-    the transforms 4-5x slower (measured on the bench CNN's conv2)."""
-    itemsize = np.dtype(dtype).itemsize
-    S = rows * P + 64 // itemsize
-    flat = np.empty(16 * S, dtype=dtype)
-    view = np.lib.stride_tricks.as_strided(flat, (16, rows, P),
-                                           (S * itemsize, P * itemsize, itemsize))
-    return flat, S, view
+def planes(rows: int, P: int, dtype: np.dtype) -> Tuple[np.ndarray, int]:
+    """(flat, S): room for 16 (rows, P) matrices on one flat buffer, S elements apart.
+    S is rows * P plus one cache line: 16 streams a multiple of 4 KiB apart compete for
+    one set of the L1 cache, which made the transforms 4-5x slower (measured on the bench
+    CNN's conv2)."""
+    S = rows * P + 64 // np.dtype(dtype).itemsize
+    return np.empty(16 * S, dtype=dtype), S
 
 
 def weight_tiles(weight: np.ndarray) -> np.ndarray:
@@ -325,13 +322,13 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
     P = N * tiles_h * tiles_w
     U = weight_tiles(weight)
-    V, SV, V3 = planes(C_in, P, x.dtype)
+    V, SV = planes(C_in, P, x.dtype)
     _input_tiles(x, V, SV, ph, pw, tiles_h, tiles_w)
-    M, SM, M3 = planes(C_out, P, x.dtype)
-    threads.batched_matmul(U, V3, M3)
+    M, SM = planes(C_out, P, x.dtype)
+    plane_products(U.reshape(-1), C_out * C_in, V, SV, M, SM, (C_out, C_in, P))
     T = np.empty(4 * C_out * P, dtype=x.dtype)
     _output_tiles(M, SM, T, C_out * P, threads.kernel_threads())
-    del M, M3
+    del M
     out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
     _interleave(T, np.zeros(1, x.dtype) if bias is None else bias, bias is not None, out)
 
@@ -341,16 +338,17 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
         T = np.empty(4 * C_out * P, dtype=x.dtype)
         db = np.empty(C_out, dtype=x.dtype)
         _deinterleave(grad, T, db)
-        dM, SM, dM3 = planes(C_out, P, x.dtype)
+        dM, SM = planes(C_out, P, x.dtype)
         _output_grad_tiles(T, C_out * P, dM, SM, threads.kernel_threads())
         gw = None
         if needs_w:
             dU = np.empty((16, C_out, C_in), dtype=x.dtype)
-            gw = weight_grad_tiles(threads.batched_matmul(dM3, V3.transpose(0, 2, 1), dU))
+            plane_products(dM, SM, V, SV, dU.reshape(-1), C_out * C_in, (C_out, P, C_in), 2)
+            gw = weight_grad_tiles(dU)
         gx = None
         if needs_x:
-            dV, SV, dV3 = planes(C_in, P, x.dtype)
-            threads.batched_matmul(U.transpose(0, 2, 1), dM3, dV3)
+            dV, _ = planes(C_in, P, x.dtype)          # (its planes SV apart, as V's)
+            plane_products(U.reshape(-1), C_out * C_in, dM, SM, dV, SV, (C_in, C_out, P), 1)
             gx = np.empty(x.shape, dtype=x.dtype)
             _input_grad_tiles(dV, SV, gx, ph, pw, tiles_h, tiles_w)
         return gx, gw, db if needs_b else None
