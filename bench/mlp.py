@@ -153,7 +153,7 @@ def flops_per_step(batch):
 
 def worker(args):
     """One contestant in this process; prints {"seconds_per_step": ...} as JSON."""
-    library, backend = (args.worker.split("-") + [None])[:2]
+    library, backend, *plan = args.worker.split("-") + [None]
     rng = np.random.default_rng(0)
     X, y, source = load_data(rng)
     warm = rng.permutation(len(X))[:args.warmup * args.batch_size]
@@ -163,7 +163,11 @@ def worker(args):
         if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
             import nnforge.perf
             nnforge.set_backend(backend)
-            nnforge.perf.enable()
+            if plan[0] == "threads":
+                nnforge.perf.enable(kernel_threads=True)
+                backend += ", thread plan"
+            else:
+                nnforge.perf.enable()
         else:
             backend = f"version at {nnforge.__file__}"
         harness.set_threads(args.threads)
@@ -206,7 +210,8 @@ def main(argv=None):
                         help="pin every contestant to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--backends", nargs="+", default=["numba"],
-                        choices=["numba", "numpy"], help="nnforge backends to time")
+                        choices=["numba", "numba-threads", "numpy"],
+                        help="nnforge backends to time (numba-threads: with the thread plan)")
     parser.add_argument("--numpy", action="store_true",
                         help="also time a hand-written NumPy loop of the same network")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

@@ -12,7 +12,7 @@ import pytest
 import nnforge
 
 PACKAGE = Path(nnforge.__file__).resolve().parent
-HEAVY = ("matplotlib", "optuna", "sklearn", "tqdm", "pydantic")
+HEAVY = ("matplotlib", "optuna", "sklearn", "scipy", "tqdm", "pydantic")
 
 
 def module_names():

@@ -1,33 +1,36 @@
 """Who uses the CPU cores during a training step: the thread plan of the numba backend.
 
-Two thread pools could run nnforge's work: OpenBLAS's (every NumPy matrix product) and
-numba's (the compiled kernels). Each pool's idle workers spin for a while after their
-work before they sleep, so when both pools have threads on the same cores, the workers
-of one steal the cores the other needs (a convolution measured 9.9 ms alone and 15.8 ms
-beside OpenBLAS's spinning workers). The plan gives the cores to one owner at a time:
+Two kinds of work share the cores: matrix products (BLAS) and the compiled kernels
+(numba). Each thread pool's idle workers spin for a while after their work before they
+sleep, so two pools on the same cores steal them from each other (a convolution
+measured 9.9 ms alone and 15.8 ms beside OpenBLAS's spinning workers). The plan gives
+the cores to one pool:
 
-* **off** (the default, and whenever only one thread is allowed): the kernels run on the
-  calling thread; OpenBLAS keeps its own threads for the matrix products.
-* **on** (`enable`, or ``nnforge.perf.enable(kernel_threads=True)``; opt-in, because on
-  an idle 2-core machine it made the CNN and MLP benches slower): the kernels split their outer
-  loop (images, channels or chunks of an array) over numba's threads; OpenBLAS is limited
-  to one thread, so none of its workers spins, and the large batched products of a
-  convolution are split into as many parts, one on each thread (`batched_matmul`).
-  Threaded now: the Winograd transforms, the direct convolution's forward pass and the
-  max-pool gradient; kernels whose threaded form measured slower stay serial.
+* **off** (plain `import nnforge`, and whenever only one thread is allowed): the kernels
+  run on the calling thread; NumPy's BLAS keeps its own threads for the products.
+* **on** (`enable`, which ``nnforge.perf.enable()`` calls, and so `Trainer.fit` and
+  ``nnforge train``): numba's pool, on GNU OpenMP, owns the cores. The kernels split
+  their outer loop (images, blocks of images, runs of an array) over its threads; every
+  BLAS (NumPy's, and SciPy's that numba calls) is limited to one thread, and the large
+  products run inside the kernels' parallel loops, one BLAS call per thread: the Winograd
+  convolution's per block of images (`nnforge.kernels.winograd`), a Linear layer's on
+  runs of rows (`nnforge.kernels.products`).
+
+Why OpenMP's pool: numba's own "workqueue" pool hands each loop to its threads through
+a queue and wakes them from sleep; on the bench CNN that cost more than the second core
+gave (a ReLU of 1.6 M values: 0.21 ms threaded against 0.17 ms serial; OpenMP's 0.08
+ms), so the plan stays off when numba's pool is not OpenMP's or TBB's (a
+``NUMBA_THREADING_LAYER`` set by the user is respected). OpenMP's idle workers spin
+briefly after each loop, which is what keeps a step's many short loops cheap; no other
+pool is then awake to lose the core to.
 
 The plan is on only in the process and thread that turned it on: a forked child (a data
-loader's worker) and other threads run the kernels serially, because numba's default
-thread pool ("workqueue") may not be entered by two threads at once and its threads do
-not survive a fork. The number of threads is numba's (``NUMBA_NUM_THREADS``, or
-``numba.set_num_threads``) and at most what OpenBLAS was allowed when the plan was
-turned on (``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` or a threadpoolctl limit), so
-a user who limits threads to one gets the serial kernels; ``NNFORGE_KERNEL_THREADS=0``
-keeps the plan off.
-
-numba's thread pool is "workqueue" unless ``NUMBA_THREADING_LAYER`` names another: its
-idle workers sleep, while GNU OpenMP's (numba's "omp" layer) spin, which made a threaded
-loop 3.5x slower on a busy machine, and abort any child forked after they started.
+loader's worker) and other threads run the kernels serially (GNU OpenMP's threads do
+not survive a fork, and a parallel loop in a forked child aborts it). The number of
+threads is numba's (``NUMBA_NUM_THREADS``, or ``numba.set_num_threads``) and at most what
+OpenBLAS was allowed when the plan was turned on (``OPENBLAS_NUM_THREADS``,
+``OMP_NUM_THREADS`` or a threadpoolctl limit), so a user who limits threads to one gets
+the serial kernels; ``NNFORGE_KERNEL_THREADS=0`` keeps the plan off.
 
 Examples
 --------
@@ -41,7 +44,6 @@ import os
 import threading
 from typing import Any, Optional
 
-import numpy as np
 
 __all__ = ["enable", "disable", "kernel_threads"]
 
@@ -77,11 +79,14 @@ def enable() -> int:
     blas = _blas_threads()
     if blas <= 1:
         return 1
+    try:        # SciPy's BLAS, which numba's np.dot calls: loaded now, so the limit below
+        import scipy.linalg.cython_blas  # noqa: F401 - reaches it too
+    except ImportError:
+        return 1
     workers = min(_start_numba_threads(numba), blas)
     if workers <= 1:
         return 1
-    import scipy.linalg.cython_blas  # noqa: F401 - SciPy's BLAS (numba's np.dot) is loaded,
-    from threadpoolctl import threadpool_limits      # so the limit below reaches it too
+    from threadpoolctl import threadpool_limits
     _blas_limit = threadpool_limits(1, user_api="blas")
     _owner = (os.getpid(), threading.get_ident())
     _workers = workers

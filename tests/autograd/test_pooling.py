@@ -6,7 +6,7 @@ import torch
 
 from nnforge.autograd import Tensor, gradcheck
 from nnforge.autograd.pooling import (AdaptiveAvgPool2d, AvgPool2d, MaxPool2d,
-                                      adaptive_windows)
+                                      ReLUMaxPool2d, adaptive_windows)
 
 # kernel, stride, padding, dilation; input (2, 2, 7, 6)
 MAX_CASES = [((2, 2), (2, 2), (0, 0), (1, 1)),      # tiled fast path, odd size cropped
@@ -68,6 +68,30 @@ def test_max_pool_ties_route_like_pytorch(kernel, stride, padding):
     out.backward(grad)
     theirs = torch.tensor(x, requires_grad=True)
     ref = torch.nn.functional.max_pool2d(theirs, kernel, stride, padding)
+    ref.backward(torch.tensor(grad))
+    np.testing.assert_array_equal(out.data, ref.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("kernel, stride, padding, dilation", MAX_CASES)
+def test_relu_max_pool_gradcheck(rng, kernel, stride, padding, dilation):
+    x = distinct(rng, (2, 2, 7, 6))
+    x = Tensor(x - np.median(x), requires_grad=True)      # half the inputs negative
+    assert gradcheck(lambda x: ReLUMaxPool2d.apply(x, kernel_size=kernel, stride=stride,
+                                                   padding=padding, dilation=dilation), x)
+
+
+@pytest.mark.parametrize("kernel, stride, padding", TIE_CASES)
+def test_relu_max_pool_equals_torch_relu_then_max_pool_ties_included(kernel, stride, padding):
+    x = np.array([[1, 1, 0, -1, 1, 1], [1, 1, 0, 0, 1, -2], [-1, 0, 0, 0, 0, 0],
+                  [0, 1, 1, -3, 1, 1], [0, 1, 1, 0, 0, -1]], dtype=np.float64)[None, None]
+    x = np.concatenate([x, -x, np.zeros_like(x)], axis=1)      # (1, 3, 5, 6)
+    ours = Tensor(x, requires_grad=True)
+    out = ReLUMaxPool2d.apply(ours, kernel_size=kernel, stride=stride, padding=padding)
+    grad = np.arange(1.0, out.numpy().size + 1).reshape(out.shape)
+    out.backward(grad)
+    theirs = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.max_pool2d(torch.relu(theirs), kernel, stride, padding)
     ref.backward(torch.tensor(grad))
     np.testing.assert_array_equal(out.data, ref.detach().numpy())
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())

@@ -10,9 +10,14 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import nnforge
 from nnforge import perf, threads
 from nnforge.autograd.conv import conv2d_forward
-from nnforge.kernels import direct_conv, pooling, winograd
+from nnforge.kernels import activations, direct_conv, pooling, products, winograd
+from nnforge.nn import functional as F
 import test_direct_conv as direct_conv_tests
 import test_pooling as pooling_tests
 import test_winograd as winograd_tests
@@ -46,7 +51,7 @@ def test_max_pool_with_threads_equals_reference(plan):
 
 def _bench_layers():
     """Every threaded kernel on shapes like the bench CNN's (big enough to split)."""
-    x = arrays(0, (8, 32, 14, 14), np.float32)
+    x = arrays(0, (7, 32, 14, 14), np.float32)          # 7 images: a short last block
     weight = arrays(1, (16, 32, 3, 3), np.float32)
     bias = arrays(2, (16,), np.float32)
     out, gradients = winograd.conv2d(x, weight, bias, (1, 1))
@@ -57,6 +62,9 @@ def _bench_layers():
     pooled, switches = pooling.max_pool2d(out1, (2, 2), (2, 2), (0, 0), (1, 1))
     results += [pooled, pooling.max_pool2d_backward(pooled, switches, out1.shape, (2, 2),
                                                     (2, 2), (0, 0), (1, 1))]
+    odd = arrays(6, (100_003,), np.float32)               # runs of unequal length
+    results += [activations.relu(out1), activations.relu_backward(out, out),
+                activations.relu(odd), activations.relu_backward(odd, odd)]
     return results
 
 
@@ -69,10 +77,36 @@ def test_threaded_kernels_equal_serial_kernels_on_bench_shapes(plan):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-5 * scale)
 
 
-def test_split_products_equal_one_product(plan):
-    a, b = arrays(0, (16, 5, 7), np.float32), arrays(1, (16, 7, 9), np.float32)
-    out = np.empty((16, 5, 9), np.float32)
-    np.testing.assert_allclose(threads.batched_matmul(a, b, out), a @ b, rtol=1e-5)
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.integers(4, 300), inner=st.integers(1, 300), cols=st.integers(1, 300),
+       dtype=st.sampled_from([np.float32, np.float64]), transposed=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_split_products_equal_numpy(plan, rows, inner, cols, dtype, transposed, seed):
+    a = arrays(seed, (inner, rows) if transposed else (rows, inner), dtype)
+    a = a.T if transposed else a
+    b = arrays(seed + 1, (inner, cols), dtype)
+    out = products.matmul(a, b)
+    if a.size * cols < products.SPLIT_FROM:
+        assert out is NotImplemented              # small: NumPy's, on one thread
+        return
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, a @ b, rtol=tolerance, atol=tolerance * inner,
+                               err_msg=f"numba backend, thread plan, {dtype.__name__}")
+
+
+def test_linear_layer_with_threads_equals_serial(plan):
+    """nn.Linear's forward and both gradients through the split products."""
+    def run():
+        x = nnforge.tensor(arrays(0, (64, 3136), np.float32), requires_grad=True)
+        w = nnforge.tensor(arrays(1, (128, 3136), np.float32), requires_grad=True)
+        y = F.linear(x, w)
+        (y * nnforge.tensor(arrays(2, (64, 128), np.float32))).sum().backward()
+        return y.numpy(), x.grad.numpy(), w.grad.numpy()
+    threaded = run()
+    threads.disable()
+    for ours, theirs in zip(threaded, run()):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-3)
 
 
 def test_one_allowed_thread_keeps_the_plan_off():

@@ -126,3 +126,36 @@ def test_sequential_slice_keeps_names_like_torch():
     ref = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
     assert list(seq[1:].state_dict()) == list(ref[1:].state_dict()) == ["2.weight", "2.bias"]
     assert len(nn.ModuleList([nn.ReLU(), nn.Tanh()])[1:]) == 1
+
+
+def _relu_pool_net():
+    nf.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(12, 2))
+
+
+def test_sequential_runs_relu_then_max_pool_as_one_op_with_torchs_numbers():
+    ours = _relu_pool_net()
+    tnn = torch.nn
+    theirs = tnn.Sequential(tnn.Conv2d(2, 3, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                            tnn.Flatten(), tnn.Linear(12, 2)).double()
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v, dtype=np.float64))
+                            for k, v in ours.state_dict().items()})
+    ours = ours.double()
+    x = np.random.default_rng(0).standard_normal((4, 2, 4, 4))
+    pooled = ours[2].forward_after_relu(ours[0](nf.tensor(x)))
+    assert "ReLUMaxPool2d" in repr(pooled)
+    out, ref = ours(nf.tensor(x)), theirs(torch.from_numpy(x))
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours[0].weight.grad.numpy(), theirs[0].weight.grad.numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_a_hook_on_the_relu_keeps_the_pair_apart():
+    model = _relu_pool_net()
+    seen = []
+    model[1].register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    model(nf.zeros(1, 2, 4, 4))
+    assert seen == [(1, 3, 4, 4)]

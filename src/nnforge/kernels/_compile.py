@@ -89,6 +89,14 @@ def _threaded_copy(function: F) -> F:
     return cast(F, copy)
 
 
+@overload
+def helper(function: F, *, reassociate: bool = ...) -> F: ...
+
+
+@overload
+def helper(function: None = ..., *, reassociate: bool = ...) -> Callable[[F], F]: ...
+
+
 def helper(function: Optional[F] = None, *, reassociate: bool = False
            ) -> Union[F, Callable[[F], F]]:
     """Compile a function that kernels call (not called from Python); `reassociate` as

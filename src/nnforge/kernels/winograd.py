@@ -1,31 +1,20 @@
-"""Winograd's F(2x2, 3x3) convolution: the transforms, compiled, around 16 NumPy GEMMs.
+"""Winograd's F(2x2, 3x3) convolution for 3x3 stride-1 layers, run in blocks of images:
+per block, the transforms of `nnforge.kernels.winograd_transforms` (where the algorithm
+and its rounding are described) and the 16 products, while the block's arrays still sit
+in the core's cache.
 
-What it saves: im2col multiplies every output by all 9 taps of every input channel (9
-multiply-adds per output and channel). Winograd's minimal filtering cuts each 4x4 input
-tile and the 3x3 kernel into 16 transformed values, so one 2x2 tile of outputs costs 16
-multiplications per channel instead of 36: 2.25x less arithmetic in the GEMMs, which
-are most of a 3x3 convolution's time. The 16 products over the channels are 16 batched
-GEMMs, (C_out, C_in) @ (C_in, tiles), one per transformed position. Both gradients are the
-same three steps run backwards (the adjoint of each transform), sharing the 16 GEMMs'
-layout:
+What it saves: over the whole batch, the 16 transformed planes are four times the input
+and twice the output (the bench CNN's conv2: 6.4 MB and 12.8 MB), so each of the seven
+passes of the unblocked form (input transform, products, output transform, re-layout,
+and their adjoints) streamed megabytes through memory, and the products, only 32 or 64
+deep, ran at half the machine's GEMM peak. A block of a few images keeps a pass's arrays
+within the core's 1-2 MB cache, so the next pass finds them there. The blocks also give
+the thread plan its split: each thread takes whole blocks and calls BLAS on one thread
+(numba's ``np.dot``), so one pool owns the cores for transforms and products alike.
 
-    forward   U = G w G^T,  V = B^T d B,  M = U V (per position),  y = A^T M A
-    backward  dM = A dy A^T,  dU = dM V^T,  dV = U^T dM,  dw = G^T dU G,  dx += B dV B^T
-
-with d a 4x4 tile of the zero-padded input (tiles overlap by two pixels), y its 2x2 output
-tile, and Lavin and Gray's matrices (Fast Algorithms for Convolutional Neural Networks,
-2016):
-
-    B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
-    G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
-    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
-
-Arrays: the transformed input V is (16, C_in, P) and the GEMMs' results (16, C_out, P),
-with P = N * tiles_h * tiles_w tiles numbered (n, tile row, tile column); position
-xi = 4 * a + b of a tile's 4x4 transform. Rounding: the transforms add and subtract a few
-values, so results differ from im2col's by a few float32 ulps of the inputs' magnitude.
-A NaN or an infinity in the input reaches all four outputs of its tile (with im2col, only
-the outputs whose window holds it).
+The forward keeps each block's transformed input V for the weight gradient. The
+backward sums each thread's share of the weight and bias gradients separately and adds
+the shares at the end, so its rounding differs from one pass by a few float32 ulps.
 """
 from __future__ import annotations
 
@@ -36,301 +25,186 @@ from numba import prange
 
 from .. import threads
 from ..autograd.conv import Gradients
-from ._compile import helper, kernel
-from .products import plane_products
+from ._compile import kernel
+from .winograd_transforms import (_deinterleave, _input_grad_tiles, _input_tiles, _interleave,
+                       _output_grad_tiles, _output_tiles)
+
+PAD = 16
+"""Elements between two transformed planes: 16 streams a multiple of 4 KiB apart would
+compete for one set of the L1 cache (4-5x slower transforms, measured on conv2)."""
+
+CACHE_BYTES = 1 << 21
+"""How much of a block's arrays (V and M) should fit in a core's cache."""
 
 
-@helper
-def _bt(d0: float, d1: float, d2: float, d3: float) -> Tuple[float, float, float, float]:
-    """B^T times a column of four values."""
-    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
-
-
-@helper
-def _b(v0: float, v1: float, v2: float, v3: float) -> Tuple[float, float, float, float]:
-    """B times a column of four values (the adjoint of `_bt`)."""
-    return v0, v1 - v2 + v3, v2 + v1 - v0, -v3
-
-
-@helper
-def _at(m0: float, m1: float, m2: float, m3: float) -> Tuple[float, float]:
-    """A^T times a column of four values: two outputs."""
-    return m0 + m1 + m2, m1 - m2 - m3
-
-
-@helper
-def _a(y0: float, y1: float) -> Tuple[float, float, float, float]:
-    """A times a column of two values (the adjoint of `_at`)."""
-    return y0, y0 + y1, y0 - y1, -y1
+def block_size(N: int, tiles: int, C_in: int, C_out: int, itemsize: int, parts: int) -> int:
+    """Images per block: as many as keep V and M of a block within `CACHE_BYTES`, at least
+    one, and few enough that every thread gets a block. Without the thread plan, the
+    whole batch is one block: the products then go to BLAS's own threads, which lose
+    more on small products than the cache saves (measured on conv2)."""
+    if parts <= 1:
+        return N
+    fits = CACHE_BYTES // (16 * tiles * (C_in + C_out) * itemsize)
+    return int(max(1, min(fits, -(-N // parts))))
 
 
 @kernel(threads=True)
-def _input_tiles(x: np.ndarray, V: np.ndarray, plane_stride: int, ph: int, pw: int,
-                 tiles_h: int, tiles_w: int) -> None:
-    """V[xi * S + c * P + p] = (B^T d B)[xi] for every 4x4 tile d of the zero-padded input
-    (V flat, its 16 planes S apart: see `planes`); images split over the threads."""
-    N, C, H, W = x.shape
-    P = N * tiles_h * tiles_w
-    width = 2 * tiles_w + 2
-    xf = x.reshape(-1)
-    S = np.uint64(plane_stride)
-    wide = np.uint64(width)
-    for n in prange(N):
-        plane = np.zeros((2 * tiles_h + 2) * width, dtype=x.dtype)
-        rows = np.empty(4 * width, dtype=x.dtype)
-        for c in range(C):
-            for h in range(H):                      # the padding stays zero throughout
-                src = np.uint64(((n * C + c) * H + h) * W)
-                dst = np.uint64((ph + h) * width + pw)
-                for w in range(W):
-                    plane[dst + np.uint64(w)] = xf[src + np.uint64(w)]
-            for th in range(tiles_h):
-                top = np.uint64(2 * th * width)
-                for w in range(width):              # B^T down each column of the tile row
-                    k = top + np.uint64(w)
-                    u = np.uint64(w)
-                    (rows[u], rows[wide + u], rows[2 * wide + u],
-                     rows[3 * wide + u]) = _bt(plane[k], plane[k + wide],
-                                               plane[k + 2 * wide], plane[k + 3 * wide])
-                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
-                for a in range(4):                  # then B along each row
-                    row = np.uint64(a * width)
-                    out = q + np.uint64(4 * a) * S
-                    for tw in range(tiles_w):
-                        k = row + np.uint64(2 * tw)
-                        p = out + np.uint64(tw)
-                        (V[p], V[p + S], V[p + 2 * S], V[p + 3 * S]) = _bt(
-                            rows[k], rows[k + np.uint64(1)], rows[k + np.uint64(2)],
-                            rows[k + np.uint64(3)])
-
-
-@helper
-def _sum3(out: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, sign: float) -> None:
-    """out = a + sign * (b + c), sign +1 or -1 (exact: no rounding from the sign)."""
-    for k in range(out.size):
-        out[k] = a[k] + sign * (b[k] + c[k])
+def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray,
+             V: np.ndarray, ph: int, pw: int, tiles_h: int, tiles_w: int, block: int) -> None:
+    """y = the convolution of x by the transformed kernels U (16, C_out, C_in), block by
+    block; block b's transformed input is kept in V from b * 16 * (C_in * block * tiles
+    + PAD)."""
+    N, C_in = x.shape[0], x.shape[1]
+    C_out = y.shape[1]
+    tiles = tiles_h * tiles_w
+    blocks = (N + block - 1) // block
+    for b in prange(blocks):
+        n0, n1 = b * block, min(N, (b + 1) * block)
+        P = (n1 - n0) * tiles
+        SV, SM = C_in * P + PAD, C_out * P + PAD
+        start = b * 16 * (C_in * block * tiles + PAD)
+        Vb = V[start:start + 16 * SV]
+        _input_tiles(x[n0:n1], Vb, SV, ph, pw, tiles_h, tiles_w)
+        M = np.empty(16 * SM, dtype=x.dtype)
+        for i in range(16):
+            np.dot(U[i], Vb[i * SV:i * SV + C_in * P].reshape(C_in, P),
+                   M[i * SM:i * SM + C_out * P].reshape(C_out, P))
+        T = np.empty(4 * C_out * P, dtype=x.dtype)
+        _output_tiles(M, SM, T, C_out * P)
+        _interleave(T, bias, has_bias, y[n0:n1])
 
 
 @kernel(threads=True)
-def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, L: int, parts: int
-                  ) -> None:
-    """T[j * L + k] = (A^T M A)[j] for every tile k of every channel: the four outputs of
-    each tile into four planes. A^T M A is worked out one plane at a time from two or
-    three whole planes (first A^T down the tiles' columns into eight planes, then A along
-    their rows): loops with few arrays, which LLVM vectorizes (3x faster than one pass
-    computing the 16 values of each tile, which it cannot). The planes are cut into
-    `parts` runs of tiles, one per thread."""
+def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
+              dU: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
+              tiles_h: int, tiles_w: int, block: int) -> None:
+    """The gradients of `_forward`, block by block: dx (when needs_x) and each thread's
+    share of the weight gradient dU[part] (16, C_out, C_in) and bias gradient db[part],
+    for part in range(len(dU)), which start at zero."""
+    N, C_out = grad.shape[0], grad.shape[1]
+    C_in = U.shape[2]
+    tiles = tiles_h * tiles_w
+    blocks = (N + block - 1) // block
+    parts = dU.shape[0]
     for part in prange(parts):
-        lo, hi = L * part // parts, L * (part + 1) // parts
-        n = hi - lo
-        s = np.empty(8 * n, dtype=M.dtype)
-        m = [M[j * plane_stride + lo:j * plane_stride + hi] for j in range(16)]
-        t = [T[j * L + lo:j * L + hi] for j in range(4)]
-        for b in range(4):      # s[a', b] = (A^T M)[a', b]: M[0b] + M[1b] + M[2b], ...
-            _sum3(s[b * n:(b + 1) * n], m[4 + b], m[b], m[8 + b], 1.0)
-            _sum3(s[(4 + b) * n:(5 + b) * n], m[4 + b], m[8 + b], m[12 + b], -1.0)
-        for a in range(2):      # T[a', b'] = (s A)[a', b']: s[a'0] + s[a'1] + s[a'2], ...
-            r = 4 * a * n
-            _sum3(t[2 * a], s[r + n:r + 2 * n], s[r:r + n], s[r + 2 * n:r + 3 * n], 1.0)
-            _sum3(t[2 * a + 1], s[r + n:r + 2 * n], s[r + 2 * n:r + 3 * n],
-                  s[r + 3 * n:r + 4 * n], -1.0)
+        product = np.empty((C_out, C_in), dtype=grad.dtype)
+        db_block = np.empty(C_out, dtype=grad.dtype)
+        for b in range(blocks * part // parts, blocks * (part + 1) // parts):
+            n0, n1 = b * block, min(N, (b + 1) * block)
+            P = (n1 - n0) * tiles
+            SV, SM = C_in * P + PAD, C_out * P + PAD
+            start = b * 16 * (C_in * block * tiles + PAD)
+            Vb = V[start:start + 16 * SV]
+            T = np.empty(4 * C_out * P, dtype=grad.dtype)
+            _deinterleave(grad[n0:n1], T, db_block)
+            db[part] += db_block
+            dM = np.empty(16 * SM, dtype=grad.dtype)
+            _output_grad_tiles(T, C_out * P, dM, SM)
+            for i in range(16):
+                np.dot(dM[i * SM:i * SM + C_out * P].reshape(C_out, P),
+                       Vb[i * SV:i * SV + C_in * P].reshape(C_in, P).T, product)
+                dU[part, i] += product
+            if needs_x:
+                dV = np.empty(16 * SV, dtype=grad.dtype)
+                for i in range(16):
+                    np.dot(U[i].T, dM[i * SM:i * SM + C_out * P].reshape(C_out, P),
+                           dV[i * SV:i * SV + C_in * P].reshape(C_in, P))
+                _input_grad_tiles(dV, SV, dx[n0:n1], ph, pw, tiles_h, tiles_w)
 
 
-@kernel(threads=True)
-def _interleave(T: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray) -> None:
-    """y[n, c, 2 th + a, 2 tw + b] = T[2 a + b][c, (n, th, tw)] + bias[c]: the tiles'
-    outputs in NCHW order; the parts of edge tiles beyond y are dropped. Images split over
-    the threads."""
-    N, C, OH, OW = y.shape
-    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
-    P = N * tiles_h * tiles_w
-    L = np.uint64(C * P)
-    yf = y.reshape(-1)
-    for n in prange(N):
-        for c in range(C):
-            b = bias[c] if has_bias else 0
-            for h in range(OH):
-                src = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
-                src += np.uint64(2 * (h % 2)) * L
-                dst = np.uint64(((n * C + c) * OH + h) * OW)
-                for w in range(OW):
-                    yf[dst + np.uint64(w)] = T[src + np.uint64(w % 2) * L
-                                                + np.uint64(w // 2)] + b
-
-
-@kernel(reassociate=True, threads=True)
-def _deinterleave(grad: np.ndarray, T: np.ndarray, db: np.ndarray) -> None:
-    """T[2 a + b][c, (n, th, tw)] = grad[n, c, 2 th + a, 2 tw + b] (zero beyond the edge:
-    the adjoint of `_interleave`), and the bias gradient db[c] = the sum of grad over n, h
-    and w. Channels split over the threads."""
-    N, C, OH, OW = grad.shape
-    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
-    P = N * tiles_h * tiles_w
-    L = np.uint64(C * P)
-    gf = grad.reshape(-1)
-    if OH % 2 or OW % 2:
-        T[:] = 0
-    for c in prange(C):
-        for n in range(N):
-            for h in range(OH):
-                dst = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
-                dst += np.uint64(2 * (h % 2)) * L
-                src = np.uint64(((n * C + c) * OH + h) * OW)
-                for w in range(OW):
-                    T[dst + np.uint64(w % 2) * L + np.uint64(w // 2)] = gf[src + np.uint64(w)]
-        total = 0.0
-        for j in range(4):                  # each plane's run in float32, vectorized
-            run = T[(j * C + c) * P:(j * C + c + 1) * P]
-            part = run[0] * 0
-            for k in range(P):
-                part += run[k]
-            total += part
-        db[c] = total
-
-
-@helper
-def _sum2(out: np.ndarray, sign_out: float, a: np.ndarray, b: np.ndarray, sign: float) -> None:
-    """out = sign_out * (a + sign * b), signs +1 or -1."""
-    for k in range(out.size):
-        out[k] = sign_out * (a[k] + sign * b[k])
-
-
-@helper
-def _scaled(out: np.ndarray, a: np.ndarray, sign: float) -> None:
-    """out = sign * a, sign +1 or -1."""
-    for k in range(out.size):
-        out[k] = sign * a[k]
-
-
-@kernel(threads=True)
-def _output_grad_tiles(T: np.ndarray, L: int, dM: np.ndarray, plane_stride: int, parts: int
-                       ) -> None:
-    """dM = A dy A^T for every tile, from the planes of `_deinterleave` (the adjoint of
-    `_output_tiles`), one plane at a time like it: first A down the tiles' columns (rows
-    0 and 3 of A dy are the gradient's rows up to sign, rows 1 and 2 their sum and
-    difference), then A along the rows. The planes are cut into `parts` runs, one per
-    thread."""
-    for part in prange(parts):
-        lo, hi = L * part // parts, L * (part + 1) // parts
-        n = hi - lo
-        t = [T[j * L + lo:j * L + hi] for j in range(4)]
-        r = np.empty(4 * n, dtype=T.dtype)
-        for b in range(2):      # rows 1 and 2 of A dy: dy[0b] + dy[1b], dy[0b] - dy[1b]
-            _sum2(r[b * n:(b + 1) * n], 1.0, t[b], t[2 + b], 1.0)
-            _sum2(r[(2 + b) * n:(3 + b) * n], 1.0, t[b], t[2 + b], -1.0)
-        for a in range(4):      # dM[a, :] = (row a of A dy) A^T
-            if a == 0:
-                first, second, sign = t[0], t[1], 1.0
-            elif a == 3:
-                first, second, sign = t[2], t[3], -1.0
-            else:
-                first, second, sign = r[(a - 1) * 2 * n:(a - 1) * 2 * n + n], \
-                    r[(a - 1) * 2 * n + n:(a - 1) * 2 * n + 2 * n], 1.0
-            row = 4 * a * plane_stride + lo
-            S = plane_stride
-            _scaled(dM[row:row + n], first, sign)
-            _sum2(dM[row + S:row + S + n], sign, first, second, 1.0)
-            _sum2(dM[row + 2 * S:row + 2 * S + n], sign, first, second, -1.0)
-            _scaled(dM[row + 3 * S:row + 3 * S + n], second, -sign)
-
-
-@helper
-def _add_row(plane: np.ndarray, k: np.uint64, u0: float, u1: float, u2: float,
-             u3: float) -> None:
-    """Add B times (u0, u1, u2, u3) onto the four pixels of `plane` from index k."""
-    e0, e1, e2, e3 = _b(u0, u1, u2, u3)
-    plane[k] += e0
-    plane[k + np.uint64(1)] += e1
-    plane[k + np.uint64(2)] += e2
-    plane[k + np.uint64(3)] += e3
-
-
-@kernel(threads=True)
-def _input_grad_tiles(dV: np.ndarray, plane_stride: int, dx: np.ndarray, ph: int, pw: int,
-                      tiles_h: int, tiles_w: int) -> None:
-    """dx = the sum over tiles of B dV B^T, each added where its tile was read (tiles
-    overlap); what falls into the padding is dropped. Images split over the threads."""
-    N, C, H, W = dx.shape
-    P = N * tiles_h * tiles_w
-    width = 2 * tiles_w + 2
-    wide = np.uint64(width)
-    dxf = dx.reshape(-1)
-    S = np.uint64(plane_stride)
-    for n in prange(N):
-        plane = np.empty((2 * tiles_h + 2) * width, dtype=dx.dtype)
-        for c in range(C):
-            plane[:] = 0
-            for th in range(tiles_h):
-                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
-                for tw in range(tiles_w):
-                    p = q + np.uint64(tw)
-                    t00, t10, t20, t30 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
-                                            dV[p + 12 * S])
-                    p += S
-                    t01, t11, t21, t31 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
-                                            dV[p + 12 * S])
-                    p += S
-                    t02, t12, t22, t32 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
-                                            dV[p + 12 * S])
-                    p += S
-                    t03, t13, t23, t33 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
-                                            dV[p + 12 * S])
-                    k = np.uint64(2 * th * width + 2 * tw)
-                    _add_row(plane, k, t00, t01, t02, t03)
-                    _add_row(plane, k + wide, t10, t11, t12, t13)
-                    _add_row(plane, k + 2 * wide, t20, t21, t22, t23)
-                    _add_row(plane, k + 3 * wide, t30, t31, t32, t33)
-            for h in range(H):
-                src = np.uint64((ph + h) * width + pw)
-                dst = np.uint64(((n * C + c) * H + h) * W)
-                for w in range(W):
-                    dxf[dst + np.uint64(w)] = plane[src + np.uint64(w)]
-
-
-def planes(rows: int, P: int, dtype: np.dtype) -> Tuple[np.ndarray, int]:
-    """(flat, S): room for 16 (rows, P) matrices on one flat buffer, S elements apart.
-    S is rows * P plus one cache line: 16 streams a multiple of 4 KiB apart compete for
-    one set of the L1 cache, which made the transforms 4-5x slower (measured on the bench
-    CNN's conv2)."""
-    S = rows * P + 64 // np.dtype(dtype).itemsize
-    return np.empty(16 * S, dtype=dtype), S
+def _g(dtype: np.dtype) -> np.ndarray:
+    """Lavin and Gray's G (4 x 3)."""
+    return np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype)
 
 
 def weight_tiles(weight: np.ndarray) -> np.ndarray:
-    """U = G w G^T for every (C_out, C_in) kernel, as (16, C_out, C_in)."""
-    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], weight.dtype)
-    U = np.einsum("ai,ocij,bj->aboc", G, weight, G, optimize=True)
-    return np.ascontiguousarray(U.reshape(16, *weight.shape[:2]))
+    """U = G w G^T for every (C_out, C_in) kernel, as (16, C_out, C_in). Two tensordots
+    (each one GEMM) rather than one einsum, whose path search cost more than the work."""
+    G = _g(weight.dtype)
+    wG = np.tensordot(weight, G, axes=([3], [1]))             # (o, c, i, b)
+    U = np.tensordot(G, wG, axes=([1], [2]))                   # (a, o, c, b)
+    return np.ascontiguousarray(U.transpose(0, 3, 1, 2)).reshape(16, *weight.shape[:2])
 
 
 def weight_grad_tiles(dU: np.ndarray) -> np.ndarray:
     """dw = G^T dU G (the adjoint of `weight_tiles`): (16, C_out, C_in) -> (C_out, C_in,
     3, 3)."""
-    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dU.dtype)
-    return np.einsum("ai,aboc,bj->ocij", G, dU.reshape(4, 4, *dU.shape[1:]), G,
-                     optimize=True)
+    G = _g(dU.dtype)
+    GdU = np.tensordot(G, dU.reshape(4, 4, *dU.shape[1:]), axes=([0], [0]))  # (i, b, o, c)
+    dw = np.tensordot(GdU, G, axes=([1], [0]))                                # (i, o, c, j)
+    return np.ascontiguousarray(dw.transpose(1, 2, 0, 3))
+
+
+def planes(rows: int, P: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.ndarray]:
+    """(flat, S, view): room for 16 (rows, P) matrices S = rows * P + PAD elements apart,
+    and a (16, rows, P) view of them."""
+    S = rows * P + PAD
+    flat = np.empty(16 * S, dtype=dtype)
+    size = flat.itemsize
+    return flat, S, np.lib.stride_tricks.as_strided(flat, (16, rows, P),
+                                                    (S * size, P * size, size))
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
            padding: Tuple[int, int]) -> Tuple[np.ndarray, Gradients]:
     """A 3x3, stride-1, undilated convolution of contiguous float arrays by F(2x2, 3x3):
-    (out, backward) as nnforge.autograd.conv.conv2d_forward returns them."""
+    (out, backward) as nnforge.autograd.conv.conv2d_forward returns them. In blocks of
+    images on the kernel threads while the thread plan is on; else the whole batch at
+    once, its products NumPy's on BLAS's own threads (numba's products would call a
+    second BLAS, SciPy's, whose spinning threads fight NumPy's: 3x slower steps)."""
     N, C_in, H, W = x.shape
-    C_out = weight.shape[0]
-    ph, pw = padding
-    OH, OW = H + 2 * ph - 2, W + 2 * pw - 2
-    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
-    P = N * tiles_h * tiles_w
+    OH, OW = H + 2 * padding[0] - 2, W + 2 * padding[1] - 2
+    tiles = ((OH + 1) // 2, (OW + 1) // 2)
+    out = np.empty((N, weight.shape[0], OH, OW), dtype=x.dtype)
     U = weight_tiles(weight)
-    V, SV = planes(C_in, P, x.dtype)
-    _input_tiles(x, V, SV, ph, pw, tiles_h, tiles_w)
-    M, SM = planes(C_out, P, x.dtype)
-    plane_products(U.reshape(-1), C_out * C_in, V, SV, M, SM, (C_out, C_in, P))
+    bias_or_zero = np.zeros(1, x.dtype) if bias is None else bias
+    if threads.kernel_threads() > 1:
+        return out, _in_blocks(x, U, bias_or_zero, bias is not None, out, padding, tiles)
+    return out, _whole_batch(x, U, bias_or_zero, bias is not None, out, padding, tiles)
+
+
+def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
+               out: np.ndarray, padding: Tuple[int, int], tiles: Tuple[int, int]
+               ) -> Gradients:
+    """Fill `out` by `_forward`; returns the gradients' function."""
+    N, C_in, H, W = x.shape
+    C_out = U.shape[1]
+    block = block_size(N, tiles[0] * tiles[1], C_in, C_out, x.itemsize,
+                       threads.kernel_threads())
+    blocks = -(-N // block)
+    V = np.empty(blocks * 16 * (C_in * block * tiles[0] * tiles[1] + PAD), dtype=x.dtype)
+    _forward(x, U, bias, has_bias, out, V, *padding, *tiles, block)
+
+    def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
+                 ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
+        grad = np.ascontiguousarray(grad, dtype=x.dtype)
+        shares = max(1, min(threads.kernel_threads(), blocks))
+        dU = np.zeros((shares, 16, C_out, C_in), dtype=x.dtype)
+        db = np.zeros((shares, C_out), dtype=x.dtype)
+        gx = np.empty(x.shape if needs_x else (0, C_in, H, W), dtype=x.dtype)
+        _backward(grad, U, V, gx, dU, db, needs_x, *padding, *tiles, block)
+        gw = weight_grad_tiles(dU.sum(axis=0)) if needs_w else None
+        return gx if needs_x else None, gw, db.sum(axis=0) if needs_b else None
+
+    return backward
+
+
+def _whole_batch(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
+                 out: np.ndarray, padding: Tuple[int, int], tiles: Tuple[int, int]
+                 ) -> Gradients:
+    """Fill `out` one pass at a time over the whole batch; returns the gradients'
+    function."""
+    N, C_in = x.shape[:2]
+    C_out = U.shape[1]
+    P = N * tiles[0] * tiles[1]
+    V, SV, V3 = planes(C_in, P, x.dtype)
+    _input_tiles(x, V, SV, *padding, *tiles)
+    M, SM, M3 = planes(C_out, P, x.dtype)
+    np.matmul(U, V3, out=M3)
     T = np.empty(4 * C_out * P, dtype=x.dtype)
-    _output_tiles(M, SM, T, C_out * P, threads.kernel_threads())
-    del M
-    out = np.empty((N, C_out, OH, OW), dtype=x.dtype)
-    _interleave(T, np.zeros(1, x.dtype) if bias is None else bias, bias is not None, out)
+    _output_tiles(M, SM, T, C_out * P)
+    del M, M3
+    _interleave(T, bias, has_bias, out)
 
     def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
@@ -338,19 +212,17 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
         T = np.empty(4 * C_out * P, dtype=x.dtype)
         db = np.empty(C_out, dtype=x.dtype)
         _deinterleave(grad, T, db)
-        dM, SM = planes(C_out, P, x.dtype)
-        _output_grad_tiles(T, C_out * P, dM, SM, threads.kernel_threads())
-        gw = None
+        dM, SM, dM3 = planes(C_out, P, x.dtype)
+        _output_grad_tiles(T, C_out * P, dM, SM)
+        gw = gx = None
         if needs_w:
             dU = np.empty((16, C_out, C_in), dtype=x.dtype)
-            plane_products(dM, SM, V, SV, dU.reshape(-1), C_out * C_in, (C_out, P, C_in), 2)
-            gw = weight_grad_tiles(dU)
-        gx = None
+            gw = weight_grad_tiles(np.matmul(dM3, V3.transpose(0, 2, 1), out=dU))
         if needs_x:
-            dV, _ = planes(C_in, P, x.dtype)          # (its planes SV apart, as V's)
-            plane_products(U.reshape(-1), C_out * C_in, dM, SM, dV, SV, (C_in, C_out, P), 1)
+            dV, _, dV3 = planes(C_in, P, x.dtype)
+            np.matmul(U.transpose(0, 2, 1), dM3, out=dV3)
             gx = np.empty(x.shape, dtype=x.dtype)
-            _input_grad_tiles(dV, SV, gx, ph, pw, tiles_h, tiles_w)
+            _input_grad_tiles(dV, SV, gx, *padding, *tiles)
         return gx, gw, db if needs_b else None
 
-    return out, backward
+    return backward

@@ -6,9 +6,11 @@ Children are registered under "0", "1", ..., so parameter names match PyTorch's
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, Optional, TypeVar, Union, overload
+from typing import Any, Iterable, Iterator, Optional, TypeVar, Union, cast, overload
 
+from .activation import ReLU
 from .module import Module
+from .pooling import MaxPool2d
 
 _IndexedT = TypeVar("_IndexedT", bound="_IndexedModules")
 
@@ -107,9 +109,24 @@ class Sequential(_IndexedModules):
         return Sequential(OrderedDict(items))   # keeps the names, like PyTorch
 
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
-            input = module(input)
+        modules = list(self._modules.values())
+        k = 0
+        while k < len(modules):
+            if k + 1 < len(modules) and _relu_then_pool(modules[k], modules[k + 1]):
+                input = cast(MaxPool2d, modules[k + 1]).forward_after_relu(input)
+                k += 2
+            else:
+                input = modules[k](input)
+                k += 1
         return input
+
+
+def _relu_then_pool(first: Module, second: Module) -> bool:
+    """A plain ReLU followed by a plain MaxPool2d, neither with hooks or a replaced
+    forward: Sequential runs the pair as one op (MaxPool2d.forward_after_relu)."""
+    return (type(first) is ReLU and type(second) is MaxPool2d
+            and not any(m.__dict__.get("_forward_hooks") or "forward" in m.__dict__
+                        for m in (first, second)))
 
 
 class ModuleList(_IndexedModules):

@@ -64,6 +64,14 @@ class MaxPool2d(Module):
                                      stride=self.stride, padding=self.padding,
                                      dilation=self.dilation, layer=self._name)
 
+    def forward_after_relu(self, x: Tensor) -> Tensor:
+        """self(relu(x)) as one op (`nnforge.autograd.pooling.ReLUMaxPool2d`: the same
+        values and gradients, one pass fewer each way); `nn.Sequential` calls it for a
+        ReLU followed by this layer."""
+        return _pool.ReLUMaxPool2d.apply(_as_tensor(x), kernel_size=self.kernel_size,
+                                         stride=self.stride, padding=self.padding,
+                                         dilation=self.dilation, layer=self._name)
+
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, dilation={self.dilation}")

@@ -1,0 +1,275 @@
+"""The transforms of Winograd's F(2x2, 3x3) convolution (`nnforge.kernels.winograd` runs
+them around the 16 products).
+
+What it saves: im2col multiplies every output by all 9 taps of every input channel (9
+multiply-adds per output and channel). Winograd's minimal filtering cuts each 4x4 input
+tile and the 3x3 kernel into 16 transformed values, so one 2x2 tile of outputs costs 16
+multiplications per channel instead of 36: 2.25x less arithmetic in the GEMMs, which
+are most of a 3x3 convolution's time. The 16 products over the channels are 16 batched
+GEMMs, (C_out, C_in) @ (C_in, tiles), one per transformed position. Both gradients are the
+same three steps run backwards (the adjoint of each transform), sharing the 16 GEMMs'
+layout:
+
+    forward   U = G w G^T,  V = B^T d B,  M = U V (per position),  y = A^T M A
+    backward  dM = A dy A^T,  dU = dM V^T,  dV = U^T dM,  dw = G^T dU G,  dx += B dV B^T
+
+with d a 4x4 tile of the zero-padded input (tiles overlap by two pixels), y its 2x2 output
+tile, and Lavin and Gray's matrices (Fast Algorithms for Convolutional Neural Networks,
+2016):
+
+    B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]
+    G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]]
+    A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]
+
+Arrays: the transformed input V is (16, C_in, P) and the GEMMs' results (16, C_out, P),
+with P = N * tiles_h * tiles_w tiles numbered (n, tile row, tile column); position
+xi = 4 * a + b of a tile's 4x4 transform. Rounding: the transforms add and subtract a few
+values, so results differ from im2col's by a few float32 ulps of the inputs' magnitude.
+A NaN or an infinity in the input reaches all four outputs of its tile (with im2col, only
+the outputs whose window holds it).
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as np
+
+from ._compile import helper
+
+
+@helper
+def _bt(d0: float, d1: float, d2: float, d3: float) -> Tuple[float, float, float, float]:
+    """B^T times a column of four values."""
+    return d0 - d2, d1 + d2, d2 - d1, d1 - d3
+
+
+@helper
+def _b(v0: float, v1: float, v2: float, v3: float) -> Tuple[float, float, float, float]:
+    """B times a column of four values (the adjoint of `_bt`)."""
+    return v0, v1 - v2 + v3, v2 + v1 - v0, -v3
+
+
+@helper
+def _at(m0: float, m1: float, m2: float, m3: float) -> Tuple[float, float]:
+    """A^T times a column of four values: two outputs."""
+    return m0 + m1 + m2, m1 - m2 - m3
+
+
+@helper
+def _a(y0: float, y1: float) -> Tuple[float, float, float, float]:
+    """A times a column of two values (the adjoint of `_at`)."""
+    return y0, y0 + y1, y0 - y1, -y1
+
+
+@helper
+def _input_tiles(x: np.ndarray, V: np.ndarray, plane_stride: int, ph: int, pw: int,
+                 tiles_h: int, tiles_w: int) -> None:
+    """V[xi * S + c * P + p] = (B^T d B)[xi] for every 4x4 tile d of the zero-padded input
+    (V flat, its 16 planes S apart)."""
+    N, C, H, W = x.shape
+    P = N * tiles_h * tiles_w
+    width = 2 * tiles_w + 2
+    xf = x.reshape(-1)
+    S = np.uint64(plane_stride)
+    wide = np.uint64(width)
+    for n in range(N):
+        plane = np.zeros((2 * tiles_h + 2) * width, dtype=x.dtype)
+        rows = np.empty(4 * width, dtype=x.dtype)
+        for c in range(C):
+            for h in range(H):                      # the padding stays zero throughout
+                src = np.uint64(((n * C + c) * H + h) * W)
+                dst = np.uint64((ph + h) * width + pw)
+                for w in range(W):
+                    plane[dst + np.uint64(w)] = xf[src + np.uint64(w)]
+            for th in range(tiles_h):
+                top = np.uint64(2 * th * width)
+                for w in range(width):              # B^T down each column of the tile row
+                    k = top + np.uint64(w)
+                    u = np.uint64(w)
+                    (rows[u], rows[wide + u], rows[2 * wide + u],
+                     rows[3 * wide + u]) = _bt(plane[k], plane[k + wide],
+                                               plane[k + 2 * wide], plane[k + 3 * wide])
+                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
+                for a in range(4):                  # then B along each row
+                    row = np.uint64(a * width)
+                    out = q + np.uint64(4 * a) * S
+                    for tw in range(tiles_w):
+                        k = row + np.uint64(2 * tw)
+                        p = out + np.uint64(tw)
+                        (V[p], V[p + S], V[p + 2 * S], V[p + 3 * S]) = _bt(
+                            rows[k], rows[k + np.uint64(1)], rows[k + np.uint64(2)],
+                            rows[k + np.uint64(3)])
+
+
+@helper
+def _sum3(out: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, sign: float) -> None:
+    """out = a + sign * (b + c), sign +1 or -1 (exact: no rounding from the sign)."""
+    for k in range(out.size):
+        out[k] = a[k] + sign * (b[k] + c[k])
+
+
+@helper
+def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, L: int) -> None:
+    """T[j * L + k] = (A^T M A)[j] for every tile k of every channel: the four outputs of
+    each tile into four planes. A^T M A is worked out one plane at a time from two or
+    three whole planes (first A^T down the tiles' columns into eight planes, then A along
+    their rows): loops with few arrays, which LLVM vectorizes (3x faster than one pass
+    computing the 16 values of each tile, which it cannot)."""
+    n = L
+    s = np.empty(8 * n, dtype=M.dtype)
+    m = [M[j * plane_stride:j * plane_stride + n] for j in range(16)]
+    t = [T[j * n:(j + 1) * n] for j in range(4)]
+    for b in range(4):      # s[a', b] = (A^T M)[a', b]: M[0b] + M[1b] + M[2b], ...
+        _sum3(s[b * n:(b + 1) * n], m[4 + b], m[b], m[8 + b], 1.0)
+        _sum3(s[(4 + b) * n:(5 + b) * n], m[4 + b], m[8 + b], m[12 + b], -1.0)
+    for a in range(2):      # T[a', b'] = (s A)[a', b']: s[a'0] + s[a'1] + s[a'2], ...
+        r = 4 * a * n
+        _sum3(t[2 * a], s[r + n:r + 2 * n], s[r:r + n], s[r + 2 * n:r + 3 * n], 1.0)
+        _sum3(t[2 * a + 1], s[r + n:r + 2 * n], s[r + 2 * n:r + 3 * n],
+              s[r + 3 * n:r + 4 * n], -1.0)
+
+
+@helper
+def _interleave(T: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray) -> None:
+    """y[n, c, 2 th + a, 2 tw + b] = T[2 a + b][c, (n, th, tw)] + bias[c]: the tiles'
+    outputs in NCHW order; the parts of edge tiles beyond y are dropped."""
+    N, C, OH, OW = y.shape
+    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
+    P = N * tiles_h * tiles_w
+    L = np.uint64(C * P)
+    yf = y.reshape(-1)
+    for n in range(N):
+        for c in range(C):
+            b = bias[c] if has_bias else 0
+            for h in range(OH):
+                src = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
+                src += np.uint64(2 * (h % 2)) * L
+                dst = np.uint64(((n * C + c) * OH + h) * OW)
+                for w in range(OW):
+                    yf[dst + np.uint64(w)] = T[src + np.uint64(w % 2) * L
+                                                + np.uint64(w // 2)] + b
+
+
+@helper(reassociate=True)
+def _deinterleave(grad: np.ndarray, T: np.ndarray, db: np.ndarray) -> None:
+    """T[2 a + b][c, (n, th, tw)] = grad[n, c, 2 th + a, 2 tw + b] (zero beyond the edge:
+    the adjoint of `_interleave`), and the bias gradient db[c] = the sum of grad over n, h
+    and w."""
+    N, C, OH, OW = grad.shape
+    tiles_h, tiles_w = (OH + 1) // 2, (OW + 1) // 2
+    P = N * tiles_h * tiles_w
+    L = np.uint64(C * P)
+    gf = grad.reshape(-1)
+    if OH % 2 or OW % 2:
+        T[:] = 0
+    for c in range(C):
+        for n in range(N):
+            for h in range(OH):
+                dst = np.uint64(c * P + (n * tiles_h + h // 2) * tiles_w)
+                dst += np.uint64(2 * (h % 2)) * L
+                src = np.uint64(((n * C + c) * OH + h) * OW)
+                for w in range(OW):
+                    T[dst + np.uint64(w % 2) * L + np.uint64(w // 2)] = gf[src + np.uint64(w)]
+        total = 0.0
+        for j in range(4):                  # each plane's run in float32, vectorized
+            run = T[(j * C + c) * P:(j * C + c + 1) * P]
+            part = run[0] * 0
+            for k in range(P):
+                part += run[k]
+            total += part
+        db[c] = total
+
+
+@helper
+def _sum2(out: np.ndarray, sign_out: float, a: np.ndarray, b: np.ndarray, sign: float) -> None:
+    """out = sign_out * (a + sign * b), signs +1 or -1."""
+    for k in range(out.size):
+        out[k] = sign_out * (a[k] + sign * b[k])
+
+
+@helper
+def _scaled(out: np.ndarray, a: np.ndarray, sign: float) -> None:
+    """out = sign * a, sign +1 or -1."""
+    for k in range(out.size):
+        out[k] = sign * a[k]
+
+
+@helper
+def _output_grad_tiles(T: np.ndarray, L: int, dM: np.ndarray, plane_stride: int) -> None:
+    """dM = A dy A^T for every tile, from the planes of `_deinterleave` (the adjoint of
+    `_output_tiles`), one plane at a time like it: first A down the tiles' columns (rows
+    0 and 3 of A dy are the gradient's rows up to sign, rows 1 and 2 their sum and
+    difference), then A along the rows."""
+    n = L
+    t = [T[j * n:(j + 1) * n] for j in range(4)]
+    r = np.empty(4 * n, dtype=T.dtype)
+    for b in range(2):      # rows 1 and 2 of A dy: dy[0b] + dy[1b], dy[0b] - dy[1b]
+        _sum2(r[b * n:(b + 1) * n], 1.0, t[b], t[2 + b], 1.0)
+        _sum2(r[(2 + b) * n:(3 + b) * n], 1.0, t[b], t[2 + b], -1.0)
+    for a in range(4):      # dM[a, :] = (row a of A dy) A^T
+        if a == 0:
+            first, second, sign = t[0], t[1], 1.0
+        elif a == 3:
+            first, second, sign = t[2], t[3], -1.0
+        else:
+            first, second, sign = r[(a - 1) * 2 * n:(a - 1) * 2 * n + n], \
+                r[(a - 1) * 2 * n + n:(a - 1) * 2 * n + 2 * n], 1.0
+        row = 4 * a * plane_stride
+        S = plane_stride
+        _scaled(dM[row:row + n], first, sign)
+        _sum2(dM[row + S:row + S + n], sign, first, second, 1.0)
+        _sum2(dM[row + 2 * S:row + 2 * S + n], sign, first, second, -1.0)
+        _scaled(dM[row + 3 * S:row + 3 * S + n], second, -sign)
+
+
+@helper
+def _add_row(plane: np.ndarray, k: np.uint64, u0: float, u1: float, u2: float,
+             u3: float) -> None:
+    """Add B times (u0, u1, u2, u3) onto the four pixels of `plane` from index k."""
+    e0, e1, e2, e3 = _b(u0, u1, u2, u3)
+    plane[k] += e0
+    plane[k + np.uint64(1)] += e1
+    plane[k + np.uint64(2)] += e2
+    plane[k + np.uint64(3)] += e3
+
+
+@helper
+def _input_grad_tiles(dV: np.ndarray, plane_stride: int, dx: np.ndarray, ph: int, pw: int,
+                      tiles_h: int, tiles_w: int) -> None:
+    """dx = the sum over tiles of B dV B^T, each added where its tile was read (tiles
+    overlap); what falls into the padding is dropped."""
+    N, C, H, W = dx.shape
+    P = N * tiles_h * tiles_w
+    width = 2 * tiles_w + 2
+    wide = np.uint64(width)
+    dxf = dx.reshape(-1)
+    S = np.uint64(plane_stride)
+    for n in range(N):
+        plane = np.empty((2 * tiles_h + 2) * width, dtype=dx.dtype)
+        for c in range(C):
+            plane[:] = 0
+            for th in range(tiles_h):
+                q = np.uint64(c * P + (n * tiles_h + th) * tiles_w)
+                for tw in range(tiles_w):
+                    p = q + np.uint64(tw)
+                    t00, t10, t20, t30 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    p += S
+                    t01, t11, t21, t31 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    p += S
+                    t02, t12, t22, t32 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    p += S
+                    t03, t13, t23, t33 = _b(dV[p], dV[p + 4 * S], dV[p + 8 * S],
+                                            dV[p + 12 * S])
+                    k = np.uint64(2 * th * width + 2 * tw)
+                    _add_row(plane, k, t00, t01, t02, t03)
+                    _add_row(plane, k + wide, t10, t11, t12, t13)
+                    _add_row(plane, k + 2 * wide, t20, t21, t22, t23)
+                    _add_row(plane, k + 3 * wide, t30, t31, t32, t33)
+            for h in range(H):
+                src = np.uint64((ph + h) * width + pw)
+                dst = np.uint64(((n * C + c) * H + h) * W)
+                for w in range(W):
+                    dxf[dst + np.uint64(w)] = plane[src + np.uint64(w)]
