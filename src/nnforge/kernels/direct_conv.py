@@ -7,8 +7,9 @@ gradient out again for its weight-gradient GEMM. Here each output plane is accum
 in place, tap by tap, from the zero-padded input plane ("flat rows": the padded plane is
 one long row, so a tap is one shift of it and every loop is a long branch-free run that
 LLVM vectorizes; the few outputs that wrap around a row edge are computed and dropped).
-The weight and bias gradients are dot products of each output gradient plane with the
-same shifted input planes.
+The weight and bias gradients are one small GEMM per image: its output gradient planes
+times its shifted input planes (plus a row of ones for the bias), 2-5x faster than dot
+products plane by plane, which re-read the gradient for every tap.
 """
 from __future__ import annotations
 
@@ -70,57 +71,62 @@ def _forward(padded: np.ndarray, weight: np.ndarray, bias: np.ndarray, has_bias:
                         of[u] = (of[u] if c else b) + total
 
 
-@helper(reassociate=True)
-def _weight_grad_images(flat: np.ndarray, gf: np.ndarray, offsets: np.ndarray,
-                        sums: np.ndarray, bias_sums: np.ndarray, shape: np.ndarray,
-                        lo: int, hi: int) -> None:
-    """Add images lo..hi-1's share of the weight and bias gradients to `sums` (C_out,
-    C_in, 9) and `bias_sums` (C_out); shape = (C_out, OH, OW, C_in, Wp, plane)."""
-    C_out, OH, OW, C_in, Wp, plane = shape
-    L = OH * Wp
-    rows = np.zeros(L, dtype=gf.dtype)         # the gradient plane, zero where outputs wrap
-    zero = rows[0]
-    for n in range(lo, hi):
-        for o in range(C_out):
-            total = 0.0
+@helper
+def _image_columns(padded: np.ndarray, n: int, offsets: np.ndarray, Wp: int, OH: int,
+                   OW: int, columns: np.ndarray) -> None:
+    """columns[c * taps + t] = the input plane c of image n as tap t sees it (OH * OW
+    values), and the last row ones: the image's columns for the weight and bias
+    gradients."""
+    C_in, taps = padded.shape[1], offsets.size
+    for c in range(C_in):
+        for t in range(taps):
             for h in range(OH):
-                dst = np.uint64(h * Wp)
-                src = np.uint64(((n * C_out + o) * OH + h) * OW)
-                for w in range(OW):
-                    value = gf[src + np.uint64(w)]
-                    rows[dst + np.uint64(w)] = value
-                    total += value
-            bias_sums[o] += total
-            for c in range(C_in):
-                for t in range(9):
-                    source = np.uint64((n * C_in + c) * plane + offsets[t])
-                    dot = zero               # one plane's sum in the input's type
-                    for k in range(L):
-                        u = np.uint64(k)
-                        dot += rows[u] * flat[source + u]
-                    sums[o, c, t] += dot
+                src = offsets[t] + h * Wp
+                columns[c * taps + t, h * OW:(h + 1) * OW] = padded[n, c, src:src + OW]
+    columns[columns.shape[0] - 1] = 1
 
 
-@kernel(reassociate=True, threads=True)
-def _weight_grad(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray, gw: np.ndarray,
-                 gb: np.ndarray, Wp: int, parts: int) -> None:
-    """gw[o, c, t] = sum over n and outputs of grad times the input tap t saw; gb[o] = the
-    sum of grad (the planes' sums accumulated in float64). The images are cut into
-    `parts` runs, one per thread, each with its own sums, added at the end (split over
-    the output channels instead, the input planes would be read once per channel)."""
+@kernel(threads=True)
+def _columns(padded: np.ndarray, offsets: np.ndarray, Wp: int, OH: int, OW: int,
+             columns: np.ndarray) -> None:
+    """`_image_columns` of every image into columns (N, C_in * taps + 1, OH * OW)."""
+    for n in prange(columns.shape[0]):
+        _image_columns(padded, n, offsets, Wp, OH, OW, columns[n])
+
+
+@kernel(threads=True)
+def _weight_grad(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray, Wp: int,
+                 sums: np.ndarray) -> None:
+    """sums[part] += grad[n] (C_out, OH * OW) @ `_image_columns`(n).T for the images n of
+    run `part` (the images cut into len(sums) runs, one per thread): one small GEMM per
+    image, numba's np.dot through SciPy's BLAS (so only with the thread plan on)."""
     N, C_out, OH, OW = grad.shape
-    C_in = padded.shape[1]
-    shape = np.array([C_out, OH, OW, C_in, Wp, padded.shape[2]])
-    sums = np.zeros((parts, C_out, C_in, 9))
-    bias_sums = np.zeros((parts, C_out))
+    parts = sums.shape[0]
     for part in prange(parts):
-        _weight_grad_images(padded.reshape(-1), grad.reshape(-1), offsets, sums[part],
-                            bias_sums[part], shape, N * part // parts, N * (part + 1) // parts)
-    for o in range(C_out):
-        gb[o] = bias_sums[:, o].sum()
-        for c in range(C_in):
-            for t in range(9):
-                gw[o, c, t] = sums[:, o, c, t].sum()
+        columns = np.empty((sums.shape[2], OH * OW), dtype=grad.dtype)
+        product = np.empty((C_out, sums.shape[2]), dtype=grad.dtype)
+        for n in range(N * part // parts, N * (part + 1) // parts):
+            _image_columns(padded, n, offsets, Wp, OH, OW, columns)
+            np.dot(grad[n].reshape(C_out, OH * OW), columns.T, product)
+            sums[part] += product
+
+
+def _weight_and_bias_grads(padded: np.ndarray, grad: np.ndarray, offsets: np.ndarray,
+                           Wp: int) -> np.ndarray:
+    """(C_out, C_in * taps + 1): the weight gradient's columns, then the bias gradient.
+    Each image's gradient planes times its columns transposed (`_image_columns`: the last
+    row of ones sums the planes into the bias gradient), summed over the images: on the
+    kernel threads while the plan is on, else one batched NumPy product."""
+    N, C_out, OH, OW = grad.shape
+    K = padded.shape[1] * offsets.size + 1
+    parts = kernel_threads()
+    if parts > 1:
+        sums = np.zeros((parts, C_out, K), dtype=grad.dtype)
+        _weight_grad(padded, grad, offsets, Wp, sums)
+        return sums.sum(axis=0)
+    columns = np.empty((N, K, OH * OW), dtype=grad.dtype)
+    _columns(padded, offsets, Wp, OH, OW, columns)
+    return np.matmul(grad.reshape(N, C_out, OH * OW), columns.transpose(0, 2, 1)).sum(axis=0)
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
@@ -147,10 +153,8 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
         grad = np.ascontiguousarray(grad, dtype=x.dtype)
         gw = gb = gx = None
         if needs_w or needs_b:
-            gw = np.empty(w3.shape, dtype=x.dtype)
-            gb = np.empty(C_out, dtype=x.dtype)
-            _weight_grad(padded, grad, offsets, gw, gb, Wp, kernel_threads())
-            gw = gw.reshape(weight.shape)
+            total = _weight_and_bias_grads(padded, grad, offsets, Wp)
+            gw, gb = total[:, :-1].reshape(weight.shape), total[:, -1].copy()
         if needs_x:      # rare for a first layer: the columns' way, through the kernels
             gx = col2im(w3.reshape(C_out, -1).T @ images_to_columns(grad), x.shape,
                         (kH, kW), (1, 1), padding, dilation)

@@ -15,12 +15,17 @@ import math
 from typing import Optional
 
 import numpy as np
+from numba import prange
 
-from ._compile import kernel, same_float_arrays
+from ..threads import kernel_threads
+from ._compile import helper, kernel, same_float_arrays
+
+SPLIT_FROM = 1 << 16
+"""Parameters of fewer elements are updated on one thread (see kernels.activations)."""
 
 
-@kernel
-def _adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+@helper
+def _adam_run(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
           max_exp_avg_sq: np.ndarray, amsgrad: bool, one_minus_beta1: np.floating,
           beta2: np.floating, one_minus_beta2: np.floating, step_size: np.floating,
           bias_correction2: np.floating, eps: np.floating) -> None:
@@ -35,6 +40,21 @@ def _adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: 
                 v = max_exp_avg_sq[k]
             max_exp_avg_sq[k] = v
         param[k] += m / (math.sqrt(v / bias_correction2) + eps) * step_size
+
+
+@kernel(threads=True)
+def _adam(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray,
+          max_exp_avg_sq: np.ndarray, amsgrad: bool, one_minus_beta1: np.floating,
+          beta2: np.floating, one_minus_beta2: np.floating, step_size: np.floating,
+          bias_correction2: np.floating, eps: np.floating, parts: int) -> None:
+    """`_adam_run` on `parts` runs of the arrays, one per thread."""
+    n = param.size
+    for part in prange(parts):
+        lo, hi = n * part // parts, n * (part + 1) // parts
+        maximum = max_exp_avg_sq[lo:hi] if amsgrad else max_exp_avg_sq   # (a placeholder)
+        _adam_run(param[lo:hi], grad[lo:hi], exp_avg[lo:hi], exp_avg_sq[lo:hi], maximum,
+                  amsgrad, one_minus_beta1, beta2, one_minus_beta2, step_size,
+                  bias_correction2, eps)
 
 
 @kernel
@@ -95,7 +115,7 @@ def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
     p, g, m, v, vmax = _flat(param, grad, exp_avg, exp_avg_sq, maximum)
     _adam(p, g, m, v, vmax, amsgrad, f(1.0 - beta1),
           f(beta2), f(1.0 - beta2), f(-lr / (1.0 - beta1 ** step)), f(1.0 - beta2 ** step),
-          f(eps))
+          f(eps), kernel_threads() if p.size >= SPLIT_FROM else 1)
 
 
 def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: Optional[np.ndarray],
