@@ -13,9 +13,10 @@ over the rounds, the ratio to PyTorch and the share of the machine's GEMM peak
     .venv/bin/python bench/cnn.py [--rounds 5] [--steps 30] [--backends numba numpy]
                                   [--threads N] [--profile] [--layers]
 
-nnforge runs with `nnforge.perf.enable()` (serial kernels, OpenBLAS on its own threads);
-`--backends numba-threads` adds a contestant with the opt-in thread plan of
-`nnforge.threads` (the kernels own the cores); `--threads 1` keeps the plan off.
+nnforge runs with `nnforge.perf.enable()`, as `Trainer.fit` and `nnforge train` do: the
+thread plan of `nnforge.threads` on (numba's OpenMP threads own the cores, every BLAS on
+one thread); `--backends numba-serial` adds a contestant with the plan off (the kernels
+on the calling thread, NumPy's BLAS on its own threads); `--threads 1` keeps it off.
 
 `--profile` instead runs cProfile (CPU time) over nnforge steps and prints where the time
 goes; `--layers` times each layer alone, forward and forward+backward, in both libraries
@@ -186,9 +187,9 @@ def worker(args):
         if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
             import nnforge.perf
             nnforge.set_backend(backend)
-            if plan[0] == "threads":
-                nnforge.perf.enable(kernel_threads=True)
-                backend += ", thread plan"
+            if plan[0] == "serial":
+                nnforge.perf.enable(kernel_threads=False)
+                backend += ", serial kernels"
             else:
                 nnforge.perf.enable()
         else:
@@ -219,9 +220,9 @@ def main(argv=None):
                         help="pin both libraries to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--backends", nargs="+", default=["numba"],
-                        choices=["numba", "numba-threads", "numpy"],
-                        help="nnforge backends to time (numba-threads: with the opt-in "
-                        "thread plan of nnforge.threads)")
+                        choices=["numba", "numba-serial", "numpy"],
+                        help="nnforge backends to time (numba-serial: with the thread plan "
+                        "of nnforge.threads off)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--layers", action="store_true")

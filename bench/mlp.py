@@ -163,9 +163,9 @@ def worker(args):
         if hasattr(nnforge, "set_backend"):       # (older versions: one path, no switches)
             import nnforge.perf
             nnforge.set_backend(backend)
-            if plan[0] == "threads":
-                nnforge.perf.enable(kernel_threads=True)
-                backend += ", thread plan"
+            if plan[0] == "serial":
+                nnforge.perf.enable(kernel_threads=False)
+                backend += ", serial kernels"
             else:
                 nnforge.perf.enable()
         else:
@@ -210,8 +210,8 @@ def main(argv=None):
                         help="pin every contestant to this many threads (default: theirs)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--backends", nargs="+", default=["numba"],
-                        choices=["numba", "numba-threads", "numpy"],
-                        help="nnforge backends to time (numba-threads: with the thread plan)")
+                        choices=["numba", "numba-serial", "numpy"],
+                        help="nnforge backends to time (numba-serial: with the thread plan off)")
     parser.add_argument("--numpy", action="store_true",
                         help="also time a hand-written NumPy loop of the same network")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

@@ -1,10 +1,9 @@
 """Process-wide speed switches, off until asked for.
 
-`import nnforge` changes no state of the process. Two settings make training measurably
+`import nnforge` changes no state of the process. Three settings make training measurably
 faster but reach beyond nnforge, so they are explicit; `nnforge train` and `Trainer.fit`
-turn them on, and a script with its own loop can call `enable()`. A third, the thread plan,
-is opt-in only (`enable(kernel_threads=True)`): on an idle 2-core machine it made both the
-CNN and the MLP bench slower (bench/RESULTS.md).
+turn them on, and a script with its own loop can call `enable()` (each can be left off by
+its argument).
 
 * **allocator** (`nnforge.allocator`): fixes glibc malloc's mmap and trim thresholds so the
   large arrays a training step frees are reused by the next step instead of being returned
@@ -14,11 +13,12 @@ CNN and the MLP bench slower (bench/RESULTS.md).
 * **flush_denormals** (`nnforge.denormals`): during `Optimizer.step` only, the CPU flushes
   denormal floats to zero; decayed moving averages otherwise turn denormal and slow Adam by
   half. Values below 1.2e-38 (float32) count as zero inside an update.
-* **kernel_threads** (`nnforge.threads`, off unless asked for): the numba kernels split their loops over the
-  cores and own them: OpenBLAS is limited to one thread and the convolutions' batched
-  matrix products are split over the kernel threads instead, so no thread pool spins on
-  a core another one needs. Off in forked children and other threads, and when only one
-  thread is allowed (``NUMBA_NUM_THREADS=1``, ``OMP_NUM_THREADS=1``, ...).
+* **kernel_threads** (`nnforge.threads`): numba's OpenMP threads own the cores; the
+  kernels split their loops over them, every BLAS is held to one thread, and the large
+  matrix products run inside the kernels' parallel loops, so no second thread pool spins
+  on a core the first one needs (the bench CNN's step: 21.2 ms with serial kernels, 12.6
+  ms with the plan; bench/RESULTS.md). Off in forked children and other threads, and when
+  only one thread is allowed (``NUMBA_NUM_THREADS=1``, ``OMP_NUM_THREADS=1``, ...).
 
 ``with nnforge.perf.enabled():`` scopes the flush-to-zero and thread switches to a block
 (the allocator setting cannot be undone).
@@ -34,7 +34,7 @@ __all__ = ["enable", "disable", "enabled", "status"]
 
 
 def enable(allocator_tuning: bool = True, flush_denormals: bool = True,
-           kernel_threads: bool = False) -> dict[str, bool]:
+           kernel_threads: bool = True) -> dict[str, bool]:
     """Turn the switches on (each when its argument is true); returns `status()`."""
     if allocator_tuning and not allocator.opted_out():
         allocator.tune()
@@ -55,7 +55,7 @@ def disable() -> dict[str, bool]:
 
 @contextlib.contextmanager
 def enabled(allocator_tuning: bool = True, flush_denormals: bool = True,
-            kernel_threads: bool = False) -> Iterator[dict[str, bool]]:
+            kernel_threads: bool = True) -> Iterator[dict[str, bool]]:
     """`enable()` for the duration of a block; flush-to-zero and the kernel threads
     return to their previous settings afterwards."""
     previous = denormals.set_flush_denormal(denormals.flushing())

@@ -123,11 +123,11 @@ def test_one_allowed_thread_keeps_the_plan_off():
 
 def test_perf_switch_turns_the_plan_on_and_off(plan):
     threads.disable()
-    with perf.enabled(allocator_tuning=False, flush_denormals=False) as status:
-        assert not status["kernel_threads"] and threads.kernel_threads() == 1   # opt-in
     with perf.enabled(allocator_tuning=False, flush_denormals=False,
-                      kernel_threads=True) as status:
-        assert status["kernel_threads"] and threads.kernel_threads() == plan
+                      kernel_threads=False) as status:
+        assert not status["kernel_threads"] and threads.kernel_threads() == 1
+    with perf.enabled(allocator_tuning=False, flush_denormals=False) as status:
+        assert status["kernel_threads"] and threads.kernel_threads() == plan   # the default
     assert threads.kernel_threads() == 1
 
 

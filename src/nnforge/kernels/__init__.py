@@ -3,10 +3,11 @@
 Each kernel has the name and the contract of a reference function marked
 ``@dispatch(name)`` elsewhere in nnforge, equals it on random inputs (tests/kernels), and
 returns NotImplemented for inputs it was not compiled for, so the reference runs instead.
-A kernel runs on the calling thread, except that the convolutions' transforms and the
-max-pool gradient split their loops over numba's threads while the thread plan of
-`nnforge.threads` is on (opt-in: ``nnforge.perf.enable(kernel_threads=True)``); its
-measurements are in bench/RESULTS.md.
+A kernel runs on the calling thread, except while the thread plan of `nnforge.threads` is
+on (``nnforge.perf.enable()``, which Trainer.fit and ``nnforge train`` call): then the
+kernels of large arrays split their loops over numba's threads, and the large matrix
+products run inside those loops (`products`, `winograd`); measurements in
+bench/RESULTS.md.
 """
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from .conv import (col2im, columns_to_images, conv2d_forward, im2col, images_to_columns,
