@@ -50,6 +50,7 @@ __all__ = ["enable", "disable", "kernel_threads"]
 _workers = 1                        # threads the kernels may use; 1 = plan off
 _owner: tuple[int, int] = (0, 0)    # (pid, thread id) that turned the plan on
 _blas_limit: Any = None             # threadpoolctl's limit object, to undo it
+_pool_pid = 0                       # the process that started numba's thread pool
 
 
 def _blas_threads() -> int:
@@ -68,8 +69,8 @@ def enable() -> int:
     """Turn the plan on for this thread of this process when more than one thread is
     allowed (see the module's description); returns the number of kernel threads."""
     global _workers, _owner, _blas_limit
-    if _workers > 1:
-        return _workers
+    if _workers > 1:          # on already: for its owner only (not a forked child, say)
+        return kernel_threads()
     if os.environ.get("NNFORGE_KERNEL_THREADS", "").strip() == "0":
         return 1
     try:
@@ -108,6 +109,9 @@ def _start_numba_threads(numba: Any) -> int:
     """Start numba's thread pool on GNU OpenMP (unless NUMBA_THREADING_LAYER names
     another) and return its number of threads; 1 when that pool is not OpenMP's or TBB's
     (numba's own "workqueue" pool made the kernels slower than serial: bench/RESULTS.md)."""
+    global _pool_pid
+    if _pool_pid not in (0, os.getpid()):   # forked after the parent started the pool:
+        return 1                            # a parallel loop would abort this process
     if not os.environ.get("NUMBA_THREADING_LAYER"):
         numba.config.THREADING_LAYER = "omp"
     try:
@@ -115,6 +119,7 @@ def _start_numba_threads(numba: Any) -> int:
     except ValueError:                                   # no OpenMP runtime here
         numba.config.THREADING_LAYER = "default"
         return 1
+    _pool_pid = os.getpid()
     return count if numba.threading_layer() in ("omp", "tbb") else 1
 
 

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import nnforge
 from nnforge import perf, threads
 from nnforge.autograd.conv import conv2d_forward
-from nnforge.kernels import activations, direct_conv, pooling, products, winograd
+from nnforge.kernels import (activations, direct_conv, normalization, pooling, products,
+                             winograd)
 from nnforge.nn import functional as F
 import test_direct_conv as direct_conv_tests
 import test_pooling as pooling_tests
@@ -62,6 +63,12 @@ def _bench_layers():
     pooled, switches = pooling.max_pool2d(out1, (2, 2), (2, 2), (0, 0), (1, 1))
     results += [pooled, pooling.max_pool2d_backward(pooled, switches, out1.shape, (2, 2),
                                                     (2, 2), (0, 0), (1, 1))]
+    mean, var = normalization.batch_statistics(out1)
+    scale = 1 / np.sqrt(var + 1e-5)
+    normalized, centered = normalization.normalize(out1, mean, scale, bias)
+    results += [mean, var, normalized, centered]
+    for batch_stats in (True, False):
+        results += normalization.batch_norm_backward(out1, centered, scale, scale, batch_stats)
     odd = arrays(6, (100_003,), np.float32)               # runs of unequal length
     results += [activations.relu(out1), activations.relu_backward(out, out),
                 activations.relu(odd), activations.relu_backward(odd, odd)]
@@ -148,6 +155,14 @@ def _child_convolution(_):
     return threads.kernel_threads(), out
 
 
+def _child_enables_the_plan(_):
+    """A forked child asking for the plan itself (as a Trainer.fit in it would)."""
+    with threadpool_limits(2, user_api="blas"):
+        enabled = threads.enable()
+    out = _child_convolution(None)[1]
+    return enabled, threads.kernel_threads(), out
+
+
 def test_forked_children_run_the_serial_kernels(plan):
     _bench_layers()                          # numba's threads have started in the parent
     with multiprocessing.get_context("fork").Pool(2) as pool:
@@ -158,3 +173,27 @@ def test_forked_children_run_the_serial_kernels(plan):
     for kernel_threads, out in results:
         assert kernel_threads == 1
         np.testing.assert_allclose(out, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+    for parent_plan_on in (True, False):          # OpenMP's threads do not survive a fork
+        if not parent_plan_on:
+            threads.disable()                     # (numba's pool is still started)
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            enabled, kernel_threads, out = pool.apply_async(
+                _child_enables_the_plan, (0,)).get(timeout=120)
+        assert (enabled, kernel_threads) == (1, 1)
+        np.testing.assert_allclose(out, reference, rtol=0,
+                                   atol=1e-12 * np.abs(reference).max())
+
+
+def test_the_plan_stays_off_on_numbas_workqueue_pool():
+    """numba's own pool lost to serial kernels (see nnforge.threads): a process whose
+    NUMBA_THREADING_LAYER names it keeps the kernels serial."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue", OPENBLAS_NUM_THREADS="2",
+               NUMBA_NUM_THREADS="2")
+    result = subprocess.run([sys.executable, "-c", "from nnforge import threads; "
+                             "print(threads.enable(), threads.kernel_threads())"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1", "1"]
