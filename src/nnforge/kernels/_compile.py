@@ -26,6 +26,10 @@ from ..threads import kernel_threads
 
 SLOW_COMPILE = 5.0
 
+SPLIT_FROM = 1 << 15
+"""Arrays of fewer elements stay on one thread: below this size, waking the other thread
+costs about as much as the work it takes over."""
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -105,6 +109,12 @@ def helper(function: Optional[F] = None, *, reassociate: bool = False
         return lambda f: helper(f, reassociate=reassociate)
     return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy",
                               fastmath={"reassoc"} if reassociate else False)(function))
+
+
+def runs(size: int, split_from: int = SPLIT_FROM) -> int:
+    """How many runs a kernel cuts an array of `size` elements into: one per kernel
+    thread (`nnforge.threads`), or one when the array is small."""
+    return kernel_threads() if size >= split_from else 1
 
 
 def same_float_arrays(*arrays: np.ndarray) -> bool:

@@ -10,17 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from ..threads import kernel_threads
-from ._compile import helper, kernel, same_float_arrays
-
-SPLIT_FROM = 1 << 15
-"""Arrays of fewer elements stay on one thread: below this size, waking the other thread
-costs about as much as the work it takes over."""
-
-
-def _parts(size: int) -> int:
-    """How many runs to cut an array of `size` elements into: one per kernel thread."""
-    return kernel_threads() if size >= SPLIT_FROM else 1
+from ._compile import helper, kernel, runs, same_float_arrays
 
 
 @helper
@@ -56,7 +46,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     if not same_float_arrays(x):
         return NotImplemented
     out = np.empty_like(x)
-    _relu(x.reshape(-1), out.reshape(-1), _parts(x.size))
+    _relu(x.reshape(-1), out.reshape(-1), runs(x.size))
     return out
 
 
@@ -65,7 +55,7 @@ def relu_backward(grad: np.ndarray, out: np.ndarray) -> np.ndarray:
     if not same_float_arrays(grad, out) or grad.shape != out.shape:
         return NotImplemented
     dx = np.empty_like(grad)
-    _relu_backward(grad.reshape(-1), out.reshape(-1), dx.reshape(-1), _parts(grad.size))
+    _relu_backward(grad.reshape(-1), out.reshape(-1), dx.reshape(-1), runs(grad.size))
     return dx
 
 

@@ -16,11 +16,7 @@ from typing import Optional
 import numpy as np
 from numba import prange
 
-from ..threads import kernel_threads
-from ._compile import kernel, same_float_arrays
-
-SPLIT_FROM = 1 << 15
-"""Arrays of fewer elements stay on one thread (see kernels.activations)."""
+from ._compile import kernel, runs, same_float_arrays
 
 
 @kernel(reassociate=True, threads=True)
@@ -114,7 +110,7 @@ def _backward(grad: np.ndarray, centered: np.ndarray, invstd: np.ndarray, scale:
 
 def _parts(x: np.ndarray) -> int:
     """Runs of images to cut x into: one per kernel thread for a large batch."""
-    return min(kernel_threads(), x.shape[0]) if x.size >= SPLIT_FROM else 1
+    return min(runs(x.size), x.shape[0])
 
 
 def _channels(x: np.ndarray) -> np.ndarray:

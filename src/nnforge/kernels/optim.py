@@ -17,11 +17,7 @@ from typing import Optional
 import numpy as np
 from numba import prange
 
-from ..threads import kernel_threads
-from ._compile import helper, kernel, same_float_arrays
-
-SPLIT_FROM = 1 << 16
-"""Parameters of fewer elements are updated on one thread (see kernels.activations)."""
+from ._compile import helper, kernel, runs, same_float_arrays
 
 
 @helper
@@ -115,7 +111,7 @@ def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: np.ndarray,
     p, g, m, v, vmax = _flat(param, grad, exp_avg, exp_avg_sq, maximum)
     _adam(p, g, m, v, vmax, amsgrad, f(1.0 - beta1),
           f(beta2), f(1.0 - beta2), f(-lr / (1.0 - beta1 ** step)), f(1.0 - beta2 ** step),
-          f(eps), kernel_threads() if p.size >= SPLIT_FROM else 1)
+          f(eps), runs(p.size))
 
 
 def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: Optional[np.ndarray],

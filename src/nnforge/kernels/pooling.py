@@ -16,8 +16,7 @@ from numba import prange
 
 from ..autograd.conv import Pair, conv_output_size
 from ..autograd.pooling import _PoolGeometry, average_scale, switch_dtype
-from ..threads import kernel_threads
-from ._compile import helper, kernel, same_float_arrays
+from ._compile import helper, kernel, runs, same_float_arrays
 from .conv import _row_range
 
 
@@ -180,7 +179,7 @@ def max_pool2d(x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair,
     out = np.empty((N, C, OH, OW), dtype=x.dtype)
     switches: np.ndarray = np.empty((N, C, OH, OW), dtype=switch_dtype(kH * kW))
     if _tiles(kernel_size, stride, padding, dilation) and (kH, kW) == (2, 2):
-        _max_pool_2x2(x, out, switches, kernel_threads())
+        _max_pool_2x2(x, out, switches, runs(x.size))
     elif _tiles(kernel_size, stride, padding, dilation):
         _max_pool_tiled(x, out, switches, kH, kW)
     else:

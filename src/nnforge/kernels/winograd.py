@@ -15,6 +15,7 @@ the thread plan its split: each thread takes whole blocks and calls BLAS on one 
 The forward keeps each block's transformed input V for the weight gradient. The
 backward sums each thread's share of the weight and bias gradients separately and adds
 the shares at the end, so its rounding differs from one pass by a few float32 ulps.
+Without the thread plan the whole batch is one pass, its products NumPy's (see `conv2d`).
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from numba import prange
 from .. import threads
 from ..autograd.conv import Gradients
 from ._compile import kernel
-from .winograd_transforms import (_deinterleave, _input_grad_tiles, _input_tiles, _interleave,
-                       _output_grad_tiles, _output_tiles)
+from .winograd_transforms import (_deinterleave, _input_grad_tiles, _input_tiles,
+                                  _interleave, _output_grad_tiles, _output_tiles)
 
 PAD = 16
 """Elements between two transformed planes: 16 streams a multiple of 4 KiB apart would
@@ -38,12 +39,9 @@ CACHE_BYTES = 1 << 21
 
 
 def block_size(N: int, tiles: int, C_in: int, C_out: int, itemsize: int, parts: int) -> int:
-    """Images per block: as many as keep V and M of a block within `CACHE_BYTES`, at least
-    one, and few enough that every thread gets a block. Without the thread plan, the
-    whole batch is one block: the products then go to BLAS's own threads, which lose
-    more on small products than the cache saves (measured on conv2)."""
-    if parts <= 1:
-        return N
+    """Images per block: as many as keep V and M of a block within `CACHE_BYTES` (1, 2
+    and 4 MiB measured alike on conv2), at least one, and few enough that every thread
+    gets a block."""
     fits = CACHE_BYTES // (16 * tiles * (C_in + C_out) * itemsize)
     return int(max(1, min(fits, -(-N // parts))))
 
