@@ -17,8 +17,9 @@ its argument).
   kernels split their loops over them, every BLAS is held to one thread, and the large
   matrix products run inside the kernels' parallel loops, so no second thread pool spins
   on a core the first one needs (the bench CNN's step: 21.2 ms with serial kernels, 12.6
-  ms with the plan; bench/RESULTS.md). Off in forked children and other threads, and when
-  only one thread is allowed (``NUMBA_NUM_THREADS=1``, ``OMP_NUM_THREADS=1``, ...).
+  ms with the plan; bench/RESULTS.md). Only under the numba backend (the NumPy backend has
+  no kernels, and its products want BLAS's threads); off in forked children and other
+  threads, and when only one thread is allowed (``NUMBA_NUM_THREADS=1``, ...).
 
 ``with nnforge.perf.enabled():`` scopes the flush-to-zero and thread switches to a block
 (the allocator setting cannot be undone).
@@ -28,7 +29,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from . import allocator, denormals, threads
+from . import allocator, backend, denormals, threads
 
 __all__ = ["enable", "disable", "enabled", "status"]
 
@@ -40,7 +41,7 @@ def enable(allocator_tuning: bool = True, flush_denormals: bool = True,
         allocator.tune()
     if flush_denormals:
         denormals.set_flush_denormal(True)
-    if kernel_threads:
+    if kernel_threads and backend.get_backend() == "numba":   # (the plan is for kernels)
         threads.enable()
     return status()
 

@@ -130,12 +130,20 @@ def test_one_allowed_thread_keeps_the_plan_off():
 
 def test_perf_switch_turns_the_plan_on_and_off(plan):
     threads.disable()
-    with perf.enabled(allocator_tuning=False, flush_denormals=False,
-                      kernel_threads=False) as status:
-        assert not status["kernel_threads"] and threads.kernel_threads() == 1
-    with perf.enabled(allocator_tuning=False, flush_denormals=False) as status:
-        assert status["kernel_threads"] and threads.kernel_threads() == plan   # the default
-    assert threads.kernel_threads() == 1
+    previous = nnforge.get_backend()
+    try:
+        nnforge.set_backend("numba")
+        with perf.enabled(allocator_tuning=False, flush_denormals=False,
+                          kernel_threads=False) as status:
+            assert not status["kernel_threads"] and threads.kernel_threads() == 1
+        with perf.enabled(allocator_tuning=False, flush_denormals=False) as status:
+            assert status["kernel_threads"] and threads.kernel_threads() == plan  # default
+        assert threads.kernel_threads() == 1
+        nnforge.set_backend("numpy")              # no kernels: BLAS keeps its threads
+        with perf.enabled(allocator_tuning=False, flush_denormals=False) as status:
+            assert not status["kernel_threads"] and threads.kernel_threads() == 1
+    finally:
+        nnforge.set_backend(previous)
 
 
 def test_other_threads_run_the_serial_kernels(plan):
