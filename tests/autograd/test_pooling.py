@@ -53,24 +53,29 @@ TIE_CASES = [((2, 2), (2, 2), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((3, 3), (2, 2)
              ((2, 2), (1, 1), (0, 0))]
 
 
-@pytest.mark.parametrize("kernel, stride, padding", TIE_CASES)
-def test_max_pool_ties_route_like_pytorch(kernel, stride, padding):
-    # every window is full of ties: only 0s and 1s, with constant blocks
-    x = np.array([[1, 1, 0, 0, 1, 1],
-                  [1, 1, 0, 0, 1, 0],
-                  [0, 0, 0, 0, 0, 0],
-                  [0, 1, 1, 0, 1, 1],
-                  [0, 1, 1, 0, 0, 0]], dtype=np.float64)[None, None]
-    x = np.concatenate([x, -x, np.zeros_like(x)], axis=1)      # (1, 3, 5, 6)
+def _assert_routes_like_torch(plane, ours_op, theirs_op):
+    """Values and input gradients of ours_op equal torch's theirs_op exactly, on `plane`
+    stacked with its negation and zeros as three channels (windows full of ties)."""
+    x = np.array(plane, dtype=np.float64)[None, None]
+    x = np.concatenate([x, -x, np.zeros_like(x)], axis=1)      # (1, 3, H, W)
     ours = Tensor(x, requires_grad=True)
-    out = MaxPool2d.apply(ours, kernel_size=kernel, stride=stride, padding=padding)
+    out = ours_op(ours)
     grad = np.arange(1.0, out.numpy().size + 1).reshape(out.shape)
     out.backward(grad)
     theirs = torch.tensor(x, requires_grad=True)
-    ref = torch.nn.functional.max_pool2d(theirs, kernel, stride, padding)
+    ref = theirs_op(theirs)
     ref.backward(torch.tensor(grad))
     np.testing.assert_array_equal(out.data, ref.detach().numpy())
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("kernel, stride, padding", TIE_CASES)
+def test_max_pool_ties_route_like_pytorch(kernel, stride, padding):
+    _assert_routes_like_torch(      # only 0s and 1s, with constant blocks
+        [[1, 1, 0, 0, 1, 1], [1, 1, 0, 0, 1, 0], [0, 0, 0, 0, 0, 0], [0, 1, 1, 0, 1, 1],
+         [0, 1, 1, 0, 0, 0]],
+        lambda x: MaxPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding),
+        lambda x: torch.nn.functional.max_pool2d(x, kernel, stride, padding))
 
 
 @pytest.mark.parametrize("kernel, stride, padding, dilation", MAX_CASES)
@@ -83,18 +88,11 @@ def test_relu_max_pool_gradcheck(rng, kernel, stride, padding, dilation):
 
 @pytest.mark.parametrize("kernel, stride, padding", TIE_CASES)
 def test_relu_max_pool_equals_torch_relu_then_max_pool_ties_included(kernel, stride, padding):
-    x = np.array([[1, 1, 0, -1, 1, 1], [1, 1, 0, 0, 1, -2], [-1, 0, 0, 0, 0, 0],
-                  [0, 1, 1, -3, 1, 1], [0, 1, 1, 0, 0, -1]], dtype=np.float64)[None, None]
-    x = np.concatenate([x, -x, np.zeros_like(x)], axis=1)      # (1, 3, 5, 6)
-    ours = Tensor(x, requires_grad=True)
-    out = ReLUMaxPool2d.apply(ours, kernel_size=kernel, stride=stride, padding=padding)
-    grad = np.arange(1.0, out.numpy().size + 1).reshape(out.shape)
-    out.backward(grad)
-    theirs = torch.tensor(x, requires_grad=True)
-    ref = torch.nn.functional.max_pool2d(torch.relu(theirs), kernel, stride, padding)
-    ref.backward(torch.tensor(grad))
-    np.testing.assert_array_equal(out.data, ref.detach().numpy())
-    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+    _assert_routes_like_torch(
+        [[1, 1, 0, -1, 1, 1], [1, 1, 0, 0, 1, -2], [-1, 0, 0, 0, 0, 0], [0, 1, 1, -3, 1, 1],
+         [0, 1, 1, 0, 0, -1]],
+        lambda x: ReLUMaxPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding),
+        lambda x: torch.nn.functional.max_pool2d(torch.relu(x), kernel, stride, padding))
 
 
 def test_max_pool_sends_each_gradient_to_one_input():
