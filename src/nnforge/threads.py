@@ -42,8 +42,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Optional
-
+from typing import Any
 
 __all__ = ["enable", "disable", "kernel_threads"]
 
