@@ -17,9 +17,10 @@ its argument).
   kernels split their loops over them, every BLAS is held to one thread, and the large
   matrix products run inside the kernels' parallel loops, so no second thread pool spins
   on a core the first one needs (the bench CNN's step: 22.5 ms with serial kernels, 13.4
-  ms with the plan, in one run; the MLP's 1.40 and 1.55 ms: bench/RESULTS.md). Only under the numba backend (the NumPy backend has
-  no kernels, and its products want BLAS's threads); off in forked children and other
-  threads, and when only one thread is allowed (``NUMBA_NUM_THREADS=1``, ...).
+  ms with the plan, in one run; the MLP's 1.40 and 1.55 ms: bench/RESULTS.md). Only under
+  the numba backend (the NumPy backend has no kernels, and its products want BLAS's
+  threads); off in forked children and other threads, and when only one thread is
+  allowed (``NUMBA_NUM_THREADS=1``, ...).
 
 ``with nnforge.perf.enabled():`` scopes the flush-to-zero and thread switches to a block
 (the allocator setting cannot be undone).

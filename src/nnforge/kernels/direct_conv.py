@@ -86,11 +86,12 @@ def _image_columns(padded: np.ndarray, n: int, offsets: np.ndarray, Wp: int, OH:
     columns[columns.shape[0] - 1] = 1
 
 
-@kernel(threads=True)
+@kernel
 def _columns(padded: np.ndarray, offsets: np.ndarray, Wp: int, OH: int, OW: int,
              columns: np.ndarray) -> None:
-    """`_image_columns` of every image into columns (N, C_in * taps + 1, OH * OW)."""
-    for n in prange(columns.shape[0]):
+    """`_image_columns` of every image into columns (N, C_in * taps + 1, OH * OW); used
+    only with the thread plan off, so serial."""
+    for n in range(columns.shape[0]):
         _image_columns(padded, n, offsets, Wp, OH, OW, columns[n])
 
 

@@ -109,13 +109,12 @@ def _sum3(out: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, sign: fl
 
 
 @helper
-def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, L: int) -> None:
-    """T[j * L + k] = (A^T M A)[j] for every tile k of every channel: the four outputs of
+def _output_tiles(M: np.ndarray, plane_stride: int, T: np.ndarray, n: int) -> None:
+    """T[j * n + k] = (A^T M A)[j] for the n tiles k of all channels: the four outputs of
     each tile into four planes. A^T M A is worked out one plane at a time from two or
     three whole planes (first A^T down the tiles' columns into eight planes, then A along
     their rows): loops with few arrays, which LLVM vectorizes (3x faster than one pass
     computing the 16 values of each tile, which it cannot)."""
-    n = L
     s = np.empty(8 * n, dtype=M.dtype)
     m = [M[j * plane_stride:j * plane_stride + n] for j in range(16)]
     t = [T[j * n:(j + 1) * n] for j in range(4)]
@@ -195,12 +194,11 @@ def _scaled(out: np.ndarray, a: np.ndarray, sign: float) -> None:
 
 
 @helper
-def _output_grad_tiles(T: np.ndarray, L: int, dM: np.ndarray, plane_stride: int) -> None:
+def _output_grad_tiles(T: np.ndarray, n: int, dM: np.ndarray, plane_stride: int) -> None:
     """dM = A dy A^T for every tile, from the planes of `_deinterleave` (the adjoint of
     `_output_tiles`), one plane at a time like it: first A down the tiles' columns (rows
     0 and 3 of A dy are the gradient's rows up to sign, rows 1 and 2 their sum and
-    difference), then A along the rows."""
-    n = L
+    difference), then A along the rows (n tiles of all channels)."""
     t = [T[j * n:(j + 1) * n] for j in range(4)]
     r = np.empty(4 * n, dtype=T.dtype)
     for b in range(2):      # rows 1 and 2 of A dy: dy[0b] + dy[1b], dy[0b] - dy[1b]
