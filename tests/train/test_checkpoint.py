@@ -120,6 +120,24 @@ def test_best_checkpoint_holds_the_best_epoch(tmp_path, reference):
         assert np.array_equal(weights[k], v)
 
 
+def test_a_folder_killed_between_best_and_last_resumes_from_best(tmp_path, reference):
+    """The first epoch writes "best" and then "last"; a kill between the two leaves "best"
+    alone, which is the newest state, so the folder resumes from it to the same result."""
+    copies = []
+    first = make_trainer(tmp_path / "ck", extra=[LambdaCallback(
+        on_epoch_end=lambda epoch, logs: epoch == 0 and copies.append(
+            shutil.copytree(tmp_path / "ck", tmp_path / "epoch0")))])
+    fit(first)
+    killed = copies[0]
+    for sidecar in killed.glob("last*"):
+        sidecar.unlink()
+    state = load_checkpoint(killed)
+    assert state.epoch == load_checkpoint(killed / "best.json").epoch == 1
+    resumed = make_trainer(tmp_path / "resumed")
+    fit(resumed, resume=state)
+    assert_same(resumed, reference)
+
+
 def test_state_round_trip_keeps_dtypes_and_rng(tmp_path):
     trainer = make_trainer(tmp_path)
     fit(trainer)

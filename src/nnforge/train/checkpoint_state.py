@@ -191,14 +191,17 @@ class TrainingState:
 
 def load_checkpoint(path: str | os.PathLike[str]) -> TrainingState:
     """Load a checkpoint from its JSON sidecar, a checkpoints folder or a run folder
-    (then `checkpoints/last.json`); CheckpointError with one line if it is not usable."""
+    (then `checkpoints/last.json`); CheckpointError with one line if it is not usable.
+
+    A folder without "last" but with "best" loads "best": a run killed between writing the
+    two at the end of an epoch left a complete state there, and it is the newest one."""
     path = os.fspath(path)
     if os.path.isdir(path):
         inner = os.path.join(path, "checkpoints")
         if os.path.isdir(inner) or os.path.isfile(os.path.join(path, "config.json")):
-            path = checkpoint_path(inner, "last")          # a run folder
-        else:
-            path = checkpoint_path(path, "last")            # a checkpoints folder
+            path = inner                                    # a run folder
+        last, best = checkpoint_path(path, "last"), checkpoint_path(path, "best")
+        path = best if not os.path.lexists(last) and os.path.lexists(best) else last
     if not os.path.isfile(path):
         raise CheckpointError(f"{path}: no checkpoint here (the run stopped before its first "
                               "checkpoint, or this is not a run folder); start the run again "
