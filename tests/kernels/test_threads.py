@@ -40,6 +40,25 @@ def test_winograd_with_threads_equals_reference(plan):
     winograd_tests.test_winograd_equals_reference()
 
 
+def test_winograd_blocks_of_unequal_sizes_equal_one_block(plan, monkeypatch):
+    """Seven images in blocks of one and two (a cache of two images' arrays), threaded,
+    against one block per thread."""
+    x = arrays(0, (7, 5, 9, 8), np.float32)
+    weight = arrays(1, (6, 5, 3, 3), np.float32)
+    grad = arrays(2, (7, 6, 9, 8), np.float32)
+
+    def run():
+        out, gradients = winograd.conv2d(x, weight, weight[:, 0, 0, 0].copy(), (1, 1))
+        return [out, *gradients(grad, True, True, True)]
+
+    monkeypatch.setattr(winograd, "CACHE_BYTES", 1 << 40)
+    whole = run()
+    monkeypatch.setattr(winograd, "CACHE_BYTES", 2 * 16 * 5 * 4 * (5 + 6) * 4)
+    assert winograd.block_count(7, 5 * 4, 5, 6, 4, plan) > plan
+    for ours, theirs in zip(run(), whole):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=2e-5 * np.abs(theirs).max())
+
+
 def test_direct_convolution_with_threads_equals_reference(plan):
     direct_conv_tests.test_direct_convolution_equals_reference()
 

@@ -63,6 +63,23 @@ def test_weight_tiles_and_their_gradient_are_adjoint():
         np.vdot(w, winograd.weight_grad_tiles(dU)), rel=1e-12)
 
 
+@pytest.mark.parametrize("N", [1, 2, 3, 7, 64, 101])
+@pytest.mark.parametrize("parts", [1, 2, 3])
+def test_blocks_fit_the_cache_and_give_each_thread_as_many_images(N, parts):
+    per_image = 16 * 49 * (32 + 64) * 4                 # the bench CNN's conv2, float32
+    count = winograd.block_count(N, 49, 32, 64, 4, parts)
+    edges = [b * N // count for b in range(count + 1)]
+    sizes = np.diff(edges)
+    assert 1 <= count <= N and sizes.min() >= 1
+    assert sizes.max() * per_image <= winograd.CACHE_BYTES
+    if count % parts == 0:                 # each thread's blocks: count // parts in a row
+        shares = [edges[(p + 1) * count // parts] - edges[p * count // parts]
+                  for p in range(parts)]
+        assert max(shares) - min(shares) <= 1, shares
+    else:
+        assert count == N                   # fewer images than threads' blocks
+
+
 @pytest.mark.parametrize("kernel_size, stride, dilation, channels", [
     ((3, 3), (1, 1), (1, 1), 8),        # too few channels for Winograd, too many for direct
     ((5, 5), (1, 1), (1, 1), 16),       # not 3x3

@@ -38,29 +38,32 @@ CACHE_BYTES = 1 << 21
 """How much of a block's arrays (V and M) should fit in a core's cache."""
 
 
-def block_size(N: int, tiles: int, C_in: int, C_out: int, itemsize: int, parts: int) -> int:
-    """Images per block: as many as keep V and M of a block within `CACHE_BYTES` (1, 2
-    and 4 MiB measured alike on conv2), at least one, and few enough that every thread
-    gets a block."""
-    fits = CACHE_BYTES // (16 * tiles * (C_in + C_out) * itemsize)
-    return int(max(1, min(fits, -(-N // parts))))
+def block_count(N: int, tiles: int, C_in: int, C_out: int, itemsize: int, parts: int) -> int:
+    """How many blocks the N images are cut into: few enough that each keeps V and M
+    within `CACHE_BYTES` (1, 2 and 4 MiB measured alike on conv2), and a multiple of the
+    `parts` threads (at most N), so each thread gets as many images as the next: block b
+    holds images b * N // count up to (b + 1) * N // count. (Blocks of one size, 6 images
+    on the bench's conv2, gave the threads 36 and 28 images, a wait of 1/8 of the pass.)"""
+    fits = max(1, CACHE_BYTES // (16 * tiles * (C_in + C_out) * itemsize))
+    return int(min(N, parts * -(-N // (parts * fits))))
 
 
 @kernel(threads=True)
 def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray,
-             V: np.ndarray, ph: int, pw: int, tiles_h: int, tiles_w: int, block: int) -> None:
+             V: np.ndarray, ph: int, pw: int, tiles_h: int, tiles_w: int, blocks: int
+             ) -> None:
     """y = the convolution of x by the transformed kernels U (16, C_out, C_in), block by
-    block; block b's transformed input is kept in V from b * 16 * (C_in * block * tiles
-    + PAD)."""
+    block (see `block_count`); block b's transformed input is kept in V from
+    b * 16 * (C_in * ceil(N / blocks) * tiles + PAD)."""
     N, C_in = x.shape[0], x.shape[1]
     C_out = y.shape[1]
     tiles = tiles_h * tiles_w
-    blocks = (N + block - 1) // block
+    room = C_in * ((N + blocks - 1) // blocks) * tiles + PAD
     for b in prange(blocks):
-        n0, n1 = b * block, min(N, (b + 1) * block)
+        n0, n1 = b * N // blocks, (b + 1) * N // blocks
         P = (n1 - n0) * tiles
         SV, SM = C_in * P + PAD, C_out * P + PAD
-        start = b * 16 * (C_in * block * tiles + PAD)
+        start = b * 16 * room
         Vb = V[start:start + 16 * SV]
         _input_tiles(x[n0:n1], Vb, SV, ph, pw, tiles_h, tiles_w)
         M = np.empty(16 * SM, dtype=x.dtype)
@@ -75,23 +78,23 @@ def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: 
 @kernel(threads=True)
 def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
               dU: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
-              tiles_h: int, tiles_w: int, block: int) -> None:
+              tiles_h: int, tiles_w: int, blocks: int) -> None:
     """The gradients of `_forward`, block by block: dx (when needs_x) and each thread's
     share of the weight gradient dU[part] (16, C_out, C_in) and bias gradient db[part],
     for part in range(len(dU)), which start at zero."""
     N, C_out = grad.shape[0], grad.shape[1]
     C_in = U.shape[2]
     tiles = tiles_h * tiles_w
-    blocks = (N + block - 1) // block
+    room = C_in * ((N + blocks - 1) // blocks) * tiles + PAD
     parts = dU.shape[0]
     for part in prange(parts):
         product = np.empty((C_out, C_in), dtype=grad.dtype)
         db_block = np.empty(C_out, dtype=grad.dtype)
         for b in range(blocks * part // parts, blocks * (part + 1) // parts):
-            n0, n1 = b * block, min(N, (b + 1) * block)
+            n0, n1 = b * N // blocks, (b + 1) * N // blocks
             P = (n1 - n0) * tiles
             SV, SM = C_in * P + PAD, C_out * P + PAD
-            start = b * 16 * (C_in * block * tiles + PAD)
+            start = b * 16 * room
             Vb = V[start:start + 16 * SV]
             T = np.empty(4 * C_out * P, dtype=grad.dtype)
             _deinterleave(grad[n0:n1], T, db_block)
@@ -167,11 +170,11 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
     """Fill `out` by `_forward`; returns the gradients' function."""
     N, C_in, H, W = x.shape
     C_out = U.shape[1]
-    block = block_size(N, tiles[0] * tiles[1], C_in, C_out, x.itemsize,
-                       threads.kernel_threads())
-    blocks = -(-N // block)
-    V = np.empty(blocks * 16 * (C_in * block * tiles[0] * tiles[1] + PAD), dtype=x.dtype)
-    _forward(x, U, bias, has_bias, out, V, *padding, *tiles, block)
+    blocks = block_count(N, tiles[0] * tiles[1], C_in, C_out, x.itemsize,
+                         threads.kernel_threads())
+    V = np.empty(blocks * 16 * (C_in * -(-N // blocks) * tiles[0] * tiles[1] + PAD),
+                 dtype=x.dtype)
+    _forward(x, U, bias, has_bias, out, V, *padding, *tiles, blocks)
 
     def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
@@ -180,7 +183,7 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
         dU = np.zeros((shares, 16, C_out, C_in), dtype=x.dtype)
         db = np.zeros((shares, C_out), dtype=x.dtype)
         gx = np.empty(x.shape if needs_x else (0, C_in, H, W), dtype=x.dtype)
-        _backward(grad, U, V, gx, dU, db, needs_x, *padding, *tiles, block)
+        _backward(grad, U, V, gx, dU, db, needs_x, *padding, *tiles, blocks)
         gw = weight_grad_tiles(dU.sum(axis=0)) if needs_w else None
         return gx if needs_x else None, gw, db.sum(axis=0) if needs_b else None
 
