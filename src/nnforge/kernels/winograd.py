@@ -77,18 +77,18 @@ def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: 
 
 @kernel(threads=True)
 def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
-              dU: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
+              dUT: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
               tiles_h: int, tiles_w: int, blocks: int) -> None:
     """The gradients of `_forward`, block by block: dx (when needs_x) and each thread's
-    share of the weight gradient dU[part] (16, C_out, C_in) and bias gradient db[part],
-    for part in range(len(dU)), which start at zero."""
+    share of the transposed weight gradient dUT[part] (16, C_in, C_out) and of the bias
+    gradient db[part], for part in range(len(dUT)), which start at zero."""
     N, C_out = grad.shape[0], grad.shape[1]
     C_in = U.shape[2]
     tiles = tiles_h * tiles_w
     room = C_in * ((N + blocks - 1) // blocks) * tiles + PAD
-    parts = dU.shape[0]
+    parts = dUT.shape[0]
     for part in prange(parts):
-        product = np.empty((C_out, C_in), dtype=grad.dtype)
+        product = np.empty((C_in, C_out), dtype=grad.dtype)
         db_block = np.empty(C_out, dtype=grad.dtype)
         for b in range(blocks * part // parts, blocks * (part + 1) // parts):
             n0, n1 = b * N // blocks, (b + 1) * N // blocks
@@ -102,14 +102,14 @@ def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
             dM = np.empty(16 * SM, dtype=grad.dtype)
             _output_grad_tiles(T, C_out * P, dM, SM)
             for i in range(16):
-                np.dot(dM[i * SM:i * SM + C_out * P].reshape(C_out, P),
-                       Vb[i * SV:i * SV + C_in * P].reshape(C_in, P).T, product)
-                dU[part, i] += product
+                np.dot(Vb[i * SV:i * SV + C_in * P].reshape(C_in, P),
+                       dM[i * SM:i * SM + C_out * P].reshape(P, C_out), product)
+                dUT[part, i] += product
             if needs_x:
                 dV = np.empty(16 * SV, dtype=grad.dtype)
                 for i in range(16):
-                    np.dot(U[i].T, dM[i * SM:i * SM + C_out * P].reshape(C_out, P),
-                           dV[i * SV:i * SV + C_in * P].reshape(C_in, P))
+                    np.dot(dM[i * SM:i * SM + C_out * P].reshape(P, C_out), U[i],
+                           dV[i * SV:i * SV + C_in * P].reshape(P, C_in))
                 _input_grad_tiles(dV, SV, dx[n0:n1], ph, pw, tiles_h, tiles_w)
 
 
@@ -136,14 +136,14 @@ def weight_grad_tiles(dU: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(dw.transpose(1, 2, 0, 3))
 
 
-def planes(rows: int, P: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.ndarray]:
-    """(flat, S, view): room for 16 (rows, P) matrices S = rows * P + PAD elements apart,
-    and a (16, rows, P) view of them."""
-    S = rows * P + PAD
+def planes(rows: int, cols: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.ndarray]:
+    """(flat, S, view): room for 16 (rows, cols) matrices S = rows * cols + PAD elements
+    apart, and a (16, rows, cols) view of them."""
+    S = rows * cols + PAD
     flat = np.empty(16 * S, dtype=dtype)
     size = flat.itemsize
-    return flat, S, np.lib.stride_tricks.as_strided(flat, (16, rows, P),
-                                                    (S * size, P * size, size))
+    return flat, S, np.lib.stride_tricks.as_strided(flat, (16, rows, cols),
+                                                    (S * size, cols * size, size))
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
@@ -180,11 +180,11 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
         grad = np.ascontiguousarray(grad, dtype=x.dtype)
         shares = max(1, min(threads.kernel_threads(), blocks))
-        dU = np.zeros((shares, 16, C_out, C_in), dtype=x.dtype)
+        dUT = np.zeros((shares, 16, C_in, C_out), dtype=x.dtype)
         db = np.zeros((shares, C_out), dtype=x.dtype)
         gx = np.empty(x.shape if needs_x else (0, C_in, H, W), dtype=x.dtype)
-        _backward(grad, U, V, gx, dU, db, needs_x, *padding, *tiles, blocks)
-        gw = weight_grad_tiles(dU.sum(axis=0)) if needs_w else None
+        _backward(grad, U, V, gx, dUT, db, needs_x, *padding, *tiles, blocks)
+        gw = weight_grad_tiles(dUT.sum(axis=0).transpose(0, 2, 1)) if needs_w else None
         return gx if needs_x else None, gw, db.sum(axis=0) if needs_b else None
 
     return backward
@@ -213,15 +213,15 @@ def _whole_batch(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
         T = np.empty(4 * C_out * P, dtype=x.dtype)
         db = np.empty(C_out, dtype=x.dtype)
         _deinterleave(grad, T, db)
-        dM, SM, dM3 = planes(C_out, P, x.dtype)
+        dM, SM, dM3 = planes(P, C_out, x.dtype)            # tile-major
         _output_grad_tiles(T, C_out * P, dM, SM)
         gw = gx = None
         if needs_w:
-            dU = np.empty((16, C_out, C_in), dtype=x.dtype)
-            gw = weight_grad_tiles(np.matmul(dM3, V3.transpose(0, 2, 1), out=dU))
+            dUT = np.empty((16, C_in, C_out), dtype=x.dtype)
+            gw = weight_grad_tiles(np.matmul(V3, dM3, out=dUT).transpose(0, 2, 1))
         if needs_x:
-            dV, _, dV3 = planes(C_in, P, x.dtype)
-            np.matmul(U.transpose(0, 2, 1), dM3, out=dV3)
+            dV, _, dV3 = planes(P, C_in, x.dtype)
+            np.matmul(dM3, U, out=dV3)
             gx = np.empty(x.shape, dtype=x.dtype)
             _input_grad_tiles(dV, SV, gx, *padding, *tiles)
         return gx, gw, db if needs_b else None
