@@ -58,9 +58,19 @@ def test_only_the_gradients_asked_for_are_computed():
 def test_weight_tiles_and_their_gradient_are_adjoint():
     """<G w G^T, dU> = <w, G^T dU G>: what makes the weight gradient correct."""
     w = arrays(0, (3, 2, 3, 3), np.float64)
-    dU = arrays(1, (16, 3, 2), np.float64)
+    shares = arrays(1, (2, 16, 2, 3), np.float64)       # two threads' shares of dU^T
+    dU = shares.sum(axis=0).transpose(0, 2, 1)
     assert np.vdot(winograd.weight_tiles(w), dU) == pytest.approx(
-        np.vdot(w, winograd.weight_grad_tiles(dU)), rel=1e-12)
+        np.vdot(w, winograd.weight_grad_tiles(shares)), rel=1e-12)
+
+
+def test_weight_tiles_are_g_w_g_transposed():
+    G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+    w = arrays(0, (3, 2, 3, 3), np.float64)
+    U = winograd.weight_tiles(w)
+    for o, c in np.ndindex(3, 2):
+        np.testing.assert_allclose(U[:, o, c].reshape(4, 4), G @ w[o, c] @ G.T,
+                                   rtol=0, atol=1e-14)
 
 
 @pytest.mark.parametrize("N", [1, 2, 3, 7, 64, 101])

@@ -28,7 +28,8 @@ from .. import threads
 from ..autograd.conv import Gradients
 from ._compile import kernel
 from .winograd_transforms import (_deinterleave, _input_grad_tiles, _input_tiles,
-                                  _interleave, _output_grad_tiles, _output_tiles)
+                                  _interleave, _output_grad_tiles, _output_tiles,
+                                  _weight_grad_tiles, _weight_tiles)
 
 PAD = 16
 """Elements between two transformed planes: 16 streams a multiple of 4 KiB apart would
@@ -113,27 +114,23 @@ def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
                 _input_grad_tiles(dV, SV, dx[n0:n1], ph, pw, tiles_h, tiles_w)
 
 
-def _g(dtype: np.dtype) -> np.ndarray:
-    """Lavin and Gray's G (4 x 3)."""
-    return np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], dtype)
-
-
 def weight_tiles(weight: np.ndarray) -> np.ndarray:
-    """U = G w G^T for every (C_out, C_in) kernel, as (16, C_out, C_in). Two tensordots
-    (each one GEMM) rather than one einsum, whose path search cost more than the work."""
-    G = _g(weight.dtype)
-    wG = np.tensordot(weight, G, axes=([3], [1]))             # (o, c, i, b)
-    U = np.tensordot(G, wG, axes=([1], [2]))                   # (a, o, c, b)
-    return np.ascontiguousarray(U.transpose(0, 3, 1, 2)).reshape(16, *weight.shape[:2])
+    """U = G w G^T for every (C_out, C_in) kernel, as (16, C_out, C_in)."""
+    C_out, C_in = weight.shape[:2]
+    U = np.empty((16, C_out, C_in), dtype=weight.dtype)
+    _weight_tiles(np.ascontiguousarray(weight).reshape(C_out * C_in, 9),
+                  U.reshape(16, C_out * C_in))
+    return U
 
 
-def weight_grad_tiles(dU: np.ndarray) -> np.ndarray:
-    """dw = G^T dU G (the adjoint of `weight_tiles`): (16, C_out, C_in) -> (C_out, C_in,
-    3, 3)."""
-    G = _g(dU.dtype)
-    GdU = np.tensordot(G, dU.reshape(4, 4, *dU.shape[1:]), axes=([0], [0]))  # (i, b, o, c)
-    dw = np.tensordot(GdU, G, axes=([1], [0]))                                # (i, o, c, j)
-    return np.ascontiguousarray(dw.transpose(1, 2, 0, 3))
+def weight_grad_tiles(dUT: np.ndarray) -> np.ndarray:
+    """dw = G^T dU G (the adjoint of `weight_tiles`) of dU = the sum of the shares
+    dUT[s] (16, C_in, C_out), the transposed layout of the backward's products:
+    (shares, 16, C_in, C_out) -> (C_out, C_in, 3, 3)."""
+    shares, _, C_in, C_out = dUT.shape
+    dw = np.empty((C_out, C_in, 3, 3), dtype=dUT.dtype)
+    _weight_grad_tiles(dUT.reshape(shares, 16, C_in * C_out), dw.reshape(C_out, C_in, 9))
+    return dw
 
 
 def planes(rows: int, cols: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.ndarray]:
@@ -184,7 +181,7 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
         db = np.zeros((shares, C_out), dtype=x.dtype)
         gx = np.empty(x.shape if needs_x else (0, C_in, H, W), dtype=x.dtype)
         _backward(grad, U, V, gx, dUT, db, needs_x, *padding, *tiles, blocks)
-        gw = weight_grad_tiles(dUT.sum(axis=0).transpose(0, 2, 1)) if needs_w else None
+        gw = weight_grad_tiles(dUT) if needs_w else None
         return gx if needs_x else None, gw, db.sum(axis=0) if needs_b else None
 
     return backward
@@ -218,7 +215,7 @@ def _whole_batch(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
         gw = gx = None
         if needs_w:
             dUT = np.empty((16, C_in, C_out), dtype=x.dtype)
-            gw = weight_grad_tiles(np.matmul(V3, dM3, out=dUT).transpose(0, 2, 1))
+            gw = weight_grad_tiles(np.matmul(V3, dM3, out=dUT)[None])
         if needs_x:
             dV, _, dV3 = planes(P, C_in, x.dtype)
             np.matmul(dM3, U, out=dV3)

@@ -37,7 +37,7 @@ from typing import Tuple
 
 import numpy as np
 
-from ._compile import helper
+from ._compile import helper, kernel
 
 
 @helper
@@ -62,6 +62,70 @@ def _at(m0: float, m1: float, m2: float, m3: float) -> Tuple[float, float]:
 def _a(y0: float, y1: float) -> Tuple[float, float, float, float]:
     """A times a column of two values (the adjoint of `_at`)."""
     return y0, y0 + y1, y0 - y1, -y1
+
+
+@helper
+def _g_col(w0: float, w1: float, w2: float) -> Tuple[float, float, float, float]:
+    """G times a column of three kernel values."""
+    return w0, (w0 + w1 + w2) * 0.5, (w0 - w1 + w2) * 0.5, w2
+
+
+@helper
+def _gt_col(u0: float, u1: float, u2: float, u3: float) -> Tuple[float, float, float]:
+    """G^T times a column of four values (the adjoint of `_g_col`)."""
+    return u0 + (u1 + u2) * 0.5, (u1 - u2) * 0.5, (u1 + u2) * 0.5 + u3
+
+
+CHUNK = 16
+"""Kernels the weight transforms work out at a time: they write (or read) the 16 planes
+in runs of CHUNK values, not one value per plane at a time (planes a multiple of 4 KiB
+apart, as on conv2, made the one-at-a-time form 3x slower)."""
+
+
+@kernel
+def _weight_tiles(w: np.ndarray, U: np.ndarray) -> None:
+    """U[4 a + b, k] = (G w_k G^T)[a, b] for every kernel k, its nine values w[k]."""
+    out = np.empty((16, CHUNK), dtype=U.dtype)
+    for k0 in range(0, w.shape[0], CHUNK):
+        n = min(CHUNK, w.shape[0] - k0)
+        for j in range(n):
+            k = k0 + j
+            g00, g10, g20, g30 = _g_col(w[k, 0], w[k, 3], w[k, 6])    # G down the columns
+            g01, g11, g21, g31 = _g_col(w[k, 1], w[k, 4], w[k, 7])
+            g02, g12, g22, g32 = _g_col(w[k, 2], w[k, 5], w[k, 8])
+            out[0, j], out[1, j], out[2, j], out[3, j] = _g_col(g00, g01, g02)
+            out[4, j], out[5, j], out[6, j], out[7, j] = _g_col(g10, g11, g12)
+            out[8, j], out[9, j], out[10, j], out[11, j] = _g_col(g20, g21, g22)
+            out[12, j], out[13, j], out[14, j], out[15, j] = _g_col(g30, g31, g32)
+        for i in range(16):
+            for j in range(n):
+                U[i, k0 + j] = out[i, j]
+
+
+@kernel
+def _weight_grad_tiles(dUT: np.ndarray, dw: np.ndarray) -> None:
+    """dw[o, c] = G^T D G for every kernel, its nine values, with D[a, b] = the sum over
+    s of dUT[s, 4 a + b, k], k = c * C_out + o: the adjoint of `_weight_tiles`, from the
+    backward's per-thread shares of dU^T (tile-major, so kernels are numbered (c, o))."""
+    C_out = dw.shape[0]
+    D = np.empty((16, CHUNK), dtype=dw.dtype)
+    for k0 in range(0, dUT.shape[2], CHUNK):
+        n = min(CHUNK, dUT.shape[2] - k0)
+        for i in range(16):
+            for j in range(n):
+                D[i, j] = dUT[0, i, k0 + j]
+            for s in range(1, dUT.shape[0]):
+                for j in range(n):
+                    D[i, j] += dUT[s, i, k0 + j]
+        for j in range(n):
+            o, c = (k0 + j) % C_out, (k0 + j) // C_out
+            e00, e10, e20 = _gt_col(D[0, j], D[4, j], D[8, j], D[12, j])   # G^T, columns
+            e01, e11, e21 = _gt_col(D[1, j], D[5, j], D[9, j], D[13, j])
+            e02, e12, e22 = _gt_col(D[2, j], D[6, j], D[10, j], D[14, j])
+            e03, e13, e23 = _gt_col(D[3, j], D[7, j], D[11, j], D[15, j])
+            dw[o, c, 0], dw[o, c, 1], dw[o, c, 2] = _gt_col(e00, e01, e02, e03)
+            dw[o, c, 3], dw[o, c, 4], dw[o, c, 5] = _gt_col(e10, e11, e12, e13)
+            dw[o, c, 6], dw[o, c, 7], dw[o, c, 8] = _gt_col(e20, e21, e22, e23)
 
 
 @helper
