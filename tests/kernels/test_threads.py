@@ -38,6 +38,7 @@ def plan():
 
 def test_winograd_with_threads_equals_reference(plan):
     winograd_tests.test_winograd_equals_reference()
+    winograd_tests.test_pooled_winograd_equals_the_unfused_kernels()
 
 
 def test_winograd_blocks_of_unequal_sizes_equal_one_block(plan, monkeypatch):

@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 from nnforge import kernels
 from nnforge.autograd.conv import conv2d_forward
-from nnforge.kernels import winograd
+from nnforge.kernels import activations, pooling, winograd
 from kernel_strategies import DTYPES, arrays
 
 #: the transforms add and subtract a few values before and after the products, so the
@@ -117,3 +117,56 @@ def test_the_kernel_chooses_winograd_for_many_channels_and_copies_strided_inputs
     _close(out, ref_out, np.float64)
     assert kernels.conv2d_forward(x.astype(np.float16), weight.astype(np.float16), None,
                                   (1, 1), (1, 1), (1, 1)) is NotImplemented
+
+
+def _conv_then_relu_pool(x, weight, bias, padding):
+    """The unfused kernels in a row: what the pooled Winograd kernel must equal."""
+    y, conv_gradients = winograd.conv2d(x, weight, bias, padding)
+    pooled, switches = pooling.max_pool2d(y, *POOL2)
+    out = activations.relu(pooled)
+
+    def gradients(grad):
+        grad_y = pooling.max_pool2d_backward(activations.relu_backward(grad, out), switches,
+                                             y.shape, *POOL2)
+        return conv_gradients(grad_y, True, True, True)
+
+    return out, gradients
+
+
+POOL2 = ((2, 2), (2, 2), (0, 0), (1, 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(winograd_geometries(), DTYPES, st.integers(0, 2**31), st.booleans(), st.booleans())
+def test_pooled_winograd_equals_the_unfused_kernels(geometry, dtype, seed, with_bias, nan):
+    """Each 2x2 output tile pooled as it comes out: the same values (bit for bit, NaNs
+    included) and gradients as the convolution, ReLU and max pooling kernels."""
+    x_shape, c_out, padding = geometry
+    if min(x_shape[2] + 2 * padding[0], x_shape[3] + 2 * padding[1]) < 4:
+        return                              # no complete 2x2 window to pool
+    x = arrays(seed, x_shape, dtype)
+    if nan:
+        x[0, 0, 0, 0] = np.nan
+    weight = arrays(seed + 1, (c_out, x_shape[1], 3, 3), dtype)
+    bias = arrays(seed + 2, (c_out,), dtype) if with_bias else None
+    out, gradients = winograd.conv2d(x, weight, bias, padding, pool=True)
+    ref_out, ref_gradients = _conv_then_relu_pool(x, weight, bias, padding)
+    assert out.shape == ref_out.shape and out.dtype == dtype
+    np.testing.assert_array_equal(out, ref_out, err_msg=f"numba backend, {dtype.__name__}")
+    if nan:
+        return
+    grad = arrays(seed + 3, out.shape, dtype)
+    for ours, reference in zip(gradients(grad, True, True, True), ref_gradients(grad)):
+        _close(ours, reference, dtype)
+
+
+def test_the_kernel_pools_winograd_tiles_only_for_max_pool_2():
+    x = arrays(0, (2, 16, 6, 6), np.float32)
+    weight = arrays(1, (3, 16, 3, 3), np.float32)
+    args = (x, weight, None, (1, 1), (1, 1), (1, 1))
+    out, _ = kernels.conv2d_relu_max_pool2d(*args, POOL2)
+    assert out.shape == (2, 3, 3, 3)
+    assert kernels.conv2d_relu_max_pool2d(*args, ((3, 3), (2, 2), (1, 1), (1, 1))) is \
+        NotImplemented
+    assert kernels.conv2d_relu_max_pool2d(x[:, :8], weight[:, :8], None, (1, 1), (1, 1),
+                                          (1, 1), POOL2) is NotImplemented

@@ -159,3 +159,41 @@ def test_a_hook_on_the_relu_keeps_the_pair_apart():
     model[1].register_forward_hook(lambda module, args, out: seen.append(out.shape))
     model(nf.zeros(1, 2, 4, 4))
     assert seen == [(1, 3, 4, 4)]
+
+
+def _conv_relu_pool_net(channels=16):
+    nf.manual_seed(0)
+    return nn.Sequential(nn.Conv2d(channels, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(36, 2))
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(np.float64, 1e-10), (np.float32, 1e-4)])
+def test_sequential_runs_conv_relu_max_pool_as_one_op_with_torchs_numbers(dtype, tolerance):
+    ours = _conv_relu_pool_net().to(dtype)
+    tnn = torch.nn
+    theirs = tnn.Sequential(tnn.Conv2d(16, 4, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                            tnn.Flatten(), tnn.Linear(36, 2)).to(getattr(torch, dtype.__name__))
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in
+                            ours.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((3, 16, 6, 6)).astype(dtype)
+    pooled = ours[:3](nf.tensor(x))
+    assert "Conv2dReLUMaxPool2d" in repr(pooled)
+    out, ref = ours(nf.tensor(x)), theirs(torch.from_numpy(x))
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=tolerance,
+                               atol=tolerance)
+    for k in (0, 4):
+        np.testing.assert_allclose(ours[k].weight.grad.numpy(), theirs[k].weight.grad.numpy(),
+                                   rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(ours[k].bias.grad.numpy(), theirs[k].bias.grad.numpy(),
+                                   rtol=tolerance, atol=tolerance)
+
+
+def test_a_hook_on_the_convolution_keeps_it_apart_from_relu_and_pool():
+    model = _conv_relu_pool_net()
+    seen = []
+    model[0].register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    out = model[:3](nf.zeros(1, 16, 6, 6))
+    assert seen == [(1, 4, 6, 6)] and "ReLUMaxPool2d" in repr(out)
+    assert "Conv2dReLUMaxPool2d" not in repr(out)

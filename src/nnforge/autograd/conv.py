@@ -165,6 +165,25 @@ def check_conv_input(x_shape: Sequence[int], w_shape: Sequence[int], stride: Pai
                 f"{tuple(x_shape)}")
 
 
+def checked_batch(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
+                  stride: Pair, padding: Pair, dilation: Pair, layer: str
+                  ) -> Tuple[np.ndarray, bool]:
+    """(x as a batch, whether it was unbatched), after a clear error for a weight, bias or
+    input the convolution cannot take."""
+    if weight.ndim != 4:
+        raise ValueError(f"{layer}: weight must be 4-D (C_out, C_in, kH, kW), got shape "
+                         f"{weight.shape}")
+    check_conv_input(x.shape, weight.shape, stride, padding, dilation, layer)
+    if bias is not None and bias.dtype != weight.dtype:
+        raise TypeError(f"{layer}: bias dtype {bias.dtype} must be the weight dtype "
+                        f"{weight.dtype}")
+    if x.dtype != weight.dtype:
+        raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
+                        f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
+                        f" or the model (model.to(np.{x.dtype}))")
+    return (x[None], True) if x.ndim == 3 else (x, False)
+
+
 class Conv2d(Function):
     """y[n, o] = b[o] + sum_{c,i,j} w[o, c, i, j] x_pad[n, c, s*h + d*i, s*w + d*j].
 
@@ -202,20 +221,7 @@ class Conv2d(Function):
     def forward(ctx: Conv2d, x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray] = None,
                 *, stride: Pair = (1, 1), padding: Pair = (0, 0), dilation: Pair = (1, 1),
                 layer: str = "conv2d") -> np.ndarray:
-        if weight.ndim != 4:
-            raise ValueError(f"{layer}: weight must be 4-D (C_out, C_in, kH, kW), got shape "
-                             f"{weight.shape}")
-        check_conv_input(x.shape, weight.shape, stride, padding, dilation, layer)
-        ctx.unbatched = x.ndim == 3
-        if ctx.unbatched:
-            x = x[None]
-        if bias is not None and bias.dtype != weight.dtype:
-            raise TypeError(f"{layer}: bias dtype {bias.dtype} must be the weight dtype "
-                            f"{weight.dtype}")
-        if x.dtype != weight.dtype:
-            raise TypeError(f"{layer}: input dtype {x.dtype} does not match the weight dtype "
-                            f"{weight.dtype}; convert the input (x.astype(np.{weight.dtype}))"
-                            f" or the model (model.to(np.{x.dtype}))")
+        x, ctx.unbatched = checked_batch(x, weight, bias, stride, padding, dilation, layer)
         out, ctx.gradients = conv2d_forward(x, weight, bias, stride, padding, dilation)
         return out[0] if ctx.unbatched else out
 

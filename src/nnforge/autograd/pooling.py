@@ -119,6 +119,12 @@ class MaxPool2d(Function):
                                   ctx.unbatched)
 
 
+def check_pool_input(shape: Sequence[int], kernel_size: Pair, stride: Pair, padding: Pair,
+                     dilation: Pair, layer: str) -> None:
+    """Raise a clear error for a batch of `shape` a pooling of this geometry cannot take."""
+    _PoolGeometry(shape, kernel_size, stride, padding, dilation, layer)
+
+
 def _max_pool(x: np.ndarray, geometry: Tuple[Pair, Pair, Pair, Pair], layer: str
               ) -> Tuple[np.ndarray, np.ndarray, Tuple[int, ...], bool]:
     """(out, switches, the batched input's shape, whether x was unbatched)."""

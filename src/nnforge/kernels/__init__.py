@@ -10,8 +10,8 @@ products run inside those loops (`products`, `winograd`); measurements in
 bench/RESULTS.md.
 """
 from .activations import leaky_relu, leaky_relu_backward, relu, relu_backward
-from .conv import (col2im, columns_to_images, conv2d_forward, im2col, images_to_columns,
-                   weight_grad)
+from .conv import (col2im, columns_to_images, conv2d_forward, conv2d_relu_max_pool2d, im2col,
+                   images_to_columns, weight_grad)
 from .dropout import apply_mask
 from .products import matmul
 from .losses import softmax_cross_entropy, softmax_cross_entropy_backward
@@ -26,6 +26,7 @@ OPS = {
     "images_to_columns": images_to_columns,
     "conv_weight_grad": weight_grad,
     "conv2d_forward": conv2d_forward,
+    "conv2d_relu_max_pool2d": conv2d_relu_max_pool2d,
     "max_pool2d": max_pool2d,
     "max_pool2d_backward": max_pool2d_backward,
     "avg_pool2d": avg_pool2d,

@@ -222,16 +222,41 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray]
     (`nnforge.kernels.direct_conv`) where one of them wins; other convolutions run the
     reference, whose im2col and col2im are the kernels above."""
     channels = weight.shape[1]
-    winograd_wins = channels >= WINOGRAD_MIN_CHANNELS and tuple(dilation) == (1, 1)
     if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1)
-            or not (winograd_wins or channels <= DIRECT_MAX_CHANNELS)):
+            or not (_winograd_wins(weight, dilation) or channels <= DIRECT_MAX_CHANNELS)):
         return NotImplemented
-    x = np.ascontiguousarray(x)
-    weight = np.ascontiguousarray(weight)
-    bias = None if bias is None else np.ascontiguousarray(bias)
+    x, weight, bias = _contiguous(x, weight, bias)
     if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
         return NotImplemented
     (ph, pw), (dh, dw) = padding, dilation
-    if winograd_wins:
+    if _winograd_wins(weight, dilation):
         return winograd.conv2d(x, weight, bias, (ph, pw))
     return direct_conv.conv2d(x, weight, bias, (ph, pw), (dh, dw))
+
+
+def conv2d_relu_max_pool2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
+                           stride: Pair, padding: Pair, dilation: Pair,
+                           pool: Tuple[Pair, Pair, Pair, Pair]
+                           ) -> Tuple[np.ndarray, Gradients]:
+    """Same contract as nnforge.autograd.conv_pool.conv2d_relu_max_pool2d, for a 3x3
+    stride-1 convolution Winograd takes followed by MaxPool2d(2): each output tile pooled
+    as it comes out (`nnforge.kernels.winograd`); the reference (the three ops' kernels
+    in a row) runs the rest."""
+    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1)
+            or not _winograd_wins(weight, dilation)
+            or tuple(map(tuple, pool)) != ((2, 2), (2, 2), (0, 0), (1, 1))):
+        return NotImplemented
+    x, weight, bias = _contiguous(x, weight, bias)
+    if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
+        return NotImplemented
+    return winograd.conv2d(x, weight, bias, tuple(padding), pool=True)
+
+
+def _winograd_wins(weight: np.ndarray, dilation: Pair) -> bool:
+    return weight.shape[1] >= WINOGRAD_MIN_CHANNELS and tuple(dilation) == (1, 1)
+
+
+def _contiguous(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray]
+                ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    return (np.ascontiguousarray(x), np.ascontiguousarray(weight),
+            None if bias is None else np.ascontiguousarray(bias))

@@ -19,7 +19,7 @@ Without the thread plan the whole batch is one pass, its products NumPy's (see `
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import numpy as np
 from numba import prange
@@ -29,7 +29,8 @@ from ..autograd.conv import Gradients
 from ._compile import kernel
 from .winograd_transforms import (_deinterleave, _input_grad_tiles, _input_tiles,
                                   _interleave, _output_grad_tiles, _output_tiles,
-                                  _weight_grad_tiles, _weight_tiles)
+                                  _pool_tiles, _unpool_tiles, _weight_grad_tiles,
+                                  _weight_tiles)
 
 PAD = 16
 """Elements between two transformed planes: 16 streams a multiple of 4 KiB apart would
@@ -51,10 +52,11 @@ def block_count(N: int, tiles: int, C_in: int, C_out: int, itemsize: int, parts:
 
 @kernel(threads=True)
 def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray,
-             V: np.ndarray, ph: int, pw: int, tiles_h: int, tiles_w: int, blocks: int
-             ) -> None:
+             switches: np.ndarray, pool: bool, V: np.ndarray, ph: int, pw: int,
+             tiles_h: int, tiles_w: int, blocks: int) -> None:
     """y = the convolution of x by the transformed kernels U (16, C_out, C_in), block by
-    block (see `block_count`); block b's transformed input is kept in V from
+    block (see `block_count`), or with `pool` its ReLU and 2x2 max pooling (and their
+    switches); block b's transformed input is kept in V from
     b * 16 * (C_in * ceil(N / blocks) * tiles + PAD)."""
     N, C_in = x.shape[0], x.shape[1]
     C_out = y.shape[1]
@@ -73,16 +75,20 @@ def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: 
                    M[i * SM:i * SM + C_out * P].reshape(C_out, P))
         T = np.empty(4 * C_out * P, dtype=x.dtype)
         _output_tiles(M, SM, T, C_out * P)
-        _interleave(T, bias, has_bias, y[n0:n1])
+        if pool:
+            _pool_tiles(T, bias, has_bias, y[n0:n1], switches[n0:n1], tiles_h, tiles_w)
+        else:
+            _interleave(T, bias, has_bias, y[n0:n1])
 
 
 @kernel(threads=True)
-def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
-              dUT: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
+def _backward(grad: np.ndarray, y: np.ndarray, switches: np.ndarray, pool: bool,
+              U: np.ndarray, V: np.ndarray, dx: np.ndarray, dUT: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
               tiles_h: int, tiles_w: int, blocks: int) -> None:
     """The gradients of `_forward`, block by block: dx (when needs_x) and each thread's
     share of the transposed weight gradient dUT[part] (16, C_in, C_out) and of the bias
-    gradient db[part], for part in range(len(dUT)), which start at zero."""
+    gradient db[part], for part in range(len(dUT)), which start at zero. With `pool`,
+    grad is the pooled output y's gradient."""
     N, C_out = grad.shape[0], grad.shape[1]
     C_in = U.shape[2]
     tiles = tiles_h * tiles_w
@@ -98,7 +104,11 @@ def _backward(grad: np.ndarray, U: np.ndarray, V: np.ndarray, dx: np.ndarray,
             start = b * 16 * room
             Vb = V[start:start + 16 * SV]
             T = np.empty(4 * C_out * P, dtype=grad.dtype)
-            _deinterleave(grad[n0:n1], T, db_block)
+            if pool:
+                _unpool_tiles(grad[n0:n1], y[n0:n1], switches[n0:n1], T, db_block,
+                              tiles_h, tiles_w)
+            else:
+                _deinterleave(grad[n0:n1], T, db_block)
             db[part] += db_block
             dM = np.empty(16 * SM, dtype=grad.dtype)
             _output_grad_tiles(T, C_out * P, dM, SM)
@@ -144,25 +154,37 @@ def planes(rows: int, cols: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.n
 
 
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
-           padding: Tuple[int, int]) -> Tuple[np.ndarray, Gradients]:
+           padding: Tuple[int, int], pool: bool = False) -> Tuple[np.ndarray, Gradients]:
     """A 3x3, stride-1, undilated convolution of contiguous float arrays by F(2x2, 3x3):
-    (out, backward) as nnforge.autograd.conv.conv2d_forward returns them. In blocks of
-    images on the kernel threads while the thread plan is on; else the whole batch at
-    once, its products NumPy's on BLAS's own threads (numba's products would call a
-    second BLAS, SciPy's, whose spinning threads fight NumPy's: 3x slower steps)."""
+    (out, backward) as nnforge.autograd.conv.conv2d_forward returns them; with `pool`,
+    out is max_pool2d(relu(the convolution), 2) and backward takes its gradient
+    (nnforge.autograd.conv_pool's contract). In blocks of images on the kernel threads
+    while the thread plan is on; else the whole batch at once, its products NumPy's on
+    BLAS's own threads (numba's products would call a second BLAS, SciPy's, whose
+    spinning threads fight NumPy's: 3x slower steps)."""
     N, C_in, H, W = x.shape
     OH, OW = H + 2 * padding[0] - 2, W + 2 * padding[1] - 2
     tiles = ((OH + 1) // 2, (OW + 1) // 2)
-    out = np.empty((N, weight.shape[0], OH, OW), dtype=x.dtype)
+    shape = (N, weight.shape[0]) + ((OH // 2, OW // 2) if pool else (OH, OW))
+    out = Output(np.empty(shape, dtype=x.dtype),
+                 np.empty(shape if pool else (0, 0, 0, 0), dtype=np.int8), pool)
     U = weight_tiles(weight)
     bias_or_zero = np.zeros(1, x.dtype) if bias is None else bias
     if threads.kernel_threads() > 1:
-        return out, _in_blocks(x, U, bias_or_zero, bias is not None, out, padding, tiles)
-    return out, _whole_batch(x, U, bias_or_zero, bias is not None, out, padding, tiles)
+        return out.y, _in_blocks(x, U, bias_or_zero, bias is not None, out, padding, tiles)
+    return out.y, _whole_batch(x, U, bias_or_zero, bias is not None, out, padding, tiles)
+
+
+class Output(NamedTuple):
+    """Where the convolution goes: y itself, or with `pool` y = max_pool2d(relu(.), 2)
+    and the switches of the pooling."""
+    y: np.ndarray
+    switches: np.ndarray
+    pool: bool
 
 
 def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
-               out: np.ndarray, padding: Tuple[int, int], tiles: Tuple[int, int]
+               out: Output, padding: Tuple[int, int], tiles: Tuple[int, int]
                ) -> Gradients:
     """Fill `out` by `_forward`; returns the gradients' function."""
     N, C_in, H, W = x.shape
@@ -171,7 +193,7 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
                          threads.kernel_threads())
     V = np.empty(blocks * 16 * (C_in * -(-N // blocks) * tiles[0] * tiles[1] + PAD),
                  dtype=x.dtype)
-    _forward(x, U, bias, has_bias, out, V, *padding, *tiles, blocks)
+    _forward(x, U, bias, has_bias, *out, V, *padding, *tiles, blocks)
 
     def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
@@ -180,7 +202,7 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
         dUT = np.zeros((shares, 16, C_in, C_out), dtype=x.dtype)
         db = np.zeros((shares, C_out), dtype=x.dtype)
         gx = np.empty(x.shape if needs_x else (0, C_in, H, W), dtype=x.dtype)
-        _backward(grad, U, V, gx, dUT, db, needs_x, *padding, *tiles, blocks)
+        _backward(grad, *out, U, V, gx, dUT, db, needs_x, *padding, *tiles, blocks)
         gw = weight_grad_tiles(dUT) if needs_w else None
         return gx if needs_x else None, gw, db.sum(axis=0) if needs_b else None
 
@@ -188,7 +210,7 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
 
 
 def _whole_batch(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
-                 out: np.ndarray, padding: Tuple[int, int], tiles: Tuple[int, int]
+                 out: Output, padding: Tuple[int, int], tiles: Tuple[int, int]
                  ) -> Gradients:
     """Fill `out` one pass at a time over the whole batch; returns the gradients'
     function."""
@@ -202,14 +224,20 @@ def _whole_batch(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
     T = np.empty(4 * C_out * P, dtype=x.dtype)
     _output_tiles(M, SM, T, C_out * P)
     del M, M3
-    _interleave(T, bias, has_bias, out)
+    if out.pool:
+        _pool_tiles(T, bias, has_bias, out.y, out.switches, *tiles)
+    else:
+        _interleave(T, bias, has_bias, out.y)
 
     def backward(grad: np.ndarray, needs_x: bool, needs_w: bool, needs_b: bool
                  ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
         grad = np.ascontiguousarray(grad, dtype=x.dtype)
         T = np.empty(4 * C_out * P, dtype=x.dtype)
         db = np.empty(C_out, dtype=x.dtype)
-        _deinterleave(grad, T, db)
+        if out.pool:
+            _unpool_tiles(grad, out.y, out.switches, T, db, *tiles)
+        else:
+            _deinterleave(grad, T, db)
         dM, SM, dM3 = planes(P, C_out, x.dtype)            # tile-major
         _output_grad_tiles(T, C_out * P, dM, SM)
         gw = gx = None

@@ -216,6 +216,62 @@ def _interleave(T: np.ndarray, bias: np.ndarray, has_bias: bool, y: np.ndarray) 
                                                 + np.uint64(w // 2)] + b
 
 
+@helper
+def _pool_tiles(T: np.ndarray, bias: np.ndarray, has_bias: bool, out: np.ndarray,
+                switches: np.ndarray, tiles_h: int, tiles_w: int) -> None:
+    """out[n, c, i, j] = relu(the maximum of tile (i, j)'s four outputs plus bias[c]) and
+    switches[n, c, i, j] = which of the four (2 a + b) held it: ReLU and MaxPool2d(2) of
+    the convolution without writing it, since a 2x2 pooling window is one output tile.
+    Ties and NaNs as `nnforge.kernels.pooling` (the first maximum wins, a NaN wins over
+    any number); tiles beyond an odd output's last pooled row or column are dropped."""
+    N, C, PH, PW = out.shape
+    P = N * tiles_h * tiles_w
+    L = np.uint64(C * P)
+    for n in range(N):
+        for c in range(C):
+            b = bias[c] if has_bias else 0
+            for i in range(PH):
+                row = np.uint64(c * P + (n * tiles_h + i) * tiles_w)
+                for j in range(PW):
+                    k = row + np.uint64(j)
+                    best = T[k] + b
+                    arg = 0
+                    for t in range(1, 4):
+                        value = T[k + np.uint64(t) * L] + b
+                        if value > best or value != value:
+                            best = value
+                            arg = t
+                    out[n, c, i, j] = best if best > 0 or best != best else 0
+                    switches[n, c, i, j] = arg
+
+
+@helper
+def _unpool_tiles(grad: np.ndarray, out: np.ndarray, switches: np.ndarray, T: np.ndarray,
+                  db: np.ndarray, tiles_h: int, tiles_w: int) -> None:
+    """The adjoint of `_pool_tiles` into the backward's tile-major layout:
+    T[2 a + b][(n, i, j), c] = grad[n, c, i, j] where 2 a + b is the switch and the pooled
+    output is positive, else zero; db[c] = the sum of what T receives."""
+    N, C, PH, PW = grad.shape
+    L = np.uint64(C * N * tiles_h * tiles_w)
+    channels = np.uint64(C)
+    if PH < tiles_h or PW < tiles_w:
+        T[:] = 0
+    db[:] = 0
+    for n in range(N):
+        for c in range(C):
+            part = grad[n, c, 0, 0] * 0
+            for i in range(PH):
+                row = np.uint64((n * tiles_h + i) * tiles_w) * channels + np.uint64(c)
+                for j in range(PW):
+                    k = row + np.uint64(j) * channels
+                    g = grad[n, c, i, j] if out[n, c, i, j] > 0 else 0
+                    part += g
+                    s = switches[n, c, i, j]
+                    for t in range(4):
+                        T[k + np.uint64(t) * L] = g if t == s else 0
+            db[c] += part
+
+
 @helper(reassociate=True)
 def _deinterleave(grad: np.ndarray, T: np.ndarray, db: np.ndarray) -> None:
     """T[2 a + b][(n, th, tw), c] = grad[n, c, 2 th + a, 2 tw + b] (zero beyond the edge:

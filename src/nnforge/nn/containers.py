@@ -9,6 +9,7 @@ from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Optional, TypeVar, Union, cast, overload
 
 from .activation import ReLU
+from .conv import Conv2d
 from .module import Module
 from .pooling import MaxPool2d
 
@@ -77,7 +78,8 @@ class Sequential(_IndexedModules):
     argument), so parameter names match PyTorch's. Indexing, slicing, len, iteration and
     `append` work as on a list; a slice is a Sequential that keeps the names. A ReLU
     followed by a MaxPool2d runs as one op (`MaxPool2d.forward_after_relu`: the same
-    values and gradients, one full-size pass fewer each way) unless either has a forward
+    values and gradients, one full-size pass fewer each way), and a Conv2d followed by
+    both as another (`Conv2d.forward_relu_max_pool`), unless one of them has a forward
     hook.
 
     Parameters
@@ -115,7 +117,11 @@ class Sequential(_IndexedModules):
         modules = list(self._modules.values())
         k = 0
         while k < len(modules):
-            if k + 1 < len(modules) and _relu_then_pool(modules[k], modules[k + 1]):
+            if k + 2 < len(modules) and _conv_relu_pool(*modules[k:k + 3]):
+                input = cast(Conv2d, modules[k]).forward_relu_max_pool(
+                    input, cast(MaxPool2d, modules[k + 2]))
+                k += 3
+            elif k + 1 < len(modules) and _relu_then_pool(modules[k], modules[k + 1]):
                 input = cast(MaxPool2d, modules[k + 1]).forward_after_relu(input)
                 k += 2
             else:
@@ -128,8 +134,18 @@ def _relu_then_pool(first: Module, second: Module) -> bool:
     """A plain ReLU followed by a plain MaxPool2d, neither with hooks or a replaced
     forward: Sequential runs the pair as one op (MaxPool2d.forward_after_relu)."""
     return (type(first) is ReLU and type(second) is MaxPool2d
-            and not any(m.__dict__.get("_forward_hooks") or "forward" in m.__dict__
-                        for m in (first, second)))
+            and not any(_hooked(m) for m in (first, second)))
+
+
+def _conv_relu_pool(first: Module, second: Module, third: Module) -> bool:
+    """A plain Conv2d, ReLU and MaxPool2d in a row, none with hooks or a replaced forward:
+    Sequential runs the three as one op (Conv2d.forward_relu_max_pool)."""
+    return type(first) is Conv2d and not _hooked(first) and _relu_then_pool(second, third)
+
+
+def _hooked(module: Module) -> bool:
+    """Whether a module has forward hooks or a forward of its own instance."""
+    return bool(module.__dict__.get("_forward_hooks")) or "forward" in module.__dict__
 
 
 class ModuleList(_IndexedModules):

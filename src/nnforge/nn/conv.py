@@ -16,12 +16,14 @@ import numpy.typing as npt
 from ..autograd import Tensor
 from ..autograd.conv import Conv2d as _Conv2dFn
 from ..autograd.conv import _pair
+from ..autograd.conv_pool import Conv2dReLUMaxPool2d as _Conv2dReLUMaxPool2dFn
 from .functional import conv2d  # noqa: F401 - the functional form, also reachable here
 from .functional.argument_types import GeneratorLike, IntOrPair
 from .init import Initializer
 from .linear import reset_affine
 from .module import Module
 from .parameter import Parameter
+from .pooling import MaxPool2d
 
 
 class Conv2d(Module):
@@ -109,6 +111,19 @@ class Conv2d(Module):
         return _Conv2dFn.apply(x, self.weight, self.bias, stride=self.stride,
                                padding=self.padding, dilation=self.dilation,
                                layer=f"Conv2d(in_channels={self.in_channels})")
+
+    def forward_relu_max_pool(self, x: Tensor, pool: MaxPool2d) -> Tensor:
+        """pool(relu(self(x))) as one op (`nnforge.autograd.conv_pool`: the same values and
+        gradients, without the full-size convolution output where the numba backend
+        pools its tiles directly); `nn.Sequential` calls it for this layer followed by a
+        ReLU and `pool`."""
+        if not isinstance(x, Tensor):
+            x = Tensor(np.asarray(x))
+        return _Conv2dReLUMaxPool2dFn.apply(
+            x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+            dilation=self.dilation, layer=f"Conv2d(in_channels={self.in_channels})",
+            pool=(pool.kernel_size, pool.stride, pool.padding, pool.dilation),
+            pool_layer=pool._name)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
