@@ -1,7 +1,7 @@
 """The fused Conv2d + ReLU + MaxPool2d op (autograd/conv_pool.py): float64 gradchecks,
 parity with torch's three ops in float64 and float32, on shapes the numba backend's
-Winograd kernel takes (16 or more channels, 3x3, stride 1, MaxPool2d(2)) and on shapes
-only the reference takes, and the errors of the layers it stands for."""
+Winograd kernel takes (3x3, stride 1, 16 or more channels, MaxPool2d(2)) and on shapes
+it leaves to the three ops in a row, and the errors of the layers it stands for."""
 import numpy as np
 import pytest
 import torch
@@ -15,7 +15,8 @@ CASES = [
     ((2, 16, 6, 6), 3, (1, 1), POOL2),                          # the Winograd kernel's case
     ((3, 17, 7, 5), 2, (1, 0), POOL2),                          # odd sizes: an edge dropped
     ((1, 16, 5, 6), 2, (0, 2), POOL2),
-    ((2, 3, 6, 6), 2, (1, 1), POOL2),                           # few channels
+    ((2, 3, 6, 6), 2, (1, 1), POOL2),                           # few: kernels in a row
+    ((3, 1, 7, 6), 4, (1, 0), POOL2),
     ((2, 16, 7, 7), 2, (1, 1), ((3, 3), (2, 2), (1, 1), (1, 1))),   # another pooling
 ]
 

@@ -94,20 +94,24 @@ def _threaded_copy(function: F) -> F:
 
 
 @overload
-def helper(function: F, *, reassociate: bool = ...) -> F: ...
+def helper(function: F, *, reassociate: bool = ..., inline: bool = ...) -> F: ...
 
 
 @overload
-def helper(function: None = ..., *, reassociate: bool = ...) -> Callable[[F], F]: ...
+def helper(function: None = ..., *, reassociate: bool = ...,
+           inline: bool = ...) -> Callable[[F], F]: ...
 
 
-def helper(function: Optional[F] = None, *, reassociate: bool = False
+def helper(function: Optional[F] = None, *, reassociate: bool = False, inline: bool = False
            ) -> Union[F, Callable[[F], F]]:
     """Compile a function that kernels call (not called from Python); `reassociate` as
-    for `kernel` (a kernel's fastmath flags do not reach the helpers it calls)."""
+    for `kernel` (a kernel's fastmath flags do not reach the helpers it calls).
+    `inline=True` puts its body into each caller (numba's inline="always"): for a helper
+    called in an inner loop, where a call per use cost more than the work."""
     if function is None:
-        return lambda f: helper(f, reassociate=reassociate)
+        return lambda f: helper(f, reassociate=reassociate, inline=inline)
     return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy",
+                              inline="always" if inline else "never",
                               fastmath={"reassoc"} if reassociate else False)(function))
 
 

@@ -38,6 +38,7 @@ from typing import Tuple
 import numpy as np
 
 from ._compile import helper, kernel
+from .pool_window import max_relu_of_four
 
 
 @helper
@@ -227,22 +228,17 @@ def _pool_tiles(T: np.ndarray, bias: np.ndarray, has_bias: bool, out: np.ndarray
     N, C, PH, PW = out.shape
     P = N * tiles_h * tiles_w
     L = np.uint64(C * P)
+    of, sf = out.reshape(-1), switches.reshape(-1)
     for n in range(N):
         for c in range(C):
             b = bias[c] if has_bias else 0
             for i in range(PH):
                 row = np.uint64(c * P + (n * tiles_h + i) * tiles_w)
+                target = np.uint64(((n * C + c) * PH + i) * PW)
                 for j in range(PW):
                     k = row + np.uint64(j)
-                    best = T[k] + b
-                    arg = 0
-                    for t in range(1, 4):
-                        value = T[k + np.uint64(t) * L] + b
-                        if value > best or value != value:
-                            best = value
-                            arg = t
-                    out[n, c, i, j] = best if best > 0 or best != best else 0
-                    switches[n, c, i, j] = arg
+                    of[target + np.uint64(j)], sf[target + np.uint64(j)] = max_relu_of_four(
+                        T[k] + b, T[k + L] + b, T[k + 2 * L] + b, T[k + 3 * L] + b)
 
 
 @helper
