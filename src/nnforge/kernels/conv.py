@@ -250,7 +250,7 @@ def conv2d_relu_max_pool2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.
     x, weight, bias = _contiguous(x, weight, bias)
     if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
         return NotImplemented
-    return winograd.conv2d(x, weight, bias, tuple(padding), pool=True)
+    return winograd.conv2d(x, weight, bias, (padding[0], padding[1]), pool=True)
 
 
 def _winograd_wins(weight: np.ndarray, dilation: Pair) -> bool:

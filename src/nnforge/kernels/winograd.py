@@ -153,6 +153,14 @@ def planes(rows: int, cols: int, dtype: np.dtype) -> Tuple[np.ndarray, int, np.n
                                                     (S * size, cols * size, size))
 
 
+class _Output(NamedTuple):
+    """Where the convolution goes: y itself, or with `pool` y = max_pool2d(relu(.), 2)
+    and the switches of the pooling."""
+    y: np.ndarray
+    switches: np.ndarray
+    pool: bool
+
+
 def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
            padding: Tuple[int, int], pool: bool = False) -> Tuple[np.ndarray, Gradients]:
     """A 3x3, stride-1, undilated convolution of contiguous float arrays by F(2x2, 3x3):
@@ -166,7 +174,7 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     OH, OW = H + 2 * padding[0] - 2, W + 2 * padding[1] - 2
     tiles = ((OH + 1) // 2, (OW + 1) // 2)
     shape = (N, weight.shape[0]) + ((OH // 2, OW // 2) if pool else (OH, OW))
-    out = Output(np.empty(shape, dtype=x.dtype),
+    out = _Output(np.empty(shape, dtype=x.dtype),
                  np.empty(shape if pool else (0, 0, 0, 0), dtype=np.int8), pool)
     U = weight_tiles(weight)
     bias_or_zero = np.zeros(1, x.dtype) if bias is None else bias
@@ -175,16 +183,8 @@ def conv2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
     return out.y, _whole_batch(x, U, bias_or_zero, bias is not None, out, padding, tiles)
 
 
-class Output(NamedTuple):
-    """Where the convolution goes: y itself, or with `pool` y = max_pool2d(relu(.), 2)
-    and the switches of the pooling."""
-    y: np.ndarray
-    switches: np.ndarray
-    pool: bool
-
-
 def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
-               out: Output, padding: Tuple[int, int], tiles: Tuple[int, int]
+               out: _Output, padding: Tuple[int, int], tiles: Tuple[int, int]
                ) -> Gradients:
     """Fill `out` by `_forward`; returns the gradients' function."""
     N, C_in, H, W = x.shape
@@ -210,7 +210,7 @@ def _in_blocks(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
 
 
 def _whole_batch(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool,
-                 out: Output, padding: Tuple[int, int], tiles: Tuple[int, int]
+                 out: _Output, padding: Tuple[int, int], tiles: Tuple[int, int]
                  ) -> Gradients:
     """Fill `out` one pass at a time over the whole batch; returns the gradients'
     function."""
