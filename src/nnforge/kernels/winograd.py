@@ -83,8 +83,9 @@ def _forward(x: np.ndarray, U: np.ndarray, bias: np.ndarray, has_bias: bool, y: 
 
 @kernel(threads=True)
 def _backward(grad: np.ndarray, y: np.ndarray, switches: np.ndarray, pool: bool,
-              U: np.ndarray, V: np.ndarray, dx: np.ndarray, dUT: np.ndarray, db: np.ndarray, needs_x: bool, ph: int, pw: int,
-              tiles_h: int, tiles_w: int, blocks: int) -> None:
+              U: np.ndarray, V: np.ndarray, dx: np.ndarray, dUT: np.ndarray, db: np.ndarray,
+              needs_x: bool, ph: int, pw: int, tiles_h: int, tiles_w: int, blocks: int
+              ) -> None:
     """The gradients of `_forward`, block by block: dx (when needs_x) and each thread's
     share of the transposed weight gradient dUT[part] (16, C_in, C_out) and of the bias
     gradient db[part], for part in range(len(dUT)), which start at zero. With `pool`,

@@ -7,8 +7,7 @@ tile and the 3x3 kernel into 16 transformed values, so one 2x2 tile of outputs c
 multiplications per channel instead of 36: 2.25x less arithmetic in the GEMMs, which
 are most of a 3x3 convolution's time. The 16 products over the channels are 16 batched
 GEMMs, (C_out, C_in) @ (C_in, tiles), one per transformed position. Both gradients are the
-same three steps run backwards (the adjoint of each transform), sharing the 16 GEMMs'
-layout:
+same three steps run backwards (the adjoint of each transform):
 
     forward   U = G w G^T,  V = B^T d B,  M = U V (per position),  y = A^T M A
     backward  dM = A dy A^T,  dU = dM V^T,  dV = U^T dM,  dw = G^T dU G,  dx += B dV B^T
@@ -26,8 +25,10 @@ xi = 4 * a + b of a tile's 4x4 transform. The forward is channel-major: V is (16
 and the GEMMs' results M (16, C_out, P). The backward is tile-major: dM is (16, P, C_out)
 and dV (16, P, C_in), so both of its products, dU^T = V dM and dV = dM U, take their
 operands as stored (with dM channel-major, dM V^T ran at 60 GFLOP/s on one core against
-108 for V dM; the backward of the bench's conv2 took 1.0 ms less). Rounding: the transforms add and subtract a few
-values, so results differ from im2col's by a few float32 ulps of the inputs' magnitude.
+108 for V dM, and the backward of the bench's conv2 took 0.4-0.6 ms longer).
+
+Rounding: the transforms add and subtract a few values, so results differ from im2col's
+by a few float32 ulps of the inputs' magnitude.
 A NaN or an infinity in the input reaches all four outputs of its tile (with im2col, only
 the outputs whose window holds it).
 """
