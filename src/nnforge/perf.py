@@ -16,8 +16,8 @@ its argument).
 * **kernel_threads** (`nnforge.threads`): numba's OpenMP threads own the cores; the
   kernels split their loops over them, every BLAS is held to one thread, and the large
   matrix products run inside the kernels' parallel loops, so no second thread pool spins
-  on a core the first one needs (the bench CNN's step: 22.5 ms with serial kernels, 13.4
-  ms with the plan, in one run; the MLP's 1.40 and 1.55 ms: bench/RESULTS.md). Only under
+  on a core the first one needs (the bench CNN's step: 24.4 ms with serial kernels, 12.6
+  ms with the plan, in one run; the MLP's 1.34 and 1.48 ms: bench/RESULTS.md). Only under
   the numba backend (the NumPy backend has no kernels, and its products want BLAS's
   threads); off in forked children and other threads, and when only one thread is
   allowed (``NUMBA_NUM_THREADS=1``, ...).

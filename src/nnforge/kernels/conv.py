@@ -221,17 +221,14 @@ def conv2d_forward(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray]
     convolutions by Winograd's F(2x2, 3x3) (`nnforge.kernels.winograd`) or directly
     (`nnforge.kernels.direct_conv`) where one of them wins; other convolutions run the
     reference, whose im2col and col2im are the kernels above."""
-    channels = weight.shape[1]
-    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1)
-            or not (_winograd_wins(weight, dilation) or channels <= DIRECT_MAX_CHANNELS)):
-        return NotImplemented
-    x, weight, bias = _contiguous(x, weight, bias)
-    if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
+    algorithm = _algorithm(weight, stride, dilation)
+    arrays = _float_contiguous(x, weight, bias) if algorithm else None
+    if arrays is None:
         return NotImplemented
     (ph, pw), (dh, dw) = padding, dilation
-    if _winograd_wins(weight, dilation):
-        return winograd.conv2d(x, weight, bias, (ph, pw))
-    return direct_conv.conv2d(x, weight, bias, (ph, pw), (dh, dw))
+    if algorithm == "winograd":
+        return winograd.conv2d(*arrays, (ph, pw))
+    return direct_conv.conv2d(*arrays, (ph, pw), (dh, dw))
 
 
 def conv2d_relu_max_pool2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray],
@@ -243,21 +240,29 @@ def conv2d_relu_max_pool2d(x: np.ndarray, weight: np.ndarray, bias: Optional[np.
     as it comes out (`nnforge.kernels.winograd`); the reference (the three ops' kernels
     in a row) runs the rest. (Pooling the direct convolution's rows as they come out
     measured no faster than its kernels in a row: its time is in the convolution.)"""
-    if (weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1)
-            or not _winograd_wins(weight, dilation)
-            or tuple(map(tuple, pool)) != ((2, 2), (2, 2), (0, 0), (1, 1))):
+    pool2 = tuple(map(tuple, pool)) == ((2, 2), (2, 2), (0, 0), (1, 1))
+    arrays = (_float_contiguous(x, weight, bias)
+              if pool2 and _algorithm(weight, stride, dilation) == "winograd" else None)
+    if arrays is None:
         return NotImplemented
-    x, weight, bias = _contiguous(x, weight, bias)
+    return winograd.conv2d(*arrays, (padding[0], padding[1]), pool=True)
+
+
+def _algorithm(weight: np.ndarray, stride: Pair, dilation: Pair) -> Optional[str]:
+    """"winograd" or "direct" for the convolutions a kernel takes, else None."""
+    if weight.shape[2:] != (3, 3) or tuple(stride) != (1, 1):
+        return None
+    if weight.shape[1] >= WINOGRAD_MIN_CHANNELS and tuple(dilation) == (1, 1):
+        return "winograd"
+    return "direct" if weight.shape[1] <= DIRECT_MAX_CHANNELS else None
+
+
+def _float_contiguous(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray]
+                      ) -> Optional[Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]]:
+    """The operands as C-contiguous arrays, or None unless they share a float dtype the
+    kernels are compiled for."""
+    x, weight = np.ascontiguousarray(x), np.ascontiguousarray(weight)
+    bias = None if bias is None else np.ascontiguousarray(bias)
     if not same_float_arrays(*((x, weight) if bias is None else (x, weight, bias))):
-        return NotImplemented
-    return winograd.conv2d(x, weight, bias, (padding[0], padding[1]), pool=True)
-
-
-def _winograd_wins(weight: np.ndarray, dilation: Pair) -> bool:
-    return weight.shape[1] >= WINOGRAD_MIN_CHANNELS and tuple(dilation) == (1, 1)
-
-
-def _contiguous(x: np.ndarray, weight: np.ndarray, bias: Optional[np.ndarray]
-                ) -> Tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
-    return (np.ascontiguousarray(x), np.ascontiguousarray(weight),
-            None if bias is None else np.ascontiguousarray(bias))
+        return None
+    return x, weight, bias
